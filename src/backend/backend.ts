@@ -1,0 +1,218 @@
+/**
+ * The one interface both compute backends implement.
+ *
+ * Tensors are device-resident, row-major, at most two-dimensional float arrays with explicit
+ * ownership: whoever creates a tensor disposes it. A rank-1 tensor of length n behaves as a
+ * (1, n) matrix in every op. Every op writes into an output tensor the caller preallocated, so a
+ * training loop allocates nothing after warm-up on either backend.
+ *
+ * The op set is chosen so that a whole DQN update (target forward, TD target, online forward,
+ * loss gradient at the chosen actions, backward, gradient clipping, Adam, target update) can be
+ * recorded with no read back to the host: the WebGPU backend records ops into one command
+ * encoder and only submits when `read` (or `flush`) is called.
+ *
+ * Integer inputs (action indices) are carried in float tensors holding exact small integers.
+ */
+
+export type Shape = readonly [number] | readonly [number, number];
+
+/** Element storage of a backend. WebGPU is float32 only; the CPU backend can run in float64 for gradient checks. */
+export type DType = 'float32' | 'float64';
+
+export type FloatArray = Float32Array | Float64Array;
+
+export type BackendName = 'cpu' | 'webgpu';
+
+export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softmax'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/**
+ * Loss functions, each a mean over all elements of `pred` (MSE, Huber) or over rows
+ * (the cross entropies, whose rows are distributions over classes).
+ * - `mse`: mean((pred - target)^2).
+ * - `huber`: mean of 0.5 d^2 for |d| <= delta, delta (|d| - 0.5 delta) otherwise (PyTorch's HuberLoss).
+ * - `softmax_cross_entropy`: pred are logits, target rows are probabilities (one-hot or soft);
+ *   -mean_rows sum_c target * log_softmax(pred), computed stably (max subtracted).
+ * - `cross_entropy`: pred rows are already probabilities; -mean_rows sum_c target * log(max(pred, eps)).
+ */
+export const LOSSES = ['mse', 'huber', 'softmax_cross_entropy', 'cross_entropy'] as const;
+export type LossKind = (typeof LOSSES)[number];
+
+export interface Tensor {
+  /** The shape as created: [n] or [rows, cols]. */
+  readonly shape: Shape;
+  /** Rows when viewed as a matrix (1 for rank-1 tensors). */
+  readonly rows: number;
+  /** Columns when viewed as a matrix (n for rank-1 tensors). */
+  readonly cols: number;
+  /** rows * cols. */
+  readonly size: number;
+  /** A name for error messages and debugging. */
+  readonly label: string;
+  readonly disposed: boolean;
+  /** Releases the storage. Using a disposed tensor throws. Idempotent. */
+  dispose(): void;
+}
+
+export interface MatmulOptions {
+  /** Use a^T instead of a. */
+  transA?: boolean;
+  /** Use b^T instead of b. */
+  transB?: boolean;
+  /** out += op(a) op(b) instead of out = op(a) op(b). */
+  accumulate?: boolean;
+}
+
+export interface AccumulateOption {
+  /** Add into `out` instead of overwriting it. */
+  accumulate?: boolean;
+}
+
+export interface LossOptions {
+  /** Huber threshold (default 1.0). */
+  delta?: number;
+  /** Probability floor for `cross_entropy` (default 1e-7). */
+  eps?: number;
+}
+
+export interface AdamHyperParameters {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** L2 penalty (added to the gradient, as torch.optim.Adam) or decoupled decay (AdamW) when `decoupledWeightDecay`. */
+  weightDecay: number;
+  decoupledWeightDecay: boolean;
+  /** 1-based update count, for bias correction: m_hat = m / (1 - beta1^step). */
+  step: number;
+}
+
+export interface SgdHyperParameters {
+  lr: number;
+  momentum: number;
+  /** torch.optim.SGD semantics: dampening applies to the gradient added to the momentum buffer after the first step. */
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** 1-based update count: on step 1 the momentum buffer is set to the gradient (torch semantics). */
+  step: number;
+}
+
+export interface BackendStats {
+  /** Tensors created and not yet disposed. */
+  tensorsAlive: number;
+  /** Bytes held by live tensors. */
+  bytesAlive: number;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly dtype: DType;
+
+  // ---------------------------------------------------------------- storage
+  /** A new tensor, zero-filled unless `data` is given (data.length must equal the size). */
+  tensor(shape: Shape, data?: ArrayLike<number>, label?: string): Tensor;
+  /** Overwrites `t[offset .. offset + data.length)` (flat, row-major). */
+  write(t: Tensor, data: ArrayLike<number>, offset?: number): void;
+  /**
+   * Reads a tensor back. On WebGPU this submits everything recorded so far and maps a staging
+   * buffer. With `dst` (of length >= size) no array is allocated.
+   */
+  read(t: Tensor, dst?: FloatArray): Promise<FloatArray>;
+  /** Submits recorded work without reading (a no-op on the CPU backend). */
+  flush(): void;
+  /** Waits until all submitted work has finished. */
+  sync(): Promise<void>;
+  /** Live tensor counts, for leak tests. */
+  stats(): BackendStats;
+  /** Releases every resource the backend holds. The backend is unusable afterwards. */
+  destroy(): void;
+
+  // ---------------------------------------------------------------- elementwise and copies
+  /** Every element of `out` set to `value`. */
+  fill(out: Tensor, value: number): void;
+  /** dst <- src (same size). */
+  copy(src: Tensor, dst: Tensor): void;
+  /** out <- alpha * x (out may be x). */
+  scale(x: Tensor, alpha: number, out: Tensor): void;
+  /** out <- a + b * c elementwise (all the same shape; out may alias any input). The TD target: r + discount * V(s'). */
+  addMul(a: Tensor, b: Tensor, c: Tensor, out: Tensor): void;
+  /** dst <- dst + t * (src - dst): the soft (Polyak) target update, t = tau. */
+  lerp(dst: Tensor, src: Tensor, t: number): void;
+
+  // ---------------------------------------------------------------- linear algebra
+  /** out (m, n) <- op(a) (m, k) @ op(b) (k, n), op = transpose or not; `accumulate` adds into out. */
+  matmul(a: Tensor, b: Tensor, out: Tensor, options?: MatmulOptions): void;
+  /** out (1, cols) <- sum over rows of x (rows, cols): bias gradients. */
+  columnSum(x: Tensor, out: Tensor, options?: AccumulateOption): void;
+
+  // ---------------------------------------------------------------- layers
+  /**
+   * out <- act(x + bias), bias (1, cols) broadcast over rows, or act(x) when bias is null.
+   * `alpha` is LeakyReLU's negative slope (default 0.01). Softmax is taken over each row.
+   * out may be x.
+   */
+  biasActivation(x: Tensor, bias: Tensor | null, activation: Activation, out: Tensor, alpha?: number): void;
+  /**
+   * gradIn <- d act / d x applied to gradOut, computed from the activation's output y
+   * (ReLU and LeakyReLU use y > 0; tanh 1 - y^2; sigmoid y(1 - y); softmax y * (g - rowsum(g * y))).
+   * gradIn may be gradOut.
+   */
+  activationBackward(activation: Activation, y: Tensor, gradOut: Tensor, gradIn: Tensor, alpha?: number): void;
+
+  // ---------------------------------------------------------------- indexing and reductions over rows
+  /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
+  gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
+  /** out (B, n) <- 0 everywhere except out[i, indices[i]] = values[i]. */
+  scatterColumns(values: Tensor, indices: Tensor, out: Tensor): void;
+  /** out (B, 1) <- max over each row of x. */
+  rowMax(x: Tensor, out: Tensor): void;
+  /** out (B, 1) <- index of the first maximum of each row of x (as an exact float). */
+  rowArgmax(x: Tensor, out: Tensor): void;
+  /** Dueling head: q (B, n) <- value (B, 1) + advantage (B, n) - rowmean(advantage). */
+  duelingCombine(value: Tensor, advantage: Tensor, q: Tensor): void;
+  /** Backward of duelingCombine: gradValue (B, 1) <- rowsum(gradQ); gradAdvantage <- gradQ - rowmean(gradQ). */
+  duelingBackward(gradQ: Tensor, gradValue: Tensor, gradAdvantage: Tensor): void;
+
+  // ---------------------------------------------------------------- losses
+  /**
+   * lossOut (1, 1) <- the loss of pred against target (same shape); grad (or null) <- d loss / d pred.
+   * See LOSSES for the definitions.
+   */
+  loss(kind: LossKind, pred: Tensor, target: Tensor, lossOut: Tensor, grad: Tensor | null, options?: LossOptions): void;
+
+  // ---------------------------------------------------------------- optimisers and gradient clipping
+  /** out (1, 1) <- sum of squares of x, or += with `accumulate` (global-norm clipping sums over every gradient). */
+  sumSquares(x: Tensor, out: Tensor, options?: AccumulateOption): void;
+  /** x <- x * min(1, maxNorm / (sqrt(sumSquares) + 1e-6)): torch.nn.utils.clip_grad_norm_ given the summed squares. */
+  clipByGlobalNorm(x: Tensor, sumSquares: Tensor, maxNorm: number): void;
+  /** One Adam step on param given grad, updating the moment tensors m and v in place. */
+  adam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperParameters): void;
+  /** One SGD step (with optional momentum, dampening, Nesterov and weight decay) as torch.optim.SGD. */
+  sgd(param: Tensor, grad: Tensor, velocity: Tensor, hp: SgdHyperParameters): void;
+}
+
+/** Every op name of the interface, for conformance tests that must cover them all. */
+export const BACKEND_OPS = [
+  'fill',
+  'copy',
+  'scale',
+  'addMul',
+  'lerp',
+  'matmul',
+  'columnSum',
+  'biasActivation',
+  'activationBackward',
+  'gatherColumns',
+  'scatterColumns',
+  'rowMax',
+  'rowArgmax',
+  'duelingCombine',
+  'duelingBackward',
+  'loss',
+  'sumSquares',
+  'clipByGlobalNorm',
+  'adam',
+  'sgd',
+] as const satisfies readonly (keyof Backend)[];
+export type BackendOp = (typeof BACKEND_OPS)[number];
