@@ -1,0 +1,121 @@
+/** The env registry and `make(id, options)`, as Gymnasium's `gymnasium.make`. */
+import { InvalidArgumentError, UnknownNameError } from '../errors.js';
+import { AcrobotEnv } from './acrobot.js';
+import { CartPoleEnv } from './cartpole.js';
+import type { Env, EnvSpec } from './env.js';
+import { MountainCarEnv } from './mountain-car.js';
+import type { RenderMode } from './types.js';
+import { RecordEpisodeStatistics } from './wrappers/record-episode-statistics.js';
+import { RewardShaping, type RewardShapingFn, type RewardShapingName } from './wrappers/reward-shaping.js';
+import { TimeLimit } from './wrappers/time-limit.js';
+
+/** Options of `make`. Env-specific keys are passed to the env's constructor. */
+export interface MakeOptions {
+  renderMode?: RenderMode | null;
+  /** Overrides the registered time limit; `null` removes the TimeLimit wrapper. */
+  maxEpisodeSteps?: number | null;
+  /** Reward shaping by name (e.g. 'cartpole-position') or function; applied outermost. */
+  rewardShaping?: RewardShapingName | RewardShapingFn;
+  /** Wrap in RecordEpisodeStatistics (inside the shaping, so it records the env's own rewards). */
+  recordEpisodeStatistics?: boolean;
+  /** CartPole: start hanging down (see CartPoleEnv). */
+  poleDown?: boolean;
+  /** CartPole: Gymnasium's `sutton_barto_reward`. */
+  suttonBartoReward?: boolean;
+}
+
+/** A registry entry. */
+export interface EnvRegistration extends EnvSpec {
+  /** Builds the unwrapped env from the merged options (registered defaults, then the caller's). */
+  create: (options: MakeOptions) => Env;
+  /** Defaults merged under the caller's options (e.g. `{ poleDown: true }`). */
+  defaults: MakeOptions;
+}
+
+const registry = new Map<string, EnvRegistration>();
+
+/** Adds (or replaces) a registry entry. */
+export function register(entry: {
+  id: string;
+  create: (options: MakeOptions) => Env;
+  maxEpisodeSteps?: number | null;
+  rewardThreshold?: number | null;
+  defaults?: MakeOptions;
+}): void {
+  registry.set(entry.id, {
+    id: entry.id,
+    create: entry.create,
+    maxEpisodeSteps: entry.maxEpisodeSteps ?? null,
+    rewardThreshold: entry.rewardThreshold ?? null,
+    defaults: entry.defaults ?? {},
+  });
+}
+
+/** The registered ids, in registration order. */
+export function registeredEnvIds(): string[] {
+  return [...registry.keys()];
+}
+
+/** The spec of a registered id; an unknown id lists the registered ones (UnknownNameError). */
+export function envSpec(id: string): EnvSpec {
+  const entry = lookup(id);
+  return { id: entry.id, maxEpisodeSteps: entry.maxEpisodeSteps, rewardThreshold: entry.rewardThreshold };
+}
+
+function lookup(id: string): EnvRegistration {
+  const entry = registry.get(id);
+  if (!entry) throw new UnknownNameError('env id', id, registeredEnvIds());
+  return entry;
+}
+
+/**
+ * Builds a registered env: the env, then TimeLimit (the registered limit unless
+ * `maxEpisodeSteps` overrides it), then RecordEpisodeStatistics and RewardShaping when asked for.
+ * Like Gymnasium's make, the env's own `step` throws before the first `reset` (OrderEnforcing).
+ */
+export function make(id: string, options: MakeOptions = {}): Env {
+  const entry = lookup(id);
+  const merged: MakeOptions = { ...entry.defaults, ...options };
+  let env: Env = entry.create(merged);
+  const maxSteps = merged.maxEpisodeSteps === undefined ? entry.maxEpisodeSteps : merged.maxEpisodeSteps;
+  const spec: EnvSpec = { id, maxEpisodeSteps: maxSteps, rewardThreshold: entry.rewardThreshold };
+  env.spec = spec;
+  if (maxSteps !== null) {
+    if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new InvalidArgumentError(`maxEpisodeSteps must be a positive integer or null, got ${maxSteps}`);
+    env = new TimeLimit(env, maxSteps);
+  }
+  if (merged.recordEpisodeStatistics) env = new RecordEpisodeStatistics(env);
+  if (merged.rewardShaping !== undefined) env = new RewardShaping(env, merged.rewardShaping);
+  return env;
+}
+
+register({
+  id: 'CartPole-v1',
+  create: (o) => new CartPoleEnv(o),
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+});
+register({
+  id: 'CartPole-v0',
+  create: (o) => new CartPoleEnv(o),
+  maxEpisodeSteps: 200,
+  rewardThreshold: 195,
+});
+register({
+  id: 'CartPolePoleDown-v1',
+  create: (o) => new CartPoleEnv(o),
+  maxEpisodeSteps: 500,
+  defaults: { poleDown: true },
+});
+register({
+  id: 'Acrobot-v1',
+  create: (o) => new AcrobotEnv(o),
+  maxEpisodeSteps: 500,
+  rewardThreshold: -100,
+});
+register({
+  id: 'MountainCar-v0',
+  create: (o) => new MountainCarEnv(o),
+  maxEpisodeSteps: 200,
+  rewardThreshold: -110,
+});

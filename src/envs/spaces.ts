@@ -1,0 +1,109 @@
+/** Gymnasium's `Box` and `Discrete` spaces. */
+import { InvalidArgumentError, formatShape } from '../errors.js';
+import { Rng } from '../random/rng.js';
+
+/** A generator seeded from fresh entropy (used only when a space or env is sampled before any seed was given). */
+export function entropyRng(): Rng {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return new Rng(words[0] * 2 ** 21 + (words[1] >>> 11));
+}
+
+/** A finite set of integer actions `{start, ..., start + n - 1}` (Gymnasium `Discrete`). */
+export class Discrete {
+  readonly n: number;
+  readonly start: number;
+  readonly shape: readonly number[] = [];
+  readonly dtype = 'int64';
+  private rng: Rng | undefined;
+
+  constructor(n: number, options: { start?: number; seed?: number } = {}) {
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`Discrete(n) needs a positive integer n, got ${n}`);
+    this.n = n;
+    this.start = options.start ?? 0;
+    if (options.seed !== undefined) this.rng = new Rng(options.seed);
+  }
+
+  /** True when `x` is an integer in `[start, start + n)`. */
+  contains(x: unknown): boolean {
+    return typeof x === 'number' && Number.isInteger(x) && x >= this.start && x < this.start + this.n;
+  }
+
+  /** Re-seeds the sampler: `numpy.random.default_rng(seed)` as Gymnasium's `space.seed(seed)`. */
+  seed(seed: number): void {
+    this.rng = new Rng(seed);
+  }
+
+  /** A uniformly random element: `start + np_random.integers(n)`, identical to Gymnasium for the same seed. */
+  sample(): number {
+    this.rng ??= entropyRng();
+    return this.start + this.rng.integers(this.n);
+  }
+
+  toString(): string {
+    return this.start === 0 ? `Discrete(${this.n})` : `Discrete(${this.n}, start=${this.start})`;
+  }
+}
+
+/**
+ * A box in R^n with float32 bounds (Gymnasium `Box(low, high, dtype=float32)`); bounds may be infinite.
+ * Only 1-D shapes are needed by the classic-control envs.
+ */
+export class Box {
+  readonly low: Float32Array;
+  readonly high: Float32Array;
+  readonly shape: readonly number[];
+  readonly dtype = 'float32';
+  private rng: Rng | undefined;
+
+  constructor(low: ArrayLike<number>, high: ArrayLike<number>) {
+    if (low.length !== high.length) {
+      throw new InvalidArgumentError(`Box low and high differ in shape: ${formatShape([low.length])} vs ${formatShape([high.length])}`);
+    }
+    this.low = Float32Array.from(low);
+    this.high = Float32Array.from(high);
+    for (let i = 0; i < this.low.length; i++) {
+      if (!(this.low[i] <= this.high[i])) throw new InvalidArgumentError(`Box low[${i}]=${this.low[i]} exceeds high[${i}]=${this.high[i]}`);
+    }
+    this.shape = [this.low.length];
+  }
+
+  /** True when `x` has the box's length and every element lies within `[low, high]` after float32 rounding. */
+  contains(x: ArrayLike<number>): boolean {
+    if (x.length !== this.low.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      const v = Math.fround(x[i]);
+      if (!(v >= this.low[i] && v <= this.high[i])) return false;
+    }
+    return true;
+  }
+
+  /** Re-seeds the sampler. */
+  seed(seed: number): void {
+    this.rng = new Rng(seed);
+  }
+
+  /**
+   * A random element, element by element: uniform where both bounds are finite (the same draws as
+   * Gymnasium for a fully bounded box), a normal deviate where both are infinite, and `low + Exp(1)`
+   * or `high - Exp(1)` where one is. (Gymnasium draws the unbounded parts with NumPy's ziggurat, so
+   * those values differ.)
+   */
+  sample(): Float32Array {
+    this.rng ??= entropyRng();
+    const out = new Float32Array(this.low.length);
+    for (let i = 0; i < out.length; i++) {
+      const lo = this.low[i], hi = this.high[i];
+      const loFinite = Number.isFinite(lo), hiFinite = Number.isFinite(hi);
+      if (loFinite && hiFinite) out[i] = this.rng.uniform(lo, hi);
+      else if (!loFinite && !hiFinite) out[i] = this.rng.normal();
+      else if (loFinite) out[i] = lo - Math.log1p(-this.rng.random());
+      else out[i] = hi + Math.log1p(-this.rng.random());
+    }
+    return out;
+  }
+
+  toString(): string {
+    return `Box(${formatShape(this.shape)}, float32)`;
+  }
+}
