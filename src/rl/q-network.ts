@@ -116,7 +116,7 @@ export class QNetwork {
 
   /** The shapes of getWeights()'s arrays. */
   weightShapes(): [number, number][] {
-    return this.params.map((p) => [p.value.rows, p.value.cols]);
+    return qNetworkWeightShapes(this.spec);
   }
 
   /** Overwrites every parameter (sizes checked, errors name the layer and both shapes). */
@@ -152,6 +152,19 @@ export class QNetwork {
       a.obsDim === b.obsDim && a.nActions === b.nActions && a.dueling === b.dueling && a.hidden.length === b.hidden.length && a.hidden.every((h, i) => h === b.hidden[i]);
     if (!same) throw new ShapeError(`Q-networks differ: ${describe(a)} vs ${describe(b)}`);
   }
+}
+
+/** The (rows, cols) of every parameter of a Q-network, in getWeights() order, without building one. */
+export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling'>): [number, number][] {
+  const { obsDim, nActions, hidden, dueling } = spec;
+  const sizes = dueling ? [obsDim, ...hidden] : [obsDim, ...hidden, nActions];
+  const shapes: [number, number][] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
+  if (dueling) {
+    const h = hidden[hidden.length - 1];
+    shapes.push([h, 1], [1, 1], [h, nActions], [1, nActions]);
+  }
+  return shapes;
 }
 
 function describe(s: QNetworkSpec): string {

@@ -1,0 +1,45 @@
+/** Greedy evaluation from the CLI: returns, and an animated GIF of one episode. */
+import type { Env } from '../envs/env.js';
+import { make } from '../envs/registry.js';
+import { GifWriter } from '../io/gif.js';
+import { evaluateGreedy } from '../rl/dqn-trainer.js';
+import type { DqnAgent } from '../rl/dqn-agent.js';
+
+export interface EvaluationSummary {
+  episodes: number;
+  seed: number;
+  returns: number[];
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+type Policy = Pick<DqnAgent, 'qValues' | 'nActions'>;
+
+export async function evaluatePolicy(policy: Policy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
+  const env = make(envId);
+  const returns = await evaluateGreedy(policy, env, episodes, seed);
+  env.close();
+  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
+  return { episodes, seed, returns, mean, std, min: Math.min(...returns), max: Math.max(...returns) };
+}
+
+/** Plays one greedy episode (reset with `seed`) and encodes every frame into a GIF. Returns the bytes and the return. */
+export async function recordEpisodeGif(policy: Policy, envId: string, seed: number): Promise<{ gif: Uint8Array; return: number; frames: number }> {
+  const env: Env = make(envId, { renderMode: 'rgb_array' });
+  let writer: GifWriter | null = null;
+  let frames = 0;
+  const addFrame = (e: Env) => {
+    const frame = e.render();
+    if (!frame) return;
+    writer ??= new GifWriter({ width: frame.width, height: frame.height, delayMs: 20 });
+    writer.addFrame(frame.data);
+    frames++;
+  };
+  const [ret] = await evaluateGreedy(policy, env, 1, seed, addFrame);
+  env.close();
+  if (writer === null) throw new Error(`${envId} rendered no frame`);
+  return { gif: (writer as GifWriter).finish(), return: ret, frames };
+}

@@ -1,0 +1,119 @@
+/**
+ * Training progress on the terminal: a cli-progress bar (steps or episodes, mean return of the last
+ * 100 episodes, epsilon, loss, steps/s) when stdout is a terminal, plain log lines otherwise.
+ */
+import { SingleBar } from 'cli-progress';
+import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
+
+export interface ProgressReporter {
+  episode(log: EpisodeLog): void;
+  evaluation(log: EvaluationLog): void;
+  /** A message printed without breaking the bar. */
+  message(text: string): void;
+  stop(): void;
+}
+
+interface Budget {
+  steps: number;
+  episodes: number;
+}
+
+function fmt(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '-';
+}
+
+function line(log: EpisodeLog, stepsPerSecond: number): string {
+  return (
+    `episode ${log.episode}  steps ${log.steps}  return ${fmt(log.return, 1)}  mean100 ${fmt(log.meanReturn100, 1)}` +
+    `  eps ${fmt(log.epsilon, 3)}  loss ${log.loss === log.loss ? log.loss.toPrecision(3) : '-'}  ${fmt(stepsPerSecond, 0)} steps/s`
+  );
+}
+
+/** Chooses the bar on a TTY, log lines elsewhere (every `logEvery` episodes). */
+export function createProgressReporter(budget: Budget, out: NodeJS.WriteStream, logEvery = 10): ProgressReporter {
+  return out.isTTY ? new BarReporter(budget, out) : new LineReporter(out, logEvery);
+}
+
+/** Env steps per second over windows of at least a second (NaN until the first window closes). */
+class RateMeter {
+  private lastSteps = -1;
+  private lastTime = 0;
+  rate = Number.NaN;
+  update(steps: number): number {
+    const now = performance.now();
+    if (this.lastSteps < 0) {
+      this.lastSteps = steps;
+      this.lastTime = now;
+    } else if (now - this.lastTime >= 1000) {
+      this.rate = ((steps - this.lastSteps) * 1000) / Math.max(now - this.lastTime, 1);
+      this.lastSteps = steps;
+      this.lastTime = now;
+    }
+    return this.rate;
+  }
+}
+
+class LineReporter implements ProgressReporter {
+  private readonly rate = new RateMeter();
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly logEvery: number,
+  ) {}
+  episode(log: EpisodeLog): void {
+    const r = this.rate.update(log.steps);
+    if (log.episode % this.logEvery === 0) this.out.write(line(log, r) + '\n');
+  }
+  evaluation(log: EvaluationLog): void {
+    this.out.write(`evaluation at ${log.steps} steps: mean return ${fmt(log.meanReturn, 1)} +/- ${fmt(log.stdReturn, 1)}${log.best ? ' (best so far)' : ''}\n`);
+  }
+  message(text: string): void {
+    this.out.write(text + '\n');
+  }
+  stop(): void {}
+}
+
+class BarReporter implements ProgressReporter {
+  private readonly bar: SingleBar;
+  private readonly rate = new RateMeter();
+  private readonly bySteps: boolean;
+
+  constructor(
+    budget: Budget,
+    private readonly out: NodeJS.WriteStream,
+  ) {
+    this.bySteps = budget.steps > 0;
+    const unit = this.bySteps ? 'steps' : 'episodes';
+    this.bar = new SingleBar(
+      {
+        format: `{bar} {value}/{total} ${unit} | ep {episode} | mean100 {mean} | eps {eps} | loss {loss} | {rate} steps/s | ETA {eta_formatted}`,
+        stream: out,
+        hideCursor: true,
+        barsize: 24,
+        etaBuffer: 50,
+        fps: 5,
+      },
+    );
+    this.bar.start(this.bySteps ? budget.steps : budget.episodes, 0, { episode: 0, mean: '-', eps: '-', loss: '-', rate: '-' });
+  }
+  episode(log: EpisodeLog): void {
+    const r = this.rate.update(log.steps);
+    this.bar.update(this.bySteps ? log.steps : log.episode, {
+      episode: log.episode,
+      mean: fmt(log.meanReturn100, 1),
+      eps: fmt(log.epsilon, 3),
+      loss: log.loss === log.loss ? log.loss.toPrecision(3) : '-',
+      rate: fmt(r, 0),
+    });
+  }
+  evaluation(log: EvaluationLog): void {
+    this.message(`evaluation at ${log.steps} steps: mean return ${fmt(log.meanReturn, 1)} +/- ${fmt(log.stdReturn, 1)}${log.best ? ' (best so far)' : ''}`);
+  }
+  message(text: string): void {
+    // Clear the bar's line, print, and let the bar redraw below.
+    this.out.write(`\r\x1b[K${text}\n`);
+    this.bar.render();
+  }
+  stop(): void {
+    this.bar.stop();
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../src/random/rng.js';
+import { ReplayBuffer, createMinibatch } from '../src/rl/replay-buffer.js';
+import { ExponentialEpisodeDecay, LinearStepDecay } from '../src/rl/schedules.js';
+
+describe('ReplayBuffer', () => {
+  const obs = (x: number) => [x, x + 0.25];
+
+  it('wraps around, overwriting the oldest transitions', () => {
+    const buffer = new ReplayBuffer(3, 2);
+    for (let i = 0; i < 5; i++) buffer.add(obs(i), i % 2, i * 10, obs(i + 1), i === 4);
+    expect(buffer.size).toBe(3);
+    // Slots hold transitions 3, 4, 2 (slot 0 <- 3, slot 1 <- 4, slot 2 <- 2); the oldest is in slot 2.
+    expect(buffer.oldest).toBe(2);
+    const batch = createMinibatch(3, 2);
+    [0, 1, 2].forEach((slot) => buffer.copyTransition(slot, slot, 0.9, batch));
+    expect(Array.from(batch.rewards)).toEqual([30, 40, 20]);
+    expect(Array.from(batch.observations)).toEqual([3, 3.25, 4, 4.25, 2, 2.25]);
+    expect(Array.from(batch.nextObservations)).toEqual([4, 4.25, 5, 5.25, 3, 3.25]);
+    expect(Array.from(batch.actions)).toEqual([1, 0, 0]);
+    // Transition 4 terminated: no bootstrap. The others bootstrap with gamma.
+    expect(Array.from(batch.discounts)).toEqual([Math.fround(0.9), 0, Math.fround(0.9)]);
+  });
+
+  it('samples uniformly with replacement from the stored transitions only, reproducibly', () => {
+    const buffer = new ReplayBuffer(100, 1);
+    for (let i = 0; i < 10; i++) buffer.add([i], 0, i, [i], false);
+    const batch = createMinibatch(5000, 1);
+    buffer.sample(new Rng(7), 0.99, batch);
+    const counts = new Array<number>(10).fill(0);
+    for (const r of batch.rewards) counts[r]++;
+    // Only the 10 stored transitions are drawn, each about 500 times (binomial sd ~21).
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(5000);
+    for (const c of counts) expect(Math.abs(c - 500)).toBeLessThan(100);
+    const again = createMinibatch(5000, 1);
+    buffer.sample(new Rng(7), 0.99, again);
+    expect(Array.from(again.rewards)).toEqual(Array.from(batch.rewards));
+    // The indices are NumPy's Generator.integers(0, 10) for the same seed.
+    const rng = new Rng(7);
+    expect(batch.rewards[0]).toBe(rng.integers(10));
+  });
+
+  it('round-trips its state and rejects bad input', () => {
+    const buffer = new ReplayBuffer(4, 2);
+    for (let i = 0; i < 6; i++) buffer.add(obs(i), 1, i, obs(i + 1), false);
+    const copy = new ReplayBuffer(4, 2);
+    copy.setState(buffer.getState());
+    const a = createMinibatch(16, 2);
+    const b = createMinibatch(16, 2);
+    buffer.sample(new Rng(1), 0.5, a);
+    copy.sample(new Rng(1), 0.5, b);
+    expect(b).toEqual(a);
+    expect(() => new ReplayBuffer(8, 2).setState(buffer.getState())).toThrow(/capacity 4 x obsDim 2/);
+    expect(() => buffer.add([1, 2, 3], 0, 0, [1, 2], false)).toThrow(/length 2/);
+    expect(() => new ReplayBuffer(2, 2).sample(new Rng(0), 0.9, createMinibatch(1, 2))).toThrow(/empty/);
+  });
+});
+
+describe('epsilon schedules', () => {
+  it("decays numpy-rl-engine's way: start * decay^episode, floored", () => {
+    const s = new ExponentialEpisodeDecay(1, 0.995, 0.01);
+    expect(s.value(123, 0)).toBe(1);
+    expect(s.value(0, 1)).toBeCloseTo(0.995, 15);
+    expect(s.value(0, 100)).toBeCloseTo(0.995 ** 100, 15);
+    expect(s.value(0, 5000)).toBe(0.01);
+  });
+
+  it("decays Stable-Baselines3's way: linear over a fraction of the step budget", () => {
+    const s = new LinearStepDecay(1, 0.04, 0.16, 50_000);
+    expect(s.value(0)).toBe(1);
+    expect(s.value(4000)).toBeCloseTo(1 - 0.96 * 0.5, 12);
+    expect(s.value(8000)).toBeCloseTo(0.04, 12);
+    expect(s.value(40_000)).toBe(0.04);
+  });
+
+  it('rejects out-of-range parameters by name', () => {
+    expect(() => new ExponentialEpisodeDecay(1.5, 0.99, 0.01)).toThrow(/epsilon start/);
+    expect(() => new LinearStepDecay(1, 0.05, 0, 100)).toThrow(/exploration fraction/);
+  });
+});
