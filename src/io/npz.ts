@@ -1,0 +1,72 @@
+/**
+ * NumPy .npz archives (a zip of .npy files) via fflate, browser-safe.
+ *
+ * `np.savez` stores entries uncompressed and `np.savez_compressed` deflates them; both read.
+ * We write stored entries by default (like `np.savez`), deflated with `{ compress: true }`.
+ */
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { InvalidArgumentError } from '../errors.js';
+import { readNpy, writeNpy, type NdArray } from './npy.js';
+
+/** One named array of an archive; the name is stored as `name + '.npy'`. */
+export interface NpzEntry {
+  name: string;
+  array: NdArray;
+}
+
+/** Options for {@link writeNpz}. */
+export interface NpzWriteOptions {
+  /** Deflate entries like `np.savez_compressed` (default false: stored, like `np.savez`). */
+  compress?: boolean;
+}
+
+/**
+ * Writes arrays as a .npz archive. A plain list of arrays gets NumPy's positional names
+ * `arr_0`, `arr_1`, ... exactly as `np.savez(file, *arrays)` would.
+ */
+export function writeNpz(
+  arrays: readonly NdArray[] | readonly NpzEntry[] | Readonly<Record<string, NdArray>>,
+  options: NpzWriteOptions = {},
+): Uint8Array {
+  const entries: NpzEntry[] = Array.isArray(arrays)
+    ? (arrays as readonly (NdArray | NpzEntry)[]).map((a, i) =>
+        'array' in a && 'name' in a ? a : { name: `arr_${i}`, array: a },
+      )
+    : Object.entries(arrays as Readonly<Record<string, NdArray>>).map(([name, array]) => ({ name, array }));
+  const files: Zippable = {};
+  for (const { name, array } of entries) {
+    if (name.length === 0) throw new InvalidArgumentError('writeNpz: empty entry name');
+    const file = `${name}.npy`;
+    if (file in files) throw new InvalidArgumentError(`writeNpz: duplicate entry name '${name}'`);
+    files[file] = writeNpy(array);
+  }
+  // mtime fixed so that the same arrays always give the same bytes.
+  return zipSync(files, { level: options.compress ? 6 : 0, mtime: new Date(1980, 0, 1) });
+}
+
+/**
+ * Reads a .npz archive (stored or deflated) into a map from entry name (without `.npy`) to
+ * array, in archive order. `fileName` appears in error messages.
+ */
+export function readNpz(bytes: Uint8Array, fileName = 'npz'): Map<string, NdArray> {
+  const isZip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
+  if (!isZip) {
+    if (bytes.length >= 6 && bytes[0] === 0x93 && bytes[1] === 0x4e) {
+      throw new InvalidArgumentError(`${fileName}: this is a single .npy file, not a .npz archive`);
+    }
+    throw new InvalidArgumentError(`${fileName}: not a zip archive (.npz files are zips of .npy files)`);
+  }
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch (error) {
+    throw new InvalidArgumentError(`${fileName}: corrupt or truncated zip: ${(error as Error).message}`);
+  }
+  const out = new Map<string, NdArray>();
+  for (const [file, content] of Object.entries(files)) {
+    if (file.endsWith('/')) continue;
+    const name = file.endsWith('.npy') ? file.slice(0, -4) : file;
+    out.set(name, readNpy(content, `${fileName}: entry '${file}'`));
+  }
+  return out;
+}
