@@ -165,15 +165,21 @@ describe('DqnTrainer', () => {
     await again.run();
     expect(await again.agent.online.getWeights()).toEqual(reference);
 
-    const first = new DqnTrainer(backend, config, 3);
-    await first.run(Number.POSITIVE_INFINITY, () => first.steps >= 250);
-    expect(first.atEpisodeBoundary).toBe(true);
-    const snapshot = await first.getState();
-    const resumed = new DqnTrainer(backend, config, 3);
-    resumed.restore(snapshot);
-    await resumed.run();
-    expect(resumed.steps).toBe(600);
-    expect(await resumed.agent.online.getWeights()).toEqual(reference);
-    for (const t of [straight, again, first, resumed]) t.dispose();
+    // Snapshots in the middle of the first (seeded) episode, in a later episode, and between episodes.
+    const trainers = [straight, again];
+    for (const stopAt of [5, 250, -1]) {
+      const first = new DqnTrainer(backend, config, 3);
+      await first.run(Number.POSITIVE_INFINITY, () => (stopAt > 0 ? first.steps >= stopAt : first.steps > 300 && first.atEpisodeBoundary));
+      expect(first.atEpisodeBoundary).toBe(stopAt < 0);
+      const snapshot = await first.getState();
+      const resumed = new DqnTrainer(backend, config, 3);
+      resumed.restore(snapshot);
+      await resumed.run();
+      expect(resumed.steps).toBe(600);
+      expect(resumed.episodes).toBe(straight.episodes);
+      expect(await resumed.agent.online.getWeights()).toEqual(reference);
+      trainers.push(first, resumed);
+    }
+    for (const t of trainers) t.dispose();
   });
 });

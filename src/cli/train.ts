@@ -26,6 +26,7 @@ import { createProgressReporter } from './progress.js';
 import { freshFolder, readInput, readMetrics, writeLearningCurve } from './run-folder.js';
 
 const DEFAULT_WEIGHTS = 'dqn_weights.npz';
+const SLICE_STEPS = 256;
 
 interface CliOptions {
   mode: 'train' | 'eval';
@@ -61,7 +62,7 @@ export function buildCommand(): Command {
     .option('--save <file>', 'where training saves the final weights (.npz, numpy-rl-engine layout)', DEFAULT_WEIGHTS)
     .option('--out <dir>', 'folder for run artefacts (default runs/<env>-<preset>-seed<seed>, numbered if it exists)')
     .option('--resume <checkpoint>', 'continue a run exactly from its checkpoint.zip (config and seed come from the checkpoint)')
-    .option('--checkpoint-every <steps>', 'write <out>/checkpoint.zip at the first episode end after every N env steps (0 = only at the end)', nonNegativeInteger('--checkpoint-every'), 10_000)
+    .option('--checkpoint-every <steps>', 'write <out>/checkpoint.zip every N env steps (0 = only at the end)', nonNegativeInteger('--checkpoint-every'), 10_000)
     .option('--final-eval-episodes <n>', 'greedy episodes evaluated after training, or in --mode eval', nonNegativeInteger('--final-eval-episodes'), 100)
     .option('--video <file>', 'GIF of one greedy episode (default videos/<env>-seed<seed>.gif)')
     .option('--no-video', 'do not write the GIF')
@@ -223,7 +224,7 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
       process.exit(130);
     }
     stopRequested = true;
-    progress.message('Ctrl-C: stopping at the end of this episode to save a checkpoint (Ctrl-C again to quit now)');
+    progress.message('Ctrl-C: stopping to save a checkpoint and the weights (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onSigint);
 
@@ -253,8 +254,11 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
     const started = performance.now();
     const startSteps = trainer.steps;
     while (!trainer.done && !stopRequested) {
-      await trainer.run(Number.POSITIVE_INFINITY, () => stopRequested || trainer.steps >= nextCheckpoint);
-      if (trainer.atEpisodeBoundary && trainer.steps >= nextCheckpoint) {
+      // Slices of a few hundred steps, yielding to the event loop in between so Ctrl-C is heard
+      // promptly (the CPU backend's reads resolve as microtasks, which never let signals in).
+      await trainer.run(SLICE_STEPS, () => stopRequested || trainer.steps >= nextCheckpoint);
+      await new Promise<void>((resolveYield) => setImmediate(resolveYield));
+      if (trainer.steps >= nextCheckpoint) {
         await saveCheckpoint();
         while (nextCheckpoint <= trainer.steps) nextCheckpoint += every;
       }
@@ -265,10 +269,8 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
       `${stopRequested ? 'stopped' : 'finished'}: ${trainer.steps} steps, ${trainer.episodes} episodes, ${trainer.updates} updates in ${seconds.toFixed(1)} s ` +
         `(${((trainer.steps - startSteps) / Math.max(seconds, 1e-9)).toFixed(0)} steps/s); mean return of the last 100 episodes ${trainer.meanReturn100.toFixed(1)}`,
     );
-    if (trainer.atEpisodeBoundary) {
-      await saveCheckpoint();
-      say(`checkpoint: ${relative(process.cwd(), checkpointPath)}`);
-    }
+    await saveCheckpoint();
+    say(`checkpoint: ${relative(process.cwd(), checkpointPath)}${stopRequested ? ` (continue with --resume ${relative(process.cwd(), checkpointPath)})` : ''}`);
 
     const weights = await trainer.finalWeights();
     if (trainer.bestWeights) say(`keeping the best evaluated weights (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);

@@ -61,7 +61,12 @@ export interface TrainerCallbacks {
   onEvaluation?(log: EvaluationLog): void | Promise<void>;
 }
 
-/** Everything that makes `run` continue exactly where it stopped (taken at an episode boundary). */
+/**
+ * Everything that makes `run` continue exactly where it stopped. An episode in progress is
+ * restored by replaying its actions from the env generator's state at its reset: the envs are
+ * deterministic given that state, so the env (and every wrapper's counters) ends up exactly where
+ * it was.
+ */
 export interface TrainerState {
   version: 1;
   config: DqnConfig;
@@ -70,9 +75,16 @@ export interface TrainerState {
   episodes: number;
   updates: number;
   lastLoss: number;
+  updatesSinceLossRead: number;
   recentReturns: number[];
   rng: RngState;
-  envRng: RngState;
+  /** The env generator before the reset of the episode in progress (or before the next reset). */
+  envRng: RngState | null;
+  /** The seed of that reset when it was seeded (the run's first episode), else null. */
+  episodeResetSeed: number | null;
+  /** Actions taken so far in the episode in progress (empty between episodes). */
+  episodeActions: number[];
+  episodeShapedReturn: number;
   evalEnvRng: RngState | null;
   online: FloatArray[];
   target: FloatArray[];
@@ -107,6 +119,10 @@ export class DqnTrainer {
   private readonly record: StepRecord = newStepRecord();
   private episodeOpen = false;
   private episodeShapedReturn = 0;
+  /** How the episode in progress was reset, and its actions so far: enough to rebuild it exactly. */
+  private episodeStartRng: RngState | null = null;
+  private episodeResetSeed: number | null = null;
+  private readonly episodeActions: number[] = [];
   private readonly started = performance.now();
   private updatesSinceLossRead = 0;
 
@@ -158,30 +174,27 @@ export class DqnTrainer {
     return this.agent.updateCount;
   }
 
-  /** True between episodes (where a checkpoint resumes exactly). */
+  /** True between episodes. */
   get atEpisodeBoundary(): boolean {
     return !this.episodeOpen;
   }
 
   /**
    * Trains for up to `maxSteps` env steps (default: to the end of the budget), stopping early when
-   * `shouldStop()` turns true at an episode boundary. Returns the steps taken.
+   * `shouldStop()` turns true (checked after every step). Returns the steps taken.
    */
   async run(maxSteps = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): Promise<number> {
     const c = this.config;
     let taken = 0;
     while (taken < maxSteps && !this.done) {
-      if (!this.episodeOpen) {
-        if (shouldStop()) break;
-        this.env.resetInto(this.obs, 0, this.steps === 0 && this.episodes === 0 ? { seed: this.seed } : undefined);
-        this.episodeOpen = true;
-        this.episodeShapedReturn = 0;
-      }
+      if (shouldStop()) break;
+      if (!this.episodeOpen) this.beginEpisode();
       const epsilon = this.epsilon;
       const action = await this.agent.act(this.obs, epsilon);
       const rec = this.record;
       rec.info = undefined;
       this.env.stepInto(action, this.nextObs, 0, rec);
+      this.episodeActions.push(action);
       this.steps++;
       taken++;
       this.episodeShapedReturn += rec.reward;
@@ -195,6 +208,16 @@ export class DqnTrainer {
       if (c.evalFreq > 0 && this.steps % c.evalFreq === 0) await this.periodicEvaluation();
     }
     return taken;
+  }
+
+  private beginEpisode(): void {
+    const first = this.steps === 0 && this.episodes === 0;
+    this.episodeResetSeed = first ? this.seed : null;
+    this.episodeStartRng = first ? null : envRngState(this.env);
+    this.env.resetInto(this.obs, 0, first ? { seed: this.seed } : undefined);
+    this.episodeOpen = true;
+    this.episodeShapedReturn = 0;
+    this.episodeActions.length = 0;
   }
 
   private async train(): Promise<void> {
@@ -214,6 +237,7 @@ export class DqnTrainer {
     const stats = rec.info?.episode as EpisodeStatistics | undefined;
     if (!stats) throw new Error('internal: the training env must record episode statistics');
     this.episodeOpen = false;
+    this.episodeActions.length = 0;
     this.episodes++;
     this.recentReturns.push(stats.r);
     if (this.recentReturns.length > 100) this.recentReturns.shift();
@@ -252,10 +276,10 @@ export class DqnTrainer {
     return this.bestWeights ?? (await this.agent.online.getWeights());
   }
 
-  /** A snapshot from which `restore` continues exactly. Only valid at an episode boundary. */
+  /** A snapshot from which `restore` continues exactly, taken between any two steps. */
   async getState(): Promise<TrainerState> {
-    if (this.episodeOpen) throw new Error('checkpoints are taken between episodes (an episode is in progress)');
     const agent = await this.agent.getState();
+    const envRng = this.episodeOpen ? this.episodeStartRng : this.steps === 0 ? null : envRngState(this.env);
     return {
       version: 1,
       config: this.config,
@@ -264,9 +288,13 @@ export class DqnTrainer {
       episodes: this.episodes,
       updates: agent.updates,
       lastLoss: this.lastLoss,
+      updatesSinceLossRead: this.updatesSinceLossRead,
       recentReturns: [...this.recentReturns],
       rng: this.rng.getState(),
-      envRng: envRngState(this.env),
+      envRng,
+      episodeResetSeed: this.episodeOpen ? this.episodeResetSeed : null,
+      episodeActions: this.episodeOpen ? [...this.episodeActions] : [],
+      episodeShapedReturn: this.episodeOpen ? this.episodeShapedReturn : 0,
       evalEnvRng: this.evalEnv ? envRngState(this.evalEnv) : null,
       online: agent.online,
       target: agent.target,
@@ -284,10 +312,11 @@ export class DqnTrainer {
     this.steps = state.steps;
     this.episodes = state.episodes;
     this.lastLoss = state.lastLoss;
+    this.updatesSinceLossRead = state.updatesSinceLossRead;
     this.recentReturns.splice(0, this.recentReturns.length, ...state.recentReturns);
     this.rng.setState(state.rng);
-    // The first reset of a resumed run must continue the env stream, not re-seed it.
-    setEnvRngState(this.env, state.envRng);
+    // The next reset of a resumed run continues the env stream rather than re-seeding it.
+    if (state.envRng) setEnvRngState(this.env, state.envRng);
     if (state.evalEnvRng) {
       this.evalEnv = make(this.config.env);
       setEnvRngState(this.evalEnv, state.evalEnvRng);
@@ -297,6 +326,24 @@ export class DqnTrainer {
     this.bestWeights = state.bestWeights;
     this.bestMeanReturn = state.bestMeanReturn;
     this.episodeOpen = false;
+    this.episodeActions.length = 0;
+    if (state.episodeResetSeed !== null || state.episodeActions.length > 0) this.replayEpisode(state);
+  }
+
+  /** Rebuilds the episode in progress: the same reset, then the same actions. */
+  private replayEpisode(state: TrainerState): void {
+    this.episodeResetSeed = state.episodeResetSeed;
+    this.episodeStartRng = state.envRng;
+    this.env.resetInto(this.obs, 0, state.episodeResetSeed !== null ? { seed: state.episodeResetSeed } : undefined);
+    const rec = this.record;
+    for (const action of state.episodeActions) {
+      rec.info = undefined;
+      this.env.stepInto(action, this.obs, 0, rec);
+      this.episodeActions.push(action);
+      if (rec.terminated || rec.truncated) throw new InvalidArgumentError('checkpoint: the episode in progress ended while being replayed (different environment?)');
+    }
+    this.episodeOpen = true;
+    this.episodeShapedReturn = state.episodeShapedReturn;
   }
 
   dispose(): void {

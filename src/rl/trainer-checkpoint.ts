@@ -20,9 +20,13 @@ interface CheckpointMeta {
   episodes: number;
   updates: number;
   lastLoss: number | null;
+  updatesSinceLossRead: number;
   recentReturns: number[];
   rng: RngState;
-  envRng: RngState;
+  envRng: RngState | null;
+  episodeResetSeed: number | null;
+  episodeActions: number[];
+  episodeShapedReturn: number;
   evalEnvRng: RngState | null;
   optimizer: { kind: 'adam' | 'sgd'; step: number; slots: Record<string, number> };
   parameterCount: number;
@@ -53,9 +57,13 @@ export function encodeTrainerCheckpoint(state: TrainerState): Uint8Array {
     episodes: state.episodes,
     updates: state.updates,
     lastLoss: Number.isFinite(state.lastLoss) ? state.lastLoss : null,
+    updatesSinceLossRead: state.updatesSinceLossRead,
     recentReturns: state.recentReturns,
     rng: state.rng,
     envRng: state.envRng,
+    episodeResetSeed: state.episodeResetSeed,
+    episodeActions: state.episodeActions,
+    episodeShapedReturn: state.episodeShapedReturn,
     evalEnvRng: state.evalEnvRng,
     optimizer: {
       kind: state.optimizer.kind,
@@ -101,9 +109,13 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
     episodes: meta.episodes,
     updates: meta.updates,
     lastLoss: meta.lastLoss ?? Number.NaN,
+    updatesSinceLossRead: meta.updatesSinceLossRead,
     recentReturns: meta.recentReturns,
     rng: meta.rng,
     envRng: meta.envRng,
+    episodeResetSeed: meta.episodeResetSeed,
+    episodeActions: meta.episodeActions,
+    episodeShapedReturn: meta.episodeShapedReturn,
     evalEnvRng: meta.evalEnvRng,
     online: list('online', n),
     target: list('target', n),

@@ -1,0 +1,146 @@
+/**
+ * The training CLI as a user runs it: `node bin/train.js` in a fresh folder (the compiled dist/,
+ * built by `npm install`'s prepare step), reading what it prints and the files it leaves.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNpz } from '../src/io/npz.js';
+import { decodePng } from '../src/io/png.js';
+import { parseMetricsCsv } from '../src/metrics/csv-log.js';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'bin', 'train.js');
+let dir: string;
+
+function train(args: string[], cwd = dir) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const QUICK = ['--backend', 'cpu', '--hidden', '16,16', '--learning-starts', '100', '--train-freq', '16', '--gradient-steps', '4', '--batch-size', '16', '--eval-freq', '0', '--final-eval-episodes', '3'];
+
+function hasNumpy(): boolean {
+  return spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rl-cli-'));
+  if (!existsSync(join(root, 'dist', 'cli', 'train.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('node bin/train.js', () => {
+  it('trains, and leaves weights, checkpoint, metrics, curve and GIF behind', () => {
+    const r = train([...QUICK, '--steps', '1500', '--out', 'run-a', '--seed', '4']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/training DQN on CartPole-v1 \| preset default \| seed 4 \| backend cpu/);
+    expect(r.stdout).toMatch(/finished: 1500 steps/);
+    expect(r.stdout).toMatch(/greedy evaluation over 3 episodes: mean return/);
+    for (const f of ['metrics.csv', 'learning-curve.png', 'learning-curve.svg', 'checkpoint.zip', 'config.json', 'eval.json', 'dqn_weights.npz']) {
+      expect(existsSync(join(dir, 'run-a', f)), f).toBe(true);
+    }
+    const rows = parseMetricsCsv(readFileSync(join(dir, 'run-a', 'metrics.csv'), 'utf8'));
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows[rows.length - 1].steps).toBeLessThanOrEqual(1500);
+    const png = decodePng(new Uint8Array(readFileSync(join(dir, 'run-a', 'learning-curve.png'))));
+    expect(png.width).toBeGreaterThan(300);
+    const gif = readFileSync(join(dir, 'videos', 'CartPole-v1-seed10004.gif'));
+    expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    expect(gif.readUInt16LE(6)).toBe(600);
+    const weights = readNpz(new Uint8Array(readFileSync(join(dir, 'dqn_weights.npz'))));
+    expect([...weights.keys()]).toEqual(['arr_0', 'arr_1', 'arr_2', 'arr_3', 'arr_4', 'arr_5']);
+    expect(weights.get('arr_0')?.shape).toEqual([4, 16]);
+    expect(weights.get('arr_1')?.shape).toEqual([1, 16]);
+    expect(weights.get('arr_5')?.shape).toEqual([1, 2]);
+  });
+
+  it('evaluates saved weights with --mode eval --load (the architecture comes from the file)', () => {
+    const r = train(['--mode', 'eval', '--load', '--backend', 'cpu', '--final-eval-episodes', '2', '--no-video']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/evaluating dqn_weights.npz \(4-16-16-2\)/);
+    expect(r.stdout).toMatch(/greedy evaluation over 2 episodes/);
+  });
+
+  it.runIf(hasNumpy())('writes weights numpy.load reads, equal to what the engine holds', () => {
+    const script = [
+      'import numpy as np, json, sys',
+      `d = np.load(${JSON.stringify(join(dir, 'dqn_weights.npz'))})`,
+      'print(json.dumps([[d[k].dtype.str, list(d[k].shape), d[k].ravel().tolist()] for k in sorted(d.files, key=lambda s: int(s[4:]))]))',
+    ].join('\n');
+    const fromNumpy = JSON.parse(execFileSync('python3', ['-c', script], { encoding: 'utf8' })) as [string, number[], number[]][];
+    const ours = readNpz(new Uint8Array(readFileSync(join(dir, 'dqn_weights.npz'))));
+    expect(fromNumpy).toHaveLength(6);
+    fromNumpy.forEach(([dtype, shape, values], i) => {
+      const a = ours.get(`arr_${i}`);
+      expect(dtype).toBe('<f8');
+      expect(shape).toEqual(a?.shape);
+      expect(values).toEqual(Array.from(a?.data as Float64Array));
+    });
+  });
+
+  it('loads numpy-rl-engine float64 weights', () => {
+    const fixture = join(root, 'test', 'fixtures', 'numpy-rl-engine-weights.npz');
+    const r = train(['--mode', 'eval', '--load', fixture, '--backend', 'cpu', '--final-eval-episodes', '1', '--no-video']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/\(4-64-64-2\)/);
+  });
+
+  it('gives identical metrics for the same seed, and --resume reproduces the uninterrupted run', async () => {
+    const args = [...QUICK, '--steps', '1200', '--seed', '9', '--no-video', '--final-eval-episodes', '0'];
+    expect(train([...args, '--out', 'same-1', '--save', 'same-1.npz']).code).toBe(0);
+    expect(train([...args, '--out', 'same-2', '--save', 'same-2.npz', '--checkpoint-every', '500']).code).toBe(0);
+    const strip = (f: string) => readFileSync(join(dir, f, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, 6).join(','));
+    expect(strip('same-2')).toEqual(strip('same-1'));
+    expect(readFileSync(join(dir, 'same-2.npz'))).toEqual(readFileSync(join(dir, 'same-1.npz')));
+
+    // Ctrl-C mid-run saves a checkpoint; --resume from it ends with the uninterrupted run's weights.
+    const child = spawn(process.execPath, [bin, ...args, '--out', 'part', '--save', 'part.npz', '--log-every', '5'], { cwd: dir });
+    let output = '';
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!interrupted && /episode 10 /.test(output)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(interrupted).toBe(true);
+    expect(code).toBe(130);
+    expect(output).toMatch(/stopped: \d+ steps/);
+    expect(output).toMatch(/continue with --resume part\/checkpoint.zip/);
+    const resumed = train(['--resume', join('part', 'checkpoint.zip'), '--backend', 'cpu', '--save', 'resumed.npz', '--no-video', '--final-eval-episodes', '0']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/resumed from part\/checkpoint.zip at step \d+/);
+    expect(resumed.stdout).toMatch(/finished: 1200 steps/);
+    expect(readFileSync(join(dir, 'resumed.npz'))).toEqual(readFileSync(join(dir, 'same-1.npz')));
+    expect(strip('part')).toEqual(strip('same-1'));
+  });
+
+  it('rejects bad input with errors that name the flag or file', () => {
+    const missing = train(['--mode', 'eval', '--load', 'nope.npz', '--backend', 'cpu']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/--load 'nope.npz': no such file/);
+    const badNumber = train(['--lr', 'fast']);
+    expect(badNumber.code).not.toBe(0);
+    expect(badNumber.stderr).toMatch(/--lr expects a number, got 'fast'/);
+    const badPreset = train(['--preset', 'turbo']);
+    expect(badPreset.stderr).toMatch(/Allowed choices are default, seed/);
+    const badRange = train(['--gamma', '1.5', '--backend', 'cpu']);
+    expect(badRange.stderr).toMatch(/gamma must be in \[0, 1\], got 1.5/);
+    const shapes = train(['--mode', 'eval', '--load', 'dqn_weights.npz', '--env', 'Acrobot-v1', '--backend', 'cpu']);
+    expect(shapes.stderr).toMatch(/dqn_weights.npz: arr_0 has shape \(4, 16\), the network needs \(6, 16\)/);
+  });
+
+  it('shows every hyper-parameter with its default in --help', () => {
+    const help = train(['--help']).stdout;
+    for (const flag of ['--lr <value>', '--batch-size <value>', '--buffer-size <value>', '--gamma <value>', '--tau <value>', '--double-dqn', '--dueling', '--hidden <value>', '--resume <checkpoint>']) {
+      expect(help).toContain(flag);
+    }
+    expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\(default: 0.0023\)/);
+  });
+});
