@@ -1,0 +1,48 @@
+// gradIn <- d act / d x applied to gradOut, from the activation output y. gradIn may be gradOut
+// (the host then stages gradIn in scratch).
+// Activation codes as in bias-activation.wgsl.
+
+struct Params {
+  rows: u32,
+  cols: u32,
+  activation: u32,
+  _pad0: u32,
+  alpha: f32,
+  _pad1: u32,
+  _pad2: u32,
+  _pad3: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read> grad_out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> grad_in: array<f32>;
+
+// One thread per element, for every activation but softmax.
+@compute @workgroup_size(256)
+fn activation_backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let i = (wid.y * nwg.x + wid.x) * 256u + lid.x;
+  if (i >= p.rows * p.cols) { return; }
+  let g = grad_out[i];
+  let v = y[i];
+  var d = g;
+  switch (p.activation) {
+    case 1u: { d = select(0.0, g, v > 0.0); }
+    case 2u: { d = select(p.alpha * g, g, v > 0.0); }
+    case 3u: { d = g * (1.0 - v * v); }
+    case 4u: { d = g * v * (1.0 - v); }
+    default: { }
+  }
+  grad_in[i] = d;
+}
+
+// One thread per row: softmax backward y * (g - rowsum(g * y)).
+@compute @workgroup_size(64)
+fn softmax_backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let r = (wid.y * nwg.x + wid.x) * 64u + lid.x;
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  var dot = 0.0;
+  for (var c = 0u; c < p.cols; c++) { dot = dot + grad_out[base + c] * y[base + c]; }
+  for (var c = 0u; c < p.cols; c++) { grad_in[base + c] = y[base + c] * (grad_out[base + c] - dot); }
+}

@@ -1,0 +1,3 @@
+/** The CPU backend. */
+export { CpuBackend, type CpuBackendOptions } from './cpu-backend.js';
+export { CpuTensor } from './cpu-tensor.js';

@@ -1,0 +1,13 @@
+/** Compute backends: the interface, the CPU and WebGPU implementations, and the factory. */
+export * from './backend.js';
+export { CpuBackend, type CpuBackendOptions } from './cpu/cpu-backend.js';
+export {
+  WebGpuBackend,
+  type WebGpuBackendOptions,
+  ShaderCompileError,
+  DeviceLostError,
+  GpuError,
+  NoAdapterError,
+  type GpuObjectCounts,
+} from './webgpu/index.js';
+export { createBackend, BACKEND_KINDS, type BackendKind, type CreateBackendOptions } from './create-backend.js';

@@ -1,0 +1,341 @@
+/**
+ * Argument checks shared by every backend. Each `validateX` throws a ShapeError naming the op and
+ * the shapes involved (formatShape), or an InvalidArgumentError for a disposed tensor, an aliasing
+ * that the op does not allow, or a bad scalar. They only read `shape`, `rows`, `cols`, `size`,
+ * `label` and `disposed`, so the CPU and the WebGPU backends run the very same checks.
+ */
+import { ACTIVATIONS, LOSSES, type Activation, type LossKind, type Shape, type Tensor } from './backend.js';
+import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
+
+/** `name (r, c)` for error messages, e.g. `a (32, 4)`. */
+function describe(name: string, t: Tensor): string {
+  return `${name} ${formatShape(t.shape)}`;
+}
+
+/** Throws if `t` (named `name` in op `op`) was disposed; null passes. Allocates nothing. */
+export function checkAlive(op: string, name: string, t: Tensor | null): void {
+  if (t !== null && t.disposed) throw new InvalidArgumentError(`${op}: ${name} ('${t.label}') was disposed`);
+}
+
+/** Throws if any of the named tensors was disposed. */
+export function validateAlive(op: string, tensors: Record<string, Tensor | null>): void {
+  for (const [name, t] of Object.entries(tensors)) checkAlive(op, name, t);
+}
+
+/** Checks a requested tensor shape: one or two positive integers. */
+export function validateShape(shape: Shape): void {
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 2) {
+    throw new ShapeError(`tensor: shape must have 1 or 2 dimensions, got ${JSON.stringify(shape)}`);
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 1) {
+      throw new ShapeError(`tensor: dimensions must be positive integers, got ${formatShape(shape)}`);
+    }
+  }
+}
+
+/** Checks `data` passed to `tensor()`: its length must equal the size of the shape. */
+export function validateTensorData(shape: Shape, data: ArrayLike<number> | undefined): void {
+  validateShape(shape);
+  if (data === undefined) return;
+  const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
+  if (data.length !== size) {
+    throw new ShapeError(`tensor: data of length ${data.length} does not fit shape ${formatShape(shape)} (size ${size})`);
+  }
+}
+
+/** `write(t, data, offset)`: the written range must lie inside t. */
+export function validateWrite(t: Tensor, data: ArrayLike<number>, offset: number): void {
+  checkAlive('write', 't', t);
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new InvalidArgumentError(`write: offset must be a non-negative integer, got ${offset}`);
+  }
+  if (offset + data.length > t.size) {
+    throw new ShapeError(`write: ${data.length} values at offset ${offset} overflow ${describe('t', t)} of size ${t.size}`);
+  }
+}
+
+/** `read(t, dst)`: dst, when given, must hold at least t.size values. */
+export function validateRead(t: Tensor, dst: ArrayLike<number> | undefined): void {
+  checkAlive('read', 't', t);
+  if (dst !== undefined && dst.length < t.size) {
+    throw new ShapeError(`read: dst of length ${dst.length} is too short for ${describe('t', t)} of size ${t.size}`);
+  }
+}
+
+function sameSize(op: string, aName: string, a: Tensor, bName: string, b: Tensor): void {
+  if (a.size !== b.size) {
+    throw new ShapeError(`${op}: ${describe(aName, a)} and ${describe(bName, b)} differ in size (${a.size} != ${b.size})`);
+  }
+}
+
+function sameMatrix(op: string, aName: string, a: Tensor, bName: string, b: Tensor): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new ShapeError(`${op}: ${describe(aName, a)} and ${describe(bName, b)} must have the same shape`);
+  }
+}
+
+function columnVector(op: string, name: string, t: Tensor, rows: number, ofName: string, of: Tensor): void {
+  if (t.size !== rows) {
+    throw new ShapeError(`${op}: ${describe(name, t)} must hold one value per row of ${describe(ofName, of)} (${rows})`);
+  }
+}
+
+function scalarTensor(op: string, name: string, t: Tensor): void {
+  if (t.size !== 1) throw new ShapeError(`${op}: ${describe(name, t)} must be (1, 1)`);
+}
+
+function finite(op: string, name: string, value: number): void {
+  if (!Number.isFinite(value)) throw new InvalidArgumentError(`${op}: ${name} must be a finite number, got ${value}`);
+}
+
+export function validateFill(out: Tensor, value: number): void {
+  checkAlive('fill', 'out', out);
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new InvalidArgumentError(`fill: value must be a number, got ${value}`);
+}
+
+export function validateCopy(src: Tensor, dst: Tensor): void {
+  checkAlive('copy', 'src', src);
+  checkAlive('copy', 'dst', dst);
+  sameSize('copy', 'src', src, 'dst', dst);
+}
+
+export function validateScale(x: Tensor, alpha: number, out: Tensor): void {
+  checkAlive('scale', 'x', x);
+  checkAlive('scale', 'out', out);
+  finite('scale', 'alpha', alpha);
+  sameSize('scale', 'x', x, 'out', out);
+}
+
+export function validateAddMul(a: Tensor, b: Tensor, c: Tensor, out: Tensor): void {
+  checkAlive('addMul', 'a', a);
+  checkAlive('addMul', 'b', b);
+  checkAlive('addMul', 'c', c);
+  checkAlive('addMul', 'out', out);
+  sameSize('addMul', 'a', a, 'b', b);
+  sameSize('addMul', 'a', a, 'c', c);
+  sameSize('addMul', 'a', a, 'out', out);
+}
+
+export function validateLerp(dst: Tensor, src: Tensor, t: number): void {
+  checkAlive('lerp', 'dst', dst);
+  checkAlive('lerp', 'src', src);
+  finite('lerp', 't', t);
+  sameSize('lerp', 'dst', dst, 'src', src);
+}
+
+/** Matmul dimensions after the transposes: op(a) (m, k), op(b) (k, n). */
+export interface MatmulDims {
+  m: number;
+  k: number;
+  n: number;
+}
+
+/**
+ * The (m, k, n) of a matmul after the transposes; throws unless op(a) and op(b) chain and out is
+ * (m, n). Pass `dims` to receive the result without an allocation (it is returned).
+ */
+export function validateMatmul(
+  a: Tensor,
+  b: Tensor,
+  out: Tensor,
+  options?: { transA?: boolean; transB?: boolean },
+  dims?: MatmulDims,
+): MatmulDims {
+  checkAlive('matmul', 'a', a);
+  checkAlive('matmul', 'b', b);
+  checkAlive('matmul', 'out', out);
+  const transA = options?.transA === true;
+  const transB = options?.transB === true;
+  const m = transA ? a.cols : a.rows;
+  const ka = transA ? a.rows : a.cols;
+  const kb = transB ? b.cols : b.rows;
+  const n = transB ? b.rows : b.cols;
+  const aName = transA ? 'a^T of' : 'a';
+  const bName = transB ? 'b^T of' : 'b';
+  if (ka !== kb) {
+    throw new ShapeError(`matmul: ${describe(aName, a)} and ${describe(bName, b)} do not chain (k ${ka} != ${kb})`);
+  }
+  if (out.rows !== m || out.cols !== n) {
+    throw new ShapeError(`matmul: out ${formatShape(out.shape)} must be (${m}, ${n}) for ${describe(aName, a)} and ${describe(bName, b)}`);
+  }
+  if (out === a || out === b) throw new InvalidArgumentError('matmul: out must not alias a or b');
+  if (dims === undefined) return { m, k: ka, n };
+  dims.m = m;
+  dims.k = ka;
+  dims.n = n;
+  return dims;
+}
+
+export function validateColumnSum(x: Tensor, out: Tensor): void {
+  checkAlive('columnSum', 'x', x);
+  checkAlive('columnSum', 'out', out);
+  if (out.size !== x.cols) {
+    throw new ShapeError(`columnSum: out ${formatShape(out.shape)} must be (1, ${x.cols}) for ${describe('x', x)}`);
+  }
+  if (out === x) throw new InvalidArgumentError('columnSum: out must not alias x');
+}
+
+/** Checks the activation name (UnknownNameError listing the valid ones) and returns it narrowed. */
+export function validateActivationName(activation: string): Activation {
+  return checkName('activation', activation, ACTIVATIONS);
+}
+
+/** Checks the loss name (UnknownNameError listing the valid ones) and returns it narrowed. */
+export function validateLossName(kind: string): LossKind {
+  return checkName('loss', kind, LOSSES);
+}
+
+export function validateBiasActivation(x: Tensor, bias: Tensor | null, activation: string, out: Tensor, alpha: number): void {
+  checkAlive('biasActivation', 'x', x);
+  checkAlive('biasActivation', 'bias', bias);
+  checkAlive('biasActivation', 'out', out);
+  validateActivationName(activation);
+  finite('biasActivation', 'alpha', alpha);
+  sameMatrix('biasActivation', 'x', x, 'out', out);
+  if (bias !== null) {
+    if (bias.size !== x.cols) {
+      throw new ShapeError(`biasActivation: bias ${formatShape(bias.shape)} must be (1, ${x.cols}) for ${describe('x', x)}`);
+    }
+    if (bias === out) throw new InvalidArgumentError('biasActivation: out must not alias bias');
+  }
+}
+
+export function validateActivationBackward(activation: string, y: Tensor, gradOut: Tensor, gradIn: Tensor, alpha: number): void {
+  checkAlive('activationBackward', 'y', y);
+  checkAlive('activationBackward', 'gradOut', gradOut);
+  checkAlive('activationBackward', 'gradIn', gradIn);
+  validateActivationName(activation);
+  finite('activationBackward', 'alpha', alpha);
+  sameMatrix('activationBackward', 'y', y, 'gradOut', gradOut);
+  sameMatrix('activationBackward', 'y', y, 'gradIn', gradIn);
+  if (gradIn === y && activation !== 'identity') {
+    throw new InvalidArgumentError('activationBackward: gradIn must not alias y');
+  }
+}
+
+export function validateGatherColumns(x: Tensor, indices: Tensor, out: Tensor): void {
+  checkAlive('gatherColumns', 'x', x);
+  checkAlive('gatherColumns', 'indices', indices);
+  checkAlive('gatherColumns', 'out', out);
+  columnVector('gatherColumns', 'indices', indices, x.rows, 'x', x);
+  columnVector('gatherColumns', 'out', out, x.rows, 'x', x);
+  if (out === x) throw new InvalidArgumentError('gatherColumns: out must not alias x');
+}
+
+export function validateScatterColumns(values: Tensor, indices: Tensor, out: Tensor): void {
+  checkAlive('scatterColumns', 'values', values);
+  checkAlive('scatterColumns', 'indices', indices);
+  checkAlive('scatterColumns', 'out', out);
+  columnVector('scatterColumns', 'values', values, out.rows, 'out', out);
+  columnVector('scatterColumns', 'indices', indices, out.rows, 'out', out);
+  if (out === values || out === indices) throw new InvalidArgumentError('scatterColumns: out must not alias values or indices');
+}
+
+export function validateRowReduce(op: 'rowMax' | 'rowArgmax', x: Tensor, out: Tensor): void {
+  checkAlive(op, 'x', x);
+  checkAlive(op, 'out', out);
+  columnVector(op, 'out', out, x.rows, 'x', x);
+  if (out === x) throw new InvalidArgumentError(`${op}: out must not alias x`);
+}
+
+export function validateDuelingCombine(value: Tensor, advantage: Tensor, q: Tensor): void {
+  checkAlive('duelingCombine', 'value', value);
+  checkAlive('duelingCombine', 'advantage', advantage);
+  checkAlive('duelingCombine', 'q', q);
+  columnVector('duelingCombine', 'value', value, advantage.rows, 'advantage', advantage);
+  sameMatrix('duelingCombine', 'advantage', advantage, 'q', q);
+  if (q === value) throw new InvalidArgumentError('duelingCombine: q must not alias value');
+}
+
+export function validateDuelingBackward(gradQ: Tensor, gradValue: Tensor, gradAdvantage: Tensor): void {
+  checkAlive('duelingBackward', 'gradQ', gradQ);
+  checkAlive('duelingBackward', 'gradValue', gradValue);
+  checkAlive('duelingBackward', 'gradAdvantage', gradAdvantage);
+  columnVector('duelingBackward', 'gradValue', gradValue, gradQ.rows, 'gradQ', gradQ);
+  sameMatrix('duelingBackward', 'gradQ', gradQ, 'gradAdvantage', gradAdvantage);
+  if (gradValue === gradQ || gradValue === gradAdvantage) {
+    throw new InvalidArgumentError('duelingBackward: gradValue must not alias gradQ or gradAdvantage');
+  }
+}
+
+/** 'loss mse', 'loss huber', ...: op names built once, so validating a loss allocates nothing. */
+const LOSS_OPS = Object.fromEntries(LOSSES.map((kind) => [kind, `loss ${kind}`])) as Record<LossKind, string>;
+
+export function validateLoss(kind: string, pred: Tensor, target: Tensor, lossOut: Tensor, grad: Tensor | null, delta: number, eps: number): void {
+  checkAlive('loss', 'pred', pred);
+  checkAlive('loss', 'target', target);
+  checkAlive('loss', 'lossOut', lossOut);
+  checkAlive('loss', 'grad', grad);
+  const op = LOSS_OPS[validateLossName(kind)];
+  sameMatrix(op, 'pred', pred, 'target', target);
+  scalarTensor(op, 'lossOut', lossOut);
+  if (grad !== null) {
+    sameMatrix(op, 'pred', pred, 'grad', grad);
+    if (grad === target) throw new InvalidArgumentError(`${op}: grad must not alias target`);
+  }
+  if (!(delta > 0) || !Number.isFinite(delta)) throw new InvalidArgumentError(`${op}: delta must be positive, got ${delta}`);
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new InvalidArgumentError(`${op}: eps must be positive, got ${eps}`);
+}
+
+export function validateSumSquares(x: Tensor, out: Tensor): void {
+  checkAlive('sumSquares', 'x', x);
+  checkAlive('sumSquares', 'out', out);
+  scalarTensor('sumSquares', 'out', out);
+  if (out === x && x.size !== 1) throw new InvalidArgumentError('sumSquares: out must not alias x');
+}
+
+export function validateClipByGlobalNorm(x: Tensor, sumSquares: Tensor, maxNorm: number): void {
+  checkAlive('clipByGlobalNorm', 'x', x);
+  checkAlive('clipByGlobalNorm', 'sumSquares', sumSquares);
+  scalarTensor('clipByGlobalNorm', 'sumSquares', sumSquares);
+  if (x === sumSquares) throw new InvalidArgumentError('clipByGlobalNorm: x must not alias sumSquares');
+  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new InvalidArgumentError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
+}
+
+function positiveStep(op: string, step: number): void {
+  if (!Number.isInteger(step) || step < 1) throw new InvalidArgumentError(`${op}: step must be an integer >= 1, got ${step}`);
+}
+
+export function validateAdam(
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  hp: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number },
+): void {
+  checkAlive('adam', 'param', param);
+  checkAlive('adam', 'grad', grad);
+  checkAlive('adam', 'm', m);
+  checkAlive('adam', 'v', v);
+  sameSize('adam', 'param', param, 'grad', grad);
+  sameSize('adam', 'param', param, 'm', m);
+  sameSize('adam', 'param', param, 'v', v);
+  positiveStep('adam', hp.step);
+  finite('adam', 'lr', hp.lr);
+  finite('adam', 'weightDecay', hp.weightDecay);
+  if (!(hp.beta1 >= 0 && hp.beta1 < 1)) throw new InvalidArgumentError(`adam: beta1 must be in [0, 1), got ${hp.beta1}`);
+  if (!(hp.beta2 >= 0 && hp.beta2 < 1)) throw new InvalidArgumentError(`adam: beta2 must be in [0, 1), got ${hp.beta2}`);
+  if (!(hp.eps >= 0) || !Number.isFinite(hp.eps)) throw new InvalidArgumentError(`adam: eps must be >= 0, got ${hp.eps}`);
+}
+
+export function validateSgd(
+  param: Tensor,
+  grad: Tensor,
+  velocity: Tensor,
+  hp: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; step: number },
+): void {
+  checkAlive('sgd', 'param', param);
+  checkAlive('sgd', 'grad', grad);
+  checkAlive('sgd', 'velocity', velocity);
+  sameSize('sgd', 'param', param, 'grad', grad);
+  sameSize('sgd', 'param', param, 'velocity', velocity);
+  positiveStep('sgd', hp.step);
+  finite('sgd', 'lr', hp.lr);
+  finite('sgd', 'momentum', hp.momentum);
+  finite('sgd', 'dampening', hp.dampening);
+  finite('sgd', 'weightDecay', hp.weightDecay);
+  if (hp.nesterov && (hp.momentum <= 0 || hp.dampening !== 0)) {
+    throw new InvalidArgumentError('sgd: Nesterov momentum requires momentum > 0 and dampening 0');
+  }
+}

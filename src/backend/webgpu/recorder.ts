@@ -1,0 +1,111 @@
+/**
+ * Records compute dispatches into one command encoder and submits them together.
+ *
+ * Each recorded op gets its own 256-byte slot of a uniform ring buffer (bound with a dynamic
+ * offset). The slots are filled on the host and uploaded with a single queue.writeBuffer right
+ * before the encoder is submitted: queue writes land before the work submitted after them, so
+ * every op of a submission sees its own parameters. When the ring is full the recording so far is
+ * submitted and the ring starts again (queue order keeps that correct too).
+ *
+ * All dispatches of a submission share one compute pass; WebGPU orders the storage accesses of
+ * consecutive dispatches, so op N sees what op N-1 wrote.
+ */
+import type { GpuObjectCounts } from './gpu-counters.js';
+import { UNIFORM_SLOT_BYTES } from './kernels.js';
+
+const SLOT_WORDS = UNIFORM_SLOT_BYTES / 4;
+
+export class Recorder {
+  /** Incremented at every submission; a buffer bound in the current epoch has unsubmitted uses. */
+  epoch = 0;
+  /** The uniform ring: one slot per recorded op. */
+  readonly ring: GPUBuffer;
+  /** Host copy of the ring, as u32 and f32 views of the same bytes. */
+  readonly u32: Uint32Array<ArrayBuffer>;
+  readonly f32: Float32Array<ArrayBuffer>;
+  private readonly capacity: number;
+  private slots = 0;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly offsets = [0];
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly counts: GpuObjectCounts,
+    capacitySlots = 1024,
+  ) {
+    this.capacity = capacitySlots;
+    this.ring = device.createBuffer({
+      label: 'uniform ring',
+      size: capacitySlots * UNIFORM_SLOT_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    counts.buffers++;
+    const host = new ArrayBuffer(capacitySlots * UNIFORM_SLOT_BYTES);
+    this.u32 = new Uint32Array(host);
+    this.f32 = new Float32Array(host);
+  }
+
+  /** Whether anything was recorded since the last submission. */
+  get pending(): boolean {
+    return this.encoder !== null;
+  }
+
+  /**
+   * Reserves the uniform slot of the next op (submitting first when the ring is full) and returns
+   * the index of its first 32-bit word in `u32`/`f32`. Fill it, then call `dispatch`.
+   */
+  reserveSlot(): number {
+    if (this.slots === this.capacity) this.submit();
+    return this.slots * SLOT_WORDS;
+  }
+
+  /** Records one dispatch using the slot just reserved. */
+  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y: number): void {
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    this.offsets[0] = this.slots * UNIFORM_SLOT_BYTES;
+    pass.setBindGroup(0, bindGroup, this.offsets);
+    pass.dispatchWorkgroups(x, y);
+    this.slots++;
+  }
+
+  /** Records a buffer-to-buffer copy (ends the current compute pass). */
+  copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    const encoder = this.commandEncoder();
+    if (this.pass !== null) {
+      this.pass.end();
+      this.pass = null;
+    }
+    encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
+  }
+
+  /** Uploads the used uniform slots, then finishes and submits the recording (no-op when empty). */
+  submit(): void {
+    if (this.encoder === null) return;
+    if (this.pass !== null) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (this.slots > 0) this.device.queue.writeBuffer(this.ring, 0, this.u32, 0, this.slots * SLOT_WORDS);
+    const commands = this.encoder.finish();
+    this.encoder = null;
+    this.slots = 0;
+    this.epoch++;
+    this.device.queue.submit([commands]);
+    this.counts.submits++;
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (this.encoder === null) {
+      this.encoder = this.device.createCommandEncoder({ label: 'recording' });
+      this.counts.commandEncoders++;
+    }
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (this.pass === null) this.pass = this.commandEncoder().beginComputePass({ label: 'ops' });
+    return this.pass;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Shader text in a browser bundle: every shaders/*.wgsl inlined as a string by esbuild's `text`
+ * loader (see web-build.ts). Never imported in Node.
+ */
+import elementwise from '../../../shaders/elementwise.wgsl';
+import matmul from '../../../shaders/matmul.wgsl';
+import biasActivation from '../../../shaders/bias-activation.wgsl';
+import activationBackward from '../../../shaders/activation-backward.wgsl';
+import reduce from '../../../shaders/reduce.wgsl';
+import gatherScatter from '../../../shaders/gather-scatter.wgsl';
+import dueling from '../../../shaders/dueling.wgsl';
+import loss from '../../../shaders/loss.wgsl';
+import adam from '../../../shaders/adam.wgsl';
+import sgd from '../../../shaders/sgd.wgsl';
+import type { ShaderFile } from './shader-files.js';
+
+const SOURCES: Record<ShaderFile, string> = {
+  elementwise,
+  matmul,
+  'bias-activation': biasActivation,
+  'activation-backward': activationBackward,
+  reduce,
+  'gather-scatter': gatherScatter,
+  dueling,
+  loss,
+  adam,
+  sgd,
+};
+
+/** The WGSL text of shaders/NAME.wgsl, bundled. */
+export function loadShaderSource(file: ShaderFile): Promise<string> {
+  return Promise.resolve(SOURCES[file]);
+}

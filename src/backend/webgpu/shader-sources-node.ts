@@ -1,0 +1,17 @@
+/**
+ * Shader text in Node: read from the package's shaders/ folder. This module sits at
+ * src/backend/webgpu/ (or dist/backend/webgpu/ once built), three levels below the package root
+ * either way, so the same relative URL finds shaders/ from both.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ShaderFile } from './shader-files.js';
+
+/** The URL of shaders/NAME.wgsl. */
+export function shaderUrl(file: ShaderFile): URL {
+  return new URL(`../../../shaders/${file}.wgsl`, import.meta.url);
+}
+
+/** The WGSL text of shaders/NAME.wgsl. */
+export function loadShaderSource(file: ShaderFile): Promise<string> {
+  return readFile(shaderUrl(file), 'utf8');
+}

@@ -1,0 +1,97 @@
+/** What every optimiser shares: a step over parameters, zeroGrad, and a snapshot for exact resume. */
+import type { Backend, FloatArray, Tensor } from '../../backend/backend.js';
+import { InvalidArgumentError, ShapeError, formatShape } from '../../errors.js';
+import type { Parameter } from '../parameter.js';
+
+/** Optimiser state: the update count and per-parameter slot tensors (Adam: m, v; SGD: momentum). */
+export interface OptimizerState {
+  kind: 'adam' | 'sgd';
+  /** Updates taken so far. */
+  step: number;
+  /** Per slot name, one flat array per parameter (in parameter order). */
+  slots: Record<string, FloatArray[]>;
+}
+
+export interface Optimizer {
+  /** Learning rate, may be changed between steps (schedules). */
+  lr: number;
+  /** Updates taken so far. */
+  readonly stepCount: number;
+  readonly params: readonly Parameter[];
+  step(): void;
+  zeroGrad(): void;
+  getState(): Promise<OptimizerState>;
+  setState(state: OptimizerState): void;
+  dispose(): void;
+}
+
+/** Shared bookkeeping: slot tensors shaped like each parameter, state snapshot and restore. */
+export abstract class SlotOptimizer implements Optimizer {
+  abstract lr: number;
+  protected steps = 0;
+  protected readonly slots: Record<string, Tensor[]> = {};
+
+  protected constructor(
+    protected readonly backend: Backend,
+    readonly params: readonly Parameter[],
+    private readonly kind: OptimizerState['kind'],
+    slotNames: readonly string[],
+  ) {
+    if (params.length === 0) throw new InvalidArgumentError(`${kind}: no parameters to optimise`);
+    for (const name of slotNames) {
+      this.slots[name] = params.map((p) => backend.tensor(p.value.shape, undefined, `${kind}.${name}.${p.name}`));
+    }
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  abstract step(): void;
+
+  zeroGrad(): void {
+    const params = this.params;
+    for (let i = 0; i < params.length; i++) this.backend.fill(params[i].grad, 0);
+  }
+
+  async getState(): Promise<OptimizerState> {
+    const slots: Record<string, FloatArray[]> = {};
+    for (const [name, tensors] of Object.entries(this.slots)) {
+      slots[name] = [];
+      for (const t of tensors) slots[name].push(await this.backend.read(t));
+    }
+    return { kind: this.kind, step: this.steps, slots };
+  }
+
+  setState(state: OptimizerState): void {
+    if (state.kind !== this.kind) throw new InvalidArgumentError(`${this.kind}: cannot restore a '${state.kind}' optimiser state`);
+    if (!Number.isInteger(state.step) || state.step < 0) throw new InvalidArgumentError(`${this.kind}: bad step count ${state.step}`);
+    for (const [name, tensors] of Object.entries(this.slots)) {
+      const arrays = state.slots[name];
+      if (arrays === undefined || arrays.length !== tensors.length) {
+        throw new ShapeError(`${this.kind}: state slot '${name}' needs ${tensors.length} arrays, got ${arrays?.length ?? 0}`);
+      }
+      tensors.forEach((t, i) => {
+        if (arrays[i].length !== t.size) {
+          throw new ShapeError(
+            `${this.kind}: state slot '${name}' for ${this.params[i].name} ${formatShape(t.shape)} needs ${t.size} values, got ${arrays[i].length}`,
+          );
+        }
+      });
+    }
+    for (const [name, tensors] of Object.entries(this.slots)) tensors.forEach((t, i) => this.backend.write(t, state.slots[name][i]));
+    this.steps = state.step;
+  }
+
+  dispose(): void {
+    for (const tensors of Object.values(this.slots)) for (const t of tensors) t.dispose();
+  }
+}
+
+export function checkNonNegative(kind: string, name: string, value: number): void {
+  if (!(value >= 0) || !Number.isFinite(value)) throw new InvalidArgumentError(`${kind}: ${name} must be a finite number >= 0, got ${value}`);
+}
+
+export function checkUnitInterval(kind: string, name: string, value: number): void {
+  if (!(value >= 0 && value < 1)) throw new InvalidArgumentError(`${kind}: ${name} must be in [0, 1), got ${value}`);
+}

@@ -1,0 +1,176 @@
+/** A stack of layers trained together, and `mlp()` to build the usual one. */
+import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
+import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import type { Rng } from '../random/rng.js';
+import { Dense } from './dense.js';
+import type { Initializer } from './init.js';
+import type { Layer } from './layer.js';
+import type { Parameter } from './parameter.js';
+
+export interface BackwardOptions {
+  /** Also compute and return the gradient with respect to the network input (default false). */
+  inputGrad?: boolean;
+}
+
+export class Sequential {
+  readonly layers: readonly Layer[];
+  private readonly params: readonly Parameter[];
+  /** For each parameter, the layer it belongs to (for error messages). */
+  private readonly owners: readonly { layer: Layer; index: number }[];
+
+  constructor(
+    readonly backend: Backend,
+    layers: readonly Layer[],
+  ) {
+    if (layers.length === 0) throw new InvalidArgumentError('Sequential: needs at least one layer');
+    this.layers = [...layers];
+    const params: Parameter[] = [];
+    const owners: { layer: Layer; index: number }[] = [];
+    let parametric = 0;
+    this.layers.forEach((layer, index) => {
+      const own = layer.parameters();
+      if (own.length > 0) parametric++;
+      for (const p of own) {
+        params.push({ name: `${p.name}${parametric}`, value: p.value, grad: p.grad });
+        owners.push({ layer, index });
+      }
+    });
+    this.params = params;
+    this.owners = owners;
+  }
+
+  /**
+   * The network output for x (batch, inputs). It is owned by the model, cached per batch size and
+   * overwritten by the next forward with the same batch size. backward() differentiates the most
+   * recent forward, whose input x must stay unchanged until then.
+   */
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h);
+    return h;
+  }
+
+  /**
+   * Backpropagates gradOut (d loss / d output of the latest forward): accumulates into every
+   * parameter's grad (call zeroGrad() first to start from zero). Returns d loss / d input when
+   * `inputGrad` is set (owned by the first layer), else null.
+   */
+  backward(gradOut: Tensor, options?: BackwardOptions): Tensor | null {
+    let g: Tensor | null = gradOut;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const needInputGrad = i > 0 || options?.inputGrad === true;
+      g = this.layers[i].backward(g as Tensor, needInputGrad);
+    }
+    return g;
+  }
+
+  /** [W1, b1, W2, b2, ...]: the same array (and tensors) on every call. */
+  parameters(): Parameter[] {
+    return this.params as Parameter[];
+  }
+
+  /** Sets every parameter gradient to zero. */
+  zeroGrad(): void {
+    const params = this.params;
+    for (let i = 0; i < params.length; i++) this.backend.fill(params[i].grad, 0);
+  }
+
+  /** Hard target update: copies every parameter of `other` (same architecture) into this model. */
+  copyFrom(other: Sequential): void {
+    this.checkSameArchitecture(other, 'copyFrom');
+    const mine = this.params;
+    const theirs = other.parameters();
+    for (let i = 0; i < mine.length; i++) this.backend.copy(theirs[i].value, mine[i].value);
+  }
+
+  /** Soft (Polyak) target update: this <- this + tau (other - this), parameter by parameter. */
+  lerpFrom(other: Sequential, tau: number): void {
+    this.checkSameArchitecture(other, 'lerpFrom');
+    if (!(tau >= 0 && tau <= 1)) throw new InvalidArgumentError(`lerpFrom: tau must be in [0, 1], got ${tau}`);
+    const mine = this.params;
+    const theirs = other.parameters();
+    for (let i = 0; i < mine.length; i++) this.backend.lerp(mine[i].value, theirs[i].value, tau);
+  }
+
+  /** [W1, b1, W2, b2, ...] as flat row-major arrays (W as (in, out)). */
+  async getWeights(): Promise<FloatArray[]> {
+    const out: FloatArray[] = [];
+    for (const p of this.params) out.push(await this.backend.read(p.value));
+    return out;
+  }
+
+  /** Overwrites every parameter from flat arrays in getWeights() order; sizes are checked first. */
+  setWeights(arrays: readonly ArrayLike<number>[]): void {
+    if (arrays.length !== this.params.length) {
+      throw new ShapeError(`setWeights: expected ${this.params.length} arrays (${this.params.map((p) => p.name).join(', ')}), got ${arrays.length}`);
+    }
+    this.params.forEach((p, i) => {
+      if (arrays[i].length !== p.value.size) {
+        const owner = this.owners[i];
+        throw new ShapeError(
+          `setWeights: ${p.name} of layer ${owner.index + 1} ${owner.layer.description} has shape ${formatShape(p.value.shape)} (${p.value.size} values), got ${arrays[i].length} values ${formatShape([arrays[i].length])}`,
+        );
+      }
+    });
+    this.params.forEach((p, i) => this.backend.write(p.value, arrays[i]));
+  }
+
+  /** Total number of trainable values. */
+  parameterCount(): number {
+    return this.params.reduce((s, p) => s + p.value.size, 0);
+  }
+
+  /** Releases every tensor of every layer. */
+  dispose(): void {
+    for (const layer of this.layers) layer.dispose();
+  }
+
+  private checkSameArchitecture(other: Sequential, op: string): void {
+    const mine = this.params;
+    const theirs = other.parameters();
+    let mismatch = theirs.length !== mine.length;
+    for (let i = 0; i < mine.length && !mismatch; i++) {
+      mismatch = mine[i].value.rows !== theirs[i].value.rows || mine[i].value.cols !== theirs[i].value.cols;
+    }
+    if (mismatch) {
+      const describe = (ps: readonly Parameter[]) => ps.map((p) => `${p.name} ${formatShape(p.value.shape)}`).join(', ');
+      throw new ShapeError(`${op}: architectures differ: [${describe(this.params)}] vs [${describe(theirs)}]`);
+    }
+  }
+}
+
+export interface MlpOptions {
+  /** Activation of every hidden layer (default 'relu'). */
+  hidden?: Activation | string;
+  /** Activation of the output layer (default 'identity'). */
+  output?: Activation | string;
+  /** Weight initialiser of every layer (default 'he_uniform'). */
+  init?: Initializer | string;
+  /** Source of the initial weights (layers drawn in order, W1 first). */
+  rng: Rng;
+  /** LeakyReLU slope (default 0.01). */
+  alpha?: number;
+}
+
+/** A multi-layer perceptron: sizes [in, h1, ..., out] give Dense layers in -> h1 -> ... -> out. */
+export function mlp(backend: Backend, sizes: readonly number[], options: MlpOptions): Sequential {
+  if (sizes.length < 2) throw new InvalidArgumentError(`mlp: sizes needs at least [in, out], got [${sizes.join(', ')}]`);
+  const layers: Dense[] = [];
+  try {
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      const last = i + 2 === sizes.length;
+      layers.push(
+        new Dense(backend, sizes[i], sizes[i + 1], {
+          activation: last ? (options.output ?? 'identity') : (options.hidden ?? 'relu'),
+          init: options.init,
+          rng: options.rng,
+          alpha: options.alpha,
+        }),
+      );
+    }
+  } catch (error) {
+    for (const layer of layers) layer.dispose();
+    throw error;
+  }
+  return new Sequential(backend, layers);
+}

@@ -1,0 +1,42 @@
+/**
+ * A real Chromium page for browser tests: Debian's chromium driven by playwright-core with
+ * WebGPU enabled, every console error, page error and failed request collected so a test can
+ * fail on any. With CI=true a missing browser is an error, never a skip.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** The Chromium binary (CHROMIUM_PATH overrides Debian's /usr/bin/chromium). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Whether the browser tests can run here; throws under CI=true when they cannot. */
+export function chromiumAvailable(): boolean {
+  const available = existsSync(CHROMIUM_PATH);
+  if (!available && process.env.CI === 'true') throw new Error(`CI=true but no Chromium at ${CHROMIUM_PATH}: the browser tests cannot run`);
+  if (!available) console.warn(`\n!!!!!!!! BROWSER TESTS SKIPPED: no Chromium at ${CHROMIUM_PATH} !!!!!!!!\n`);
+  return available;
+}
+
+/** Launches Chromium with WebGPU on (SwiftShader where there is no GPU). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--enable-unsafe-webgpu'] });
+}
+
+/** Problems seen on a page: console errors, uncaught exceptions, failed requests. */
+export class PageProblems {
+  readonly messages: string[] = [];
+
+  constructor(page: Page) {
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.messages.push(`console.error: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => this.messages.push(`pageerror: ${error.message}`));
+    page.on('requestfailed', (request) => this.messages.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? ''})`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) this.messages.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+    page.on('worker', (worker) => {
+      worker.on('close', () => undefined);
+    });
+  }
+}

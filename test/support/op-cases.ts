@@ -1,0 +1,717 @@
+/**
+ * The backend conformance table: declarative op cases run on every backend and compared with
+ * the float64 references of reference-ops.ts. Inputs come from a seeded Rng (one seed per case,
+ * derived from its name) and are rounded to float32 first, so a float32 backend and the reference
+ * see exactly the same numbers; only the ops' own rounding differs.
+ *
+ * Tolerances: a check passes where |got - ref| <= abs + rel * |ref| for every element.
+ */
+import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, type Tensor } from '../../src/backend/backend.js';
+import { Rng } from '../../src/random/rng.js';
+import * as ref from './reference-ops.js';
+
+export interface OpCase {
+  /** e.g. 'matmul 33x17x5 transA accumulate'. */
+  name: string;
+  op: BackendOp;
+  /** Runs the op on `backend` with inputs made from a seeded Rng, returns the named output arrays. */
+  run(backend: Backend): Promise<Record<string, Float64Array | Float32Array>>;
+  /** Float64 reference of the same outputs (naive and obviously right). */
+  reference(): Record<string, Float64Array>;
+  tolerance: { abs: number; rel: number };
+  /** Slow cases (matmul >= 256^3): a runner short of time may skip them. */
+  big?: boolean;
+}
+
+export type Tolerance = OpCase['tolerance'];
+
+/** Results that are exact on any IEEE backend: copies, selections, comparisons. */
+const EXACT: Tolerance = { abs: 0, rel: 0 };
+/**
+ * A few float32 operations per element (scale, a + b c, lerp, dueling): each rounding costs at most
+ * 2^-24 relative; a device may fuse into an FMA or not, so allow a few ulps of the operands' scale.
+ */
+const FEW_OPS: Tolerance = { abs: 1e-6, rel: 1e-6 };
+/** exp / tanh / log in float32 (WGSL allows several ulps) plus a normalisation: 1e-5 relative. */
+const TRANSCENDENTAL: Tolerance = { abs: 2e-6, rel: 1e-5 };
+
+/** Loss values and gradients: float32 sums of up to 64 terms (~4e-6 relative) plus exp/log. */
+const LOSS: Tolerance = { abs: 1e-5, rel: 1e-5 };
+/** Adam: sqrt and a division on float32 moments, a few ulps relative to each value. */
+const ADAM: Tolerance = { abs: 1e-6, rel: 1e-5 };
+
+/**
+ * A length-k float32 dot product of operands of magnitude <= 1 in any summation order: the error
+ * is bounded by about k 2^-24 sum|a b| (worst case), typically sqrt(k) 2^-24. We allow
+ * k * 2^-23 absolute, which is the worst-case bound for |a|, |b| <= 1, plus 1e-5 relative.
+ */
+function sumTolerance(k: number, magnitude = 1): Tolerance {
+  return { abs: Math.max(1, k) * 2 ** -23 * magnitude, rel: 1e-5 };
+}
+
+/** A float64 array of uniform values in [lo, hi), each exactly representable in float32. */
+export function f32Uniform(rng: Rng, n: number, lo = -1, hi = 1): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.fround(rng.uniform(lo, hi));
+  return out;
+}
+
+/** A stable 31-bit seed from a case name (FNV-1a). */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h & 0x7fffffff;
+}
+
+function sizeOf(shape: Shape): number {
+  return shape.length === 1 ? shape[0] : shape[0] * shape[1];
+}
+
+type InputSpec = Record<string, { shape: Shape; data: Float64Array }>;
+
+interface CaseSpec<I extends InputSpec> {
+  name: string;
+  op: BackendOp;
+  tolerance: Tolerance;
+  big?: boolean;
+  /** Every tensor the op touches (outputs included, with their initial contents). */
+  inputs(rng: Rng): I;
+  /** Names of the tensors whose final contents are the outputs. */
+  outputs: readonly string[];
+  exec(backend: Backend, t: Record<keyof I, Tensor>): void;
+  reference(inputs: I): Record<string, Float64Array>;
+}
+
+function defineCase<I extends InputSpec>(spec: CaseSpec<I>): OpCase {
+  let cached: I | undefined;
+  const inputs = (): I => (cached ??= spec.inputs(new Rng(seedOf(spec.name))));
+  return {
+    name: spec.name,
+    op: spec.op,
+    tolerance: spec.tolerance,
+    big: spec.big,
+    async run(backend) {
+      const tensors = {} as Record<keyof I, Tensor>;
+      const made: Tensor[] = [];
+      try {
+        for (const [key, value] of Object.entries(inputs())) {
+          const t = backend.tensor(value.shape, value.data, key);
+          made.push(t);
+          tensors[key as keyof I] = t;
+        }
+        spec.exec(backend, tensors);
+        const result: Record<string, Float64Array | Float32Array> = {};
+        for (const key of spec.outputs) {
+          const t = tensors[key as keyof I];
+          result[key] = (await backend.read(t)).slice(0, t.size);
+        }
+        return result;
+      } finally {
+        for (const t of made) t.dispose();
+      }
+    },
+    reference: () => spec.reference(inputs()),
+  };
+}
+
+function m(input: { shape: Shape; data: Float64Array }): ref.Matrix {
+  const s = input.shape;
+  return ref.matrix(s.length === 1 ? 1 : s[0], s.length === 1 ? s[0] : s[1], input.data);
+}
+
+function uniformInput(rng: Rng, shape: Shape, lo = -1, hi = 1) {
+  return { shape, data: f32Uniform(rng, sizeOf(shape), lo, hi) };
+}
+
+function constInput(shape: Shape, values: ArrayLike<number>) {
+  return { shape, data: Float64Array.from(values, (v) => Math.fround(v)) };
+}
+
+function integerInput(rng: Rng, rows: number, n: number) {
+  return { shape: [rows, 1] as Shape, data: Float64Array.from({ length: rows }, () => rng.integers(n)) };
+}
+
+/** A single-value output or input (1, 1). */
+function scalar(value: number) {
+  return constInput([1, 1], [value]);
+}
+
+const cases: OpCase[] = [];
+
+// ------------------------------------------------------------------ fill, copy, scale, addMul, lerp
+
+for (const value of [0, 3.25, -(2 ** 100)]) {
+  cases.push(
+    defineCase({
+      name: `fill (3, 5) with ${value}`,
+      op: 'fill',
+      tolerance: EXACT,
+      inputs: (rng) => ({ out: uniformInput(rng, [3, 5]) }),
+      outputs: ['out'],
+      exec: (b, t) => b.fill(t.out, value),
+      reference: () => ({ out: new Float64Array(15).fill(Math.fround(value)) }),
+    }),
+  );
+}
+
+cases.push(
+  defineCase({
+    name: 'copy (4, 7)',
+    op: 'copy',
+    tolerance: EXACT,
+    inputs: (rng) => ({ src: uniformInput(rng, [4, 7]), dst: uniformInput(rng, [4, 7]) }),
+    outputs: ['dst', 'src'],
+    exec: (b, t) => b.copy(t.src, t.dst),
+    reference: (i) => ({ dst: i.src.data, src: i.src.data }),
+  }),
+  defineCase({
+    name: 'copy (28,) into (4, 7)',
+    op: 'copy',
+    tolerance: EXACT,
+    inputs: (rng) => ({ src: uniformInput(rng, [28]), dst: uniformInput(rng, [4, 7]) }),
+    outputs: ['dst'],
+    exec: (b, t) => b.copy(t.src, t.dst),
+    reference: (i) => ({ dst: i.src.data }),
+  }),
+  defineCase({
+    name: 'scale (5, 3) by -2.5',
+    op: 'scale',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ x: uniformInput(rng, [5, 3]), out: uniformInput(rng, [5, 3]) }),
+    outputs: ['out', 'x'],
+    exec: (b, t) => b.scale(t.x, -2.5, t.out),
+    reference: (i) => ({ out: i.x.data.map((v) => -2.5 * v), x: i.x.data }),
+  }),
+  defineCase({
+    name: 'scale in place (33,) by 0.1',
+    op: 'scale',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ x: uniformInput(rng, [33]) }),
+    outputs: ['x'],
+    exec: (b, t) => b.scale(t.x, 0.1, t.x),
+    reference: (i) => ({ x: i.x.data.map((v) => 0.1 * v) }),
+  }),
+  defineCase({
+    name: 'addMul (6, 4)',
+    op: 'addMul',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({
+      a: uniformInput(rng, [6, 4]),
+      b: uniformInput(rng, [6, 4], 0, 1),
+      c: uniformInput(rng, [6, 4], -10, 10),
+      out: uniformInput(rng, [6, 4]),
+    }),
+    outputs: ['out'],
+    exec: (b, t) => b.addMul(t.a, t.b, t.c, t.out),
+    reference: (i) => ({ out: i.a.data.map((v, k) => v + i.b.data[k] * i.c.data[k]) }),
+  }),
+  defineCase({
+    name: 'addMul into a (TD target shape (64, 1))',
+    op: 'addMul',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ r: uniformInput(rng, [64, 1]), g: uniformInput(rng, [64, 1], 0, 1), v: uniformInput(rng, [64, 1], -50, 50) }),
+    outputs: ['r'],
+    exec: (b, t) => b.addMul(t.r, t.g, t.v, t.r),
+    reference: (i) => ({ r: i.r.data.map((v, k) => v + i.g.data[k] * i.v.data[k]) }),
+  }),
+);
+for (const tau of [0.005, 1]) {
+  cases.push(
+    defineCase({
+      name: `lerp (7, 9) t=${tau}`,
+      op: 'lerp',
+      tolerance: FEW_OPS,
+      inputs: (rng) => ({ dst: uniformInput(rng, [7, 9]), src: uniformInput(rng, [7, 9]) }),
+      outputs: ['dst', 'src'],
+      exec: (b, t) => b.lerp(t.dst, t.src, tau),
+      reference: (i) => ({ dst: i.dst.data.map((d, k) => d + tau * (i.src.data[k] - d)), src: i.src.data }),
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ matmul
+
+/** (m, k, n) triples; `big` ones are slow on a CPU or a software GPU. */
+const MATMUL_SHAPES: { m: number; k: number; n: number; big?: boolean; onlyPlain?: boolean }[] = [
+  { m: 1, k: 1, n: 1 },
+  { m: 2, k: 3, n: 1 },
+  { m: 3, k: 5, n: 7 },
+  { m: 33, k: 17, n: 65 },
+  { m: 4, k: 64, n: 64 },
+  { m: 64, k: 4, n: 64 },
+  { m: 64, k: 64, n: 2 },
+  { m: 64, k: 64, n: 64 },
+  { m: 256, k: 256, n: 256, big: true },
+  { m: 1024, k: 1024, n: 1024, big: true, onlyPlain: true },
+];
+
+for (const { m: M, k: K, n: N, big, onlyPlain } of MATMUL_SHAPES) {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const accumulate of [false, true]) {
+        if (onlyPlain && (transA || transB || accumulate)) continue;
+        const flags = [transA ? 'transA' : '', transB ? 'transB' : '', accumulate ? 'accumulate' : ''].filter(Boolean).join(' ');
+        cases.push(
+          defineCase({
+            name: `matmul ${M}x${K}x${N}${flags ? ' ' + flags : ''}`,
+            op: 'matmul',
+            big,
+            tolerance: sumTolerance(K + (accumulate ? 1 : 0)),
+            inputs: (rng) => ({
+              a: uniformInput(rng, transA ? [K, M] : [M, K]),
+              b: uniformInput(rng, transB ? [N, K] : [K, N]),
+              out: uniformInput(rng, [M, N]),
+            }),
+            outputs: ['out'],
+            exec: (b, t) => b.matmul(t.a, t.b, t.out, { transA, transB, accumulate }),
+            reference: (i) => ({ out: ref.refMatmul(m(i.a), m(i.b), transA, transB, accumulate ? i.out.data : undefined) }),
+          }),
+        );
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ columnSum
+
+for (const [rows, cols, accumulate] of [
+  [7, 5, false],
+  [7, 5, true],
+  [1, 9, false],
+  [300, 3, true],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `columnSum (${rows}, ${cols})${accumulate ? ' accumulate' : ''}`,
+      op: 'columnSum',
+      tolerance: sumTolerance(rows + 1),
+      inputs: (rng) => ({ x: uniformInput(rng, [rows, cols]), out: uniformInput(rng, [1, cols]) }),
+      outputs: ['out'],
+      exec: (b, t) => b.columnSum(t.x, t.out, { accumulate }),
+      reference: (i) => ({ out: ref.refColumnSum(m(i.x), accumulate ? i.out.data : undefined) }),
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ activations
+
+for (const activation of ACTIVATIONS) {
+  for (const withBias of [true, false]) {
+    cases.push(
+      defineCase({
+        name: `biasActivation ${activation}${withBias ? ' + bias' : ''} (6, 5)`,
+        op: 'biasActivation',
+        tolerance: TRANSCENDENTAL,
+        inputs: (rng) => ({ x: uniformInput(rng, [6, 5], -3, 3), bias: uniformInput(rng, [1, 5]), out: uniformInput(rng, [6, 5]) }),
+        outputs: ['out'],
+        exec: (b, t) => b.biasActivation(t.x, withBias ? t.bias : null, activation, t.out),
+        reference: (i) => ({ out: ref.refActivation(activation, m(i.x), withBias ? i.bias.data : null) }),
+      }),
+    );
+  }
+  cases.push(
+    defineCase({
+      name: `activationBackward ${activation} (6, 5)`,
+      op: 'activationBackward',
+      tolerance: FEW_OPS,
+      inputs: (rng) => {
+        const x = uniformInput(rng, [6, 5], -3, 3);
+        const y = ref.refActivation(activation, m(x), null).map((v) => Math.fround(v));
+        return { y: { shape: [6, 5] as Shape, data: y }, g: uniformInput(rng, [6, 5]), gradIn: uniformInput(rng, [6, 5]) };
+      },
+      outputs: ['gradIn'],
+      exec: (b, t) => b.activationBackward(activation, t.y, t.g, t.gradIn),
+      reference: (i) => ({ gradIn: ref.refActivationBackward(activation, m(i.y), i.g.data) }),
+    }),
+  );
+}
+
+cases.push(
+  defineCase({
+    name: 'biasActivation leaky_relu alpha 0.2 in place (4, 6)',
+    op: 'biasActivation',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ x: uniformInput(rng, [4, 6]), bias: uniformInput(rng, [6]) }),
+    outputs: ['x'],
+    exec: (b, t) => b.biasActivation(t.x, t.bias, 'leaky_relu', t.x, 0.2),
+    reference: (i) => ({ x: ref.refActivation('leaky_relu', m(i.x), i.bias.data, 0.2) }),
+  }),
+  defineCase({
+    name: 'biasActivation softmax with large logits (3, 4)',
+    op: 'biasActivation',
+    tolerance: TRANSCENDENTAL,
+    inputs: () => ({
+      x: constInput([3, 4], [1000, 999, 998, -1000, 88, 89, 90, 91, -500, -500, -501, -499]),
+      out: constInput([3, 4], new Array(12).fill(0)),
+    }),
+    outputs: ['out'],
+    exec: (b, t) => b.biasActivation(t.x, null, 'softmax', t.out),
+    reference: (i) => ({ out: ref.refActivation('softmax', m(i.x), null) }),
+  }),
+  defineCase({
+    name: 'biasActivation tanh at |x| > 100 (1, 6)',
+    op: 'biasActivation',
+    tolerance: TRANSCENDENTAL,
+    inputs: () => ({ x: constInput([1, 6], [-1e4, -150, -100.5, 100.5, 150, 1e4]), out: constInput([1, 6], new Array(6).fill(0)) }),
+    outputs: ['out'],
+    exec: (b, t) => b.biasActivation(t.x, null, 'tanh', t.out),
+    reference: (i) => ({ out: ref.refActivation('tanh', m(i.x), null) }),
+  }),
+  defineCase({
+    name: 'biasActivation sigmoid at |x| > 100 (1, 4)',
+    op: 'biasActivation',
+    tolerance: TRANSCENDENTAL,
+    inputs: () => ({ x: constInput([1, 4], [-1000, -120, 120, 1000]), out: constInput([1, 4], [0, 0, 0, 0]) }),
+    outputs: ['out'],
+    exec: (b, t) => b.biasActivation(t.x, null, 'sigmoid', t.out),
+    reference: (i) => ({ out: ref.refActivation('sigmoid', m(i.x), null) }),
+  }),
+  defineCase({
+    name: 'activationBackward leaky_relu alpha 0.2 into gradOut (4, 6)',
+    op: 'activationBackward',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ y: uniformInput(rng, [4, 6]), g: uniformInput(rng, [4, 6]) }),
+    outputs: ['g'],
+    exec: (b, t) => b.activationBackward('leaky_relu', t.y, t.g, t.g, 0.2),
+    reference: (i) => ({ g: ref.refActivationBackward('leaky_relu', m(i.y), i.g.data, 0.2) }),
+  }),
+  defineCase({
+    name: 'activationBackward softmax into gradOut (3, 7)',
+    op: 'activationBackward',
+    tolerance: FEW_OPS,
+    inputs: (rng) => {
+      const x = uniformInput(rng, [3, 7], -2, 2);
+      return { y: { shape: [3, 7] as Shape, data: ref.refActivation('softmax', m(x), null).map(Math.fround) }, g: uniformInput(rng, [3, 7]) };
+    },
+    outputs: ['g'],
+    exec: (b, t) => b.activationBackward('softmax', t.y, t.g, t.g),
+    reference: (i) => ({ g: ref.refActivationBackward('softmax', m(i.y), i.g.data) }),
+  }),
+);
+
+// ------------------------------------------------------------------ indexing and row reductions
+
+cases.push(
+  defineCase({
+    name: 'gatherColumns (9, 4)',
+    op: 'gatherColumns',
+    tolerance: EXACT,
+    inputs: (rng) => ({ x: uniformInput(rng, [9, 4]), idx: integerInput(rng, 9, 4), out: uniformInput(rng, [9, 1]) }),
+    outputs: ['out'],
+    exec: (b, t) => b.gatherColumns(t.x, t.idx, t.out),
+    reference: (i) => ({ out: ref.refGather(m(i.x), i.idx.data) }),
+  }),
+  defineCase({
+    name: 'gatherColumns (64, 2) indices rank 1',
+    op: 'gatherColumns',
+    tolerance: EXACT,
+    inputs: (rng) => ({ x: uniformInput(rng, [64, 2]), idx: { shape: [64] as Shape, data: integerInput(rng, 64, 2).data }, out: uniformInput(rng, [64]) }),
+    outputs: ['out'],
+    exec: (b, t) => b.gatherColumns(t.x, t.idx, t.out),
+    reference: (i) => ({ out: ref.refGather(m(i.x), i.idx.data) }),
+  }),
+  defineCase({
+    name: 'scatterColumns (9, 4)',
+    op: 'scatterColumns',
+    tolerance: EXACT,
+    inputs: (rng) => ({ values: uniformInput(rng, [9, 1]), idx: integerInput(rng, 9, 4), out: uniformInput(rng, [9, 4]) }),
+    outputs: ['out'],
+    exec: (b, t) => b.scatterColumns(t.values, t.idx, t.out),
+    reference: (i) => ({ out: ref.refScatter(i.values.data, i.idx.data, 9, 4) }),
+  }),
+  defineCase({
+    name: 'rowMax (17, 5)',
+    op: 'rowMax',
+    tolerance: EXACT,
+    inputs: (rng) => ({ x: uniformInput(rng, [17, 5], -100, 100), out: uniformInput(rng, [17, 1]) }),
+    outputs: ['out'],
+    exec: (b, t) => b.rowMax(t.x, t.out),
+    reference: (i) => ({ out: ref.refRowMax(m(i.x)) }),
+  }),
+  defineCase({
+    name: 'rowMax all negative and single column',
+    op: 'rowMax',
+    tolerance: EXACT,
+    inputs: () => ({ x: constInput([3, 1], [-5, -1e30, 0]), out: constInput([3, 1], [9, 9, 9]) }),
+    outputs: ['out'],
+    exec: (b, t) => b.rowMax(t.x, t.out),
+    reference: (i) => ({ out: ref.refRowMax(m(i.x)) }),
+  }),
+  defineCase({
+    name: 'rowArgmax (17, 5)',
+    op: 'rowArgmax',
+    tolerance: EXACT,
+    inputs: (rng) => ({ x: uniformInput(rng, [17, 5]), out: uniformInput(rng, [17, 1]) }),
+    outputs: ['out'],
+    exec: (b, t) => b.rowArgmax(t.x, t.out),
+    reference: (i) => ({ out: ref.refRowArgmax(m(i.x)) }),
+  }),
+  defineCase({
+    name: 'rowArgmax ties give the first maximum',
+    op: 'rowArgmax',
+    tolerance: EXACT,
+    inputs: () => ({
+      // rows: tie in the middle, all equal, tie at the ends, negative ties, tie after a larger value
+      x: constInput([5, 4], [1, 3, 3, 2, 7, 7, 7, 7, 5, 1, 2, 5, -2, -1, -1, -3, 0, 9, 1, 9]),
+      out: constInput([5, 1], [9, 9, 9, 9, 9]),
+    }),
+    outputs: ['out'],
+    exec: (b, t) => b.rowArgmax(t.x, t.out),
+    reference: () => ({ out: Float64Array.from([1, 0, 0, 1, 1]) }),
+  }),
+  defineCase({
+    name: 'duelingCombine (8, 3)',
+    op: 'duelingCombine',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ value: uniformInput(rng, [8, 1], -5, 5), adv: uniformInput(rng, [8, 3]), q: uniformInput(rng, [8, 3]) }),
+    outputs: ['q'],
+    exec: (b, t) => b.duelingCombine(t.value, t.adv, t.q),
+    reference: (i) => ({ q: ref.refDuelingCombine(i.value.data, m(i.adv)) }),
+  }),
+  defineCase({
+    name: 'duelingBackward (8, 3)',
+    op: 'duelingBackward',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ gq: uniformInput(rng, [8, 3]), gv: uniformInput(rng, [8, 1]), ga: uniformInput(rng, [8, 3]) }),
+    outputs: ['gv', 'ga'],
+    exec: (b, t) => b.duelingBackward(t.gq, t.gv, t.ga),
+    reference: (i) => {
+      const r = ref.refDuelingBackward(m(i.gq));
+      return { gv: r.gradValue, ga: r.gradAdvantage };
+    },
+  }),
+  defineCase({
+    name: 'duelingBackward in place (5, 4)',
+    op: 'duelingBackward',
+    tolerance: FEW_OPS,
+    inputs: (rng) => ({ gq: uniformInput(rng, [5, 4]), gv: uniformInput(rng, [5, 1]) }),
+    outputs: ['gv', 'gq'],
+    exec: (b, t) => b.duelingBackward(t.gq, t.gv, t.gq),
+    reference: (i) => {
+      const r = ref.refDuelingBackward(m(i.gq));
+      return { gv: r.gradValue, gq: r.gradAdvantage };
+    },
+  }),
+);
+
+// ------------------------------------------------------------------ losses
+
+interface LossCaseSpec {
+  name: string;
+  kind: 'mse' | 'huber' | 'softmax_cross_entropy' | 'cross_entropy';
+  shape: [number, number];
+  pred: (rng: Rng, rows: number, cols: number) => Float64Array;
+  target: (rng: Rng, rows: number, cols: number) => Float64Array;
+  options?: { delta?: number; eps?: number };
+  withGrad?: boolean;
+}
+
+function oneHot(rng: Rng, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) out[r * cols + rng.integers(cols)] = 1;
+  return out;
+}
+
+function softTargets(rng: Rng, rows: number, cols: number): Float64Array {
+  const out = f32Uniform(rng, rows * cols, 0.01, 1);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += out[r * cols + c];
+    for (let c = 0; c < cols; c++) out[r * cols + c] = Math.fround(out[r * cols + c] / s);
+  }
+  return out;
+}
+
+function probabilities(rng: Rng, rows: number, cols: number): Float64Array {
+  return softTargets(rng, rows, cols);
+}
+
+const LOSS_CASES: LossCaseSpec[] = [
+  { name: 'mse (16, 3)', kind: 'mse', shape: [16, 3], pred: (r, a, b) => f32Uniform(r, a * b, -2, 2), target: (r, a, b) => f32Uniform(r, a * b, -2, 2) },
+  { name: 'mse (64, 1) value only', kind: 'mse', shape: [64, 1], pred: (r, a, b) => f32Uniform(r, a * b), target: (r, a, b) => f32Uniform(r, a * b), withGrad: false },
+  {
+    name: 'huber delta 1 both sides (32, 2)',
+    kind: 'huber',
+    shape: [32, 2],
+    pred: (r, a, b) => f32Uniform(r, a * b, -3, 3),
+    target: (r, a, b) => f32Uniform(r, a * b, -3, 3),
+  },
+  {
+    name: 'huber delta 0.5 exact edges (1, 6)',
+    kind: 'huber',
+    shape: [1, 6],
+    // differences -2, -0.5, -0.25, 0, 0.5 (= delta: quadratic side), 3
+    pred: () => Float64Array.from([-2, -0.5, -0.25, 0, 0.5, 3]),
+    target: () => new Float64Array(6),
+    options: { delta: 0.5 },
+  },
+  { name: 'huber delta 2 (10, 3) value only', kind: 'huber', shape: [10, 3], pred: (r, a, b) => f32Uniform(r, a * b, -5, 5), target: (r, a, b) => f32Uniform(r, a * b), options: { delta: 2 }, withGrad: false },
+  { name: 'softmax_cross_entropy one-hot (12, 4)', kind: 'softmax_cross_entropy', shape: [12, 4], pred: (r, a, b) => f32Uniform(r, a * b, -3, 3), target: oneHot },
+  { name: 'softmax_cross_entropy soft targets (5, 6)', kind: 'softmax_cross_entropy', shape: [5, 6], pred: (r, a, b) => f32Uniform(r, a * b, -3, 3), target: softTargets },
+  {
+    name: 'softmax_cross_entropy large logits (3, 3)',
+    kind: 'softmax_cross_entropy',
+    shape: [3, 3],
+    pred: () => Float64Array.from([1000, 0, -1000, 500, 501, 502, -800, -801, -799]),
+    target: () => Float64Array.from([0, 1, 0, 1, 0, 0, 0.25, 0.25, 0.5]),
+  },
+  { name: 'softmax_cross_entropy (7, 3) value only', kind: 'softmax_cross_entropy', shape: [7, 3], pred: (r, a, b) => f32Uniform(r, a * b), target: oneHot, withGrad: false },
+  { name: 'cross_entropy probabilities (10, 4)', kind: 'cross_entropy', shape: [10, 4], pred: probabilities, target: oneHot },
+  {
+    name: 'cross_entropy with zero probabilities (2, 3) eps 1e-4',
+    kind: 'cross_entropy',
+    shape: [2, 3],
+    pred: () => Float64Array.from([0, 0.5, 0.5, 0.2, 0.00001, 0.79999]),
+    target: () => Float64Array.from([1, 0, 0, 0, 0.5, 0.5]),
+    options: { eps: 1e-4 },
+  },
+];
+
+for (const spec of LOSS_CASES) {
+  const [rows, cols] = spec.shape;
+  const withGrad = spec.withGrad !== false;
+  cases.push(
+    defineCase({
+      name: `loss ${spec.name}`,
+      op: 'loss',
+      tolerance: LOSS,
+      inputs: (rng) => {
+        const predData = spec.pred(rng, rows, cols);
+        return {
+          pred: constInput([rows, cols], predData),
+          target: constInput([rows, cols], spec.target(rng, rows, cols)),
+          loss: scalar(123),
+          grad: uniformInput(rng, [rows, cols]),
+        };
+      },
+      outputs: ['loss', 'grad'],
+      exec: (b, t) => b.loss(spec.kind, t.pred, t.target, t.loss, withGrad ? t.grad : null, spec.options),
+      reference: (i) => {
+        const r = ref.refLoss(spec.kind, m(i.pred), m(i.target), spec.options?.delta, spec.options?.eps);
+        // Without a gradient tensor, `grad` must be left as it was.
+        return { loss: Float64Array.of(r.loss), grad: withGrad ? r.grad : i.grad.data };
+      },
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ sumSquares and clipping
+
+cases.push(
+  defineCase({
+    name: 'sumSquares (40, 7)',
+    op: 'sumSquares',
+    tolerance: sumTolerance(280),
+    inputs: (rng) => ({ x: uniformInput(rng, [40, 7]), out: scalar(5) }),
+    outputs: ['out'],
+    exec: (b, t) => b.sumSquares(t.x, t.out),
+    reference: (i) => ({ out: Float64Array.of(ref.refSumSquares(i.x.data)) }),
+  }),
+  defineCase({
+    name: 'sumSquares accumulate (3,)',
+    op: 'sumSquares',
+    tolerance: sumTolerance(4, 4),
+    inputs: (rng) => ({ x: uniformInput(rng, [3]), out: scalar(2.5) }),
+    outputs: ['out'],
+    exec: (b, t) => b.sumSquares(t.x, t.out, { accumulate: true }),
+    reference: (i) => ({ out: Float64Array.of(ref.refSumSquares(i.x.data, 2.5)) }),
+  }),
+);
+for (const maxNorm of [0.5, 100]) {
+  cases.push(
+    defineCase({
+      name: `clipByGlobalNorm maxNorm ${maxNorm} (6, 5)`,
+      op: 'clipByGlobalNorm',
+      tolerance: FEW_OPS,
+      inputs: (rng) => ({ x: uniformInput(rng, [6, 5], -2, 2), ss: scalar(Math.fround(17.3)) }),
+      outputs: ['x', 'ss'],
+      exec: (b, t) => b.clipByGlobalNorm(t.x, t.ss, maxNorm),
+      reference: (i) => ({ x: ref.refClip(i.x.data, i.ss.data[0], maxNorm), ss: i.ss.data }),
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ optimisers
+
+const ADAM_CASES = [
+  { name: 'step 1 no decay', step: 1, weightDecay: 0, decoupled: false, fresh: true },
+  { name: 'step 7 L2 decay', step: 7, weightDecay: 0.01, decoupled: false, fresh: false },
+  { name: 'step 3 decoupled decay (AdamW)', step: 3, weightDecay: 0.1, decoupled: true, fresh: false },
+  { name: 'step 1000 no decay', step: 1000, weightDecay: 0, decoupled: false, fresh: false },
+];
+for (const c of ADAM_CASES) {
+  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: c.weightDecay, decoupledWeightDecay: c.decoupled, step: c.step };
+  cases.push(
+    defineCase({
+      name: `adam ${c.name} (5, 4)`,
+      op: 'adam',
+      tolerance: ADAM,
+      inputs: (rng) => ({
+        p: uniformInput(rng, [5, 4]),
+        g: uniformInput(rng, [5, 4], -0.5, 0.5),
+        mom: c.fresh ? constInput([5, 4], new Array(20).fill(0)) : uniformInput(rng, [5, 4], -0.1, 0.1),
+        vel: c.fresh ? constInput([5, 4], new Array(20).fill(0)) : uniformInput(rng, [5, 4], 0, 0.01),
+      }),
+      outputs: ['p', 'mom', 'vel'],
+      exec: (b, t) => b.adam(t.p, t.g, t.mom, t.vel, hp),
+      reference: (i) => {
+        const r = ref.refAdam(i.p.data, i.g.data, i.mom.data, i.vel.data, hp);
+        return { p: r.param, mom: r.m, vel: r.v };
+      },
+    }),
+  );
+}
+
+const SGD_CASES = [
+  { name: 'plain', momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, step: 1 },
+  { name: 'momentum step 1 (buffer = gradient)', momentum: 0.9, dampening: 0.5, weightDecay: 0, nesterov: false, step: 1 },
+  { name: 'momentum step 4 dampening 0.1 decay 0.01', momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: false, step: 4 },
+  { name: 'nesterov step 2', momentum: 0.8, dampening: 0, weightDecay: 0, nesterov: true, step: 2 },
+  { name: 'nesterov step 1 decay 0.1', momentum: 0.8, dampening: 0, weightDecay: 0.1, nesterov: true, step: 1 },
+];
+for (const c of SGD_CASES) {
+  const hp = { lr: 0.05, momentum: c.momentum, dampening: c.dampening, weightDecay: c.weightDecay, nesterov: c.nesterov, step: c.step };
+  cases.push(
+    defineCase({
+      name: `sgd ${c.name} (4, 3)`,
+      op: 'sgd',
+      tolerance: FEW_OPS,
+      inputs: (rng) => ({ p: uniformInput(rng, [4, 3]), g: uniformInput(rng, [4, 3]), buf: uniformInput(rng, [4, 3]) }),
+      outputs: ['p', 'buf'],
+      exec: (b, t) => b.sgd(t.p, t.g, t.buf, hp),
+      reference: (i) => {
+        const r = ref.refSgd(i.p.data, i.g.data, i.buf.data, hp);
+        return { p: r.param, buf: r.velocity };
+      },
+    }),
+  );
+}
+
+/** Every conformance case. Each op of BACKEND_OPS has at least one. */
+export const OP_CASES: OpCase[] = cases;
+
+/** Ops of BACKEND_OPS with no case (should be empty). */
+export function uncoveredOps(): BackendOp[] {
+  return BACKEND_OPS.filter((op) => !OP_CASES.some((c) => c.op === op));
+}
+
+/**
+ * Compares a case's outputs to its reference; returns null when every element is within
+ * tolerance, else a message naming the output, the index and both values.
+ */
+export function compareOutputs(c: OpCase, got: Record<string, ArrayLike<number>>, expected: Record<string, Float64Array>): string | null {
+  for (const [key, want] of Object.entries(expected)) {
+    const have = got[key];
+    if (have === undefined) return `${c.name}: output '${key}' missing`;
+    if (have.length !== want.length) return `${c.name}: output '${key}' has ${have.length} values, expected ${want.length}`;
+    for (let i = 0; i < want.length; i++) {
+      const err = Math.abs(have[i] - want[i]);
+      const ok = err <= c.tolerance.abs + c.tolerance.rel * Math.abs(want[i]) || (Number.isNaN(have[i]) && Number.isNaN(want[i]));
+      if (!ok) return `${c.name}: output '${key}'[${i}] = ${have[i]}, expected ${want[i]} (error ${err.toExponential(2)})`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,280 @@
+/**
+ * Float64 reference implementations of every backend op: naive loops written to be obviously
+ * right, not fast. Matrices are row-major arrays with explicit (rows, cols).
+ */
+
+export type Matrix = { data: Float64Array; rows: number; cols: number };
+
+export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Matrix {
+  const m = { rows, cols, data: new Float64Array(rows * cols) };
+  if (data) m.data.set(data);
+  return m;
+}
+
+export function at(m: Matrix, r: number, c: number): number {
+  return m.data[r * m.cols + c];
+}
+
+export function transpose(m: Matrix): Matrix {
+  const t = matrix(m.cols, m.rows);
+  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) t.data[c * m.rows + r] = at(m, r, c);
+  return t;
+}
+
+/** op(a) op(b) (+ out0 when given). */
+export function refMatmul(a: Matrix, b: Matrix, transA: boolean, transB: boolean, out0?: Float64Array): Float64Array {
+  const A = transA ? transpose(a) : a;
+  const B = transB ? transpose(b) : b;
+  const out = new Float64Array(A.rows * B.cols);
+  for (let i = 0; i < A.rows; i++) {
+    for (let j = 0; j < B.cols; j++) {
+      let s = 0;
+      for (let p = 0; p < A.cols; p++) s += at(A, i, p) * at(B, p, j);
+      out[i * B.cols + j] = (out0 ? out0[i * B.cols + j] : 0) + s;
+    }
+  }
+  return out;
+}
+
+export function refColumnSum(x: Matrix, out0?: Float64Array): Float64Array {
+  const out = new Float64Array(x.cols);
+  for (let c = 0; c < x.cols; c++) {
+    let s = out0 ? out0[c] : 0;
+    for (let r = 0; r < x.rows; r++) s += at(x, r, c);
+    out[c] = s;
+  }
+  return out;
+}
+
+export function refActivation(name: string, x: Matrix, bias: Float64Array | null, alpha = 0.01): Float64Array {
+  const out = new Float64Array(x.rows * x.cols);
+  for (let r = 0; r < x.rows; r++) {
+    const z = [];
+    for (let c = 0; c < x.cols; c++) z.push(at(x, r, c) + (bias ? bias[c] : 0));
+    let ys: number[];
+    switch (name) {
+      case 'identity':
+        ys = z;
+        break;
+      case 'relu':
+        ys = z.map((v) => Math.max(0, v));
+        break;
+      case 'leaky_relu':
+        ys = z.map((v) => (v > 0 ? v : alpha * v));
+        break;
+      case 'tanh':
+        ys = z.map((v) => Math.tanh(v));
+        break;
+      case 'sigmoid':
+        ys = z.map((v) => 1 / (1 + Math.exp(-v)));
+        break;
+      case 'softmax': {
+        const m = Math.max(...z);
+        const e = z.map((v) => Math.exp(v - m));
+        const s = e.reduce((p, q) => p + q, 0);
+        ys = e.map((v) => v / s);
+        break;
+      }
+      default:
+        throw new Error(`no reference for activation ${name}`);
+    }
+    out.set(ys, r * x.cols);
+  }
+  return out;
+}
+
+/** d act/dx applied to g, from the output y (same conventions as the backend doc). */
+export function refActivationBackward(name: string, y: Matrix, g: Float64Array, alpha = 0.01): Float64Array {
+  const out = new Float64Array(y.rows * y.cols);
+  for (let r = 0; r < y.rows; r++) {
+    let dot = 0;
+    for (let c = 0; c < y.cols; c++) dot += g[r * y.cols + c] * at(y, r, c);
+    for (let c = 0; c < y.cols; c++) {
+      const i = r * y.cols + c;
+      const yv = y.data[i];
+      switch (name) {
+        case 'identity':
+          out[i] = g[i];
+          break;
+        case 'relu':
+          out[i] = yv > 0 ? g[i] : 0;
+          break;
+        case 'leaky_relu':
+          out[i] = yv > 0 ? g[i] : alpha * g[i];
+          break;
+        case 'tanh':
+          out[i] = g[i] * (1 - yv * yv);
+          break;
+        case 'sigmoid':
+          out[i] = g[i] * yv * (1 - yv);
+          break;
+        case 'softmax':
+          out[i] = yv * (g[i] - dot);
+          break;
+        default:
+          throw new Error(`no reference for activation ${name}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function refGather(x: Matrix, idx: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: x.rows }, (_, r) => at(x, r, idx[r]));
+}
+
+export function refScatter(values: ArrayLike<number>, idx: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) out[r * cols + idx[r]] = values[r];
+  return out;
+}
+
+export function refRowMax(x: Matrix): Float64Array {
+  return Float64Array.from({ length: x.rows }, (_, r) => Math.max(...x.data.subarray(r * x.cols, (r + 1) * x.cols)));
+}
+
+export function refRowArgmax(x: Matrix): Float64Array {
+  return Float64Array.from({ length: x.rows }, (_, r) => {
+    const row = Array.from(x.data.subarray(r * x.cols, (r + 1) * x.cols));
+    return row.indexOf(Math.max(...row));
+  });
+}
+
+export function refDuelingCombine(value: ArrayLike<number>, adv: Matrix): Float64Array {
+  const out = new Float64Array(adv.rows * adv.cols);
+  for (let r = 0; r < adv.rows; r++) {
+    let mean = 0;
+    for (let c = 0; c < adv.cols; c++) mean += at(adv, r, c) / adv.cols;
+    for (let c = 0; c < adv.cols; c++) out[r * adv.cols + c] = value[r] + at(adv, r, c) - mean;
+  }
+  return out;
+}
+
+export function refDuelingBackward(gq: Matrix): { gradValue: Float64Array; gradAdvantage: Float64Array } {
+  const gradValue = new Float64Array(gq.rows);
+  const gradAdvantage = new Float64Array(gq.rows * gq.cols);
+  for (let r = 0; r < gq.rows; r++) {
+    let s = 0;
+    for (let c = 0; c < gq.cols; c++) s += at(gq, r, c);
+    gradValue[r] = s;
+    for (let c = 0; c < gq.cols; c++) gradAdvantage[r * gq.cols + c] = at(gq, r, c) - s / gq.cols;
+  }
+  return { gradValue, gradAdvantage };
+}
+
+/** Loss value and gradient, straight from the definitions in backend.ts. */
+export function refLoss(kind: string, pred: Matrix, target: Matrix, delta = 1, eps = 1e-7): { loss: number; grad: Float64Array } {
+  const n = pred.rows * pred.cols;
+  const grad = new Float64Array(n);
+  let loss = 0;
+  if (kind === 'mse') {
+    for (let i = 0; i < n; i++) {
+      const d = pred.data[i] - target.data[i];
+      loss += (d * d) / n;
+      grad[i] = (2 * d) / n;
+    }
+  } else if (kind === 'huber') {
+    for (let i = 0; i < n; i++) {
+      const d = pred.data[i] - target.data[i];
+      if (Math.abs(d) <= delta) {
+        loss += (0.5 * d * d) / n;
+        grad[i] = d / n;
+      } else {
+        loss += (delta * (Math.abs(d) - 0.5 * delta)) / n;
+        grad[i] = (delta * Math.sign(d)) / n;
+      }
+    }
+  } else if (kind === 'softmax_cross_entropy') {
+    const B = pred.rows;
+    for (let r = 0; r < B; r++) {
+      const z = Array.from(pred.data.subarray(r * pred.cols, (r + 1) * pred.cols));
+      const m = Math.max(...z);
+      const lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
+      const t = target.data.subarray(r * pred.cols, (r + 1) * pred.cols);
+      const tsum = t.reduce((s, v) => s + v, 0);
+      for (let c = 0; c < pred.cols; c++) {
+        loss -= (t[c] * (z[c] - lse)) / B;
+        grad[r * pred.cols + c] = (Math.exp(z[c] - lse) * tsum - t[c]) / B;
+      }
+    }
+  } else if (kind === 'cross_entropy') {
+    const B = pred.rows;
+    for (let i = 0; i < n; i++) {
+      const p = pred.data[i];
+      loss -= (target.data[i] * Math.log(Math.max(p, eps))) / B;
+      grad[i] = p >= eps ? -target.data[i] / (B * p) : 0;
+    }
+  } else {
+    throw new Error(`no reference for loss ${kind}`);
+  }
+  return { loss, grad };
+}
+
+export interface RefAdam {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupledWeightDecay: boolean;
+  step: number;
+}
+
+/** torch.optim.Adam / AdamW single step, written as in the PyTorch docs' pseudo-code. */
+export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: RefAdam) {
+  const n = p0.length;
+  const param = new Float64Array(n);
+  const m = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let theta = p0[i];
+    let g = g0[i];
+    if (hp.weightDecay !== 0) {
+      if (hp.decoupledWeightDecay) theta = theta * (1 - hp.lr * hp.weightDecay);
+      else g = g + hp.weightDecay * p0[i];
+    }
+    m[i] = hp.beta1 * m0[i] + (1 - hp.beta1) * g;
+    v[i] = hp.beta2 * v0[i] + (1 - hp.beta2) * g * g;
+    const mHat = m[i] / (1 - hp.beta1 ** hp.step);
+    const vHat = v[i] / (1 - hp.beta2 ** hp.step);
+    param[i] = theta - (hp.lr * mHat) / (Math.sqrt(vHat) + hp.eps);
+  }
+  return { param, m, v };
+}
+
+export interface RefSgd {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  step: number;
+}
+
+/** torch.optim.SGD single step (buffer initialised to the gradient on step 1). */
+export function refSgd(p0: ArrayLike<number>, g0: ArrayLike<number>, b0: ArrayLike<number>, hp: RefSgd) {
+  const n = p0.length;
+  const param = new Float64Array(n);
+  const velocity = Float64Array.from(b0);
+  for (let i = 0; i < n; i++) {
+    let g = g0[i] + hp.weightDecay * p0[i];
+    if (hp.momentum !== 0) {
+      velocity[i] = hp.step === 1 ? g : hp.momentum * b0[i] + (1 - hp.dampening) * g;
+      g = hp.nesterov ? g + hp.momentum * velocity[i] : velocity[i];
+    }
+    param[i] = p0[i] - hp.lr * g;
+  }
+  return { param, velocity };
+}
+
+export function refSumSquares(x: ArrayLike<number>, out0 = 0): number {
+  let s = out0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}
+
+/** torch.nn.utils.clip_grad_norm_ given the total squared norm. */
+export function refClip(x: ArrayLike<number>, sumSquares: number, maxNorm: number): Float64Array {
+  const coef = Math.min(1, maxNorm / (Math.sqrt(sumSquares) + 1e-6));
+  return Float64Array.from(x, (v) => v * coef);
+}

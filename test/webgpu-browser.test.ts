@@ -1,0 +1,110 @@
+/**
+ * The same WebGPU backend in Chromium (SwiftShader's Vulkan, navigator.gpu): the backend is
+ * bundled with webgpuBrowserPlugin, served from 127.0.0.1 (navigator.gpu needs a secure
+ * context), and runs the conformance cases (all but the big matmuls) in the page. Console
+ * errors, page errors and uncaptured WebGPU errors fail the test.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webgpuBrowserPlugin } from '../src/backend/webgpu/web-build.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available) {
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: the browser WebGPU test cannot run`);
+  console.warn(`\n!!!!!!!! WEBGPU BROWSER TEST SKIPPED: ${CHROMIUM} not installed !!!!!!!!\n`);
+}
+
+/** Runs in the page: every small conformance case on a WebGpuBackend over navigator.gpu. */
+const PAGE_ENTRY = `
+import { WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { OP_CASES, compareOutputs } from './support/op-cases.js';
+window.runConformance = async () => {
+  const backend = await WebGpuBackend.create();
+  const failures = [];
+  let ran = 0;
+  for (const c of OP_CASES) {
+    if (c.big) continue;
+    try {
+      const message = compareOutputs(c, await c.run(backend), c.reference());
+      if (message !== null) failures.push(message);
+    } catch (error) {
+      failures.push(c.name + ': ' + (error && error.message ? error.message : String(error)));
+    }
+    ran++;
+  }
+  // The workgroup-memory paths too (auto picks the register-blocked one on SwiftShader).
+  for (const matmulPath of ['tiled', 'small']) {
+    const forced = await WebGpuBackend.create({ device: backend.device, matmulPath });
+    for (const c of OP_CASES) {
+      if (c.big || c.op !== 'matmul' || c.name.includes('accumulate')) continue;
+      const message = compareOutputs(c, await c.run(forced), c.reference());
+      if (message !== null) failures.push(matmulPath + ': ' + message);
+      ran++;
+    }
+    forced.destroy();
+  }
+  const adapter = backend.adapterDescription;
+  const software = backend.software;
+  backend.destroy();
+  return { ran, failures, adapter, software };
+};
+`;
+
+let server: Server | null = null;
+let browser: Browser | null = null;
+let url = '';
+
+beforeAll(async () => {
+  if (!available) return;
+  const bundle = await build({
+    stdin: { contents: PAGE_ENTRY, resolveDir: new URL('.', import.meta.url).pathname, loader: 'ts' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    plugins: [webgpuBrowserPlugin],
+    logLevel: 'silent',
+  });
+  const script = bundle.outputFiles[0].text;
+  const html = '<!doctype html><html><head><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script></head><body></body></html>';
+  server = createServer((req, res) => {
+    if (req.url === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});
+
+describe.skipIf(!available)('WebGPU backend in Chromium (SwiftShader)', () => {
+  it('passes the conformance cases with no console or WebGPU errors', async () => {
+    const page = await (browser as Browser).newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(url);
+    await page.waitForFunction(() => 'runConformance' in window);
+    const result = await page.evaluate(async () => {
+      const run = (window as unknown as { runConformance: () => Promise<{ ran: number; failures: string[]; adapter: string; software: boolean }> }).runConformance;
+      return run();
+    });
+    await page.close();
+    expect(result.failures).toEqual([]);
+    expect(result.ran).toBeGreaterThan(200);
+    expect(result.adapter).toMatch(/swiftshader/i);
+    expect(result.software).toBe(true); // SwiftShader: the blocked matmul path
+    expect(problems).toEqual([]);
+  });
+});

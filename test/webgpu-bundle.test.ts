@@ -1,0 +1,46 @@
+/**
+ * The browser seam: bundling the WebGPU backend with webgpuBrowserPlugin swaps platform.ts for
+ * platform-browser.ts (navigator.gpu, shaders inlined as text), so the bundle holds every WGSL
+ * file and nothing Node-only (the `webgpu` package, node:fs).
+ */
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { SHADER_FILES } from '../src/backend/webgpu/shader-files.js';
+import { loadShaderSource } from '../src/backend/webgpu/shader-sources-node.js';
+import { webgpuBrowserPlugin } from '../src/backend/webgpu/web-build.js';
+
+describe('browser bundle of the WebGPU backend', () => {
+  it('inlines every shader and imports nothing from Node', async () => {
+    const result = await build({
+      entryPoints: [new URL('../src/backend/webgpu/index.ts', import.meta.url).pathname],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      plugins: [webgpuBrowserPlugin],
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    const text = result.outputFiles[0].text;
+    for (const file of SHADER_FILES) {
+      const source = await loadShaderSource(file);
+      // esbuild's text loader embeds the file as a JS string literal.
+      expect(text).toContain(JSON.stringify(source).slice(1, 200));
+    }
+    expect(text).toContain('navigator.gpu');
+    expect(text).not.toMatch(/from\s+["'](webgpu|node:[a-z/]+)["']/);
+    expect(text).not.toContain('readFile');
+  });
+
+  it('fails without the plugin (so the plugin is what makes it work)', async () => {
+    const attempt = build({
+      entryPoints: [new URL('../src/backend/webgpu/index.ts', import.meta.url).pathname],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      logLevel: 'silent',
+    });
+    await expect(attempt).rejects.toThrow();
+  });
+});
