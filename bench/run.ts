@@ -25,7 +25,7 @@ const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   node: process.version,
   platform: `${platform()}-${arch()}`,
-  cpu: cpus()[0]?.model ?? 'unknown',
+  cpuModel: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
 };
 for (const name of names) {

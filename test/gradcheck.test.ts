@@ -1,0 +1,256 @@
+/**
+ * Gradient checks by central finite differences, in float64 through the very same backend and nn
+ * code (CpuBackend({ dtype: 'float64' })): every activation, every loss, Dense with every
+ * activation, and 3-layer MLPs. Relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
+ * must stay below 1e-6.
+ */
+import { describe, expect, it } from 'vitest';
+import { ACTIVATIONS, LOSSES, type Backend, type LossKind, type Tensor } from '../src/backend/backend.js';
+import { CpuBackend } from '../src/backend/cpu/index.js';
+import { Dense, Loss, Sequential, mlp } from '../src/nn/index.js';
+import { Rng } from '../src/random/rng.js';
+
+const TOLERANCE = 1e-6;
+
+/**
+ * d f / d t by central differences: for each element, f(t + h) and f(t - h) with the element
+ * perturbed in place, then restored. `f` must recompute everything from t.
+ */
+async function numericGradient(backend: Backend, t: Tensor, f: () => Promise<number>, h = 1e-6): Promise<Float64Array> {
+  const values = Float64Array.from(await backend.read(t));
+  const grad = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    backend.write(t, [v + h], i);
+    const plus = await f();
+    backend.write(t, [v - h], i);
+    const minus = await f();
+    backend.write(t, [v], i);
+    grad[i] = (plus - minus) / (2 * h);
+  }
+  return grad;
+}
+
+/** ||a - b|| / max(||a|| + ||b||, 1e-12): the usual gradient-check relative error. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let diff = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    na += a[i] ** 2;
+    nb += b[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(na) + Math.sqrt(nb), 1e-12);
+}
+
+/** Uniform values in [lo, hi) whose magnitude is at least `gap` (keeps ReLU kinks out of reach). */
+function awayFromZero(rng: Rng, n: number, lo: number, hi: number, gap: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v: number;
+    do v = rng.uniform(lo, hi);
+    while (Math.abs(v) < gap);
+    out[i] = v;
+  }
+  return out;
+}
+
+async function readScalar(b: Backend, t: Tensor): Promise<number> {
+  return (await b.read(t))[0];
+}
+
+describe('gradient check: activations (biasActivation / activationBackward)', () => {
+  for (const activation of ACTIVATIONS) {
+    it(activation, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(11);
+      const [rows, cols] = [4, 5];
+      const bias = Float64Array.from({ length: cols }, () => rng.uniform(-0.5, 0.5));
+      const z = awayFromZero(rng, rows * cols, -2.5, 2.5, 0.05);
+      const x = b.tensor([rows, cols], z.map((v, i) => v - bias[i % cols]));
+      const bT = b.tensor([1, cols], bias);
+      const w = b.tensor([rows, cols], Float64Array.from({ length: rows * cols }, () => rng.uniform(-1, 1)));
+      const y = b.tensor([rows, cols]);
+      const dx = b.tensor([rows, cols]);
+      const db = b.tensor([1, cols]);
+      const wValues = await b.read(w);
+      // L = sum(w * act(x + b))
+      const f = async () => {
+        b.biasActivation(x, bT, activation, y, 0.1);
+        const yv = await b.read(y);
+        let sum = 0;
+        for (let i = 0; i < yv.length; i++) sum += yv[i] * wValues[i];
+        return sum;
+      };
+      await f();
+      b.activationBackward(activation, y, w, dx, 0.1);
+      b.columnSum(dx, db);
+      const errX = relativeError(await b.read(dx), await numericGradient(b, x, f));
+      const errB = relativeError(await b.read(db), await numericGradient(b, bT, f));
+      expect(errX).toBeLessThan(TOLERANCE);
+      expect(errB).toBeLessThan(TOLERANCE);
+    });
+  }
+});
+
+/** Inputs for each loss, chosen away from non-differentiable points. */
+function lossInputs(kind: LossKind, rng: Rng, rows: number, cols: number): { pred: Float64Array; target: Float64Array } {
+  const n = rows * cols;
+  switch (kind) {
+    case 'mse':
+      return { pred: Float64Array.from({ length: n }, () => rng.uniform(-2, 2)), target: Float64Array.from({ length: n }, () => rng.uniform(-2, 2)) };
+    case 'huber': {
+      // |pred - target| on both sides of delta = 1, never within 0.05 of it.
+      const target = Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
+      const d = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? rng.uniform(-0.9, 0.9) : (rng.random() < 0.5 ? -1 : 1) * rng.uniform(1.1, 3)));
+      return { pred: target.map((t, i) => t + d[i]), target };
+    }
+    case 'softmax_cross_entropy': {
+      const target = Float64Array.from({ length: n }, () => rng.uniform(0.05, 1));
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let c = 0; c < cols; c++) s += target[r * cols + c];
+        for (let c = 0; c < cols; c++) target[r * cols + c] /= s;
+      }
+      return { pred: Float64Array.from({ length: n }, () => rng.uniform(-3, 3)), target };
+    }
+    case 'cross_entropy': {
+      const target = new Float64Array(n);
+      for (let r = 0; r < rows; r++) target[r * cols + rng.integers(cols)] = 1;
+      return { pred: Float64Array.from({ length: n }, () => rng.uniform(0.05, 1)), target };
+    }
+  }
+}
+
+describe('gradient check: losses', () => {
+  for (const kind of LOSSES) {
+    it(kind, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(23);
+      const [rows, cols] = [6, 3];
+      const inputs = lossInputs(kind, rng, rows, cols);
+      const pred = b.tensor([rows, cols], inputs.pred);
+      const target = b.tensor([rows, cols], inputs.target);
+      const loss = new Loss(b, kind);
+      loss.forward(pred, target);
+      const analytic = Float64Array.from(await b.read(loss.grad));
+      const numeric = await numericGradient(b, pred, async () => {
+        loss.forward(pred, target, false);
+        return readScalar(b, loss.value);
+      });
+      expect(relativeError(analytic, numeric)).toBeLessThan(TOLERANCE);
+      expect(Math.max(...analytic.map(Math.abs))).toBeGreaterThan(1e-3);
+    });
+  }
+});
+
+/** Checks every parameter of a model, and the input gradient, against finite differences. */
+async function checkModel(b: Backend, model: Sequential, x: Tensor, target: Tensor, kind: LossKind): Promise<Record<string, number>> {
+  const loss = new Loss(b, kind);
+  const f = async () => {
+    loss.forward(model.forward(x), target, false);
+    return readScalar(b, loss.value);
+  };
+  model.zeroGrad();
+  loss.forward(model.forward(x), target);
+  const dx = model.backward(loss.grad, { inputGrad: true });
+  expect(dx).not.toBeNull();
+  const errors: Record<string, number> = { x: relativeError(await b.read(dx as Tensor), await numericGradient(b, x, f)) };
+  for (const p of model.parameters()) {
+    errors[p.name] = relativeError(await b.read(p.grad), await numericGradient(b, p.value, f));
+  }
+  return errors;
+}
+
+describe('gradient check: Dense', () => {
+  for (const activation of ACTIVATIONS) {
+    it(`Dense(3 -> 4, ${activation}) with MSE: dW, db, dx`, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(5);
+      const layer = new Dense(b, 3, 4, { activation, rng, init: 'glorot_uniform' });
+      // Non-zero biases so the bias path is exercised with a generic value.
+      b.write(layer.bias.value, [0.1, -0.2, 0.3, 0.05]);
+      const x = b.tensor([5, 3], Float64Array.from({ length: 15 }, () => rng.uniform(-1, 1)));
+      const target = b.tensor([5, 4], Float64Array.from({ length: 20 }, () => rng.uniform(-1, 1)));
+      const errors = await checkModel(b, new Sequential(b, [layer]), x, target, 'mse');
+      for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
+      expect(Object.keys(errors)).toEqual(['x', 'W1', 'b1']);
+    });
+  }
+});
+
+describe('gradient check: 3-layer MLPs', () => {
+  const configs: { hidden: string; output: string; loss: LossKind }[] = [
+    { hidden: 'tanh', output: 'identity', loss: 'softmax_cross_entropy' },
+    { hidden: 'relu', output: 'identity', loss: 'huber' },
+    { hidden: 'leaky_relu', output: 'sigmoid', loss: 'mse' },
+    { hidden: 'sigmoid', output: 'softmax', loss: 'cross_entropy' },
+  ];
+  for (const c of configs) {
+    it(`4-6-5-3 ${c.hidden} hidden, ${c.output} output, ${c.loss}`, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(7);
+      const model = mlp(b, [4, 6, 5, 3], { hidden: c.hidden, output: c.output, rng });
+      model.parameters().forEach((p) => {
+        if (p.name.startsWith('b')) b.write(p.value, Float64Array.from({ length: p.value.size }, () => rng.uniform(-0.1, 0.1)));
+      });
+      const x = b.tensor([8, 4], Float64Array.from({ length: 32 }, () => rng.uniform(-1, 1)));
+      const t = new Float64Array(24);
+      if (c.loss === 'softmax_cross_entropy' || c.loss === 'cross_entropy') for (let r = 0; r < 8; r++) t[r * 3 + rng.integers(3)] = 1;
+      else t.forEach((_, i) => (t[i] = rng.uniform(c.loss === 'huber' ? -3 : 0, c.loss === 'huber' ? 3 : 1)));
+      const target = b.tensor([8, 3], t);
+      const errors = await checkModel(b, model, x, target, c.loss);
+      expect(Object.keys(errors)).toEqual(['x', 'W1', 'b1', 'W2', 'b2', 'W3', 'b3']);
+      for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
+    });
+  }
+});
+
+describe('gradient check: DQN building blocks', () => {
+  it('duelingCombine / duelingBackward', async () => {
+    const b = new CpuBackend({ dtype: 'float64' });
+    const rng = new Rng(31);
+    const [rows, cols] = [5, 4];
+    const value = b.tensor([rows, 1], Float64Array.from({ length: rows }, () => rng.uniform(-1, 1)));
+    const adv = b.tensor([rows, cols], Float64Array.from({ length: rows * cols }, () => rng.uniform(-1, 1)));
+    const w = b.tensor([rows, cols], Float64Array.from({ length: rows * cols }, () => rng.uniform(-1, 1)));
+    const q = b.tensor([rows, cols]);
+    const gv = b.tensor([rows, 1]);
+    const ga = b.tensor([rows, cols]);
+    const wValues = await b.read(w);
+    const f = async () => {
+      b.duelingCombine(value, adv, q);
+      const qv = await b.read(q);
+      let sum = 0;
+      for (let i = 0; i < qv.length; i++) sum += qv[i] * wValues[i];
+      return sum;
+    };
+    b.duelingBackward(w, gv, ga);
+    expect(relativeError(await b.read(gv), await numericGradient(b, value, f))).toBeLessThan(TOLERANCE);
+    expect(relativeError(await b.read(ga), await numericGradient(b, adv, f))).toBeLessThan(TOLERANCE);
+  });
+
+  it('Huber loss at the chosen actions: gatherColumns forward, scatterColumns backward', async () => {
+    const b = new CpuBackend({ dtype: 'float64' });
+    const rng = new Rng(37);
+    const [rows, cols] = [6, 3];
+    const q = b.tensor([rows, cols], Float64Array.from({ length: rows * cols }, () => rng.uniform(-2, 2)));
+    const actions = b.tensor([rows, 1], Float64Array.from({ length: rows }, () => rng.integers(cols)));
+    const target = b.tensor([rows, 1], Float64Array.from({ length: rows }, () => rng.uniform(-2, 2)));
+    const chosen = b.tensor([rows, 1]);
+    const dChosen = b.tensor([rows, 1]);
+    const dq = b.tensor([rows, cols]);
+    const loss = b.tensor([1, 1]);
+    const f = async () => {
+      b.gatherColumns(q, actions, chosen);
+      b.loss('huber', chosen, target, loss, null);
+      return readScalar(b, loss);
+    };
+    b.gatherColumns(q, actions, chosen);
+    b.loss('huber', chosen, target, loss, dChosen);
+    b.scatterColumns(dChosen, actions, dq);
+    expect(relativeError(await b.read(dq), await numericGradient(b, q, f))).toBeLessThan(TOLERANCE);
+  });
+});
