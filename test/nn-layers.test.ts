@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backend/cpu/index.js';
 import { InvalidArgumentError, ShapeError, UnknownNameError } from '../src/errors.js';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { ActivationLayer, Adam, Dense, GradNormClipper, Loss, Sequential, initWeights, mlp } from '../src/nn/index.js';
+import { ActivationLayer, Adam, Dense, GradNormClipper, Loss, Sequential, initBias, initWeights, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
 
 describe('initialisers', () => {
@@ -30,7 +30,18 @@ describe('initialisers', () => {
   });
 
   it('unknown initialiser names list the valid ones', () => {
-    expect(() => initWeights('xavier', 2, 2, new Rng(0))).toThrow("unknown initializer 'xavier'; valid: he_uniform, glorot_uniform, normal");
+    expect(() => initWeights('xavier', 2, 2, new Rng(0))).toThrow("unknown initializer 'xavier'; valid: he_uniform, glorot_uniform, normal, torch_default");
+  });
+
+  it("torch_default draws W then b from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as torch.nn.Linear", async () => {
+    const b = new CpuBackend({ dtype: 'float64' });
+    const layer = new Dense(b, 16, 8, { init: 'torch_default', rng: new Rng(3) });
+    const rng = new Rng(3);
+    const expectedW = Array.from({ length: 16 * 8 }, () => rng.uniform(-0.25, 0.25));
+    const expectedB = Array.from({ length: 8 }, () => rng.uniform(-0.25, 0.25));
+    expect(Array.from(await b.read(layer.weight.value))).toEqual(expectedW);
+    expect(Array.from(await b.read(layer.bias.value))).toEqual(expectedB);
+    expect(initBias('he_uniform', 16, 8, new Rng(3))).toBeNull();
   });
 });
 

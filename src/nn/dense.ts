@@ -8,7 +8,7 @@ import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Rng } from '../random/rng.js';
 import { DEFAULT_LEAKY_SLOPE, checkActivation } from './activations.js';
 import { BatchBuffers } from './batch-buffers.js';
-import { checkInitializer, initWeights, type Initializer } from './init.js';
+import { checkInitializer, initBias, initWeights, type Initializer } from './init.js';
 import type { Layer } from './layer.js';
 import type { Parameter } from './parameter.js';
 
@@ -20,7 +20,7 @@ const INPUT_GRAD = { transB: true } as const;
 export interface DenseOptions {
   /** Activation fused after the affine map (default 'identity'). */
   activation?: Activation | string;
-  /** Weight initialiser (default 'he_uniform'); the bias starts at zero. */
+  /** Weight initialiser (default 'he_uniform'); the bias starts at zero except with 'torch_default'. */
   init?: Initializer | string;
   /** Source of the initial weights. */
   rng: Rng;
@@ -62,6 +62,7 @@ export class Dense implements Layer {
     const init = checkInitializer(options.init ?? 'he_uniform');
     this.description = `Dense(${inFeatures} -> ${outFeatures}, ${this.activation})`;
     const w = initWeights(init, inFeatures, outFeatures, options.rng);
+    const b = initBias(init, inFeatures, outFeatures, options.rng);
     this.weight = {
       name: 'W',
       value: backend.tensor([inFeatures, outFeatures], w, 'W'),
@@ -69,7 +70,7 @@ export class Dense implements Layer {
     };
     this.bias = {
       name: 'b',
-      value: backend.tensor([1, outFeatures], undefined, 'b'),
+      value: backend.tensor([1, outFeatures], b ?? undefined, 'b'),
       grad: backend.tensor([1, outFeatures], undefined, 'db'),
     };
     this.params = [this.weight, this.bias];

@@ -3,7 +3,7 @@ export { ACTIVATIONS, ActivationLayer, DEFAULT_LEAKY_SLOPE, checkActivation, typ
 export { BatchBuffers } from './batch-buffers.js';
 export { GradNormClipper } from './clip.js';
 export { Dense, type DenseOptions } from './dense.js';
-export { INITIALIZERS, checkInitializer, initWeights, type Initializer } from './init.js';
+export { INITIALIZERS, checkInitializer, initBias, initWeights, type Initializer } from './init.js';
 export type { Layer } from './layer.js';
 export { LOSSES, Loss, checkLoss, type LossKind } from './losses.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
