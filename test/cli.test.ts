@@ -141,6 +141,6 @@ describe('node bin/train.js', () => {
     for (const flag of ['--lr <value>', '--batch-size <value>', '--buffer-size <value>', '--gamma <value>', '--tau <value>', '--double-dqn', '--dueling', '--hidden <value>', '--resume <checkpoint>']) {
       expect(help).toContain(flag);
     }
-    expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\(default: 0.0023\)/);
+    expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\(default: 0.001\)/);
   });
 });

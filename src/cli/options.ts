@@ -92,7 +92,7 @@ export function addConfigFlags(command: Command): void {
     const differs = show(seedPreset[spec.key]) !== show(defaults[spec.key]) ? ` [seed preset: ${show(seedPreset[spec.key])}]` : '';
     if (spec.boolean) {
       command.addOption(new Option(`--${flag}`, `${spec.description}${differs}`).default(defaults[spec.key]));
-      command.addOption(new Option(`--no-${flag}`, `turn --${flag} off`).hideHelp());
+      command.addOption(new Option(`--no-${flag}`, `turn --${flag} off`));
       continue;
     }
     const option = new Option(`--${flag} <value>`, `${spec.description}${differs}`).default(defaults[spec.key], show(defaults[spec.key]));

@@ -67,10 +67,14 @@ export const PRESET_NAMES = ['default', 'seed'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
- * `default`: tuned to solve CartPole-v1 fast and reliably, from the RL-Zoo DQN settings for
- * CartPole-v1 (lr 2.3e-3, batch 64, buffer 100k, learning_starts 1000, hard target copy every 10
- * steps, train_freq 256 with 128 gradient steps, epsilon linear to 0.04 over 16% of 50k steps,
- * hidden 256,256, Huber loss, gradient norm 10) with periodic greedy evaluation keeping the best weights.
+ * `default`: tuned to solve CartPole-v1 fast and reliably: 5 of 5 seeds reach a greedy mean of
+ * >= 475 over 100 episodes within 50k env steps (npm run check:solve). It started from the RL-Zoo
+ * DQN settings (256-256, lr 2.3e-3, 128 updates every 256 steps, hard target copy every 10
+ * steps), which here reached only 442 and 242 on seeds 0 and 1. What works: a 64-64 net with
+ * torch's default init, Double DQN, an update every second step (lr 1e-3, batch 64, Huber,
+ * gradient norm 10) with a soft target update (tau 0.01), epsilon 1 -> 0.05 over the first 10k steps, and a
+ * greedy evaluation every 2500 steps keeping the best weights (as the RL-Zoo keeps best_model):
+ * DQN on CartPole forgets as it goes on training, so the weights kept are the best evaluated.
  *
  * `seed`: numpy-rl-engine's settings (hidden 64,64, Adam lr 0.01, MSE, batch 32, an update every 4
  * steps after 32 warm-up transitions, soft update tau 0.01 after every update, epsilon 1.0 x 0.995
@@ -81,35 +85,35 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
   default: {
     env: 'CartPole-v1',
     rewardShaping: 'none',
-    hidden: [256, 256],
+    hidden: [64, 64],
     activation: 'relu',
-    init: 'he_uniform',
+    init: 'torch_default',
     dueling: false,
-    doubleDqn: false,
+    doubleDqn: true,
     gamma: 0.99,
-    lr: 2.3e-3,
+    lr: 1e-3,
     adamEps: 1e-8,
     loss: 'huber',
     huberDelta: 1,
     maxGradNorm: 10,
     batchSize: 64,
-    bufferSize: 100_000,
+    bufferSize: 50_000,
     learningStarts: 1000,
-    trainFreq: 256,
-    gradientSteps: 128,
-    targetUpdate: 'hard',
-    tau: 1,
-    targetUpdateInterval: 10,
+    trainFreq: 2,
+    gradientSteps: 1,
+    targetUpdate: 'soft',
+    tau: 0.01,
+    targetUpdateInterval: 1,
     epsilonSchedule: 'linear-step',
     epsilonStart: 1,
-    epsilonEnd: 0.04,
+    epsilonEnd: 0.05,
     epsilonDecay: 0.995,
-    explorationFraction: 0.16,
+    explorationFraction: 0.2,
     steps: 50_000,
     episodes: 0,
-    evalFreq: 5_000,
+    evalFreq: 2_500,
     evalEpisodes: 10,
-    lossReadInterval: 128,
+    lossReadInterval: 250,
   },
   seed: {
     env: 'CartPole-v1',
