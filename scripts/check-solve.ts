@@ -29,6 +29,8 @@ interface SeedResult {
   mean: number;
   std: number;
   steps: number;
+  /** Env step at which the kept (best evaluated) weights were taken. */
+  weightsFromStep: number;
   trainSeconds: number;
   wallSeconds: number;
   solved: boolean;
@@ -46,17 +48,18 @@ function runSeed(seed: number): Promise<SeedResult> {
     child.on('close', (code) => {
       writeFileSync(join(out, 'train.log'), log);
       if (code !== 0) return fail(new Error(`seed ${seed} exited with ${code}:\n${log.slice(-2000)}`));
-      const evalJson = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { mean: number; std: number; steps: number; wallTimeS: number };
+      const evalJson = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { mean: number; std: number; steps: number; weightsFromStep: number; wallTimeS: number };
       const result = {
         seed,
         mean: evalJson.mean,
         std: evalJson.std,
         steps: evalJson.steps,
+        weightsFromStep: evalJson.weightsFromStep,
         trainSeconds: evalJson.wallTimeS,
         wallSeconds: (performance.now() - started) / 1000,
         solved: evalJson.mean >= 475,
       };
-      process.stderr.write(`seed ${seed}: mean ${result.mean.toFixed(1)} +/- ${result.std.toFixed(1)} after ${result.steps} steps, ${result.trainSeconds.toFixed(0)} s training${result.solved ? ' (solved)' : ''}\n`);
+      process.stderr.write(`seed ${seed}: mean ${result.mean.toFixed(1)} +/- ${result.std.toFixed(1)} (weights of step ${result.weightsFromStep} of ${result.steps}), ${result.trainSeconds.toFixed(0)} s training${result.solved ? ' (solved)' : ''}\n`);
       done(result);
     });
   });

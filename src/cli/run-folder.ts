@@ -29,10 +29,48 @@ export function readMetrics(path: string): EpisodeMetrics[] {
   return existsSync(path) ? parseMetricsCsv(readFileSync(path, 'utf8'), path) : [];
 }
 
-/** Writes learning-curve.png and learning-curve.svg into `folder`. */
-export async function writeLearningCurve(folder: string, label: string, rows: readonly EpisodeMetrics[], title: string, threshold: number | null): Promise<string> {
+/** One periodic greedy evaluation, as evaluations.csv holds it. */
+export interface EvaluationRow {
+  steps: number;
+  meanReturn: number;
+  stdReturn: number;
+}
+
+export function formatEvaluationsCsv(rows: readonly EvaluationRow[]): string {
+  return 'steps,mean_return,std_return\n' + rows.map((r) => `${r.steps},${r.meanReturn},${r.stdReturn}`).join('\n') + (rows.length ? '\n' : '');
+}
+
+/** Reads evaluations.csv (for --resume), or none. */
+export function readEvaluations(path: string): EvaluationRow[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [steps, meanReturn, stdReturn] = line.split(',').map(Number);
+      return { steps, meanReturn, stdReturn };
+    });
+}
+
+/**
+ * Writes learning-curve.png and learning-curve.svg into `folder`: training episode returns with
+ * their moving mean and, when there are any, the periodic greedy evaluations.
+ */
+export async function writeLearningCurve(
+  folder: string,
+  label: string,
+  rows: readonly EpisodeMetrics[],
+  evaluations: readonly EvaluationRow[],
+  title: string,
+  threshold: number | null,
+): Promise<string> {
+  const series = [seriesFromMetrics(`${label}: training episodes`, rows)];
+  if (evaluations.length > 0) {
+    series.push({ label: `${label}: greedy evaluation`, steps: evaluations.map((e) => e.steps), returns: evaluations.map((e) => e.meanReturn), window: 1 });
+  }
   const image = renderLearningCurve({
-    series: [seriesFromMetrics(label, rows)],
+    series,
     title,
     ...(threshold !== null ? { threshold, thresholdLabel: `solved (${threshold})` } : {}),
   });

@@ -9,7 +9,6 @@ import type { Backend, Tensor } from '../backend/backend.js';
 import { BACKEND_KINDS, createBackend } from '../backend/create-backend.js';
 import { envSpec, make } from '../envs/registry.js';
 import { InvalidArgumentError } from '../errors.js';
-import { readNpz } from '../io/npz.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { MetricsCsvAppender } from '../metrics/node/csv-appender.js';
 import type { EpisodeMetrics } from '../metrics/csv-log.js';
@@ -18,12 +17,12 @@ import type { DqnAgent } from '../rl/dqn-agent.js';
 import { DqnTrainer } from '../rl/dqn-trainer.js';
 import { QNetwork, qNetworkWeightShapes } from '../rl/q-network.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
-import { decodeWeightsNpz, encodeWeightsNpz } from '../rl/weights-file.js';
+import { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths } from '../rl/weights-file.js';
 import { Rng } from '../random/rng.js';
 import { evaluatePolicy, recordEpisodeGif, type EvaluationSummary } from './evaluate.js';
 import { addConfigFlags, configFromOptions } from './options.js';
 import { createProgressReporter } from './progress.js';
-import { freshFolder, readInput, readMetrics, writeLearningCurve } from './run-folder.js';
+import { formatEvaluationsCsv, freshFolder, readEvaluations, readInput, readMetrics, writeLearningCurve, type EvaluationRow } from './run-folder.js';
 
 const DEFAULT_WEIGHTS = 'dqn_weights.npz';
 const SLICE_STEPS = 256;
@@ -106,17 +105,8 @@ function videoPath(options: CliOptions, env: string, seed: number): string | nul
 /** Reads a weights file for a network built from `config` (hidden sizes inferred from the file for plain MLPs). */
 function loadWeights(path: string, config: DqnConfig, obsDim: number, nActions: number): { arrays: Float64Array[]; hidden: number[] } {
   const bytes = readInput(path, '--load');
-  let hidden = config.hidden;
-  if (!config.dueling) {
-    // The file says how wide the layers are: W1 (obs, h1), b1, W2 (h1, h2), ...
-    const entries = readNpz(bytes, path);
-    const widths: number[] = [];
-    for (let i = 0; i < entries.size; i += 2) {
-      const w = entries.get(`arr_${i}`);
-      if (w && w.shape.length === 2) widths.push(w.shape[1]);
-    }
-    if (widths.length >= 2) hidden = widths.slice(0, -1);
-  }
+  // The file says how wide the layers are: W1 (obs, h1), b1, W2 (h1, h2), ...
+  const hidden = (!config.dueling && inferMlpHiddenWidths(bytes, path)) || config.hidden;
   const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden, dueling: config.dueling });
   return { arrays: decodeWeightsNpz(bytes, shapes, path), hidden };
 }
@@ -201,6 +191,8 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
   const backend = await openBackend(options.backend);
   const metricsPath = join(outDir, 'metrics.csv');
   const rows: EpisodeMetrics[] = resumed ? readMetrics(metricsPath).filter((r) => r.episode <= resumed.episodes) : [];
+  const evaluationsPath = join(outDir, 'evaluations.csv');
+  const evaluations: EvaluationRow[] = resumed ? readEvaluations(evaluationsPath).filter((e) => e.steps <= resumed.steps) : [];
   const csv = new MetricsCsvAppender(metricsPath);
   for (const row of rows) csv.append(row);
   const budget = { steps: config.steps, episodes: config.episodes };
@@ -212,7 +204,11 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
       csv.append(row);
       progress.episode(log);
     },
-    onEvaluation: (log) => progress.evaluation(log),
+    onEvaluation: async (log) => {
+      evaluations.push({ steps: log.steps, meanReturn: log.meanReturn, stdReturn: log.stdReturn });
+      await writeFileAtomic(evaluationsPath, formatEvaluationsCsv(evaluations));
+      progress.evaluation(log);
+    },
   });
   const checkpointPath = join(outDir, 'checkpoint.zip');
 
@@ -273,14 +269,16 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
     say(`checkpoint: ${relative(process.cwd(), checkpointPath)}${stopRequested ? ` (continue with --resume ${relative(process.cwd(), checkpointPath)})` : ''}`);
 
     const weights = await trainer.finalWeights();
-    if (trainer.bestWeights) say(`keeping the best evaluated weights (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
+    if (trainer.bestWeights) {
+      say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
+    }
     const npz = encodeWeightsNpz(weights, trainer.agent.online.weightShapes());
     await writeFileAtomic(options.save, npz);
     await writeFileAtomic(join(outDir, DEFAULT_WEIGHTS), npz);
     say(`weights: ${options.save} (also in the run folder)`);
 
     csv.close();
-    const curve = await writeLearningCurve(outDir, `${options.preset} seed ${seed}`, rows, `DQN on ${config.env} (${options.preset} preset, ${backend.name})`, spec.rewardThreshold);
+    const curve = await writeLearningCurve(outDir, `${options.preset} seed ${seed}`, rows, evaluations, `DQN on ${config.env} (${options.preset} preset, ${backend.name})`, spec.rewardThreshold);
     say(`learning curve: ${relative(process.cwd(), curve)}`);
 
     if (!stopRequested) {
@@ -290,7 +288,7 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
         const summary = await evaluatePolicy(trainer.agent, config.env, options.finalEvalEpisodes, evalSeed);
         say(summaryLine(summary));
         if (spec.rewardThreshold !== null) say(summary.mean >= spec.rewardThreshold ? `solved: mean ${summary.mean.toFixed(1)} >= ${spec.rewardThreshold}` : `not solved: mean ${summary.mean.toFixed(1)} < ${spec.rewardThreshold}`);
-        await writeFileAtomic(join(outDir, 'eval.json'), JSON.stringify({ ...summary, steps: trainer.steps, wallTimeS: seconds, backend: backend.name }, null, 2) + '\n');
+        await writeFileAtomic(join(outDir, 'eval.json'), JSON.stringify({ ...summary, steps: trainer.steps, weightsFromStep: trainer.bestWeights ? trainer.bestSteps : trainer.steps, wallTimeS: seconds, backend: backend.name }, null, 2) + '\n');
       }
       await writeGif(trainer.agent, options, config.env, evalSeed);
     }

@@ -19,6 +19,8 @@ export interface CurveSeries {
   returns: ArrayLike<number>;
   /** '#rrggbb'; defaults to the palette in order. */
   colour?: string;
+  /** This series' moving-mean window (default: the plot's); 1 draws the values themselves, e.g. periodic evaluations. */
+  window?: number;
 }
 
 /** Options for {@link renderLearningCurve}. */
@@ -97,7 +99,7 @@ export function renderLearningCurve(options: LearningCurveOptions): LearningCurv
     label: s.label,
     steps: Array.from(s.steps),
     returns: Array.from(s.returns),
-    mean: Array.from(movingMean(s.returns, window)),
+    mean: Array.from(movingMean(s.returns, s.window ?? window)),
     colour: s.colour ?? SERIES_COLOURS[i % SERIES_COLOURS.length],
   }));
 

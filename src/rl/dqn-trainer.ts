@@ -92,6 +92,7 @@ export interface TrainerState {
   replay: ReplayBufferState;
   bestWeights: FloatArray[] | null;
   bestMeanReturn: number;
+  bestSteps: number;
 }
 
 export class DqnTrainer {
@@ -112,6 +113,8 @@ export class DqnTrainer {
   /** The best periodic evaluation so far and its weights. */
   bestMeanReturn = Number.NEGATIVE_INFINITY;
   bestWeights: FloatArray[] | null = null;
+  /** Env steps at which the best weights were evaluated (0 when none). */
+  bestSteps = 0;
   private evalEnv: Env | null = null;
   private readonly minibatch: Minibatch;
   private readonly obs: Float32Array;
@@ -263,6 +266,7 @@ export class DqnTrainer {
     const best = mean >= this.bestMeanReturn;
     if (best) {
       this.bestMeanReturn = mean;
+      this.bestSteps = this.steps;
       this.bestWeights = await this.agent.online.getWeights();
     }
     await this.callbacks.onEvaluation?.({ steps: this.steps, meanReturn: mean, stdReturn: std, returns, best });
@@ -302,6 +306,7 @@ export class DqnTrainer {
       replay: this.replay.getState(),
       bestWeights: this.bestWeights,
       bestMeanReturn: this.bestMeanReturn,
+      bestSteps: this.bestSteps,
     };
   }
 
@@ -325,6 +330,7 @@ export class DqnTrainer {
     this.replay.setState(state.replay);
     this.bestWeights = state.bestWeights;
     this.bestMeanReturn = state.bestMeanReturn;
+    this.bestSteps = state.bestSteps;
     this.episodeOpen = false;
     this.episodeActions.length = 0;
     if (state.episodeResetSeed !== null || state.episodeActions.length > 0) this.replayEpisode(state);

@@ -32,6 +32,7 @@ interface CheckpointMeta {
   parameterCount: number;
   hasBest: boolean;
   bestMeanReturn: number | null;
+  bestSteps: number;
   replay: { capacity: number; obsDim: number; size: number; next: number };
 }
 
@@ -73,6 +74,7 @@ export function encodeTrainerCheckpoint(state: TrainerState): Uint8Array {
     parameterCount: state.online.length,
     hasBest: state.bestWeights !== null,
     bestMeanReturn: Number.isFinite(state.bestMeanReturn) ? state.bestMeanReturn : null,
+    bestSteps: state.bestSteps,
     replay: { capacity: r.capacity, obsDim: r.obsDim, size: r.size, next: r.next },
   };
   return encodeCheckpoint({ arrays, meta: meta as unknown as JsonValue });
@@ -134,5 +136,6 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
     },
     bestWeights: meta.hasBest ? list('best', n) : null,
     bestMeanReturn: meta.bestMeanReturn ?? Number.NEGATIVE_INFINITY,
+    bestSteps: meta.bestSteps,
   };
 }

@@ -45,3 +45,18 @@ export function decodeWeightsNpz(bytes: Uint8Array, shapes: readonly (readonly [
     return Float64Array.from(array.data as Float32Array | Float64Array);
   });
 }
+
+/**
+ * Hidden layer widths of a plain-MLP Q-network saved as `bytes` (W1 (obs, h1), b1, W2 (h1, h2),
+ * ..., the last W's width being the action count), read from the W shapes; null when the file
+ * holds fewer than two weight matrices (nothing to infer). Dueling files are not handled.
+ */
+export function inferMlpHiddenWidths(bytes: Uint8Array, fileName: string): number[] | null {
+  const entries = readNpz(bytes, fileName);
+  const widths: number[] = [];
+  for (let i = 0; i < entries.size; i += 2) {
+    const w = entries.get(`arr_${i}`);
+    if (w && w.shape.length === 2) widths.push(w.shape[1]);
+  }
+  return widths.length >= 2 ? widths.slice(0, -1) : null;
+}
