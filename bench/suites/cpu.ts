@@ -3,7 +3,6 @@
  * 256^3), and MLP training steps per second (forward + backward + Adam, batch 64, MSE) for
  * 4-64-64-2 and 4-256-256-2.
  */
-import { cpus } from 'node:os';
 import type { Backend, Tensor } from '../../src/backend/backend.js';
 import { CpuBackend } from '../../src/backend/cpu/index.js';
 import { Adam, Loss, mlp } from '../../src/nn/index.js';
@@ -71,7 +70,6 @@ export default async function cpuSuite(): Promise<Record<string, unknown>> {
   return {
     backend: 'cpu float32',
     // bench/run.ts stores this suite under the key 'cpu', which replaces its own CPU model field.
-    cpuModel: cpus()[0]?.model ?? 'unknown',
     matmulGflops: matmul,
     matmulGflopsTransposed256: transposes,
     trainingStepsPerSecond: { batch: 64, step: 'forward + backward + Adam (MSE)', ...training },
