@@ -1,0 +1,39 @@
+/** The package as a user imports it: `import ... from 'webgpu-rl-engine'` (the built dist/, through package.json exports). */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+
+beforeAll(() => {
+  if (!existsSync(resolve(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
+});
+
+describe("import from 'webgpu-rl-engine'", () => {
+  it("runs the README's example: train a little, then ask the agent for Q-values", () => {
+    const script = `
+      import { createBackend, DqnTrainer, preset, make } from 'webgpu-rl-engine';
+      const backend = await createBackend('cpu');
+      let episodes = 0;
+      const trainer = new DqnTrainer(backend, { ...preset('default'), steps: 1500, evalFreq: 0 }, 0, { onEpisode: () => episodes++ });
+      await trainer.run();
+      const q = await trainer.agent.qValues(make('CartPole-v1').reset({ seed: 1 })[0]);
+      console.log(JSON.stringify({ steps: trainer.steps, episodes, updates: trainer.updates, q: Array.from(q) }));
+      backend.destroy();
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { steps: number; episodes: number; updates: number; q: number[] };
+    expect(out.steps).toBe(1500);
+    expect(out.episodes).toBeGreaterThan(10);
+    expect(out.updates).toBe(250); // one update every 2 steps after 1000 warm-up steps
+    expect(out.q).toHaveLength(2);
+    expect(out.q.every(Number.isFinite)).toBe(true);
+  });
+
+  it("exports the Node-only helpers from 'webgpu-rl-engine/node'", () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as n from 'webgpu-rl-engine/node'; console.log(Object.keys(n).sort().join(','))"], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('MetricsCsvAppender,writeFileAtomic,writeFileAtomicSync');
+  });
+});
