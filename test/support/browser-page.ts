@@ -17,9 +17,13 @@ export function chromiumAvailable(): boolean {
   return available;
 }
 
-/** Launches Chromium with WebGPU on (SwiftShader where there is no GPU). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--enable-unsafe-webgpu'] });
+/**
+ * Launches Chromium with WebGPU on (SwiftShader where there is no GPU), or, with
+ * `{ webgpu: false }`, without the flag: Debian's Chromium then offers no adapter.
+ */
+export function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
+  const args = options.webgpu === false ? [] : ['--enable-unsafe-webgpu'];
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args });
 }
 
 /** Problems seen on a page: console errors, uncaught exceptions, failed requests. */
@@ -34,9 +38,6 @@ export class PageProblems {
     page.on('requestfailed', (request) => this.messages.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? ''})`));
     page.on('response', (response) => {
       if (response.status() >= 400) this.messages.push(`HTTP ${response.status()}: ${response.url()}`);
-    });
-    page.on('worker', (worker) => {
-      worker.on('close', () => undefined);
     });
   }
 }

@@ -1,0 +1,346 @@
+/**
+ * The page controller: wires the settings form, the buttons, the canvas, the counters and the
+ * learning curve to the training worker. Everything numeric happens in the worker; this module
+ * only sends requests and draws what comes back.
+ */
+import type { BackendKind } from '../backend/create-backend.js';
+import { envSpec } from '../envs/registry.js';
+import { PRESET_NAMES, preset, type DqnConfig } from '../rl/config.js';
+import { ConfigForm } from './config-form.js';
+import { EnvStateRenderer, renderFps } from './env-view.js';
+import { LearningChart } from './learning-chart.js';
+import type { BackendInfo, EnvSnapshot, GreedyEpisode, TrainingCounters, WorkerMessage } from './protocol.js';
+import { WorkerClient } from './worker-client.js';
+import type { ConformanceResult } from './conformance-case.js';
+
+/** What the run is doing, as the status pill shows it. */
+export type Phase = 'starting' | 'ready' | 'training' | 'paused' | 'finished' | 'busy';
+
+/** Hooks for automated tests, on `window.webRl`. */
+export interface PageTestHooks {
+  /** Resolves once the first backend is open. */
+  ready: Promise<BackendInfo>;
+  /** Runs the fixed conformance cases on the page's backend (in the worker). */
+  conformance(): Promise<ConformanceResult>;
+  /** The latest counters, phase and chart size. */
+  state(): { phase: Phase; counters: TrainingCounters | null; chartPoints: number; backend: BackendInfo | null; greedy: Omit<GreedyEpisode, 'states'> | null };
+}
+
+declare global {
+  interface Window {
+    webRl?: PageTestHooks;
+  }
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`page: no #${id}`);
+  return element as T;
+}
+
+function formatNumber(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return '–';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function formatLoss(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return Math.abs(value) >= 0.01 ? value.toFixed(4) : value.toExponential(2);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class App {
+  private readonly client: WorkerClient;
+  private readonly form: ConfigForm;
+  private readonly chart: LearningChart;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly context: CanvasRenderingContext2D;
+  private renderer: EnvStateRenderer | null = null;
+  private phase: Phase = 'starting';
+  private counters: TrainingCounters | null = null;
+  private backend: BackendInfo | null = null;
+  private formDirty = false;
+  private config: DqnConfig;
+  /** Latest training snapshot not yet drawn. */
+  private pendingSnapshot: EnvSnapshot | null = null;
+  private playback: { episode: GreedyEpisode; startedAt: number; fps: number; lastFrame: number } | null = null;
+  private lastGreedy: Omit<GreedyEpisode, 'states'> | null = null;
+  readonly hooks: PageTestHooks;
+
+  constructor() {
+    this.form = new ConfigForm(byId('main-fields'), byId('more-fields'));
+    this.chart = new LearningChart(byId('chart'));
+    this.canvas = byId<HTMLCanvasElement>('env-canvas');
+    const context = this.canvas.getContext('2d');
+    if (!context) throw new Error('page: no 2d canvas context');
+    this.context = context;
+
+    const presetSelect = byId<HTMLSelectElement>('preset');
+    for (const name of PRESET_NAMES) presetSelect.append(new Option(name, name));
+    this.config = preset('default');
+    this.form.fill(this.config);
+
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.client = new WorkerClient(worker, {
+      onProgress: (message) => this.onProgress(message),
+      onNotice: (message) => this.showNotice(message.text, message.level),
+    });
+    this.bindControls();
+    const ready = this.configure();
+    ready.catch((error: unknown) => this.showNotice(`could not start: ${errorText(error)}`, 'error'));
+    this.hooks = {
+      ready,
+      conformance: () => this.client.request({ type: 'conformance' }),
+      state: () => ({ phase: this.phase, counters: this.counters, chartPoints: this.chart.points, backend: this.backend, greedy: this.lastGreedy }),
+    };
+    requestAnimationFrame((t) => this.animate(t));
+  }
+
+  private bindControls(): void {
+    byId<HTMLSelectElement>('preset').addEventListener('change', (event) => {
+      this.form.fill(preset((event.target as HTMLSelectElement).value));
+      this.formDirty = true;
+    });
+    for (const id of ['main-fields', 'more-fields', 'seed', 'backend']) {
+      for (const type of ['input', 'change']) {
+        byId(id).addEventListener(type, () => {
+          this.formDirty = true;
+        });
+      }
+    }
+    byId('start').addEventListener('click', () => void this.guard(() => this.start()));
+    byId('pause').addEventListener('click', () => void this.guard(() => this.pause()));
+    byId('reset').addEventListener('click', () => void this.guard(() => this.reset()));
+    byId('greedy').addEventListener('click', () => void this.guard(() => this.playGreedy()));
+    byId('download').addEventListener('click', () => void this.guard(() => this.download()));
+    const upload = byId<HTMLInputElement>('upload');
+    byId('upload-button').addEventListener('click', () => upload.click());
+    upload.addEventListener('change', () => {
+      const file = upload.files?.[0];
+      upload.value = '';
+      if (file) void this.guard(() => this.upload(file));
+    });
+  }
+
+  /** Runs an action, showing its error instead of throwing. */
+  private async guard(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.showNotice(errorText(error), 'error');
+      if (this.phase === 'busy') this.setPhase(this.counters && this.counters.steps > 0 ? 'paused' : 'ready');
+    }
+  }
+
+  /** Reads the form and opens a fresh run in the worker (the backend is reopened only if its kind changed). */
+  private async configure(): Promise<BackendInfo> {
+    const formError = byId('form-error');
+    let config: DqnConfig;
+    try {
+      config = this.form.read();
+      formError.hidden = true;
+    } catch (error) {
+      formError.textContent = errorText(error);
+      formError.hidden = false;
+      throw error;
+    }
+    const seed = Number(byId<HTMLInputElement>('seed').value);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got '${byId<HTMLInputElement>('seed').value}'`);
+    const kind = byId<HTMLSelectElement>('backend').value as BackendKind;
+    this.setPhase('busy');
+    const info = await this.client.request({ type: 'configure', backend: kind, config, seed });
+    this.config = config;
+    this.formDirty = false;
+    this.startFreshView();
+    this.showBackend(info);
+    this.setPhase('ready');
+    return info;
+  }
+
+  private startFreshView(): void {
+    this.chart.reset(envSpec(this.config.env).rewardThreshold);
+    this.setCounterText('lastReturn', '–');
+    this.setCounterText('bestEvaluation', '–');
+    this.renderer = new EnvStateRenderer(this.config.env);
+    this.playback = null;
+    this.pendingSnapshot = null;
+    this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    byId('stage-title').textContent = 'Training episode';
+    byId('stage-caption').textContent = `${this.config.env} · press Start`;
+  }
+
+  private showBackend(info: BackendInfo): void {
+    this.backend = info;
+    const badge = byId('backend-badge');
+    badge.dataset.backend = info.name;
+    badge.textContent = info.name === 'webgpu' ? `WebGPU · ${info.description}` : `CPU · ${info.description}`;
+    if (info.fallbackReason !== null) {
+      this.showNotice(`WebGPU is unavailable, so training runs on the CPU backend. Reason: ${info.fallbackReason}`, 'warning');
+    } else {
+      this.hideNotice();
+    }
+  }
+
+  private async start(): Promise<void> {
+    if (this.phase === 'ready' && this.formDirty) await this.configure();
+    this.playback = null;
+    const counters = await this.client.request({ type: 'start' });
+    this.counters = counters;
+    this.setPhase(counters.done ? 'finished' : 'training');
+  }
+
+  private async pause(): Promise<void> {
+    const counters = await this.client.request({ type: 'pause' });
+    this.renderCounters(counters);
+    this.setPhase(counters.done ? 'finished' : 'paused');
+  }
+
+  private async reset(): Promise<void> {
+    await this.client.request({ type: 'pause' });
+    await this.configure();
+    this.hideNotice();
+    if (this.backend) this.showBackend(this.backend);
+  }
+
+  private async playGreedy(): Promise<void> {
+    const seed = Number(byId<HTMLInputElement>('greedy-seed').value);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`episode seed must be a non-negative integer`);
+    const before = this.phase;
+    this.setPhase('busy');
+    const episode = await this.client.request({ type: 'greedy-episode', seed });
+    const { states: _states, ...summary } = episode;
+    this.lastGreedy = summary;
+    byId('greedy-result').textContent = `Greedy return ${formatNumber(episode.return, 0)} in ${episode.length} steps (seed ${seed})`;
+    this.playback = { episode, startedAt: performance.now(), fps: renderFps(episode.envId), lastFrame: -1 };
+    this.setPhase(before === 'training' || before === 'paused' ? 'paused' : before === 'busy' ? 'ready' : before);
+  }
+
+  private async download(): Promise<void> {
+    const { bytes, hidden } = await this.client.request({ type: 'get-weights' });
+    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    const steps = this.counters?.steps ?? 0;
+    link.download = `dqn_weights_${this.config.env}_${hidden.join('x')}_step${steps}.npz`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }
+
+  private async upload(file: File): Promise<void> {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const before = this.phase;
+    this.setPhase('busy');
+    const result = await this.client.request({ type: 'load-weights', bytes, fileName: file.name }, [bytes.buffer]);
+    this.form.setHidden(result.hidden);
+    this.config = result.config;
+    if (result.restarted) {
+      this.formDirty = false;
+      this.startFreshView();
+    }
+    this.setPhase(result.restarted ? 'ready' : before === 'training' ? 'paused' : before);
+    this.showNotice(`Loaded ${file.name} (${result.hidden.join('-')} hidden)${result.restarted ? ': a fresh run was set up with these layer widths' : ''}.`, 'info');
+  }
+
+  private onProgress(message: Extract<WorkerMessage, { type: 'progress' }>): void {
+    this.chart.addEpisodes(message.episodes);
+    this.chart.addEvaluations(message.evaluations);
+    const last = message.episodes[message.episodes.length - 1];
+    if (last) this.setCounterText('lastReturn', formatNumber(last.return));
+    for (const evaluation of message.evaluations) {
+      if (evaluation.best) this.setCounterText('bestEvaluation', `${formatNumber(evaluation.meanReturn, 1)} @ ${formatNumber(evaluation.steps)}`);
+    }
+    if (message.snapshot) this.pendingSnapshot = message.snapshot;
+    this.renderCounters(message.counters);
+    if (!message.counters.running && this.phase === 'training') this.setPhase(message.counters.done ? 'finished' : 'paused');
+  }
+
+  private setCounterText(name: string, text: string): void {
+    const element = document.querySelector(`[data-counter="${name}"]`);
+    if (element) element.textContent = text;
+  }
+
+  private renderCounters(c: TrainingCounters): void {
+    this.counters = c;
+    const set = (name: keyof TrainingCounters, text: string) => this.setCounterText(name, text);
+    set('steps', formatNumber(c.steps));
+    set('episodes', formatNumber(c.episodes));
+    set('updates', formatNumber(c.updates));
+    set('stepsPerSecond', formatNumber(c.stepsPerSecond));
+    set('updatesPerSecond', formatNumber(c.updatesPerSecond));
+    set('epsilon', formatNumber(c.epsilon, 3));
+    set('loss', formatLoss(c.loss));
+    set('meanReturn100', formatNumber(c.meanReturn100, 1));
+  }
+
+  private setPhase(phase: Phase): void {
+    this.phase = phase;
+    const pill = byId('run-status');
+    pill.dataset.phase = phase;
+    pill.textContent = { starting: 'starting', ready: 'ready', training: 'training', paused: 'paused', finished: 'finished', busy: 'working…' }[phase];
+    const runExists = (this.counters?.steps ?? 0) > 0 && phase !== 'ready';
+    const busy = phase === 'busy' || phase === 'starting';
+    (byId('start') as HTMLButtonElement).disabled = busy || phase === 'training' || phase === 'finished';
+    (byId('start') as HTMLButtonElement).textContent = phase === 'paused' ? 'Resume' : 'Start';
+    (byId('pause') as HTMLButtonElement).disabled = phase !== 'training';
+    (byId('reset') as HTMLButtonElement).disabled = busy;
+    (byId('greedy') as HTMLButtonElement).disabled = busy;
+    (byId('download') as HTMLButtonElement).disabled = busy;
+    byId<HTMLInputElement>('upload').disabled = busy;
+    (byId('upload-button') as HTMLButtonElement).disabled = busy;
+    const locked = runExists || busy;
+    this.form.setDisabled(locked);
+    for (const id of ['preset', 'seed', 'backend']) byId<HTMLInputElement>(id).disabled = locked;
+    document.body.dataset.phase = phase;
+  }
+
+  private showNotice(text: string, level: 'info' | 'warning' | 'error'): void {
+    const notice = byId('notice');
+    notice.textContent = text;
+    notice.dataset.level = level;
+    notice.hidden = false;
+    if (level === 'error') console.error(text);
+  }
+
+  private hideNotice(): void {
+    byId('notice').hidden = true;
+  }
+
+  /** Draws the latest training state, or the greedy episode being played back, once per display frame. */
+  private animate(time: number): void {
+    this.chart.flush();
+    const renderer = this.renderer;
+    if (renderer) {
+      if (this.playback) this.drawPlayback(renderer, time);
+      else if (this.pendingSnapshot) {
+        const snap = this.pendingSnapshot;
+        this.pendingSnapshot = null;
+        if (snap.envId === renderer.envId) {
+          this.draw(renderer.render(snap.state));
+          byId('stage-title').textContent = 'Training episode';
+          byId('stage-caption').textContent = `${snap.envId} · episode ${snap.episode} · step ${snap.episodeStep}`;
+        }
+      }
+    }
+    requestAnimationFrame((t) => this.animate(t));
+  }
+
+  private drawPlayback(renderer: EnvStateRenderer, time: number): void {
+    const p = this.playback as NonNullable<App['playback']>;
+    const frames = p.episode.states.length / p.episode.stateSize;
+    const index = Math.min(frames - 1, Math.floor(((time - p.startedAt) / 1000) * p.fps));
+    if (index === p.lastFrame || renderer.envId !== p.episode.envId) return;
+    p.lastFrame = index;
+    this.draw(renderer.render(p.episode.states, index * p.episode.stateSize));
+    byId('stage-title').textContent = 'Greedy episode';
+    byId('stage-caption').textContent = `seed ${p.episode.seed} · step ${index} / ${p.episode.length} · return ${formatNumber(p.episode.return)}`;
+    if (index === frames - 1) this.playback = null;
+  }
+
+  private draw(frame: { width: number; height: number; data: Uint8ClampedArray }): void {
+    const image = new ImageData(frame.data as Uint8ClampedArray<ArrayBuffer>, frame.width, frame.height);
+    this.context.putImageData(image, 0, 0);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The messages between the page (main thread) and the training worker. The worker owns the
+ * backend (and so the GPU device); the page only draws. Requests carry an `id` and are answered
+ * by exactly one `reply`; the worker also pushes `progress` and `notice` events on its own.
+ */
+import type { BackendKind } from '../backend/create-backend.js';
+import type { DqnConfig } from '../rl/config.js';
+import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
+import type { ConformanceResult } from './conformance-case.js';
+
+/** What a `configure` reply says about the backend that was opened. */
+export interface BackendInfo {
+  /** The backend actually in use ('auto' resolved). */
+  name: 'cpu' | 'webgpu';
+  /** The kind asked for. */
+  requested: BackendKind;
+  /** `vendor architecture (description)` of the WebGPU adapter, or 'JavaScript (Float32Array)' for the CPU. */
+  description: string;
+  /** Why the CPU is used when WebGPU was wanted or 'auto' fell back; null otherwise. */
+  fallbackReason: string | null;
+}
+
+/** Counters of a training run, pushed with every progress event. */
+export interface TrainingCounters {
+  steps: number;
+  episodes: number;
+  updates: number;
+  epsilon: number;
+  /** Latest loss read back (NaN before the first update). */
+  loss: number;
+  meanReturn100: number;
+  /** Env steps and gradient updates per second over the last progress interval. */
+  stepsPerSecond: number;
+  updatesPerSecond: number;
+  /** Whether the budget is spent. */
+  done: boolean;
+  running: boolean;
+}
+
+/** A snapshot of the training env for the canvas: the unwrapped env's internal state. */
+export interface EnvSnapshot {
+  envId: string;
+  state: number[];
+  /** Step within the current episode. */
+  episodeStep: number;
+  episode: number;
+}
+
+/** Requests from the page. */
+export type WorkerRequest =
+  | { type: 'configure'; backend: BackendKind; config: DqnConfig; seed: number }
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'greedy-episode'; seed: number }
+  | { type: 'get-weights' }
+  | { type: 'load-weights'; bytes: Uint8Array; fileName: string }
+  | { type: 'conformance' };
+
+/** A reply's value, by request type. */
+export interface ReplyValues {
+  configure: BackendInfo;
+  start: TrainingCounters;
+  pause: TrainingCounters;
+  'greedy-episode': GreedyEpisode;
+  'get-weights': { bytes: Uint8Array; hidden: number[] };
+  'load-weights': { hidden: number[]; config: DqnConfig; restarted: boolean };
+  conformance: ConformanceResult;
+}
+
+/** One greedy episode played with the current weights, every state recorded for playback. */
+export interface GreedyEpisode {
+  envId: string;
+  seed: number;
+  return: number;
+  length: number;
+  /** The unwrapped env state after reset and after every step, flattened (`stateSize` numbers each). */
+  states: Float64Array;
+  stateSize: number;
+}
+
+export type RequestMessage = WorkerRequest & { id: number };
+
+/** Messages from the worker. */
+export type WorkerMessage =
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string }
+  | {
+      type: 'progress';
+      counters: TrainingCounters;
+      /** Episodes finished since the previous progress event. */
+      episodes: EpisodeLog[];
+      evaluations: EvaluationLog[];
+      snapshot: EnvSnapshot | null;
+    }
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string };

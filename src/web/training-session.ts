@@ -1,0 +1,323 @@
+/**
+ * What the training worker does, free of any worker API so it also runs (and is tested) in Node:
+ * it owns the backend and the DqnTrainer, trains in short slices while running, and answers the
+ * page's requests. Requests that touch the agent are serialised with the training slices, so a
+ * greedy episode or a weights download never interleaves with an update.
+ */
+import type { Backend } from '../backend/backend.js';
+import { CpuBackend } from '../backend/cpu/cpu-backend.js';
+import { createBackend, type BackendKind } from '../backend/create-backend.js';
+import { make } from '../envs/registry.js';
+import type { DqnConfig } from '../rl/config.js';
+import { DqnTrainer, evaluateGreedy, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
+import { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths } from '../rl/weights-file.js';
+import { runConformanceCases } from './conformance-case.js';
+import { captureEnvState } from './env-view.js';
+import type { BackendInfo, GreedyEpisode, ReplyValues, RequestMessage, TrainingCounters, WorkerMessage } from './protocol.js';
+
+/** Sends a message to the page (postMessage in the worker), with buffers to transfer. */
+export type PostMessage = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void;
+
+export interface TrainingSessionOptions {
+  /** Milliseconds of training between progress events (default 40: about 25 canvas updates a second). */
+  sliceMs?: number;
+  /** Window of the steps/s and updates/s counters in milliseconds (default 1000). */
+  rateWindowMs?: number;
+}
+
+interface RateSample {
+  time: number;
+  steps: number;
+  updates: number;
+}
+
+/** Lets pending messages (a pause, say) run between training slices. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class TrainingSession {
+  private backend: Backend | null = null;
+  private backendInfo: BackendInfo | null = null;
+  private trainer: DqnTrainer | null = null;
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private lock: Promise<unknown> = Promise.resolve();
+  private episodesOut: EpisodeLog[] = [];
+  private evaluationsOut: EvaluationLog[] = [];
+  private episodeStartStep = 0;
+  private lastEpisodeLength = 0;
+  /** Milliseconds spent in training slices this run (for the run's average rates once stopped). */
+  private activeMs = 0;
+  private rateSamples: RateSample[] = [];
+  private readonly sliceMs: number;
+  private readonly rateWindowMs: number;
+
+  constructor(
+    private readonly post: PostMessage,
+    options: TrainingSessionOptions = {},
+  ) {
+    this.sliceMs = options.sliceMs ?? 40;
+    this.rateWindowMs = options.rateWindowMs ?? 1000;
+  }
+
+  /** Answers one request with one reply (errors become `ok: false` replies, never throws). */
+  async handle(request: RequestMessage): Promise<void> {
+    try {
+      const value = await this.dispatch(request);
+      const transfer = request.type === 'get-weights' ? [(value as ReplyValues['get-weights']).bytes.buffer as ArrayBuffer] : [];
+      this.post({ type: 'reply', id: request.id, ok: true, value }, transfer);
+    } catch (error) {
+      this.post({ type: 'reply', id: request.id, ok: false, error: errorMessage(error) });
+    }
+  }
+
+  private dispatch(request: RequestMessage): Promise<ReplyValues[keyof ReplyValues]> {
+    switch (request.type) {
+      case 'configure':
+        return this.configure(request.backend, request.config, request.seed);
+      case 'start':
+        return this.start();
+      case 'pause':
+        return this.pause();
+      case 'greedy-episode':
+        return this.greedyEpisode(request.seed);
+      case 'get-weights':
+        return this.getWeights();
+      case 'load-weights':
+        return this.loadWeights(request.bytes, request.fileName);
+      case 'conformance':
+        return this.conformance();
+    }
+  }
+
+  /** Runs `fn` when no training slice or other request is using the agent. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(fn);
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+
+  private requireTrainer(): DqnTrainer {
+    if (!this.trainer) throw new Error('no run configured yet');
+    return this.trainer;
+  }
+
+  /** Opens the backend (WebGPU falls back to the CPU with the reason) and starts a fresh run. */
+  async configure(kind: BackendKind, config: DqnConfig, seed: number): Promise<BackendInfo> {
+    await this.pause();
+    return this.exclusive(async () => {
+      this.trainer?.dispose();
+      this.trainer = null;
+      if (this.backend === null || this.backendInfo?.requested !== kind) {
+        this.backend?.destroy();
+        this.backend = null;
+        const { backend, info } = await openBackend(kind);
+        this.backend = backend;
+        this.backendInfo = info;
+      }
+      this.trainer = new DqnTrainer(this.backend, config, seed, {
+        onEpisode: (log) => {
+          this.episodesOut.push(log);
+          this.episodeStartStep = log.steps;
+          this.lastEpisodeLength = log.length;
+        },
+        onEvaluation: (log) => {
+          this.evaluationsOut.push(log);
+        },
+      });
+      this.episodesOut = [];
+      this.evaluationsOut = [];
+      this.episodeStartStep = 0;
+      this.lastEpisodeLength = 0;
+      this.rateSamples = [];
+      this.activeMs = 0;
+      this.postProgress();
+      return this.backendInfo as BackendInfo;
+    });
+  }
+
+  /** Starts (or resumes) training in slices; resolves at once with the counters. */
+  async start(): Promise<TrainingCounters> {
+    const trainer = this.requireTrainer();
+    if (!this.running && !trainer.done) {
+      this.running = true;
+      this.rateSamples = [];
+      this.loopDone = this.trainingLoop(trainer);
+    }
+    return this.counters();
+  }
+
+  /** Stops at the end of the current step; resolves once training has stopped. */
+  async pause(): Promise<TrainingCounters> {
+    this.running = false;
+    await this.loopDone;
+    return this.counters();
+  }
+
+  private async trainingLoop(trainer: DqnTrainer): Promise<void> {
+    try {
+      while (this.running && !trainer.done && this.trainer === trainer) {
+        await this.exclusive(async () => {
+          const sliceStart = performance.now();
+          const sliceEnd = sliceStart + this.sliceMs;
+          while (this.running && !trainer.done && performance.now() < sliceEnd) await trainer.run(1);
+          this.activeMs += performance.now() - sliceStart;
+        });
+        this.postProgress();
+        await yieldToEventLoop();
+      }
+    } catch (error) {
+      this.post({ type: 'notice', level: 'error', text: `training stopped: ${errorMessage(error)}` });
+    } finally {
+      this.running = false;
+      if (this.trainer === trainer) this.postProgress();
+    }
+  }
+
+  /** The counters of the current run (zeros before the first configure). */
+  counters(): TrainingCounters {
+    const t = this.trainer;
+    const now = performance.now();
+    const samples = this.rateSamples;
+    // While running: rates over the last window; when paused or done: the run's average over its training time.
+    let stepsPerSecond = 0;
+    let updatesPerSecond = 0;
+    if (t && this.running) {
+      samples.push({ time: now, steps: t.steps, updates: t.updates });
+      while (samples.length > 2 && now - samples[1].time >= this.rateWindowMs) samples.shift();
+      const first = samples[0];
+      const seconds = (now - first.time) / 1000;
+      if (seconds > 0) {
+        stepsPerSecond = (t.steps - first.steps) / seconds;
+        updatesPerSecond = (t.updates - first.updates) / seconds;
+      }
+    } else if (t && this.activeMs > 0) {
+      stepsPerSecond = t.steps / (this.activeMs / 1000);
+      updatesPerSecond = t.updates / (this.activeMs / 1000);
+    }
+    return {
+      steps: t?.steps ?? 0,
+      episodes: t?.episodes ?? 0,
+      updates: t?.updates ?? 0,
+      epsilon: t?.epsilon ?? 1,
+      loss: t?.lastLoss ?? Number.NaN,
+      meanReturn100: t?.meanReturn100 ?? Number.NaN,
+      stepsPerSecond,
+      updatesPerSecond,
+      done: t?.done ?? false,
+      running: this.running,
+    };
+  }
+
+  private postProgress(): void {
+    const t = this.trainer;
+    const state = t ? captureEnvState(t.env) : null;
+    const snapshot =
+      t && state && t.steps > 0
+        ? t.atEpisodeBoundary
+          ? { envId: t.config.env, state, episodeStep: this.lastEpisodeLength, episode: t.episodes }
+          : { envId: t.config.env, state, episodeStep: t.steps - this.episodeStartStep, episode: t.episodes + 1 }
+        : null;
+    this.post({ type: 'progress', counters: this.counters(), episodes: this.episodesOut, evaluations: this.evaluationsOut, snapshot });
+    this.episodesOut = [];
+    this.evaluationsOut = [];
+  }
+
+  /** Pauses training and plays one greedy episode of the current weights, recording every state. */
+  async greedyEpisode(seed: number): Promise<GreedyEpisode> {
+    const wasRunning = this.running;
+    await this.pause();
+    if (wasRunning) this.post({ type: 'notice', level: 'info', text: 'training paused to play a greedy episode' });
+    return this.exclusive(async () => {
+      const trainer = this.requireTrainer();
+      const env = make(trainer.config.env);
+      const states: number[] = [];
+      let stateSize = 0;
+      const [ret] = await evaluateGreedy(trainer.agent, env, 1, seed, (e) => {
+        const s = captureEnvState(e);
+        if (s) {
+          stateSize = s.length;
+          states.push(...s);
+        }
+      });
+      env.close();
+      const length = stateSize > 0 ? states.length / stateSize - 1 : 0;
+      return { envId: trainer.config.env, seed, return: ret, length, states: Float64Array.from(states), stateSize };
+    });
+  }
+
+  /** The current online weights as a CLI-compatible .npz. */
+  getWeights(): Promise<{ bytes: Uint8Array; hidden: number[] }> {
+    return this.exclusive(async () => {
+      const trainer = this.requireTrainer();
+      const weights = await trainer.agent.online.getWeights();
+      return { bytes: encodeWeightsNpz(weights, trainer.agent.online.weightShapes()), hidden: [...trainer.config.hidden] };
+    });
+  }
+
+  /**
+   * Loads a CLI-written .npz into the online and target networks. When the file's hidden widths
+   * differ from the run's, a fresh run with those widths is configured first.
+   */
+  async loadWeights(bytes: Uint8Array, fileName: string): Promise<ReplyValues['load-weights']> {
+    const current = this.requireTrainer();
+    const inferred = current.config.dueling ? null : inferMlpHiddenWidths(bytes, fileName);
+    const restarted = inferred !== null && inferred.join(',') !== current.config.hidden.join(',');
+    if (restarted) {
+      await this.configure(this.backendInfo?.requested ?? 'auto', { ...current.config, hidden: inferred }, current.seed);
+    } else {
+      await this.pause();
+    }
+    return this.exclusive(async () => {
+      const trainer = this.requireTrainer();
+      const arrays = decodeWeightsNpz(bytes, trainer.agent.online.weightShapes(), fileName);
+      trainer.agent.online.setWeights(arrays);
+      trainer.agent.syncTarget();
+      return { hidden: [...trainer.config.hidden], config: { ...trainer.config, hidden: [...trainer.config.hidden] }, restarted };
+    });
+  }
+
+  /** The fixed conformance cases on this session's backend (training is paused first). */
+  async conformance(): Promise<ReplyValues['conformance']> {
+    await this.pause();
+    return this.exclusive(async () => {
+      if (!this.backend) throw new Error('no backend opened yet');
+      return runConformanceCases(this.backend);
+    });
+  }
+
+  /** Releases the trainer and the backend. */
+  async dispose(): Promise<void> {
+    await this.pause();
+    await this.exclusive(async () => {
+      this.trainer?.dispose();
+      this.trainer = null;
+      this.backend?.destroy();
+      this.backend = null;
+    });
+  }
+}
+
+/** 'cpu' opens the CPU backend; 'webgpu' and 'auto' try WebGPU and fall back to the CPU, saying why. */
+export async function openBackend(kind: BackendKind): Promise<{ backend: Backend; info: BackendInfo }> {
+  if (kind !== 'cpu') {
+    try {
+      const backend = await createBackend('webgpu');
+      const description = (backend as Backend & { adapterDescription?: string }).adapterDescription ?? 'WebGPU';
+      return { backend, info: { name: 'webgpu', requested: kind, description, fallbackReason: null } };
+    } catch (error) {
+      const reason = errorMessage(error).split('\n')[0];
+      return { backend: new CpuBackend(), info: { name: 'cpu', requested: kind, description: cpuDescription(), fallbackReason: reason } };
+    }
+  }
+  return { backend: new CpuBackend(), info: { name: 'cpu', requested: kind, description: cpuDescription(), fallbackReason: null } };
+}
+
+function cpuDescription(): string {
+  return 'JavaScript, Float32Array';
+}
