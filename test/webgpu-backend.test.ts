@@ -240,6 +240,20 @@ describe.skipIf(gpu === null)('createBackend', () => {
     await expect(createBackend('tpu')).rejects.toThrow(UnknownNameError);
   });
 
+  it("'auto' with softwareAdapter 'avoid' takes the CPU over a software adapter, and a hardware one over the CPU", async () => {
+    const notices: string[] = [];
+    const backend = await createBackend('auto', { softwareAdapter: 'avoid', onNotice: (m) => notices.push(m) });
+    if ((gpu as WebGpuBackend).software) {
+      expect(backend.name).toBe('cpu');
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/CPU backend because the only WebGPU adapter is a software one \(.+\)/);
+    } else {
+      expect(backend.name).toBe('webgpu');
+      expect(notices).toEqual([]);
+    }
+    backend.destroy();
+  });
+
   it("'auto' falls back to the CPU with a one-line notice saying why", async () => {
     const notices: string[] = [];
     const backend = await createBackend('auto', {

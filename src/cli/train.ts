@@ -54,7 +54,7 @@ export function buildCommand(): Command {
   const program = new Command('train')
     .description('Train a DQN agent (or evaluate saved weights) with webgpu-rl-engine.')
     .addOption(new Option('--mode <mode>', 'train, or eval saved weights').choices(['train', 'eval']).default('train'))
-    .addOption(new Option('--backend <kind>', 'compute backend (auto: WebGPU if an adapter exists, else CPU)').choices(BACKEND_KINDS).default('auto'))
+    .addOption(new Option('--backend <kind>', 'compute backend (auto: WebGPU on a hardware adapter, else CPU)').choices(BACKEND_KINDS).default('auto'))
     .option('--seed <n>', 'seed of every random stream (weights, replay sampling, exploration, env resets)', nonNegativeInteger('--seed'), 0)
     .addOption(new Option('--preset <name>', 'hyper-parameter preset; flags given override it').choices(PRESET_NAMES).default('default'))
     .option('--load [file]', `start from saved weights (.npz; default file ${DEFAULT_WEIGHTS}); required by --mode eval`)
@@ -88,7 +88,8 @@ function say(text: string): void {
 }
 
 async function openBackend(kind: string): Promise<Backend> {
-  const backend = await createBackend(kind, { onNotice: (message) => process.stderr.write(message + '\n') });
+  // On a machine whose only WebGPU adapter is a software rasteriser, 'auto' trains on the CPU (faster).
+  const backend = await createBackend(kind, { softwareAdapter: 'avoid', onNotice: (message) => process.stderr.write(message + '\n') });
   return backend;
 }
 
