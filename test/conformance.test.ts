@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BACKEND_OPS, type Backend } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { OP_CASES, compareOutputs, uncoveredOps, type OpCase } from './support/op-cases.js';
-import { WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
+import { SHADER_FILES, WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
+import { KERNELS } from '../src/backend/webgpu/kernels.js';
+import { readdirSync } from 'node:fs';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
@@ -59,6 +61,32 @@ describe('the conformance table', () => {
       for (const flags of ['', ' transA', ' transB', ' transA transB']) expect(names).toContain(`matmul ${shape}${flags}`);
     }
     for (const flags of ['', ' transA', ' transB', ' transA transB']) expect(names).toContain(`matmul 1024x1024x1024${flags}`);
+  });
+});
+
+/** Which Backend ops each shaders/*.wgsl file implements: the conformance cases of those ops check it. */
+const SHADER_OPS: Record<(typeof SHADER_FILES)[number], readonly string[]> = {
+  elementwise: ['fill', 'copy', 'scale', 'addMul', 'lerp', 'clipByGlobalNorm'],
+  matmul: ['matmul'],
+  'bias-activation': ['biasActivation'],
+  'activation-backward': ['activationBackward'],
+  reduce: ['columnSum', 'sumSquares', 'rowMax', 'rowArgmax'],
+  'gather-scatter': ['gatherColumns', 'scatterColumns'],
+  dueling: ['duelingCombine', 'duelingBackward'],
+  loss: ['loss'],
+  adam: ['adam'],
+  sgd: ['sgd'],
+};
+
+describe('shaders', () => {
+  it('every shaders/*.wgsl file is a kernel family of the backend, checked through the conformance cases of its ops', () => {
+    const onDisk = readdirSync(new URL('../shaders/', import.meta.url)).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, ''));
+    expect([...onDisk].sort()).toEqual([...SHADER_FILES].sort());
+    const usedFiles = new Set(Object.values(KERNELS).map((k) => k.file));
+    for (const file of SHADER_FILES) {
+      expect(usedFiles.has(file), `${file}.wgsl has a kernel`).toBe(true);
+      for (const op of SHADER_OPS[file]) expect(OP_CASES.some((c) => c.op === op), `${file}.wgsl: ${op} has cases`).toBe(true);
+    }
   });
 });
 
