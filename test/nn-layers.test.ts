@@ -127,6 +127,22 @@ describe('Sequential and mlp', () => {
     expect(Array.from(await b.read(model.parameters()[0].grad)).every((v) => v === 0)).toBe(true);
   });
 
+  it('backward with accumulate false overwrites the gradients: the same bits as zeroGrad then backward', async () => {
+    const b = new CpuBackend();
+    const model = mlp(b, [3, 5, 4, 2], { rng: new Rng(4), hidden: 'relu' });
+    const x = b.tensor([6, 3], Array.from({ length: 18 }, (_, i) => Math.sin(i)));
+    const g = b.tensor([6, 2], Array.from({ length: 12 }, (_, i) => Math.cos(i)));
+    model.forward(x);
+    model.zeroGrad();
+    model.backward(g);
+    const reference = await Promise.all(model.parameters().map((p) => b.read(p.grad)));
+    // Leave stale gradients behind, then overwrite them.
+    model.backward(g);
+    model.backward(g, { accumulate: false });
+    const overwritten = await Promise.all(model.parameters().map((p) => b.read(p.grad)));
+    expect(overwritten).toEqual(reference);
+  });
+
   it('getWeights/setWeights round-trip, with errors naming the layer and both shapes', async () => {
     const b = new CpuBackend();
     const a = mlp(b, [4, 8, 2], { rng: new Rng(1) });

@@ -15,6 +15,8 @@ import type { Parameter } from './parameter.js';
 /** Hoisted op options: the hot path allocates nothing. */
 const WEIGHT_GRAD = { transA: true, accumulate: true } as const;
 const BIAS_GRAD = { accumulate: true } as const;
+const WEIGHT_GRAD_OVERWRITE = { transA: true, accumulate: false } as const;
+const BIAS_GRAD_OVERWRITE = { accumulate: false } as const;
 const INPUT_GRAD = { transB: true } as const;
 
 export interface DenseOptions {
@@ -93,7 +95,7 @@ export class Dense implements Layer {
     return y;
   }
 
-  backward(gradOut: Tensor, needInputGrad: boolean): Tensor | null {
+  backward(gradOut: Tensor, needInputGrad: boolean, accumulate = true): Tensor | null {
     const x = this.lastInput;
     const y = this.lastOutput;
     if (x === null || y === null) throw new InvalidArgumentError(`${this.description}: backward before forward`);
@@ -105,8 +107,8 @@ export class Dense implements Layer {
       g = this.preActivationGrads.get(y.rows);
       this.backend.activationBackward(this.activation, y, gradOut, g, this.alpha);
     }
-    this.backend.matmul(x, g, this.weight.grad, WEIGHT_GRAD);
-    this.backend.columnSum(g, this.bias.grad, BIAS_GRAD);
+    this.backend.matmul(x, g, this.weight.grad, accumulate ? WEIGHT_GRAD : WEIGHT_GRAD_OVERWRITE);
+    this.backend.columnSum(g, this.bias.grad, accumulate ? BIAS_GRAD : BIAS_GRAD_OVERWRITE);
     if (!needInputGrad) return null;
     const dx = this.inputGrads.get(y.rows);
     this.backend.matmul(g, this.weight.value, dx, INPUT_GRAD);

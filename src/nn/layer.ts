@@ -12,10 +12,11 @@ export interface Layer {
    */
   forward(x: Tensor): Tensor;
   /**
-   * Backward through the most recent forward: accumulates parameter gradients and returns the
-   * gradient with respect to the input (owned by the layer) when `needInputGrad`, else null.
+   * Backward through the most recent forward: accumulates parameter gradients (or overwrites them
+   * when `accumulate` is false, which saves a zeroGrad) and returns the gradient with respect to
+   * the input (owned by the layer) when `needInputGrad`, else null.
    */
-  backward(gradOut: Tensor, needInputGrad: boolean): Tensor | null;
+  backward(gradOut: Tensor, needInputGrad: boolean, accumulate?: boolean): Tensor | null;
   /** Trainable parameters with layer-local names ('W', 'b'); empty for parameter-free layers. */
   parameters(): readonly Parameter[];
   /** Releases every tensor the layer owns. */

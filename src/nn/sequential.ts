@@ -10,6 +10,11 @@ import type { Parameter } from './parameter.js';
 export interface BackwardOptions {
   /** Also compute and return the gradient with respect to the network input (default false). */
   inputGrad?: boolean;
+  /**
+   * Add into the parameter gradients (default true) or overwrite them (false: the same result as
+   * zeroGrad() then backward(), in fewer ops).
+   */
+  accumulate?: boolean;
 }
 
 export class Sequential {
@@ -52,14 +57,14 @@ export class Sequential {
 
   /**
    * Backpropagates gradOut (d loss / d output of the latest forward): accumulates into every
-   * parameter's grad (call zeroGrad() first to start from zero). Returns d loss / d input when
-   * `inputGrad` is set (owned by the first layer), else null.
+   * parameter's grad (call zeroGrad() first to start from zero, or pass `accumulate: false`).
+   * Returns d loss / d input when `inputGrad` is set (owned by the first layer), else null.
    */
   backward(gradOut: Tensor, options?: BackwardOptions): Tensor | null {
     let g: Tensor | null = gradOut;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const needInputGrad = i > 0 || options?.inputGrad === true;
-      g = this.layers[i].backward(g as Tensor, needInputGrad);
+      g = this.layers[i].backward(g as Tensor, needInputGrad, options?.accumulate ?? true);
     }
     return g;
   }

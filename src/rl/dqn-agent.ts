@@ -153,8 +153,8 @@ export class DqnAgent {
     this.loss.forward(this.chosenQ, this.tdTargets);
     backend.scatterColumns(this.loss.grad, this.actions, this.gradQ);
 
-    this.online.zeroGrad();
-    this.online.backward(this.gradQ);
+    // Overwriting the gradients spares the zero-fill of every one (a dispatch each on WebGPU).
+    this.online.backward(this.gradQ, false);
     this.clipper?.clip();
     this.optimizer.step();
     this.updates++;

@@ -67,10 +67,13 @@ export class QNetwork {
     return q;
   }
 
-  /** Backpropagates d loss / d Q of the latest forward into every parameter gradient (accumulating). */
-  backward(gradQ: Tensor): void {
+  /**
+   * Backpropagates d loss / d Q of the latest forward into every parameter gradient, adding to it
+   * or, with `accumulate` false, overwriting it (no zeroGrad needed).
+   */
+  backward(gradQ: Tensor, accumulate = true): void {
     if (!this.spec.dueling) {
-      this.parts[0].backward(gradQ);
+      this.parts[0].backward(gradQ, { accumulate });
       return;
     }
     const [trunk, value, advantage] = this.parts;
@@ -78,12 +81,12 @@ export class QNetwork {
     const dv = (this.gradValue as BatchBuffers).get(batch);
     const da = (this.gradAdvantage as BatchBuffers).get(batch);
     this.backend.duelingBackward(gradQ, dv, da);
-    const dhValue = value.backward(dv, { inputGrad: true }) as Tensor;
-    const dhAdvantage = advantage.backward(da, { inputGrad: true }) as Tensor;
+    const dhValue = value.backward(dv, { inputGrad: true, accumulate }) as Tensor;
+    const dhAdvantage = advantage.backward(da, { inputGrad: true, accumulate }) as Tensor;
     // Both streams read the trunk output: its gradient is the sum of theirs.
     const dh = (this.trunkGrad as BatchBuffers).get(batch);
     this.backend.addMul(dhAdvantage, this.onesFor(batch), dhValue, dh);
-    trunk.backward(dh);
+    trunk.backward(dh, { accumulate });
   }
 
   /** Every trainable parameter, trunk first (W1, b1, W2, b2, ...). */
