@@ -72,48 +72,60 @@ class LineReporter implements ProgressReporter {
   stop(): void {}
 }
 
+/** The bar starts at the first episode, so lines printed before training begins stay above it. */
 class BarReporter implements ProgressReporter {
   private readonly bar: SingleBar;
   private readonly rate = new RateMeter();
   private readonly bySteps: boolean;
+  private started = false;
+  private value = 0;
+  private payload: Record<string, string | number> = { episode: 0, mean: '-', eps: '-', loss: '-', rate: '-', evaluation: '-' };
 
   constructor(
-    budget: Budget,
+    private readonly budget: Budget,
     private readonly out: NodeJS.WriteStream,
   ) {
     this.bySteps = budget.steps > 0;
     const unit = this.bySteps ? 'steps' : 'episodes';
-    this.bar = new SingleBar(
-      {
-        format: `{bar} {value}/{total} ${unit} | ep {episode} | mean100 {mean} | eps {eps} | loss {loss} | {rate} steps/s | ETA {eta_formatted}`,
-        stream: out,
-        hideCursor: true,
-        barsize: 24,
-        etaBuffer: 50,
-        fps: 5,
-      },
-    );
-    this.bar.start(this.bySteps ? budget.steps : budget.episodes, 0, { episode: 0, mean: '-', eps: '-', loss: '-', rate: '-' });
+    this.bar = new SingleBar({
+      format: `{bar} {value}/{total} ${unit} | ep {episode} | mean100 {mean} | eval {evaluation} | eps {eps} | loss {loss} | {rate} steps/s | ETA {eta_formatted}`,
+      stream: out,
+      hideCursor: true,
+      barsize: 24,
+      etaBuffer: 50,
+      fps: 5,
+    });
   }
   episode(log: EpisodeLog): void {
     const r = this.rate.update(log.steps);
-    this.bar.update(this.bySteps ? log.steps : log.episode, {
+    this.value = this.bySteps ? log.steps : log.episode;
+    Object.assign(this.payload, {
       episode: log.episode,
       mean: fmt(log.meanReturn100, 1),
       eps: fmt(log.epsilon, 3),
       loss: log.loss === log.loss ? log.loss.toPrecision(3) : '-',
       rate: fmt(r, 0),
     });
+    if (!this.started) {
+      this.started = true;
+      this.bar.start(this.bySteps ? this.budget.steps : this.budget.episodes, this.value, this.payload);
+    } else {
+      this.bar.update(this.value, this.payload);
+    }
   }
+  /** The latest evaluation shows in the bar; the best ones also get a line of their own. */
   evaluation(log: EvaluationLog): void {
-    this.message(`evaluation at ${log.steps} steps: mean return ${fmt(log.meanReturn, 1)} +/- ${fmt(log.stdReturn, 1)}${log.best ? ' (best so far)' : ''}`);
+    this.payload.evaluation = `${fmt(log.meanReturn, 1)}@${log.steps}`;
+    if (this.started) this.bar.update(this.value, this.payload);
+    if (log.best) this.message(`evaluation at ${log.steps} steps: mean return ${fmt(log.meanReturn, 1)} +/- ${fmt(log.stdReturn, 1)} (best so far)`);
   }
+  /** A line above the bar: the bar is stopped, the line written, the bar started again below it. */
   message(text: string): void {
-    // Clear the bar's line, print, and let the bar redraw below.
-    this.out.write(`\r\x1b[K${text}\n`);
-    this.bar.render();
+    if (this.started) this.bar.stop();
+    this.out.write(text + '\n');
+    if (this.started) this.bar.start(this.bySteps ? this.budget.steps : this.budget.episodes, this.value, this.payload);
   }
   stop(): void {
-    this.bar.stop();
+    if (this.started) this.bar.stop();
   }
 }
