@@ -7,75 +7,50 @@ import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type JsonValue } from '../io/checkpoint.js';
 import type { NdArray, NpyData } from '../io/npy.js';
-import type { RngState } from '../random/rng.js';
-import type { DqnConfig } from './config.js';
 import type { TrainerState } from './dqn-trainer.js';
 
-interface CheckpointMeta {
+/** TrainerState's fields held as arrays in the checkpoint, or reshaped for JSON. */
+type ArrayFields = 'online' | 'target' | 'optimizer' | 'replay' | 'bestWeights' | 'lastLoss' | 'bestMeanReturn';
+
+/** The JSON part: every plain field of TrainerState as it is, plus what locates the arrays. */
+type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
   kind: 'dqn-trainer';
-  version: 1;
-  config: DqnConfig;
-  seed: number;
-  steps: number;
-  episodes: number;
-  updates: number;
+  /** NaN (before the first loss read) is stored as null: JSON has no NaN. */
   lastLoss: number | null;
-  updatesSinceLossRead: number;
-  recentReturns: number[];
-  rng: RngState;
-  envRng: RngState | null;
-  episodeResetSeed: number | null;
-  episodeActions: number[];
-  episodeShapedReturn: number;
-  evalEnvRng: RngState | null;
+  /** -Infinity (no evaluation yet) is stored as null. */
+  bestMeanReturn: number | null;
   optimizer: { kind: 'adam' | 'sgd'; step: number; slots: Record<string, number> };
   parameterCount: number;
   hasBest: boolean;
-  bestMeanReturn: number | null;
-  bestSteps: number;
   replay: { capacity: number; obsDim: number; size: number; next: number };
-}
+};
 
 export function encodeTrainerCheckpoint(state: TrainerState): Uint8Array {
   const arrays: Record<string, NpyData> = {};
   const addList = (prefix: string, list: readonly FloatArray[]) => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
-  addList('online', state.online);
-  addList('target', state.target);
-  for (const [slot, list] of Object.entries(state.optimizer.slots)) addList(`optimizer/${slot}`, list);
-  if (state.bestWeights) addList('best', state.bestWeights);
-  const r = state.replay;
-  arrays['replay/observations'] = r.observations;
-  arrays['replay/next_observations'] = r.nextObservations;
-  arrays['replay/actions'] = r.actions;
-  arrays['replay/rewards'] = r.rewards;
-  arrays['replay/terminated'] = r.terminated;
+  const { online, target, optimizer, replay, bestWeights, lastLoss, bestMeanReturn, ...plain } = state;
+  addList('online', online);
+  addList('target', target);
+  for (const [slot, list] of Object.entries(optimizer.slots)) addList(`optimizer/${slot}`, list);
+  if (bestWeights) addList('best', bestWeights);
+  arrays['replay/observations'] = replay.observations;
+  arrays['replay/next_observations'] = replay.nextObservations;
+  arrays['replay/actions'] = replay.actions;
+  arrays['replay/rewards'] = replay.rewards;
+  arrays['replay/terminated'] = replay.terminated;
   const meta: CheckpointMeta = {
     kind: 'dqn-trainer',
-    version: state.version,
-    config: state.config,
-    seed: state.seed,
-    steps: state.steps,
-    episodes: state.episodes,
-    updates: state.updates,
-    lastLoss: Number.isFinite(state.lastLoss) ? state.lastLoss : null,
-    updatesSinceLossRead: state.updatesSinceLossRead,
-    recentReturns: state.recentReturns,
-    rng: state.rng,
-    envRng: state.envRng,
-    episodeResetSeed: state.episodeResetSeed,
-    episodeActions: state.episodeActions,
-    episodeShapedReturn: state.episodeShapedReturn,
-    evalEnvRng: state.evalEnvRng,
+    ...plain,
+    lastLoss: Number.isFinite(lastLoss) ? lastLoss : null,
+    bestMeanReturn: Number.isFinite(bestMeanReturn) ? bestMeanReturn : null,
     optimizer: {
-      kind: state.optimizer.kind,
-      step: state.optimizer.step,
-      slots: Object.fromEntries(Object.entries(state.optimizer.slots).map(([k, v]) => [k, v.length])),
+      kind: optimizer.kind,
+      step: optimizer.step,
+      slots: Object.fromEntries(Object.entries(optimizer.slots).map(([k, v]) => [k, v.length])),
     },
-    parameterCount: state.online.length,
-    hasBest: state.bestWeights !== null,
-    bestMeanReturn: Number.isFinite(state.bestMeanReturn) ? state.bestMeanReturn : null,
-    bestSteps: state.bestSteps,
-    replay: { capacity: r.capacity, obsDim: r.obsDim, size: r.size, next: r.next },
+    parameterCount: online.length,
+    hasBest: bestWeights !== null,
+    replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next },
   };
   return encodeCheckpoint({ arrays, meta: meta as unknown as JsonValue });
 }
@@ -97,45 +72,31 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
     return data;
   };
   const list = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => floats(`${prefix}/${i}`));
-  const n = meta.parameterCount;
   const actions = get('replay/actions').data;
   const terminated = get('replay/terminated').data;
   if (!(actions instanceof Int32Array) || !(terminated instanceof Uint8Array)) {
     throw new InvalidArgumentError(`${fileName}: replay actions/terminated have the wrong dtype`);
   }
+  const { kind: _kind, parameterCount: n, hasBest, lastLoss, bestMeanReturn, optimizer, replay, ...plain } = meta;
   return {
-    version: meta.version,
-    config: meta.config,
-    seed: meta.seed,
-    steps: meta.steps,
-    episodes: meta.episodes,
-    updates: meta.updates,
-    lastLoss: meta.lastLoss ?? Number.NaN,
-    updatesSinceLossRead: meta.updatesSinceLossRead,
-    recentReturns: meta.recentReturns,
-    rng: meta.rng,
-    envRng: meta.envRng,
-    episodeResetSeed: meta.episodeResetSeed,
-    episodeActions: meta.episodeActions,
-    episodeShapedReturn: meta.episodeShapedReturn,
-    evalEnvRng: meta.evalEnvRng,
+    ...plain,
+    lastLoss: lastLoss ?? Number.NaN,
+    bestMeanReturn: bestMeanReturn ?? Number.NEGATIVE_INFINITY,
     online: list('online', n),
     target: list('target', n),
     optimizer: {
-      kind: meta.optimizer.kind,
-      step: meta.optimizer.step,
-      slots: Object.fromEntries(Object.entries(meta.optimizer.slots).map(([slot, count]) => [slot, list(`optimizer/${slot}`, count)])),
+      kind: optimizer.kind,
+      step: optimizer.step,
+      slots: Object.fromEntries(Object.entries(optimizer.slots).map(([slot, count]) => [slot, list(`optimizer/${slot}`, count)])),
     },
     replay: {
-      ...meta.replay,
+      ...replay,
       observations: floats('replay/observations') as Float32Array,
       nextObservations: floats('replay/next_observations') as Float32Array,
       actions,
       rewards: floats('replay/rewards') as Float32Array,
       terminated,
     },
-    bestWeights: meta.hasBest ? list('best', n) : null,
-    bestMeanReturn: meta.bestMeanReturn ?? Number.NEGATIVE_INFINITY,
-    bestSteps: meta.bestSteps,
+    bestWeights: hasBest ? list('best', n) : null,
   };
 }
