@@ -2,7 +2,7 @@
 import type { Env } from '../envs/env.js';
 import { make } from '../envs/registry.js';
 import { GifWriter } from '../io/gif.js';
-import { evaluateGreedy } from '../rl/dqn-trainer.js';
+import { evaluateGreedy, meanAndStd } from '../rl/dqn-trainer.js';
 import type { DqnAgent } from '../rl/dqn-agent.js';
 
 export interface EvaluationSummary {
@@ -21,8 +21,7 @@ export async function evaluatePolicy(policy: Policy, envId: string, episodes: nu
   const env = make(envId);
   const returns = await evaluateGreedy(policy, env, episodes, seed);
   env.close();
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
+  const { mean, std } = meanAndStd(returns);
   return { episodes, seed, returns, mean, std, min: Math.min(...returns), max: Math.max(...returns) };
 }
 

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Backend, Tensor } from '../backend/backend.js';
+import type { Backend } from '../backend/backend.js';
 import { BACKEND_KINDS, createBackend } from '../backend/create-backend.js';
 import { envSpec, make } from '../envs/registry.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -126,29 +126,6 @@ async function writeGif(policy: Pick<DqnAgent, 'qValues' | 'nActions'>, options:
   say(`video: ${path} (${frames} frames, return ${ret}, ${(gif.length / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-/** Greedy action values of a Q-network, as evaluation wants them. */
-class QNetworkPolicy {
-  private readonly input: Tensor;
-  private readonly q: Float32Array;
-  constructor(
-    private readonly backend: Backend,
-    private readonly network: QNetwork,
-    obsDim: number,
-    readonly nActions: number,
-  ) {
-    this.input = backend.tensor([1, obsDim], undefined, 'eval.s');
-    this.q = new Float32Array(nActions);
-  }
-  async qValues(observation: ArrayLike<number>): Promise<Float32Array> {
-    this.backend.write(this.input, observation);
-    await this.backend.read(this.network.forward(this.input), this.q);
-    return this.q;
-  }
-  dispose(): void {
-    this.input.dispose();
-  }
-}
-
 async function runEvaluation(options: CliOptions, config: DqnConfig): Promise<void> {
   const file = typeof options.load === 'string' ? options.load : DEFAULT_WEIGHTS;
   const probeEnv = make(config.env);
@@ -159,14 +136,12 @@ async function runEvaluation(options: CliOptions, config: DqnConfig): Promise<vo
   try {
     const network = new QNetwork(backend, { obsDim, nActions, hidden, activation: config.activation, init: config.init, dueling: config.dueling }, new Rng(options.seed));
     network.setWeights(arrays);
-    const policy = new QNetworkPolicy(backend, network, obsDim, nActions);
     say(`evaluating ${file} (${obsDim}-${hidden.join('-')}-${nActions}${config.dueling ? ' dueling' : ''}) on ${config.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
     const episodes = Math.max(1, options.finalEvalEpisodes);
-    const summary = await evaluatePolicy(policy, config.env, episodes, options.seed);
+    const summary = await evaluatePolicy(network, config.env, episodes, options.seed);
     say(`returns: ${summary.returns.join(' ')}`);
     say(summaryLine(summary));
-    await writeGif(policy, options, config.env, options.seed);
-    policy.dispose();
+    await writeGif(network, options, config.env, options.seed);
     network.dispose();
   } finally {
     backend.destroy();

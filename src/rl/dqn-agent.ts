@@ -60,9 +60,6 @@ export class DqnAgent {
   private readonly tdTargets: Tensor;
   private readonly chosenQ: Tensor;
   private readonly gradQ: Tensor;
-  // Acting.
-  private readonly actObservation: Tensor;
-  private readonly actQ: Float32Array;
   private updates = 0;
 
   constructor(
@@ -95,8 +92,6 @@ export class DqnAgent {
     this.tdTargets = backend.tensor([b, 1], undefined, 'td.target');
     this.chosenQ = backend.tensor([b, 1], undefined, 'q.chosen');
     this.gradQ = backend.tensor([b, nActions], undefined, 'q.grad');
-    this.actObservation = backend.tensor([1, obsDim], undefined, 'act.s');
-    this.actQ = new Float32Array(nActions);
   }
 
   /** Updates recorded so far. */
@@ -105,11 +100,8 @@ export class DqnAgent {
   }
 
   /** Q(s, .) for one observation (a read back). The returned array is reused by the next call. */
-  async qValues(observation: ArrayLike<number>): Promise<Float32Array> {
-    this.backend.write(this.actObservation, observation);
-    const q = this.online.forward(this.actObservation);
-    await this.backend.read(q, this.actQ);
-    return this.actQ;
+  qValues(observation: ArrayLike<number>): Promise<Float32Array> {
+    return this.online.qValues(observation);
   }
 
   /** argmax_a Q(s, a), ties to the lowest index. */
@@ -209,7 +201,6 @@ export class DqnAgent {
       this.tdTargets,
       this.chosenQ,
       this.gradQ,
-      this.actObservation,
     ])
       t.dispose();
   }

@@ -261,8 +261,7 @@ export class DqnTrainer {
     this.evalEnv ??= make(this.config.env);
     const first = this.bestWeights === null && this.bestMeanReturn === Number.NEGATIVE_INFINITY;
     const returns = await evaluateGreedy(this.agent, this.evalEnv, this.config.evalEpisodes, first ? this.seed + 1_000_003 : undefined);
-    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-    const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
+    const { mean, std } = meanAndStd(returns);
     const best = mean >= this.bestMeanReturn;
     if (best) {
       this.bestMeanReturn = mean;
@@ -366,6 +365,12 @@ export function makeTrainingEnv(config: Pick<DqnConfig, 'env' | 'rewardShaping'>
     renderMode,
     ...(config.rewardShaping !== 'none' ? { rewardShaping: config.rewardShaping as 'cartpole-position' } : {}),
   });
+}
+
+/** Mean and population standard deviation (NumPy's np.mean, np.std) of episode returns. */
+export function meanAndStd(values: readonly number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return { mean, std: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length) };
 }
 
 /**

@@ -29,6 +29,9 @@ export class QNetwork {
   private readonly gradAdvantage: BatchBuffers | null;
   private readonly trunkGrad: BatchBuffers | null;
   private readonly ones: BatchBuffers | null;
+  /** One observation and its Q-values, for acting and evaluation (qValues). */
+  private readonly actInput: Tensor;
+  private readonly actQ: Float32Array;
 
   constructor(
     private readonly backend: Backend,
@@ -53,6 +56,19 @@ export class QNetwork {
       this.ones = new BatchBuffers(backend, width, 'dueling.ones');
     }
     this.params = this.parts.flatMap((p) => p.parameters());
+    this.actInput = backend.tensor([1, obsDim], undefined, 'act.s');
+    this.actQ = new Float32Array(nActions);
+  }
+
+  get nActions(): number {
+    return this.spec.nActions;
+  }
+
+  /** Q(s, .) for one observation (a read back). The returned array is reused by the next call. */
+  async qValues(observation: ArrayLike<number>): Promise<Float32Array> {
+    this.backend.write(this.actInput, observation);
+    await this.backend.read(this.forward(this.actInput), this.actQ);
+    return this.actQ;
   }
 
   /** Q(s, .) for observations x (batch, obsDim); the result is owned by the network and cached per batch size. */
@@ -139,6 +155,7 @@ export class QNetwork {
   dispose(): void {
     for (const part of this.parts) part.dispose();
     for (const b of [this.qBuffers, this.gradValue, this.gradAdvantage, this.trunkGrad, this.ones]) b?.dispose();
+    this.actInput.dispose();
   }
 
   private onesFor(batch: number): Tensor {
