@@ -206,7 +206,7 @@ async function runTraining(program: Command, options: CliOptions, flagsConfig: D
       progress.message(`resumed from ${options.resume} at step ${resumed.steps}, episode ${resumed.episodes}`);
     } else if (options.load !== undefined) {
       const file = typeof options.load === 'string' ? options.load : DEFAULT_WEIGHTS;
-      const { arrays } = loadWeights(file, { ...config }, trainer.env.obsDim, trainer.env.actionSpace.n);
+      const { arrays } = loadWeights(file, config, trainer.env.obsDim, trainer.env.actionSpace.n);
       trainer.agent.online.setWeights(arrays);
       trainer.agent.syncTarget();
     }
