@@ -1,4 +1,4 @@
-/** Replays every episode of ../shared/reference (Gymnasium 1.x trajectories) through our envs. */
+/** Replays every episode of test/fixtures/gymnasium (Gymnasium 1.x trajectories) through our envs. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AcrobotEnv, CartPoleEnv, MountainCarEnv, make, newStepRecord } from '../src/envs/index.js';
@@ -32,7 +32,7 @@ interface RefFile {
 }
 
 const load = (name: string): RefFile =>
-  JSON.parse(readFileSync(new URL(`../../shared/reference/${name}`, import.meta.url), 'utf8')) as RefFile;
+  JSON.parse(readFileSync(new URL(`./fixtures/gymnasium/${name}`, import.meta.url), 'utf8')) as RefFile;
 const cartpole = load('cartpole_v1_ref.json');
 const acrobot = load('acrobot_v1_ref.json');
 const mountainCar = load('mountaincar_v0_ref.json');

@@ -11,7 +11,7 @@ interface SeedRow {
   first8_raw_uint64: string[];
   first8_random_double: number[];
 }
-const ref = JSON.parse(readFileSync(new URL('../../shared/reference/seeding_ref.json', import.meta.url), 'utf8')) as {
+const ref = JSON.parse(readFileSync(new URL('./fixtures/gymnasium/seeding_ref.json', import.meta.url), 'utf8')) as {
   seeds: SeedRow[];
 };
 
