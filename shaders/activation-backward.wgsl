@@ -6,11 +6,7 @@ struct Params {
   rows: u32,
   cols: u32,
   activation: u32,
-  _pad0: u32,
-  alpha: f32,
-  _pad1: u32,
-  _pad2: u32,
-  _pad3: u32,
+  alpha: f32, // LeakyReLU negative slope
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -8,9 +8,6 @@ struct Params {
   activation: u32,
   has_bias: u32,
   alpha: f32, // LeakyReLU negative slope
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -5,10 +5,8 @@
 // (An output aliasing an input is handled by the host, which stages the output in scratch.)
 
 struct Params {
-  n: u32,       // elements
-  s0: f32,      // fill value / scale alpha / lerp t / clip maxNorm
-  _pad0: u32,
-  _pad1: u32,
+  n: u32,      // elements
+  scalar: f32, // fill value / scale alpha / lerp t / clip maxNorm
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -23,11 +21,11 @@ fn flat(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
   return (wid.y * nwg.x + wid.x) * 256u + lid.x;
 }
 
-// out1 <- s0
+// out1 <- scalar
 @compute @workgroup_size(256)
 fn fill(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i = flat(wid, nwg, lid);
-  if (i < p.n) { out1[i] = p.s0; }
+  if (i < p.n) { out1[i] = p.scalar; }
 }
 
 // out2 <- in1
@@ -37,11 +35,11 @@ fn copy(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (i < p.n) { out2[i] = in1[i]; }
 }
 
-// out2 <- s0 * in1
+// out2 <- scalar * in1
 @compute @workgroup_size(256)
 fn scale(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i = flat(wid, nwg, lid);
-  if (i < p.n) { out2[i] = p.s0 * in1[i]; }
+  if (i < p.n) { out2[i] = p.scalar * in1[i]; }
 }
 
 // out4 <- in1 + in2 * in3
@@ -53,22 +51,22 @@ fn add_mul(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   }
 }
 
-// out1 (dst) <- dst + s0 * (in2 (src) - dst)
+// out1 (dst) <- dst + scalar * (in2 (src) - dst)
 @compute @workgroup_size(256)
 fn lerp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i = flat(wid, nwg, lid);
   if (i < p.n) {
     let d = out1[i];
-    out1[i] = d + p.s0 * (in2[i] - d);
+    out1[i] = d + p.scalar * (in2[i] - d);
   }
 }
 
-// out1 (x) <- x * min(1, s0 / (sqrt(in2[0]) + 1e-6)), in2[0] holding the summed squares.
+// out1 (x) <- x * min(1, scalar / (sqrt(in2[0]) + 1e-6)), in2[0] holding the summed squares.
 @compute @workgroup_size(256)
 fn clip_scale(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i = flat(wid, nwg, lid);
   if (i < p.n) {
-    let factor = min(1.0, p.s0 / (sqrt(in2[0]) + 1e-6));
+    let factor = min(1.0, p.scalar / (sqrt(in2[0]) + 1e-6));
     out1[i] = out1[i] * factor;
   }
 }

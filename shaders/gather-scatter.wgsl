@@ -5,8 +5,6 @@
 struct Params {
   rows: u32,
   cols: u32,
-  _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -8,11 +8,8 @@ struct Params {
   rows: u32,
   cols: u32,
   kind: u32,
-  _pad0: u32,
   delta: f32, // Huber threshold
   eps: f32,   // cross-entropy probability floor
-  _pad1: u32,
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

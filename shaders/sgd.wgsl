@@ -10,7 +10,6 @@ struct Params {
   weight_decay: f32,
   nesterov: u32,
   first: u32, // 1 on step 1
-  _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -103,6 +103,15 @@ export interface BackendStats {
   tensorsAlive: number;
   /** Bytes held by live tensors. */
   bytesAlive: number;
+  /**
+   * Kernel launches since the backend was created: compute dispatches on WebGPU, kernel calls on
+   * the CPU. Deterministic for a given sequence of ops, so tests may assert it.
+   */
+  dispatches: number;
+  /** Queue submissions since the backend was created (always 0 on the CPU backend). */
+  submits: number;
+  /** Reads back to the host since the backend was created (`read` calls; buffer maps on WebGPU). */
+  readbacks: number;
 }
 
 export interface Backend {
@@ -123,7 +132,7 @@ export interface Backend {
   flush(): void;
   /** Waits until all submitted work has finished. */
   sync(): Promise<void>;
-  /** Live tensor counts, for leak tests. */
+  /** Live tensor counts (for leak tests) and work counters. */
   stats(): BackendStats;
   /** Releases every resource the backend holds. The backend is unusable afterwards. */
   destroy(): void;

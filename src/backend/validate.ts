@@ -17,11 +17,6 @@ export function checkAlive(op: string, name: string, t: Tensor | null): void {
   if (t !== null && t.disposed) throw new InvalidArgumentError(`${op}: ${name} ('${t.label}') was disposed`);
 }
 
-/** Throws if any of the named tensors was disposed. */
-export function validateAlive(op: string, tensors: Record<string, Tensor | null>): void {
-  for (const [name, t] of Object.entries(tensors)) checkAlive(op, name, t);
-}
-
 /** Checks a requested tensor shape: one or two positive integers. */
 export function validateShape(shape: Shape): void {
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 2) {

@@ -1,3 +1,3 @@
 /** The CPU backend. */
 export { CpuBackend, type CpuBackendOptions } from './cpu-backend.js';
-export { CpuTensor } from './cpu-tensor.js';
+export type { CpuTensor } from './cpu-ops.js';

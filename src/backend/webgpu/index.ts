@@ -1,6 +1,6 @@
 /** The WebGPU backend. */
 export { WebGpuBackend, isSoftwareAdapter, type MatmulPath, type WebGpuBackendOptions } from './webgpu-backend.js';
-export { WebGpuTensor } from './webgpu-tensor.js';
+export type { WebGpuTensor } from './webgpu-ops.js';
 export { ShaderCompileError, DeviceLostError, GpuError, NoAdapterError } from './gpu-errors.js';
 export { compileShaderModule } from './pipelines.js';
 export { type GpuObjectCounts, cachedObjectTotal } from './gpu-counters.js';

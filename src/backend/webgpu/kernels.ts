@@ -1,51 +1,91 @@
 /**
  * The kernel table: every compute entry point of shaders/*.wgsl, with the access of the storage
- * buffers it binds. Binding 0 is always the op's uniform parameters (a 256-byte slot of the
- * uniform ring, dynamic offset); binding i >= 1 is read-only storage where access[i - 1] is 'r'
- * and read_write storage where it is 'w'.
+ * buffers it binds and the layout of its uniform parameters. Binding 0 is always the op's
+ * parameters (a 256-byte slot of the uniform ring, dynamic offset), laid out as the `struct Params`
+ * of the kernel's file, which `params` declares field by field (test/webgpu-kernels.test.ts
+ * parses every struct and compares). Binding i >= 1 is read-only storage where access[i - 1] is
+ * 'r' and read_write storage where it is 'w'.
  */
-import type { ShaderFile } from './shader-files.js';
+import type { BackendOp } from '../backend.js';
+import { ParamLayout } from './param-layout.js';
 
 export interface KernelSpec {
-  file: ShaderFile;
+  file: string;
   entry: string;
   /** One letter per storage binding 1..n: 'r' read-only, 'w' read_write. */
   access: string;
   /** Threads per workgroup along x (for dispatch sizing). */
   threads: number;
+  /** The fields of the file's `struct Params`, in order. */
+  params: ParamLayout<string>;
+  /** The Backend ops that dispatch this kernel (the conformance cases of those ops check it). */
+  ops: readonly BackendOp[];
 }
 
+const ELEMENTWISE = new ParamLayout({ n: 'u32', scalar: 'f32' });
+const MATMUL = new ParamLayout({ m: 'u32', n: 'u32', k: 'u32', flags: 'u32' });
+const BIAS_ACTIVATION = new ParamLayout({ rows: 'u32', cols: 'u32', activation: 'u32', has_bias: 'u32', alpha: 'f32' });
+const ACTIVATION_BACKWARD = new ParamLayout({ rows: 'u32', cols: 'u32', activation: 'u32', alpha: 'f32' });
+const REDUCE = new ParamLayout({ rows: 'u32', cols: 'u32', accumulate: 'u32' });
+const ROWS_COLS = new ParamLayout({ rows: 'u32', cols: 'u32' });
+const LOSS = new ParamLayout({ rows: 'u32', cols: 'u32', kind: 'u32', delta: 'f32', eps: 'f32' });
+const ADAM = new ParamLayout({
+  n: 'u32',
+  beta1: 'f32',
+  beta2: 'f32',
+  eps: 'f32',
+  step_size: 'f32',
+  sqrt_correction2: 'f32',
+  l2: 'f32',
+  decay: 'f32',
+});
+const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
+
 export const KERNELS = {
-  fill: { file: 'elementwise', entry: 'fill', access: 'w', threads: 256 },
-  copy: { file: 'elementwise', entry: 'copy', access: 'rw', threads: 256 },
-  scale: { file: 'elementwise', entry: 'scale', access: 'rw', threads: 256 },
-  addMul: { file: 'elementwise', entry: 'add_mul', access: 'rrrw', threads: 256 },
-  lerp: { file: 'elementwise', entry: 'lerp', access: 'wr', threads: 256 },
-  clipScale: { file: 'elementwise', entry: 'clip_scale', access: 'wr', threads: 256 },
-  matmulTiled: { file: 'matmul', entry: 'matmul_tiled', access: 'rrw', threads: 256 },
-  matmulBlocked: { file: 'matmul', entry: 'matmul_blocked', access: 'rrw', threads: 256 },
-  matmulSmall: { file: 'matmul', entry: 'matmul_small', access: 'rrw', threads: 64 },
-  biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256 },
-  biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64 },
-  activationBackward: { file: 'activation-backward', entry: 'activation_backward', access: 'rrw', threads: 256 },
-  softmaxBackward: { file: 'activation-backward', entry: 'softmax_backward', access: 'rrw', threads: 64 },
-  columnSum: { file: 'reduce', entry: 'column_sum', access: 'rw', threads: 64 },
-  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256 },
-  rowMax: { file: 'reduce', entry: 'row_max', access: 'rw', threads: 64 },
-  rowArgmax: { file: 'reduce', entry: 'row_argmax', access: 'rw', threads: 64 },
-  gatherColumns: { file: 'gather-scatter', entry: 'gather_columns', access: 'rrw', threads: 64 },
-  scatterColumns: { file: 'gather-scatter', entry: 'scatter_columns', access: 'rrw', threads: 256 },
-  duelingCombine: { file: 'dueling', entry: 'dueling_combine', access: 'rrw', threads: 64 },
-  duelingBackward: { file: 'dueling', entry: 'dueling_backward', access: 'rww', threads: 64 },
-  lossValue: { file: 'loss', entry: 'loss_value', access: 'rrw', threads: 256 },
-  lossGrad: { file: 'loss', entry: 'loss_grad', access: 'rrw', threads: 256 },
-  lossGradSoftmax: { file: 'loss', entry: 'loss_grad_softmax', access: 'rrw', threads: 64 },
-  adam: { file: 'adam', entry: 'adam', access: 'wrww', threads: 256 },
-  sgd: { file: 'sgd', entry: 'sgd', access: 'wrw', threads: 256 },
+  fill: { file: 'elementwise', entry: 'fill', access: 'w', threads: 256, params: ELEMENTWISE, ops: ['fill'] },
+  copy: { file: 'elementwise', entry: 'copy', access: 'rw', threads: 256, params: ELEMENTWISE, ops: ['copy'] },
+  scale: { file: 'elementwise', entry: 'scale', access: 'rw', threads: 256, params: ELEMENTWISE, ops: ['scale'] },
+  addMul: { file: 'elementwise', entry: 'add_mul', access: 'rrrw', threads: 256, params: ELEMENTWISE, ops: ['addMul'] },
+  lerp: { file: 'elementwise', entry: 'lerp', access: 'wr', threads: 256, params: ELEMENTWISE, ops: ['lerp'] },
+  clipScale: { file: 'elementwise', entry: 'clip_scale', access: 'wr', threads: 256, params: ELEMENTWISE, ops: ['clipByGlobalNorm'] },
+  matmulTiled: { file: 'matmul', entry: 'matmul_tiled', access: 'rrw', threads: 256, params: MATMUL, ops: ['matmul'] },
+  matmulBlocked: { file: 'matmul', entry: 'matmul_blocked', access: 'rrw', threads: 256, params: MATMUL, ops: ['matmul'] },
+  matmulSmall: { file: 'matmul', entry: 'matmul_small', access: 'rrw', threads: 64, params: MATMUL, ops: ['matmul'] },
+  biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
+  biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
+  activationBackward: {
+    file: 'activation-backward',
+    entry: 'activation_backward',
+    access: 'rrw',
+    threads: 256,
+    params: ACTIVATION_BACKWARD,
+    ops: ['activationBackward'],
+  },
+  softmaxBackward: { file: 'activation-backward', entry: 'softmax_backward', access: 'rrw', threads: 64, params: ACTIVATION_BACKWARD, ops: ['activationBackward'] },
+  columnSum: { file: 'reduce', entry: 'column_sum', access: 'rw', threads: 64, params: REDUCE, ops: ['columnSum'] },
+  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256, params: REDUCE, ops: ['sumSquares'] },
+  rowMax: { file: 'reduce', entry: 'row_max', access: 'rw', threads: 64, params: REDUCE, ops: ['rowMax'] },
+  rowArgmax: { file: 'reduce', entry: 'row_argmax', access: 'rw', threads: 64, params: REDUCE, ops: ['rowArgmax'] },
+  gatherColumns: { file: 'gather-scatter', entry: 'gather_columns', access: 'rrw', threads: 64, params: ROWS_COLS, ops: ['gatherColumns'] },
+  scatterColumns: { file: 'gather-scatter', entry: 'scatter_columns', access: 'rrw', threads: 256, params: ROWS_COLS, ops: ['scatterColumns'] },
+  duelingCombine: { file: 'dueling', entry: 'dueling_combine', access: 'rrw', threads: 64, params: ROWS_COLS, ops: ['duelingCombine'] },
+  duelingBackward: { file: 'dueling', entry: 'dueling_backward', access: 'rww', threads: 64, params: ROWS_COLS, ops: ['duelingBackward'] },
+  lossValue: { file: 'loss', entry: 'loss_value', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
+  lossGrad: { file: 'loss', entry: 'loss_grad', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
+  lossGradSoftmax: { file: 'loss', entry: 'loss_grad_softmax', access: 'rrw', threads: 64, params: LOSS, ops: ['loss'] },
+  adam: { file: 'adam', entry: 'adam', access: 'wrww', threads: 256, params: ADAM, ops: ['adam'] },
+  sgd: { file: 'sgd', entry: 'sgd', access: 'wrw', threads: 256, params: SGD, ops: ['sgd'] },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
+
+/** The WGSL files of shaders/ (each `shaders/<file>.wgsl`), derived from the kernel table. */
+export type ShaderFile = (typeof KERNELS)[KernelName]['file'];
+export const SHADER_FILES: readonly ShaderFile[] = [...new Set(KERNEL_NAMES.map((k) => KERNELS[k].file))];
+
+/** The parameter field names of a kernel. */
+export type ParamsOf<K extends KernelName> = (typeof KERNELS)[K]['params'] extends ParamLayout<infer F> ? F : never;
 
 /** Size in bytes of one op's uniform slot (the largest minUniformBufferOffsetAlignment allowed). */
 export const UNIFORM_SLOT_BYTES = 256;
@@ -55,3 +95,6 @@ export const ACTIVATION_CODES = { identity: 0, relu: 1, leaky_relu: 2, tanh: 3, 
 
 /** Loss codes shared with loss.wgsl. */
 export const LOSS_CODES = { mse: 0, huber: 1, softmax_cross_entropy: 2, cross_entropy: 3 } as const;
+
+/** Bits of MATMUL's `flags`, shared with matmul.wgsl. */
+export const MATMUL_FLAGS = { transA: 1, transB: 2, accumulate: 4 } as const;

@@ -5,8 +5,7 @@
  */
 import { ShaderCompileError } from './gpu-errors.js';
 import type { GpuObjectCounts } from './gpu-counters.js';
-import { KERNELS, KERNEL_NAMES, type KernelName } from './kernels.js';
-import { SHADER_FILES, type ShaderFile } from './shader-files.js';
+import { KERNELS, KERNEL_NAMES, SHADER_FILES, type KernelName, type ShaderFile } from './kernels.js';
 
 /** `label:line:col: error: message` lines, each followed by the source line. */
 function formatMessages(label: string, code: string, messages: readonly GPUCompilationMessage[]): string[] {

@@ -70,11 +70,6 @@ export class StoragePool {
     this.pooledBytes += storage.bytes;
   }
 
-  /** Bytes held in free buffers. */
-  get pooled(): number {
-    return this.pooledBytes;
-  }
-
   /** Destroys every buffer, live or pooled. */
   destroyAll(): void {
     for (const s of this.all) s.buffer.destroy();

@@ -1,9 +1,12 @@
-/** The WebGPU backend's tensor: a storage buffer plus its shape. */
-import type { Shape, Tensor } from '../backend.js';
-import { InvalidArgumentError } from '../../errors.js';
-import type { GpuStorage } from './storage-pool.js';
+/** The one tensor class of every backend: a shape, a label, and the device's storage handle. */
+import type { Shape, Tensor } from './backend.js';
+import { InvalidArgumentError } from '../errors.js';
 
-export class WebGpuTensor implements Tensor {
+/**
+ * A tensor of the backend `owner`, holding storage of type S (a typed array on the CPU, a GPU
+ * buffer on WebGPU). Disposing it hands the storage back to the backend once.
+ */
+export class DeviceTensor<S> implements Tensor {
   readonly shape: Shape;
   readonly rows: number;
   readonly cols: number;
@@ -11,10 +14,10 @@ export class WebGpuTensor implements Tensor {
   readonly label: string;
   /** The backend that created this tensor (ops reject tensors of other backends). */
   readonly owner: object;
-  private current: GpuStorage | null;
-  private readonly onDispose: (t: WebGpuTensor, storage: GpuStorage) => void;
+  private current: S | null;
+  private readonly onDispose: (t: DeviceTensor<S>, storage: S) => void;
 
-  constructor(shape: Shape, storage: GpuStorage, label: string, owner: object, onDispose: (t: WebGpuTensor, storage: GpuStorage) => void) {
+  constructor(shape: Shape, storage: S, label: string, owner: object, onDispose: (t: DeviceTensor<S>, storage: S) => void) {
     this.shape = shape.length === 1 ? [shape[0]] : [shape[0], shape[1]];
     this.rows = shape.length === 1 ? 1 : shape[0];
     this.cols = shape.length === 1 ? shape[0] : shape[1];
@@ -29,8 +32,8 @@ export class WebGpuTensor implements Tensor {
     return this.current === null;
   }
 
-  /** The storage buffer; throws if the tensor was disposed. */
-  get storage(): GpuStorage {
+  /** The device storage; throws if the tensor was disposed. */
+  get storage(): S {
     if (this.current === null) throw new InvalidArgumentError(`tensor '${this.label}' was disposed`);
     return this.current;
   }
@@ -41,4 +44,9 @@ export class WebGpuTensor implements Tensor {
     this.current = null;
     this.onDispose(this, storage);
   }
+}
+
+/** The size of a shape: n, or rows * cols. */
+export function shapeSize(shape: Shape): number {
+  return shape.length === 1 ? shape[0] : shape[0] * shape[1];
 }

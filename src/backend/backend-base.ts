@@ -1,0 +1,316 @@
+/**
+ * What every backend shares, written once: argument validation (the checks of validate.ts),
+ * default values (op-defaults.ts), tensor bookkeeping (ownership, disposal, live counts) and the
+ * destroyed state. A device supplies only what differs, in the manner of tinygrad's
+ * `runtime/ops_*.py`: storage (allocate, release, upload, download) and `RawOps`, the ops on
+ * already validated tensors with every default applied.
+ */
+import type {
+  Activation,
+  AccumulateOption,
+  AdamHyperParameters,
+  Backend,
+  BackendName,
+  BackendStats,
+  DType,
+  FloatArray,
+  LossKind,
+  LossOptions,
+  MatmulOptions,
+  SgdHyperParameters,
+  Shape,
+  Tensor,
+} from './backend.js';
+import { DeviceTensor, shapeSize } from './device-tensor.js';
+import { InvalidArgumentError } from '../errors.js';
+import { OP_DEFAULTS } from './op-defaults.js';
+import * as v from './validate.js';
+
+/** A matmul with its dimensions after the transposes resolved: op(a) (m, k) @ op(b) (k, n). */
+export interface MatmulCall {
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
+}
+
+/**
+ * The ops a device implements. Every argument has been validated (shapes, aliasing, scalars) and
+ * every tensor belongs to the backend and is alive; optional arguments arrive with their defaults.
+ */
+export interface RawOps<T> {
+  fill(out: T, value: number): void;
+  copy(src: T, dst: T): void;
+  scale(x: T, alpha: number, out: T): void;
+  addMul(a: T, b: T, c: T, out: T): void;
+  lerp(dst: T, src: T, t: number): void;
+  matmul(a: T, b: T, out: T, call: MatmulCall): void;
+  columnSum(x: T, out: T, accumulate: boolean): void;
+  biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
+  activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
+  gatherColumns(x: T, indices: T, out: T): void;
+  scatterColumns(values: T, indices: T, out: T): void;
+  rowMax(x: T, out: T): void;
+  rowArgmax(x: T, out: T): void;
+  duelingCombine(value: T, advantage: T, q: T): void;
+  duelingBackward(gradQ: T, gradValue: T, gradAdvantage: T): void;
+  loss(kind: LossKind, pred: T, target: T, lossOut: T, grad: T | null, delta: number, eps: number): void;
+  sumSquares(x: T, out: T, accumulate: boolean): void;
+  clipByGlobalNorm(x: T, sumSquares: T, maxNorm: number): void;
+  adam(param: T, grad: T, m: T, v: T, hp: AdamHyperParameters): void;
+  sgd(param: T, grad: T, velocity: T, hp: SgdHyperParameters): void;
+}
+
+/** Work counters a device keeps (see BackendStats). */
+export interface DeviceCounters {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+}
+
+export abstract class BackendBase<S> implements Backend {
+  abstract readonly name: BackendName;
+  abstract readonly dtype: DType;
+  /** The class name, for error messages ('CpuBackend', ...): survives minification. */
+  protected abstract readonly kind: string;
+  /** The device's ops; tensors reach them only through the validating methods below. */
+  protected abstract readonly ops: RawOps<DeviceTensor<S>>;
+  private readonly live = new Set<DeviceTensor<S>>();
+  private bytes = 0;
+  private destroyed = false;
+  private readonly matmulCall: MatmulCall = { m: 0, k: 0, n: 0, transA: false, transB: false, accumulate: false };
+  private readonly release = (t: DeviceTensor<S>, storage: S): void => {
+    if (!this.live.delete(t)) return;
+    this.bytes -= this.storageBytes(storage);
+    if (!this.destroyed) this.freeStorage(storage);
+  };
+
+  // ---------------------------------------------------------------- what a device supplies
+
+  /** New storage for `size` elements: zero-filled, or holding `data` (of length `size`) when given. */
+  protected abstract allocateStorage(size: number, label: string, data: ArrayLike<number> | undefined): S;
+  /** Takes back the storage of a disposed tensor (to a pool, or freed). */
+  protected abstract freeStorage(storage: S): void;
+  /** Bytes held by a storage (for stats). */
+  protected abstract storageBytes(storage: S): number;
+  /** Overwrites `t[offset .. offset + data.length)`. */
+  protected abstract upload(t: DeviceTensor<S>, data: ArrayLike<number>, offset: number): void;
+  /** The first t.size values of t, into `dst` when given. */
+  protected abstract download(t: DeviceTensor<S>, dst: FloatArray | undefined): Promise<FloatArray>;
+  /** Submits recorded work (a no-op on synchronous devices). */
+  protected abstract flushDevice(): void;
+  /** Resolves when all submitted work has finished. */
+  protected abstract syncDevice(): Promise<void>;
+  /** The device's work counters. */
+  protected abstract counters(): DeviceCounters;
+  /** Releases the device's own resources (tensors were disposed already). */
+  protected abstract destroyDevice(): void;
+  /** Throws when the device cannot be used (lost, or a pending asynchronous error). */
+  protected checkDevice(): void {}
+
+  // ---------------------------------------------------------------- storage
+
+  tensor(shape: Shape, data?: ArrayLike<number>, label = 'tensor'): Tensor {
+    this.checkUsable();
+    v.validateTensorData(shape, data);
+    const storage = this.allocateStorage(shapeSize(shape), label, data);
+    const t = new DeviceTensor<S>(shape, storage, label, this, this.release);
+    this.live.add(t);
+    this.bytes += this.storageBytes(storage);
+    return t;
+  }
+
+  write(t: Tensor, data: ArrayLike<number>, offset = 0): void {
+    this.checkUsable();
+    v.validateWrite(t, data, offset);
+    if (data.length > 0) this.upload(this.own(t), data, offset);
+  }
+
+  /** Async throughout: a bad argument rejects the promise, as a failed readback does. */
+  async read(t: Tensor, dst?: FloatArray): Promise<FloatArray> {
+    this.checkUsable();
+    v.validateRead(t, dst);
+    return this.download(this.own(t), dst);
+  }
+
+  flush(): void {
+    this.checkUsable();
+    this.flushDevice();
+  }
+
+  async sync(): Promise<void> {
+    this.checkUsable();
+    await this.syncDevice();
+    this.checkUsable();
+  }
+
+  stats(): BackendStats {
+    return { tensorsAlive: this.live.size, bytesAlive: this.bytes, ...this.counters() };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    for (const t of [...this.live]) t.dispose();
+    this.destroyed = true;
+    this.destroyDevice();
+  }
+
+  // ---------------------------------------------------------------- elementwise and copies
+
+  fill(out: Tensor, value: number): void {
+    this.checkUsable();
+    v.validateFill(out, value);
+    this.ops.fill(this.own(out), value);
+  }
+
+  copy(src: Tensor, dst: Tensor): void {
+    this.checkUsable();
+    v.validateCopy(src, dst);
+    if (src !== dst) this.ops.copy(this.own(src), this.own(dst));
+  }
+
+  scale(x: Tensor, alpha: number, out: Tensor): void {
+    this.checkUsable();
+    v.validateScale(x, alpha, out);
+    this.ops.scale(this.own(x), alpha, this.own(out));
+  }
+
+  addMul(a: Tensor, b: Tensor, c: Tensor, out: Tensor): void {
+    this.checkUsable();
+    v.validateAddMul(a, b, c, out);
+    this.ops.addMul(this.own(a), this.own(b), this.own(c), this.own(out));
+  }
+
+  lerp(dst: Tensor, src: Tensor, t: number): void {
+    this.checkUsable();
+    v.validateLerp(dst, src, t);
+    if (dst !== src) this.ops.lerp(this.own(dst), this.own(src), t);
+  }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  matmul(a: Tensor, b: Tensor, out: Tensor, options?: MatmulOptions): void {
+    this.checkUsable();
+    const call = this.matmulCall;
+    v.validateMatmul(a, b, out, options, call);
+    call.transA = options?.transA === true;
+    call.transB = options?.transB === true;
+    call.accumulate = options?.accumulate === true;
+    this.ops.matmul(this.own(a), this.own(b), this.own(out), call);
+  }
+
+  columnSum(x: Tensor, out: Tensor, options?: AccumulateOption): void {
+    this.checkUsable();
+    v.validateColumnSum(x, out);
+    this.ops.columnSum(this.own(x), this.own(out), options?.accumulate === true);
+  }
+
+  // ---------------------------------------------------------------- layers
+
+  biasActivation(x: Tensor, bias: Tensor | null, activation: Activation, out: Tensor, alpha: number = OP_DEFAULTS.leakySlope): void {
+    this.checkUsable();
+    v.validateBiasActivation(x, bias, activation, out, alpha);
+    this.ops.biasActivation(this.own(x), this.ownOrNull(bias), activation, this.own(out), alpha);
+  }
+
+  activationBackward(activation: Activation, y: Tensor, gradOut: Tensor, gradIn: Tensor, alpha: number = OP_DEFAULTS.leakySlope): void {
+    this.checkUsable();
+    v.validateActivationBackward(activation, y, gradOut, gradIn, alpha);
+    this.ops.activationBackward(activation, this.own(y), this.own(gradOut), this.own(gradIn), alpha);
+  }
+
+  // ---------------------------------------------------------------- indexing and reductions over rows
+
+  gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void {
+    this.checkUsable();
+    v.validateGatherColumns(x, indices, out);
+    this.ops.gatherColumns(this.own(x), this.own(indices), this.own(out));
+  }
+
+  scatterColumns(values: Tensor, indices: Tensor, out: Tensor): void {
+    this.checkUsable();
+    v.validateScatterColumns(values, indices, out);
+    this.ops.scatterColumns(this.own(values), this.own(indices), this.own(out));
+  }
+
+  rowMax(x: Tensor, out: Tensor): void {
+    this.checkUsable();
+    v.validateRowReduce('rowMax', x, out);
+    this.ops.rowMax(this.own(x), this.own(out));
+  }
+
+  rowArgmax(x: Tensor, out: Tensor): void {
+    this.checkUsable();
+    v.validateRowReduce('rowArgmax', x, out);
+    this.ops.rowArgmax(this.own(x), this.own(out));
+  }
+
+  duelingCombine(value: Tensor, advantage: Tensor, q: Tensor): void {
+    this.checkUsable();
+    v.validateDuelingCombine(value, advantage, q);
+    this.ops.duelingCombine(this.own(value), this.own(advantage), this.own(q));
+  }
+
+  duelingBackward(gradQ: Tensor, gradValue: Tensor, gradAdvantage: Tensor): void {
+    this.checkUsable();
+    v.validateDuelingBackward(gradQ, gradValue, gradAdvantage);
+    this.ops.duelingBackward(this.own(gradQ), this.own(gradValue), this.own(gradAdvantage));
+  }
+
+  // ---------------------------------------------------------------- losses
+
+  loss(kind: LossKind, pred: Tensor, target: Tensor, lossOut: Tensor, grad: Tensor | null, options?: LossOptions): void {
+    this.checkUsable();
+    const delta = options?.delta ?? OP_DEFAULTS.huberDelta;
+    const eps = options?.eps ?? OP_DEFAULTS.crossEntropyEps;
+    v.validateLoss(kind, pred, target, lossOut, grad, delta, eps);
+    this.ops.loss(kind, this.own(pred), this.own(target), this.own(lossOut), this.ownOrNull(grad), delta, eps);
+  }
+
+  // ---------------------------------------------------------------- optimisers and gradient clipping
+
+  sumSquares(x: Tensor, out: Tensor, options?: AccumulateOption): void {
+    this.checkUsable();
+    v.validateSumSquares(x, out);
+    this.ops.sumSquares(this.own(x), this.own(out), options?.accumulate === true);
+  }
+
+  clipByGlobalNorm(x: Tensor, sumSquares: Tensor, maxNorm: number): void {
+    this.checkUsable();
+    v.validateClipByGlobalNorm(x, sumSquares, maxNorm);
+    this.ops.clipByGlobalNorm(this.own(x), this.own(sumSquares), maxNorm);
+  }
+
+  adam(param: Tensor, grad: Tensor, m: Tensor, vTensor: Tensor, hp: AdamHyperParameters): void {
+    this.checkUsable();
+    v.validateAdam(param, grad, m, vTensor, hp);
+    this.ops.adam(this.own(param), this.own(grad), this.own(m), this.own(vTensor), hp);
+  }
+
+  sgd(param: Tensor, grad: Tensor, velocity: Tensor, hp: SgdHyperParameters): void {
+    this.checkUsable();
+    v.validateSgd(param, grad, velocity, hp);
+    this.ops.sgd(this.own(param), this.own(grad), this.own(velocity), hp);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Throws if the backend was destroyed or its device cannot be used. */
+  protected checkUsable(): void {
+    if (this.destroyed) throw new InvalidArgumentError(`${this.kind}: used after destroy()`);
+    this.checkDevice();
+  }
+
+  /** `t` as this backend's tensor: throws unless it was created here and is alive. Allocates nothing. */
+  protected own(t: Tensor): DeviceTensor<S> {
+    if (t instanceof DeviceTensor && t.owner === this && !t.disposed) return t as DeviceTensor<S>;
+    if (t.disposed) throw new InvalidArgumentError(`tensor '${t.label}' was disposed`);
+    throw new InvalidArgumentError(`tensor '${t.label}' does not belong to this ${this.kind}`);
+  }
+
+  private ownOrNull(t: Tensor | null): DeviceTensor<S> | null {
+    return t === null ? null : this.own(t);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Turns "run kernel K on these buffers with these parameters" into recorded WebGPU commands: the
+ * parameter slot, the cached bind group, the workgroup grid, and the staging of outputs that alias
+ * an input. WebGpuOps (one method per Backend op) is its only client.
+ */
+import type { GpuObjectCounts } from './gpu-counters.js';
+import { KERNELS, KERNEL_NAMES, UNIFORM_SLOT_BYTES, type KernelName, type ParamsOf } from './kernels.js';
+import { ParamWriter, type ParamLayout } from './param-layout.js';
+import type { LayoutCache } from './pipelines.js';
+import type { Recorder } from './recorder.js';
+import type { GpuStorage, StoragePool } from './storage-pool.js';
+
+export class Dispatcher {
+  /** Compute dispatches recorded so far (BackendStats.dispatches). */
+  dispatches = 0;
+  /** The same, per kernel. */
+  readonly perKernel = Object.fromEntries(KERNEL_NAMES.map((k) => [k, 0])) as Record<KernelName, number>;
+  private readonly bound: GpuStorage[] = [];
+  private readonly stagedOriginals: GpuStorage[] = [];
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly scratch = new Map<string, GpuStorage>();
+  private readonly writer: ParamWriter<string>;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly recorder: Recorder,
+    private readonly pipelines: Record<KernelName, GPUComputePipeline>,
+    private readonly layouts: LayoutCache,
+    private readonly pool: StoragePool,
+    private readonly counts: GpuObjectCounts,
+    /** Workgroups per grid dimension before a dispatch spills into a second dimension. */
+    private readonly maxGroups: number,
+  ) {
+    this.writer = new ParamWriter(recorder.u32, recorder.f32);
+  }
+
+  /** Reserves the uniform slot of the next dispatch of `kernel`; set its fields by name, then bind and run. */
+  params<K extends KernelName>(kernel: K): ParamWriter<ParamsOf<K>> {
+    const layout: ParamLayout<string> = KERNELS[kernel].params;
+    return this.writer.begin(layout, this.recorder.reserveSlot()) as ParamWriter<ParamsOf<K>>;
+  }
+
+  /** The storage buffers of the next dispatch, bindings 1, 2, ... (fixed arity: no array per call). */
+  bind(s1: GpuStorage, s2?: GpuStorage, s3?: GpuStorage, s4?: GpuStorage): this {
+    const bound = this.bound;
+    bound.length = 0;
+    bound.push(s1);
+    if (s2 !== undefined) bound.push(s2);
+    if (s3 !== undefined) bound.push(s3);
+    if (s4 !== undefined) bound.push(s4);
+    return this;
+  }
+
+  /** Dispatches `kernel` over `items` threads along x (spilling into y beyond maxGroups workgroups). */
+  run(kernel: KernelName, items: number): void {
+    const groups = Math.max(1, Math.ceil(items / KERNELS[kernel].threads));
+    const x = Math.min(groups, this.maxGroups);
+    this.grid(kernel, x, Math.ceil(groups / x));
+  }
+
+  /** `count` workgroups laid out along x, spilling into y beyond maxGroups. */
+  workgroups(kernel: KernelName, count: number): void {
+    const x = Math.min(Math.max(1, count), this.maxGroups);
+    this.grid(kernel, x, Math.ceil(count / x));
+  }
+
+  /**
+   * Dispatches `kernel` on an x by y grid of workgroups with the bound storages and the slot just
+   * reserved. WebGPU forbids a read_write binding that aliases another binding of the same
+   * dispatch, so an output that is also an input (scale in place, gradIn = gradOut, ...) is staged:
+   * its contents are copied into a cached scratch buffer, the kernel writes the scratch, and the
+   * result is copied back. Only aliasing calls pay the two copies; no buffer is created after warm-up.
+   */
+  grid(kernel: KernelName, x: number, y: number): void {
+    const spec = KERNELS[kernel];
+    const bound = this.bound;
+    const epoch = this.recorder.epoch;
+    let staged = 0;
+    for (let i = 0; i < bound.length; i++) {
+      bound[i].lastEpoch = epoch;
+      if (spec.access[i] !== 'w') continue;
+      let aliased = false;
+      for (let j = 0; j < bound.length; j++) if (j !== i && bound[j] === bound[i]) aliased = true;
+      if (!aliased) continue;
+      const original = bound[i];
+      const scratch = this.scratchFor(original.bytes, i);
+      this.recorder.copyBuffer(original.buffer, scratch.buffer, original.bytes);
+      this.stagedOriginals[i] = original;
+      bound[i] = scratch;
+      staged |= 1 << i;
+    }
+    this.recorder.dispatch(this.pipelines[kernel], this.bindGroup(spec.access), x, y);
+    this.dispatches++;
+    this.perKernel[kernel]++;
+    if (staged === 0) return;
+    for (let i = 0; i < bound.length; i++) {
+      if ((staged & (1 << i)) === 0) continue;
+      const original = this.stagedOriginals[i];
+      this.recorder.copyBuffer(bound[i].buffer, original.buffer, original.bytes);
+      bound[i] = original;
+    }
+  }
+
+  /** Forgets cached bind groups (their buffers are being destroyed). */
+  clear(): void {
+    this.bindGroups.clear();
+    this.scratch.clear();
+  }
+
+  /** A scratch buffer of `bytes` bytes for binding `binding` (distinct per binding), created once. */
+  private scratchFor(bytes: number, binding: number): GpuStorage {
+    const key = `${bytes}:${binding}`;
+    let scratch = this.scratch.get(key);
+    if (scratch === undefined) {
+      scratch = this.pool.acquire(bytes, 'alias scratch').storage;
+      this.scratch.set(key, scratch);
+    }
+    return scratch;
+  }
+
+  /** The cached bind group of the uniform ring plus the bound storages. */
+  private bindGroup(access: string): GPUBindGroup {
+    let key = access;
+    for (const s of this.bound) key += `,${s.id}`;
+    let group = this.bindGroups.get(key);
+    if (group === undefined) {
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.recorder.ring, offset: 0, size: UNIFORM_SLOT_BYTES } }];
+      this.bound.forEach((s, i) => entries.push({ binding: i + 1, resource: { buffer: s.buffer } }));
+      group = this.device.createBindGroup({ layout: this.layouts.bindGroupLayout(access), entries });
+      this.counts.bindGroups++;
+      this.bindGroups.set(key, group);
+    }
+    return group;
+  }
+}

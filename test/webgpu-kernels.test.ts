@@ -1,0 +1,55 @@
+/**
+ * The kernel table (src/backend/webgpu/kernels.ts) against the WGSL files it names: every file on
+ * disk is in the table, every entry point exists, and every kernel's declared parameter layout is
+ * exactly its file's `struct Params` (names, types, order), so writing a parameter by name puts
+ * it where the shader reads it. No device needed: the shaders are parsed as text.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { KERNELS, KERNEL_NAMES, SHADER_FILES } from '../src/backend/webgpu/kernels.js';
+
+const shaderDir = new URL('../shaders/', import.meta.url);
+const source = (file: string): string => readFileSync(new URL(`${file}.wgsl`, shaderDir), 'utf8');
+
+/** The fields of `struct <name> { a: u32, b: f32, }` in a WGSL text, as [name, type], comments dropped. */
+function parseStruct(wgsl: string, name: string): [string, string][] {
+  const code = wgsl.replace(/\/\/[^\n]*/g, '');
+  const match = new RegExp(`struct\\s+${name}\\s*\\{([^}]*)\\}`).exec(code);
+  if (match === null) throw new Error(`no struct ${name}`);
+  return match[1]
+    .split(',')
+    .map((field) => field.trim())
+    .filter((field) => field !== '')
+    .map((field) => {
+      const parts = /^(\w+)\s*:\s*(\w+)$/.exec(field);
+      if (parts === null) throw new Error(`cannot parse field '${field}' of struct ${name}`);
+      return [parts[1], parts[2]];
+    });
+}
+
+describe('the kernel table and shaders/', () => {
+  it('lists exactly the WGSL files on disk', () => {
+    const onDisk = readdirSync(shaderDir)
+      .filter((f) => f.endsWith('.wgsl'))
+      .map((f) => f.replace(/\.wgsl$/, ''));
+    expect([...onDisk].sort()).toEqual([...SHADER_FILES].sort());
+  });
+
+  for (const name of KERNEL_NAMES) {
+    const spec = KERNELS[name];
+    it(`${name}: entry ${spec.entry} exists in ${spec.file}.wgsl with its declared parameter layout`, () => {
+      const wgsl = source(spec.file);
+      expect(wgsl).toMatch(new RegExp(`@compute[^\\n]*\\n\\s*fn ${spec.entry}\\(`));
+      expect(parseStruct(wgsl, 'Params')).toEqual(spec.params.fields.map(([field, type]) => [field, type]));
+    });
+  }
+
+  it('the parser reads a struct as written, and a layout that differs does not match it', () => {
+    const wgsl = 'struct Params {\n  rows: u32, // a comment, with a comma\n  alpha: f32,\n}\n';
+    expect(parseStruct(wgsl, 'Params')).toEqual([
+      ['rows', 'u32'],
+      ['alpha', 'f32'],
+    ]);
+    expect(parseStruct(wgsl, 'Params')).not.toEqual(KERNELS.biasActivation.params.fields.map(([f, t]) => [f, t]));
+  });
+});
