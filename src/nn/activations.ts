@@ -1,4 +1,5 @@
 /** Activation names and a parameter-free activation layer. */
+import { OP_DEFAULTS } from '../backend/op-defaults.js';
 import { ACTIVATIONS, type Activation, type Backend, type Tensor } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
 import { BatchBuffers } from './batch-buffers.js';
@@ -13,7 +14,7 @@ export function checkActivation(name: string): Activation {
 }
 
 /** LeakyReLU's default negative slope (torch's). */
-export const DEFAULT_LEAKY_SLOPE = 0.01;
+export const DEFAULT_LEAKY_SLOPE = OP_DEFAULTS.leakySlope;
 
 /** An activation as its own layer (torch.nn.ReLU and friends); Dense also fuses one. */
 export class ActivationLayer implements Layer {
