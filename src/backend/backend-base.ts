@@ -93,6 +93,8 @@ export abstract class BackendBase<S> implements Backend {
   protected abstract allocateStorage(size: number, label: string, data: ArrayLike<number> | undefined): S;
   /** Takes back the storage of a disposed tensor (to a pool, or freed). */
   protected abstract freeStorage(storage: S): void;
+  /** The storage of `size` elements starting `offset` elements into `storage` (shared, not copied). */
+  protected abstract viewStorage(storage: S, offset: number, size: number): S;
   /** Bytes held by a storage (for stats). */
   protected abstract storageBytes(storage: S): number;
   /** Overwrites `t[offset .. offset + data.length)`. */
@@ -120,6 +122,14 @@ export abstract class BackendBase<S> implements Backend {
     this.live.add(t);
     this.bytes += this.storageBytes(storage);
     return t;
+  }
+
+  view(base: Tensor, offset: number, shape: Shape, label?: string): Tensor {
+    this.checkUsable();
+    v.validateView(base, offset, shape);
+    const parent = this.own(base);
+    const storage = this.viewStorage(parent.storage, offset, shapeSize(shape));
+    return new DeviceTensor<S>(shape, storage, label ?? `${parent.label}[${offset}:]`, this, null, { parent, offset });
   }
 
   write(t: Tensor, data: ArrayLike<number>, offset = 0): void {

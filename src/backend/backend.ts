@@ -114,6 +114,13 @@ export interface BackendStats {
   readbacks: number;
 }
 
+/**
+ * A view's offset inside the tensor it views must be a multiple of this many elements (256 bytes of
+ * float32: WebGPU's largest allowed minStorageBufferOffsetAlignment, so a view binds directly on
+ * any GPU). Every backend enforces it, so code that runs on one runs on the others.
+ */
+export const VIEW_ALIGNMENT = 64;
+
 export interface Backend {
   readonly name: BackendName;
   readonly dtype: DType;
@@ -121,6 +128,13 @@ export interface Backend {
   // ---------------------------------------------------------------- storage
   /** A new tensor, zero-filled unless `data` is given (data.length must equal the size). */
   tensor(shape: Shape, data?: ArrayLike<number>, label?: string): Tensor;
+  /**
+   * A tensor of `shape` sharing the elements `base[offset .. offset + size)` (flat, row-major):
+   * writes through either are seen by both. `offset` is 0 or a multiple of VIEW_ALIGNMENT. A view
+   * owns no storage: it is disposed when `base` is, and disposing it releases nothing. Ops reject
+   * outputs that partially overlap an input (see validate.ts).
+   */
+  view(base: Tensor, offset: number, shape: Shape, label?: string): Tensor;
   /** Overwrites `t[offset .. offset + data.length)` (flat, row-major). */
   write(t: Tensor, data: ArrayLike<number>, offset?: number): void;
   /**

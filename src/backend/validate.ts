@@ -1,11 +1,14 @@
 /**
- * Argument checks shared by every backend. Each `validateX` throws a ShapeError naming the op and
- * the shapes involved (formatShape), or an InvalidArgumentError for a disposed tensor, an aliasing
- * that the op does not allow, or a bad scalar. They only read `shape`, `rows`, `cols`, `size`,
- * `label` and `disposed`, so the CPU and the WebGPU backends run the very same checks.
+ * Argument checks shared by every backend (BackendBase calls them). Each `validateX` throws a
+ * ShapeError naming the op and the shapes involved (formatShape), or an InvalidArgumentError for a
+ * disposed tensor, an aliasing that the op does not allow, or a bad scalar. Aliasing means sharing
+ * elements (`overlaps`), so two views of one storage alias when their ranges intersect; an op that
+ * may work in place accepts an output that is exactly its input's elements, never a partial overlap.
+ * None of them allocates.
  */
-import { ACTIVATIONS, LOSSES, type Activation, type LossKind, type Shape, type Tensor } from './backend.js';
+import { ACTIVATIONS, LOSSES, VIEW_ALIGNMENT, type Activation, type LossKind, type Shape, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
+import { overlaps, sameElements } from './device-tensor.js';
 
 /** `name (r, c)` for error messages, e.g. `a (32, 4)`. */
 function describe(name: string, t: Tensor): string {
@@ -36,6 +39,19 @@ export function validateTensorData(shape: Shape, data: ArrayLike<number> | undef
   const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
   if (data.length !== size) {
     throw new ShapeError(`tensor: data of length ${data.length} does not fit shape ${formatShape(shape)} (size ${size})`);
+  }
+}
+
+/** `view(base, offset, shape)`: an aligned offset and a range inside base. */
+export function validateView(base: Tensor, offset: number, shape: Shape): void {
+  checkAlive('view', 'base', base);
+  validateShape(shape);
+  const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
+  if (!Number.isInteger(offset) || offset < 0 || offset % VIEW_ALIGNMENT !== 0) {
+    throw new InvalidArgumentError(`view: offset must be a non-negative multiple of ${VIEW_ALIGNMENT} elements, got ${offset}`);
+  }
+  if (offset + size > base.size) {
+    throw new ShapeError(`view: ${formatShape(shape)} at offset ${offset} overflows ${describe('base', base)} of size ${base.size}`);
   }
 }
 
@@ -76,6 +92,18 @@ function columnVector(op: string, name: string, t: Tensor, rows: number, ofName:
   }
 }
 
+/** An output that may be its input (in place) but must not partially overlap it. */
+function inPlaceOrDisjoint(op: string, outName: string, out: Tensor, inName: string, input: Tensor): void {
+  if (overlaps(out, input) && !sameElements(out, input)) {
+    throw new InvalidArgumentError(`${op}: ${outName} ('${out.label}') overlaps ${inName} ('${input.label}') without being the same elements`);
+  }
+}
+
+/** Two tensors that must not share any element. */
+function disjoint(op: string, aName: string, a: Tensor, bName: string, b: Tensor): void {
+  if (overlaps(a, b)) throw new InvalidArgumentError(`${op}: ${aName} must not alias ${bName}`);
+}
+
 function scalarTensor(op: string, name: string, t: Tensor): void {
   if (t.size !== 1) throw new ShapeError(`${op}: ${describe(name, t)} must be (1, 1)`);
 }
@@ -93,6 +121,7 @@ export function validateCopy(src: Tensor, dst: Tensor): void {
   checkAlive('copy', 'src', src);
   checkAlive('copy', 'dst', dst);
   sameSize('copy', 'src', src, 'dst', dst);
+  inPlaceOrDisjoint('copy', 'dst', dst, 'src', src);
 }
 
 export function validateScale(x: Tensor, alpha: number, out: Tensor): void {
@@ -100,6 +129,7 @@ export function validateScale(x: Tensor, alpha: number, out: Tensor): void {
   checkAlive('scale', 'out', out);
   finite('scale', 'alpha', alpha);
   sameSize('scale', 'x', x, 'out', out);
+  inPlaceOrDisjoint('scale', 'out', out, 'x', x);
 }
 
 export function validateAddMul(a: Tensor, b: Tensor, c: Tensor, out: Tensor): void {
@@ -110,6 +140,9 @@ export function validateAddMul(a: Tensor, b: Tensor, c: Tensor, out: Tensor): vo
   sameSize('addMul', 'a', a, 'b', b);
   sameSize('addMul', 'a', a, 'c', c);
   sameSize('addMul', 'a', a, 'out', out);
+  inPlaceOrDisjoint('addMul', 'out', out, 'a', a);
+  inPlaceOrDisjoint('addMul', 'out', out, 'b', b);
+  inPlaceOrDisjoint('addMul', 'out', out, 'c', c);
 }
 
 export function validateLerp(dst: Tensor, src: Tensor, t: number): void {
@@ -117,6 +150,7 @@ export function validateLerp(dst: Tensor, src: Tensor, t: number): void {
   checkAlive('lerp', 'src', src);
   finite('lerp', 't', t);
   sameSize('lerp', 'dst', dst, 'src', src);
+  inPlaceOrDisjoint('lerp', 'dst', dst, 'src', src);
 }
 
 /** Matmul dimensions after the transposes: op(a) (m, k), op(b) (k, n). */
@@ -154,7 +188,7 @@ export function validateMatmul(
   if (out.rows !== m || out.cols !== n) {
     throw new ShapeError(`matmul: out ${formatShape(out.shape)} must be (${m}, ${n}) for ${describe(aName, a)} and ${describe(bName, b)}`);
   }
-  if (out === a || out === b) throw new InvalidArgumentError('matmul: out must not alias a or b');
+  if (overlaps(out, a) || overlaps(out, b)) throw new InvalidArgumentError('matmul: out must not alias a or b');
   if (dims === undefined) return { m, k: ka, n };
   dims.m = m;
   dims.k = ka;
@@ -168,7 +202,7 @@ export function validateColumnSum(x: Tensor, out: Tensor): void {
   if (out.size !== x.cols) {
     throw new ShapeError(`columnSum: out ${formatShape(out.shape)} must be (1, ${x.cols}) for ${describe('x', x)}`);
   }
-  if (out === x) throw new InvalidArgumentError('columnSum: out must not alias x');
+  disjoint('columnSum', 'out', out, 'x', x);
 }
 
 /** Checks the activation name (UnknownNameError listing the valid ones) and returns it narrowed. */
@@ -188,11 +222,12 @@ export function validateBiasActivation(x: Tensor, bias: Tensor | null, activatio
   validateActivationName(activation);
   finite('biasActivation', 'alpha', alpha);
   sameMatrix('biasActivation', 'x', x, 'out', out);
+  inPlaceOrDisjoint('biasActivation', 'out', out, 'x', x);
   if (bias !== null) {
     if (bias.size !== x.cols) {
       throw new ShapeError(`biasActivation: bias ${formatShape(bias.shape)} must be (1, ${x.cols}) for ${describe('x', x)}`);
     }
-    if (bias === out) throw new InvalidArgumentError('biasActivation: out must not alias bias');
+    disjoint('biasActivation', 'out', out, 'bias', bias);
   }
 }
 
@@ -204,9 +239,8 @@ export function validateActivationBackward(activation: string, y: Tensor, gradOu
   finite('activationBackward', 'alpha', alpha);
   sameMatrix('activationBackward', 'y', y, 'gradOut', gradOut);
   sameMatrix('activationBackward', 'y', y, 'gradIn', gradIn);
-  if (gradIn === y && activation !== 'identity') {
-    throw new InvalidArgumentError('activationBackward: gradIn must not alias y');
-  }
+  inPlaceOrDisjoint('activationBackward', 'gradIn', gradIn, 'gradOut', gradOut);
+  if (activation !== 'identity') disjoint('activationBackward', 'gradIn', gradIn, 'y', y);
 }
 
 export function validateGatherColumns(x: Tensor, indices: Tensor, out: Tensor): void {
@@ -215,7 +249,8 @@ export function validateGatherColumns(x: Tensor, indices: Tensor, out: Tensor): 
   checkAlive('gatherColumns', 'out', out);
   columnVector('gatherColumns', 'indices', indices, x.rows, 'x', x);
   columnVector('gatherColumns', 'out', out, x.rows, 'x', x);
-  if (out === x) throw new InvalidArgumentError('gatherColumns: out must not alias x');
+  disjoint('gatherColumns', 'out', out, 'x', x);
+  disjoint('gatherColumns', 'out', out, 'indices', indices);
 }
 
 export function validateScatterColumns(values: Tensor, indices: Tensor, out: Tensor): void {
@@ -224,14 +259,14 @@ export function validateScatterColumns(values: Tensor, indices: Tensor, out: Ten
   checkAlive('scatterColumns', 'out', out);
   columnVector('scatterColumns', 'values', values, out.rows, 'out', out);
   columnVector('scatterColumns', 'indices', indices, out.rows, 'out', out);
-  if (out === values || out === indices) throw new InvalidArgumentError('scatterColumns: out must not alias values or indices');
+  if (overlaps(out, values) || overlaps(out, indices)) throw new InvalidArgumentError('scatterColumns: out must not alias values or indices');
 }
 
 export function validateRowReduce(op: 'rowMax' | 'rowArgmax', x: Tensor, out: Tensor): void {
   checkAlive(op, 'x', x);
   checkAlive(op, 'out', out);
   columnVector(op, 'out', out, x.rows, 'x', x);
-  if (out === x) throw new InvalidArgumentError(`${op}: out must not alias x`);
+  disjoint(op, 'out', out, 'x', x);
 }
 
 export function validateDuelingCombine(value: Tensor, advantage: Tensor, q: Tensor): void {
@@ -240,7 +275,8 @@ export function validateDuelingCombine(value: Tensor, advantage: Tensor, q: Tens
   checkAlive('duelingCombine', 'q', q);
   columnVector('duelingCombine', 'value', value, advantage.rows, 'advantage', advantage);
   sameMatrix('duelingCombine', 'advantage', advantage, 'q', q);
-  if (q === value) throw new InvalidArgumentError('duelingCombine: q must not alias value');
+  disjoint('duelingCombine', 'q', q, 'value', value);
+  inPlaceOrDisjoint('duelingCombine', 'q', q, 'advantage', advantage);
 }
 
 export function validateDuelingBackward(gradQ: Tensor, gradValue: Tensor, gradAdvantage: Tensor): void {
@@ -249,9 +285,10 @@ export function validateDuelingBackward(gradQ: Tensor, gradValue: Tensor, gradAd
   checkAlive('duelingBackward', 'gradAdvantage', gradAdvantage);
   columnVector('duelingBackward', 'gradValue', gradValue, gradQ.rows, 'gradQ', gradQ);
   sameMatrix('duelingBackward', 'gradQ', gradQ, 'gradAdvantage', gradAdvantage);
-  if (gradValue === gradQ || gradValue === gradAdvantage) {
+  if (overlaps(gradValue, gradQ) || overlaps(gradValue, gradAdvantage)) {
     throw new InvalidArgumentError('duelingBackward: gradValue must not alias gradQ or gradAdvantage');
   }
+  inPlaceOrDisjoint('duelingBackward', 'gradAdvantage', gradAdvantage, 'gradQ', gradQ);
 }
 
 /** 'loss mse', 'loss huber', ...: op names built once, so validating a loss allocates nothing. */
@@ -265,9 +302,13 @@ export function validateLoss(kind: string, pred: Tensor, target: Tensor, lossOut
   const op = LOSS_OPS[validateLossName(kind)];
   sameMatrix(op, 'pred', pred, 'target', target);
   scalarTensor(op, 'lossOut', lossOut);
+  disjoint(op, 'lossOut', lossOut, 'pred', pred);
+  disjoint(op, 'lossOut', lossOut, 'target', target);
   if (grad !== null) {
     sameMatrix(op, 'pred', pred, 'grad', grad);
-    if (grad === target) throw new InvalidArgumentError(`${op}: grad must not alias target`);
+    disjoint(op, 'grad', grad, 'target', target);
+    disjoint(op, 'grad', grad, 'lossOut', lossOut);
+    inPlaceOrDisjoint(op, 'grad', grad, 'pred', pred);
   }
   if (!(delta > 0) || !Number.isFinite(delta)) throw new InvalidArgumentError(`${op}: delta must be positive, got ${delta}`);
   if (!(eps > 0) || !Number.isFinite(eps)) throw new InvalidArgumentError(`${op}: eps must be positive, got ${eps}`);
@@ -277,14 +318,14 @@ export function validateSumSquares(x: Tensor, out: Tensor): void {
   checkAlive('sumSquares', 'x', x);
   checkAlive('sumSquares', 'out', out);
   scalarTensor('sumSquares', 'out', out);
-  if (out === x && x.size !== 1) throw new InvalidArgumentError('sumSquares: out must not alias x');
+  if (overlaps(out, x) && !(x.size === 1 && sameElements(out, x))) throw new InvalidArgumentError('sumSquares: out must not alias x');
 }
 
 export function validateClipByGlobalNorm(x: Tensor, sumSquares: Tensor, maxNorm: number): void {
   checkAlive('clipByGlobalNorm', 'x', x);
   checkAlive('clipByGlobalNorm', 'sumSquares', sumSquares);
   scalarTensor('clipByGlobalNorm', 'sumSquares', sumSquares);
-  if (x === sumSquares) throw new InvalidArgumentError('clipByGlobalNorm: x must not alias sumSquares');
+  disjoint('clipByGlobalNorm', 'x', x, 'sumSquares', sumSquares);
   if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new InvalidArgumentError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
 }
 
@@ -306,6 +347,12 @@ export function validateAdam(
   sameSize('adam', 'param', param, 'grad', grad);
   sameSize('adam', 'param', param, 'm', m);
   sameSize('adam', 'param', param, 'v', v);
+  disjoint('adam', 'param', param, 'grad', grad);
+  disjoint('adam', 'param', param, 'm', m);
+  disjoint('adam', 'param', param, 'v', v);
+  disjoint('adam', 'grad', grad, 'm', m);
+  disjoint('adam', 'grad', grad, 'v', v);
+  disjoint('adam', 'm', m, 'v', v);
   positiveStep('adam', hp.step);
   finite('adam', 'lr', hp.lr);
   finite('adam', 'weightDecay', hp.weightDecay);
@@ -325,6 +372,9 @@ export function validateSgd(
   checkAlive('sgd', 'velocity', velocity);
   sameSize('sgd', 'param', param, 'grad', grad);
   sameSize('sgd', 'param', param, 'velocity', velocity);
+  disjoint('sgd', 'param', param, 'grad', grad);
+  disjoint('sgd', 'param', param, 'velocity', velocity);
+  disjoint('sgd', 'grad', grad, 'velocity', velocity);
   positiveStep('sgd', hp.step);
   finite('sgd', 'lr', hp.lr);
   finite('sgd', 'momentum', hp.momentum);

@@ -39,6 +39,10 @@ export class CpuBackend extends BackendBase<FloatArray> {
     // Typed arrays are garbage collected.
   }
 
+  protected viewStorage(storage: FloatArray, offset: number, size: number): FloatArray {
+    return storage.subarray(offset, offset + size);
+  }
+
   protected storageBytes(storage: FloatArray): number {
     return storage.byteLength;
   }

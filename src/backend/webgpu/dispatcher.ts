@@ -8,7 +8,7 @@ import { KERNELS, KERNEL_NAMES, UNIFORM_SLOT_BYTES, type KernelName, type Params
 import { ParamWriter, type ParamLayout } from './param-layout.js';
 import type { LayoutCache } from './pipelines.js';
 import type { Recorder } from './recorder.js';
-import type { GpuStorage, StoragePool } from './storage-pool.js';
+import { wholeBlock, type GpuStorage, type StoragePool } from './storage-pool.js';
 
 export class Dispatcher {
   /** Compute dispatches recorded so far (BackendStats.dispatches). */
@@ -66,10 +66,12 @@ export class Dispatcher {
 
   /**
    * Dispatches `kernel` on an x by y grid of workgroups with the bound storages and the slot just
-   * reserved. WebGPU forbids a read_write binding that aliases another binding of the same
-   * dispatch, so an output that is also an input (scale in place, gradIn = gradOut, ...) is staged:
-   * its contents are copied into a cached scratch buffer, the kernel writes the scratch, and the
-   * result is copied back. Only aliasing calls pay the two copies; no buffer is created after warm-up.
+   * reserved. WebGPU forbids, within one dispatch, a buffer bound read_write together with any
+   * read-only binding of the same buffer (a whole buffer is one "subresource"), and two writable
+   * bindings of one buffer may not overlap either. Such an output (scale in place, gradIn = gradOut,
+   * a view of an arena another binding reads, ...) is staged: its range is copied into a cached
+   * scratch buffer, the kernel writes the scratch, and the result is copied back. Only those calls
+   * pay the two copies; no buffer is created after warm-up.
    */
   grid(kernel: KernelName, x: number, y: number): void {
     const spec = KERNELS[kernel];
@@ -77,14 +79,11 @@ export class Dispatcher {
     const epoch = this.recorder.epoch;
     let staged = 0;
     for (let i = 0; i < bound.length; i++) {
-      bound[i].lastEpoch = epoch;
-      if (spec.access[i] !== 'w') continue;
-      let aliased = false;
-      for (let j = 0; j < bound.length; j++) if (j !== i && bound[j] === bound[i]) aliased = true;
-      if (!aliased) continue;
+      bound[i].block.lastEpoch = epoch;
+      if (spec.access[i] !== 'w' || !this.conflicts(i, spec.access)) continue;
       const original = bound[i];
       const scratch = this.scratchFor(original.bytes, i);
-      this.recorder.copyBuffer(original.buffer, scratch.buffer, original.bytes);
+      this.recorder.copyBuffer(original.block.buffer, original.offset, scratch.block.buffer, 0, original.bytes);
       this.stagedOriginals[i] = original;
       bound[i] = scratch;
       staged |= 1 << i;
@@ -96,9 +95,22 @@ export class Dispatcher {
     for (let i = 0; i < bound.length; i++) {
       if ((staged & (1 << i)) === 0) continue;
       const original = this.stagedOriginals[i];
-      this.recorder.copyBuffer(bound[i].buffer, original.buffer, original.bytes);
+      this.recorder.copyBuffer(bound[i].block.buffer, 0, original.block.buffer, original.offset, original.bytes);
       bound[i] = original;
     }
+  }
+
+  /** Whether writable binding i shares its buffer with a read-only binding, or overlaps another binding. */
+  private conflicts(i: number, access: string): boolean {
+    const bound = this.bound;
+    const s = bound[i];
+    for (let j = 0; j < bound.length; j++) {
+      const t = bound[j];
+      if (j === i || t.block !== s.block) continue;
+      if (access[j] !== 'w') return true;
+      if (s.offset < t.offset + t.bytes && t.offset < s.offset + s.bytes) return true;
+    }
+    return false;
   }
 
   /** Forgets cached bind groups (their buffers are being destroyed). */
@@ -112,7 +124,7 @@ export class Dispatcher {
     const key = `${bytes}:${binding}`;
     let scratch = this.scratch.get(key);
     if (scratch === undefined) {
-      scratch = this.pool.acquire(bytes, 'alias scratch').storage;
+      scratch = wholeBlock(this.pool.acquire(bytes, 'alias scratch').block);
       this.scratch.set(key, scratch);
     }
     return scratch;
@@ -121,11 +133,11 @@ export class Dispatcher {
   /** The cached bind group of the uniform ring plus the bound storages. */
   private bindGroup(access: string): GPUBindGroup {
     let key = access;
-    for (const s of this.bound) key += `,${s.id}`;
+    for (const s of this.bound) key += `,${s.block.id}:${s.offset}:${s.bytes}`;
     let group = this.bindGroups.get(key);
     if (group === undefined) {
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.recorder.ring, offset: 0, size: UNIFORM_SLOT_BYTES } }];
-      this.bound.forEach((s, i) => entries.push({ binding: i + 1, resource: { buffer: s.buffer } }));
+      this.bound.forEach((s, i) => entries.push({ binding: i + 1, resource: { buffer: s.block.buffer, offset: s.offset, size: s.bytes } }));
       group = this.device.createBindGroup({ layout: this.layouts.bindGroupLayout(access), entries });
       this.counts.bindGroups++;
       this.bindGroups.set(key, group);

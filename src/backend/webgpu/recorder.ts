@@ -70,14 +70,14 @@ export class Recorder {
     this.slots++;
   }
 
-  /** Records a buffer-to-buffer copy (ends the current compute pass). */
-  copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+  /** Records a buffer-to-buffer copy of `bytes` bytes (ends the current compute pass). */
+  copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     const encoder = this.commandEncoder();
     if (this.pass !== null) {
       this.pass.end();
       this.pass = null;
     }
-    encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
+    encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
   /** Uploads the used uniform slots, then finishes and submits the recording (no-op when empty). */

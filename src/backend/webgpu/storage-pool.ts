@@ -6,7 +6,7 @@
 import type { GpuObjectCounts } from './gpu-counters.js';
 
 /** One storage buffer with the bookkeeping the recorder needs. */
-export interface GpuStorage {
+export interface GpuBlock {
   readonly buffer: GPUBuffer;
   /** Unique per buffer, for bind group cache keys. */
   readonly id: number;
@@ -15,14 +15,27 @@ export interface GpuStorage {
   lastEpoch: number;
 }
 
+/** A tensor's storage: a byte range of a block (all of it, unless the tensor is a view). */
+export interface GpuStorage {
+  readonly block: GpuBlock;
+  /** Byte offset of the range inside the block (a multiple of 256 for views). */
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+/** The whole of a block as a storage. */
+export function wholeBlock(block: GpuBlock): GpuStorage {
+  return { block, offset: 0, bytes: block.bytes };
+}
+
 /** Free buffers beyond this many bytes are destroyed rather than kept. */
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 
 export class StoragePool {
-  private readonly free = new Map<number, GpuStorage[]>();
+  private readonly free = new Map<number, GpuBlock[]>();
   private pooledBytes = 0;
   private nextId = 1;
-  private readonly all = new Set<GpuStorage>();
+  private readonly all = new Set<GpuBlock>();
 
   /**
    * @param beforeDestroy called before a buffer is destroyed when the pool is full, so that
@@ -31,16 +44,16 @@ export class StoragePool {
   constructor(
     private readonly device: GPUDevice,
     private readonly counts: GpuObjectCounts,
-    private readonly beforeDestroy: (storage: GpuStorage) => void = () => {},
+    private readonly beforeDestroy: (block: GpuBlock) => void = () => {},
   ) {}
 
   /** A buffer of `bytes` bytes (a multiple of 4); `fresh` is true when newly created (zero-filled). */
-  acquire(bytes: number, label: string): { storage: GpuStorage; fresh: boolean } {
+  acquire(bytes: number, label: string): { block: GpuBlock; fresh: boolean } {
     const list = this.free.get(bytes);
     const reused = list?.pop();
     if (reused !== undefined) {
       this.pooledBytes -= bytes;
-      return { storage: reused, fresh: false };
+      return { block: reused, fresh: false };
     }
     const buffer = this.device.createBuffer({
       label,
@@ -48,26 +61,26 @@ export class StoragePool {
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     this.counts.buffers++;
-    const storage: GpuStorage = { buffer, id: this.nextId++, bytes, lastEpoch: -1 };
-    this.all.add(storage);
-    return { storage, fresh: true };
+    const block: GpuBlock = { buffer, id: this.nextId++, bytes, lastEpoch: -1 };
+    this.all.add(block);
+    return { block, fresh: true };
   }
 
   /** Returns a buffer to the pool (or destroys it when the pool is full). */
-  release(storage: GpuStorage): void {
-    if (this.pooledBytes + storage.bytes > MAX_POOLED_BYTES) {
-      this.beforeDestroy(storage);
-      this.all.delete(storage);
-      storage.buffer.destroy();
+  release(block: GpuBlock): void {
+    if (this.pooledBytes + block.bytes > MAX_POOLED_BYTES) {
+      this.beforeDestroy(block);
+      this.all.delete(block);
+      block.buffer.destroy();
       return;
     }
-    let list = this.free.get(storage.bytes);
+    let list = this.free.get(block.bytes);
     if (list === undefined) {
       list = [];
-      this.free.set(storage.bytes, list);
+      this.free.set(block.bytes, list);
     }
-    list.push(storage);
-    this.pooledBytes += storage.bytes;
+    list.push(block);
+    this.pooledBytes += block.bytes;
   }
 
   /** Destroys every buffer, live or pooled. */

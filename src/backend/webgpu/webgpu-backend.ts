@@ -19,7 +19,7 @@ import type { KernelName, ShaderFile } from './kernels.js';
 import { LayoutCache, buildPipelines } from './pipelines.js';
 import { acquireDevice, loadShaderSource } from './platform.js';
 import { Recorder } from './recorder.js';
-import { StoragePool, type GpuStorage } from './storage-pool.js';
+import { StoragePool, wholeBlock, type GpuStorage } from './storage-pool.js';
 import { WebGpuOps, type MatmulPath, type WebGpuTensor } from './webgpu-ops.js';
 import { describeAdapter } from './device-types.js';
 
@@ -97,9 +97,9 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     this.releaseDevice = parts.release;
     this.counts = parts.counts;
     this.recorder = new Recorder(this.device, this.counts, parts.uniformSlots);
-    this.pool = new StoragePool(this.device, this.counts, (storage) => {
+    this.pool = new StoragePool(this.device, this.counts, (block) => {
       // A buffer bound by unsubmitted work must not be destroyed before that work is submitted.
-      if (storage.lastEpoch === this.recorder.epoch) this.recorder.submit();
+      if (block.lastEpoch === this.recorder.epoch) this.recorder.submit();
     });
     this.dispatcher = new Dispatcher(this.device, this.recorder, parts.pipelines, parts.layouts, this.pool, this.counts, parts.maxGroups);
     this.ops = new WebGpuOps(this.dispatcher, parts.matmulPath, this.software);
@@ -161,14 +161,19 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   // ---------------------------------------------------------------- storage
 
   protected allocateStorage(size: number, label: string, data: ArrayLike<number> | undefined): GpuStorage {
-    const { storage, fresh } = this.pool.acquire(size * 4, label);
+    const { block, fresh } = this.pool.acquire(size * 4, label);
+    const storage = wholeBlock(block);
     if (data !== undefined) this.uploadTo(storage, data, 0);
     else if (!fresh) this.zeroFill(storage, size);
     return storage;
   }
 
   protected freeStorage(storage: GpuStorage): void {
-    this.pool.release(storage);
+    this.pool.release(storage.block);
+  }
+
+  protected viewStorage(storage: GpuStorage, offset: number, size: number): GpuStorage {
+    return { block: storage.block, offset: storage.offset + offset * 4, bytes: size * 4 };
   }
 
   protected storageBytes(storage: GpuStorage): number {
@@ -182,7 +187,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   protected async download(t: WebGpuTensor, dst: FloatArray | undefined): Promise<FloatArray> {
     const bytes = t.size * 4;
     const staging = this.acquireStaging(bytes);
-    this.recorder.copyBuffer(t.storage.buffer, staging, bytes);
+    this.recorder.copyBuffer(t.storage.block.buffer, t.storage.offset, staging, 0, bytes);
     this.recorder.submit();
     this.readbacks++;
     try {
@@ -243,7 +248,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   /** queue.writeBuffer, submitting first if recorded work still uses the buffer (so it sees the old data). */
   private uploadTo(storage: GpuStorage, data: ArrayLike<number>, offset: number): void {
     if (data.length === 0) return;
-    if (storage.lastEpoch === this.recorder.epoch && this.recorder.pending) this.recorder.submit();
+    if (storage.block.lastEpoch === this.recorder.epoch && this.recorder.pending) this.recorder.submit();
     let values: Float32Array<ArrayBuffer>;
     if (data instanceof Float32Array && data.buffer instanceof ArrayBuffer) {
       values = data as Float32Array<ArrayBuffer>;
@@ -254,7 +259,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
       values = this.uploadScratch;
       for (let i = 0; i < data.length; i++) values[i] = data[i];
     }
-    this.device.queue.writeBuffer(storage.buffer, offset * 4, values, 0, data.length);
+    this.device.queue.writeBuffer(storage.block.buffer, storage.offset + offset * 4, values, 0, data.length);
   }
 
   /** Zeroes a reused buffer (through the same scratch as uploads). */
