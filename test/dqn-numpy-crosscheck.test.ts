@@ -172,7 +172,7 @@ async function engineUpdate(c: Case, inputs: Inputs, maxGradNorm: number): Promi
   try {
     agent.online.setWeights(inputs.online);
     agent.target.setWeights(inputs.target);
-    agent.optimizer.setState({ kind: 'adam', step: ADAM_STEPS_BEFORE, slots: { m: inputs.m, v: inputs.v } });
+    agent.optimizer.setState({ kind: 'adam', step: ADAM_STEPS_BEFORE, slots: { m: inputs.m.map((a) => Float64Array.from(a)), v: inputs.v.map((a) => Float64Array.from(a)) } });
     agent.update(minibatchOf(inputs.transitions));
     const grads: FloatArray[] = [];
     for (const p of agent.online.parameters()) grads.push(await backend.read(p.grad));
