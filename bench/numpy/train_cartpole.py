@@ -16,8 +16,9 @@ CartPole-v1 is written here from Gymnasium's physics (Euler, tau 0.02, float64 s
 observations, reward 1 per step, termination at |x| > 2.4 or |theta| > 12 degrees, truncation at
 500 steps); resets draw U(-0.05, 0.05)^4 from numpy.random.default_rng(seed) as Gymnasium does.
 
-  python3 bench/numpy/train_cartpole.py [--seed 0] [--steps 50000] [--final-eval-episodes 100]
-prints one JSON object: the final greedy result and the timings.
+  python3 bench/numpy/train_cartpole.py [--seed 0] [--steps 50000] [--final-eval-episodes 100] [--settings default|rl-zoo]
+prints one JSON object: the final greedy result and the timings. `--settings rl-zoo` runs RL-Zoo's
+CartPole-v1 DQN settings with Stable-Baselines3's loop semantics instead (see SETTINGS).
 """
 from __future__ import annotations
 
@@ -40,19 +41,24 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dqn_numpy import F32, DqnLearner  # noqa: E402
 
-# The `default` preset.
-HIDDEN = [64, 64]
+# The engine's `default` preset (src/rl/config.ts), and for comparison the RL-Zoo CartPole-v1 DQN
+# settings run with Stable-Baselines3's loop semantics (docs/sb3-semantics.md): vanilla DQN, uniform
+# random actions before learning starts, a hard target copy every 10 env steps made before that
+# step's gradient steps, no periodic evaluation (the final weights are judged).
+SETTINGS = {
+    "default": dict(
+        hidden=[64, 64], lr=1e-3, batch=64, buffer=50_000, learning_starts=1000, train_freq=2, gradient_steps=1,
+        double_dqn=True, max_grad_norm=10.0, soft_tau=0.01, hard_interval=0, eps_end=0.05, exploration_fraction=0.2,
+        random_warmup=False, eval_freq=2500,
+    ),
+    "rl-zoo": dict(
+        hidden=[256, 256], lr=2.3e-3, batch=64, buffer=100_000, learning_starts=1000, train_freq=256, gradient_steps=128,
+        double_dqn=False, max_grad_norm=10.0, soft_tau=0.0, hard_interval=10, eps_end=0.04, exploration_fraction=0.16,
+        random_warmup=True, eval_freq=0,
+    ),
+}
 GAMMA = 0.99
-LR = 1e-3
-BATCH = 64
-BUFFER = 50_000
-LEARNING_STARTS = 1000
-TRAIN_FREQ = 2
-GRADIENT_STEPS = 1
-TAU = 0.01
-MAX_GRAD_NORM = 10.0
-EPS_START, EPS_END, EXPLORATION_FRACTION = 1.0, 0.05, 0.2
-EVAL_FREQ = 2500
+EPS_START = 1.0
 EVAL_EPISODES = 10
 SOLVED = 475.0
 
@@ -130,13 +136,18 @@ def evaluate(learner: DqnLearner, env: CartPole, episodes: int, seed: int | None
     return returns
 
 
-def train(seed: int, steps: int, final_eval_episodes: int) -> dict:
+def train(seed: int, steps: int, final_eval_episodes: int, settings: str = "default") -> dict:
+    cfg = SETTINGS[settings]
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     env = CartPole()
-    learner = DqnLearner([env.obs_dim, *HIDDEN, env.n_actions], BATCH, rng, gamma=GAMMA, lr=LR, loss="huber", huber_delta=1.0, max_grad_norm=MAX_GRAD_NORM, double_dqn=True, tau=TAU)
-    replay = Replay(BUFFER, env.obs_dim)
-    decay_steps = EXPLORATION_FRACTION * steps
+    learner = DqnLearner(
+        [env.obs_dim, *cfg["hidden"], env.n_actions], cfg["batch"], rng, gamma=GAMMA, lr=cfg["lr"], loss="huber", huber_delta=1.0,
+        max_grad_norm=cfg["max_grad_norm"], double_dqn=cfg["double_dqn"], tau=cfg["soft_tau"],
+    )
+    replay = Replay(cfg["buffer"], env.obs_dim)
+    decay_steps = cfg["exploration_fraction"] * steps
+    learning_starts, train_freq, hard_interval, eval_freq = cfg["learning_starts"], cfg["train_freq"], cfg["hard_interval"], cfg["eval_freq"]
     eval_env: CartPole | None = None
     best_mean, best_weights, best_steps = -math.inf, None, 0
     episode_returns: list[float] = []
@@ -145,22 +156,26 @@ def train(seed: int, steps: int, final_eval_episodes: int) -> dict:
     obs = env.reset(seed)
     for step in range(steps):
         progress = step / decay_steps
-        epsilon = EPS_END if progress >= 1 else EPS_START + (EPS_END - EPS_START) * progress
+        epsilon = cfg["eps_end"] if progress >= 1 else EPS_START + (cfg["eps_end"] - EPS_START) * progress
+        if cfg["random_warmup"] and step < learning_starts:
+            epsilon = 1.0
         action = int(rng.integers(env.n_actions)) if rng.random() < epsilon else learner.greedy_action(obs)
         next_obs, reward, terminated, truncated = env.step(action)
         taken = step + 1
         episode_return += reward
         replay.add(obs, action, reward, next_obs, terminated)
         obs = next_obs
-        if taken > LEARNING_STARTS and taken % TRAIN_FREQ == 0:
-            for _ in range(GRADIENT_STEPS):
-                learner.update(*replay.sample(rng, BATCH))
+        if hard_interval and taken % hard_interval == 0:
+            learner.target.flat[:] = learner.online.flat
+        if taken > learning_starts and taken % train_freq == 0:
+            for _ in range(cfg["gradient_steps"]):
+                learner.update(*replay.sample(rng, cfg["batch"]))
                 updates += 1
         if terminated or truncated:
             episode_returns.append(episode_return)
             episode_return = 0.0
             obs = env.reset()
-        if taken % EVAL_FREQ == 0:
+        if eval_freq and taken % eval_freq == 0:
             first = eval_env is None
             eval_env = eval_env or CartPole()
             returns = evaluate(learner, eval_env, EVAL_EPISODES, seed + 1_000_003 if first else None)
@@ -176,13 +191,14 @@ def train(seed: int, steps: int, final_eval_episodes: int) -> dict:
     final = evaluate(learner, CartPole(), final_eval_episodes, seed + 10_000) if final_eval_episodes > 0 else []
     eval_seconds = time.perf_counter() - eval_started
     result = {
+        "settings": settings,
         "seed": seed,
         "steps": steps,
         "episodes": len(episode_returns),
         "updates": updates,
         "meanReturnLast100": float(np.mean(episode_returns[-100:])) if episode_returns else None,
         "lastLoss": learner.read_loss(),
-        "bestEvaluation": {"steps": best_steps, "mean": best_mean},
+        "bestEvaluation": {"steps": best_steps, "mean": best_mean} if best_weights is not None else None,
         "evaluations": evaluations,
         "trainSeconds": round(train_seconds, 3),
         "finalEvalSeconds": round(eval_seconds, 3),
@@ -197,8 +213,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=50_000)
     parser.add_argument("--final-eval-episodes", type=int, default=100)
+    parser.add_argument("--settings", choices=sorted(SETTINGS), default="default", help="the engine's default preset, or RL-Zoo's CartPole DQN with SB3's loop semantics")
     args = parser.parse_args()
-    result = train(args.seed, args.steps, args.final_eval_episodes)
+    result = train(args.seed, args.steps, args.final_eval_episodes, args.settings)
     result["numpy"] = np.__version__
     result["processSeconds"] = round(time.perf_counter() - PROCESS_START, 3)
     print(json.dumps(result))
