@@ -1,0 +1,296 @@
+/**
+ * One DQN update of the engine, on the float64 CPU backend through the public DqnAgent API, against
+ * an independent float64 NumPy implementation (test/support/dqn_update_reference.py) given the same
+ * weights, Adam state, minibatch and hyper-parameters. Compared to 1e-12 relative (per array, against
+ * its largest magnitude): the loss, the gradients before clipping (a twin agent with clipping off)
+ * and after it, the gradient norm, the updated parameters, Adam's moments and step, and the target
+ * network. The TD targets are not observable through the public API (DqnAgent keeps them private);
+ * they enter the loss and every gradient, so a wrong target shows there.
+ *
+ * Runs when python3 with NumPy is present, else skips with a one-line reason.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { FloatArray } from '../src/backend/backend.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { Rng } from '../src/random/rng.js';
+import { preset, type DqnConfig } from '../src/rl/config.js';
+import { DqnAgent } from '../src/rl/dqn-agent.js';
+import { qNetworkWeightShapes } from '../src/rl/q-network.js';
+import { ReplayBuffer, createMinibatch, type Minibatch } from '../src/rl/replay-buffer.js';
+
+const REFERENCE = fileURLToPath(new URL('./support/dqn_update_reference.py', import.meta.url));
+const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+const skipReason =
+  probe.error !== undefined ? `python3 not found (${probe.error.message})` : probe.status !== 0 ? 'python3 has no NumPy' : null;
+if (skipReason) console.warn(`dqn-numpy-crosscheck skipped: ${skipReason}`);
+
+const TOLERANCE = 1e-12;
+const OBS = 4;
+const ACTIONS = 3;
+const HIDDEN = [8, 6];
+const BATCH = 16;
+// Exactly representable in float32: the minibatch stages gamma (1 - terminated) in a Float32Array.
+const GAMMA = 0.96875;
+const LR = 0.01;
+const TAU = 0.05;
+const ADAM_EPS = 1e-8;
+const HUBER_DELTA = 1;
+/** Updates Adam has already taken: non-zero moments and bias corrections past the first step. */
+const ADAM_STEPS_BEFORE = 3;
+/** Small enough that every case's gradient norm is above it, so clipping really scales. */
+const CLIP_BELOW_NORM = 0.05;
+/** Far above any gradient norm here: clipping on, but a no-op. */
+const CLIP_ABOVE_NORM = 1e3;
+
+interface Case {
+  name: string;
+  dueling: boolean;
+  doubleDqn: boolean;
+  loss: 'huber' | 'mse';
+  maxGradNorm: number;
+  targetUpdate: 'soft' | 'hard';
+}
+
+const CASES: Case[] = [
+  { name: 'DQN, Huber, no clipping, soft target', dueling: false, doubleDqn: false, loss: 'huber', maxGradNorm: 0, targetUpdate: 'soft' },
+  { name: 'Double DQN, Huber, clipped, soft target', dueling: false, doubleDqn: true, loss: 'huber', maxGradNorm: CLIP_BELOW_NORM, targetUpdate: 'soft' },
+  { name: 'DQN, MSE, clipped, hard target', dueling: false, doubleDqn: false, loss: 'mse', maxGradNorm: CLIP_BELOW_NORM, targetUpdate: 'hard' },
+  { name: 'Double DQN, MSE, clipping on but above the norm, hard target', dueling: false, doubleDqn: true, loss: 'mse', maxGradNorm: CLIP_ABOVE_NORM, targetUpdate: 'hard' },
+  { name: 'dueling Double DQN, Huber, clipped, soft target', dueling: true, doubleDqn: true, loss: 'huber', maxGradNorm: CLIP_BELOW_NORM, targetUpdate: 'soft' },
+  { name: 'dueling DQN, MSE, no clipping, hard target', dueling: true, doubleDqn: false, loss: 'mse', maxGradNorm: 0, targetUpdate: 'hard' },
+];
+
+/** Transitions in plain arrays: what both implementations are given. */
+interface Transitions {
+  observations: number[];
+  nextObservations: number[];
+  actions: number[];
+  rewards: number[];
+  terminated: boolean[];
+}
+
+interface Inputs {
+  online: number[][];
+  target: number[][];
+  m: number[][];
+  v: number[][];
+  transitions: Transitions;
+}
+
+interface ReferenceResult {
+  tdTargets: number[];
+  chosenQ: number[];
+  loss: number;
+  gradsBeforeClip: number[][];
+  gradNorm: number;
+  clipCoefficient: number;
+  gradsAfterClip: number[][];
+  online: number[][];
+  m: number[][];
+  v: number[][];
+  step: number;
+  target: number[][];
+}
+
+interface EngineResult {
+  loss: number;
+  gradNorm: number;
+  grads: FloatArray[];
+  online: FloatArray[];
+  m: FloatArray[];
+  v: FloatArray[];
+  step: number;
+  target: FloatArray[];
+  /** The target after syncTarget(), the training loop's hard copy. */
+  targetAfterSync: FloatArray[];
+}
+
+const fround32 = (values: number[]): number[] => Array.from(Float32Array.from(values));
+
+function uniformArray(rng: Rng, n: number, low: number, high: number): number[] {
+  return Array.from({ length: n }, () => rng.uniform(low, high));
+}
+
+function makeInputs(dueling: boolean, seed: number): Inputs {
+  const rng = new Rng(seed);
+  const shapes = qNetworkWeightShapes({ obsDim: OBS, nActions: ACTIONS, hidden: HIDDEN, dueling });
+  const params = () => shapes.map(([r, c]) => uniformArray(rng, r * c, -0.8, 0.8));
+  const online = params();
+  // A different target network, so that Double DQN's argmax network matters.
+  const target = params();
+  const m = shapes.map(([r, c]) => uniformArray(rng, r * c, -0.02, 0.02));
+  const v = shapes.map(([r, c]) => uniformArray(rng, r * c, 0, 4e-4));
+  // Observations and rewards are float32 in the minibatch; give both sides the rounded values.
+  const transitions: Transitions = {
+    observations: fround32(uniformArray(rng, BATCH * OBS, -2, 2)),
+    nextObservations: fround32(uniformArray(rng, BATCH * OBS, -2, 2)),
+    actions: Array.from({ length: BATCH }, () => rng.integers(ACTIONS)),
+    rewards: fround32(uniformArray(rng, BATCH, -2.5, 2.5)),
+    terminated: Array.from({ length: BATCH }, (_, i) => i % 4 === 1),
+  };
+  return { online, target, m, v, transitions };
+}
+
+/**
+ * The minibatch, built through the replay buffer's public API. The one place that knows how a
+ * Minibatch is filled: adapt it here if the buffer's API changes.
+ */
+function minibatchOf(t: Transitions): Minibatch {
+  const replay = new ReplayBuffer(BATCH, OBS);
+  for (let i = 0; i < BATCH; i++) {
+    replay.add(t.observations.slice(i * OBS, (i + 1) * OBS), t.actions[i], t.rewards[i], t.nextObservations.slice(i * OBS, (i + 1) * OBS), t.terminated[i]);
+  }
+  const batch = createMinibatch(BATCH, OBS);
+  for (let i = 0; i < BATCH; i++) replay.copyTransition(i, i, GAMMA, batch);
+  return batch;
+}
+
+function agentConfig(c: Case, maxGradNorm: number): DqnConfig {
+  return {
+    ...preset('default'),
+    hidden: [...HIDDEN],
+    activation: 'relu',
+    dueling: c.dueling,
+    doubleDqn: c.doubleDqn,
+    gamma: GAMMA,
+    lr: LR,
+    adamEps: ADAM_EPS,
+    loss: c.loss,
+    huberDelta: HUBER_DELTA,
+    maxGradNorm,
+    batchSize: BATCH,
+    targetUpdate: c.targetUpdate,
+    tau: TAU,
+  };
+}
+
+async function engineUpdate(c: Case, inputs: Inputs, maxGradNorm: number): Promise<EngineResult> {
+  const backend = new CpuBackend({ dtype: 'float64' });
+  const agent = new DqnAgent(backend, agentConfig(c, maxGradNorm), OBS, ACTIONS, new Rng(1));
+  try {
+    agent.online.setWeights(inputs.online);
+    agent.target.setWeights(inputs.target);
+    agent.optimizer.setState({ kind: 'adam', step: ADAM_STEPS_BEFORE, slots: { m: inputs.m.map((a) => Float64Array.from(a)), v: inputs.v.map((a) => Float64Array.from(a)) } });
+    agent.update(minibatchOf(inputs.transitions));
+    const grads: FloatArray[] = [];
+    for (const p of agent.online.parameters()) grads.push(await backend.read(p.grad));
+    const optimizer = await agent.optimizer.getState();
+    const result: EngineResult = {
+      loss: await agent.readLoss(),
+      gradNorm: await agent.readGradNorm(),
+      grads,
+      online: await agent.online.getWeights(),
+      m: optimizer.slots.m,
+      v: optimizer.slots.v,
+      step: optimizer.step,
+      target: await agent.target.getWeights(),
+      targetAfterSync: [],
+    };
+    agent.syncTarget();
+    result.targetAfterSync = await agent.target.getWeights();
+    return result;
+  } finally {
+    agent.dispose();
+    backend.destroy();
+  }
+}
+
+function referenceUpdate(c: Case, inputs: Inputs, overrides: Partial<{ doubleDqn: boolean }> = {}): ReferenceResult {
+  const request = {
+    network: { obsDim: OBS, nActions: ACTIONS, hidden: HIDDEN, dueling: c.dueling },
+    online: inputs.online,
+    target: inputs.target,
+    adam: { step: ADAM_STEPS_BEFORE, m: inputs.m, v: inputs.v },
+    batch: { ...inputs.transitions, terminated: inputs.transitions.terminated.map(Number) },
+    config: {
+      gamma: GAMMA,
+      lr: LR,
+      beta1: 0.9,
+      beta2: 0.999,
+      adamEps: ADAM_EPS,
+      loss: c.loss,
+      huberDelta: HUBER_DELTA,
+      maxGradNorm: c.maxGradNorm,
+      doubleDqn: overrides.doubleDqn ?? c.doubleDqn,
+      targetUpdate: c.targetUpdate,
+      tau: TAU,
+    },
+  };
+  const run = spawnSync('python3', [REFERENCE], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`${REFERENCE} failed (exit ${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as ReferenceResult;
+}
+
+/** max |actual - expected| / max |expected| over one array (0 when both are all zeros). */
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** The worst relative error over a list of arrays, as `label[index]`, for one readable failure. */
+function worst(label: string, actual: ArrayLike<number>[], expected: ArrayLike<number>[]): [string, number] {
+  if (actual.length !== expected.length) return [`${label} (array count ${actual.length} vs ${expected.length})`, Number.POSITIVE_INFINITY];
+  let result: [string, number] = [label, 0];
+  actual.forEach((a, i) => {
+    const e = relativeError(a, expected[i]);
+    if (!(e <= result[1])) result = [`${label}[${i}]`, e];
+  });
+  return result;
+}
+
+describe.skipIf(skipReason !== null)('one DQN update against an independent float64 NumPy implementation', () => {
+  it.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, index) => {
+    const inputs = makeInputs(c.dueling, 100 + index);
+    const ref = referenceUpdate(c, inputs);
+    const engine = await engineUpdate(c, inputs, c.maxGradNorm);
+
+    // The case exercises what it names.
+    const d = ref.chosenQ.map((q, i) => q - ref.tdTargets[i]);
+    if (c.loss === 'huber') {
+      expect(d.some((x) => Math.abs(x) < HUBER_DELTA) && d.some((x) => Math.abs(x) > HUBER_DELTA), 'both Huber branches are used').toBe(true);
+    }
+    if (c.maxGradNorm === CLIP_BELOW_NORM) expect(ref.clipCoefficient, 'clipping scales the gradients').toBeLessThan(0.5);
+    if (c.maxGradNorm === CLIP_ABOVE_NORM) expect(ref.clipCoefficient).toBe(1);
+    if (c.doubleDqn) {
+      const vanilla = referenceUpdate(c, inputs, { doubleDqn: false });
+      expect(relativeError([vanilla.loss], [ref.loss]), 'the Double DQN target differs from the max target here').toBeGreaterThan(1e-6);
+    }
+
+    const errors: [string, number][] = [
+      ['loss', relativeError([engine.loss], [ref.loss])],
+      worst('gradient after clipping', engine.grads, ref.gradsAfterClip),
+      worst('updated parameter', engine.online, ref.online),
+      worst('Adam m', engine.m, ref.m),
+      worst('Adam v', engine.v, ref.v),
+      worst('target parameter', engine.target, ref.target),
+      worst('target after syncTarget', engine.targetAfterSync, ref.online),
+    ];
+    expect(engine.step).toBe(ref.step);
+    if (c.maxGradNorm > 0) {
+      errors.push(['gradient norm before clipping', relativeError([engine.gradNorm], [ref.gradNorm])]);
+      const unclipped = await engineUpdate(c, inputs, 0);
+      errors.push(worst('gradient before clipping', unclipped.grads, ref.gradsBeforeClip));
+    } else {
+      expect(engine.gradNorm).toBeNaN();
+      errors.push(worst('gradient (no clipping)', engine.grads, ref.gradsBeforeClip));
+    }
+    if (c.targetUpdate === 'hard') errors.push(worst('hard target left alone by update()', engine.target, inputs.target));
+
+    const failing = errors.filter(([, e]) => !(e <= TOLERANCE));
+    expect(failing.map(([label, e]) => `${label}: relative error ${e.toExponential(2)}`)).toEqual([]);
+  });
+});
+
+if (skipReason !== null) {
+  describe('one DQN update against NumPy', () => {
+    it.skip(`skipped: ${skipReason}`, () => {});
+  });
+}
