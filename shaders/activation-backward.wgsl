@@ -14,22 +14,14 @@ struct Params {
 @group(0) @binding(2) var<storage, read> grad_out: array<f32>;
 @group(0) @binding(3) var<storage, read_write> grad_in: array<f32>;
 
+//#include activations
+
 // One thread per element, for every activation but softmax.
 @compute @workgroup_size(256)
 fn activation_backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i = (wid.y * nwg.x + wid.x) * 256u + lid.x;
   if (i >= p.rows * p.cols) { return; }
-  let g = grad_out[i];
-  let v = y[i];
-  var d = g;
-  switch (p.activation) {
-    case 1u: { d = select(0.0, g, v > 0.0); }
-    case 2u: { d = select(p.alpha * g, g, v > 0.0); }
-    case 3u: { d = g * (1.0 - v * v); }
-    case 4u: { d = g * v * (1.0 - v); }
-    default: { }
-  }
-  grad_in[i] = d;
+  grad_in[i] = activation_backward_at(y[i], grad_out[i], p.activation, p.alpha);
 }
 
 // One thread per row: softmax backward y * (g - rowsum(g * y)).

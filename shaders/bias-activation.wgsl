@@ -20,24 +20,14 @@ fn pre(i: u32, c: u32) -> f32 {
   return x[i];
 }
 
-fn activate(v: f32) -> f32 {
-  switch (p.activation) {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(p.alpha * v, v, v > 0.0); }
-    // WGSL tanh returns NaN for |v| above about 88 on some drivers; tanh(15) is already 1 in f32.
-    case 3u: { return tanh(clamp(v, -15.0, 15.0)); }
-    // exp(88) still fits in f32, so the clamp keeps exp finite; sigmoid(+-88) is 1 or ~0 anyway.
-    case 4u: { return 1.0 / (1.0 + exp(-clamp(v, -88.0, 88.0))); }
-    default: { return v; }
-  }
-}
+//#include activations
 
 // One thread per element, for every activation but softmax.
 @compute @workgroup_size(256)
 fn bias_activation(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i = (wid.y * nwg.x + wid.x) * 256u + lid.x;
   if (i >= p.rows * p.cols) { return; }
-  out[i] = activate(pre(i, i % p.cols));
+  out[i] = activate(pre(i, i % p.cols), p.activation, p.alpha);
 }
 
 // One thread per row: softmax with the row maximum subtracted before exp.

@@ -16,7 +16,8 @@ const gpu = await acquireTestBackend();
 const cpu = new CpuBackend();
 /**
  * The automatic matmul choice depends on the adapter (register-blocked on lavapipe, workgroup
- * tiles or split-k on GPUs), so every path is also forced and checked, on the same device.
+ * tiles or split-k on GPUs), so every path is also forced and checked, on the same device: the
+ * matmuls on each, and the fused layer ops (linear, linearGrad, linearInputGrad) on tiled and blocked.
  */
 const FORCED_PATHS: MatmulPath[] = ['tiled', 'blocked', 'small'];
 const forced = new Map<MatmulPath, WebGpuBackend>();
@@ -87,7 +88,10 @@ describe.skipIf(gpu === null)('WebGPU matmul paths, each forced', () => {
     describe(path, () => {
       // The split-k path runs one workgroup per output: meant for tiny outputs, far too slow for 1024^2.
       // The other forced paths take the plain 1024^3 case; its transposes run on the default path above.
-      const cases = OP_CASES.filter((c) => c.op === 'matmul' && !(c.name.includes('1024') && (path === 'small' || c.name !== 'matmul 1024x1024x1024')));
+      const matmuls = OP_CASES.filter((c) => c.op === 'matmul' && !(c.name.includes('1024') && (path === 'small' || c.name !== 'matmul 1024x1024x1024')));
+      // The fused layer ops take the tiled or the blocked path too ('small' has no fused kernels: it runs them tiled).
+      const layers = OP_CASES.filter((c) => c.op === 'linear' || c.op === 'linearGrad' || c.op === 'linearInputGrad');
+      const cases = path === 'small' ? matmuls : [...matmuls, ...layers];
       for (const c of cases) it(c.name, () => checkOnGpu(forced.get(path) as WebGpuBackend, c));
     });
   }

@@ -8,6 +8,7 @@
 import type {
   Activation,
   AccumulateOption,
+  AdamFusion,
   AdamHyperParameters,
   Backend,
   BackendName,
@@ -19,6 +20,8 @@ import type {
   MatmulOptions,
   SgdHyperParameters,
   Shape,
+  TdLossArgs,
+  TdLossKind,
   Tensor,
 } from './backend.js';
 import { DeviceTensor, shapeSize } from './device-tensor.js';
@@ -36,6 +39,23 @@ export interface MatmulCall {
   accumulate: boolean;
 }
 
+/** A validated tdLoss: the device's tensors, the batch size and the Huber delta resolved. */
+export interface TdLossCall<T> {
+  q: T;
+  nextQ: T;
+  actions: T;
+  rewards: T;
+  terminated: T;
+  gamma: number;
+  double: boolean;
+  loss: TdLossKind;
+  delta: number;
+  lossOut: T;
+  gradQ: T;
+  targets: T | null;
+  batch: number;
+}
+
 /**
  * The ops a device implements. Every argument has been validated (shapes, aliasing, scalars) and
  * every tensor belongs to the backend and is alive; optional arguments arrive with their defaults.
@@ -48,6 +68,11 @@ export interface RawOps<T> {
   lerp(dst: T, src: T, t: number): void;
   matmul(a: T, b: T, out: T, call: MatmulCall): void;
   columnSum(x: T, out: T, accumulate: boolean): void;
+  linear(x: T, w: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
+  linearGrad(x: T, g: T, dW: T, db: T | null, accumulate: boolean): void;
+  /** y null means no activation (the plain input gradient). */
+  linearInputGrad(g: T, w: T, y: T | null, activation: Activation, out: T, alpha: number): void;
+  tdLoss(call: TdLossCall<T>): void;
   biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
   activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
   gatherColumns(x: T, indices: T, out: T): void;
@@ -59,7 +84,8 @@ export interface RawOps<T> {
   loss(kind: LossKind, pred: T, target: T, lossOut: T, grad: T | null, delta: number, eps: number): void;
   sumSquares(x: T, out: T, accumulate: boolean): void;
   clipByGlobalNorm(x: T, sumSquares: T, maxNorm: number): void;
-  adam(param: T, grad: T, m: T, v: T, hp: AdamHyperParameters): void;
+  /** With clipSumSquares, the gradient is clipped first; with polyakTarget, the target follows after. */
+  adam(param: T, grad: T, m: T, v: T, hp: AdamHyperParameters, clipSumSquares: T | null, maxNorm: number, polyakTarget: T | null, tau: number): void;
   sgd(param: T, grad: T, velocity: T, hp: SgdHyperParameters): void;
 }
 
@@ -81,6 +107,7 @@ export abstract class BackendBase<S> implements Backend {
   private bytes = 0;
   private destroyed = false;
   private readonly matmulCall: MatmulCall = { m: 0, k: 0, n: 0, transA: false, transB: false, accumulate: false };
+  private tdCall: TdLossCall<DeviceTensor<S>> | null = null;
   private readonly release = (t: DeviceTensor<S>, storage: S): void => {
     if (!this.live.delete(t)) return;
     this.bytes -= this.storageBytes(storage);
@@ -217,6 +244,50 @@ export abstract class BackendBase<S> implements Backend {
     this.ops.columnSum(this.own(x), this.own(out), options?.accumulate === true);
   }
 
+  // ---------------------------------------------------------------- fused layer ops
+
+  linear(x: Tensor, w: Tensor, bias: Tensor | null, activation: Activation, out: Tensor, alpha: number = OP_DEFAULTS.leakySlope): void {
+    this.checkUsable();
+    v.validateLinear(x, w, bias, activation, out, alpha);
+    this.ops.linear(this.own(x), this.own(w), this.ownOrNull(bias), activation, this.own(out), alpha);
+  }
+
+  linearGrad(x: Tensor, g: Tensor, dW: Tensor, db: Tensor | null, options?: AccumulateOption): void {
+    this.checkUsable();
+    v.validateLinearGrad(x, g, dW, db);
+    this.ops.linearGrad(this.own(x), this.own(g), this.own(dW), this.ownOrNull(db), options?.accumulate === true);
+  }
+
+  linearInputGrad(g: Tensor, w: Tensor, y: Tensor | null, activation: Activation, out: Tensor, alpha: number = OP_DEFAULTS.leakySlope): void {
+    this.checkUsable();
+    v.validateLinearInputGrad(g, w, y, activation, out, alpha);
+    const plain = y === null || activation === 'identity';
+    this.ops.linearInputGrad(this.own(g), this.own(w), plain ? null : this.own(y), activation, this.own(out), alpha);
+  }
+
+  // ---------------------------------------------------------------- the DQN loss
+
+  tdLoss(args: TdLossArgs): void {
+    this.checkUsable();
+    const delta = args.delta ?? OP_DEFAULTS.huberDelta;
+    const batch = v.validateTdLoss(args, delta);
+    const call = (this.tdCall ??= {} as TdLossCall<DeviceTensor<S>>);
+    call.q = this.own(args.q);
+    call.nextQ = this.own(args.nextQ);
+    call.actions = this.own(args.actions);
+    call.rewards = this.own(args.rewards);
+    call.terminated = this.own(args.terminated);
+    call.gamma = args.gamma;
+    call.double = args.double;
+    call.loss = args.loss;
+    call.delta = delta;
+    call.lossOut = this.own(args.lossOut);
+    call.gradQ = this.own(args.gradQ);
+    call.targets = this.ownOrNull(args.targets ?? null);
+    call.batch = batch;
+    this.ops.tdLoss(call);
+  }
+
   // ---------------------------------------------------------------- layers
 
   biasActivation(x: Tensor, bias: Tensor | null, activation: Activation, out: Tensor, alpha: number = OP_DEFAULTS.leakySlope): void {
@@ -293,10 +364,23 @@ export abstract class BackendBase<S> implements Backend {
     this.ops.clipByGlobalNorm(this.own(x), this.own(sumSquares), maxNorm);
   }
 
-  adam(param: Tensor, grad: Tensor, m: Tensor, vTensor: Tensor, hp: AdamHyperParameters): void {
+  adam(param: Tensor, grad: Tensor, m: Tensor, vTensor: Tensor, hp: AdamHyperParameters, fusion?: AdamFusion): void {
     this.checkUsable();
     v.validateAdam(param, grad, m, vTensor, hp);
-    this.ops.adam(this.own(param), this.own(grad), this.own(m), this.own(vTensor), hp);
+    v.validateAdamFusion(param, grad, m, vTensor, fusion);
+    const clip = fusion?.clip ?? null;
+    const polyak = fusion?.polyak ?? null;
+    this.ops.adam(
+      this.own(param),
+      this.own(grad),
+      this.own(m),
+      this.own(vTensor),
+      hp,
+      clip === null ? null : this.own(clip.sumSquares),
+      clip === null ? 0 : clip.maxNorm,
+      polyak === null ? null : this.own(polyak.target),
+      polyak === null ? 0 : polyak.tau,
+    );
   }
 
   sgd(param: Tensor, grad: Tensor, velocity: Tensor, hp: SgdHyperParameters): void {

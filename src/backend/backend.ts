@@ -98,6 +98,53 @@ export interface SgdHyperParameters {
   step: number;
 }
 
+/** Parts of a training step fused into the Adam op, each exactly the op it replaces. */
+export interface AdamFusion {
+  /**
+   * First scale the gradient by min(1, maxNorm / (sqrt(sumSquares[0]) + 1e-6)), writing the scaled
+   * gradient back, exactly as clipByGlobalNorm(grad, sumSquares, maxNorm).
+   */
+  clip?: { sumSquares: Tensor; maxNorm: number } | null;
+  /** Then, after the step, target <- target + tau (param - target), exactly as lerp(target, param, tau). */
+  polyak?: { target: Tensor; tau: number } | null;
+}
+
+/** The TD losses tdLoss computes. */
+export const TD_LOSSES = ['mse', 'huber'] as const;
+export type TdLossKind = (typeof TD_LOSSES)[number];
+
+/**
+ * The arguments of tdLoss, in one object the caller keeps and reuses (no allocation per update).
+ * B is the batch size and A the number of actions.
+ */
+export interface TdLossArgs {
+  /**
+   * Q(s, .) of the online network, (B, A). With `double`, (2B, A): rows 0..B-1 are Q(s, .) and rows
+   * B..2B-1 the online network's Q(s', .), whose argmax picks the action the target network values.
+   */
+  q: Tensor;
+  /** Q_target(s', .), (B, A). */
+  nextQ: Tensor;
+  /** (B, 1) actions taken, exact integers in [0, A). */
+  actions: Tensor;
+  /** (B, 1) rewards. */
+  rewards: Tensor;
+  /** (B, 1): 1 where s' is terminal (no bootstrap), 0 otherwise (a time-limit truncation bootstraps). */
+  terminated: Tensor;
+  gamma: number;
+  /** Double DQN (van Hasselt et al. 2016): V(s') = Q_target(s', argmax_a Q_online(s', a)); else max_a Q_target(s', a). */
+  double: boolean;
+  loss: TdLossKind;
+  /** Huber threshold (default 1). */
+  delta?: number;
+  /** (1, 1) <- the loss, a mean over the batch. */
+  lossOut: Tensor;
+  /** (B, A) <- d loss / d Q(s, .): zero except at each row's action. */
+  gradQ: Tensor;
+  /** (B, 1) <- the TD targets, when given (for inspection; null skips them). */
+  targets?: Tensor | null;
+}
+
 export interface BackendStats {
   /** Tensors created and not yet disposed. */
   tensorsAlive: number;
@@ -183,6 +230,34 @@ export interface Backend {
    */
   activationBackward(activation: Activation, y: Tensor, gradOut: Tensor, gradIn: Tensor, alpha?: number): void;
 
+  // ---------------------------------------------------------------- fused layer ops (Dense forward and backward)
+  /**
+   * The Dense forward: out (B, n) <- act(x (B, k) @ w (k, n) + bias (1, n)), bias optional: exactly
+   * matmul(x, w, out) then biasActivation(out, bias, activation, out, alpha), in one kernel.
+   */
+  linear(x: Tensor, w: Tensor, bias: Tensor | null, activation: Activation, out: Tensor, alpha?: number): void;
+  /**
+   * The Dense parameter gradients from the pre-activation gradient g (B, n) of input x (B, k):
+   * dW (k, n) <- x^T g and db (1, n) <- the column sums of g (or += with `accumulate`), exactly
+   * matmul(x, g, dW, {transA}) then columnSum(g, db), in one kernel. db may be null.
+   */
+  linearGrad(x: Tensor, g: Tensor, dW: Tensor, db: Tensor | null, options?: AccumulateOption): void;
+  /**
+   * The gradient a Dense layer passes down: out (B, k) <- (g (B, n) @ w^T) * act'(y), where y (B, k)
+   * is the output of the layer below and act its activation, exactly matmul(g, w, out, {transB})
+   * then activationBackward(activation, y, out, out, alpha). With y null (or 'identity'), the plain
+   * input gradient. Softmax is not elementwise: use activationBackward for it.
+   */
+  linearInputGrad(g: Tensor, w: Tensor, y: Tensor | null, activation: Activation, out: Tensor, alpha?: number): void;
+
+  // ---------------------------------------------------------------- the DQN loss, fused
+  /**
+   * The TD loss of a DQN minibatch in one kernel: the targets r + gamma (1 - terminated) V(s'),
+   * the loss of Q(s, a) against them (mean over the batch) and its gradient scattered into gradQ,
+   * exactly as rowMax or rowArgmax + gatherColumns, addMul, gatherColumns, loss and scatterColumns.
+   */
+  tdLoss(args: TdLossArgs): void;
+
   // ---------------------------------------------------------------- indexing and reductions over rows
   /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
@@ -209,8 +284,11 @@ export interface Backend {
   sumSquares(x: Tensor, out: Tensor, options?: AccumulateOption): void;
   /** x <- x * min(1, maxNorm / (sqrt(sumSquares) + 1e-6)): torch.nn.utils.clip_grad_norm_ given the summed squares. */
   clipByGlobalNorm(x: Tensor, sumSquares: Tensor, maxNorm: number): void;
-  /** One Adam step on param given grad, updating the moment tensors m and v in place. */
-  adam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperParameters): void;
+  /**
+   * One Adam step on param given grad, updating the moment tensors m and v in place; `fusion` adds
+   * gradient clipping before it and a Polyak target update after it, in the same kernel.
+   */
+  adam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperParameters, fusion?: AdamFusion): void;
   /** One SGD step (with optional momentum, dampening, Nesterov and weight decay) as torch.optim.SGD. */
   sgd(param: Tensor, grad: Tensor, velocity: Tensor, hp: SgdHyperParameters): void;
 }
@@ -224,6 +302,10 @@ export const BACKEND_OPS = [
   'lerp',
   'matmul',
   'columnSum',
+  'linear',
+  'linearGrad',
+  'linearInputGrad',
+  'tdLoss',
   'biasActivation',
   'activationBackward',
   'gatherColumns',

@@ -6,7 +6,7 @@
  * may work in place accepts an output that is exactly its input's elements, never a partial overlap.
  * None of them allocates.
  */
-import { ACTIVATIONS, LOSSES, VIEW_ALIGNMENT, type Activation, type LossKind, type Shape, type Tensor } from './backend.js';
+import { ACTIVATIONS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type LossKind, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
 import { overlaps, sameElements } from './device-tensor.js';
 
@@ -382,5 +382,140 @@ export function validateSgd(
   finite('sgd', 'weightDecay', hp.weightDecay);
   if (hp.nesterov && (hp.momentum <= 0 || hp.dampening !== 0)) {
     throw new InvalidArgumentError('sgd: Nesterov momentum requires momentum > 0 and dampening 0');
+  }
+}
+
+// ---------------------------------------------------------------- fused ops
+
+export function validateLinear(x: Tensor, w: Tensor, bias: Tensor | null, activation: string, out: Tensor, alpha: number): void {
+  checkAlive('linear', 'x', x);
+  checkAlive('linear', 'w', w);
+  checkAlive('linear', 'bias', bias);
+  checkAlive('linear', 'out', out);
+  validateActivationName(activation);
+  finite('linear', 'alpha', alpha);
+  if (x.cols !== w.rows) throw new ShapeError(`linear: ${describe('x', x)} and ${describe('w', w)} do not chain (${x.cols} != ${w.rows})`);
+  if (out.rows !== x.rows || out.cols !== w.cols) {
+    throw new ShapeError(`linear: out ${formatShape(out.shape)} must be (${x.rows}, ${w.cols}) for ${describe('x', x)} and ${describe('w', w)}`);
+  }
+  disjoint('linear', 'out', out, 'x', x);
+  disjoint('linear', 'out', out, 'w', w);
+  if (bias !== null) {
+    if (bias.size !== w.cols) throw new ShapeError(`linear: bias ${formatShape(bias.shape)} must be (1, ${w.cols}) for ${describe('w', w)}`);
+    disjoint('linear', 'out', out, 'bias', bias);
+  }
+}
+
+export function validateLinearGrad(x: Tensor, g: Tensor, dW: Tensor, db: Tensor | null): void {
+  checkAlive('linearGrad', 'x', x);
+  checkAlive('linearGrad', 'g', g);
+  checkAlive('linearGrad', 'dW', dW);
+  checkAlive('linearGrad', 'db', db);
+  if (x.rows !== g.rows) throw new ShapeError(`linearGrad: ${describe('x', x)} and ${describe('g', g)} must have the same rows (batch)`);
+  if (dW.rows !== x.cols || dW.cols !== g.cols) {
+    throw new ShapeError(`linearGrad: dW ${formatShape(dW.shape)} must be (${x.cols}, ${g.cols}) for ${describe('x', x)} and ${describe('g', g)}`);
+  }
+  disjoint('linearGrad', 'dW', dW, 'x', x);
+  disjoint('linearGrad', 'dW', dW, 'g', g);
+  if (db !== null) {
+    if (db.size !== g.cols) throw new ShapeError(`linearGrad: db ${formatShape(db.shape)} must be (1, ${g.cols}) for ${describe('g', g)}`);
+    disjoint('linearGrad', 'db', db, 'x', x);
+    disjoint('linearGrad', 'db', db, 'g', g);
+    disjoint('linearGrad', 'db', db, 'dW', dW);
+  }
+}
+
+export function validateLinearInputGrad(g: Tensor, w: Tensor, y: Tensor | null, activation: string, out: Tensor, alpha: number): void {
+  checkAlive('linearInputGrad', 'g', g);
+  checkAlive('linearInputGrad', 'w', w);
+  checkAlive('linearInputGrad', 'y', y);
+  checkAlive('linearInputGrad', 'out', out);
+  const act = validateActivationName(activation);
+  finite('linearInputGrad', 'alpha', alpha);
+  if (act === 'softmax') throw new InvalidArgumentError('linearInputGrad: softmax is not elementwise; use matmul then activationBackward');
+  if (g.cols !== w.cols) throw new ShapeError(`linearInputGrad: ${describe('g', g)} and ${describe('w', w)} must have the same columns`);
+  if (out.rows !== g.rows || out.cols !== w.rows) {
+    throw new ShapeError(`linearInputGrad: out ${formatShape(out.shape)} must be (${g.rows}, ${w.rows}) for ${describe('g', g)} and ${describe('w', w)}`);
+  }
+  disjoint('linearInputGrad', 'out', out, 'g', g);
+  disjoint('linearInputGrad', 'out', out, 'w', w);
+  if (y !== null) {
+    sameMatrix('linearInputGrad', 'y', y, 'out', out);
+    disjoint('linearInputGrad', 'out', out, 'y', y);
+  }
+}
+
+/** An output of tdLoss shares no element with any input. */
+function tdOutputDisjoint(name: string, out: Tensor, a: TdLossArgs): void {
+  disjoint('tdLoss', name, out, 'q', a.q);
+  disjoint('tdLoss', name, out, 'nextQ', a.nextQ);
+  disjoint('tdLoss', name, out, 'actions', a.actions);
+  disjoint('tdLoss', name, out, 'rewards', a.rewards);
+  disjoint('tdLoss', name, out, 'terminated', a.terminated);
+}
+
+/** The tensors of tdLoss, checked; returns the batch size B. */
+export function validateTdLoss(a: TdLossArgs, delta: number): number {
+  const op = 'tdLoss';
+  checkAlive(op, 'q', a.q);
+  checkAlive(op, 'nextQ', a.nextQ);
+  checkAlive(op, 'actions', a.actions);
+  checkAlive(op, 'rewards', a.rewards);
+  checkAlive(op, 'terminated', a.terminated);
+  checkAlive(op, 'lossOut', a.lossOut);
+  checkAlive(op, 'gradQ', a.gradQ);
+  const targets = a.targets ?? null;
+  checkAlive(op, 'targets', targets);
+  checkName('TD loss', a.loss, TD_LOSSES);
+  const batch = a.nextQ.rows;
+  const actions = a.nextQ.cols;
+  const qRows = a.double ? 2 * batch : batch;
+  if (a.q.rows !== qRows || a.q.cols !== actions) {
+    const why = a.double ? " (Double DQN: Q(s) then the online Q(s'))" : '';
+    throw new ShapeError(`${op}: q ${formatShape(a.q.shape)} must be (${qRows}, ${actions}) for ${describe('nextQ', a.nextQ)}${why}`);
+  }
+  columnVector(op, 'actions', a.actions, batch, 'nextQ', a.nextQ);
+  columnVector(op, 'rewards', a.rewards, batch, 'nextQ', a.nextQ);
+  columnVector(op, 'terminated', a.terminated, batch, 'nextQ', a.nextQ);
+  scalarTensor(op, 'lossOut', a.lossOut);
+  sameMatrix(op, 'gradQ', a.gradQ, 'nextQ', a.nextQ);
+  if (targets !== null) columnVector(op, 'targets', targets, batch, 'nextQ', a.nextQ);
+  if (!(a.gamma >= 0 && a.gamma <= 1)) throw new InvalidArgumentError(`${op}: gamma must be in [0, 1], got ${a.gamma}`);
+  if (!(delta > 0) || !Number.isFinite(delta)) throw new InvalidArgumentError(`${op}: delta must be positive, got ${delta}`);
+  tdOutputDisjoint('lossOut', a.lossOut, a);
+  tdOutputDisjoint('gradQ', a.gradQ, a);
+  disjoint(op, 'gradQ', a.gradQ, 'lossOut', a.lossOut);
+  if (targets !== null) {
+    tdOutputDisjoint('targets', targets, a);
+    disjoint(op, 'targets', targets, 'lossOut', a.lossOut);
+    disjoint(op, 'targets', targets, 'gradQ', a.gradQ);
+  }
+  return batch;
+}
+
+function adamOperandsDisjoint(name: string, t: Tensor, param: Tensor, grad: Tensor, m: Tensor, v: Tensor): void {
+  disjoint('adam', name, t, 'param', param);
+  disjoint('adam', name, t, 'grad', grad);
+  disjoint('adam', name, t, 'm', m);
+  disjoint('adam', name, t, 'v', v);
+}
+
+/** The parts of adam's fusion: clipping's sumSquares (1, 1) and a Polyak target shaped like param. */
+export function validateAdamFusion(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, fusion: AdamFusion | undefined): void {
+  const clip = fusion?.clip ?? null;
+  const polyak = fusion?.polyak ?? null;
+  if (clip !== null) {
+    checkAlive('adam', 'clip.sumSquares', clip.sumSquares);
+    scalarTensor('adam', 'clip.sumSquares', clip.sumSquares);
+    if (!(clip.maxNorm > 0) || !Number.isFinite(clip.maxNorm)) throw new InvalidArgumentError(`adam: clip.maxNorm must be positive, got ${clip.maxNorm}`);
+    adamOperandsDisjoint('clip.sumSquares', clip.sumSquares, param, grad, m, v);
+  }
+  if (polyak !== null) {
+    checkAlive('adam', 'polyak.target', polyak.target);
+    sameSize('adam', 'param', param, 'polyak.target', polyak.target);
+    finite('adam', 'polyak.tau', polyak.tau);
+    if (!(polyak.tau >= 0 && polyak.tau <= 1)) throw new InvalidArgumentError(`adam: polyak.tau must be in [0, 1], got ${polyak.tau}`);
+    adamOperandsDisjoint('polyak.target', polyak.target, param, grad, m, v);
+    if (clip !== null) disjoint('adam', 'polyak.target', polyak.target, 'clip.sumSquares', clip.sumSquares);
   }
 }

@@ -276,6 +276,152 @@ for (const { m: M, k: K, n: N, big, noAccumulate } of MATMUL_SHAPES) {
   }
 }
 
+// ------------------------------------------------------------------ fused layer ops
+
+/** A sum of k products followed by an activation: the sum's bound plus the transcendental error. */
+function fusedTolerance(k: number): Tolerance {
+  return { abs: sumTolerance(k).abs + TRANSCENDENTAL.abs, rel: TRANSCENDENTAL.rel };
+}
+
+const LAYER_SHAPES = [
+  [1, 1, 1],
+  [5, 3, 7],
+  [33, 17, 65],
+  [64, 4, 64],
+  [64, 64, 64],
+  [128, 64, 2],
+  [64, 256, 256],
+] as const;
+
+for (const [B, K, N] of LAYER_SHAPES) {
+  for (const activation of ACTIVATIONS) {
+    for (const withBias of [true, false]) {
+      if (!withBias && activation !== 'relu' && activation !== 'identity') continue;
+      cases.push(
+        defineCase({
+          name: `linear ${B}x${K}x${N} ${activation}${withBias ? ' + bias' : ''}`,
+          op: 'linear',
+          tolerance: fusedTolerance(K + 1),
+          inputs: (rng) => ({
+            x: uniformInput(rng, [B, K]),
+            w: uniformInput(rng, [K, N]),
+            bias: uniformInput(rng, [1, N]),
+            out: uniformInput(rng, [B, N]),
+          }),
+          outputs: ['out'],
+          exec: (b, t) => b.linear(t.x, t.w, withBias ? t.bias : null, activation, t.out, 0.2),
+          reference: (i) => ({
+            out: ref.refActivation(activation, ref.matrix(B, N, ref.refMatmul(m(i.x), m(i.w), false, false)), withBias ? i.bias.data : null, 0.2),
+          }),
+        }),
+      );
+    }
+  }
+  for (const withBias of [true, false]) {
+    for (const accumulate of [false, true]) {
+      cases.push(
+        defineCase({
+          name: `linearGrad ${B}x${K}x${N}${withBias ? ' with db' : ''}${accumulate ? ' accumulate' : ''}`,
+          op: 'linearGrad',
+          tolerance: sumTolerance(B + 1),
+          inputs: (rng) => ({
+            x: uniformInput(rng, [B, K]),
+            g: uniformInput(rng, [B, N]),
+            dW: uniformInput(rng, [K, N]),
+            db: uniformInput(rng, [1, N]),
+          }),
+          outputs: ['dW', 'db'],
+          exec: (b, t) => b.linearGrad(t.x, t.g, t.dW, withBias ? t.db : null, { accumulate }),
+          reference: (i) => ({
+            dW: ref.refMatmul(m(i.x), m(i.g), true, false, accumulate ? i.dW.data : undefined),
+            db: withBias ? ref.refColumnSum(m(i.g), accumulate ? i.db.data : undefined) : i.db.data,
+          }),
+        }),
+      );
+    }
+  }
+  for (const activation of [...ACTIVATIONS.filter((a) => a !== 'softmax'), null]) {
+    cases.push(
+      defineCase({
+        name: `linearInputGrad ${B}x${K}x${N} ${activation ?? 'no y'}`,
+        op: 'linearInputGrad',
+        tolerance: sumTolerance(N),
+        inputs: (rng) => ({
+          g: uniformInput(rng, [B, N]),
+          w: uniformInput(rng, [K, N]),
+          // An activation's output: ReLU's and sigmoid's in [0, 1), tanh's in (-1, 1).
+          y: uniformInput(rng, [B, K], activation === 'relu' || activation === 'sigmoid' ? 0 : -1, 1),
+          out: uniformInput(rng, [B, K]),
+        }),
+        outputs: ['out'],
+        exec: (b, t) => b.linearInputGrad(t.g, t.w, activation === null ? null : t.y, activation ?? 'identity', t.out, 0.2),
+        reference: (i) => {
+          const plain = ref.refMatmul(m(i.g), m(i.w), false, true);
+          return { out: activation === null ? plain : ref.refActivationBackward(activation, m(i.y), plain, 0.2) };
+        },
+      }),
+    );
+  }
+}
+
+// ------------------------------------------------------------------ tdLoss
+
+for (const [B, A] of [
+  [1, 2],
+  [7, 3],
+  [64, 2],
+  [300, 3],
+] as const) {
+  for (const double of [false, true]) {
+    for (const loss of ['huber', 'mse'] as const) {
+      for (const ties of [false, true]) {
+        if (ties && B !== 64) continue;
+        const hp = { batch: B, actions: A, gamma: 0.99, double, loss, delta: 0.7 };
+        // With ties, Q values are small integers, so rows hold equal maxima (the first one wins).
+        const qInput = (rng: Rng, rows: number) =>
+          ties ? constInput([rows, A], Array.from({ length: rows * A }, () => rng.integers(3))) : uniformInput(rng, [rows, A], -2, 2);
+        cases.push(
+          defineCase({
+            name: `tdLoss B=${B} A=${A} ${loss}${double ? ' double' : ''}${ties ? ' ties' : ''}`,
+            op: 'tdLoss',
+            tolerance: LOSS,
+            inputs: (rng) => ({
+              q: qInput(rng, double ? 2 * B : B),
+              nextQ: qInput(rng, B),
+              actions: integerInput(rng, B, A),
+              rewards: uniformInput(rng, [B, 1], -1, 1),
+              terminated: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.3 ? 1 : 0))),
+              lossOut: scalar(5),
+              gradQ: uniformInput(rng, [B, A]),
+              targets: uniformInput(rng, [B, 1]),
+            }),
+            outputs: ['lossOut', 'gradQ', 'targets'],
+            exec: (b, t) =>
+              b.tdLoss({
+                q: t.q,
+                nextQ: t.nextQ,
+                actions: t.actions,
+                rewards: t.rewards,
+                terminated: t.terminated,
+                gamma: hp.gamma,
+                double,
+                loss,
+                delta: hp.delta,
+                lossOut: t.lossOut,
+                gradQ: t.gradQ,
+                targets: t.targets,
+              }),
+            reference: (i) => {
+              const r = ref.refTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp);
+              return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
+            },
+          }),
+        );
+      }
+    }
+  }
+}
+
 // ------------------------------------------------------------------ columnSum
 
 for (const [rows, cols, accumulate] of [
@@ -661,6 +807,46 @@ for (const c of ADAM_CASES) {
       reference: (i) => {
         const r = ref.refAdam(i.p.data, i.g.data, i.mom.data, i.vel.data, hp);
         return { p: r.param, mom: r.m, vel: r.v };
+      },
+    }),
+  );
+}
+
+const ADAM_FUSIONS = [
+  { name: 'clipped (norm above max)', clip: 0.5, polyak: null },
+  { name: 'clip a no-op (norm below max)', clip: 100, polyak: null },
+  { name: 'with a Polyak target', clip: null, polyak: 0.05 },
+  { name: 'clipped, with a Polyak target', clip: 0.5, polyak: 0.01 },
+] as const;
+for (const f of ADAM_FUSIONS) {
+  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 3 };
+  cases.push(
+    defineCase({
+      name: `adam fused: ${f.name} (70, 3)`,
+      op: 'adam',
+      tolerance: ADAM,
+      inputs: (rng) => {
+        const g = uniformInput(rng, [70, 3], -0.5, 0.5);
+        return {
+          p: uniformInput(rng, [70, 3]),
+          g,
+          mom: uniformInput(rng, [70, 3], -0.1, 0.1),
+          vel: uniformInput(rng, [70, 3], 0, 0.01),
+          sumSquares: scalar(ref.refSumSquares(g.data)),
+          target: uniformInput(rng, [70, 3]),
+        };
+      },
+      outputs: ['p', 'g', 'mom', 'vel', 'target'],
+      exec: (b, t) =>
+        b.adam(t.p, t.g, t.mom, t.vel, hp, {
+          clip: f.clip === null ? null : { sumSquares: t.sumSquares, maxNorm: f.clip },
+          polyak: f.polyak === null ? null : { target: t.target, tau: f.polyak },
+        }),
+      reference: (i) => {
+        const g = f.clip === null ? i.g.data : ref.refClip(i.g.data, i.sumSquares.data[0], f.clip);
+        const r = ref.refAdam(i.p.data, g, i.mom.data, i.vel.data, hp);
+        const target = f.polyak === null ? i.target.data : i.target.data.map((t, k) => t + (f.polyak as number) * (r.param[k] - t));
+        return { p: r.param, g, mom: r.m, vel: r.v, target };
       },
     }),
   );

@@ -278,3 +278,55 @@ export function refClip(x: ArrayLike<number>, sumSquares: number, maxNorm: numbe
   const coef = Math.min(1, maxNorm / (Math.sqrt(sumSquares) + 1e-6));
   return Float64Array.from(x, (v) => v * coef);
 }
+
+export interface RefTdLoss {
+  batch: number;
+  actions: number;
+  gamma: number;
+  double: boolean;
+  loss: 'mse' | 'huber';
+  delta: number;
+}
+
+/**
+ * The DQN TD loss in float64, written from its definition: targets r + gamma (1 - terminated) V(s')
+ * with V(s') = max_a Q_target(s', a) or, Double DQN, Q_target(s', argmax_a Q_online(s', a)) (first
+ * maximum); the mean loss of Q(s, a) against them; its gradient at each row's action.
+ */
+export function refTdLoss(
+  q: ArrayLike<number>,
+  nextQ: ArrayLike<number>,
+  actions: ArrayLike<number>,
+  rewards: ArrayLike<number>,
+  terminated: ArrayLike<number>,
+  hp: RefTdLoss,
+): { loss: number; gradQ: Float64Array; targets: Float64Array } {
+  const { batch: B, actions: A, gamma, delta } = hp;
+  const gradQ = new Float64Array(B * A);
+  const targets = new Float64Array(B);
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    let v: number;
+    if (hp.double) {
+      let best = 0;
+      for (let a = 1; a < A; a++) if (q[(B + i) * A + a] > q[(B + i) * A + best]) best = a;
+      v = nextQ[i * A + best];
+    } else {
+      v = -Infinity;
+      for (let a = 0; a < A; a++) v = Math.max(v, nextQ[i * A + a]);
+    }
+    targets[i] = rewards[i] + gamma * (1 - terminated[i]) * v;
+    const d = q[i * A + actions[i]] - targets[i];
+    if (hp.loss === 'mse') {
+      loss += d * d;
+      gradQ[i * A + actions[i]] = (2 * d) / B;
+    } else if (Math.abs(d) <= delta) {
+      loss += 0.5 * d * d;
+      gradQ[i * A + actions[i]] = d / B;
+    } else {
+      loss += delta * (Math.abs(d) - 0.5 * delta);
+      gradQ[i * A + actions[i]] = (Math.sign(d) * delta) / B;
+    }
+  }
+  return { loss: loss / B, gradQ, targets };
+}

@@ -20,6 +20,8 @@ export class Dispatcher {
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly scratch = new Map<string, GpuStorage>();
   private readonly writer: ParamWriter<string>;
+  private unusedRead: GpuStorage | null = null;
+  private unusedWrite: GpuStorage | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -41,14 +43,37 @@ export class Dispatcher {
   }
 
   /** The storage buffers of the next dispatch, bindings 1, 2, ... (fixed arity: no array per call). */
-  bind(s1: GpuStorage, s2?: GpuStorage, s3?: GpuStorage, s4?: GpuStorage): this {
+  bind(
+    s1: GpuStorage,
+    s2?: GpuStorage,
+    s3?: GpuStorage,
+    s4?: GpuStorage,
+    s5?: GpuStorage,
+    s6?: GpuStorage,
+    s7?: GpuStorage,
+    s8?: GpuStorage,
+  ): this {
     const bound = this.bound;
     bound.length = 0;
     bound.push(s1);
     if (s2 !== undefined) bound.push(s2);
     if (s3 !== undefined) bound.push(s3);
     if (s4 !== undefined) bound.push(s4);
+    if (s5 !== undefined) bound.push(s5);
+    if (s6 !== undefined) bound.push(s6);
+    if (s7 !== undefined) bound.push(s7);
+    if (s8 !== undefined) bound.push(s8);
     return this;
+  }
+
+  /**
+   * Small buffers to bind where a kernel's optional operand is absent (its flags say so, and the
+   * kernel never touches it): one for read-only bindings and one for read_write bindings, so the
+   * two never alias each other.
+   */
+  unused(access: 'r' | 'w'): GpuStorage {
+    if (access === 'r') return (this.unusedRead ??= wholeBlock(this.pool.acquire(256, 'unused read binding').block));
+    return (this.unusedWrite ??= wholeBlock(this.pool.acquire(256, 'unused write binding').block));
   }
 
   /** Dispatches `kernel` over `items` threads along x (spilling into y beyond maxGroups workgroups). */
@@ -117,6 +142,8 @@ export class Dispatcher {
   clear(): void {
     this.bindGroups.clear();
     this.scratch.clear();
+    this.unusedRead = null;
+    this.unusedWrite = null;
   }
 
   /** A scratch buffer of `bytes` bytes for binding `binding` (distinct per binding), created once. */

@@ -38,7 +38,12 @@ const ADAM = new ParamLayout({
   sqrt_correction2: 'f32',
   l2: 'f32',
   decay: 'f32',
+  flags: 'u32',
+  max_norm: 'f32',
+  tau: 'f32',
 });
+const LINEAR = new ParamLayout({ m: 'u32', n: 'u32', k: 'u32', flags: 'u32', activation: 'u32', alpha: 'f32' });
+const TD_LOSS = new ParamLayout({ batch: 'u32', actions: 'u32', flags: 'u32', gamma: 'f32', delta: 'f32' });
 const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
 
 export const KERNELS = {
@@ -51,8 +56,15 @@ export const KERNELS = {
   matmulTiled: { file: 'matmul', entry: 'matmul_tiled', access: 'rrw', threads: 256, params: MATMUL, ops: ['matmul'] },
   matmulBlocked: { file: 'matmul', entry: 'matmul_blocked', access: 'rrw', threads: 256, params: MATMUL, ops: ['matmul'] },
   matmulSmall: { file: 'matmul', entry: 'matmul_small', access: 'rrw', threads: 64, params: MATMUL, ops: ['matmul'] },
+  linearBlocked: { file: 'linear', entry: 'linear_blocked', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linear'] },
+  linearTiled: { file: 'linear', entry: 'linear_tiled', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linear'] },
+  linearGradBlocked: { file: 'linear', entry: 'linear_grad_blocked', access: 'rrww', threads: 256, params: LINEAR, ops: ['linearGrad'] },
+  linearGradTiled: { file: 'linear', entry: 'linear_grad_tiled', access: 'rrww', threads: 256, params: LINEAR, ops: ['linearGrad'] },
+  inputGradBlocked: { file: 'linear', entry: 'input_grad_blocked', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
+  inputGradTiled: { file: 'linear', entry: 'input_grad_tiled', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
+  tdLoss: { file: 'td-loss', entry: 'td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
-  biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
+  biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {
     file: 'activation-backward',
     entry: 'activation_backward',
@@ -73,16 +85,31 @@ export const KERNELS = {
   lossValue: { file: 'loss', entry: 'loss_value', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
   lossGrad: { file: 'loss', entry: 'loss_grad', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
   lossGradSoftmax: { file: 'loss', entry: 'loss_grad_softmax', access: 'rrw', threads: 64, params: LOSS, ops: ['loss'] },
-  adam: { file: 'adam', entry: 'adam', access: 'wrww', threads: 256, params: ADAM, ops: ['adam'] },
+  adam: { file: 'adam', entry: 'adam', access: 'wwwwrw', threads: 256, params: ADAM, ops: ['adam'] },
   sgd: { file: 'sgd', entry: 'sgd', access: 'wrw', threads: 256, params: SGD, ops: ['sgd'] },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
 
-/** The WGSL files of shaders/ (each `shaders/<file>.wgsl`), derived from the kernel table. */
-export type ShaderFile = (typeof KERNELS)[KernelName]['file'];
-export const SHADER_FILES: readonly ShaderFile[] = [...new Set(KERNEL_NAMES.map((k) => KERNELS[k].file))];
+/**
+ * WGSL files holding only functions that kernel files include: a line `//#include <name>` is
+ * replaced by shaders/<name>.wgsl when the shaders are compiled (see pipelines.ts).
+ */
+export const SHADER_SNIPPETS = ['activations'] as const;
+
+/** The WGSL files of shaders/ (each `shaders/<file>.wgsl`): the kernel table's files and the snippets. */
+export type ShaderFile = (typeof KERNELS)[KernelName]['file'] | (typeof SHADER_SNIPPETS)[number];
+export const SHADER_FILES: readonly ShaderFile[] = [...new Set<ShaderFile>(KERNEL_NAMES.map((k) => KERNELS[k].file)), ...SHADER_SNIPPETS];
+
+/** Bits of LINEAR's `flags`, shared with linear.wgsl. */
+export const LINEAR_FLAGS = { transA: 1, transB: 2, accumulate: 4, extra: 8 } as const;
+
+/** Bits of TD_LOSS's `flags`, shared with td-loss.wgsl. */
+export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4 } as const;
+
+/** Bits of ADAM's `flags`, shared with adam.wgsl. */
+export const ADAM_FLAGS = { clip: 1, polyak: 2 } as const;
 
 /** The parameter field names of a kernel. */
 export type ParamsOf<K extends KernelName> = (typeof KERNELS)[K]['params'] extends ParamLayout<infer F> ? F : never;

@@ -80,6 +80,21 @@ export class LayoutCache {
   }
 }
 
+/**
+ * The text of shaders/<file>.wgsl with every line `//#include <name>` replaced by the text of
+ * shaders/<name>.wgsl (one level: snippets include nothing). Compiler messages keep their line
+ * numbers only above the first include, so kernel files include snippets after their bindings.
+ */
+export function expandIncludes(file: ShaderFile, sources: ReadonlyMap<ShaderFile, string>): string {
+  const code = sources.get(file);
+  if (code === undefined) throw new Error(`internal: shader ${file} not loaded`);
+  return code.replace(/^\/\/#include (\S+)\s*$/gm, (_, name: string) => {
+    const snippet = sources.get(name as ShaderFile);
+    if (snippet === undefined) throw new Error(`${file}.wgsl includes '${name}', which is not in SHADER_SNIPPETS`);
+    return snippet;
+  });
+}
+
 /** Compiles every shader file and builds every kernel's pipeline (in parallel). */
 export async function buildPipelines(
   device: GPUDevice,
@@ -87,10 +102,13 @@ export async function buildPipelines(
   layouts: LayoutCache,
   counts: GpuObjectCounts,
 ): Promise<Record<KernelName, GPUComputePipeline>> {
+  const sources = new Map<ShaderFile, string>();
+  await Promise.all(SHADER_FILES.map(async (file) => sources.set(file, await loadSource(file))));
+  const kernelFiles = [...new Set(KERNEL_NAMES.map((k) => KERNELS[k].file))];
   const modules = new Map<ShaderFile, GPUShaderModule>();
   await Promise.all(
-    SHADER_FILES.map(async (file) => {
-      const code = await loadSource(file);
+    kernelFiles.map(async (file) => {
+      const code = expandIncludes(file, sources);
       modules.set(file, await compileShaderModule(device, `${file}.wgsl`, code, counts));
     }),
   );

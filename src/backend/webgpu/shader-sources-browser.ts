@@ -12,6 +12,9 @@ import dueling from '../../../shaders/dueling.wgsl';
 import loss from '../../../shaders/loss.wgsl';
 import adam from '../../../shaders/adam.wgsl';
 import sgd from '../../../shaders/sgd.wgsl';
+import linear from '../../../shaders/linear.wgsl';
+import tdLoss from '../../../shaders/td-loss.wgsl';
+import activations from '../../../shaders/activations.wgsl';
 import type { ShaderFile } from './shader-files.js';
 
 const SOURCES: Record<ShaderFile, string> = {
@@ -25,6 +28,9 @@ const SOURCES: Record<ShaderFile, string> = {
   loss,
   adam,
   sgd,
+  linear,
+  'td-loss': tdLoss,
+  activations,
 };
 
 /** The WGSL text of shaders/NAME.wgsl, bundled. */

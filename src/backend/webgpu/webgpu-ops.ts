@@ -3,10 +3,10 @@
  * kernel of the table in kernels.ts, its parameters written by name.
  */
 import type { Activation, AdamHyperParameters, LossKind, SgdHyperParameters } from '../backend.js';
-import type { MatmulCall, RawOps } from '../backend-base.js';
+import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
-import { ACTIVATION_CODES, LOSS_CODES, MATMUL_FLAGS } from './kernels.js';
+import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
 
 /** A WebGPU tensor: its storage is a pooled storage buffer. */
@@ -74,6 +74,54 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   columnSum(x: WebGpuTensor, out: WebGpuTensor, accumulate: boolean): void {
     this.d.params('columnSum').set('rows', x.rows).set('cols', x.cols).set('accumulate', accumulate ? 1 : 0);
     this.d.bind(x.storage, out.storage).run('columnSum', x.cols);
+  }
+
+  linear(x: WebGpuTensor, w: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
+    const softmax = activation === 'softmax';
+    const kernel = this.tiled() ? 'linearTiled' : 'linearBlocked';
+    this.linearParams(kernel, x.rows, w.cols, x.cols, bias !== null, 0, softmax ? 'identity' : activation, alpha);
+    this.d.bind(x.storage, w.storage, bias === null ? this.d.unused('r') : bias.storage, out.storage);
+    this.d.grid(kernel, Math.ceil(w.cols / MATMUL_TILE), Math.ceil(x.rows / MATMUL_TILE));
+    // Softmax is a row op: the bias was added above, the softmax follows in place.
+    if (softmax) this.biasActivation(out, null, 'softmax', out, alpha);
+  }
+
+  linearGrad(x: WebGpuTensor, g: WebGpuTensor, dW: WebGpuTensor, db: WebGpuTensor | null, accumulate: boolean): void {
+    const kernel = this.tiled() ? 'linearGradTiled' : 'linearGradBlocked';
+    // dW = x^T g: op(a) = x^T is (in, B); with db, op(a) gains a row of ones whose outputs are db.
+    this.linearParams(kernel, x.cols, g.cols, x.rows, db !== null, LINEAR_FLAGS.transA | (accumulate ? LINEAR_FLAGS.accumulate : 0), 'identity', 0);
+    this.d.bind(x.storage, g.storage, dW.storage, db === null ? this.d.unused('w') : db.storage);
+    this.d.grid(kernel, Math.ceil(g.cols / MATMUL_TILE), Math.ceil((x.cols + (db === null ? 0 : 1)) / MATMUL_TILE));
+  }
+
+  linearInputGrad(g: WebGpuTensor, w: WebGpuTensor, y: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
+    const kernel = this.tiled() ? 'inputGradTiled' : 'inputGradBlocked';
+    this.linearParams(kernel, g.rows, w.rows, g.cols, y !== null, LINEAR_FLAGS.transB, activation, alpha);
+    this.d.bind(g.storage, w.storage, y === null ? this.d.unused('r') : y.storage, out.storage);
+    this.d.grid(kernel, Math.ceil(w.rows / MATMUL_TILE), Math.ceil(g.rows / MATMUL_TILE));
+  }
+
+  tdLoss(call: TdLossCall<WebGpuTensor>): void {
+    const flags =
+      (call.double ? TD_LOSS_FLAGS.double : 0) | (call.loss === 'huber' ? TD_LOSS_FLAGS.huber : 0) | (call.targets !== null ? TD_LOSS_FLAGS.targets : 0);
+    this.d
+      .params('tdLoss')
+      .set('batch', call.batch)
+      .set('actions', call.nextQ.cols)
+      .set('flags', flags)
+      .set('gamma', call.gamma)
+      .set('delta', call.delta);
+    this.d.bind(
+      call.q.storage,
+      call.nextQ.storage,
+      call.actions.storage,
+      call.rewards.storage,
+      call.terminated.storage,
+      call.lossOut.storage,
+      call.gradQ.storage,
+      call.targets === null ? this.d.unused('w') : call.targets.storage,
+    );
+    this.d.grid('tdLoss', 1, 1);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
@@ -145,10 +193,24 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     this.d.bind(x.storage, sumSquares.storage).run('clipScale', x.size);
   }
 
-  adam(param: WebGpuTensor, grad: WebGpuTensor, m: WebGpuTensor, v: WebGpuTensor, hp: AdamHyperParameters): void {
+  adam(
+    param: WebGpuTensor,
+    grad: WebGpuTensor,
+    m: WebGpuTensor,
+    v: WebGpuTensor,
+    hp: AdamHyperParameters,
+    clipSumSquares: WebGpuTensor | null,
+    maxNorm: number,
+    polyakTarget: WebGpuTensor | null,
+    tau: number,
+  ): void {
+    const flags = (clipSumSquares !== null ? ADAM_FLAGS.clip : 0) | (polyakTarget !== null ? ADAM_FLAGS.polyak : 0);
     // Bias corrections in float64 on the host, as the CPU backend computes them.
     this.d
       .params('adam')
+      .set('flags', flags)
+      .set('max_norm', maxNorm)
+      .set('tau', tau)
       .set('n', param.size)
       .set('beta1', hp.beta1)
       .set('beta2', hp.beta2)
@@ -157,7 +219,15 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('sqrt_correction2', Math.sqrt(1 - Math.pow(hp.beta2, hp.step)))
       .set('l2', hp.decoupledWeightDecay ? 0 : hp.weightDecay)
       .set('decay', hp.decoupledWeightDecay ? 1 - hp.lr * hp.weightDecay : 1);
-    this.d.bind(param.storage, grad.storage, m.storage, v.storage).run('adam', param.size);
+    this.d.bind(
+      param.storage,
+      grad.storage,
+      m.storage,
+      v.storage,
+      clipSumSquares === null ? this.d.unused('r') : clipSumSquares.storage,
+      polyakTarget === null ? this.d.unused('w') : polyakTarget.storage,
+    );
+    this.d.run('adam', param.size);
   }
 
   sgd(param: WebGpuTensor, grad: WebGpuTensor, velocity: WebGpuTensor, hp: SgdHyperParameters): void {
@@ -171,6 +241,32 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('nesterov', hp.nesterov ? 1 : 0)
       .set('first', hp.step === 1 ? 1 : 0);
     this.d.bind(param.storage, grad.storage, velocity.storage).run('sgd', param.size);
+  }
+
+  /** Whether the fused layer kernels take the workgroup-tile path (GPUs) rather than the register-blocked one. */
+  private tiled(): boolean {
+    if (this.matmulPath === 'auto') return !this.software;
+    return this.matmulPath !== 'blocked';
+  }
+
+  private linearParams(
+    kernel: 'linearTiled' | 'linearBlocked' | 'linearGradTiled' | 'linearGradBlocked' | 'inputGradTiled' | 'inputGradBlocked',
+    m: number,
+    n: number,
+    k: number,
+    extra: boolean,
+    flags: number,
+    activation: Activation,
+    alpha: number,
+  ): void {
+    this.d
+      .params(kernel)
+      .set('m', m)
+      .set('n', n)
+      .set('k', k)
+      .set('flags', flags | (extra ? LINEAR_FLAGS.extra : 0))
+      .set('activation', ACTIVATION_CODES[activation])
+      .set('alpha', alpha);
   }
 
   private lossParams(kernel: 'lossValue' | 'lossGrad' | 'lossGradSoftmax', kind: LossKind, pred: WebGpuTensor, delta: number, eps: number): void {

@@ -1,0 +1,80 @@
+// The TD loss of a DQN minibatch in one workgroup, one thread per transition (strided):
+//   V(s')   = max_a next_q[i, a], or with Double DQN next_q[i, argmax_a q[B + i, a]] (first maximum)
+//   target  = reward + gamma (1 - terminated) V(s')
+//   d       = q[i, action] - target
+//   loss    = mean_i of 0.5 d^2 within delta and delta (|d| - 0.5 delta) beyond (Huber), or d^2 (MSE)
+//   grad_q  = d loss / d q: zero except at each row's action
+// The loss is reduced over the batch in workgroup memory.
+
+struct Params {
+  batch: u32,
+  actions: u32,
+  flags: u32, // bit 0: Double DQN (q holds 2B rows), bit 1: Huber (else MSE), bit 2: targets bound
+  gamma: f32,
+  delta: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> next_q: array<f32>;
+@group(0) @binding(3) var<storage, read> actions: array<f32>;
+@group(0) @binding(4) var<storage, read> rewards: array<f32>;
+@group(0) @binding(5) var<storage, read> terminated: array<f32>;
+@group(0) @binding(6) var<storage, read_write> loss_out: array<f32>;
+@group(0) @binding(7) var<storage, read_write> grad_q: array<f32>;
+@group(0) @binding(8) var<storage, read_write> targets: array<f32>;
+
+var<workgroup> partial: array<f32, 256>;
+
+fn next_value(i: u32) -> f32 {
+  let n = p.actions;
+  let row = i * n;
+  if ((p.flags & 1u) != 0u) {
+    let online = (p.batch + i) * n;
+    var best = q[online];
+    var index = 0u;
+    for (var c = 1u; c < n; c++) {
+      let v = q[online + c];
+      if (v > best) { best = v; index = c; }
+    }
+    return next_q[row + index];
+  }
+  var mx = next_q[row];
+  for (var c = 1u; c < n; c++) { mx = max(mx, next_q[row + c]); }
+  return mx;
+}
+
+@compute @workgroup_size(256)
+fn td_loss(@builtin(local_invocation_id) lid: vec3u) {
+  let n = p.actions;
+  let count = f32(p.batch);
+  var sum = 0.0;
+  for (var i = lid.x; i < p.batch; i += 256u) {
+    let td_target = rewards[i] + p.gamma * (1.0 - terminated[i]) * next_value(i);
+    if ((p.flags & 4u) != 0u) { targets[i] = td_target; }
+    let a = min(u32(actions[i]), n - 1u);
+    let d = q[i * n + a] - td_target;
+    var g = 2.0 * d;
+    var l = d * d;
+    if ((p.flags & 2u) != 0u) {
+      let ad = abs(d);
+      if (ad <= p.delta) {
+        l = 0.5 * d * d;
+        g = d;
+      } else {
+        l = p.delta * (ad - 0.5 * p.delta);
+        g = select(-p.delta, p.delta, d > 0.0);
+      }
+    }
+    g = g / count;
+    for (var c = 0u; c < n; c++) { grad_q[i * n + c] = select(0.0, g, c == a); }
+    sum = sum + l;
+  }
+  partial[lid.x] = sum;
+  workgroupBarrier();
+  for (var stride = 128u; stride > 0u; stride = stride / 2u) {
+    if (lid.x < stride) { partial[lid.x] = partial[lid.x] + partial[lid.x + stride]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { loss_out[0] = partial[0] / count; }
+}
