@@ -11,6 +11,7 @@ import { OP_CASES, compareOutputs, uncoveredOps, type OpCase } from './support/o
 import { SHADER_FILES, WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
 import { KERNELS } from '../src/backend/webgpu/kernels.js';
 import { readdirSync } from 'node:fs';
+import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
@@ -94,11 +95,11 @@ describe('CPU backend conformance', () => {
   for (const c of OP_CASES) it(c.name, () => check(cpu, c));
 });
 
-describe.skipIf(gpu === null)('WebGPU backend conformance', () => {
+describe('WebGPU backend conformance', needs('webgpu', gpu !== null), () => {
   for (const c of OP_CASES) it(c.name, () => check(gpu as Backend, c));
 });
 
-describe.skipIf(gpu === null)('WebGPU matmul paths, each forced', () => {
+describe('WebGPU matmul paths, each forced', needs('webgpu', gpu !== null), () => {
   for (const path of FORCED_PATHS) {
     describe(path, () => {
       // The split-k path runs one workgroup per output: meant for tiny outputs, far too slow for 1024^2.

@@ -29,11 +29,13 @@ import { DeviceLostError, GpuError } from './gpu-errors.js';
 import { zeroCounts, type GpuObjectCounts } from './gpu-counters.js';
 import { ACTIVATION_CODES, KERNELS, LOSS_CODES, UNIFORM_SLOT_BYTES, type KernelName } from './kernels.js';
 import { LayoutCache, buildPipelines } from './pipelines.js';
-import { acquireDevice, loadShaderSource } from './platform.js';
+// The browser bundle swaps the -node modules for their -browser twins (web-build.ts).
+import { acquireDevice } from './device-node.js';
+import { loadShaderSource } from './shader-sources-node.js';
 import { Recorder } from './recorder.js';
 import { StoragePool, type GpuStorage } from './storage-pool.js';
 import { WebGpuTensor } from './webgpu-tensor.js';
-import { describeAdapter } from './device-types.js';
+import { describeAdapter, isSoftwareAdapter } from './device.js';
 import type { ShaderFile } from './shader-files.js';
 
 export interface WebGpuBackendOptions {
@@ -60,14 +62,6 @@ export interface WebGpuBackendOptions {
 
 /** The matmul kernels of shaders/matmul.wgsl. */
 export type MatmulPath = 'auto' | 'tiled' | 'blocked' | 'small';
-
-/** Whether the adapter is a CPU implementation of WebGPU (Mesa llvmpipe/lavapipe, SwiftShader). */
-export function isSoftwareAdapter(info: GPUAdapterInfo | undefined): boolean {
-  if (info === undefined) return false;
-  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true) return true;
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
-  return /llvmpipe|lavapipe|swiftshader|software/.test(text);
-}
 
 const DEFAULT_LEAKY_ALPHA = 0.01;
 const DEFAULT_HUBER_DELTA = 1;
