@@ -14,7 +14,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Whether the browser tests can run here; throws under CI=true when they cannot. */
 export function chromiumAvailable(): boolean {
   const available = existsSync(CHROMIUM_PATH);
-  if (!available) failOnCi(`there is no Chromium at ${CHROMIUM_PATH}`);
+  if (!available) failOnCi(`no Chromium at ${CHROMIUM_PATH}`);
   return available;
 }
 

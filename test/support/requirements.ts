@@ -27,5 +27,5 @@ export function needs(requirement: Requirement, available: boolean): SuiteOption
 
 /** Throws under CI=true (a missing requirement fails there); elsewhere says nothing: the summary line will. */
 export function failOnCi(what: string): void {
-  if (process.env.CI === 'true') throw new Error(`CI=true but ${what}: these tests cannot run (${INSTALL_COMMAND} installs what they need)`);
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${what}; these tests cannot run (${INSTALL_COMMAND} installs what they need)`);
 }

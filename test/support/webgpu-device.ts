@@ -21,6 +21,6 @@ export async function acquireTestBackend(options: WebGpuBackendOptions = {}): Pr
 }
 
 function noAdapter(reason: string): null {
-  failOnCi(`there is no WebGPU adapter (${reason})`);
+  failOnCi(reason); // 'no WebGPU adapter: ...'
   return null;
 }
