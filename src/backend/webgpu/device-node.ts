@@ -56,17 +56,12 @@ export function probeAdapter(request: DeviceRequest = {}): Promise<AdapterProbe>
     process.stdout.write(JSON.stringify({ identity }), () => process.exit(0));
   `;
   return new Promise((resolve) => {
-    let child;
-    try {
-      child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: PROBE_TIMEOUT_MS,
-      });
-    } catch (error) {
-      resolve({ found: 'unknown', reason: `the WebGPU probe could not start a Node process (${String(error)})` });
-      return;
-    }
+    // A failure to start (no such executable, no permission) arrives as the 'error' event.
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: PROBE_TIMEOUT_MS,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
