@@ -25,7 +25,12 @@ export function skipSummary(testModules: ReadonlyArray<TestModule>): string | nu
     }
   }
   if (counts.size === 0) return null;
-  const parts = [...counts].map(([requirement, n]) => `${n} ${NOUN[requirement]} test${n === 1 ? '' : 's'} (${LACKING[requirement]})`);
+  const parts = (Object.keys(NOUN) as Requirement[])
+    .filter((requirement) => counts.has(requirement))
+    .map((requirement) => {
+      const n = counts.get(requirement) ?? 0;
+      return `${n} ${NOUN[requirement]} test${n === 1 ? '' : 's'} (${LACKING[requirement]})`;
+    });
   return `SKIPPED ${parts.join(' and ')}: \`${INSTALL_COMMAND}\` (as root) installs Mesa's lavapipe and Chromium; with CI=true these tests fail instead.`;
 }
 
