@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SkipSummaryReporter } from './test/support/skip-summary-reporter.js';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     env: { XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    // The last line says how many tests were skipped for lack of a WebGPU adapter or Chromium.
+    reporters: ['default', new SkipSummaryReporter()],
   },
 });

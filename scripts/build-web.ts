@@ -1,8 +1,8 @@
 /**
  * Builds the browser page into a static folder (default web-dist/): main.js (the page), worker.js
  * (the training worker that owns the backend), style.css (with uPlot's) and index.html. The
- * WebGPU backend's platform seam is swapped for the browser one and shaders/*.wgsl are inlined as
- * text (webgpuBrowserPlugin), so the bundle holds no Node built-in.
+ * WebGPU backend's Node modules (NAME-node.ts) are swapped for their browser twins and
+ * shaders/*.wgsl are inlined as text (webgpuBrowserPlugin), so the bundle holds no Node built-in.
  *
  *   npm run build:web [-- --out dir] [-- --no-minify]
  */
@@ -65,7 +65,7 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<BuildWebR
 
 /** Fails the build if a Node built-in or the Dawn binding was pulled into a bundle. */
 function assertBrowserSafe(metafile: Metafile): void {
-  const offenders = Object.keys(metafile.inputs).filter((input) => /^node:|(^|\/)node_modules\/webgpu\/|device-node\.ts$|shader-sources-node\.ts$/.test(input));
+  const offenders = Object.keys(metafile.inputs).filter((input) => /^node:|(^|\/)node_modules\/webgpu\/|backend\/webgpu\/[^/]+-node\.ts$/.test(input));
   if (offenders.length > 0) throw new Error(`build-web: Node-only modules reached the browser bundle: ${offenders.join(', ')}`);
 }
 

@@ -19,6 +19,7 @@ import { decodeWeightsNpz, inferMlpHiddenWidths } from '../src/rl/weights-file.j
 import { qNetworkWeightShapes } from '../src/rl/q-network.js';
 import { runConformanceCases, type ConformanceResult } from '../src/web/conformance-case.js';
 import { PageProblems, chromiumAvailable, launchChromium } from './support/browser-page.js';
+import { needs } from './support/requirements.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -70,7 +71,7 @@ async function fillConfig(page: Page, values: Record<string, string>): Promise<v
 
 const available = chromiumAvailable();
 
-describe.skipIf(!available)('the web page in Chromium', () => {
+describe('the web page in Chromium', needs('chromium', available), () => {
   let server: StaticServer;
   let browser: Browser;
   let page: Page;
@@ -234,7 +235,7 @@ describe.skipIf(!available)('the web page in Chromium', () => {
   });
 });
 
-describe.skipIf(!available)('the web page without WebGPU', () => {
+describe('the web page without WebGPU', needs('chromium', available), () => {
   it('falls back to the CPU backend with a visible notice that gives the reason', async () => {
     const { outDir } = await buildWeb({ outDir: '.web-test/browser-nogpu' });
     const server = await startStaticServer(outDir);

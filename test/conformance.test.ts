@@ -10,6 +10,7 @@ import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { OP_CASES, compareOutputs, uncoveredOps, type OpCase } from './support/op-cases.js';
 import { WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
 import { KERNELS, KERNEL_NAMES, type KernelName } from '../src/backend/webgpu/kernels.js';
+import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
@@ -79,11 +80,11 @@ async function checkOnGpu(backend: WebGpuBackend, c: OpCase): Promise<void> {
   for (const k of KERNEL_NAMES) if (after[k] > before[k]) used.add(k);
 }
 
-describe.skipIf(gpu === null)('WebGPU backend conformance', () => {
+describe('WebGPU backend conformance', needs('webgpu', gpu !== null), () => {
   for (const c of OP_CASES) it(c.name, () => checkOnGpu(gpu as WebGpuBackend, c));
 });
 
-describe.skipIf(gpu === null)('WebGPU matmul paths, each forced', () => {
+describe('WebGPU matmul paths, each forced', needs('webgpu', gpu !== null), () => {
   for (const path of FORCED_PATHS) {
     describe(path, () => {
       // The split-k path runs one workgroup per output: meant for tiny outputs, far too slow for 1024^2.
@@ -97,7 +98,7 @@ describe.skipIf(gpu === null)('WebGPU matmul paths, each forced', () => {
   }
 });
 
-describe.skipIf(gpu === null)('the kernel table', () => {
+describe('the kernel table', needs('webgpu', gpu !== null), () => {
   // Runs after the cases above (vitest runs a file's tests in order).
   it("declares, for every kernel, exactly the ops whose cases dispatch it, so every shader is checked by some op's cases", () => {
     const dispatchedBy = new Map<KernelName, string[]>(KERNEL_NAMES.map((k) => [k, []]));

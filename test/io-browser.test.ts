@@ -3,17 +3,17 @@
  * in a real Chromium page: strict-mode ES modules, no Node built-ins. (gif-encoder-2's LZW
  * encoder failed exactly here, so this is not a formality.)
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, chromiumAvailable } from './support/browser-page.js';
+import { needs } from './support/requirements.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`CI=true but no Chromium at ${CHROMIUM}`);
+const CHROMIUM = CHROMIUM_PATH;
+const available = chromiumAvailable();
 
 const PAGE_SCRIPT = `
 import { encodeGif, writeNpz, readNpz, encodePng, decodePng, encodeCheckpoint, decodeCheckpoint, encodeMlpWeightsNpz, decodeMlpWeightsNpz } from './io.js';
@@ -44,7 +44,7 @@ window.result = {
 };
 `;
 
-describe.skipIf(!available)('io and metrics in Chromium', () => {
+describe('io and metrics in Chromium', needs('chromium', available), () => {
   let server: Server | undefined;
   afterAll(() => server?.close());
 

@@ -1,7 +1,7 @@
 /**
  * WebGPU backend behaviour beyond op results: recording and submission, GPU object caching,
  * error surfacing (WGSL compile errors, uncaptured errors, device loss, disposed tensors), write
- * ordering, the uniform ring wrapping around, large dispatches, backend choice, and clean exit.
+ * ordering, the uniform ring wrapping around, large dispatches, and clean exit (backend choice: create-backend.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { createBackend } from '../src/backend/create-backend.js';
 import {
   DeviceLostError,
   GpuError,
@@ -20,9 +19,10 @@ import {
   compileShaderModule,
 } from '../src/backend/webgpu/index.js';
 import { loadShaderSource } from '../src/backend/webgpu/shader-sources-node.js';
-import { InvalidArgumentError, ShapeError, UnknownNameError } from '../src/errors.js';
+import { InvalidArgumentError, ShapeError } from '../src/errors.js';
 import { Adam, Loss, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
+import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
@@ -34,7 +34,7 @@ function sharedDeviceBackend(options: Parameters<typeof WebGpuBackend.create>[0]
   return WebGpuBackend.create({ device: (gpu as WebGpuBackend).device, ...options });
 }
 
-describe.skipIf(gpu === null)('WebGPU backend', () => {
+describe('WebGPU backend', needs('webgpu', gpu !== null), () => {
   const b = gpu as WebGpuBackend;
 
   it('creates tensors, writes at an offset and reads into a given Float64Array', async () => {
@@ -224,51 +224,7 @@ describe.skipIf(gpu === null)('WebGPU backend', () => {
   });
 });
 
-describe.skipIf(gpu === null)('createBackend', () => {
-  it("'cpu', 'webgpu' and 'auto' (WebGPU when an adapter exists)", async () => {
-    const cpu = await createBackend('cpu');
-    expect(cpu.name).toBe('cpu');
-    cpu.destroy();
-    const webgpu = await createBackend('webgpu');
-    expect(webgpu.name).toBe('webgpu');
-    webgpu.destroy();
-    const notices: string[] = [];
-    const auto = await createBackend('auto', { onNotice: (m) => notices.push(m) });
-    expect(auto.name).toBe('webgpu');
-    expect(notices).toEqual([]);
-    auto.destroy();
-    await expect(createBackend('tpu')).rejects.toThrow(UnknownNameError);
-  });
-
-  it("'auto' with softwareAdapter 'avoid' takes the CPU over a software adapter, and a hardware one over the CPU", async () => {
-    const notices: string[] = [];
-    const backend = await createBackend('auto', { softwareAdapter: 'avoid', onNotice: (m) => notices.push(m) });
-    if ((gpu as WebGpuBackend).software) {
-      expect(backend.name).toBe('cpu');
-      expect(notices).toHaveLength(1);
-      expect(notices[0]).toMatch(/CPU backend because the only WebGPU adapter is a software one \(.+\)/);
-    } else {
-      expect(backend.name).toBe('webgpu');
-      expect(notices).toEqual([]);
-    }
-    backend.destroy();
-  });
-
-  it("'auto' falls back to the CPU with a one-line notice saying why", async () => {
-    const notices: string[] = [];
-    const backend = await createBackend('auto', {
-      webgpu: { device: (gpu as WebGpuBackend).device, loadShaderSource: () => Promise.reject(new Error('shaders unavailable')) },
-      onNotice: (m) => notices.push(m),
-    });
-    expect(backend.name).toBe('cpu');
-    expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/CPU backend .*shaders unavailable/);
-    expect(notices[0]).not.toContain('\n');
-    backend.destroy();
-  });
-});
-
-describe.skipIf(gpu === null)('process exit', () => {
+describe('process exit', needs('webgpu', gpu !== null), () => {
   it('lets Node exit promptly after destroy()', () => {
     const dir = mkdtempSync(join(tmpdir(), 'webgpu-exit-'));
     const script = join(dir, 'exit.mts');

@@ -6,18 +6,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webgpuBrowserPlugin } from '../src/backend/webgpu/web-build.js';
+import { CHROMIUM_PATH, chromiumAvailable } from './support/browser-page.js';
+import { needs } from './support/requirements.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: the browser WebGPU test cannot run`);
-  console.warn(`\n!!!!!!!! WEBGPU BROWSER TEST SKIPPED: ${CHROMIUM} not installed !!!!!!!!\n`);
-}
+const CHROMIUM = CHROMIUM_PATH;
+const available = chromiumAvailable();
 
 /** Runs in the page: every small conformance case on a WebGpuBackend over navigator.gpu. */
 const PAGE_ENTRY = `
@@ -86,7 +83,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 });
 
-describe.skipIf(!available)('WebGPU backend in Chromium (SwiftShader)', () => {
+describe('WebGPU backend in Chromium (SwiftShader)', needs('chromium', available), () => {
   it('passes the conformance cases with no console or WebGPU errors', async () => {
     const page = await (browser as Browser).newPage();
     const problems: string[] = [];

@@ -8,6 +8,7 @@ import { ACTIVATIONS, LOSSES, type Activation, type Backend, type FloatArray, ty
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { Adam, Loss, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
+import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
@@ -78,7 +79,7 @@ const TRAINING_CASES: { sizes: number[]; hidden: Activation; paramTolerance: num
   { sizes: [8, 256, 256, 4], hidden: 'relu', paramTolerance: 5e-2 },
 ];
 
-describe.skipIf(gpu === null)('WebGPU vs CPU training (200 Adam steps, same seed and data)', () => {
+describe('WebGPU vs CPU training (200 Adam steps, same seed and data)', needs('webgpu', gpu !== null), () => {
   for (const { sizes, hidden, paramTolerance } of TRAINING_CASES) {
     it(`MLP ${sizes.join('-')} ${hidden}: parameters within ${paramTolerance}, loss within 1e-3`, async () => {
       const cpu = new CpuBackend();
@@ -130,7 +131,7 @@ async function gradients(backend: Backend, hidden: Activation, kind: LossKind): 
   return out;
 }
 
-describe.skipIf(gpu === null)('WebGPU MLP gradients match the CPU backend (float64)', () => {
+describe('WebGPU MLP gradients match the CPU backend (float64)', needs('webgpu', gpu !== null), () => {
   const cpu64 = new CpuBackend({ dtype: 'float64' });
   afterAll(() => cpu64.destroy());
   for (const hidden of ACTIVATIONS) {

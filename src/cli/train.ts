@@ -88,8 +88,8 @@ function say(text: string): void {
 }
 
 async function openBackend(kind: string): Promise<Backend> {
-  // On a machine whose only WebGPU adapter is a software rasteriser, 'auto' trains on the CPU (faster).
-  const backend = await createBackend(kind, { softwareAdapter: 'avoid', onNotice: (message) => process.stderr.write(message + '\n') });
+  // createBackend's rule: 'auto' trains on the CPU (faster) when the only WebGPU adapter is a software one.
+  const backend = await createBackend(kind, { onNotice: (message) => process.stderr.write(message + '\n') });
   return backend;
 }
 

@@ -307,6 +307,7 @@ export class TrainingSession {
 export async function openBackend(kind: BackendKind): Promise<{ backend: Backend; info: BackendInfo }> {
   if (kind !== 'cpu') {
     try {
+      // The page's own rule, unlike createBackend('auto'): any adapter, software ones (SwiftShader) included.
       const backend = await createBackend('webgpu');
       const description = (backend as Backend & { adapterDescription?: string }).adapterDescription ?? 'WebGPU';
       return { backend, info: { name: 'webgpu', requested: kind, description, fallbackReason: null } };

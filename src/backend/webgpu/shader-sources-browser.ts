@@ -1,6 +1,7 @@
 /**
- * Shader text in a browser bundle: every shaders/*.wgsl inlined as a string by esbuild's `text`
- * loader (see web-build.ts). Never imported in Node.
+ * Where shader text comes from in a browser bundle: every shaders/*.wgsl inlined as a string by
+ * esbuild's `text` loader; the bundle puts this module where shader-sources-node.ts is imported
+ * (see web-build.ts). Never imported in Node.
  */
 import elementwise from '../../../shaders/elementwise.wgsl';
 import matmul from '../../../shaders/matmul.wgsl';
@@ -15,7 +16,7 @@ import sgd from '../../../shaders/sgd.wgsl';
 import linear from '../../../shaders/linear.wgsl';
 import tdLoss from '../../../shaders/td-loss.wgsl';
 import activations from '../../../shaders/activations.wgsl';
-import type { ShaderFile } from './shader-files.js';
+import type { ShaderFile } from './kernels.js';
 
 const SOURCES: Record<ShaderFile, string> = {
   elementwise,

@@ -1,13 +1,14 @@
 /**
- * Shader text in Node: read from the package's shaders/ folder. This module sits at
- * src/backend/webgpu/ (or dist/backend/webgpu/ once built), three levels below the package root
- * either way, so the same relative URL finds shaders/ from both.
+ * Where shader text comes from in Node: the package's shaders/ folder, read from disk. The browser
+ * bundle swaps this module for shader-sources-browser.ts, which inlines the same files (see
+ * web-build.ts). This module sits at src/backend/webgpu/ (or dist/backend/webgpu/ once built),
+ * three levels below the package root either way, so the same relative URL finds shaders/ from both.
  */
 import { readFile } from 'node:fs/promises';
-import type { ShaderFile } from './shader-files.js';
+import type { ShaderFile } from './kernels.js';
 
 /** The URL of shaders/NAME.wgsl. */
-export function shaderUrl(file: ShaderFile): URL {
+function shaderUrl(file: ShaderFile): URL {
   return new URL(`../../../shaders/${file}.wgsl`, import.meta.url);
 }
 

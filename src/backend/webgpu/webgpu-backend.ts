@@ -17,11 +17,13 @@ import { zeroCounts, type GpuObjectCounts } from './gpu-counters.js';
 import { Dispatcher } from './dispatcher.js';
 import type { KernelName, ShaderFile } from './kernels.js';
 import { LayoutCache, buildPipelines } from './pipelines.js';
-import { acquireDevice, loadShaderSource } from './platform.js';
+// The browser bundle swaps the -node modules for their -browser twins (web-build.ts).
+import { acquireDevice } from './device-node.js';
+import { loadShaderSource } from './shader-sources-node.js';
 import { Recorder } from './recorder.js';
 import { StoragePool, wholeBlock, type GpuStorage } from './storage-pool.js';
 import { WebGpuOps, type MatmulPath, type WebGpuTensor } from './webgpu-ops.js';
-import { describeAdapter } from './device-types.js';
+import { describeAdapter, isSoftwareAdapter } from './device.js';
 
 export type { MatmulPath } from './webgpu-ops.js';
 
@@ -45,14 +47,6 @@ export interface WebGpuBackendOptions {
    * tiny outputs with a long k. Forcing one lets tests cover every path on any adapter.
    */
   matmulPath?: MatmulPath;
-}
-
-/** Whether the adapter is a CPU implementation of WebGPU (Mesa llvmpipe/lavapipe, SwiftShader). */
-export function isSoftwareAdapter(info: GPUAdapterInfo | undefined): boolean {
-  if (info === undefined) return false;
-  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true) return true;
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
-  return /llvmpipe|lavapipe|swiftshader|software/.test(text);
 }
 
 export class WebGpuBackend extends BackendBase<GpuStorage> {

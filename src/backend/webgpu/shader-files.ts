@@ -1,2 +1,0 @@
-/** The WGSL files of shaders/, one per kernel family: derived from the kernel table. */
-export { SHADER_FILES, type ShaderFile } from './kernels.js';
