@@ -201,8 +201,7 @@ export class DqnTrainer {
       this.steps++;
       taken++;
       this.episodeShapedReturn += rec.reward;
-      // Bootstrap on truncation, never on termination: only `terminated` is stored.
-      this.replay.add(this.obs, action, rec.reward, this.nextObs, rec.terminated);
+      this.replay.addStep(this.obs, action, rec, this.nextObs);
       this.obs.set(this.nextObs);
 
       if (this.steps > c.learningStarts && this.steps % c.trainFreq === 0) await this.train();
@@ -226,7 +225,7 @@ export class DqnTrainer {
   private async train(): Promise<void> {
     const c = this.config;
     for (let i = 0; i < c.gradientSteps; i++) {
-      this.replay.sample(this.rng, c.gamma, this.minibatch);
+      this.replay.sample(this.rng, this.minibatch);
       this.agent.update(this.minibatch);
       this.updatesSinceLossRead++;
     }
