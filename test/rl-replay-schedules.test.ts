@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
 import { ReplayBuffer, createMinibatch } from '../src/rl/replay-buffer.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { preset, validateConfig, type DqnConfig } from '../src/rl/config.js';
+import { DqnTrainer } from '../src/rl/dqn-trainer.js';
 import { ExponentialEpisodeDecay, LinearStepDecay } from '../src/rl/schedules.js';
 
 describe('ReplayBuffer', () => {
@@ -72,8 +75,22 @@ describe('epsilon schedules', () => {
     expect(s.value(40_000)).toBe(0.04);
   });
 
-  it('rejects out-of-range parameters by name', () => {
-    expect(() => new ExponentialEpisodeDecay(1.5, 0.99, 0.01)).toThrow(/epsilon start/);
-    expect(() => new LinearStepDecay(1, 0.05, 0, 100)).toThrow(/exploration fraction/);
+  it('rejects out-of-range parameters naming the config field, in the constructors and in validateConfig alike', () => {
+    const base = preset('default');
+    const cases: [Partial<DqnConfig>, () => unknown, RegExp][] = [
+      [{ epsilonStart: 1.5 }, () => new ExponentialEpisodeDecay(1.5, 0.99, 0.01), /^epsilonStart must be in \[0, 1\], got 1.5$/],
+      [{ epsilonEnd: -0.1 }, () => new LinearStepDecay(1, -0.1, 0.1, 100), /^epsilonEnd must be in \[0, 1\], got -0.1$/],
+      [{ epsilonDecay: 0 }, () => new ExponentialEpisodeDecay(1, 0, 0.01), /^epsilonDecay must be in \(0, 1\], got 0$/],
+      [{ explorationFraction: 0 }, () => new LinearStepDecay(1, 0.05, 0, 100), /^explorationFraction must be in \(0, 1\], got 0$/],
+      [{ steps: 0, episodes: 10 }, () => new LinearStepDecay(1, 0.05, 0.1, 0), /^steps must be a positive integer with the 'linear-step' epsilon schedule/],
+    ];
+    for (const [fields, construct, message] of cases) {
+      expect(construct).toThrow(message);
+      expect(() => validateConfig({ ...base, ...fields })).toThrow(message);
+    }
+    // The trainer refuses such a config before building anything, with the same message.
+    expect(() => new DqnTrainer(new CpuBackend(), { ...base, steps: 0, episodes: 10 }, 0)).toThrow(/^steps must be a positive integer with the 'linear-step'/);
+    // An episode budget is fine for the per-episode schedule.
+    expect(() => validateConfig({ ...preset('seed'), steps: 0, episodes: 10 })).not.toThrow();
   });
 });

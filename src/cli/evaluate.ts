@@ -2,8 +2,8 @@
 import type { Env } from '../envs/env.js';
 import { make } from '../envs/registry.js';
 import { GifWriter } from '../io/gif.js';
-import { evaluateGreedy, meanAndStd } from '../rl/dqn-trainer.js';
-import type { DqnAgent } from '../rl/dqn-agent.js';
+import { evaluateGreedy, type GreedyPolicy } from '../rl/greedy-evaluation.js';
+import { meanAndStd } from '../rl/statistics.js';
 
 export interface EvaluationSummary {
   episodes: number;
@@ -15,9 +15,7 @@ export interface EvaluationSummary {
   max: number;
 }
 
-type Policy = Pick<DqnAgent, 'qValues' | 'nActions'>;
-
-export async function evaluatePolicy(policy: Policy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
+export async function evaluatePolicy(policy: GreedyPolicy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
   const env = make(envId);
   const returns = await evaluateGreedy(policy, env, episodes, seed);
   env.close();
@@ -26,7 +24,7 @@ export async function evaluatePolicy(policy: Policy, envId: string, episodes: nu
 }
 
 /** Plays one greedy episode (reset with `seed`) and encodes every frame into a GIF. Returns the bytes and the return. */
-export async function recordEpisodeGif(policy: Policy, envId: string, seed: number): Promise<{ gif: Uint8Array; return: number; frames: number }> {
+export async function recordEpisodeGif(policy: GreedyPolicy, envId: string, seed: number): Promise<{ gif: Uint8Array; return: number; frames: number }> {
   const env: Env = make(envId, { renderMode: 'rgb_array' });
   let writer: GifWriter | null = null;
   let frames = 0;

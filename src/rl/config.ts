@@ -1,6 +1,7 @@
 import type { Activation } from '../backend/backend.js';
 import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
+import { checkEpsilonScheduleConfig } from './schedules.js';
 
 export const DQN_LOSSES = ['mse', 'huber'] as const;
 export type DqnLoss = (typeof DQN_LOSSES)[number];
@@ -186,13 +187,10 @@ export function validateConfig(c: DqnConfig): void {
   positiveInt('gradientSteps', c.gradientSteps);
   inRange('tau', c.tau, 0, 1);
   positiveInt('targetUpdateInterval', c.targetUpdateInterval);
-  inRange('epsilonStart', c.epsilonStart, 0, 1);
-  inRange('epsilonEnd', c.epsilonEnd, 0, 1);
-  inRange('epsilonDecay', c.epsilonDecay, 0, 1);
-  inRange('explorationFraction', c.explorationFraction, 0, 1);
   nonNegInt('steps', c.steps);
   nonNegInt('episodes', c.episodes);
   if (c.steps === 0 && c.episodes === 0) throw new InvalidArgumentError('set a budget: steps or episodes must be positive');
+  checkEpsilonScheduleConfig(c);
   nonNegInt('evalFreq', c.evalFreq);
   positiveInt('evalEpisodes', c.evalEpisodes);
   positiveInt('lossReadInterval', c.lossReadInterval);

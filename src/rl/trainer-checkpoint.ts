@@ -7,7 +7,7 @@ import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type JsonValue } from '../io/checkpoint.js';
 import type { NdArray, NpyData } from '../io/npy.js';
-import type { TrainerState } from './dqn-trainer.js';
+import type { TrainerState } from './trainer-state.js';
 
 /** TrainerState's fields held as arrays in the checkpoint, or reshaped for JSON. */
 type ArrayFields = 'online' | 'target' | 'optimizer' | 'replay' | 'bestWeights' | 'lastLoss' | 'bestMeanReturn';
