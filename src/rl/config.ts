@@ -158,6 +158,15 @@ export function preset(name: string): DqnConfig {
   return { ...p, hidden: [...p.hidden] };
 }
 
+/** The preset from which `config` differs in the fewest fields (ties go to the first in PRESET_NAMES). */
+export function closestPreset(config: DqnConfig): PresetName {
+  const differences = (name: PresetName) => {
+    const p = PRESETS[name];
+    return (Object.keys(p) as (keyof DqnConfig)[]).filter((key) => JSON.stringify(p[key]) !== JSON.stringify(config[key])).length;
+  };
+  return PRESET_NAMES.reduce((best, name) => (differences(name) < differences(best) ? name : best));
+}
+
 /** Throws InvalidArgumentError naming the first field out of range. */
 export function validateConfig(c: DqnConfig): void {
   const positiveInt = (name: keyof DqnConfig, v: number) => {
