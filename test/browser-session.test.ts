@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { preset, type DqnConfig } from '../src/rl/config.js';
-import { DqnTrainer, evaluateGreedy } from '../src/rl/dqn-trainer.js';
+import { DqnTrainer } from '../src/rl/dqn-trainer.js';
+import { evaluateGreedy } from '../src/rl/greedy-evaluation.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { make } from '../src/envs/registry.js';
 import { decodeWeightsNpz } from '../src/rl/weights-file.js';

@@ -121,6 +121,25 @@ describe('node bin/train.js', () => {
     expect(strip('part')).toEqual(strip('same-1'));
   });
 
+  it('labels a resumed run with its own preset: banner, config.json and the plot title', () => {
+    const args = ['--backend', 'cpu', '--hidden', '16', '--no-video', '--final-eval-episodes', '0'];
+    expect(train([...args, '--preset', 'seed', '--steps', '300', '--out', 'seed-run', '--save', 'seed-run.npz']).code).toBe(0);
+    const resumed = train([...args, '--resume', join('seed-run', 'checkpoint.zip'), '--steps', '400', '--save', 'seed-resumed.npz']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/training DQN on CartPole-v1 \| preset seed \| seed 0 /);
+    expect(JSON.parse(readFileSync(join(dir, 'seed-run', 'config.json'), 'utf8'))).toMatchObject({ preset: 'seed', steps: 400 });
+    expect(readFileSync(join(dir, 'seed-run', 'learning-curve.svg'), 'utf8')).toContain('DQN on CartPole-v1 (seed preset, cpu)');
+  });
+
+  it('reports every bad integer flag in one style', () => {
+    const seed = train(['--seed', '1.5']);
+    const batch = train(['--batch-size', '1.5']);
+    expect(seed.code).toBe(1);
+    expect(batch.code).toBe(1);
+    expect(seed.stderr).toMatch(/^error: option '--seed <n>' argument '1.5' is invalid\. --seed expects a non-negative integer, got '1.5'\n/);
+    expect(batch.stderr).toMatch(/^error: option '--batch-size <value>' argument '1.5' is invalid\. --batch-size expects a non-negative integer, got '1.5'\n/);
+  });
+
   it('rejects bad input with errors that name the flag or file', () => {
     const missing = train(['--mode', 'eval', '--load', 'nope.npz', '--backend', 'cpu']);
     expect(missing.code).not.toBe(0);

@@ -143,7 +143,7 @@ function minibatchOf(t: Transitions): Minibatch {
     replay.add(t.observations.slice(i * OBS, (i + 1) * OBS), t.actions[i], t.rewards[i], t.nextObservations.slice(i * OBS, (i + 1) * OBS), t.terminated[i]);
   }
   const batch = createMinibatch(BATCH, OBS);
-  for (let i = 0; i < BATCH; i++) replay.copyTransition(i, i, GAMMA, batch);
+  for (let i = 0; i < BATCH; i++) replay.copyTransition(i, i, batch);
   return batch;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeGif, encodeGifAsync, GifWriter } from '../src/io/gif.js';
+import { encodeGif, encodeGifAsync, GifWriter, NEUQUANT_MIN_SAMPLE_BYTES, neuQuantSample } from '../src/io/gif.js';
 import { GifLzwEncoder } from '../src/io/gif-lzw.js';
 import { Rng } from '../src/random/rng.js';
 
@@ -280,6 +280,25 @@ describe('gif', () => {
       for (let i = 0; i < rgb.length; i++) error += Math.abs(rgb[i] - gif.images[t].screen[i]);
       expect(error / rgb.length).toBeLessThan(10);
     });
+  });
+
+  it("sizes NeuQuant's sample of a small rectangle as whole copies just reaching 503 pixels", () => {
+    expect(NEUQUANT_MIN_SAMPLE_BYTES).toBe(3 * 503);
+    for (const pixels of [1, 2, 7, 250, 502]) {
+      const rgb = Uint8Array.from({ length: 3 * pixels }, (_, i) => (i * 37) % 256);
+      const sample = neuQuantSample(rgb);
+      expect(sample.length % rgb.length).toBe(0);
+      expect(sample.length).toBeGreaterThanOrEqual(NEUQUANT_MIN_SAMPLE_BYTES);
+      expect(sample.length - rgb.length).toBeLessThan(NEUQUANT_MIN_SAMPLE_BYTES);
+      expect(sample.subarray(sample.length - rgb.length)).toEqual(rgb);
+    }
+    expect(neuQuantSample(new Uint8Array(3)).length).toBe(1509); // was 1509 * 503 bytes (759 KB)
+    const large = new Uint8Array(3 * 503);
+    expect(neuQuantSample(large)).toBe(large);
+    expect(() => neuQuantSample(new Uint8Array(4))).toThrow(/whole RGB pixels, got 4 bytes/);
+    // A 1-pixel frame through NeuQuant still keeps its colour.
+    const gif = decodeGif(encodeGif([new Uint8Array([200, 100, 50, 255])], { width: 1, height: 1, quantizer: 'neuquant' }));
+    expect(Array.from(gif.images[0].screen)).toEqual([200, 100, 50]);
   });
 
   it('adds colours a later frame brings with a local palette, still exact', () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
 import { ReplayBuffer, createMinibatch } from '../src/rl/replay-buffer.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { preset, validateConfig, type DqnConfig } from '../src/rl/config.js';
+import { DqnTrainer } from '../src/rl/dqn-trainer.js';
 import { ExponentialEpisodeDecay, LinearStepDecay } from '../src/rl/schedules.js';
 
 describe('ReplayBuffer', () => {
@@ -10,30 +13,29 @@ describe('ReplayBuffer', () => {
     const buffer = new ReplayBuffer(3, 2);
     for (let i = 0; i < 5; i++) buffer.add(obs(i), i % 2, i * 10, obs(i + 1), i === 4);
     expect(buffer.size).toBe(3);
-    // Slots hold transitions 3, 4, 2 (slot 0 <- 3, slot 1 <- 4, slot 2 <- 2); the oldest is in slot 2.
-    expect(buffer.oldest).toBe(2);
+    // Slots hold transitions 3, 4, 2 (slot 0 <- 3, slot 1 <- 4, slot 2 <- 2).
     const batch = createMinibatch(3, 2);
-    [0, 1, 2].forEach((slot) => buffer.copyTransition(slot, slot, 0.9, batch));
+    [0, 1, 2].forEach((slot) => buffer.copyTransition(slot, slot, batch));
     expect(Array.from(batch.rewards)).toEqual([30, 40, 20]);
     expect(Array.from(batch.observations)).toEqual([3, 3.25, 4, 4.25, 2, 2.25]);
     expect(Array.from(batch.nextObservations)).toEqual([4, 4.25, 5, 5.25, 3, 3.25]);
     expect(Array.from(batch.actions)).toEqual([1, 0, 0]);
-    // Transition 4 terminated: no bootstrap. The others bootstrap with gamma.
-    expect(Array.from(batch.discounts)).toEqual([Math.fround(0.9), 0, Math.fround(0.9)]);
+    // Transition 4 terminated; the others did not.
+    expect(Array.from(batch.terminated)).toEqual([0, 1, 0]);
   });
 
   it('samples uniformly with replacement from the stored transitions only, reproducibly', () => {
     const buffer = new ReplayBuffer(100, 1);
     for (let i = 0; i < 10; i++) buffer.add([i], 0, i, [i], false);
     const batch = createMinibatch(5000, 1);
-    buffer.sample(new Rng(7), 0.99, batch);
+    buffer.sample(new Rng(7), batch);
     const counts = new Array<number>(10).fill(0);
     for (const r of batch.rewards) counts[r]++;
     // Only the 10 stored transitions are drawn, each about 500 times (binomial sd ~21).
     expect(counts.reduce((a, b) => a + b, 0)).toBe(5000);
     for (const c of counts) expect(Math.abs(c - 500)).toBeLessThan(100);
     const again = createMinibatch(5000, 1);
-    buffer.sample(new Rng(7), 0.99, again);
+    buffer.sample(new Rng(7), again);
     expect(Array.from(again.rewards)).toEqual(Array.from(batch.rewards));
     // The indices are NumPy's Generator.integers(0, 10) for the same seed.
     const rng = new Rng(7);
@@ -47,12 +49,12 @@ describe('ReplayBuffer', () => {
     copy.setState(buffer.getState());
     const a = createMinibatch(16, 2);
     const b = createMinibatch(16, 2);
-    buffer.sample(new Rng(1), 0.5, a);
-    copy.sample(new Rng(1), 0.5, b);
+    buffer.sample(new Rng(1), a);
+    copy.sample(new Rng(1), b);
     expect(b).toEqual(a);
     expect(() => new ReplayBuffer(8, 2).setState(buffer.getState())).toThrow(/capacity 4 x obsDim 2/);
     expect(() => buffer.add([1, 2, 3], 0, 0, [1, 2], false)).toThrow(/length 2/);
-    expect(() => new ReplayBuffer(2, 2).sample(new Rng(0), 0.9, createMinibatch(1, 2))).toThrow(/empty/);
+    expect(() => new ReplayBuffer(2, 2).sample(new Rng(0), createMinibatch(1, 2))).toThrow(/empty/);
   });
 });
 
@@ -73,8 +75,22 @@ describe('epsilon schedules', () => {
     expect(s.value(40_000)).toBe(0.04);
   });
 
-  it('rejects out-of-range parameters by name', () => {
-    expect(() => new ExponentialEpisodeDecay(1.5, 0.99, 0.01)).toThrow(/epsilon start/);
-    expect(() => new LinearStepDecay(1, 0.05, 0, 100)).toThrow(/exploration fraction/);
+  it('rejects out-of-range parameters naming the config field, in the constructors and in validateConfig alike', () => {
+    const base = preset('default');
+    const cases: [Partial<DqnConfig>, () => unknown, RegExp][] = [
+      [{ epsilonStart: 1.5 }, () => new ExponentialEpisodeDecay(1.5, 0.99, 0.01), /^epsilonStart must be in \[0, 1\], got 1.5$/],
+      [{ epsilonEnd: -0.1 }, () => new LinearStepDecay(1, -0.1, 0.1, 100), /^epsilonEnd must be in \[0, 1\], got -0.1$/],
+      [{ epsilonDecay: 0 }, () => new ExponentialEpisodeDecay(1, 0, 0.01), /^epsilonDecay must be in \(0, 1\], got 0$/],
+      [{ explorationFraction: 0 }, () => new LinearStepDecay(1, 0.05, 0, 100), /^explorationFraction must be in \(0, 1\], got 0$/],
+      [{ steps: 0, episodes: 10 }, () => new LinearStepDecay(1, 0.05, 0.1, 0), /^steps must be a positive integer with the 'linear-step' epsilon schedule/],
+    ];
+    for (const [fields, construct, message] of cases) {
+      expect(construct).toThrow(message);
+      expect(() => validateConfig({ ...base, ...fields })).toThrow(message);
+    }
+    // The trainer refuses such a config before building anything, with the same message.
+    expect(() => new DqnTrainer(new CpuBackend(), { ...base, steps: 0, episodes: 10 }, 0)).toThrow(/^steps must be a positive integer with the 'linear-step'/);
+    // An episode budget is fine for the per-episode schedule.
+    expect(() => validateConfig({ ...preset('seed'), steps: 0, episodes: 10 })).not.toThrow();
   });
 });

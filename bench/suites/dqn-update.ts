@@ -74,7 +74,7 @@ function prepareMinibatches(rng: Rng): Minibatch[] {
   }
   return Array.from({ length: PREPARED_BATCHES }, () => {
     const batch = createMinibatch(BATCH, OBS);
-    replay.sample(rng, GAMMA, batch);
+    replay.sample(rng, batch);
     return batch;
   });
 }

@@ -1,9 +1,13 @@
-/** Greedy evaluation from the CLI: returns, and an animated GIF of one episode. */
+/** Greedy evaluation from the CLI: returns and their summary line, and an animated GIF of one episode. */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Env } from '../envs/env.js';
 import { make } from '../envs/registry.js';
 import { GifWriter } from '../io/gif.js';
-import { evaluateGreedy, meanAndStd } from '../rl/dqn-trainer.js';
-import type { DqnAgent } from '../rl/dqn-agent.js';
+import { writeFileAtomic } from '../io/node/atomic-write.js';
+import { evaluateGreedy, type GreedyPolicy } from '../rl/greedy-evaluation.js';
+import { meanAndStd } from '../rl/statistics.js';
+import { say } from './console.js';
 
 export interface EvaluationSummary {
   episodes: number;
@@ -15,9 +19,7 @@ export interface EvaluationSummary {
   max: number;
 }
 
-type Policy = Pick<DqnAgent, 'qValues' | 'nActions'>;
-
-export async function evaluatePolicy(policy: Policy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
+export async function evaluatePolicy(policy: GreedyPolicy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
   const env = make(envId);
   const returns = await evaluateGreedy(policy, env, episodes, seed);
   env.close();
@@ -26,7 +28,7 @@ export async function evaluatePolicy(policy: Policy, envId: string, episodes: nu
 }
 
 /** Plays one greedy episode (reset with `seed`) and encodes every frame into a GIF. Returns the bytes and the return. */
-export async function recordEpisodeGif(policy: Policy, envId: string, seed: number): Promise<{ gif: Uint8Array; return: number; frames: number }> {
+export async function recordEpisodeGif(policy: GreedyPolicy, envId: string, seed: number): Promise<{ gif: Uint8Array; return: number; frames: number }> {
   const env: Env = make(envId, { renderMode: 'rgb_array' });
   let writer: GifWriter | null = null;
   let frames = 0;
@@ -41,4 +43,17 @@ export async function recordEpisodeGif(policy: Policy, envId: string, seed: numb
   env.close();
   if (writer === null) throw new Error(`${envId} rendered no frame`);
   return { gif: (writer as GifWriter).finish(), return: ret, frames };
+}
+
+export function summaryLine(s: EvaluationSummary): string {
+  return `greedy evaluation over ${s.episodes} episodes: mean return ${s.mean.toFixed(2)} +/- ${s.std.toFixed(2)} (min ${s.min}, max ${s.max})`;
+}
+
+/** Records one greedy episode (reset with `seed`) as a GIF at `path` and says so. */
+export async function writeEpisodeGif(policy: GreedyPolicy, path: string, envId: string, seed: number): Promise<void> {
+  const started = performance.now();
+  const { gif, return: ret, frames } = await recordEpisodeGif(policy, envId, seed);
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  await writeFileAtomic(path, gif);
+  say(`video: ${path} (${frames} frames, return ${ret}, ${(gif.length / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -17,6 +17,28 @@ import NeuQuant from 'gif-encoder-2/src/TypedNeuQuant.js';
 import { InvalidArgumentError } from '../errors.js';
 import { GifLzwEncoder } from './gif-lzw.js';
 
+/**
+ * NeuQuant steps through its input by one of four primes near 500 (499, 491, 487, 503) so that its
+ * samples spread over the picture; the largest is 503, and an input shorter than 503 pixels
+ * (NeuQuant's `minpicturebytes`, 3 * 503 bytes) is learned pixel by pixel instead.
+ */
+const NEUQUANT_LARGEST_PRIME = 503;
+/** The input NeuQuant samples with its prime steps: 503 RGB pixels. */
+export const NEUQUANT_MIN_SAMPLE_BYTES = 3 * NEUQUANT_LARGEST_PRIME;
+
+/**
+ * The pixels NeuQuant learns a palette from: `rgb` itself, or for a rectangle under 503 pixels
+ * as many whole copies of it as make at least 503 pixels (a 1-pixel rectangle gives 1509 bytes).
+ */
+export function neuQuantSample(rgb: Uint8Array): Uint8Array {
+  if (rgb.length >= NEUQUANT_MIN_SAMPLE_BYTES) return rgb;
+  if (rgb.length === 0 || rgb.length % 3 !== 0) throw new InvalidArgumentError(`neuQuantSample: expected whole RGB pixels, got ${rgb.length} bytes`);
+  const copies = Math.ceil(NEUQUANT_MIN_SAMPLE_BYTES / rgb.length);
+  const sample = new Uint8Array(copies * rgb.length);
+  for (let c = 0; c < copies; c++) sample.set(rgb, c * rgb.length);
+  return sample;
+}
+
 /** Options for {@link GifWriter} and {@link encodeGif}. */
 export interface GifOptions {
   /** Width of the input frames in pixels. */
@@ -318,13 +340,7 @@ export class GifWriter {
   }
 
   private neuQuantPalette(rgb: Uint8Array): Palette {
-    // NeuQuant needs a few hundred pixels to learn from; tile tiny rectangles.
-    let sample = rgb;
-    if (rgb.length < 3 * 503) {
-      sample = new Uint8Array(3 * 503 * Math.ceil((3 * 503) / Math.max(3, rgb.length)));
-      for (let i = 0; i < sample.length; i++) sample[i] = rgb[i % rgb.length];
-    }
-    const quantizer = new NeuQuant(sample, this.options.neuquantSample);
+    const quantizer = new NeuQuant(neuQuantSample(rgb), this.options.neuquantSample);
     quantizer.buildColormap();
     return { table: Uint8Array.from(quantizer.getColormap()), depth: 8, exact: null, quantizer };
   }

@@ -1,6 +1,7 @@
 import type { Activation } from '../backend/backend.js';
 import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
+import { checkEpsilonScheduleConfig } from './schedules.js';
 
 export const DQN_LOSSES = ['mse', 'huber'] as const;
 export type DqnLoss = (typeof DQN_LOSSES)[number];
@@ -157,6 +158,15 @@ export function preset(name: string): DqnConfig {
   return { ...p, hidden: [...p.hidden] };
 }
 
+/** The preset from which `config` differs in the fewest fields (ties go to the first in PRESET_NAMES). */
+export function closestPreset(config: DqnConfig): PresetName {
+  const differences = (name: PresetName) => {
+    const p = PRESETS[name];
+    return (Object.keys(p) as (keyof DqnConfig)[]).filter((key) => JSON.stringify(p[key]) !== JSON.stringify(config[key])).length;
+  };
+  return PRESET_NAMES.reduce((best, name) => (differences(name) < differences(best) ? name : best));
+}
+
 /** Throws InvalidArgumentError naming the first field out of range. */
 export function validateConfig(c: DqnConfig): void {
   const positiveInt = (name: keyof DqnConfig, v: number) => {
@@ -186,13 +196,10 @@ export function validateConfig(c: DqnConfig): void {
   positiveInt('gradientSteps', c.gradientSteps);
   inRange('tau', c.tau, 0, 1);
   positiveInt('targetUpdateInterval', c.targetUpdateInterval);
-  inRange('epsilonStart', c.epsilonStart, 0, 1);
-  inRange('epsilonEnd', c.epsilonEnd, 0, 1);
-  inRange('epsilonDecay', c.epsilonDecay, 0, 1);
-  inRange('explorationFraction', c.explorationFraction, 0, 1);
   nonNegInt('steps', c.steps);
   nonNegInt('episodes', c.episodes);
   if (c.steps === 0 && c.episodes === 0) throw new InvalidArgumentError('set a budget: steps or episodes must be positive');
+  checkEpsilonScheduleConfig(c);
   nonNegInt('evalFreq', c.evalFreq);
   positiveInt('evalEpisodes', c.evalEpisodes);
   positiveInt('lossReadInterval', c.lossReadInterval);

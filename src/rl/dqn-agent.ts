@@ -6,7 +6,8 @@
  * minibatch, target forward on s', TD target r + gamma (1 - terminated) max_a' Q_target(s', a')
  * (Double DQN: Q_target(s', argmax_a' Q_online(s', a'))), online forward on s, loss at the chosen
  * actions, backward, clipping, Adam, soft target update. On WebGPU that is one submission; the loss
- * is read back only when asked (readLoss).
+ * is read back only when asked (readLoss). The agent owns the TD target: the minibatch carries
+ * `terminated` flags, gamma is the agent's.
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -53,8 +54,12 @@ export class DqnAgent {
   private readonly nextObservations: Tensor;
   private readonly actions: Tensor;
   private readonly rewards: Tensor;
-  private readonly discounts: Tensor;
+  private readonly terminated: Tensor;
+  // Constant columns gamma and -gamma, for gamma (1 - terminated) = gamma + (-gamma) terminated.
+  private readonly gammas: Tensor;
+  private readonly minusGammas: Tensor;
   // Intermediates of the update.
+  private readonly discounts: Tensor;
   private readonly nextValues: Tensor;
   private readonly nextActions: Tensor;
   private readonly tdTargets: Tensor;
@@ -86,7 +91,12 @@ export class DqnAgent {
     this.nextObservations = backend.tensor([b, obsDim], undefined, 'batch.s_next');
     this.actions = backend.tensor([b, 1], undefined, 'batch.a');
     this.rewards = backend.tensor([b, 1], undefined, 'batch.r');
-    this.discounts = backend.tensor([b, 1], undefined, 'batch.discount');
+    this.terminated = backend.tensor([b, 1], undefined, 'batch.terminated');
+    this.gammas = backend.tensor([b, 1], undefined, 'td.gamma');
+    this.minusGammas = backend.tensor([b, 1], undefined, 'td.minus_gamma');
+    backend.fill(this.gammas, config.gamma);
+    backend.fill(this.minusGammas, -config.gamma);
+    this.discounts = backend.tensor([b, 1], undefined, 'td.discount');
     this.nextValues = backend.tensor([b, 1], undefined, 'td.next_value');
     this.nextActions = backend.tensor([b, 1], undefined, 'td.next_action');
     this.tdTargets = backend.tensor([b, 1], undefined, 'td.target');
@@ -126,17 +136,13 @@ export class DqnAgent {
     backend.write(this.nextObservations, batch.nextObservations);
     backend.write(this.actions, batch.actions);
     backend.write(this.rewards, batch.rewards);
-    backend.write(this.discounts, batch.discounts);
+    backend.write(this.terminated, batch.terminated);
 
-    // TD target. The online forward on s' (Double DQN) must come before the one on s, whose
-    // activations the backward pass needs.
-    const nextQTarget = this.target.forward(this.nextObservations);
-    if (config.doubleDqn) {
-      backend.rowArgmax(this.online.forward(this.nextObservations), this.nextActions);
-      backend.gatherColumns(nextQTarget, this.nextActions, this.nextValues);
-    } else {
-      backend.rowMax(nextQTarget, this.nextValues);
-    }
+    // TD target = r + gamma (1 - terminated) max_a' Q_target(s', a'). The online forward on s'
+    // (Double DQN) must come before the one on s, whose activations the backward pass needs.
+    this.nextStateValues();
+    // gamma + (-gamma) terminated is exactly gamma or 0 in any rounding: terminated is 0 or 1.
+    backend.addMul(this.gammas, this.minusGammas, this.terminated, this.discounts);
     backend.addMul(this.rewards, this.discounts, this.nextValues, this.tdTargets);
 
     // Loss at the chosen actions; its gradient is zero at the other actions.
@@ -151,6 +157,17 @@ export class DqnAgent {
     this.optimizer.step();
     this.updates++;
     if (config.targetUpdate === 'soft') this.target.lerpFrom(this.online, config.tau);
+  }
+
+  /** nextValues <- max_a' Q_target(s', a'), or with Double DQN Q_target(s', argmax_a' Q_online(s', a')). */
+  private nextStateValues(): void {
+    const nextQTarget = this.target.forward(this.nextObservations);
+    if (this.config.doubleDqn) {
+      this.backend.rowArgmax(this.online.forward(this.nextObservations), this.nextActions);
+      this.backend.gatherColumns(nextQTarget, this.nextActions, this.nextValues);
+    } else {
+      this.backend.rowMax(nextQTarget, this.nextValues);
+    }
   }
 
   /** Hard target update: target <- online. */
@@ -195,6 +212,9 @@ export class DqnAgent {
       this.nextObservations,
       this.actions,
       this.rewards,
+      this.terminated,
+      this.gammas,
+      this.minusGammas,
       this.discounts,
       this.nextValues,
       this.nextActions,

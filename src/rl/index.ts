@@ -1,9 +1,15 @@
 /** DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files. */
 export { DQN_LOSSES, EPSILON_SCHEDULES, PRESETS, PRESET_NAMES, TARGET_UPDATES, preset, validateConfig, type DqnConfig, type DqnLoss, type EpsilonScheduleName, type PresetName, type TargetUpdate } from './config.js';
 export { DqnAgent, argmax, type DqnAgentConfig, type DqnAgentState } from './dqn-agent.js';
-export { DqnTrainer, evaluateGreedy, makeTrainingEnv, meanAndStd, type EpisodeLog, type EvaluationLog, type TrainerCallbacks, type TrainerState } from './dqn-trainer.js';
+export { DqnTrainer, type EpisodeLog, type TrainerCallbacks } from './dqn-trainer.js';
+export { DuelingHead } from './dueling-head.js';
+export { evaluateGreedy, type GreedyPolicy } from './greedy-evaluation.js';
+export type { EvaluationLog } from './periodic-evaluation.js';
 export { QNetwork, qNetworkWeightShapes, type QNetworkSpec } from './q-network.js';
 export { ReplayBuffer, createMinibatch, type Minibatch, type ReplayBufferState } from './replay-buffer.js';
-export { ExponentialEpisodeDecay, LinearStepDecay, type EpsilonSchedule } from './schedules.js';
+export { ExponentialEpisodeDecay, LinearStepDecay, createEpsilonSchedule, type EpsilonSchedule, type EpsilonScheduleConfig } from './schedules.js';
+export { meanAndStd } from './statistics.js';
+export type { TrainerState } from './trainer-state.js';
 export { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from './trainer-checkpoint.js';
+export { makeTrainingEnv } from './training-env.js';
 export { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths } from './weights-file.js';

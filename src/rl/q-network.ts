@@ -1,14 +1,20 @@
 /**
- * The Q-function approximator: an MLP obs -> Q(s, .) or, with `dueling`, a shared trunk feeding a
- * value stream V(s) and an advantage stream A(s, .) combined as Q = V + A - mean(A).
+ * The Q-function approximator: hidden Dense layers obs -> features, then a linear head to Q(s, .)
+ * or, with `dueling`, a DuelingHead (Q = V + A - mean(A)). One Sequential either way.
  */
 import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { ShapeError } from '../errors.js';
-import { BatchBuffers } from '../nn/batch-buffers.js';
+import { Dense } from '../nn/dense.js';
 import type { Initializer } from '../nn/init.js';
+import type { Layer } from '../nn/layer.js';
 import type { Parameter } from '../nn/parameter.js';
-import { Sequential, mlp } from '../nn/sequential.js';
+import { Sequential } from '../nn/sequential.js';
 import type { Rng } from '../random/rng.js';
+import { DuelingHead } from './dueling-head.js';
+
+/** Hoisted backward options: the hot path allocates nothing. */
+const ACCUMULATE = { accumulate: true } as const;
+const OVERWRITE = { accumulate: false } as const;
 
 export interface QNetworkSpec {
   obsDim: number;
@@ -21,14 +27,7 @@ export interface QNetworkSpec {
 
 export class QNetwork {
   readonly spec: QNetworkSpec;
-  /** [net] or, dueling, [trunk, value head, advantage head]. */
-  private readonly parts: readonly Sequential[];
-  private readonly params: Parameter[];
-  private readonly qBuffers: BatchBuffers | null;
-  private readonly gradValue: BatchBuffers | null;
-  private readonly gradAdvantage: BatchBuffers | null;
-  private readonly trunkGrad: BatchBuffers | null;
-  private readonly ones: BatchBuffers | null;
+  private readonly net: Sequential;
   /** One observation and its Q-values, for acting and evaluation (qValues). */
   private readonly actInput: Tensor;
   private readonly actQ: Float32Array;
@@ -40,22 +39,13 @@ export class QNetwork {
   ) {
     this.spec = { ...spec, hidden: [...spec.hidden] };
     const { obsDim, nActions, hidden, activation, init } = spec;
-    if (!spec.dueling) {
-      this.parts = [mlp(backend, [obsDim, ...hidden, nActions], { hidden: activation, output: 'identity', init, rng })];
-      this.qBuffers = this.gradValue = this.gradAdvantage = this.trunkGrad = this.ones = null;
-    } else {
-      const width = hidden[hidden.length - 1];
-      const trunk = mlp(backend, [obsDim, ...hidden], { hidden: activation, output: activation, init, rng });
-      const value = mlp(backend, [width, 1], { output: 'identity', init, rng });
-      const advantage = mlp(backend, [width, nActions], { output: 'identity', init, rng });
-      this.parts = [trunk, value, advantage];
-      this.qBuffers = new BatchBuffers(backend, nActions, 'dueling.q');
-      this.gradValue = new BatchBuffers(backend, 1, 'dueling.dv');
-      this.gradAdvantage = new BatchBuffers(backend, nActions, 'dueling.da');
-      this.trunkGrad = new BatchBuffers(backend, width, 'dueling.dtrunk');
-      this.ones = new BatchBuffers(backend, width, 'dueling.ones');
-    }
-    this.params = this.parts.flatMap((p) => p.parameters());
+    // Layers are built, and their initial weights drawn, in order: hidden layers, then the head.
+    const layers: Layer[] = [];
+    const sizes = [obsDim, ...hidden];
+    for (let i = 0; i + 1 < sizes.length; i++) layers.push(new Dense(backend, sizes[i], sizes[i + 1], { activation, init, rng }));
+    const width = sizes[sizes.length - 1];
+    layers.push(spec.dueling ? new DuelingHead(backend, width, nActions, { init, rng }) : new Dense(backend, width, nActions, { activation: 'identity', init, rng }));
+    this.net = new Sequential(backend, layers);
     this.actInput = backend.tensor([1, obsDim], undefined, 'act.s');
     this.actQ = new Float32Array(nActions);
   }
@@ -73,14 +63,7 @@ export class QNetwork {
 
   /** Q(s, .) for observations x (batch, obsDim); the result is owned by the network and cached per batch size. */
   forward(x: Tensor): Tensor {
-    if (!this.spec.dueling) return this.parts[0].forward(x);
-    const [trunk, value, advantage] = this.parts;
-    const h = trunk.forward(x);
-    const v = value.forward(h);
-    const a = advantage.forward(h);
-    const q = (this.qBuffers as BatchBuffers).get(x.rows);
-    this.backend.duelingCombine(v, a, q);
-    return q;
+    return this.net.forward(x);
   }
 
   /**
@@ -88,49 +71,29 @@ export class QNetwork {
    * or, with `accumulate` false, overwriting it (no zeroGrad needed).
    */
   backward(gradQ: Tensor, accumulate = true): void {
-    if (!this.spec.dueling) {
-      this.parts[0].backward(gradQ, { accumulate });
-      return;
-    }
-    const [trunk, value, advantage] = this.parts;
-    const batch = gradQ.rows;
-    const dv = (this.gradValue as BatchBuffers).get(batch);
-    const da = (this.gradAdvantage as BatchBuffers).get(batch);
-    this.backend.duelingBackward(gradQ, dv, da);
-    const dhValue = value.backward(dv, { inputGrad: true, accumulate }) as Tensor;
-    const dhAdvantage = advantage.backward(da, { inputGrad: true, accumulate }) as Tensor;
-    // Both streams read the trunk output: its gradient is the sum of theirs.
-    const dh = (this.trunkGrad as BatchBuffers).get(batch);
-    this.backend.addMul(dhAdvantage, this.onesFor(batch), dhValue, dh);
-    trunk.backward(dh, { accumulate });
+    this.net.backward(gradQ, accumulate ? ACCUMULATE : OVERWRITE);
   }
 
-  /** Every trainable parameter, trunk first (W1, b1, W2, b2, ...). */
+  /** Every trainable parameter, first layer first (W1, b1, W2, b2, ..., then the head's). */
   parameters(): Parameter[] {
-    return this.params;
-  }
-
-  zeroGrad(): void {
-    for (const part of this.parts) part.zeroGrad();
+    return this.net.parameters();
   }
 
   /** Hard update: this <- other. */
   copyFrom(other: QNetwork): void {
     this.checkSameSpec(other);
-    this.parts.forEach((p, i) => p.copyFrom(other.parts[i]));
+    this.net.copyFrom(other.net);
   }
 
   /** Soft update: this <- this + tau (other - this). */
   lerpFrom(other: QNetwork, tau: number): void {
     this.checkSameSpec(other);
-    this.parts.forEach((p, i) => p.lerpFrom(other.parts[i], tau));
+    this.net.lerpFrom(other.net, tau);
   }
 
   /** Flat row-major arrays in parameters() order; W shaped (in, out), b (1, out). */
-  async getWeights(): Promise<FloatArray[]> {
-    const out: FloatArray[] = [];
-    for (const part of this.parts) out.push(...(await part.getWeights()));
-    return out;
+  getWeights(): Promise<FloatArray[]> {
+    return this.net.getWeights();
   }
 
   /** The shapes of getWeights()'s arrays. */
@@ -140,29 +103,17 @@ export class QNetwork {
 
   /** Overwrites every parameter (sizes checked, errors name the layer and both shapes). */
   setWeights(arrays: readonly ArrayLike<number>[]): void {
-    if (arrays.length !== this.params.length) {
+    const count = this.net.parameters().length;
+    if (arrays.length !== count) {
       const shapes = this.weightShapes().map(([r, c]) => `(${r}, ${c})`).join(', ');
-      throw new ShapeError(`Q-network expects ${this.params.length} arrays [${shapes}], got ${arrays.length}`);
+      throw new ShapeError(`Q-network expects ${count} arrays [${shapes}], got ${arrays.length}`);
     }
-    let offset = 0;
-    for (const part of this.parts) {
-      const n = part.parameters().length;
-      part.setWeights(arrays.slice(offset, offset + n));
-      offset += n;
-    }
+    this.net.setWeights(arrays);
   }
 
   dispose(): void {
-    for (const part of this.parts) part.dispose();
-    for (const b of [this.qBuffers, this.gradValue, this.gradAdvantage, this.trunkGrad, this.ones]) b?.dispose();
+    this.net.dispose();
     this.actInput.dispose();
-  }
-
-  private onesFor(batch: number): Tensor {
-    const ones = (this.ones as BatchBuffers).get(batch);
-    // Filled on every use: cheap, and keeps BatchBuffers free of per-buffer initialisation state.
-    this.backend.fill(ones, 1);
-    return ones;
   }
 
   private checkSameSpec(other: QNetwork): void {

@@ -1,3 +1,4 @@
+import type { StepRecord } from '../envs/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../random/rng.js';
 
@@ -13,8 +14,8 @@ export interface Minibatch {
   readonly actions: Float32Array;
   /** (size, 1) rewards r. */
   readonly rewards: Float32Array;
-  /** (size, 1) gamma * (1 - terminated): zero where s' is terminal, gamma where we bootstrap (truncation included). */
-  readonly discounts: Float32Array;
+  /** (size, 1) 1 where s' is terminal (no bootstrap), 0 where the TD target bootstraps from s' (truncation included). */
+  readonly terminated: Float32Array;
   /** (size, obsDim) next observations s'. */
   readonly nextObservations: Float32Array;
 }
@@ -25,7 +26,7 @@ export function createMinibatch(size: number, obsDim: number): Minibatch {
     observations: new Float32Array(size * obsDim),
     actions: new Float32Array(size),
     rewards: new Float32Array(size),
-    discounts: new Float32Array(size),
+    terminated: new Float32Array(size),
     nextObservations: new Float32Array(size * obsDim),
   };
 }
@@ -49,7 +50,7 @@ export interface ReplayBufferState {
  * replacement (as Stable-Baselines3), drawn from the one seeded Rng.
  *
  * Only `terminated` is stored: a transition cut by a time limit (truncated) still bootstraps from
- * s', so the caller stores the true final observation as s' and terminated = false.
+ * s', so the caller stores the true final observation as s' and terminated = false (addStep).
  */
 export class ReplayBuffer {
   readonly capacity: number;
@@ -79,6 +80,14 @@ export class ReplayBuffer {
     return this.count;
   }
 
+  /**
+   * Stores one env step: s, a, the step's reward and s' (the true final observation when the
+   * episode ended). Bootstraps on truncation, never on termination: only `terminated` is kept.
+   */
+  addStep(observation: ArrayLike<number>, action: number, step: Pick<StepRecord, 'reward' | 'terminated'>, nextObservation: ArrayLike<number>): void {
+    this.add(observation, action, step.reward, nextObservation, step.terminated);
+  }
+
   add(observation: ArrayLike<number>, action: number, reward: number, nextObservation: ArrayLike<number>, terminated: boolean): void {
     const d = this.obsDim;
     if (observation.length !== d || nextObservation.length !== d) {
@@ -97,8 +106,8 @@ export class ReplayBuffer {
     if (this.count < this.capacity) this.count++;
   }
 
-  /** Fills `batch` with `batch.size` transitions drawn uniformly with replacement; discounts = gamma * (1 - terminated). */
-  sample(rng: Rng, gamma: number, batch: Minibatch): void {
+  /** Fills `batch` with `batch.size` transitions drawn uniformly with replacement. */
+  sample(rng: Rng, batch: Minibatch): void {
     if (this.count === 0) throw new InvalidArgumentError('replay buffer: cannot sample from an empty buffer');
     const d = this.obsDim;
     if (batch.observations.length !== batch.size * d) {
@@ -106,12 +115,12 @@ export class ReplayBuffer {
     }
     for (let j = 0; j < batch.size; j++) {
       const i = rng.integers(this.count);
-      this.copyTransition(i, j, gamma, batch);
+      this.copyTransition(i, j, batch);
     }
   }
 
   /** Copies stored transition `i` into row `j` of `batch` (exposed for tests and custom samplers). */
-  copyTransition(i: number, j: number, gamma: number, batch: Minibatch): void {
+  copyTransition(i: number, j: number, batch: Minibatch): void {
     const d = this.obsDim;
     const src = i * d;
     const dst = j * d;
@@ -121,12 +130,7 @@ export class ReplayBuffer {
     }
     batch.actions[j] = this.actions[i];
     batch.rewards[j] = this.rewards[i];
-    batch.discounts[j] = this.terminated[i] ? 0 : gamma;
-  }
-
-  /** Index of the oldest stored transition (0 until the buffer wraps). */
-  get oldest(): number {
-    return this.count < this.capacity ? 0 : this.next;
+    batch.terminated[j] = this.terminated[i];
   }
 
   getState(): ReplayBufferState {

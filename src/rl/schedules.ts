@@ -1,4 +1,10 @@
+/**
+ * Exploration rate schedules, and the one place their parameters' ranges are checked: by the
+ * constructors, and by validateConfig before any work starts, with the same message naming the
+ * DqnConfig field.
+ */
 import { InvalidArgumentError } from '../errors.js';
+import type { DqnConfig } from './config.js';
 
 /** Exploration rate as a function of training progress. */
 export interface EpsilonSchedule {
@@ -6,6 +12,25 @@ export interface EpsilonSchedule {
   value(step: number, episode: number): number;
   /** A one-line description for logs. */
   describe(): string;
+}
+
+/** The config fields that make a schedule. */
+export type EpsilonScheduleConfig = Pick<DqnConfig, 'epsilonSchedule' | 'epsilonStart' | 'epsilonEnd' | 'epsilonDecay' | 'explorationFraction' | 'steps'>;
+
+/** Throws, naming the field, when a schedule parameter of `config` is out of range (whichever schedule it picks). */
+export function checkEpsilonScheduleConfig(config: EpsilonScheduleConfig): void {
+  checkProbability('epsilonStart', config.epsilonStart);
+  checkProbability('epsilonEnd', config.epsilonEnd);
+  checkHalfOpenFraction('epsilonDecay', config.epsilonDecay);
+  checkHalfOpenFraction('explorationFraction', config.explorationFraction);
+  if (config.epsilonSchedule === 'linear-step') checkStepBudget(config.steps);
+}
+
+/** The schedule `config` names. */
+export function createEpsilonSchedule(config: EpsilonScheduleConfig): EpsilonSchedule {
+  return config.epsilonSchedule === 'linear-step'
+    ? new LinearStepDecay(config.epsilonStart, config.epsilonEnd, config.explorationFraction, config.steps)
+    : new ExponentialEpisodeDecay(config.epsilonStart, config.epsilonDecay, config.epsilonEnd);
 }
 
 /**
@@ -18,9 +43,9 @@ export class ExponentialEpisodeDecay implements EpsilonSchedule {
     readonly decay: number,
     readonly end: number,
   ) {
-    checkProbability('epsilon start', start);
-    checkProbability('epsilon end', end);
-    if (!(decay > 0 && decay <= 1)) throw new InvalidArgumentError(`epsilon decay must be in (0, 1], got ${decay}`);
+    checkProbability('epsilonStart', start);
+    checkProbability('epsilonEnd', end);
+    checkHalfOpenFraction('epsilonDecay', decay);
   }
   value(_step: number, episode: number): number {
     return Math.max(this.end, this.start * Math.pow(this.decay, episode));
@@ -41,10 +66,10 @@ export class LinearStepDecay implements EpsilonSchedule {
     readonly fraction: number,
     readonly totalSteps: number,
   ) {
-    checkProbability('epsilon start', start);
-    checkProbability('epsilon end', end);
-    if (!(fraction > 0 && fraction <= 1)) throw new InvalidArgumentError(`exploration fraction must be in (0, 1], got ${fraction}`);
-    if (!(totalSteps > 0)) throw new InvalidArgumentError(`total steps must be positive, got ${totalSteps}`);
+    checkProbability('epsilonStart', start);
+    checkProbability('epsilonEnd', end);
+    checkHalfOpenFraction('explorationFraction', fraction);
+    checkStepBudget(totalSteps);
   }
   value(step: number): number {
     const progress = step / (this.fraction * this.totalSteps);
@@ -55,6 +80,16 @@ export class LinearStepDecay implements EpsilonSchedule {
   }
 }
 
-function checkProbability(name: string, x: number): void {
-  if (!(x >= 0 && x <= 1)) throw new InvalidArgumentError(`${name} must be in [0, 1], got ${x}`);
+function checkProbability(field: string, x: number): void {
+  if (!(x >= 0 && x <= 1)) throw new InvalidArgumentError(`${field} must be in [0, 1], got ${x}`);
+}
+
+function checkHalfOpenFraction(field: string, x: number): void {
+  if (!(x > 0 && x <= 1)) throw new InvalidArgumentError(`${field} must be in (0, 1], got ${x}`);
+}
+
+function checkStepBudget(steps: number): void {
+  if (!(Number.isInteger(steps) && steps > 0)) {
+    throw new InvalidArgumentError(`steps must be a positive integer with the 'linear-step' epsilon schedule (it decays over the step budget), got ${steps}`);
+  }
 }

@@ -1,13 +1,26 @@
 /**
  * A trainer snapshot as a checkpoint file (see src/io/checkpoint.ts): arrays for the weights,
- * Adam moments and replay buffer, JSON for the config, counters and generator states.
- * Browser-safe.
+ * Adam moments and replay buffer, JSON for the config, counters and generator states, and what
+ * the run was called (RunInfo). Browser-safe.
  */
 import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type JsonValue } from '../io/checkpoint.js';
 import type { NdArray, NpyData } from '../io/npy.js';
-import type { TrainerState } from './dqn-trainer.js';
+import { closestPreset } from './config.js';
+import type { TrainerState } from './trainer-state.js';
+
+/** What a checkpoint records about the run besides the trainer's state: what --resume needs to label it. */
+export interface RunInfo {
+  /** The preset the run's config started from (flags may have changed some fields). */
+  preset: string;
+}
+
+/** A decoded checkpoint file. */
+export interface TrainerCheckpoint {
+  state: TrainerState;
+  run: RunInfo;
+}
 
 /** TrainerState's fields held as arrays in the checkpoint, or reshaped for JSON. */
 type ArrayFields = 'online' | 'target' | 'optimizer' | 'replay' | 'bestWeights' | 'lastLoss' | 'bestMeanReturn';
@@ -23,9 +36,11 @@ type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
   parameterCount: number;
   hasBest: boolean;
   replay: { capacity: number; obsDim: number; size: number; next: number };
+  /** Absent in checkpoints written before it was recorded. */
+  run?: RunInfo;
 };
 
-export function encodeTrainerCheckpoint(state: TrainerState): Uint8Array {
+export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint8Array {
   const arrays: Record<string, NpyData> = {};
   const addList = (prefix: string, list: readonly FloatArray[]) => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
   const { online, target, optimizer, replay, bestWeights, lastLoss, bestMeanReturn, ...plain } = state;
@@ -51,11 +66,16 @@ export function encodeTrainerCheckpoint(state: TrainerState): Uint8Array {
     parameterCount: online.length,
     hasBest: bestWeights !== null,
     replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next },
+    run: { preset: run.preset },
   };
   return encodeCheckpoint({ arrays, meta: meta as unknown as JsonValue });
 }
 
-export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): TrainerState {
+/**
+ * Decodes a checkpoint file. One written before runs recorded their preset gets the preset its
+ * config differs from in the fewest fields.
+ */
+export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): TrainerCheckpoint {
   const { arrays, meta: raw } = decodeCheckpoint(bytes, fileName);
   const meta = raw as unknown as CheckpointMeta;
   if (meta === null || typeof meta !== 'object' || meta.kind !== 'dqn-trainer') {
@@ -77,8 +97,11 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
   if (!(actions instanceof Int32Array) || !(terminated instanceof Uint8Array)) {
     throw new InvalidArgumentError(`${fileName}: replay actions/terminated have the wrong dtype`);
   }
-  const { kind: _kind, parameterCount: n, hasBest, lastLoss, bestMeanReturn, optimizer, replay, ...plain } = meta;
-  return {
+  const { kind: _kind, parameterCount: n, hasBest, lastLoss, bestMeanReturn, optimizer, replay, run, ...plain } = meta;
+  if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || run.preset === '')) {
+    throw new InvalidArgumentError(`${fileName}: 'run.preset' must be a preset name`);
+  }
+  const state: TrainerState = {
     ...plain,
     lastLoss: lastLoss ?? Number.NaN,
     bestMeanReturn: bestMeanReturn ?? Number.NEGATIVE_INFINITY,
@@ -99,4 +122,5 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
     },
     bestWeights: hasBest ? list('best', n) : null,
   };
+  return { state, run: { preset: run?.preset ?? closestPreset(plain.config) } };
 }

@@ -102,7 +102,7 @@ export async function runTrainingCase(backend: Backend): Promise<{ weights: numb
       for (let i = 0; i < batch.size; i++) {
         batch.actions[i] = data.integers(CONFORMANCE_ACTIONS);
         batch.rewards[i] = data.uniform(0, 1);
-        batch.discounts[i] = data.random() < 0.1 ? 0 : CONFORMANCE_AGENT.gamma;
+        batch.terminated[i] = data.random() < 0.1 ? 1 : 0;
       }
       agent.update(batch);
       losses.push(await agent.readLoss());

@@ -1,0 +1,59 @@
+/** The `train` command: its run flags (mode, backend, files, ...) plus one flag per config field (config-flags.ts). */
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import { BACKEND_KINDS } from '../backend/create-backend.js';
+import { PRESET_NAMES } from '../rl/config.js';
+import { addConfigFlags } from './config-flags.js';
+import { nonNegativeIntegerFlag } from './flag-parsers.js';
+
+/** Where --save writes, and what a bare --load reads. */
+export const DEFAULT_WEIGHTS = 'dqn_weights.npz';
+
+/** The run flags, as commander parses them. */
+export interface CliOptions {
+  mode: 'train' | 'eval';
+  backend: string;
+  seed: number;
+  preset: string;
+  load?: string | true;
+  save: string;
+  out?: string;
+  resume?: string;
+  checkpointEvery: number;
+  finalEvalEpisodes: number;
+  video: string | false;
+  logEvery: number;
+}
+
+export function buildCommand(): Command {
+  const program = new Command('train')
+    .description('Train a DQN agent (or evaluate saved weights) with webgpu-rl-engine.')
+    .addOption(new Option('--mode <mode>', 'train, or eval saved weights').choices(['train', 'eval']).default('train'))
+    .addOption(new Option('--backend <kind>', 'compute backend (auto: WebGPU on a hardware adapter, else CPU)').choices(BACKEND_KINDS).default('auto'))
+    .option('--seed <n>', 'seed of every random stream (weights, replay sampling, exploration, env resets)', nonNegativeIntegerFlag('--seed'), 0)
+    .addOption(new Option('--preset <name>', 'hyper-parameter preset; flags given override it').choices(PRESET_NAMES).default('default'))
+    .option('--load [file]', `start from saved weights (.npz; default file ${DEFAULT_WEIGHTS}); required by --mode eval`)
+    .option('--save <file>', 'where training saves the final weights (.npz, numpy-rl-engine layout)', DEFAULT_WEIGHTS)
+    .option('--out <dir>', 'folder for run artefacts (default runs/<env>-<preset>-seed<seed>, numbered if it exists)')
+    .option('--resume <checkpoint>', 'continue a run exactly from its checkpoint.zip (config and seed come from the checkpoint)')
+    .option('--checkpoint-every <steps>', 'write <out>/checkpoint.zip every N env steps (0 = only at the end)', nonNegativeIntegerFlag('--checkpoint-every'), 10_000)
+    .option('--final-eval-episodes <n>', 'greedy episodes evaluated after training, or in --mode eval', nonNegativeIntegerFlag('--final-eval-episodes'), 100)
+    .option('--video <file>', 'GIF of one greedy episode (default videos/<env>-seed<seed>.gif)')
+    .option('--no-video', 'do not write the GIF')
+    .option('--log-every <episodes>', 'episodes between log lines when stdout is not a terminal', nonNegativeIntegerFlag('--log-every'), 10)
+    .showHelpAfterError('(run with --help for every flag)');
+  addConfigFlags(program);
+  return program;
+}
+
+/** The weights file --load names (a bare --load means DEFAULT_WEIGHTS), or null without --load. */
+export function loadPath(options: Pick<CliOptions, 'load'>): string | null {
+  if (options.load === undefined) return null;
+  return typeof options.load === 'string' ? options.load : DEFAULT_WEIGHTS;
+}
+
+/** The GIF path --video names (default videos/<env>-seed<seed>.gif), or null with --no-video. */
+export function videoPath(options: Pick<CliOptions, 'video'>, env: string, seed: number): string | null {
+  if (options.video === false) return null;
+  return typeof options.video === 'string' ? options.video : join('videos', `${env}-seed${seed}.gif`);
+}

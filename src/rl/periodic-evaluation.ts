@@ -1,0 +1,87 @@
+/**
+ * Greedy evaluation every `evalFreq` env steps during training, keeping the best weights (as the
+ * RL-Zoo keeps best_model): DQN on CartPole forgets as it trains on, so the weights worth keeping
+ * are the best evaluated ones.
+ */
+import type { FloatArray } from '../backend/backend.js';
+import type { Env } from '../envs/env.js';
+import { make } from '../envs/registry.js';
+import type { RngState } from '../random/rng.js';
+import type { DqnAgent } from './dqn-agent.js';
+import { evaluateGreedy } from './greedy-evaluation.js';
+import { meanAndStd } from './statistics.js';
+import { envRngState, setEnvRngState } from './training-env.js';
+
+/** Offset from the run's seed to the seed of the evaluation env's first reset. */
+const EVAL_SEED_OFFSET = 1_000_003;
+
+/** One periodic greedy evaluation. */
+export interface EvaluationLog {
+  steps: number;
+  meanReturn: number;
+  stdReturn: number;
+  returns: number[];
+  /** Whether these weights became the best so far. */
+  best: boolean;
+}
+
+/** The evaluations' part of a trainer snapshot (field names as TrainerState has them). */
+export interface PeriodicEvaluationState {
+  /** The evaluation env's generator (null before the first evaluation). */
+  evalEnvRng: RngState | null;
+  bestWeights: FloatArray[] | null;
+  /** -Infinity before the first evaluation. */
+  bestMeanReturn: number;
+  /** Env steps at which the best weights were evaluated (0 when none). */
+  bestSteps: number;
+}
+
+export class PeriodicEvaluation {
+  bestMeanReturn = Number.NEGATIVE_INFINITY;
+  bestWeights: FloatArray[] | null = null;
+  bestSteps = 0;
+  /** Made at the first evaluation; its episodes continue one stream from evaluation to evaluation. */
+  private env: Env | null = null;
+
+  constructor(
+    private readonly envId: string,
+    private readonly episodes: number,
+    /** The run's seed: the first evaluation's reset is seeded from it. */
+    private readonly seed: number,
+  ) {}
+
+  /** Plays `episodes` greedy episodes with the agent's online network, and keeps its weights if they are the best so far. */
+  async evaluate(agent: DqnAgent, steps: number): Promise<EvaluationLog> {
+    const first = this.env === null;
+    this.env ??= make(this.envId);
+    const returns = await evaluateGreedy(agent, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
+    const { mean, std } = meanAndStd(returns);
+    const best = mean >= this.bestMeanReturn;
+    if (best) {
+      this.bestMeanReturn = mean;
+      this.bestSteps = steps;
+      this.bestWeights = await agent.online.getWeights();
+    }
+    return { steps, meanReturn: mean, stdReturn: std, returns, best };
+  }
+
+  getState(): PeriodicEvaluationState {
+    return { evalEnvRng: this.env ? envRngState(this.env) : null, bestWeights: this.bestWeights, bestMeanReturn: this.bestMeanReturn, bestSteps: this.bestSteps };
+  }
+
+  restore(state: PeriodicEvaluationState): void {
+    this.env?.close();
+    this.env = null;
+    if (state.evalEnvRng) {
+      this.env = make(this.envId);
+      setEnvRngState(this.env, state.evalEnvRng);
+    }
+    this.bestWeights = state.bestWeights;
+    this.bestMeanReturn = state.bestMeanReturn;
+    this.bestSteps = state.bestSteps;
+  }
+
+  dispose(): void {
+    this.env?.close();
+  }
+}
