@@ -1,0 +1,526 @@
+/**
+ * The GEMM emitter: out (m, n) (+)= op(a) (m, k) op(b) (k, n) for the four transpose cases, as a
+ * register-blocked SIMD128 kernel in the GotoBLAS shape.
+ *
+ * - k is cut into blocks of KC, n into blocks of NC. Each KC x NC block of op(b) is packed into a
+ *   scratch area as NC / 8 panels of KC x 8 floats (zero-padded at the right edge), so the inner
+ *   loop reads op(b) as one contiguous stream whatever its transpose (and a row stride of 4 KiB
+ *   never aliases in L1).
+ * - The micro-kernel computes MR x 8 outputs (4 x 8: eight f32x4 accumulators) per step of p:
+ *   two vector loads of the packed panel, MR broadcast loads of op(a), 2 MR multiply-adds
+ *   (relaxed-SIMD FMA where the runtime has it). op(a) is read in place: for a^T its MR rows are
+ *   adjacent (immediate offsets), otherwise each row has its own pointer.
+ * - The first k block overwrites out (unless accumulating); later ones add to it. After the last
+ *   k block, an optional epilogue runs on each finished MR x nc block while it is still in L1
+ *   (bias + activation, activation derivative...).
+ *
+ * Partial edges: rows are handled by MR-1 smaller copies of the micro-kernel; a partial last
+ * panel computes all 8 columns (the padding is zero) and stores only the valid ones.
+ */
+import type { F32, FuncRef, FunctionBuilder, I32, Local, ModuleBuilder, V128 } from '../assembler.js';
+import { GEMM_KC, GEMM_MR, GEMM_NC, GEMM_NR, PACK_A_PTR, PACK_PTR, TILE_PTR } from '../memory-layout.js';
+
+export interface PackFunctions {
+  /** Packs op(b) = b (k, n): args b, n, p0, kc, j0, nc. */
+  packN: FuncRef<null>;
+  /** Packs op(b) = b^T with b stored (n, k): args b, k, p0, kc, j0, nc. */
+  packT: FuncRef<null>;
+}
+
+/** The GEMM's arguments, as i32 locals of the emitting function (byte addresses, element counts, 0/1 flags). */
+export interface GemmLocals {
+  a: Local<'i32'>;
+  b: Local<'i32'>;
+  out: Local<'i32'>;
+  m: Local<'i32'>;
+  k: Local<'i32'>;
+  n: Local<'i32'>;
+  transA: Local<'i32'>;
+  transB: Local<'i32'>;
+  accumulate: Local<'i32'>;
+}
+
+/** Where an epilogue runs: rows [i, i + rows) and columns [j0, j0 + cols) of out are final. */
+export interface EpilogueBlock {
+  /** Byte address of out(i, j0). */
+  ptr: Local<'i32'>;
+  /** Rows in the block (a compile-time count: the emitter copies the epilogue per row count). */
+  rows: number;
+  /** Columns in the block (runtime). */
+  cols: Local<'i32'>;
+  /** Byte stride between rows of out (n * 4). */
+  rowStride: Local<'i32'>;
+  /** First row and column of the block. */
+  i: Local<'i32'>;
+  j0: Local<'i32'>;
+}
+
+export type Epilogue = (f: FunctionBuilder, block: EpilogueBlock) => void;
+
+/** Emits the two packing functions the GEMM calls once per KC x NC block. */
+export function emitPackFunctions(mod: ModuleBuilder): PackFunctions {
+  const packN = mod.func('pack_b_n', { b: 'i32', n: 'i32', p0: 'i32', kc: 'i32', j0: 'i32', nc: 'i32' }, null, (f) => {
+    const { b, n, p0, kc, j0, nc } = f.params;
+    const { i32, v128 } = f;
+    const dst = f.local('i32');
+    const src = f.local('i32');
+    const srcStride = f.local('i32');
+    const q = f.local('i32');
+    const p = f.local('i32');
+    const c = f.local('i32');
+    const w = f.local('i32');
+    f.set(dst, i32.const(PACK_PTR));
+    f.set(srcStride, i32.shl(f.get(n), i32.const(2)));
+    f.forRange(q, () => i32.const(0), () => f.get(nc), GEMM_NR, () => {
+      // src = b + (p0 n + j0 + q) * 4
+      f.set(src, i32.add(f.get(b), i32.shl(i32.add(i32.mul(f.get(p0), f.get(n)), i32.add(f.get(j0), f.get(q))), i32.const(2))));
+      f.set(w, i32.sub(f.get(nc), f.get(q)));
+      f.if(
+        i32.ge_s(f.get(w), i32.const(GEMM_NR)),
+        () => {
+          f.forRange(p, () => i32.const(0), () => f.get(kc), 1, () => {
+            v128.store(f.get(dst), v128.load(f.get(src)));
+            v128.store(f.get(dst), v128.load(f.get(src), 16), 16);
+            f.set(dst, i32.add(f.get(dst), i32.const(32)));
+            f.set(src, i32.add(f.get(src), f.get(srcStride)));
+          });
+        },
+        () => {
+          f.forRange(p, () => i32.const(0), () => f.get(kc), 1, () => {
+            v128.store(f.get(dst), v128.i32x4(0));
+            v128.store(f.get(dst), v128.i32x4(0), 16);
+            f.forRange(c, () => i32.const(0), () => f.get(w), 1, () => {
+              const off = () => i32.shl(f.get(c), i32.const(2));
+              f.f32.store(i32.add(f.get(dst), off()), f.f32.load(i32.add(f.get(src), off())));
+            });
+            f.set(dst, i32.add(f.get(dst), i32.const(32)));
+            f.set(src, i32.add(f.get(src), f.get(srcStride)));
+          });
+        },
+      );
+    });
+  }, false);
+
+  const packT = mod.func('pack_b_t', { b: 'i32', k: 'i32', p0: 'i32', kc: 'i32', j0: 'i32', nc: 'i32' }, null, (f) => {
+    const { b, k, p0, kc, j0, nc } = f.params;
+    const { i32, v128 } = f;
+    const panel = f.local('i32');
+    const dst = f.local('i32');
+    const src = f.local('i32');
+    const rowStride = f.local('i32');
+    const q = f.local('i32');
+    const p = f.local('i32');
+    const c = f.local('i32');
+    const w = f.local('i32');
+    const r0 = f.local('v128');
+    const r1 = f.local('v128');
+    const r2 = f.local('v128');
+    const r3 = f.local('v128');
+    const t0 = f.local('v128');
+    const t1 = f.local('v128');
+    const t2 = f.local('v128');
+    const t3 = f.local('v128');
+    const kc4 = f.local('i32');
+    f.set(panel, i32.const(PACK_PTR));
+    f.set(rowStride, i32.shl(f.get(k), i32.const(2)));
+    f.set(kc4, i32.sub(f.get(kc), i32.const(3)));
+    f.forRange(q, () => i32.const(0), () => f.get(nc), GEMM_NR, () => {
+      f.set(w, i32.sub(f.get(nc), f.get(q)));
+      f.if(
+        i32.ge_s(f.get(w), i32.const(GEMM_NR)),
+        () => {
+          // Two 4 x 4 transposes per 4 steps of p: columns c0..c0+3 of the panel from 4 rows of b.
+          for (const half of [0, 1]) {
+            f.set(src, i32.add(f.get(b), i32.shl(i32.add(i32.mul(i32.add(f.get(j0), i32.add(f.get(q), i32.const(4 * half))), f.get(k)), f.get(p0)), i32.const(2))));
+            f.set(dst, i32.add(f.get(panel), i32.const(16 * half)));
+            f.set(p, i32.const(0));
+            f.if(i32.lt_s(f.get(p), f.get(kc4)), () => {
+              f.loop((top) => {
+                const row = (r: number): I32 => i32.add(f.get(src), i32.mul(f.get(rowStride), i32.const(r)));
+                f.set(r0, v128.load(f.get(src)));
+                f.set(r1, v128.load(row(1)));
+                f.set(r2, v128.load(row(2)));
+                f.set(r3, v128.load(row(3)));
+                // r_c = [b(c, p..p+3)]; want out_p = [b(0..3, p)].
+                f.set(t0, f.i32x4.shuffle(f.get(r0), f.get(r1), 0, 4, 1, 5)); // b00 b10 b01 b11
+                f.set(t1, f.i32x4.shuffle(f.get(r2), f.get(r3), 0, 4, 1, 5)); // b20 b30 b21 b31
+                f.set(t2, f.i32x4.shuffle(f.get(r0), f.get(r1), 2, 6, 3, 7)); // b02 b12 b03 b13
+                f.set(t3, f.i32x4.shuffle(f.get(r2), f.get(r3), 2, 6, 3, 7)); // b22 b32 b23 b33
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t0), f.get(t1), 0, 1, 4, 5));
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t0), f.get(t1), 2, 3, 6, 7), 32);
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t2), f.get(t3), 0, 1, 4, 5), 64);
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t2), f.get(t3), 2, 3, 6, 7), 96);
+                f.set(src, i32.add(f.get(src), i32.const(16)));
+                f.set(dst, i32.add(f.get(dst), i32.const(128)));
+                f.brIf(top, i32.lt_s(f.tee(p, i32.add(f.get(p), i32.const(4))), f.get(kc4)));
+              });
+            });
+            // Remaining p (fewer than 4): scalar.
+            f.forRange(p, () => f.get(p), () => f.get(kc), 1, () => {
+              for (let cc = 0; cc < 4; cc++) {
+                f.f32.store(f.get(dst), f.f32.load(i32.add(f.get(src), i32.mul(f.get(rowStride), i32.const(cc)))), 4 * cc);
+              }
+              f.set(src, i32.add(f.get(src), i32.const(4)));
+              f.set(dst, i32.add(f.get(dst), i32.const(32)));
+            });
+          }
+        },
+        () => {
+          // Partial panel: zero it, then copy the w valid columns one by one.
+          f.set(dst, f.get(panel));
+          f.forRange(p, () => i32.const(0), () => f.get(kc), 1, () => {
+            v128.store(f.get(dst), v128.i32x4(0));
+            v128.store(f.get(dst), v128.i32x4(0), 16);
+            f.set(dst, i32.add(f.get(dst), i32.const(32)));
+          });
+          f.forRange(c, () => i32.const(0), () => f.get(w), 1, () => {
+            f.set(src, i32.add(f.get(b), i32.shl(i32.add(i32.mul(i32.add(f.get(j0), i32.add(f.get(q), f.get(c))), f.get(k)), f.get(p0)), i32.const(2))));
+            f.set(dst, i32.add(f.get(panel), i32.shl(f.get(c), i32.const(2))));
+            f.forRange(p, () => i32.const(0), () => f.get(kc), 1, () => {
+              f.f32.store(f.get(dst), f.f32.load(f.get(src)));
+              f.set(src, i32.add(f.get(src), i32.const(4)));
+              f.set(dst, i32.add(f.get(dst), i32.const(32)));
+            });
+          });
+        },
+      );
+      f.set(panel, i32.add(f.get(panel), i32.shl(f.get(kc), i32.const(5))));
+    });
+  }, false);
+  return { packN, packT };
+}
+
+/**
+ * Emits the packing of one MR-row micro-panel of op(a) into PACK_A: dst[p * MR + r] = op(a)(i + r, p0 + p)
+ * for r < mr (rows beyond mr are left as they are: the micro-kernel for mr rows never reads them).
+ * pack_a_n reads rows of a (stride rowStride bytes, p contiguous); pack_a_t reads a^T (the rows of
+ * op(a) adjacent, stride stepStride bytes between steps of p).
+ */
+export interface PackAFunctions {
+  packAN: FuncRef<null>;
+  packAT: FuncRef<null>;
+}
+
+export function emitPackAFunctions(mod: ModuleBuilder): PackAFunctions {
+  const packAN = mod.func('pack_a_n', { src: 'i32', rowStride: 'i32', kc: 'i32', mr: 'i32' }, null, (f) => {
+    const { src, rowStride, kc, mr } = f.params;
+    const { i32, v128 } = f;
+    const p = f.local('i32');
+    const r = f.local('i32');
+    const s0 = f.local('i32');
+    const dst = f.local('i32');
+    const kc4 = f.local('i32');
+    const rows = Array.from({ length: 4 }, () => f.local('v128'));
+    const t = Array.from({ length: 4 }, () => f.local('v128'));
+    f.set(kc4, i32.sub(f.get(kc), i32.const(3)));
+    f.if(
+      i32.eq(f.get(mr), i32.const(GEMM_MR)),
+      () => {
+        // Full micro-panel: 4 x 4 transposes for each group of 4 rows, scalar for the rest.
+        for (let g0 = 0; g0 < GEMM_MR; g0 += 4) {
+          const groupRows = Math.min(4, GEMM_MR - g0);
+          f.set(s0, i32.add(f.get(src), i32.mul(f.get(rowStride), i32.const(g0))));
+          f.set(dst, i32.const(PACK_A_PTR + 4 * g0));
+          f.set(p, i32.const(0));
+          if (groupRows === 4) {
+            f.if(i32.lt_s(f.get(p), f.get(kc4)), () => {
+              f.loop((top) => {
+                for (let c = 0; c < 4; c++) f.set(rows[c], v128.load(i32.add(f.get(s0), i32.mul(f.get(rowStride), i32.const(c)))));
+                f.set(t[0], f.i32x4.shuffle(f.get(rows[0]), f.get(rows[1]), 0, 4, 1, 5));
+                f.set(t[1], f.i32x4.shuffle(f.get(rows[2]), f.get(rows[3]), 0, 4, 1, 5));
+                f.set(t[2], f.i32x4.shuffle(f.get(rows[0]), f.get(rows[1]), 2, 6, 3, 7));
+                f.set(t[3], f.i32x4.shuffle(f.get(rows[2]), f.get(rows[3]), 2, 6, 3, 7));
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t[0]), f.get(t[1]), 0, 1, 4, 5));
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t[0]), f.get(t[1]), 2, 3, 6, 7), 4 * GEMM_MR);
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t[2]), f.get(t[3]), 0, 1, 4, 5), 8 * GEMM_MR);
+                v128.store(f.get(dst), f.i32x4.shuffle(f.get(t[2]), f.get(t[3]), 2, 3, 6, 7), 12 * GEMM_MR);
+                f.set(s0, i32.add(f.get(s0), i32.const(16)));
+                f.set(dst, i32.add(f.get(dst), i32.const(16 * GEMM_MR)));
+                f.brIf(top, i32.lt_s(f.tee(p, i32.add(f.get(p), i32.const(4))), f.get(kc4)));
+              });
+            });
+          }
+          f.forRange(p, () => f.get(p), () => f.get(kc), 1, () => {
+            for (let c = 0; c < groupRows; c++) {
+              f.f32.store(f.get(dst), f.f32.load(i32.add(f.get(s0), i32.mul(f.get(rowStride), i32.const(c)))), 4 * c);
+            }
+            f.set(s0, i32.add(f.get(s0), i32.const(4)));
+            f.set(dst, i32.add(f.get(dst), i32.const(4 * GEMM_MR)));
+          });
+        }
+      },
+      () => {
+        f.forRange(r, () => i32.const(0), () => f.get(mr), 1, () => {
+          f.set(s0, i32.add(f.get(src), i32.mul(f.get(rowStride), f.get(r))));
+          f.set(dst, i32.add(i32.const(PACK_A_PTR), i32.shl(f.get(r), i32.const(2))));
+          f.forRange(p, () => i32.const(0), () => f.get(kc), 1, () => {
+            f.f32.store(f.get(dst), f.f32.load(f.get(s0)));
+            f.set(s0, i32.add(f.get(s0), i32.const(4)));
+            f.set(dst, i32.add(f.get(dst), i32.const(4 * GEMM_MR)));
+          });
+        });
+      },
+    );
+  }, false);
+
+  const packAT = mod.func('pack_a_t', { src: 'i32', stepStride: 'i32', kc: 'i32', mr: 'i32' }, null, (f) => {
+    const { src, stepStride, kc, mr } = f.params;
+    const { i32, v128 } = f;
+    const p = f.local('i32');
+    const r = f.local('i32');
+    const s0 = f.local('i32');
+    const dst = f.local('i32');
+    f.set(s0, f.get(src));
+    f.set(dst, i32.const(PACK_A_PTR));
+    f.if(
+      i32.eq(f.get(mr), i32.const(GEMM_MR)),
+      () => {
+        f.forRange(p, () => i32.const(0), () => f.get(kc), 1, () => {
+          let r0 = 0;
+          for (; r0 + 4 <= GEMM_MR; r0 += 4) v128.store(f.get(dst), v128.load(f.get(s0), 4 * r0), 4 * r0);
+          for (; r0 < GEMM_MR; r0++) f.f32.store(f.get(dst), f.f32.load(f.get(s0), 4 * r0), 4 * r0);
+          f.set(s0, i32.add(f.get(s0), f.get(stepStride)));
+          f.set(dst, i32.add(f.get(dst), i32.const(4 * GEMM_MR)));
+        });
+      },
+      () => {
+        f.forRange(p, () => i32.const(0), () => f.get(kc), 1, () => {
+          f.forRange(r, () => i32.const(0), () => f.get(mr), 1, () => {
+            const off = (): I32 => i32.shl(f.get(r), i32.const(2));
+            f.f32.store(i32.add(f.get(dst), off()), f.f32.load(i32.add(f.get(s0), off())));
+          });
+          f.set(s0, i32.add(f.get(s0), f.get(stepStride)));
+          f.set(dst, i32.add(f.get(dst), i32.const(4 * GEMM_MR)));
+        });
+      },
+    );
+  }, false);
+  return { packAN, packAT };
+}
+
+/** Locals the driver and its micro-kernels share. */
+interface GemmState {
+  p0: Local<'i32'>;
+  kc: Local<'i32'>;
+  kc4: Local<'i32'>;
+  j0: Local<'i32'>;
+  nc: Local<'i32'>;
+  i: Local<'i32'>;
+  mEnd: Local<'i32'>;
+  q: Local<'i32'>;
+  p: Local<'i32'>;
+  aRS: Local<'i32'>;
+  aCS: Local<'i32'>;
+  outRS: Local<'i32'>;
+  add: Local<'i32'>;
+  last: Local<'i32'>;
+  aBlk: Local<'i32'>;
+  oBlk: Local<'i32'>;
+  op: Local<'i32'>;
+  pb: Local<'i32'>;
+  pa: Local<'i32'>;
+  orow: Local<'i32'>;
+  ncols: Local<'i32'>;
+  c: Local<'i32'>;
+  acc: Local<'v128'>[][];
+  bv0: Local<'v128'>;
+  bv1: Local<'v128'>;
+  av: Local<'v128'>;
+}
+
+export interface GemmHelpers extends PackFunctions, PackAFunctions {}
+
+/**
+ * Emits the whole GEMM inline into `f`, reading its arguments from `g`. Requires m, n >= 1 and
+ * k >= 0 (k = 0 gives out = 0, or leaves it unchanged when accumulating).
+ */
+export function emitGemm(f: FunctionBuilder, g: GemmLocals, pack: GemmHelpers, epilogue?: Epilogue): void {
+  const { i32 } = f;
+  const s: GemmState = {
+    p0: f.local('i32'),
+    kc: f.local('i32'),
+    kc4: f.local('i32'),
+    j0: f.local('i32'),
+    nc: f.local('i32'),
+    i: f.local('i32'),
+    mEnd: f.local('i32'),
+    q: f.local('i32'),
+    p: f.local('i32'),
+    aRS: f.local('i32'),
+    aCS: f.local('i32'),
+    outRS: f.local('i32'),
+    add: f.local('i32'),
+    last: f.local('i32'),
+    aBlk: f.local('i32'),
+    oBlk: f.local('i32'),
+    op: f.local('i32'),
+    pb: f.local('i32'),
+    pa: f.local('i32'),
+    orow: f.local('i32'),
+    ncols: f.local('i32'),
+    c: f.local('i32'),
+    acc: Array.from({ length: GEMM_MR }, () => [f.local('v128'), f.local('v128')]),
+    bv0: f.local('v128'),
+    bv1: f.local('v128'),
+    av: f.local('v128'),
+  };
+  // Strides of op(a) in bytes: between rows i and between steps of p.
+  f.set(s.aRS, f.select(i32.const(4), i32.shl(f.get(g.k), i32.const(2)), f.get(g.transA)));
+  f.set(s.aCS, f.select(i32.shl(f.get(g.m), i32.const(2)), i32.const(4), f.get(g.transA)));
+  f.set(s.outRS, i32.shl(f.get(g.n), i32.const(2)));
+  f.set(s.mEnd, i32.sub(f.get(g.m), i32.const(GEMM_MR - 1)));
+  f.set(s.p0, i32.const(0));
+  f.loop((pTop) => {
+    f.set(s.kc, i32.sub(f.get(g.k), f.get(s.p0)));
+    f.if(i32.gt_s(f.get(s.kc), i32.const(GEMM_KC)), () => f.set(s.kc, i32.const(GEMM_KC)));
+    f.set(s.kc4, i32.sub(f.get(s.kc), i32.const(3)));
+    f.set(s.add, i32.or(f.get(g.accumulate), i32.gt_s(f.get(s.p0), i32.const(0))));
+    f.set(s.last, i32.ge_s(i32.add(f.get(s.p0), f.get(s.kc)), f.get(g.k)));
+    f.set(s.j0, i32.const(0));
+    f.loop((jTop) => {
+      f.set(s.nc, i32.sub(f.get(g.n), f.get(s.j0)));
+      f.if(i32.gt_s(f.get(s.nc), i32.const(GEMM_NC)), () => f.set(s.nc, i32.const(GEMM_NC)));
+      f.if(
+        f.get(g.transB),
+        () => f.call(pack.packT, f.get(g.b), f.get(g.k), f.get(s.p0), f.get(s.kc), f.get(s.j0), f.get(s.nc)),
+        () => f.call(pack.packN, f.get(g.b), f.get(g.n), f.get(s.p0), f.get(s.kc), f.get(s.j0), f.get(s.nc)),
+      );
+      emitRowBlocks(f, g, s, pack, epilogue);
+      f.brIf(jTop, i32.lt_s(f.tee(s.j0, i32.add(f.get(s.j0), i32.const(GEMM_NC))), f.get(g.n)));
+    });
+    f.brIf(pTop, i32.lt_s(f.tee(s.p0, i32.add(f.get(s.p0), i32.const(GEMM_KC))), f.get(g.k)));
+  });
+}
+
+/** All row blocks of one (k block, column block): full MR blocks, then the remainder. */
+function emitRowBlocks(f: FunctionBuilder, g: GemmLocals, s: GemmState, pack: GemmHelpers, epilogue?: Epilogue): void {
+  const { i32 } = f;
+  // aBlk = a + p0 * aCS (row 0 of op(a) at step p0); oBlk = out + j0 * 4.
+  f.set(s.aBlk, i32.add(f.get(g.a), i32.mul(f.get(s.p0), f.get(s.aCS))));
+  f.set(s.oBlk, i32.add(f.get(g.out), i32.shl(f.get(s.j0), i32.const(2))));
+  const rowBlock = (mr: number): void => {
+    f.if(
+      f.get(g.transA),
+      () => f.call(pack.packAT, f.get(s.aBlk), f.get(s.aCS), f.get(s.kc), i32.const(mr)),
+      () => f.call(pack.packAN, f.get(s.aBlk), f.get(s.aRS), f.get(s.kc), i32.const(mr)),
+    );
+    emitPanels(f, s, mr);
+    if (epilogue) {
+      f.if(f.get(s.last), () => epilogue(f, { ptr: s.oBlk, rows: mr, cols: s.nc, rowStride: s.outRS, i: s.i, j0: s.j0 }));
+    }
+  };
+  f.forRange(s.i, () => i32.const(0), () => f.get(s.mEnd), GEMM_MR, () => {
+    rowBlock(GEMM_MR);
+    f.set(s.aBlk, i32.add(f.get(s.aBlk), i32.mul(f.get(s.aRS), i32.const(GEMM_MR))));
+    f.set(s.oBlk, i32.add(f.get(s.oBlk), i32.mul(f.get(s.outRS), i32.const(GEMM_MR))));
+  });
+  // The loop leaves i at the first row not done (0 when m < MR: forRange sets it before testing).
+  for (let mr = GEMM_MR - 1; mr >= 1; mr--) {
+    f.if(i32.eq(i32.sub(f.get(g.m), f.get(s.i)), i32.const(mr)), () => rowBlock(mr));
+  }
+}
+
+/** The panels of one row block: full 8-column panels, then a partial one. */
+function emitPanels(f: FunctionBuilder, s: GemmState, mr: number): void {
+  const { i32 } = f;
+  f.set(s.q, i32.const(0));
+  f.if(i32.ge_s(f.get(s.nc), i32.const(GEMM_NR)), () => {
+    f.loop((top) => {
+      emitMicro(f, s, mr, true);
+      f.brIf(top, i32.le_s(f.tee(s.q, i32.add(f.get(s.q), i32.const(GEMM_NR))), i32.sub(f.get(s.nc), i32.const(GEMM_NR))));
+    });
+  });
+  f.if(i32.lt_s(f.get(s.q), f.get(s.nc)), () => {
+    f.set(s.ncols, i32.sub(f.get(s.nc), f.get(s.q)));
+    emitMicro(f, s, mr, false);
+  });
+}
+
+/** One mr x 8 tile of out at column offset q of the block, over the k block, from the packed panels. */
+function emitMicro(f: FunctionBuilder, s: GemmState, mr: number, full: boolean): void {
+  const { i32, v128, f32x4 } = f;
+  for (let r = 0; r < mr; r++) for (const acc of s.acc[r]) f.set(acc, v128.i32x4(0));
+  // Panel q / 8 of the packed block starts at PACK + (q / 8) kc 32 = PACK + q kc 4.
+  f.set(s.pb, i32.add(i32.const(PACK_PTR), i32.shl(i32.mul(f.get(s.q), f.get(s.kc)), i32.const(2))));
+  f.set(s.pa, i32.const(PACK_A_PTR));
+  /** One step of p, at step u of an unrolled group. */
+  const step = (u: number): void => {
+    f.set(s.bv0, v128.load(f.get(s.pb), 32 * u));
+    f.set(s.bv1, v128.load(f.get(s.pb), 32 * u + 16));
+    for (let r = 0; r < mr; r++) {
+      f.set(s.av, v128.load32_splat(f.get(s.pa), 4 * (GEMM_MR * u + r)));
+      const [c0, c1] = s.acc[r];
+      f.set(c0, f.madd(f.get(s.av), f.get(s.bv0), () => f.get(c0)));
+      f.set(c1, f.madd(f.get(s.av), f.get(s.bv1), () => f.get(c1)));
+    }
+  };
+  const UNROLL = 4;
+  f.set(s.p, i32.const(0));
+  f.if(i32.lt_s(f.get(s.p), f.get(s.kc4)), () => {
+    f.loop((top) => {
+      for (let u = 0; u < UNROLL; u++) step(u);
+      f.set(s.pb, i32.add(f.get(s.pb), i32.const(32 * UNROLL)));
+      f.set(s.pa, i32.add(f.get(s.pa), i32.const(4 * GEMM_MR * UNROLL)));
+      f.brIf(top, i32.lt_s(f.tee(s.p, i32.add(f.get(s.p), i32.const(UNROLL))), f.get(s.kc4)));
+    });
+  });
+  f.forRange(s.p, () => f.get(s.p), () => f.get(s.kc), 1, () => {
+    step(0);
+    f.set(s.pb, i32.add(f.get(s.pb), i32.const(32)));
+    f.set(s.pa, i32.add(f.get(s.pa), i32.const(4 * GEMM_MR)));
+  });
+  // Store (or add) the tile.
+  f.set(s.op, i32.add(f.get(s.oBlk), i32.shl(f.get(s.q), i32.const(2))));
+  if (full) {
+    const store = (add: boolean): void => {
+      f.set(s.orow, f.get(s.op));
+      for (let r = 0; r < mr; r++) {
+        const [c0, c1] = s.acc[r];
+        if (add) {
+          v128.store(f.get(s.orow), f32x4.add(v128.load(f.get(s.orow)), f.get(c0)));
+          v128.store(f.get(s.orow), f32x4.add(v128.load(f.get(s.orow), 16), f.get(c1)), 16);
+        } else {
+          v128.store(f.get(s.orow), f.get(c0));
+          v128.store(f.get(s.orow), f.get(c1), 16);
+        }
+        if (r + 1 < mr) f.set(s.orow, i32.add(f.get(s.orow), f.get(s.outRS)));
+      }
+    };
+    f.if(f.get(s.add), () => store(true), () => store(false));
+  } else {
+    for (let r = 0; r < mr; r++) {
+      v128.store(i32.const(TILE_PTR), f.get(s.acc[r][0]), 32 * r);
+      v128.store(i32.const(TILE_PTR), f.get(s.acc[r][1]), 32 * r + 16);
+    }
+    f.set(s.orow, f.get(s.op));
+    for (let r = 0; r < mr; r++) {
+      f.forRange(s.c, () => i32.const(0), () => f.get(s.ncols), 1, () => {
+        const outAddr = (): I32 => i32.add(f.get(s.orow), i32.shl(f.get(s.c), i32.const(2)));
+        const tile = (): F32 => f.f32.load(i32.add(i32.const(TILE_PTR + 32 * r), i32.shl(f.get(s.c), i32.const(2))));
+        f.if(
+          f.get(s.add),
+          () => f.f32.store(outAddr(), f.f32.add(f.f32.load(outAddr()), tile())),
+          () => f.f32.store(outAddr(), tile()),
+        );
+      });
+      if (r + 1 < mr) f.set(s.orow, i32.add(f.get(s.orow), f.get(s.outRS)));
+    }
+  }
+}
+
+/** The exported plain GEMM: matmul(a, b, out, m, k, n, flags) with flags 1 transA, 2 transB, 4 accumulate. */
+export function emitMatmul(mod: ModuleBuilder, pack: GemmHelpers): void {
+  mod.func('matmul', { a: 'i32', b: 'i32', out: 'i32', m: 'i32', k: 'i32', n: 'i32', flags: 'i32' }, null, (f) => {
+    const { a, b, out, m, k, n, flags } = f.params;
+    const transA = f.local('i32');
+    const transB = f.local('i32');
+    const accumulate = f.local('i32');
+    const bit = (mask: number): I32 => f.i32.ne(f.i32.and(f.get(flags), f.i32.const(mask)), f.i32.const(0));
+    f.set(transA, bit(1));
+    f.set(transB, bit(2));
+    f.set(accumulate, bit(4));
+    emitGemm(f, { a, b, out, m, k, n, transA, transB, accumulate }, pack);
+  });
+}
+
+export type { V128 };
