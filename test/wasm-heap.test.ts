@@ -20,9 +20,9 @@ describe('WASM heap', () => {
     expect(c.ptr - b.ptr).toBe(2 * ALIGN_BYTES);
     expect(alignedFloats(65)).toBe(2 * ALIGN_FLOATS);
     b.view().fill(7);
-    a.free();
     b.free();
-    // a and b coalesced: a region of three granules fits where they were, and comes back zeroed.
+    a.free();
+    // a and b coalesced (a's block merged with b's on its right): a region of three granules fits where they were, and comes back zeroed.
     const d = heap.alloc(3 * ALIGN_FLOATS, 'd');
     expect(d.ptr).toBe(a.ptr);
     expect(d.view().every((v) => v === 0)).toBe(true);
