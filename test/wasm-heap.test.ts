@@ -28,9 +28,18 @@ describe('WASM heap', () => {
     expect(d.view().every((v) => v === 0)).toBe(true);
     expect(heap.stats().regions).toBe(2);
     expect(heap.stats().bytesInUse).toBe(4 * ALIGN_BYTES);
+    // c merges with the free tail on its right, then d with c: one free block again.
     c.free();
     d.free();
     expect(heap.stats()).toMatchObject({ regions: 0, bytesInUse: 0 });
+    // Freeing left to right merges each block into the one on its left.
+    const e = heap.alloc(ALIGN_FLOATS, 'e');
+    const f = heap.alloc(ALIGN_FLOATS, 'f');
+    const g = heap.alloc(ALIGN_FLOATS, 'g');
+    e.free();
+    f.free();
+    expect(heap.alloc(2 * ALIGN_FLOATS, 'h').ptr).toBe(e.ptr);
+    void g;
   });
 
   it('grows the memory with live handles: stale views detach, view() re-derives, data and kernels carry on', () => {
