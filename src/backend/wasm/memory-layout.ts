@@ -10,7 +10,7 @@ export const ALIGN_BYTES = ALIGN_FLOATS * 4;
 /** WebAssembly page size in bytes. */
 export const PAGE_BYTES = 65536;
 
-/** Depth of a k block of the GEMM (floats): a 4 x KC slice of op(a) is 4 KiB, in L1. */
+/** Depth of a k block of the GEMM (floats): the packed MR x KC slice of op(a) is 5 KiB, in L1. */
 export const GEMM_KC = 256;
 /** Width of a column block of the GEMM (floats): the packed KC x NC block of op(b) is 256 KiB, in L2. */
 export const GEMM_NC = 256;

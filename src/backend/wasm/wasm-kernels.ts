@@ -209,8 +209,8 @@ export class WasmKernels {
     const l2 = hp.decoupledWeightDecay ? 0 : hp.weightDecay;
     const decay = hp.decoupledWeightDecay ? 1 - hp.lr * hp.weightDecay : 1;
     const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
-    const sqrtCorrection2 = Math.sqrt(1 - Math.pow(hp.beta2, hp.step));
-    this.k.adam(param, grad, m, v, n, hp.beta1, hp.beta2, 1 - hp.beta1, 1 - hp.beta2, stepSize, sqrtCorrection2, hp.eps, l2, decay, clipSumSquares, maxNorm, target, tau);
+    const invSqrtCorrection2 = 1 / Math.sqrt(1 - Math.pow(hp.beta2, hp.step));
+    this.k.adam(param, grad, m, v, n, hp.beta1, hp.beta2, 1 - hp.beta1, 1 - hp.beta2, stepSize, invSqrtCorrection2, hp.eps, l2, decay, clipSumSquares, maxNorm, target, tau);
   }
 
   /** One SGD step (torch.optim.SGD), with the same fused options as adam. */
