@@ -107,7 +107,7 @@ for (const variant of variants) {
     describe('matmul', () => {
       const shapes: [number, number, number][] = [
         [1, 1, 1], [1, 3, 5], [3, 5, 1], [5, 63, 65], [63, 65, 127], [127, 1, 3], [64, 64, 64],
-        [65, 257, 5], [7, 300, 300], [1, 4, 64], [64, 4, 64], [64, 64, 2], [2, 0, 3], [5, 127, 63],
+        [65, 257, 5], [7, 300, 300], [1, 4, 64], [64, 4, 64], [64, 64, 2], [2, 0, 3], [5, 127, 63], [1, 257, 70], [1, 0, 5],
       ];
       for (const [m, k, n] of shapes) {
         for (const transA of [false, true]) {
@@ -146,7 +146,7 @@ for (const variant of variants) {
     });
 
     describe('fused Dense passes', () => {
-      const forwardShapes: [number, number, number][] = [[64, 4, 64], [64, 64, 64], [64, 64, 2], [1, 4, 64], [5, 63, 65], [3, 300, 259], [130, 7, 3]];
+      const forwardShapes: [number, number, number][] = [[64, 4, 64], [64, 64, 64], [64, 64, 2], [1, 4, 64], [1, 256, 35], [5, 63, 65], [3, 300, 259], [130, 7, 3]];
       for (const activation of ACTIVATIONS) {
         for (const [m, k, n] of forwardShapes) {
           for (const withBias of [true, false]) {

@@ -7,7 +7,7 @@ import { ModuleBuilder } from './assembler.js';
 import { emitActivationFunctions } from './kernels/activation.js';
 import { emitDqn } from './kernels/dqn.js';
 import { emitElementwise } from './kernels/elementwise.js';
-import { emitMatmul, emitMicroKernels, emitPackAFunctions, emitPackFunctions } from './kernels/gemm.js';
+import { emitGemv, emitMatmul, emitMicroKernels, emitPackAFunctions, emitPackFunctions } from './kernels/gemm.js';
 import { emitLinear } from './kernels/linear.js';
 import { emitOptimizers } from './kernels/optimizers.js';
 import { HEAP_START, PAGE_BYTES } from './memory-layout.js';
@@ -23,7 +23,7 @@ export interface KernelModuleOptions {
 export function buildKernelModule(options: KernelModuleOptions): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(options.fma);
   mod.importMemory('env', 'memory', MIN_PAGES);
-  const gemm = { ...emitPackFunctions(mod), ...emitPackAFunctions(mod), micro: emitMicroKernels(mod) };
+  const gemm = { ...emitPackFunctions(mod), ...emitPackAFunctions(mod), micro: emitMicroKernels(mod), gemv: emitGemv(mod) };
   const act = emitActivationFunctions(mod);
   const elementwise = emitElementwise(mod);
   emitMatmul(mod, gemm);

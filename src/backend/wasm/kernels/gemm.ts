@@ -319,6 +319,68 @@ interface GemmState {
 export interface GemmHelpers extends PackFunctions, PackAFunctions {
   /** micro[mr - 1]: the micro-kernel for mr rows. */
   micro: FuncRef<null>[];
+  /** gemv(a, b, out, k, n, add): the m = 1, op(b) = b case without packing. */
+  gemv: FuncRef<null>;
+}
+
+/**
+ * out (1, n) (+)= a (k) b (k, n), b read in place: the batch-1 forward pass (acting), where packing
+ * b would cost as much as the product. 32 columns (eight accumulators) per sweep over k, then 4,
+ * then single columns.
+ */
+export function emitGemv(mod: ModuleBuilder): FuncRef<null> {
+  return mod.func('gemv', { a: 'i32', b: 'i32', out: 'i32', k: 'i32', n: 'i32', add: 'i32' }, null, (f) => {
+    const { a, b, out, k, n, add } = f.params;
+    const { i32, v128, f32x4, f32 } = f;
+    const j = f.local('i32');
+    const p = f.local('i32');
+    const bp = f.local('i32');
+    const ap = f.local('i32');
+    const rowBytes = f.local('i32');
+    const end = f.local('i32');
+    const av = f.local('v128');
+    const acc = Array.from({ length: 8 }, () => f.local('v128'));
+    const s = f.local('f32');
+    f.set(rowBytes, i32.shl(f.get(n), i32.const(2)));
+    const sweep = (vectors: number): void => {
+      for (let h = 0; h < vectors; h++) f.set(acc[h], v128.i32x4(0));
+      f.set(bp, i32.add(f.get(b), i32.shl(f.get(j), i32.const(2))));
+      f.set(ap, f.get(a));
+      f.forRange(p, () => i32.const(0), () => f.get(k), 1, () => {
+        f.set(av, v128.load32_splat(f.get(ap)));
+        for (let h = 0; h < vectors; h++) f.set(acc[h], f.madd(f.get(av), v128.load(f.get(bp), 16 * h), () => f.get(acc[h])));
+        f.set(ap, i32.add(f.get(ap), i32.const(4)));
+        f.set(bp, i32.add(f.get(bp), f.get(rowBytes)));
+      });
+      const dst = (): I32 => i32.add(f.get(out), i32.shl(f.get(j), i32.const(2)));
+      f.if(
+        f.get(add),
+        () => {
+          for (let h = 0; h < vectors; h++) v128.store(dst(), f32x4.add(v128.load(dst(), 16 * h), f.get(acc[h])), 16 * h);
+        },
+        () => {
+          for (let h = 0; h < vectors; h++) v128.store(dst(), f.get(acc[h]), 16 * h);
+        },
+      );
+    };
+    f.set(end, i32.sub(f.get(n), i32.const(31)));
+    f.forRange(j, () => i32.const(0), () => f.get(end), 32, () => sweep(8));
+    f.set(end, i32.sub(f.get(n), i32.const(3)));
+    f.forRange(j, () => f.get(j), () => f.get(end), 4, () => sweep(1));
+    f.forRange(j, () => f.get(j), () => f.get(n), 1, () => {
+      f.set(s, f32.const(0));
+      f.set(bp, i32.add(f.get(b), i32.shl(f.get(j), i32.const(2))));
+      f.set(ap, f.get(a));
+      f.forRange(p, () => i32.const(0), () => f.get(k), 1, () => {
+        f.set(s, f32.add(f.get(s), f32.mul(f32.load(f.get(ap)), f32.load(f.get(bp)))));
+        f.set(ap, i32.add(f.get(ap), i32.const(4)));
+        f.set(bp, i32.add(f.get(bp), f.get(rowBytes)));
+      });
+      const dst = (): I32 => i32.add(f.get(out), i32.shl(f.get(j), i32.const(2)));
+      f.if(f.get(add), () => f.set(s, f32.add(f.get(s), f32.load(dst()))));
+      f32.store(dst(), f.get(s));
+    });
+  }, false);
 }
 
 /**
@@ -348,26 +410,43 @@ export function emitGemm(f: FunctionBuilder, g: GemmLocals, pack: GemmHelpers, e
   f.set(s.aCS, f.select(i32.shl(f.get(g.m), i32.const(2)), i32.const(4), f.get(g.transA)));
   f.set(s.outRS, i32.shl(f.get(g.n), i32.const(2)));
   f.set(s.mEnd, i32.sub(f.get(g.m), i32.const(GEMM_MR - 1)));
-  f.set(s.p0, i32.const(0));
-  f.loop((pTop) => {
-    f.set(s.kc, i32.sub(f.get(g.k), f.get(s.p0)));
-    f.if(i32.gt_s(f.get(s.kc), i32.const(GEMM_KC)), () => f.set(s.kc, i32.const(GEMM_KC)));
-    f.set(s.add, i32.or(f.get(g.accumulate), i32.gt_s(f.get(s.p0), i32.const(0))));
-    f.set(s.last, i32.ge_s(i32.add(f.get(s.p0), f.get(s.kc)), f.get(g.k)));
-    f.set(s.j0, i32.const(0));
-    f.loop((jTop) => {
-      f.set(s.nc, i32.sub(f.get(g.n), f.get(s.j0)));
-      f.if(i32.gt_s(f.get(s.nc), i32.const(GEMM_NC)), () => f.set(s.nc, i32.const(GEMM_NC)));
-      f.if(
-        f.get(g.transB),
-        () => f.call(pack.packT, f.get(g.b), f.get(g.k), f.get(s.p0), f.get(s.kc), f.get(s.j0), f.get(s.nc)),
-        () => f.call(pack.packN, f.get(g.b), f.get(g.n), f.get(s.p0), f.get(s.kc), f.get(s.j0), f.get(s.nc)),
-      );
-      emitRowBlocks(f, g, s, pack, epilogue);
-      f.brIf(jTop, i32.lt_s(f.tee(s.j0, i32.add(f.get(s.j0), i32.const(GEMM_NC))), f.get(g.n)));
-    });
-    f.brIf(pTop, i32.lt_s(f.tee(s.p0, i32.add(f.get(s.p0), i32.const(GEMM_KC))), f.get(g.k)));
-  });
+  // One row and op(b) = b: the GEMV path reads b in place (for m = 1, op(a) is the same row vector
+  // whether a is transposed or not).
+  f.if(
+    i32.and(i32.eq(f.get(g.m), i32.const(1)), i32.eqz(f.get(g.transB))),
+    () => {
+      f.call(pack.gemv, f.get(g.a), f.get(g.b), f.get(g.out), f.get(g.k), f.get(g.n), f.get(g.accumulate));
+      if (epilogue) {
+        f.set(s.i, i32.const(0));
+        f.set(s.j0, i32.const(0));
+        f.set(s.oBlk, f.get(g.out));
+        f.set(s.nc, f.get(g.n));
+        epilogue(f, { ptr: s.oBlk, rows: 1, cols: s.nc, rowStride: s.outRS, i: s.i, j0: s.j0 });
+      }
+    },
+    () => {
+      f.set(s.p0, i32.const(0));
+      f.loop((pTop) => {
+        f.set(s.kc, i32.sub(f.get(g.k), f.get(s.p0)));
+        f.if(i32.gt_s(f.get(s.kc), i32.const(GEMM_KC)), () => f.set(s.kc, i32.const(GEMM_KC)));
+        f.set(s.add, i32.or(f.get(g.accumulate), i32.gt_s(f.get(s.p0), i32.const(0))));
+        f.set(s.last, i32.ge_s(i32.add(f.get(s.p0), f.get(s.kc)), f.get(g.k)));
+        f.set(s.j0, i32.const(0));
+        f.loop((jTop) => {
+          f.set(s.nc, i32.sub(f.get(g.n), f.get(s.j0)));
+          f.if(i32.gt_s(f.get(s.nc), i32.const(GEMM_NC)), () => f.set(s.nc, i32.const(GEMM_NC)));
+          f.if(
+            f.get(g.transB),
+            () => f.call(pack.packT, f.get(g.b), f.get(g.k), f.get(s.p0), f.get(s.kc), f.get(s.j0), f.get(s.nc)),
+            () => f.call(pack.packN, f.get(g.b), f.get(g.n), f.get(s.p0), f.get(s.kc), f.get(s.j0), f.get(s.nc)),
+          );
+          emitRowBlocks(f, g, s, pack, epilogue);
+          f.brIf(jTop, i32.lt_s(f.tee(s.j0, i32.add(f.get(s.j0), i32.const(GEMM_NC))), f.get(g.n)));
+        });
+        f.brIf(pTop, i32.lt_s(f.tee(s.p0, i32.add(f.get(s.p0), i32.const(GEMM_KC))), f.get(g.k)));
+      });
+    },
+  );
 }
 
 /** All row blocks of one (k block, column block): full MR blocks, then the remainder. */
