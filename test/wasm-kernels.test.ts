@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type Activation, type AdamHyperParameters, type SgdHyperParameters } from '../src/backend/backend.js';
-import { activationBackward as tsActivationBackward, biasActivation as tsBiasActivation } from '../src/backend/cpu/activation.js';
 import { matmul as tsMatmul } from '../src/backend/cpu/matmul.js';
 import { adam as tsAdam, clipByGlobalNorm as tsClip, sgd as tsSgd } from '../src/backend/cpu/optimizers.js';
 import { lerp as tsLerp } from '../src/backend/cpu/elementwise.js';

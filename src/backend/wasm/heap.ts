@@ -106,7 +106,7 @@ export class WasmHeap {
   constructor(
     readonly memory: WebAssembly.Memory,
     /** First byte the heap may hand out (after the kernels' fixed scratch areas); a multiple of ALIGN_BYTES. */
-    private readonly start: number,
+    start: number,
   ) {
     if (start % ALIGN_BYTES !== 0) throw new InvalidArgumentError(`WasmHeap: start ${start} is not a multiple of ${ALIGN_BYTES}`);
     const size = memory.buffer.byteLength;

@@ -213,7 +213,7 @@ function emitSoftmaxRows(
   bias: Local<'i32'>,
   L: MathLocals,
 ): void {
-  const { i32, f32, v128, f32x4 } = f;
+  const { i32, f32, f32x4 } = f;
   const r = f.local('i32');
   const c = f.local('i32');
   const xs = f.local('i32');
@@ -251,7 +251,6 @@ function emitSoftmaxRows(
     f.set(xs, i32.add(f.get(xs), f.get(stride)));
     f.set(os, i32.add(f.get(os), f.get(stride)));
   });
-  void v128;
 }
 
 /** gradIn = y (g - sum_c g y) per row. */
@@ -286,5 +285,3 @@ function emitSoftmaxBackwardRows(
     for (const p of [ys, gs, os]) f.set(p, i32.add(f.get(p), f.get(stride)));
   });
 }
-
-export type { V128 };

@@ -3,7 +3,7 @@
  * sum of squares, global-norm clip scale, column sums, row max / argmax. Semantics follow
  * src/backend/cpu/elementwise.ts and reductions.ts.
  */
-import type { F32, F64, FuncRef, FunctionBuilder, I32, Local, ModuleBuilder, V128 } from '../assembler.js';
+import type { F32, FuncRef, FunctionBuilder, I32, Local, ModuleBuilder, V128 } from '../assembler.js';
 
 /** Loads and stores of one step of a map: four lanes in the vector loop, lane 0 in the tail. */
 export interface MapIo {
@@ -192,5 +192,3 @@ export function emitElementwise(mod: ModuleBuilder): ElementwiseFunctions {
   }
   return { columnSum };
 }
-
-export type { F64 };

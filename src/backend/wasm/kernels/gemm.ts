@@ -17,7 +17,7 @@
  * Partial edges: rows are handled by MR-1 smaller copies of the micro-kernel; a partial last
  * panel computes all 8 columns (the padding is zero) and stores only the valid ones.
  */
-import type { F32, FuncRef, FunctionBuilder, I32, Local, ModuleBuilder, V128 } from '../assembler.js';
+import type { F32, FuncRef, FunctionBuilder, I32, Local, ModuleBuilder } from '../assembler.js';
 import { GEMM_KC, GEMM_MR, GEMM_NC, GEMM_NR, PACK_A_PTR, PACK_PTR, TILE_PTR } from '../memory-layout.js';
 
 export interface PackFunctions {
@@ -590,5 +590,3 @@ export function emitMatmul(mod: ModuleBuilder, pack: GemmHelpers): void {
     emitGemm(f, { a, b, out, m, k, n, transA, transB, accumulate }, pack);
   });
 }
-
-export type { V128 };

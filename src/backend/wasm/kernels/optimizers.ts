@@ -7,7 +7,7 @@
  * except that Adam multiplies sqrt(v) by 1 / sqrt(1 - beta2^t) instead of dividing by its inverse
  * (one division per element fewer; at most one extra rounding, well inside the ADAM tolerance).
  */
-import type { FunctionBuilder, Local, ModuleBuilder, V128 } from '../assembler.js';
+import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { clipCoefficient, emitMap, type MapIo } from './elementwise.js';
 
 export function emitOptimizers(mod: ModuleBuilder): void {
@@ -23,7 +23,7 @@ export function emitOptimizers(mod: ModuleBuilder): void {
     null,
     (f) => {
       const P = f.params;
-      const { f32x4, i32 } = f;
+      const { f32x4 } = f;
       const splat = (x: Local<'f32'>): Local<'v128'> => {
         const l = f.local('v128');
         f.set(l, f32x4.splat(f.get(x)));
@@ -68,7 +68,6 @@ export function emitOptimizers(mod: ModuleBuilder): void {
         if (target) polyak(f, io, P.target, p, tau, t);
       };
       emitVariants(f, P.sumSquares, P.maxNorm, P.target, coef, P.n, body);
-      void i32;
     },
   );
 
@@ -168,5 +167,3 @@ function emitVariants(
     }
   }
 }
-
-export type { V128 };
