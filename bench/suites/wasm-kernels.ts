@@ -215,7 +215,7 @@ async function dqnFigures(variants: WasmKernels[]): Promise<Record<string, unkno
         nextObservations: Float32Array.from({ length: batch * 4 }, () => rng.uniform(-1, 1)),
         actions: Float32Array.from({ length: batch }, () => rng.integers(2)),
         rewards: new Float32Array(batch).fill(1),
-        discounts: new Float32Array(batch).fill(0.99),
+        terminated: new Float32Array(batch),
       };
       const t = await measure(() => agent.update(minibatch), { warmup: 20, repeats: 5, minSeconds: 1 });
       row[`typescript cpu backend (DqnAgent.update)${doubleDqn ? ', Double DQN' : ''}`] = { wall: round(1 / t.wall), cpu: round(1 / t.cpu) };
