@@ -1,11 +1,12 @@
 /** A stack of layers trained together, and `mlp()` to build the usual one. */
-import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
+import type { Activation, Backend, FloatArray, Shape, Tensor } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Rng } from '../random/rng.js';
 import { Dense } from './dense.js';
 import type { Initializer } from './init.js';
 import type { Layer } from './layer.js';
 import type { Parameter } from './parameter.js';
+import { ParameterArena, arenaOf } from './parameter-arena.js';
 
 export interface BackwardOptions {
   /** Also compute and return the gradient with respect to the network input (default false). */
@@ -17,15 +18,27 @@ export interface BackwardOptions {
   accumulate?: boolean;
 }
 
+export interface SequentialOptions {
+  /** The arena the layers' parameters live in, disposed with the model (see mlp). */
+  arena?: ParameterArena;
+}
+
 export class Sequential {
   readonly layers: readonly Layer[];
+  /**
+   * The arena holding exactly this model's parameters, when it has one: whole-network ops
+   * (zeroGrad, copyFrom, lerpFrom, getWeights, and optimisers) then run once over it.
+   */
+  readonly arena: ParameterArena | null;
   private readonly params: readonly Parameter[];
   /** For each parameter, the layer it belongs to (for error messages). */
   private readonly owners: readonly { layer: Layer; index: number }[];
+  private readonly ownedArena: ParameterArena | null;
 
   constructor(
     readonly backend: Backend,
     layers: readonly Layer[],
+    options: SequentialOptions = {},
   ) {
     if (layers.length === 0) throw new InvalidArgumentError('Sequential: needs at least one layer');
     this.layers = [...layers];
@@ -36,12 +49,14 @@ export class Sequential {
       const own = layer.parameters();
       if (own.length > 0) parametric++;
       for (const p of own) {
-        params.push({ name: `${p.name}${parametric}`, value: p.value, grad: p.grad });
+        params.push({ ...p, name: `${p.name}${parametric}` });
         owners.push({ layer, index });
       }
     });
     this.params = params;
     this.owners = owners;
+    this.arena = arenaOf(params);
+    this.ownedArena = options.arena ?? null;
   }
 
   /**
@@ -56,15 +71,39 @@ export class Sequential {
   }
 
   /**
-   * Backpropagates gradOut (d loss / d output of the latest forward): accumulates into every
-   * parameter's grad (call zeroGrad() first to start from zero, or pass `accumulate: false`).
-   * Returns d loss / d input when `inputGrad` is set (owned by the first layer), else null.
+   * Backpropagates gradOut (d loss / d output of the latest forward, possibly of its first rows
+   * only): accumulates into every parameter's grad (call zeroGrad() first to start from zero, or
+   * pass `accumulate: false`). Returns d loss / d input when `inputGrad` is set (owned by the first
+   * layer), else null.
+   *
+   * Between two Dense layers the gradient passed down is fused with the lower layer's activation
+   * derivative (Dense.inputGrad), so each Dense layer costs two ops: its parameter gradients and
+   * the gradient for the layer below.
    */
   backward(gradOut: Tensor, options?: BackwardOptions): Tensor | null {
-    let g: Tensor | null = gradOut;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const needInputGrad = i > 0 || options?.inputGrad === true;
-      g = this.layers[i].backward(g as Tensor, needInputGrad, options?.accumulate ?? true);
+    const accumulate = options?.accumulate ?? true;
+    const inputGrad = options?.inputGrad === true;
+    const layers = this.layers;
+    let g: Tensor = gradOut;
+    // Whether g is already the gradient of layer i's pre-activation (fused by the layer above).
+    let preActivation = false;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i];
+      const needInputGrad = i > 0 || inputGrad;
+      if (!(layer instanceof Dense)) {
+        const down = layer.backward(g, needInputGrad, accumulate);
+        if (down === null) return null;
+        g = down;
+        preActivation = false;
+        continue;
+      }
+      if (!preActivation) g = layer.preActivationGrad(g);
+      layer.parameterGrads(g, accumulate);
+      if (!needInputGrad) return null;
+      const below = i > 0 ? layers[i - 1] : null;
+      const fuse = below instanceof Dense && below.fusesBelow;
+      g = layer.inputGrad(g, fuse ? below : null);
+      preActivation = fuse;
     }
     return g;
   }
@@ -74,8 +113,12 @@ export class Sequential {
     return this.params as Parameter[];
   }
 
-  /** Sets every parameter gradient to zero. */
+  /** Sets every parameter gradient to zero (one op over the arena, when there is one). */
   zeroGrad(): void {
+    if (this.arena !== null) {
+      this.backend.fill(this.arena.grads, 0);
+      return;
+    }
     const params = this.params;
     for (let i = 0; i < params.length; i++) this.backend.fill(params[i].grad, 0);
   }
@@ -83,22 +126,37 @@ export class Sequential {
   /** Hard target update: copies every parameter of `other` (same architecture) into this model. */
   copyFrom(other: Sequential): void {
     this.checkSameArchitecture(other, 'copyFrom');
+    const shared = this.sharedLayout(other);
+    if (shared !== null) {
+      this.backend.copy(shared.theirs.values, shared.mine.values);
+      return;
+    }
     const mine = this.params;
     const theirs = other.parameters();
     for (let i = 0; i < mine.length; i++) this.backend.copy(theirs[i].value, mine[i].value);
   }
 
-  /** Soft (Polyak) target update: this <- this + tau (other - this), parameter by parameter. */
+  /** Soft (Polyak) target update: this <- this + tau (other - this). */
   lerpFrom(other: Sequential, tau: number): void {
     this.checkSameArchitecture(other, 'lerpFrom');
     if (!(tau >= 0 && tau <= 1)) throw new InvalidArgumentError(`lerpFrom: tau must be in [0, 1], got ${tau}`);
+    const shared = this.sharedLayout(other);
+    if (shared !== null) {
+      this.backend.lerp(shared.mine.values, shared.theirs.values, tau);
+      return;
+    }
     const mine = this.params;
     const theirs = other.parameters();
     for (let i = 0; i < mine.length; i++) this.backend.lerp(mine[i].value, theirs[i].value, tau);
   }
 
-  /** [W1, b1, W2, b2, ...] as flat row-major arrays (W as (in, out)). */
+  /** [W1, b1, W2, b2, ...] as flat row-major arrays (W as (in, out)); one read of the arena when there is one. */
   async getWeights(): Promise<FloatArray[]> {
+    const arena = this.arena;
+    if (arena !== null) {
+      const all = await this.backend.read(arena.values);
+      return this.params.map((p, i) => all.slice(arena.offsets[i], arena.offsets[i] + p.value.size));
+    }
     const out: FloatArray[] = [];
     for (const p of this.params) out.push(await this.backend.read(p.value));
     return out;
@@ -125,9 +183,19 @@ export class Sequential {
     return this.params.reduce((s, p) => s + p.value.size, 0);
   }
 
-  /** Releases every tensor of every layer. */
+  /** Releases every tensor of every layer (and the arena, when the model owns it). */
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
+    this.ownedArena?.dispose();
+  }
+
+  /** Both models' arenas when they share one layout (then one op covers every parameter), else null. */
+  private sharedLayout(other: Sequential): { mine: ParameterArena; theirs: ParameterArena } | null {
+    const mine = this.arena;
+    const theirs = other.arena;
+    if (mine === null || theirs === null || mine.size !== theirs.size) return null;
+    for (let i = 0; i < mine.offsets.length; i++) if (mine.offsets[i] !== theirs.offsets[i]) return null;
+    return { mine, theirs };
   }
 
   private checkSameArchitecture(other: Sequential, op: string): void {
@@ -157,10 +225,17 @@ export interface MlpOptions {
   alpha?: number;
 }
 
-/** A multi-layer perceptron: sizes [in, h1, ..., out] give Dense layers in -> h1 -> ... -> out. */
+/**
+ * A multi-layer perceptron: sizes [in, h1, ..., out] give Dense layers in -> h1 -> ... -> out, with
+ * every parameter in one ParameterArena.
+ */
 export function mlp(backend: Backend, sizes: readonly number[], options: MlpOptions): Sequential {
   if (sizes.length < 2) throw new InvalidArgumentError(`mlp: sizes needs at least [in, out], got [${sizes.join(', ')}]`);
+  for (const size of sizes) if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`mlp: sizes must be positive integers, got [${sizes.join(', ')}]`);
   const layers: Dense[] = [];
+  const shapes: Shape[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
+  const arena = new ParameterArena(backend, shapes, 'mlp');
   try {
     for (let i = 0; i + 1 < sizes.length; i++) {
       const last = i + 2 === sizes.length;
@@ -170,12 +245,14 @@ export function mlp(backend: Backend, sizes: readonly number[], options: MlpOpti
           init: options.init,
           rng: options.rng,
           alpha: options.alpha,
+          parameters: arena,
         }),
       );
     }
   } catch (error) {
     for (const layer of layers) layer.dispose();
+    arena.dispose();
     throw error;
   }
-  return new Sequential(backend, layers);
+  return new Sequential(backend, layers, { arena });
 }

@@ -2,17 +2,23 @@
  * Deep Q-learning (Mnih et al. 2015) with the usual improvements as options: Double DQN, dueling
  * heads, Huber loss, global-norm gradient clipping, soft or hard target updates.
  *
- * An update is recorded on the backend as one sequence of ops with no read back: upload the
- * minibatch, target forward on s', TD target r + gamma (1 - terminated) max_a' Q_target(s', a')
- * (Double DQN: Q_target(s', argmax_a' Q_online(s', a'))), online forward on s, loss at the chosen
- * actions, backward, clipping, Adam, soft target update. On WebGPU that is one submission; the loss
- * is read back only when asked (readLoss). The agent owns the TD target: the minibatch carries
- * `terminated` flags, gamma is the agent's.
+ * An update is recorded on the backend as a handful of fused ops with no read back, as CleanRL's
+ * dqn.py reads it:
+ *
+ *   Q_target(s')                       target.forward(s')                    (one op per layer)
+ *   Q(s) and, Double DQN, Q(s')        online.forward([s; s'])               (one op per layer)
+ *   y = r + gamma (1 - terminated) V(s'), loss(Q(s, a), y), dL/dQ         tdLoss   (one op)
+ *   gradients                          online.backward(dL/dQ)                (two ops per layer)
+ *   clipping, Adam, Polyak target      sumSquares + one fused adam op over the parameter arena
+ *
+ * with V(s') = max_a' Q_target(s', a'), or Q_target(s', argmax_a' Q(s', a')) with Double DQN. On
+ * WebGPU that is one submission of 14 dispatches for a 2-hidden-layer MLP; the loss is read back
+ * only when asked (readLoss). The agent owns the TD target: the minibatch carries `terminated`
+ * flags, gamma is the agent's.
  */
-import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
+import type { AdamFusion, Backend, FloatArray, Tensor, TdLossArgs } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { GradNormClipper } from '../nn/clip.js';
-import { Loss } from '../nn/losses.js';
 import { Adam } from '../nn/optim/adam.js';
 import type { OptimizerState } from '../nn/optim/optimizer.js';
 import { Rng } from '../random/rng.js';
@@ -23,7 +29,21 @@ import type { Minibatch } from './replay-buffer.js';
 /** The hyper-parameters the agent itself uses (the rest belong to the training loop). */
 export type DqnAgentConfig = Pick<
   DqnConfig,
-  'hidden' | 'activation' | 'init' | 'dueling' | 'doubleDqn' | 'gamma' | 'lr' | 'adamEps' | 'loss' | 'huberDelta' | 'maxGradNorm' | 'batchSize' | 'targetUpdate' | 'tau'
+  | 'hidden'
+  | 'activation'
+  | 'init'
+  | 'dueling'
+  | 'doubleDqn'
+  | 'gamma'
+  | 'lr'
+  | 'adamEps'
+  | 'loss'
+  | 'huberDelta'
+  | 'maxGradNorm'
+  | 'batchSize'
+  | 'gradientSteps'
+  | 'targetUpdate'
+  | 'tau'
 >;
 
 /** What a full checkpoint needs from the agent. */
@@ -48,23 +68,20 @@ export class DqnAgent {
   readonly obsDim: number;
   readonly nActions: number;
   private readonly clipper: GradNormClipper | null;
-  private readonly loss: Loss;
-  // Minibatch tensors, uploaded once per update.
-  private readonly observations: Tensor;
-  private readonly nextObservations: Tensor;
-  private readonly actions: Tensor;
-  private readonly rewards: Tensor;
-  private readonly terminated: Tensor;
-  // Constant columns gamma and -gamma, for gamma (1 - terminated) = gamma + (-gamma) terminated.
-  private readonly gammas: Tensor;
-  private readonly minusGammas: Tensor;
-  // Intermediates of the update.
-  private readonly discounts: Tensor;
-  private readonly nextValues: Tensor;
-  private readonly nextActions: Tensor;
-  private readonly tdTargets: Tensor;
-  private readonly chosenQ: Tensor;
+  /**
+   * Minibatch tensors, one set per gradient step of a round (config.gradientSteps), used in turn:
+   * the uploads of a round's minibatches never wait for the work recorded with the previous ones,
+   * so on WebGPU a whole round of updates is one submission.
+   */
+  private readonly slots: MinibatchTensors[];
+  private slot = 0;
+  // Outputs of the TD loss.
+  private readonly lossValue: Tensor;
   private readonly gradQ: Tensor;
+  private readonly tdTargets: Tensor;
+  private readonly td: TdLossArgs;
+  /** Clipping and the Polyak target update, fused into the Adam step (kept: no allocation per update). */
+  private readonly fusion: { clip: AdamFusion['clip']; polyak: AdamFusion['polyak'] };
   private updates = 0;
 
   constructor(
@@ -85,23 +102,31 @@ export class DqnAgent {
     this.target.copyFrom(this.online);
     this.optimizer = new Adam(backend, this.online.parameters(), { lr: config.lr, eps: config.adamEps });
     this.clipper = config.maxGradNorm > 0 ? new GradNormClipper(backend, this.online.parameters(), config.maxGradNorm) : null;
-    this.loss = new Loss(backend, config.loss, { delta: config.huberDelta });
     const b = config.batchSize;
-    this.observations = backend.tensor([b, obsDim], undefined, 'batch.s');
-    this.nextObservations = backend.tensor([b, obsDim], undefined, 'batch.s_next');
-    this.actions = backend.tensor([b, 1], undefined, 'batch.a');
-    this.rewards = backend.tensor([b, 1], undefined, 'batch.r');
-    this.terminated = backend.tensor([b, 1], undefined, 'batch.terminated');
-    this.gammas = backend.tensor([b, 1], undefined, 'td.gamma');
-    this.minusGammas = backend.tensor([b, 1], undefined, 'td.minus_gamma');
-    backend.fill(this.gammas, config.gamma);
-    backend.fill(this.minusGammas, -config.gamma);
-    this.discounts = backend.tensor([b, 1], undefined, 'td.discount');
-    this.nextValues = backend.tensor([b, 1], undefined, 'td.next_value');
-    this.nextActions = backend.tensor([b, 1], undefined, 'td.next_action');
-    this.tdTargets = backend.tensor([b, 1], undefined, 'td.target');
-    this.chosenQ = backend.tensor([b, 1], undefined, 'q.chosen');
+    this.slots = Array.from({ length: Math.max(1, config.gradientSteps) }, (_, i) => new MinibatchTensors(backend, b, obsDim, config.doubleDqn, i));
+    this.lossValue = backend.tensor([1, 1], undefined, 'td.loss');
     this.gradQ = backend.tensor([b, nActions], undefined, 'q.grad');
+    this.tdTargets = backend.tensor([b, 1], undefined, 'td.target');
+    // Every tensor here but the outputs is set at each update.
+    const first = this.slots[0];
+    this.td = {
+      q: first.states,
+      nextQ: first.nextObservations,
+      actions: first.actions,
+      rewards: first.rewards,
+      terminated: first.terminated,
+      gamma: config.gamma,
+      double: config.doubleDqn,
+      loss: config.loss,
+      delta: config.huberDelta,
+      lossOut: this.lossValue,
+      gradQ: this.gradQ,
+      targets: this.tdTargets,
+    };
+    this.fusion = {
+      clip: null,
+      polyak: config.targetUpdate === 'soft' ? { target: this.target.arena.values, tau: config.tau } : null,
+    };
   }
 
   /** Updates recorded so far. */
@@ -132,42 +157,35 @@ export class DqnAgent {
   update(batch: Minibatch): void {
     const { backend, config } = this;
     if (batch.size !== config.batchSize) throw new InvalidArgumentError(`minibatch has ${batch.size} transitions, the agent was built for ${config.batchSize}`);
-    backend.write(this.observations, batch.observations);
-    backend.write(this.nextObservations, batch.nextObservations);
-    backend.write(this.actions, batch.actions);
-    backend.write(this.rewards, batch.rewards);
-    backend.write(this.terminated, batch.terminated);
+    const slot = this.slots[this.slot];
+    this.slot = (this.slot + 1) % this.slots.length;
+    slot.upload(batch);
 
-    // TD target = r + gamma (1 - terminated) max_a' Q_target(s', a'). The online forward on s'
-    // (Double DQN) must come before the one on s, whose activations the backward pass needs.
-    this.nextStateValues();
-    // gamma + (-gamma) terminated is exactly gamma or 0 in any rounding: terminated is 0 or 1.
-    backend.addMul(this.gammas, this.minusGammas, this.terminated, this.discounts);
-    backend.addMul(this.rewards, this.discounts, this.nextValues, this.tdTargets);
-
-    // Loss at the chosen actions; its gradient is zero at the other actions.
-    const q = this.online.forward(this.observations);
-    backend.gatherColumns(q, this.actions, this.chosenQ);
-    this.loss.forward(this.chosenQ, this.tdTargets);
-    backend.scatterColumns(this.loss.grad, this.actions, this.gradQ);
-
-    // Overwriting the gradients spares the zero-fill of every one (a dispatch each on WebGPU).
+    const td = this.td;
+    td.actions = slot.actions;
+    td.rewards = slot.rewards;
+    td.terminated = slot.terminated;
+    td.nextQ = this.target.forward(slot.nextObservations);
+    td.q = this.online.forward(slot.states);
+    backend.tdLoss(td);
+    // The gradient covers Q(s) only, the first half of a Double DQN forward.
     this.online.backward(this.gradQ, false);
-    this.clipper?.clip();
-    this.optimizer.step();
+    this.step();
     this.updates++;
-    if (config.targetUpdate === 'soft') this.target.lerpFrom(this.online, config.tau);
   }
 
-  /** nextValues <- max_a' Q_target(s', a'), or with Double DQN Q_target(s', argmax_a' Q_online(s', a')). */
-  private nextStateValues(): void {
-    const nextQTarget = this.target.forward(this.nextObservations);
-    if (this.config.doubleDqn) {
-      this.backend.rowArgmax(this.online.forward(this.nextObservations), this.nextActions);
-      this.backend.gatherColumns(nextQTarget, this.nextActions, this.nextValues);
-    } else {
-      this.backend.rowMax(nextQTarget, this.nextValues);
+  /** Clipping, Adam and the soft target update: fused into one op over the arena (after the norm). */
+  private step(): void {
+    const { config, clipper } = this;
+    if (clipper !== null) clipper.measure();
+    if (this.optimizer.fused) {
+      this.fusion.clip = clipper === null ? null : clipper.fusion();
+      this.optimizer.step(this.fusion);
+      return;
     }
+    if (clipper !== null) clipper.clip();
+    this.optimizer.step();
+    if (config.targetUpdate === 'soft') this.target.lerpFrom(this.online, config.tau);
   }
 
   /** Hard target update: target <- online. */
@@ -177,7 +195,12 @@ export class DqnAgent {
 
   /** The loss of the latest update (a read back; call it sparingly on WebGPU). */
   async readLoss(): Promise<number> {
-    return this.loss.read();
+    return (await this.backend.read(this.lossValue))[0];
+  }
+
+  /** The TD targets r + gamma (1 - terminated) V(s') of the latest update (a read back), for inspection. */
+  readTdTargets(): Promise<FloatArray> {
+    return this.backend.read(this.tdTargets);
   }
 
   /** The total gradient norm before clipping at the latest update, or NaN when clipping is off. */
@@ -206,22 +229,48 @@ export class DqnAgent {
     this.target.dispose();
     this.optimizer.dispose();
     this.clipper?.dispose();
-    this.loss.dispose();
-    for (const t of [
-      this.observations,
-      this.nextObservations,
-      this.actions,
-      this.rewards,
-      this.terminated,
-      this.gammas,
-      this.minusGammas,
-      this.discounts,
-      this.nextValues,
-      this.nextActions,
-      this.tdTargets,
-      this.chosenQ,
-      this.gradQ,
-    ])
-      t.dispose();
+    for (const slot of this.slots) slot.dispose();
+    for (const t of [this.lossValue, this.gradQ, this.tdTargets]) t.dispose();
+  }
+}
+
+/**
+ * One minibatch on the device. `states` holds s and, with Double DQN, s' below it, so one online
+ * forward gives Q(s) and Q(s'); `nextObservations` is s' for the target network.
+ */
+class MinibatchTensors {
+  readonly states: Tensor;
+  readonly nextObservations: Tensor;
+  readonly actions: Tensor;
+  readonly rewards: Tensor;
+  readonly terminated: Tensor;
+
+  constructor(
+    private readonly backend: Backend,
+    batchSize: number,
+    obsDim: number,
+    private readonly double: boolean,
+    index: number,
+  ) {
+    const b = batchSize;
+    this.states = backend.tensor([double ? 2 * b : b, obsDim], undefined, `batch${index}.states`);
+    this.nextObservations = backend.tensor([b, obsDim], undefined, `batch${index}.s_next`);
+    this.actions = backend.tensor([b, 1], undefined, `batch${index}.a`);
+    this.rewards = backend.tensor([b, 1], undefined, `batch${index}.r`);
+    this.terminated = backend.tensor([b, 1], undefined, `batch${index}.terminated`);
+  }
+
+  upload(batch: Minibatch): void {
+    const backend = this.backend;
+    backend.write(this.states, batch.observations);
+    if (this.double) backend.write(this.states, batch.nextObservations, batch.observations.length);
+    backend.write(this.nextObservations, batch.nextObservations);
+    backend.write(this.actions, batch.actions);
+    backend.write(this.rewards, batch.rewards);
+    backend.write(this.terminated, batch.terminated);
+  }
+
+  dispose(): void {
+    for (const t of [this.states, this.nextObservations, this.actions, this.rewards, this.terminated]) t.dispose();
   }
 }

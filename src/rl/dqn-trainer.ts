@@ -181,6 +181,8 @@ export class DqnTrainer {
       this.agent.update(this.minibatch);
       this.updatesSinceLossRead++;
     }
+    // The round is recorded: on WebGPU it runs while the host steps the env (a no-op on the CPU).
+    this.agent.backend.flush();
     if (this.updatesSinceLossRead >= c.lossReadInterval || Number.isNaN(this.lastLoss)) {
       this.lastLoss = await this.agent.readLoss();
       this.updatesSinceLossRead = 0;

@@ -13,6 +13,7 @@ import { Dense } from '../nn/dense.js';
 import type { Initializer } from '../nn/init.js';
 import type { Layer } from '../nn/layer.js';
 import type { Parameter } from '../nn/parameter.js';
+import type { ParameterSource } from '../nn/parameter-arena.js';
 import type { Rng } from '../random/rng.js';
 
 export class DuelingHead implements Layer {
@@ -31,12 +32,13 @@ export class DuelingHead implements Layer {
     private readonly backend: Backend,
     readonly width: number,
     readonly nActions: number,
-    options: { init: Initializer; rng: Rng },
+    options: { init: Initializer; rng: Rng; parameters?: ParameterSource },
   ) {
     this.description = `DuelingHead(${width} -> V + A(${nActions}))`;
-    this.value = new Dense(backend, width, 1, { activation: 'identity', init: options.init, rng: options.rng });
-    this.advantage = new Dense(backend, width, nActions, { activation: 'identity', init: options.init, rng: options.rng });
-    const named = (p: Parameter, name: string): Parameter => ({ name, value: p.value, grad: p.grad });
+    const { init, rng, parameters } = options;
+    this.value = new Dense(backend, width, 1, { activation: 'identity', init, rng, parameters });
+    this.advantage = new Dense(backend, width, nActions, { activation: 'identity', init, rng, parameters });
+    const named = (p: Parameter, name: string): Parameter => ({ ...p, name });
     this.params = [named(this.value.weight, 'Wv'), named(this.value.bias, 'bv'), named(this.advantage.weight, 'Wa'), named(this.advantage.bias, 'ba')];
     this.q = new BatchBuffers(backend, nActions, 'dueling.q');
     this.gradValue = new BatchBuffers(backend, 1, 'dueling.dv');

@@ -8,6 +8,7 @@ import { Dense } from '../nn/dense.js';
 import type { Initializer } from '../nn/init.js';
 import type { Layer } from '../nn/layer.js';
 import type { Parameter } from '../nn/parameter.js';
+import { ParameterArena } from '../nn/parameter-arena.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Rng } from '../random/rng.js';
 import { DuelingHead } from './dueling-head.js';
@@ -39,13 +40,19 @@ export class QNetwork {
   ) {
     this.spec = { ...spec, hidden: [...spec.hidden] };
     const { obsDim, nActions, hidden, activation, init } = spec;
+    // Every parameter in one arena, so whole-network ops (Adam, target updates) are one op each.
+    const arena = new ParameterArena(backend, qNetworkWeightShapes(spec), 'q');
     // Layers are built, and their initial weights drawn, in order: hidden layers, then the head.
     const layers: Layer[] = [];
     const sizes = [obsDim, ...hidden];
-    for (let i = 0; i + 1 < sizes.length; i++) layers.push(new Dense(backend, sizes[i], sizes[i + 1], { activation, init, rng }));
+    for (let i = 0; i + 1 < sizes.length; i++) layers.push(new Dense(backend, sizes[i], sizes[i + 1], { activation, init, rng, parameters: arena }));
     const width = sizes[sizes.length - 1];
-    layers.push(spec.dueling ? new DuelingHead(backend, width, nActions, { init, rng }) : new Dense(backend, width, nActions, { activation: 'identity', init, rng }));
-    this.net = new Sequential(backend, layers);
+    layers.push(
+      spec.dueling
+        ? new DuelingHead(backend, width, nActions, { init, rng, parameters: arena })
+        : new Dense(backend, width, nActions, { activation: 'identity', init, rng, parameters: arena }),
+    );
+    this.net = new Sequential(backend, layers, { arena });
     this.actInput = backend.tensor([1, obsDim], undefined, 'act.s');
     this.actQ = new Float32Array(nActions);
   }
@@ -77,6 +84,11 @@ export class QNetwork {
   /** Every trainable parameter, first layer first (W1, b1, W2, b2, ..., then the head's). */
   parameters(): Parameter[] {
     return this.net.parameters();
+  }
+
+  /** The arena holding every parameter (flat values and gradients). */
+  get arena(): ParameterArena {
+    return this.net.arena as ParameterArena;
   }
 
   /** Hard update: this <- other. */

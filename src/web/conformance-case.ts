@@ -29,6 +29,7 @@ export const CONFORMANCE_AGENT: DqnAgentConfig = {
   huberDelta: 1,
   maxGradNorm: 10,
   batchSize: 32,
+  gradientSteps: 1,
   targetUpdate: 'soft',
   tau: 0.05,
 };

@@ -1,5 +1,6 @@
 /** Adam (torch.optim.Adam) and AdamW (decoupledWeightDecay), bias-corrected. */
-import type { AdamHyperParameters, Backend } from '../../backend/backend.js';
+import type { AdamFusion, AdamHyperParameters, Backend } from '../../backend/backend.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { Parameter } from '../parameter.js';
 import { SlotOptimizer, checkNonNegative, checkUnitInterval } from './optimizer.js';
 
@@ -51,16 +52,32 @@ export class Adam extends SlotOptimizer {
     };
   }
 
-  /** One update of every parameter from its current grad. */
-  step(): void {
+  /**
+   * One update of every parameter from its current grad: one op over the arena when the parameters
+   * fill one (`fusion` then adds gradient clipping before and a Polyak target update after, in the
+   * same op), else one op per parameter.
+   */
+  step(fusion?: AdamFusion): void {
     this.steps++;
     this.hp.lr = this.lr;
     this.hp.step = this.steps;
+    if (this.arena !== null) {
+      this.backend.adam(this.arena.values, this.arena.grads, this.flatSlots.m, this.flatSlots.v, this.hp, fusion);
+      return;
+    }
+    if (fusion !== undefined && ((fusion.clip ?? null) !== null || (fusion.polyak ?? null) !== null)) {
+      throw new InvalidArgumentError('adam: a fused step needs parameters that fill one ParameterArena');
+    }
     const m = this.slots.m;
     const v = this.slots.v;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];
       this.backend.adam(p.value, p.grad, m[i], v[i], this.hp);
     }
+  }
+
+  /** Whether step() runs as one op over a ParameterArena (and so can fuse clipping and a Polyak update). */
+  get fused(): boolean {
+    return this.arena !== null;
   }
 }

@@ -2,6 +2,7 @@
 import type { Backend, FloatArray, Tensor } from '../../backend/backend.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../../errors.js';
 import type { Parameter } from '../parameter.js';
+import { arenaOf, type ParameterArena } from '../parameter-arena.js';
 
 /** Optimiser state: the update count and per-parameter slot tensors (Adam: m, v; SGD: momentum). */
 export interface OptimizerState {
@@ -25,11 +26,20 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** Shared bookkeeping: slot tensors shaped like each parameter, state snapshot and restore. */
+/**
+ * Shared bookkeeping: slot tensors shaped like each parameter, state snapshot and restore. When
+ * the parameters are exactly one ParameterArena, each slot is one flat tensor laid out like the
+ * arena (the per-parameter slots are views of it), so a step is one op over the whole network.
+ */
 export abstract class SlotOptimizer implements Optimizer {
   abstract lr: number;
   protected steps = 0;
+  /** Per slot name, one tensor per parameter (views of `flatSlots` with an arena). */
   protected readonly slots: Record<string, Tensor[]> = {};
+  /** The arena the parameters exactly fill, or null (then steps run parameter by parameter). */
+  protected readonly arena: ParameterArena | null;
+  /** Per slot name, the flat tensor laid out like the arena (empty without one). */
+  protected readonly flatSlots: Record<string, Tensor> = {};
 
   protected constructor(
     protected readonly backend: Backend,
@@ -38,8 +48,16 @@ export abstract class SlotOptimizer implements Optimizer {
     slotNames: readonly string[],
   ) {
     if (params.length === 0) throw new InvalidArgumentError(`${kind}: no parameters to optimise`);
+    const arena = arenaOf(params);
+    this.arena = arena;
     for (const name of slotNames) {
-      this.slots[name] = params.map((p) => backend.tensor(p.value.shape, undefined, `${kind}.${name}.${p.name}`));
+      if (arena === null) {
+        this.slots[name] = params.map((p) => backend.tensor(p.value.shape, undefined, `${kind}.${name}.${p.name}`));
+        continue;
+      }
+      const flat = backend.tensor([arena.size], undefined, `${kind}.${name}`);
+      this.flatSlots[name] = flat;
+      this.slots[name] = params.map((p, i) => backend.view(flat, arena.offsets[i], p.value.shape, `${kind}.${name}.${p.name}`));
     }
   }
 
@@ -50,6 +68,10 @@ export abstract class SlotOptimizer implements Optimizer {
   abstract step(): void;
 
   zeroGrad(): void {
+    if (this.arena !== null) {
+      this.backend.fill(this.arena.grads, 0);
+      return;
+    }
     const params = this.params;
     for (let i = 0; i < params.length; i++) this.backend.fill(params[i].grad, 0);
   }
@@ -85,6 +107,7 @@ export abstract class SlotOptimizer implements Optimizer {
 
   dispose(): void {
     for (const tensors of Object.values(this.slots)) for (const t of tensors) t.dispose();
+    for (const flat of Object.values(this.flatSlots)) flat.dispose();
   }
 }
 

@@ -53,6 +53,10 @@ export class Sgd extends SlotOptimizer {
     this.steps++;
     this.hp.lr = this.lr;
     this.hp.step = this.steps;
+    if (this.arena !== null) {
+      this.backend.sgd(this.arena.values, this.arena.grads, this.flatSlots.momentum, this.hp);
+      return;
+    }
     const buffers = this.slots.momentum;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];

@@ -1,0 +1,118 @@
+/**
+ * What one DQN update costs, in deterministic counts (issue 11): kernel dispatches, queue
+ * submissions, readbacks and GPU objects, on the WebGPU backend (a real Dawn device) and as kernel
+ * calls on the CPU backend. The default preset's network is 4-64-64-2 with Double DQN, Huber
+ * loss, global-norm clipping, Adam and a soft target update:
+ *
+ *   target forward on s'                     3 (one fused linear op per layer)
+ *   online forward on [s; s']                3
+ *   TD targets, loss and its gradient        1 (tdLoss)
+ *   backward                                 5 (dW+db per layer, and the input gradient fused
+ *                                               with the ReLU derivative below, twice)
+ *   sum of squares of the gradient arena     1
+ *   clipping + Adam + Polyak target          1 (one fused op over the parameter arena)
+ *                                           --
+ *                                           14
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backend/backend.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { cachedObjectTotal, type WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { Rng } from '../src/random/rng.js';
+import { DqnAgent } from '../src/rl/dqn-agent.js';
+import { preset, type DqnConfig } from '../src/rl/config.js';
+import { ReplayBuffer, createMinibatch, type Minibatch } from '../src/rl/replay-buffer.js';
+import { needs } from './support/requirements.js';
+import { acquireTestBackend } from './support/webgpu-device.js';
+
+const gpu = await acquireTestBackend();
+const cpu = new CpuBackend();
+afterAll(() => {
+  gpu?.destroy();
+  cpu.destroy();
+});
+
+const OBS = 4;
+const ACTIONS = 2;
+
+function minibatches(config: DqnConfig, count: number): Minibatch[] {
+  const rng = new Rng(7);
+  const replay = new ReplayBuffer(256, OBS);
+  const s = new Float32Array(OBS);
+  const next = new Float32Array(OBS);
+  for (let i = 0; i < 256; i++) {
+    for (let k = 0; k < OBS; k++) {
+      s[k] = rng.uniform(-1, 1);
+      next[k] = rng.uniform(-1, 1);
+    }
+    replay.add(s, rng.integers(ACTIONS), 1, next, rng.random() < 0.1);
+  }
+  return Array.from({ length: count }, () => {
+    const batch = createMinibatch(config.batchSize, OBS);
+    replay.sample(rng, batch);
+    return batch;
+  });
+}
+
+/** Counter deltas over `rounds` rounds of `config.gradientSteps` updates, each round flushed, after two warm-up rounds. */
+async function countRounds(backend: Backend, config: DqnConfig, rounds: number) {
+  const agent = new DqnAgent(backend, config, OBS, ACTIONS, new Rng(0));
+  const batches = minibatches(config, (rounds + 2) * config.gradientSteps);
+  let next = 0;
+  const round = () => {
+    for (let i = 0; i < config.gradientSteps; i++) agent.update(batches[next++]);
+    backend.flush();
+  };
+  round();
+  round();
+  await backend.sync();
+  const objects = 'gpuObjectsCreated' in backend ? cachedObjectTotal((backend as WebGpuBackend).gpuObjectsCreated()) : 0;
+  const before = backend.stats();
+  for (let r = 0; r < rounds; r++) round();
+  await backend.sync();
+  const after = backend.stats();
+  const objectsAfter = 'gpuObjectsCreated' in backend ? cachedObjectTotal((backend as WebGpuBackend).gpuObjectsCreated()) : 0;
+  agent.dispose();
+  return {
+    dispatches: after.dispatches - before.dispatches,
+    submits: after.submits - before.submits,
+    readbacks: after.readbacks - before.readbacks,
+    newGpuObjects: objectsAfter - objects,
+  };
+}
+
+const DEFAULT = preset('default');
+
+describe('one DQN update of the default preset (4-64-64-2, Double DQN, Huber, clipping, Adam, soft target)', () => {
+  it('is 14 kernel calls on the CPU backend', async () => {
+    expect(DEFAULT.hidden).toEqual([64, 64]);
+    expect(DEFAULT).toMatchObject({ doubleDqn: true, loss: 'huber', targetUpdate: 'soft', dueling: false, gradientSteps: 1 });
+    expect(DEFAULT.maxGradNorm).toBeGreaterThan(0);
+    expect(await countRounds(cpu, DEFAULT, 5)).toMatchObject({ dispatches: 5 * 14, submits: 0, readbacks: 0 });
+  });
+
+  describe('on WebGPU', needs('webgpu', gpu !== null), () => {
+    it('is 14 dispatches and exactly one submission, with no readback and no new GPU object', async () => {
+      expect(await countRounds(gpu as WebGpuBackend, DEFAULT, 5)).toEqual({ dispatches: 5 * 14, submits: 5, readbacks: 0, newGpuObjects: 0 });
+    });
+
+    it('records a round of several gradient steps into one submission', async () => {
+      const config = { ...DEFAULT, gradientSteps: 4 };
+      expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * 4 * 14, submits: 3, readbacks: 0, newGpuObjects: 0 });
+    });
+
+    it('costs 23 dispatches with a dueling head (its two streams, the combine and their backward are separate ops)', async () => {
+      const config = { ...DEFAULT, dueling: true };
+      // Forward 5 per network (2 hidden, value, advantage, combine), tdLoss 1, backward 10 (dueling
+      // backward, 2 per stream, the sum of the streams' gradients, ReLU backward and 2 for hidden
+      // layer 2, 1 for hidden layer 1), sum of squares and the fused Adam 2.
+      expect(await countRounds(gpu as WebGpuBackend, config, 2)).toEqual({ dispatches: 2 * 23, submits: 2, readbacks: 0, newGpuObjects: 0 });
+    });
+
+    it('without Double DQN, clipping or a soft target it is 13 (the online forward covers s only)', async () => {
+      const config = { ...DEFAULT, doubleDqn: false, maxGradNorm: 0, targetUpdate: 'hard' as const };
+      // 3 target + 3 online forward, 1 tdLoss, 5 backward, 1 Adam: no sum of squares.
+      expect(await countRounds(gpu as WebGpuBackend, config, 2)).toEqual({ dispatches: 2 * 13, submits: 2, readbacks: 0, newGpuObjects: 0 });
+    });
+  });
+});
