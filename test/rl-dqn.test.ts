@@ -248,8 +248,9 @@ describe('DqnTrainer', () => {
     const trainers = [straight, again];
     for (const stopAt of [5, 250, -1]) {
       const first = new DqnTrainer(backend, config, 3);
-      await first.run(Number.POSITIVE_INFINITY, () => (stopAt > 0 ? first.steps >= stopAt : first.steps > 300 && first.atEpisodeBoundary));
-      expect(first.atEpisodeBoundary).toBe(stopAt < 0);
+      // stopAt -1: stop right after an episode ended (its env already reset, no step taken yet).
+      await first.run(Number.POSITIVE_INFINITY, () => (stopAt > 0 ? first.steps >= stopAt : first.steps > 300 && first.envs.episodeStep(0) === 0));
+      expect(first.envs.episodeStep(0) === 0).toBe(stopAt < 0);
       const snapshot = await first.getState();
       const resumed = new DqnTrainer(backend, config, 3);
       resumed.restore(snapshot);

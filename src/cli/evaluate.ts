@@ -5,7 +5,7 @@ import type { Env } from '../envs/env.js';
 import { make } from '../envs/registry.js';
 import { GifWriter } from '../io/gif.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
-import { evaluateGreedy, type GreedyPolicy } from '../rl/greedy-evaluation.js';
+import { GreedyEvaluator, evaluateGreedy, type GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { meanAndStd } from '../rl/statistics.js';
 import { say } from './console.js';
 
@@ -19,9 +19,12 @@ export interface EvaluationSummary {
   max: number;
 }
 
+/** `episodes` greedy episodes of `policy`, the first reset seeded `seed`, played side by side. */
 export async function evaluatePolicy(policy: GreedyPolicy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
   const env = make(envId);
-  const returns = await evaluateGreedy(policy, env, episodes, seed);
+  const evaluator = new GreedyEvaluator(() => make(envId));
+  const returns = await evaluator.evaluate(policy, env, episodes, seed);
+  evaluator.close();
   env.close();
   const { mean, std } = meanAndStd(returns);
   return { episodes, seed, returns, mean, std, min: Math.min(...returns), max: Math.max(...returns) };

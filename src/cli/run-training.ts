@@ -80,7 +80,7 @@ function setStartWeights(trainer: DqnTrainer, plan: RunPlan, progress: ProgressR
     trainer.restore(state);
     progress.message(`resumed from ${plan.resume.path} at step ${state.steps}, episode ${state.episodes}`);
   } else if (plan.initialWeights !== null) {
-    const { arrays } = loadWeights(plan.initialWeights, plan.config, trainer.env.obsDim, trainer.env.actionSpace.n);
+    const { arrays } = loadWeights(plan.initialWeights, plan.config, trainer.envs.obsDim, trainer.envs.nActions);
     trainer.agent.online.setWeights(arrays);
     trainer.agent.syncTarget();
   }
@@ -91,7 +91,7 @@ async function announceRun(trainer: DqnTrainer, plan: RunPlan, backend: Backend)
   const { config, seed, preset } = plan;
   say(
     `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
-      `net ${trainer.env.obsDim}-${config.hidden.join('-')}-${trainer.env.actionSpace.n}${config.dueling ? ' dueling' : ''}${config.doubleDqn ? ' double' : ''} | ` +
+      `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.doubleDqn ? ' double' : ''} | ` +
       `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
   );
   say(`run folder: ${relative(process.cwd(), plan.outDir) || '.'}`);

@@ -34,9 +34,22 @@ export interface DqnConfig {
   maxGradNorm: number;
   batchSize: number;
   bufferSize: number;
+  /**
+   * Environments stepped side by side as one vector env (same-step autoreset), acting through one
+   * forward pass per vector step. Counted in env steps (transitions, summed over the envs, as
+   * Stable-Baselines3's num_timesteps): steps, learningStarts, targetUpdateInterval, evalFreq and
+   * the epsilon schedule; counted in vector steps: trainFreq.
+   */
+  numEnvs: number;
+  /**
+   * 1: every env acts on one forward pass. 2: the envs act in two halves, in turn: while the device
+   * computes Q for one half, the host steps the other (so a half acts on weights at most one round
+   * of updates old). Needs an even numEnvs.
+   */
+  actingGroups: number;
   /** Env steps collected before the first update. */
   learningStarts: number;
-  /** Env steps between rounds of updates. */
+  /** Vector steps (env steps with one env) between rounds of updates. */
   trainFreq: number;
   /** Updates per round. */
   gradientSteps: number;
@@ -100,6 +113,8 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     batchSize: 64,
     bufferSize: 50_000,
     learningStarts: 1000,
+    numEnvs: 1,
+    actingGroups: 1,
     trainFreq: 2,
     gradientSteps: 1,
     targetUpdate: 'soft',
@@ -133,6 +148,8 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     batchSize: 32,
     bufferSize: 10_000,
     learningStarts: 32,
+    numEnvs: 1,
+    actingGroups: 1,
     trainFreq: 4,
     gradientSteps: 1,
     targetUpdate: 'soft',
@@ -167,6 +184,9 @@ export function closestPreset(config: DqnConfig): PresetName {
   return PRESET_NAMES.reduce((best, name) => (differences(name) < differences(best) ? name : best));
 }
 
+/** The most environments one run steps side by side. */
+export const MAX_ENVS = 4096;
+
 /** Throws InvalidArgumentError naming the first field out of range. */
 export function validateConfig(c: DqnConfig): void {
   const positiveInt = (name: keyof DqnConfig, v: number) => {
@@ -192,6 +212,10 @@ export function validateConfig(c: DqnConfig): void {
   positiveInt('batchSize', c.batchSize);
   positiveInt('bufferSize', c.bufferSize);
   nonNegInt('learningStarts', c.learningStarts);
+  positiveInt('numEnvs', c.numEnvs);
+  if (c.numEnvs > MAX_ENVS) throw new InvalidArgumentError(`numEnvs must be at most ${MAX_ENVS}, got ${c.numEnvs}`);
+  if (c.actingGroups !== 1 && c.actingGroups !== 2) throw new InvalidArgumentError(`actingGroups must be 1 or 2, got ${c.actingGroups}`);
+  if (c.actingGroups === 2 && c.numEnvs % 2 !== 0) throw new InvalidArgumentError(`actingGroups 2 needs an even numEnvs, got ${c.numEnvs}`);
   positiveInt('trainFreq', c.trainFreq);
   positiveInt('gradientSteps', c.gradientSteps);
   inRange('tau', c.tau, 0, 1);

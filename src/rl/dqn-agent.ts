@@ -56,8 +56,13 @@ export interface DqnAgentState {
 
 /** Index of the first maximum (NumPy's argmax). */
 export function argmax(values: ArrayLike<number>, length = values.length): number {
+  return argmaxRow(values, 0, length);
+}
+
+/** Index (from `offset`) of the first maximum of values[offset .. offset + length). */
+export function argmaxRow(values: ArrayLike<number>, offset: number, length: number): number {
   let best = 0;
-  for (let i = 1; i < length; i++) if (values[i] > values[best]) best = i;
+  for (let i = 1; i < length; i++) if (values[offset + i] > values[offset + best]) best = i;
   return best;
 }
 
@@ -151,6 +156,39 @@ export class DqnAgent {
   async act(observation: ArrayLike<number>, epsilon: number): Promise<number> {
     if (this.rng.random() < epsilon) return this.rng.integers(this.nActions);
     return this.greedyAction(observation);
+  }
+
+  /**
+   * The exploration draws of envs [from, from + count): for each, in order, one uniform from the
+   * run's stream, and one integer when it explores (its action is set). The others get -1, to be
+   * filled by greedyFrom. Returns whether any env needs its greedy action.
+   */
+  explore(epsilon: number, actions: Int32Array, from: number, count: number): boolean {
+    let greedy = false;
+    for (let i = from; i < from + count; i++) {
+      if (this.rng.random() < epsilon) actions[i] = this.rng.integers(this.nActions);
+      else {
+        actions[i] = -1;
+        greedy = true;
+      }
+    }
+    return greedy;
+  }
+
+  /** Q(s, .) of `rows` observations in one forward pass and one read back, row by row (see QNetwork.qValuesBatch). */
+  qValuesBatch(observations: ArrayLike<number>, rows: number): Promise<Float32Array> {
+    return this.online.qValuesBatch(observations, rows);
+  }
+
+  /** Sets the actions still -1 in [from, from + count) to the argmax of their row of `q` (row 0 is env `from`). */
+  greedyFrom(q: Float32Array, actions: Int32Array, from: number, count: number): void {
+    const n = this.nActions;
+    for (let i = 0; i < count; i++) if (actions[from + i] < 0) actions[from + i] = argmaxRow(q, i * n, n);
+  }
+
+  /** qValuesBatch then greedyFrom: the greedy actions of envs [from, from + count). */
+  async fillGreedy(observations: Float32Array, actions: Int32Array, from: number, count: number): Promise<void> {
+    this.greedyFrom(await this.qValuesBatch(observations, count), actions, from, count);
   }
 
   /** Records one gradient step on `batch` (of config.batchSize transitions). Nothing is read back. */

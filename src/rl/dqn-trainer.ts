@@ -1,33 +1,36 @@
 /**
- * The DQN training loop: one env on the host, the agent on the chosen backend.
+ * The DQN training loop: N envs on the host stepped side by side (training-envs.ts, same-step
+ * autoreset), the agent on the chosen backend.
  *
- * Per env step: epsilon-greedy action (one Q read back), env step, store the transition, and
- * every `trainFreq` steps after `learningStarts`, `gradientSteps` recorded updates; a hard target
- * copy every `targetUpdateInterval` steps (or a soft one after every update); a greedy evaluation
- * every `evalFreq` steps keeping the best weights. Episodes reset without a seed after the first
- * (seeded) one, continuing the env's own stream as Gymnasium and Stable-Baselines3 do, so every
- * episode starts from a fresh state.
+ * Per vector step: epsilon-greedy actions for every env (one forward pass and one read back for
+ * all of them), the env steps, their N transitions into the replay buffer, and every `trainFreq`
+ * vector steps after `learningStarts` env steps, `gradientSteps` updates recorded as one round (one
+ * submission on WebGPU); a hard target copy every `targetUpdateInterval` env steps (or a soft one
+ * fused into every update); a greedy evaluation every `evalFreq` env steps, keeping the best
+ * weights. Counters that fire "every K env steps" fire at the vector step that reaches or passes a
+ * multiple of K, as Stable-Baselines3 counts num_timesteps with several envs. With one env all of
+ * this is the classic one-env loop, step for step.
+ *
+ * With `actingGroups: 2` the envs act in two halves, in turn: while the device computes Q for one
+ * half, the host steps the other half's envs, stores their transitions and records the training
+ * that falls due; a half's Q is then computed on weights at most one round of updates old.
  *
  * The trainer is driven in slices (`run(maxSteps)`), so a CLI can run it to the end and a web page
  * can interleave it with drawing. Everything random comes from the one Rng seeded with `seed`
- * (weights, replay sampling, exploration) plus the env's own generator seeded with `seed`.
+ * (weights, replay sampling, exploration) plus each env's own generator (env i seeded `seed + i`).
  * getState/restore snapshot and resume it exactly (trainer-state.ts).
  */
 import type { Backend, FloatArray } from '../backend/backend.js';
-import type { Env } from '../envs/env.js';
-import type { EpisodeStatistics } from '../envs/wrappers/record-episode-statistics.js';
-import { newStepRecord, type StepRecord } from '../envs/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { validateConfig, type DqnConfig } from './config.js';
 import { DqnAgent } from './dqn-agent.js';
-import { OpenEpisode } from './open-episode.js';
 import { PeriodicEvaluation, type EvaluationLog } from './periodic-evaluation.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from './replay-buffer.js';
 import { createEpsilonSchedule, type EpsilonSchedule } from './schedules.js';
 import { RecentReturns } from './statistics.js';
-import { TRAINER_STATE_VERSION, checkRestorable, type TrainerState } from './trainer-state.js';
-import { makeTrainingEnv, setEnvRngState } from './training-env.js';
+import { TRAINER_STATE_VERSION, checkRestorable, type ActingState, type TrainerState } from './trainer-state.js';
+import { TrainingEnvs, type FinishedEpisode } from './training-envs.js';
 
 // The payloads of the trainer's callbacks, importable from the trainer's own module.
 export type { EvaluationLog } from './periodic-evaluation.js';
@@ -61,24 +64,33 @@ export interface TrainerCallbacks {
 export class DqnTrainer {
   readonly config: DqnConfig;
   readonly agent: DqnAgent;
-  readonly env: Env;
+  /** The N training envs, stepped side by side. */
+  readonly envs: TrainingEnvs;
   readonly rng: Rng;
   readonly replay: ReplayBuffer;
   readonly schedule: EpsilonSchedule;
-  /** Env steps taken. */
+  /** Env steps taken (summed over the envs). */
   steps = 0;
   /** Finished episodes. */
   episodes = 0;
   /** Latest loss read back (NaN before the first). */
   lastLoss = Number.NaN;
   private updatesSinceLossRead = 0;
+  /** A loss read started by a round of updates, consumed when an episode is logged (no stall in between). */
+  private pendingLoss: Promise<number> | null = null;
   private readonly recentReturns = new RecentReturns(100);
   private readonly evaluation: PeriodicEvaluation;
-  private readonly episode: OpenEpisode;
   private readonly minibatch: Minibatch;
-  private readonly obs: Float32Array;
-  private readonly nextObs: Float32Array;
-  private readonly record: StepRecord = newStepRecord();
+  /** The action of each env, decided before its step. */
+  private readonly actions: Int32Array;
+  /** The epsilon each env's latest action was drawn with. */
+  private readonly epsilons: Float64Array;
+  private readonly groupSize: number;
+  /** Per acting group, its envs' rows of envs.observations (views made once). */
+  private readonly groupObservations: Float32Array[];
+  /** The group whose actions are decided but not yet stepped (-1: none), and the group that decides next. */
+  private pendingGroup = -1;
+  private nextGroup = 0;
   private readonly started = performance.now();
 
   constructor(
@@ -91,15 +103,18 @@ export class DqnTrainer {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
     this.config = { ...config, hidden: [...config.hidden] };
     this.schedule = createEpsilonSchedule(config);
-    this.env = makeTrainingEnv(config);
-    const obsDim = this.env.obsDim;
+    this.envs = new TrainingEnvs(config);
+    const { obsDim, nActions, numEnvs } = this.envs;
     this.rng = new Rng(seed);
-    this.agent = new DqnAgent(backend, config, obsDim, this.env.actionSpace.n, this.rng);
+    this.agent = new DqnAgent(backend, config, obsDim, nActions, this.rng);
     this.replay = new ReplayBuffer(config.bufferSize, obsDim);
     this.minibatch = createMinibatch(config.batchSize, obsDim);
-    this.obs = new Float32Array(obsDim);
-    this.nextObs = new Float32Array(obsDim);
-    this.episode = new OpenEpisode(this.env);
+    this.actions = new Int32Array(numEnvs);
+    this.epsilons = new Float64Array(numEnvs);
+    this.groupSize = numEnvs / config.actingGroups;
+    this.groupObservations = Array.from({ length: config.actingGroups }, (_, g) =>
+      this.envs.observations.subarray(g * this.groupSize * obsDim, (g + 1) * this.groupSize * obsDim),
+    );
     this.evaluation = new PeriodicEvaluation(config.env, config.evalEpisodes, seed);
   }
 
@@ -124,11 +139,6 @@ export class DqnTrainer {
     return this.agent.updateCount;
   }
 
-  /** True between episodes. */
-  get atEpisodeBoundary(): boolean {
-    return !this.episode.isOpen;
-  }
-
   /** The best periodic evaluation's mean return (-Infinity before the first). */
   get bestMeanReturn(): number {
     return this.evaluation.bestMeanReturn;
@@ -145,64 +155,103 @@ export class DqnTrainer {
   }
 
   /**
-   * Trains for up to `maxSteps` env steps (default: to the end of the budget), stopping early when
-   * `shouldStop()` turns true (checked after every step). Returns the steps taken.
+   * Trains for up to about `maxSteps` env steps (default: to the end of the budget; a slice ends at
+   * a vector step, so it may pass maxSteps by up to numEnvs - 1), stopping early when `shouldStop()`
+   * turns true (checked between vector steps). Returns the env steps taken.
    */
   async run(maxSteps = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): Promise<number> {
-    const c = this.config;
-    let taken = 0;
-    while (taken < maxSteps && !this.done) {
-      if (shouldStop()) break;
-      // The run's first episode is reset with its seed; later ones continue the env's stream.
-      if (!this.episode.isOpen) this.episode.begin(this.obs, this.steps === 0 && this.episodes === 0 ? this.seed : null);
-      const epsilon = this.epsilon;
-      const action = await this.agent.act(this.obs, epsilon);
-      const rec = this.record;
-      rec.info = undefined;
-      this.env.stepInto(action, this.nextObs, 0, rec);
-      this.episode.record(action, rec.reward);
-      this.steps++;
-      taken++;
-      this.replay.addStep(this.obs, action, rec, this.nextObs);
-      this.obs.set(this.nextObs);
-
-      if (this.steps > c.learningStarts && this.steps % c.trainFreq === 0) await this.train();
-      if (c.targetUpdate === 'hard' && this.steps % c.targetUpdateInterval === 0) this.agent.syncTarget();
-      if (rec.terminated || rec.truncated) await this.endEpisode(rec, epsilon);
-      if (c.evalFreq > 0 && this.steps % c.evalFreq === 0) await this.callbacks.onEvaluation?.(await this.evaluation.evaluate(this.agent, this.steps));
+    const before = this.steps;
+    // The run's first resets are seeded; copies left between episodes by an old snapshot continue their stream.
+    this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
+    while (this.steps - before < maxSteps && !this.done && !shouldStop()) {
+      if (this.config.actingGroups === 1) await this.lockstep();
+      else await this.pipelined();
     }
-    return taken;
+    return this.steps - before;
   }
 
-  private async train(): Promise<void> {
+  /** One vector step of every env: decide (one forward pass), then step. */
+  private async lockstep(): Promise<void> {
+    const n = this.envs.numEnvs;
+    if (this.decide(0)) await this.agent.fillGreedy(this.groupObservations[0], this.actions, 0, n);
+    await this.stepEnvs(0, n);
+  }
+
+  /**
+   * One half-step of the two-group pipeline: decide this group's actions and start its forward
+   * pass; while the device computes it, step the other group (decided in the previous half-step).
+   */
+  private async pipelined(): Promise<void> {
+    const g = this.nextGroup;
+    const from = g * this.groupSize;
+    const q = this.decide(g) ? this.agent.qValuesBatch(this.groupObservations[g], this.groupSize) : null;
+    const pending = this.pendingGroup;
+    this.pendingGroup = -1;
+    if (pending >= 0) await this.stepEnvs(pending * this.groupSize, this.groupSize);
+    if (q !== null) this.agent.greedyFrom(await q, this.actions, from, this.groupSize);
+    this.pendingGroup = g;
+    this.nextGroup = 1 - g;
+  }
+
+  /** Epsilon-greedy draws for group g's envs; whether any of them needs the greedy action. */
+  private decide(g: number): boolean {
+    const from = g * this.groupSize;
+    const epsilon = this.epsilon;
+    this.epsilons.fill(epsilon, from, from + this.groupSize);
+    return this.agent.explore(epsilon, this.actions, from, this.groupSize);
+  }
+
+  /** Steps envs [from, from + count) with their decided actions, and everything that falls due after. */
+  private async stepEnvs(from: number, count: number): Promise<void> {
+    const c = this.config;
+    const envs = this.envs;
+    const finished = envs.step(this.actions, from, count);
+    for (let i = from; i < from + count; i++) {
+      this.replay.addRow(envs.states, envs.nextObservations, i, this.actions[i], envs.rewards[i], envs.terminated[i] === 1);
+    }
+    const previous = this.steps;
+    this.steps += count;
+    if (this.steps > c.learningStarts && crossed(previous, this.steps, c.trainFreq * envs.numEnvs)) this.train();
+    if (c.targetUpdate === 'hard' && crossed(previous, this.steps, c.targetUpdateInterval)) this.agent.syncTarget();
+    for (const episode of finished) await this.endEpisode(episode);
+    if (c.evalFreq > 0 && crossed(previous, this.steps, c.evalFreq)) await this.callbacks.onEvaluation?.(await this.evaluation.evaluate(this.agent, this.steps));
+  }
+
+  /** A round of `gradientSteps` updates, recorded and submitted together; the loss read starts without waiting. */
+  private train(): void {
     const c = this.config;
     for (let i = 0; i < c.gradientSteps; i++) {
       this.replay.sample(this.rng, this.minibatch);
       this.agent.update(this.minibatch);
       this.updatesSinceLossRead++;
     }
-    // The round is recorded: on WebGPU it runs while the host steps the env (a no-op on the CPU).
-    this.agent.backend.flush();
-    if (this.updatesSinceLossRead >= c.lossReadInterval || Number.isNaN(this.lastLoss)) {
-      this.lastLoss = await this.agent.readLoss();
+    if (this.updatesSinceLossRead >= c.lossReadInterval || (Number.isNaN(this.lastLoss) && this.pendingLoss === null)) {
+      this.pendingLoss = this.agent.readLoss();
       this.updatesSinceLossRead = 0;
     }
+    // The round is recorded: on WebGPU it runs while the host steps the envs (a no-op on the CPU).
+    this.agent.backend.flush();
   }
 
-  private async endEpisode(rec: StepRecord, epsilon: number): Promise<void> {
-    const stats = rec.info?.episode as EpisodeStatistics | undefined;
-    if (!stats) throw new Error('internal: the training env must record episode statistics');
-    const shapedReturn = this.episode.shapedReturn;
-    this.episode.end();
+  /** The latest loss: a pending read is awaited here, where it is needed, rather than where it started. */
+  private async settleLoss(): Promise<void> {
+    if (this.pendingLoss === null) return;
+    const pending = this.pendingLoss;
+    this.pendingLoss = null;
+    this.lastLoss = await pending;
+  }
+
+  private async endEpisode(finished: FinishedEpisode): Promise<void> {
+    await this.settleLoss();
     this.episodes++;
-    this.recentReturns.push(stats.r);
+    this.recentReturns.push(finished.stats.r);
     await this.callbacks.onEpisode?.({
       episode: this.episodes,
       steps: this.steps,
-      return: stats.r,
-      shapedReturn,
-      length: stats.l,
-      epsilon,
+      return: finished.stats.r,
+      shapedReturn: finished.shapedReturn,
+      length: finished.stats.l,
+      epsilon: this.epsilons[finished.env],
       loss: this.lastLoss,
       meanReturn100: this.meanReturn100,
       wallTime: (performance.now() - this.started) / 1000,
@@ -217,10 +266,10 @@ export class DqnTrainer {
     return this.bestWeights ?? (await this.agent.online.getWeights());
   }
 
-  /** A snapshot from which `restore` continues exactly, taken between any two steps. */
+  /** A snapshot from which `restore` continues exactly, taken between any two (half-)steps. */
   async getState(): Promise<TrainerState> {
+    await this.settleLoss();
     const agent = await this.agent.getState();
-    const { envRng, episodeResetSeed, episodeActions, episodeShapedReturn } = this.episode.getState();
     const { evalEnvRng, bestWeights, bestMeanReturn, bestSteps } = this.evaluation.getState();
     return {
       version: TRAINER_STATE_VERSION,
@@ -233,10 +282,8 @@ export class DqnTrainer {
       updatesSinceLossRead: this.updatesSinceLossRead,
       recentReturns: this.recentReturns.values(),
       rng: this.rng.getState(),
-      envRng,
-      episodeResetSeed,
-      episodeActions,
-      episodeShapedReturn,
+      envs: this.envs.getState(),
+      acting: this.actingState(),
       evalEnvRng,
       online: agent.online,
       target: agent.target,
@@ -250,24 +297,53 @@ export class DqnTrainer {
 
   /** Restores a snapshot taken by getState() of a trainer with the same config and seed. */
   restore(state: TrainerState): void {
-    checkRestorable(state, this.seed);
+    checkRestorable(state, this.seed, this.envs.numEnvs);
     this.steps = state.steps;
     this.episodes = state.episodes;
     this.lastLoss = state.lastLoss;
+    this.pendingLoss = null;
     this.updatesSinceLossRead = state.updatesSinceLossRead;
     this.recentReturns.setValues(state.recentReturns);
     this.rng.setState(state.rng);
     this.agent.setState({ online: state.online, target: state.target, optimizer: state.optimizer, updates: state.updates });
     this.replay.setState(state.replay);
     this.evaluation.restore(state);
-    // The next reset of a resumed run continues the env stream rather than re-seeding it.
-    if (state.envRng) setEnvRngState(this.env, state.envRng);
-    this.episode.restore(this.obs, state);
+    this.envs.restore(state.envs);
+    this.restoreActing(state.acting);
   }
 
   dispose(): void {
     this.agent.dispose();
-    this.env.close();
+    this.envs.close();
     this.evaluation.dispose();
   }
+
+  private actingState(): ActingState {
+    const pending = this.pendingGroup;
+    const from = pending * this.groupSize;
+    return {
+      nextGroup: this.nextGroup,
+      pendingGroup: pending,
+      pendingActions: pending < 0 ? [] : Array.from(this.actions.subarray(from, from + this.groupSize)),
+      epsilons: Array.from(this.epsilons),
+    };
+  }
+
+  private restoreActing(acting: ActingState): void {
+    const groups = this.config.actingGroups;
+    const { nextGroup, pendingGroup, pendingActions, epsilons } = acting;
+    if (!(nextGroup >= 0 && nextGroup < groups) || !(pendingGroup >= -1 && pendingGroup < groups) || epsilons.length !== this.envs.numEnvs) {
+      throw new InvalidArgumentError('checkpoint: the acting state does not fit this run (acting groups or number of envs)');
+    }
+    if (pendingActions.length !== (pendingGroup < 0 ? 0 : this.groupSize)) throw new InvalidArgumentError('checkpoint: pending actions do not fit the acting group');
+    this.nextGroup = nextGroup;
+    this.pendingGroup = pendingGroup;
+    this.epsilons.set(epsilons);
+    if (pendingGroup >= 0) this.actions.set(pendingActions, pendingGroup * this.groupSize);
+  }
+}
+
+/** Whether a counter going from `before` to `after` reached or passed a multiple of `every`. */
+function crossed(before: number, after: number, every: number): boolean {
+  return Math.floor(after / every) > Math.floor(before / every);
 }

@@ -43,6 +43,11 @@ export class OpenEpisode {
     this.actions.length = 0;
   }
 
+  /** Steps taken in the open episode. */
+  get length(): number {
+    return this.actions.length;
+  }
+
   /** Records one step of the open episode. */
   record(action: number, reward: number): void {
     this.actions.push(action);

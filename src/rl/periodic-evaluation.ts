@@ -8,7 +8,7 @@ import type { Env } from '../envs/env.js';
 import { make } from '../envs/registry.js';
 import type { RngState } from '../random/rng.js';
 import type { DqnAgent } from './dqn-agent.js';
-import { evaluateGreedy } from './greedy-evaluation.js';
+import { GreedyEvaluator } from './greedy-evaluation.js';
 import { meanAndStd } from './statistics.js';
 import { envRngState, setEnvRngState } from './training-env.js';
 
@@ -42,19 +42,23 @@ export class PeriodicEvaluation {
   bestSteps = 0;
   /** Made at the first evaluation; its episodes continue one stream from evaluation to evaluation. */
   private env: Env | null = null;
+  /** Plays each evaluation's episodes side by side (the same returns as one after another on `env`). */
+  private readonly evaluator: GreedyEvaluator;
 
   constructor(
     private readonly envId: string,
     private readonly episodes: number,
     /** The run's seed: the first evaluation's reset is seeded from it. */
     private readonly seed: number,
-  ) {}
+  ) {
+    this.evaluator = new GreedyEvaluator(() => make(envId));
+  }
 
   /** Plays `episodes` greedy episodes with the agent's online network, and keeps its weights if they are the best so far. */
   async evaluate(agent: DqnAgent, steps: number): Promise<EvaluationLog> {
     const first = this.env === null;
     this.env ??= make(this.envId);
-    const returns = await evaluateGreedy(agent, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
+    const returns = await this.evaluator.evaluate(agent.online, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
     const { mean, std } = meanAndStd(returns);
     const best = mean >= this.bestMeanReturn;
     if (best) {
@@ -83,5 +87,6 @@ export class PeriodicEvaluation {
 
   dispose(): void {
     this.env?.close();
+    this.evaluator.close();
   }
 }

@@ -29,9 +29,9 @@ export interface QNetworkSpec {
 export class QNetwork {
   readonly spec: QNetworkSpec;
   private readonly net: Sequential;
-  /** One observation and its Q-values, for acting and evaluation (qValues). */
-  private readonly actInput: Tensor;
-  private readonly actQ: Float32Array;
+  /** Per batch size: the observations and Q-values of acting and evaluation (qValuesBatch). */
+  private readonly actInputs = new Map<number, Tensor>();
+  private readonly actQ = new Map<number, Float32Array>();
 
   constructor(
     private readonly backend: Backend,
@@ -53,8 +53,6 @@ export class QNetwork {
         : new Dense(backend, width, nActions, { activation: 'identity', init, rng, parameters: arena }),
     );
     this.net = new Sequential(backend, layers, { arena });
-    this.actInput = backend.tensor([1, obsDim], undefined, 'act.s');
-    this.actQ = new Float32Array(nActions);
   }
 
   get nActions(): number {
@@ -62,10 +60,31 @@ export class QNetwork {
   }
 
   /** Q(s, .) for one observation (a read back). The returned array is reused by the next call. */
-  async qValues(observation: ArrayLike<number>): Promise<Float32Array> {
-    this.backend.write(this.actInput, observation);
-    await this.backend.read(this.forward(this.actInput), this.actQ);
-    return this.actQ;
+  qValues(observation: ArrayLike<number>): Promise<Float32Array> {
+    return this.qValuesBatch(observation, 1);
+  }
+
+  /**
+   * Q(s, .) of `rows` observations (exactly rows * obsDim values, row-major) in one forward pass and one
+   * read back: rows * nActions values, row by row. The array is reused by the next call of the
+   * same batch size; nothing is allocated after the first call of a size.
+   */
+  async qValuesBatch(observations: ArrayLike<number>, rows: number): Promise<Float32Array> {
+    const { obsDim, nActions } = this.spec;
+    if (!Number.isInteger(rows) || rows < 1 || observations.length !== rows * obsDim) {
+      throw new ShapeError(`Q-network: ${rows} observations need ${rows * obsDim} values, got ${observations.length}`);
+    }
+    let input = this.actInputs.get(rows);
+    let q = this.actQ.get(rows);
+    if (input === undefined || q === undefined) {
+      input = this.backend.tensor([rows, obsDim], undefined, `act.s[${rows}]`);
+      q = new Float32Array(rows * nActions);
+      this.actInputs.set(rows, input);
+      this.actQ.set(rows, q);
+    }
+    this.backend.write(input, observations);
+    await this.backend.read(this.forward(input), q);
+    return q;
   }
 
   /** Q(s, .) for observations x (batch, obsDim); the result is owned by the network and cached per batch size. */
@@ -125,7 +144,9 @@ export class QNetwork {
 
   dispose(): void {
     this.net.dispose();
-    this.actInput.dispose();
+    for (const t of this.actInputs.values()) t.dispose();
+    this.actInputs.clear();
+    this.actQ.clear();
   }
 
   private checkSameSpec(other: QNetwork): void {

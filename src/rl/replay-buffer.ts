@@ -88,16 +88,34 @@ export class ReplayBuffer {
     this.add(observation, action, step.reward, nextObservation, step.terminated);
   }
 
+  /**
+   * Stores the transition of row `row` of a vector env's arrays: s from `states`, s' from
+   * `nextObservations` (both numEnvs * obsDim), without copying the rows out first.
+   */
+  addRow(states: ArrayLike<number>, nextObservations: ArrayLike<number>, row: number, action: number, reward: number, terminated: boolean): void {
+    const d = this.obsDim;
+    const from = row * d;
+    if (!Number.isInteger(row) || row < 0 || from + d > states.length || from + d > nextObservations.length) {
+      throw new InvalidArgumentError(`replay buffer: row ${row} of ${d} values is past the end of the observation arrays`);
+    }
+    this.store(states, from, nextObservations, from, action, reward, terminated);
+  }
+
   add(observation: ArrayLike<number>, action: number, reward: number, nextObservation: ArrayLike<number>, terminated: boolean): void {
     const d = this.obsDim;
     if (observation.length !== d || nextObservation.length !== d) {
       throw new InvalidArgumentError(`replay buffer: observations must have length ${d}, got ${observation.length} and ${nextObservation.length}`);
     }
+    this.store(observation, 0, nextObservation, 0, action, reward, terminated);
+  }
+
+  private store(s: ArrayLike<number>, sFrom: number, next: ArrayLike<number>, nextFrom: number, action: number, reward: number, terminated: boolean): void {
+    const d = this.obsDim;
     const i = this.next;
     const base = i * d;
     for (let k = 0; k < d; k++) {
-      this.observations[base + k] = observation[k];
-      this.nextObservations[base + k] = nextObservation[k];
+      this.observations[base + k] = s[sFrom + k];
+      this.nextObservations[base + k] = next[nextFrom + k];
     }
     this.actions[i] = action;
     this.rewards[i] = reward;

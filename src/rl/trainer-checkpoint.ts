@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type JsonValue } from '../io/checkpoint.js';
 import type { NdArray, NpyData } from '../io/npy.js';
 import { closestPreset } from './config.js';
-import type { TrainerState } from './trainer-state.js';
+import { upgradeTrainerState, type TrainerState } from './trainer-state.js';
 
 /** What a checkpoint records about the run besides the trainer's state: what --resume needs to label it. */
 export interface RunInfo {
@@ -101,7 +101,8 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
   if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || run.preset === '')) {
     throw new InvalidArgumentError(`${fileName}: 'run.preset' must be a preset name`);
   }
-  const state: TrainerState = {
+  // Version-1 files (one env) are upgraded to this version's layout.
+  const state: TrainerState = upgradeTrainerState({
     ...plain,
     lastLoss: lastLoss ?? Number.NaN,
     bestMeanReturn: bestMeanReturn ?? Number.NEGATIVE_INFINITY,
@@ -121,6 +122,6 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
       terminated,
     },
     bestWeights: hasBest ? list('best', n) : null,
-  };
+  } as Parameters<typeof upgradeTrainerState>[0]);
   return { state, run: { preset: run?.preset ?? closestPreset(plain.config) } };
 }

@@ -1,7 +1,7 @@
 /**
  * A DqnTrainer snapshot: everything that makes `run` continue exactly where it stopped. Each part
- * comes from the component that owns it (agent, replay buffer, open episode, periodic evaluation);
- * trainer-checkpoint.ts stores it in a file.
+ * comes from the component that owns it (agent, replay buffer, the envs' open episodes, periodic
+ * evaluation); trainer-checkpoint.ts stores it in a file.
  */
 import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -12,10 +12,21 @@ import type { OpenEpisodeState } from './open-episode.js';
 import type { PeriodicEvaluationState } from './periodic-evaluation.js';
 import type { ReplayBufferState } from './replay-buffer.js';
 
-/** The snapshot format this code writes and reads. */
-export const TRAINER_STATE_VERSION = 1;
+/** The snapshot format this code writes (it reads version 1 too: see upgradeTrainerState). */
+export const TRAINER_STATE_VERSION = 2;
 
-export interface TrainerState extends OpenEpisodeState, PeriodicEvaluationState {
+/** Where the acting pipeline stood (see DqnTrainer): which group decides next, and actions decided but not yet stepped. */
+export interface ActingState {
+  nextGroup: number;
+  /** The group whose actions are decided and not yet stepped, or -1. */
+  pendingGroup: number;
+  /** Those actions (empty when none). */
+  pendingActions: number[];
+  /** The epsilon each env's latest action was drawn with. */
+  epsilons: number[];
+}
+
+export interface TrainerState extends PeriodicEvaluationState {
   version: typeof TRAINER_STATE_VERSION;
   config: DqnConfig;
   seed: number;
@@ -28,16 +39,42 @@ export interface TrainerState extends OpenEpisodeState, PeriodicEvaluationState 
   recentReturns: number[];
   /** The run's one random stream (exploration and replay sampling from here on). */
   rng: RngState;
+  /** Each env's episode in progress. */
+  envs: OpenEpisodeState[];
+  acting: ActingState;
   online: FloatArray[];
   target: FloatArray[];
   optimizer: OptimizerState;
   replay: ReplayBufferState;
 }
 
-/** Throws unless `state` is a snapshot this code can restore into a trainer seeded with `seed`. */
-export function checkRestorable(state: TrainerState, seed: number): void {
+/** A version-1 snapshot: one env, its episode's fields at the top level, no vector settings. */
+type TrainerStateV1 = Omit<TrainerState, 'version' | 'envs' | 'acting' | 'config'> &
+  OpenEpisodeState & { version: 1; config: Omit<DqnConfig, 'numEnvs' | 'actingGroups'> };
+
+/**
+ * A snapshot in this code's format from one of version 1 or 2 (other versions are returned as
+ * they are, for checkRestorable to refuse). Version 1 had one env and no acting groups.
+ */
+export function upgradeTrainerState(state: TrainerState | TrainerStateV1): TrainerState {
+  if (state.version !== 1) return state;
+  const { envRng, episodeResetSeed, episodeActions, episodeShapedReturn, version: _version, config, ...rest } = state;
+  return {
+    ...rest,
+    version: TRAINER_STATE_VERSION,
+    config: { ...config, numEnvs: 1, actingGroups: 1 },
+    envs: [{ envRng, episodeResetSeed, episodeActions, episodeShapedReturn }],
+    acting: { nextGroup: 0, pendingGroup: -1, pendingActions: [], epsilons: [0] },
+  };
+}
+
+/** Throws unless `state` is a snapshot this code can restore into a trainer seeded with `seed` stepping `numEnvs` envs. */
+export function checkRestorable(state: TrainerState, seed: number, numEnvs: number): void {
   if (state.version !== TRAINER_STATE_VERSION) {
     throw new InvalidArgumentError(`checkpoint format version ${String(state.version)} is not supported (expected ${TRAINER_STATE_VERSION})`);
   }
   if (state.seed !== seed) throw new InvalidArgumentError(`checkpoint was made with seed ${state.seed}, this run uses ${seed}`);
+  if (!Array.isArray(state.envs) || state.envs.length !== numEnvs) {
+    throw new InvalidArgumentError(`checkpoint holds ${Array.isArray(state.envs) ? state.envs.length : 'no'} env states, this run steps ${numEnvs} envs`);
+  }
 }

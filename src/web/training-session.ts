@@ -50,8 +50,6 @@ export class TrainingSession {
   private lock: Promise<unknown> = Promise.resolve();
   private episodesOut: EpisodeLog[] = [];
   private evaluationsOut: EvaluationLog[] = [];
-  private episodeStartStep = 0;
-  private lastEpisodeLength = 0;
   /** Milliseconds spent in training slices this run (for the run's average rates once stopped). */
   private activeMs = 0;
   private rateSamples: RateSample[] = [];
@@ -124,8 +122,6 @@ export class TrainingSession {
       this.trainer = new DqnTrainer(this.backend, config, seed, {
         onEpisode: (log) => {
           this.episodesOut.push(log);
-          this.episodeStartStep = log.steps;
-          this.lastEpisodeLength = log.length;
         },
         onEvaluation: (log) => {
           this.evaluationsOut.push(log);
@@ -133,8 +129,6 @@ export class TrainingSession {
       });
       this.episodesOut = [];
       this.evaluationsOut = [];
-      this.episodeStartStep = 0;
-      this.lastEpisodeLength = 0;
       this.rateSamples = [];
       this.activeMs = 0;
       this.postProgress();
@@ -217,13 +211,9 @@ export class TrainingSession {
 
   private postProgress(): void {
     const t = this.trainer;
-    const state = t ? captureEnvState(t.env) : null;
-    const snapshot =
-      t && state && t.steps > 0
-        ? t.atEpisodeBoundary
-          ? { envId: t.config.env, state, episodeStep: this.lastEpisodeLength, episode: t.episodes }
-          : { envId: t.config.env, state, episodeStep: t.steps - this.episodeStartStep, episode: t.episodes + 1 }
-        : null;
+    // The canvas shows the first env (of numEnvs) in its episode in progress.
+    const state = t ? captureEnvState(t.envs.envs[0]) : null;
+    const snapshot = t && state && t.steps > 0 ? { envId: t.config.env, state, episodeStep: t.envs.episodeStep(0), episode: t.episodes + 1 } : null;
     this.post({ type: 'progress', counters: this.counters(), episodes: this.episodesOut, evaluations: this.evaluationsOut, snapshot });
     this.episodesOut = [];
     this.evaluationsOut = [];
