@@ -148,7 +148,7 @@ describe('node bin/train.js', () => {
     expect(badNumber.code).not.toBe(0);
     expect(badNumber.stderr).toMatch(/--lr expects a number, got 'fast'/);
     const badPreset = train(['--preset', 'turbo']);
-    expect(badPreset.stderr).toMatch(/Allowed choices are default, seed/);
+    expect(badPreset.stderr).toMatch(/Allowed choices are default, vector, seed/);
     const badRange = train(['--gamma', '1.5', '--backend', 'cpu']);
     expect(badRange.stderr).toMatch(/gamma must be in \[0, 1\], got 1.5/);
     const shapes = train(['--mode', 'eval', '--load', 'dqn_weights.npz', '--env', 'Acrobot-v1', '--backend', 'cpu']);

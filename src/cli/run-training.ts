@@ -92,6 +92,7 @@ async function announceRun(trainer: DqnTrainer, plan: RunPlan, backend: Backend)
   say(
     `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
       `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.doubleDqn ? ' double' : ''} | ` +
+      `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
       `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
   );
   say(`run folder: ${relative(process.cwd(), plan.outDir) || '.'}`);

@@ -15,6 +15,8 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildCommand();
   program.parse(argv);
   const options = program.opts<CliOptions>();
+  // A GPU acts on many envs at once: --backend webgpu trains with the vector preset unless told otherwise.
+  options.preset ??= options.backend === 'webgpu' ? 'vector' : 'default';
   const config = configFromOptions(program, options.preset);
   if (options.mode === 'eval') {
     await runEvaluation(options, config);
