@@ -3,7 +3,8 @@
  * TensorFlow.js 4.x's WASM backend (tf.matMul with its transpose flags: XNNPACK, SIMD, one thread),
  * at 64^3, 256^3 and 1024^3 for a b, a^T b and a b^T, float32, in one run. The two are measured in
  * interleaved blocks of about 0.25 s (order reversed every other repeat); figures are medians and
- * each ratio is the median of the per-repeat ratios. BENCH_TFJS_REPEATS sets the repeats (default 5).
+ * each ratio is the median of the per-repeat ratios. BENCH_TFJS_REPEATS sets the repeats (default 5;
+ * at most 3 at 1024^3, where one tfjs-wasm a^T b call takes seconds).
  */
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
 import { Rng } from '../../src/random/rng.js';
@@ -17,6 +18,7 @@ const CASES = [
   { name: 'a b^T', transA: false, transB: true },
 ] as const;
 const REPEATS = Number(process.env.BENCH_TFJS_REPEATS ?? 5);
+const REPEATS_AT_1024 = Math.min(REPEATS, 3);
 const SECONDS_PER_BLOCK = 0.25;
 
 function timed(name: string, call: () => void): Contender {
@@ -37,7 +39,7 @@ export default async function tfjsMatmulSuite(): Promise<Record<string, unknown>
   const cpu = new CpuBackend();
   const result: Record<string, unknown> = {
     method: 'GFLOP/s = 2 n^3 / s; interleaved blocks of ~0.25 s, order alternating per repeat; medians; ratio = median of per-repeat ratios',
-    repeats: REPEATS,
+    repeats: { below1024: REPEATS, at1024: REPEATS_AT_1024 },
     engine: `CPU backend (${cpu.dtype}), Backend.matmul into a preallocated output`,
     tfjs: { ...session.info, call: 'tf.matMul(a, b, transposeA, transposeB), result disposed' },
   };
@@ -60,7 +62,7 @@ export default async function tfjsMatmulSuite(): Promise<Record<string, unknown>
         const engine = timed('engine cpu', () => cpu.matmul(a, b, out, { transA: c.transA, transB: c.transB }));
         const tfjs = timed('tfjs wasm', () => tf.matMul(ta, tb, c.transA, c.transB).dispose());
         for (const contender of [engine, tfjs]) await contender.run(n >= 1024 ? 1 : 5); // warm-up
-        const rates = await interleave([engine, tfjs], { repeats: REPEATS, secondsPerBlock: SECONDS_PER_BLOCK, calibrateFrom: 1 });
+        const rates = await interleave([engine, tfjs], { repeats: n >= 1024 ? REPEATS_AT_1024 : REPEATS, secondsPerBlock: SECONDS_PER_BLOCK, calibrateFrom: 1 });
         const flops = (2 * n ** 3) / 1e9;
         const gflops = (c2: Contender) => (rates.get(c2) as number[]).map((callsPerSecond) => callsPerSecond * flops);
         row[c.name] = {
