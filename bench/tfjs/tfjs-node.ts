@@ -41,7 +41,6 @@ export interface TfjsSession {
 
 let tfPromise: Promise<Tf> | null = null;
 let webgpuState: 'never' | 'registered' | 'released' = 'never';
-let dawnGpu: GPU | null = null;
 
 async function loadCore(): Promise<Tf> {
   // The union package: its Node bundle registers the gradients, which @tensorflow/tfjs-core's
@@ -61,7 +60,7 @@ async function registerWebgpu(tf: Tf): Promise<void> {
   if (webgpuState === 'registered') return;
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   Object.assign(globalThis, globals);
-  dawnGpu = create([]);
+  const dawnGpu = create([]);
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawnGpu }, configurable: true, writable: true });
   else Object.defineProperty(nav, 'gpu', { value: dawnGpu, configurable: true, writable: true });
@@ -141,7 +140,6 @@ export async function openTfjs(wanted: readonly TfjsBackendName[]): Promise<Tfjs
       backend?.device?.destroy();
       const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
       if (nav !== undefined) Reflect.deleteProperty(nav, 'gpu');
-      dawnGpu = null;
       webgpuState = 'released';
     },
   };
