@@ -294,6 +294,28 @@ describe('the web page without WebGPU', needs('chromium', available), () => {
     });
   });
 
+  it("under a Content-Security-Policy that forbids compiling WebAssembly, runs the TypeScript kernels and says so", async () => {
+    const cspPage = await browser.newPage();
+    const cspProblems = new PageProblems(cspPage);
+    // Every response of the page (the worker script included) carries a policy without 'wasm-unsafe-eval'.
+    await cspPage.route('**/*', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': "script-src 'self'; worker-src 'self'" } });
+    });
+    try {
+      await cspPage.goto(server.url);
+      await cspPage.waitForFunction(() => window.webRl !== undefined);
+      const cspInfo = await cspPage.evaluate(() => window.webRl?.ready);
+      expect(cspInfo?.name).toBe('cpu');
+      expect(cspInfo?.description).toBe('JavaScript, Float32Array');
+      expect(await cspPage.textContent('#backend-badge')).toBe('CPU · JavaScript, Float32Array');
+      // The browser reports the refused compilation itself; nothing else may go wrong.
+      expect(cspProblems.messages.filter((m) => !/Content Security Policy|WebAssembly/i.test(m))).toEqual([]);
+    } finally {
+      await cspPage.close();
+    }
+  });
+
   it('trains on it: the asked number of updates, and a finite loss', async () => {
     const config = { steps: '400', learningStarts: '100', trainFreq: '16', gradientSteps: '4', hidden: '32,32', batchSize: '32', evalFreq: '0' };
     await fillConfig(page, config);

@@ -38,6 +38,13 @@ export function describeCpuKernels(kernels: CpuKernels, dtype: DType): string {
   }
 }
 
+/** Every kernel variant this runtime can run, fastest first (for tests and benchmarks that cover them all). */
+export function availableCpuKernels(): CpuKernels[] {
+  const support = detectWasmSupport();
+  const wasm: CpuKernels[] = support.simd ? (support.relaxedSimd ? ['wasm-fma', 'wasm-simd128'] : ['wasm-simd128']) : [];
+  return [...wasm, 'js'];
+}
+
 const FMA_HINT = "in Node 20 call enableRelaxedSimdInNode() from 'webgpu-rl-engine/node' first, or run node with --experimental-wasm-relaxed-simd";
 
 /** The WASM kernels the choice asks for (null: the TypeScript kernels); throws when they cannot be had. */
@@ -56,5 +63,13 @@ export function openCpuKernels(choice: string, dtype: DType): WasmKernels | null
   if (checked === 'wasm-fma' && !support.relaxedSimd) {
     throw new InvalidArgumentError(`CpuBackend: kernels 'wasm-fma' need relaxed SIMD, which this runtime lacks (${FMA_HINT})`);
   }
-  return WasmKernels.create({ fma: checked === 'wasm-simd128' ? false : checked === 'wasm-fma' ? true : 'auto' });
+  if (checked !== 'auto') return WasmKernels.create({ fma: checked === 'wasm-simd128' ? false : checked === 'wasm-fma' ? true : 'auto' });
+  try {
+    return WasmKernels.create({ fma: 'auto' });
+  } catch (error) {
+    // A page whose Content-Security-Policy forbids compiling WebAssembly, or no memory for one:
+    // 'auto' runs the TypeScript kernels (backend.kernels says so); any other error is a bug.
+    if (error instanceof WebAssembly.CompileError || error instanceof WebAssembly.LinkError || error instanceof RangeError || error instanceof EvalError) return null;
+    throw error;
+  }
 }
