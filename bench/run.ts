@@ -5,7 +5,12 @@
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
+import { detectWasmSupport } from '../src/backend/wasm/features.js';
+import { enableRelaxedSimdInNode } from '../src/backend/wasm/node-relaxed-simd.js';
 import type { Suite } from './harness.js';
+
+// A Node entry point: relaxed-SIMD FMA for the CPU backend's WASM kernels (Node 20 has it behind a V8 flag).
+enableRelaxedSimdInNode();
 
 const args = process.argv.slice(2);
 const argValue = (flag: string): string | undefined => {
@@ -30,6 +35,7 @@ const results: Record<string, unknown> = {
   platform: `${platform()}-${arch()}`,
   cpuModel: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
+  wasm: detectWasmSupport(),
 };
 for (const name of names) {
   process.stderr.write(`bench: ${name}...\n`);

@@ -1,2 +1,7 @@
-/** Node-only additions to the public API: atomic file writes and the metrics.csv appender. */
+/**
+ * Node-only additions to the public API: atomic file writes, the metrics.csv appender, and
+ * enableRelaxedSimdInNode (opts a Node 20 process into relaxed-SIMD FMA for the CPU backend's WASM
+ * kernels; call it once before creating a CpuBackend).
+ */
 export * from './io/node/index.js';
+export { enableRelaxedSimdInNode } from './backend/wasm/node-relaxed-simd.js';

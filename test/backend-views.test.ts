@@ -1,8 +1,9 @@
 /**
  * Tensor views (Backend.view): shared elements, alignment, disposal, aliasing rules, and ops that
- * read and write views of one storage, on the CPU backend and on the WebGPU backend (where views of
- * one buffer bound read-only and read_write in the same dispatch must be staged, or WebGPU rejects
- * the dispatch).
+ * read and write views of one storage, on the CPU backend (the WASM kernels, where a view is a
+ * pointer into its root's WebAssembly memory, and the TypeScript kernels, where it is a subarray)
+ * and on the WebGPU backend (where views of one buffer bound read-only and read_write in the same
+ * dispatch must be staged, or WebGPU rejects the dispatch).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { VIEW_ALIGNMENT, type Backend } from '../src/backend/backend.js';
@@ -11,7 +12,10 @@ import { InvalidArgumentError, ShapeError } from '../src/errors.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
-const backends: [string, Backend][] = [['cpu', new CpuBackend()]];
+const backends: [string, Backend][] = [
+  ['cpu (WASM kernels)', new CpuBackend({ kernels: 'wasm' })],
+  ['cpu (TypeScript kernels)', new CpuBackend({ kernels: 'js' })],
+];
 if (gpu !== null) backends.push(['webgpu', gpu]);
 afterAll(() => {
   for (const [, b] of backends) b.destroy();

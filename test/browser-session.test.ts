@@ -47,7 +47,8 @@ describe('TrainingSession (the worker side of the page)', () => {
   it('trains to the budget in slices, reporting every episode and evaluation, like the trainer alone', async () => {
     const { session, request, progress } = harness();
     const info = await request({ type: 'configure', backend: 'cpu', config: smallConfig(), seed: 3 });
-    expect(info).toEqual({ name: 'cpu', requested: 'cpu', description: expect.any(String), fallbackReason: null });
+    // The CPU backend on the WASM kernels (FMA where the runtime has relaxed SIMD).
+    expect(info).toEqual({ name: 'cpu', requested: 'cpu', description: expect.stringMatching(/^WebAssembly SIMD128( \+ FMA)?$/), fallbackReason: null });
     await request({ type: 'start' });
     await until(() => progress().some((p) => p.counters.done && !p.counters.running), 'the run to finish');
     const events = progress();

@@ -18,6 +18,7 @@ import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { decodeWeightsNpz, inferMlpHiddenWidths } from '../src/rl/weights-file.js';
 import { qNetworkWeightShapes } from '../src/rl/q-network.js';
 import { runConformanceCases, type ConformanceResult } from '../src/web/conformance-case.js';
+import type { PageTestHooks } from '../src/web/app.js';
 import { PageProblems, chromiumAvailable, launchChromium } from './support/browser-page.js';
 import { needs } from './support/requirements.js';
 
@@ -236,26 +237,95 @@ describe('the web page in Chromium', needs('chromium', available), () => {
 });
 
 describe('the web page without WebGPU', needs('chromium', available), () => {
-  it('falls back to the CPU backend with a visible notice that gives the reason', async () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  let problems: PageProblems;
+  let info: Awaited<PageTestHooks['ready']> | undefined;
+
+  beforeAll(async () => {
     const { outDir } = await buildWeb({ outDir: '.web-test/browser-nogpu' });
-    const server = await startStaticServer(outDir);
+    server = await startStaticServer(outDir);
     // Without --enable-unsafe-webgpu, Debian's Chromium gives no adapter.
-    const browser = await launchChromium({ webgpu: false });
-    try {
-      const page = await browser.newPage();
-      const problems = new PageProblems(page);
-      await page.goto(server.url);
-      await page.waitForFunction(() => window.webRl !== undefined);
-      const info = await page.evaluate(() => window.webRl?.ready);
-      expect(info?.name).toBe('cpu');
-      expect(info?.fallbackReason).toMatch(/WebGPU|adapter|navigator\.gpu/i);
-      expect(await page.isVisible('#notice')).toBe(true);
-      expect(await page.textContent('#notice')).toContain(`Reason: ${info?.fallbackReason}`);
-      expect(await page.getAttribute('#backend-badge', 'data-backend')).toBe('cpu');
-      expect(problems.messages).toEqual([]);
-    } finally {
-      await browser.close();
-      await server.close();
+    browser = await launchChromium({ webgpu: false });
+    page = await browser.newPage();
+    problems = new PageProblems(page);
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.webRl !== undefined);
+    info = await page.evaluate(() => window.webRl?.ready);
+  });
+
+  afterEach(() => {
+    expect(problems.messages, 'console errors, page errors or failed requests').toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('falls back to the CPU backend with a visible notice that gives the reason', async () => {
+    expect(info?.name).toBe('cpu');
+    expect(info?.fallbackReason).toMatch(/WebGPU|adapter|navigator\.gpu/i);
+    expect(await page.isVisible('#notice')).toBe(true);
+    expect(await page.textContent('#notice')).toContain(`Reason: ${info?.fallbackReason}`);
+    expect(await page.getAttribute('#backend-badge', 'data-backend')).toBe('cpu');
+  });
+
+  it('runs the CPU backend on the WASM SIMD kernels with FMA (Chrome has relaxed SIMD), says so, and gives the Node CPU backend numbers', async () => {
+    expect(info?.description).toBe('WebAssembly SIMD128 + FMA');
+    expect(await page.textContent('#backend-badge')).toBe('CPU · WebAssembly SIMD128 + FMA');
+    const inPage = (await page.evaluate(() => window.webRl?.conformance())) as ConformanceResult;
+    // Node's CPU backend on its TypeScript kernels: the page's WASM kernels against an independent path.
+    const cpu = new CpuBackend({ kernels: 'js' });
+    const inNode = await runConformanceCases(cpu);
+    cpu.destroy();
+    expect(inPage.backend).toBe('cpu');
+    expect(Object.keys(inPage.ops).sort()).toEqual(Object.keys(inNode.ops).sort());
+    for (const [name, want] of Object.entries(inNode.ops)) {
+      const got = inPage.ops[name];
+      if (name === 'argmax') expect(got, name).toEqual(want);
+      else expect(relativeError(got, want), name).toBeLessThan(1e-5);
     }
+    // The same bounds as the WebGPU page test above (float32 summation order differs between kernels).
+    expect(relativeError(inPage.training.losses, inNode.training.losses), 'losses').toBeLessThan(1e-5);
+    inNode.training.weights.forEach((want, i) => {
+      expect(relativeError(inPage.training.weights[i], want), `parameter ${i}`).toBeLessThan(2e-3);
+    });
+  });
+
+  it("under a Content-Security-Policy that forbids compiling WebAssembly, runs the TypeScript kernels and says so", async () => {
+    const cspPage = await browser.newPage();
+    const cspProblems = new PageProblems(cspPage);
+    // Every response of the page (the worker script included) carries a policy without 'wasm-unsafe-eval'.
+    await cspPage.route('**/*', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': "script-src 'self'; worker-src 'self'" } });
+    });
+    try {
+      await cspPage.goto(server.url);
+      await cspPage.waitForFunction(() => window.webRl !== undefined);
+      const cspInfo = await cspPage.evaluate(() => window.webRl?.ready);
+      expect(cspInfo?.name).toBe('cpu');
+      expect(cspInfo?.description).toBe('JavaScript, Float32Array');
+      expect(await cspPage.textContent('#backend-badge')).toBe('CPU · JavaScript, Float32Array');
+      // The browser reports the refused compilation itself; nothing else may go wrong.
+      expect(cspProblems.messages.filter((m) => !/Content Security Policy|WebAssembly/i.test(m))).toEqual([]);
+    } finally {
+      await cspPage.close();
+    }
+  });
+
+  it('trains on it: the asked number of updates, and a finite loss', async () => {
+    const config = { steps: '400', learningStarts: '100', trainFreq: '16', gradientSteps: '4', hidden: '32,32', batchSize: '32', evalFreq: '0' };
+    await fillConfig(page, config);
+    await page.click('#start');
+    await page.waitForFunction(() => window.webRl?.state().phase === 'finished', undefined, { timeout: 90_000, polling: 100 });
+    const state = await page.evaluate(() => window.webRl?.state());
+    expect(state?.backend?.description).toBe('WebAssembly SIMD128 + FMA');
+    expect(state?.counters?.steps).toBe(400);
+    expect(state?.counters?.updates).toBe((Math.floor(400 / 16) - Math.floor(100 / 16)) * 4);
+    expect(Number.isFinite(state?.counters?.loss)).toBe(true);
+    expect(state?.counters?.updatesPerSecond).toBeGreaterThan(0);
   });
 });

@@ -37,7 +37,8 @@ describe('node bin/train.js', () => {
     const r = train([...QUICK, '--steps', '1500', '--out', 'run-a', '--seed', '4']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/training DQN on CartPole-v1 \| preset default \| seed 4 \| backend cpu/);
+    // The CLI opts into relaxed-SIMD FMA (Node 20's V8 flag), so the CPU backend runs the WASM FMA kernels.
+    expect(r.stdout).toMatch(/training DQN on CartPole-v1 \| preset default \| seed 4 \| backend cpu \(WebAssembly SIMD128 \+ FMA\) \|/);
     expect(r.stdout).toMatch(/finished: 1500 steps/);
     expect(r.stdout).toMatch(/greedy evaluation over 3 episodes: mean return/);
     for (const f of ['metrics.csv', 'learning-curve.png', 'learning-curve.svg', 'checkpoint.zip', 'config.json', 'eval.json', 'dqn_weights.npz']) {

@@ -1,12 +1,16 @@
 /**
- * Backend conformance: every case of OP_CASES (test/support/op-cases.ts) runs on the CPU backend
- * and on the WebGPU backend (a real Dawn device), and each result is compared with the case's
- * float64 reference under the case's stated tolerance. Both backends passing the same tolerance
- * against the same reference is what makes them interchangeable.
+ * Backend conformance: every case of OP_CASES (test/support/op-cases.ts) runs on every CPU variant
+ * (the WASM kernels in SIMD128 and, where the runtime has relaxed SIMD, FMA; the TypeScript kernels
+ * in float32) and on the WebGPU backend (a real Dawn device), and each result is compared with the
+ * case's float64 reference under the case's stated tolerance. All of them passing the same
+ * tolerance against the same reference is what makes them interchangeable. (Float64 runs the same
+ * table at 1e-12 in cpu-backend.test.ts, and the gradient checks in gradcheck.test.ts.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { availableCpuKernels } from '../src/backend/cpu/cpu-kernels.js';
+import { enableRelaxedSimdInNode } from '../src/backend/wasm/node-relaxed-simd.js';
 import { OP_CASES, compareOutputs, uncoveredOps, type OpCase } from './support/op-cases.js';
 import { WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
 import { KERNELS, KERNEL_NAMES, type KernelName } from '../src/backend/webgpu/kernels.js';
@@ -14,7 +18,10 @@ import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
-const cpu = new CpuBackend();
+/** Every CPU variant this runtime has: Node 20 has SIMD128, and relaxed SIMD once V8's flag is set. */
+enableRelaxedSimdInNode();
+const CPU_VARIANTS = availableCpuKernels();
+const cpus = CPU_VARIANTS.map((kernels) => new CpuBackend({ kernels }));
 /**
  * The automatic matmul choice depends on the adapter (register-blocked on lavapipe, workgroup
  * tiles or split-k on GPUs), so every path is also forced and checked, on the same device: the
@@ -29,7 +36,7 @@ if (gpu !== null) {
 afterAll(() => {
   for (const b of forced.values()) b.destroy();
   gpu?.destroy();
-  cpu.destroy();
+  for (const cpu of cpus) cpu.destroy();
 });
 
 /** References are float64 and some are big (1024^3): compute each once for both backends. */
@@ -46,6 +53,8 @@ function referenceOf(c: OpCase): Record<string, Float64Array> {
 async function check(backend: Backend, c: OpCase): Promise<void> {
   const got = await c.run(backend);
   expect(compareOutputs(c, got, referenceOf(c))).toBeNull();
+  // Float32 storage reads back as Float32Array on every backend.
+  for (const values of Object.values(got)) expect(values).toBeInstanceOf(Float32Array);
   // No tensor leaked by the case.
   expect(backend.stats().tensorsAlive).toBe(0);
 }
@@ -64,9 +73,18 @@ describe('the conformance table', () => {
   });
 });
 
-describe('CPU backend conformance', () => {
-  for (const c of OP_CASES) it(c.name, () => check(cpu, c));
+describe('the CPU variants', () => {
+  it('are WASM relaxed-SIMD FMA (the V8 flag set at run time on Node 20), WASM SIMD128 and the TypeScript kernels', () => {
+    expect(CPU_VARIANTS).toEqual(['wasm-fma', 'wasm-simd128', 'js']);
+    expect(cpus.map((b) => b.kernels)).toEqual(CPU_VARIANTS);
+  });
 });
+
+for (const cpu of cpus) {
+  describe(`CPU backend conformance, ${cpu.kernelsDescription}`, () => {
+    for (const c of OP_CASES) it(c.name, () => check(cpu, c));
+  });
+}
 
 /** The kernels each op's cases dispatched, on every WebGPU backend of this file (default and forced paths). */
 const kernelsUsedBy = new Map<string, Set<KernelName>>();

@@ -34,6 +34,22 @@ describe("import from 'webgpu-rl-engine'", () => {
 
   it("exports the Node-only helpers from 'webgpu-rl-engine/node'", () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as n from 'webgpu-rl-engine/node'; console.log(Object.keys(n).sort().join(','))"], { cwd: root, encoding: 'utf8' });
-    expect(r.stdout.trim()).toBe('MetricsCsvAppender,writeFileAtomic,writeFileAtomicSync');
+    expect(r.stdout.trim()).toBe('MetricsCsvAppender,enableRelaxedSimdInNode,writeFileAtomic,writeFileAtomicSync');
+  });
+
+  it("runs the CPU backend on the WASM kernels, with FMA once a Node program calls enableRelaxedSimdInNode() from 'webgpu-rl-engine/node'", () => {
+    const script = `
+      import { CpuBackend } from 'webgpu-rl-engine';
+      import { enableRelaxedSimdInNode } from 'webgpu-rl-engine/node';
+      const before = new CpuBackend().kernels;
+      const enabled = enableRelaxedSimdInNode();
+      console.log(JSON.stringify({ before, enabled, after: new CpuBackend().kernels, float64: new CpuBackend({ dtype: 'float64' }).kernels }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { before: string; enabled: boolean; after: string; float64: string };
+    // Node 20 has relaxed SIMD only behind V8's flag; later runtimes have it from the start.
+    expect(['wasm-simd128', 'wasm-fma']).toContain(out.before);
+    expect(out).toMatchObject({ enabled: true, after: 'wasm-fma', float64: 'js' });
   });
 });

@@ -448,11 +448,13 @@ for (const variant of variants) {
               const actions = heap.alloc(batch, 'actions');
               for (let r = 0; r < batch; r++) actions.view()[r] = rng.integers(nActions);
               const rewards = region(batch);
-              const discounts = heap.alloc(batch, 'discounts');
-              for (let r = 0; r < batch; r++) discounts.view()[r] = r % 7 === 0 ? 0 : 0.99;
+              const terminated = heap.alloc(batch, 'terminated');
+              for (let r = 0; r < batch; r++) terminated.view()[r] = r % 7 === 0 ? 1 : 0;
+              const gamma = 0.99;
               const gradQ = region(batch * nActions);
               const lossOut = heap.alloc(1, 'loss');
-              kernels.tdLoss(qNext.ptr, double ? qNextOnline.ptr : 0, q.ptr, actions.ptr, rewards.ptr, discounts.ptr, gradQ.ptr, lossOut.ptr, batch, nActions, kind, 1);
+              const targets = heap.alloc(batch, 'targets');
+              kernels.tdLoss(qNext.ptr, double ? qNextOnline.ptr : 0, q.ptr, actions.ptr, rewards.ptr, terminated.ptr, gamma, gradQ.ptr, lossOut.ptr, targets.ptr, batch, nActions, kind, 1);
               // The TypeScript sequence the agent records today.
               const next = new Float32Array(batch);
               if (double) {
@@ -462,7 +464,8 @@ for (const variant of variants) {
               } else {
                 tsRowMax(qNext.view(), next, batch, nActions);
               }
-              const td = Float32Array.from(next, (v, r) => rewards.view()[r] + discounts.view()[r] * v);
+              const discounts = Float32Array.from(terminated.view(), (t) => gamma * (1 - t));
+              const td = Float32Array.from(next, (v, r) => rewards.view()[r] + discounts[r] * v);
               const chosen = new Float32Array(batch);
               gatherColumns(q.view(), actions.view(), chosen, batch, nActions);
               const grad = new Float32Array(batch);
@@ -471,7 +474,8 @@ for (const variant of variants) {
               scatterColumns(grad, actions.view(), gradQWant, batch, nActions);
               expectClose(lossOut.view(), [Math.fround(loss)], LOSS, 'loss');
               expectClose(gradQ.view(), gradQWant, FEW_OPS, 'gradQ');
-              freeAll(qNext, qNextOnline, q, actions, rewards, discounts, gradQ, lossOut);
+              expectClose(targets.view(), td, EXACT, 'targets');
+              freeAll(qNext, qNextOnline, q, actions, rewards, terminated, gradQ, lossOut, targets);
             });
           }
         }
@@ -483,9 +487,9 @@ for (const variant of variants) {
         actions.view().set([0, 1.5, 1]);
         const rest = region(3);
         const grad = region(6);
-        expect(() => kernels.tdLoss(q.ptr, 0, q.ptr, actions.ptr, rest.ptr, rest.ptr, grad.ptr, rest.ptr, 3, 2, 'huber', 1)).toThrow(/action 1\.5 in row 1 is not an integer in \[0, 2\)/);
+        expect(() => kernels.tdLoss(q.ptr, 0, q.ptr, actions.ptr, rest.ptr, rest.ptr, 0.9, grad.ptr, rest.ptr, 0, 3, 2, 'huber', 1)).toThrow(/action 1\.5 in row 1 is not an integer in \[0, 2\)/);
         actions.view().set([0, 1, 2]);
-        expect(() => kernels.tdLoss(q.ptr, 0, q.ptr, actions.ptr, rest.ptr, rest.ptr, grad.ptr, rest.ptr, 3, 2, 'huber', 1)).toThrow(/action 2 in row 2/);
+        expect(() => kernels.tdLoss(q.ptr, 0, q.ptr, actions.ptr, rest.ptr, rest.ptr, 0.9, grad.ptr, rest.ptr, 0, 3, 2, 'huber', 1)).toThrow(/action 2 in row 2/);
         freeAll(q, actions, rest, grad);
       });
     });

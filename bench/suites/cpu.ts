@@ -1,10 +1,11 @@
 /**
- * CPU backend figures: matmul GFLOP/s at 64^3, 256^3 and 1024^3 (all four transpose cases at
- * 256^3), and MLP training steps per second (forward + backward + Adam, batch 64, MSE) for
- * 4-64-64-2 and 4-256-256-2.
+ * CPU backend figures, for each kernel variant the runtime has (WASM relaxed-SIMD FMA, WASM
+ * SIMD128, the TypeScript kernels): matmul GFLOP/s at 64^3, 256^3 and 1024^3 (the transpose cases
+ * at 256^3 and 1024^3), and MLP training steps per second (forward + backward + Adam, batch 64,
+ * MSE) for 4-64-64-2 and 4-256-256-2.
  */
 import type { Backend, Tensor } from '../../src/backend/backend.js';
-import { CpuBackend } from '../../src/backend/cpu/index.js';
+import { CpuBackend, availableCpuKernels, type CpuKernels } from '../../src/backend/cpu/index.js';
 import { Adam, Loss, mlp } from '../../src/nn/index.js';
 import { Rng } from '../../src/random/rng.js';
 import { round, time } from '../harness.js';
@@ -49,29 +50,41 @@ async function trainingStepsPerSecond(backend: Backend, sizes: number[], batch: 
   return 1 / timing.medianSeconds;
 }
 
-export default async function cpuSuite(): Promise<Record<string, unknown>> {
-  const backend = new CpuBackend();
+async function variantFigures(kernels: CpuKernels): Promise<Record<string, unknown>> {
+  const backend = new CpuBackend({ kernels });
   const rng = new Rng(1);
   const matmul: Record<string, number> = {};
   for (const n of [64, 256, 1024]) matmul[`${n}^3`] = round(await matmulGflops(backend, n, false, false, rng));
   const transposes: Record<string, number> = {};
-  for (const [transA, transB, name] of [
-    [true, false, 'a^T b'],
-    [false, true, 'a b^T'],
-    [true, true, 'a^T b^T'],
-  ] as const) {
-    transposes[name] = round(await matmulGflops(backend, 256, transA, transB, rng));
+  for (const n of [256, 1024]) {
+    for (const [transA, transB, name] of [
+      [true, false, 'a^T b'],
+      [false, true, 'a b^T'],
+      [true, true, 'a^T b^T'],
+    ] as const) {
+      transposes[`${name} ${n}^3`] = round(await matmulGflops(backend, n, transA, transB, rng));
+    }
   }
   const training = {
     '4-64-64-2': round(await trainingStepsPerSecond(backend, [4, 64, 64, 2], 64)),
     '4-256-256-2': round(await trainingStepsPerSecond(backend, [4, 256, 256, 2], 64)),
   };
+  const description = backend.kernelsDescription;
   backend.destroy();
   return {
-    backend: 'cpu float32',
-    // bench/run.ts stores this suite under the key 'cpu', which replaces its own CPU model field.
+    kernels: description,
     matmulGflops: matmul,
-    matmulGflopsTransposed256: transposes,
+    matmulGflopsTransposed: transposes,
     trainingStepsPerSecond: { batch: 64, step: 'forward + backward + Adam (MSE)', ...training },
   };
+}
+
+export default async function cpuSuite(): Promise<Record<string, unknown>> {
+  const variants = availableCpuKernels();
+  const result: Record<string, unknown> = { dtype: 'float32' };
+  for (const kernels of variants) {
+    process.stderr.write(`bench: cpu ${kernels}\n`);
+    result[kernels] = await variantFigures(kernels);
+  }
+  return result;
 }

@@ -2,8 +2,9 @@
  * DQN updates per second through the public DqnAgent.update (issue 10's update: target forward on
  * s', TD target r + gamma (1 - terminated) max Q_target(s'), online forward on s, Huber loss at the
  * chosen actions, backward, Adam lr 1e-3, soft target update tau 0.01; no Double DQN, no clipping),
- * MLPs 4-64-64-2 and 4-256-256-2 with ReLU, batch 64, on the CPU backend and (when an adapter
- * exists) on WebGPU, beside a vectorised float32 NumPy implementation of the same update
+ * MLPs 4-64-64-2 and 4-256-256-2 with ReLU, batch 64, on the CPU backend with each of its kernel
+ * variants (WASM relaxed-SIMD FMA where the runtime has it, WASM SIMD128, the TypeScript kernels)
+ * and (when an adapter exists) on WebGPU, beside a vectorised float32 NumPy implementation of the same update
  * (bench/numpy/dqn_update.py) run in a child process on one thread when python3 has NumPy.
  *
  * The contenders are measured in interleaved blocks (engine, NumPy, NumPy, engine, ...) so that
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface, type Interface } from 'node:readline';
 import type { Backend, BackendStats } from '../../src/backend/backend.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
+import { availableCpuKernels } from '../../src/backend/cpu/cpu-kernels.js';
 import { NoAdapterError, WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { Rng } from '../../src/random/rng.js';
 import { preset, type DqnConfig } from '../../src/rl/config.js';
@@ -97,7 +99,7 @@ class EngineContender implements Contender {
     private readonly backend: Backend,
     hidden: number[],
   ) {
-    this.name = `engine ${backend.name}`;
+    this.name = backend instanceof CpuBackend ? `cpu ${backend.kernels}` : backend.name;
     this.agent = new DqnAgent(backend, updateConfig(hidden), OBS, ACTIONS, new Rng(0));
     this.batches = prepareMinibatches(new Rng(1));
   }
@@ -136,11 +138,8 @@ class EngineContender implements Contender {
 }
 
 /**
- * ---- DISPATCH / SUBMIT COUNTERS PER UPDATE -------------------------------------------------------
- * backend.stats() holds only tensorsAlive and bytesAlive today. Once it carries counters (dispatches,
- * submits, ...), every numeric field other than those two is reported here as its increase per timed
- * update, with no change needed; until then this returns null. The tensorsAlive increase (which must
- * be 0: no allocation per update) is reported beside them.
+ * The increase of every work counter of backend.stats() (dispatches, submits, readbacks) per timed
+ * update, and of tensorsAlive (which must be 0: no allocation per update).
  */
 function countersPerUpdate(before: BackendStats, after: BackendStats, updates: number): Record<string, number> | null {
   const b = before as unknown as Record<string, unknown>;
@@ -232,8 +231,13 @@ function numpyOrReason(): NumpyServer | string {
   return new NumpyServer();
 }
 
+/** The CPU backend's kernel variants this runtime has (bench/run.ts opts into relaxed SIMD). */
+function cpuVariants(): CpuBackend[] {
+  return availableCpuKernels().map((kernels) => new CpuBackend({ kernels }));
+}
+
 export default async function dqnUpdateSuite(): Promise<Record<string, unknown>> {
-  const cpu = new CpuBackend();
+  const cpus = cpuVariants();
   const webgpu = await webgpuOrReason();
   const numpy = numpyOrReason();
   const result: Record<string, unknown> = {
@@ -241,6 +245,7 @@ export default async function dqnUpdateSuite(): Promise<Record<string, unknown>>
     batch: BATCH,
     repeats: REPEATS,
     method: 'interleaved blocks of ~0.25 s per contender, order alternating per repeat; medians; ratio = median of per-repeat ratios',
+    cpuKernels: Object.fromEntries(cpus.map((c) => [`cpu ${c.kernels}`, c.kernelsDescription])),
     webgpuAdapter: typeof webgpu === 'string' ? webgpu : webgpu.adapterDescription,
     numpy: typeof numpy === 'string' ? numpy : await numpy.request({ info: true }),
   };
@@ -248,7 +253,7 @@ export default async function dqnUpdateSuite(): Promise<Record<string, unknown>>
     for (const hidden of NETWORKS) {
       const label = [OBS, ...hidden, ACTIONS].join('-');
       process.stderr.write(`bench: dqn-update ${label}\n`);
-      const engines = [new EngineContender(cpu, hidden), ...(typeof webgpu === 'string' ? [] : [new EngineContender(webgpu, hidden)])];
+      const engines = [...cpus.map((cpu) => new EngineContender(cpu, hidden)), ...(typeof webgpu === 'string' ? [] : [new EngineContender(webgpu, hidden)])];
       for (const e of engines) await e.warmUp();
       const contenders: Contender[] = [...engines, ...(typeof numpy === 'string' ? [] : [new NumpyContender(numpy, hidden)])];
       const perBlock = new Map<Contender, number>();
@@ -270,7 +275,7 @@ export default async function dqnUpdateSuite(): Promise<Record<string, unknown>>
           ...summary(engineRates),
           ...(numpyRates ? { overNumpy: round(median(engineRates.map((x, i) => x / numpyRates[i]))) } : {}),
           finalLoss: round(loss),
-          countersPerUpdate: counters ?? 'none yet: backend.stats() has no dispatch/submit counters',
+          countersPerUpdate: counters,
         };
       }
       entry.numpy = numpyRates ? summary(numpyRates) : numpy;
@@ -278,7 +283,7 @@ export default async function dqnUpdateSuite(): Promise<Record<string, unknown>>
     }
   } finally {
     if (typeof numpy !== 'string') numpy.close();
-    cpu.destroy();
+    for (const cpu of cpus) cpu.destroy();
     if (typeof webgpu !== 'string') webgpu.destroy();
   }
   return result;

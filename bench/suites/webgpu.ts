@@ -66,8 +66,9 @@ export default async function webgpuSuite(): Promise<Record<string, unknown>> {
     const matmul: Record<string, number> = {};
     for (const n of [64, 256, 1024]) matmul[`${n}^3`] = round(await matmulGflops(b, n));
 
-    const training: Record<string, unknown> = {};
+    const training: Record<string, unknown> = { cpuKernels: '' };
     const cpu = new CpuBackend();
+    training.cpuKernels = cpu.kernelsDescription;
     for (const sizes of [
       [4, 64, 64, 2],
       [4, 256, 256, 2],

@@ -14,7 +14,10 @@ export interface BackendInfo {
   name: 'cpu' | 'webgpu';
   /** The kind asked for. */
   requested: BackendKind;
-  /** `vendor architecture (description)` of the WebGPU adapter, or 'JavaScript (Float32Array)' for the CPU. */
+  /**
+   * `vendor architecture (description)` of the WebGPU adapter, or the CPU backend's kernels
+   * ('WebAssembly SIMD128 + FMA', 'WebAssembly SIMD128' or 'JavaScript, Float32Array').
+   */
   description: string;
   /** Why the CPU is used when WebGPU was wanted or 'auto' fell back; null otherwise. */
   fallbackReason: string | null;

@@ -294,8 +294,13 @@ export class TrainingSession {
   }
 }
 
-/** 'cpu' opens the CPU backend; 'webgpu' and 'auto' try WebGPU and fall back to the CPU, saying why. */
+/**
+ * 'cpu' opens the CPU backend; 'webgpu' and 'auto' try WebGPU and fall back to the CPU, saying why.
+ * The CPU backend runs the WASM SIMD kernels (with FMA: Chrome has relaxed SIMD) where the browser
+ * has WebAssembly SIMD, else the TypeScript kernels; its description names them.
+ */
 export async function openBackend(kind: BackendKind): Promise<{ backend: Backend; info: BackendInfo }> {
+  let fallbackReason: string | null = null;
   if (kind !== 'cpu') {
     try {
       // The page's own rule, unlike createBackend('auto'): any adapter, software ones (SwiftShader) included.
@@ -303,13 +308,9 @@ export async function openBackend(kind: BackendKind): Promise<{ backend: Backend
       const description = (backend as Backend & { adapterDescription?: string }).adapterDescription ?? 'WebGPU';
       return { backend, info: { name: 'webgpu', requested: kind, description, fallbackReason: null } };
     } catch (error) {
-      const reason = errorMessage(error).split('\n')[0];
-      return { backend: new CpuBackend(), info: { name: 'cpu', requested: kind, description: cpuDescription(), fallbackReason: reason } };
+      fallbackReason = errorMessage(error).split('\n')[0];
     }
   }
-  return { backend: new CpuBackend(), info: { name: 'cpu', requested: kind, description: cpuDescription(), fallbackReason: null } };
-}
-
-function cpuDescription(): string {
-  return 'JavaScript, Float32Array';
+  const backend = new CpuBackend();
+  return { backend, info: { name: 'cpu', requested: kind, description: backend.kernelsDescription, fallbackReason } };
 }

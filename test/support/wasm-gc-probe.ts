@@ -32,7 +32,8 @@ const qNext = heap.alloc(batch * 2);
 const actions = heap.alloc(batch);
 for (let r = 0; r < batch; r++) actions.view()[r] = r % 2;
 const rewards = region(batch);
-const discounts = region(batch, 0.9, 1);
+const terminated = heap.alloc(batch);
+for (let r = 0; r < batch; r++) terminated.view()[r] = r % 20 === 0 ? 1 : 0;
 const loss = heap.alloc(1);
 const ss = heap.alloc(1);
 const hp: AdamHyperParameters = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 1 };
@@ -50,7 +51,7 @@ function forward(input: number): number {
 function update(): void {
   kernels.copy(forward(s.ptr), qNext.ptr, batch * 2);
   const q = forward(s.ptr);
-  kernels.tdLoss(qNext.ptr, 0, q, actions.ptr, rewards.ptr, discounts.ptr, layers[2].dz.ptr, loss.ptr, batch, 2, 'huber', 1);
+  kernels.tdLoss(qNext.ptr, 0, q, actions.ptr, rewards.ptr, terminated.ptr, 0.99, layers[2].dz.ptr, loss.ptr, 0, batch, 2, 'huber', 1);
   for (let i = layers.length - 1; i >= 0; i--) {
     const l = layers[i];
     const input = i === 0 ? s.ptr : layers[i - 1].y.ptr;

@@ -1,11 +1,13 @@
 /**
- * The CPU backend's ops: each validated op of BackendBase runs one of the plain TypeScript kernels
- * of this folder on the tensors' typed arrays. Scratch space is cached and grown on demand, so no
- * op allocates once warm.
+ * The CPU backend's ops on the plain TypeScript kernels: each validated op of BackendBase runs one
+ * of the kernels of this folder on the tensors' typed arrays (`storage.data`, in a JavaScript array
+ * or in WASM memory alike). Scratch space is cached and grown on demand, so no op allocates once
+ * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
 import type { Activation, AdamHyperParameters, FloatArray, LossKind, SgdHyperParameters } from '../backend.js';
 import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
+import type { CpuStorage } from './cpu-storage.js';
 import * as act from './activation.js';
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
@@ -15,8 +17,8 @@ import * as optimizers from './optimizers.js';
 import * as reductions from './reductions.js';
 import { TdLossKernel, type TdLossArrays } from './td-loss.js';
 
-/** A CPU tensor: its storage is a Float32Array or a Float64Array of exactly its size. */
-export type CpuTensor = DeviceTensor<FloatArray>;
+/** A CPU tensor: its storage's `data` is a Float32Array or a Float64Array of exactly its size. */
+export type CpuTensor = DeviceTensor<CpuStorage>;
 
 export class CpuOps implements RawOps<CpuTensor> {
   /** Kernel calls so far (BackendStats.dispatches). */
@@ -47,27 +49,27 @@ export class CpuOps implements RawOps<CpuTensor> {
 
   fill(out: CpuTensor, value: number): void {
     this.calls++;
-    elementwise.fill(out.storage, value);
+    elementwise.fill(out.storage.data, value);
   }
 
   copy(src: CpuTensor, dst: CpuTensor): void {
     this.calls++;
-    elementwise.copy(src.storage, dst.storage, src.size);
+    elementwise.copy(src.storage.data, dst.storage.data, src.size);
   }
 
   scale(x: CpuTensor, alpha: number, out: CpuTensor): void {
     this.calls++;
-    elementwise.scale(x.storage, alpha, out.storage, x.size);
+    elementwise.scale(x.storage.data, alpha, out.storage.data, x.size);
   }
 
   addMul(a: CpuTensor, b: CpuTensor, c: CpuTensor, out: CpuTensor): void {
     this.calls++;
-    elementwise.addMul(a.storage, b.storage, c.storage, out.storage, a.size);
+    elementwise.addMul(a.storage.data, b.storage.data, c.storage.data, out.storage.data, a.size);
   }
 
   lerp(dst: CpuTensor, src: CpuTensor, t: number): void {
     this.calls++;
-    elementwise.lerp(dst.storage, src.storage, t, dst.size);
+    elementwise.lerp(dst.storage.data, src.storage.data, t, dst.size);
   }
 
   matmul(a: CpuTensor, b: CpuTensor, out: CpuTensor, call: MatmulCall): void {
@@ -77,97 +79,97 @@ export class CpuOps implements RawOps<CpuTensor> {
 
   columnSum(x: CpuTensor, out: CpuTensor, accumulate: boolean): void {
     this.calls++;
-    reductions.columnSum(x.storage, out.storage, x.rows, x.cols, accumulate, this.scratchRow(x.cols));
+    reductions.columnSum(x.storage.data, out.storage.data, x.rows, x.cols, accumulate, this.scratchRow(x.cols));
   }
 
   linear(x: CpuTensor, w: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {
     this.calls++;
     this.runMatmul(x, w, out, x.rows, x.cols, w.cols, false, false, false);
-    act.biasActivation(out.storage, bias === null ? null : bias.storage, activation, out.storage, out.rows, out.cols, alpha);
+    act.biasActivation(out.storage.data, bias === null ? null : bias.storage.data, activation, out.storage.data, out.rows, out.cols, alpha);
   }
 
   linearGrad(x: CpuTensor, g: CpuTensor, dW: CpuTensor, db: CpuTensor | null, accumulate: boolean): void {
     this.calls++;
     this.runMatmul(x, g, dW, x.cols, x.rows, g.cols, true, false, accumulate);
-    if (db !== null) reductions.columnSum(g.storage, db.storage, g.rows, g.cols, accumulate, this.scratchRow(g.cols));
+    if (db !== null) reductions.columnSum(g.storage.data, db.storage.data, g.rows, g.cols, accumulate, this.scratchRow(g.cols));
   }
 
   linearInputGrad(g: CpuTensor, w: CpuTensor, y: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {
     this.calls++;
     this.runMatmul(g, w, out, g.rows, g.cols, w.rows, false, true, false);
-    if (y !== null) act.activationBackward(activation, y.storage, out.storage, out.storage, out.rows, out.cols, alpha);
+    if (y !== null) act.activationBackward(activation, y.storage.data, out.storage.data, out.storage.data, out.rows, out.cols, alpha);
   }
 
   tdLoss(call: TdLossCall<CpuTensor>): void {
     this.calls++;
     const arrays = this.tdArrays;
-    arrays.q = call.q.storage;
-    arrays.nextQ = call.nextQ.storage;
-    arrays.actions = call.actions.storage;
-    arrays.rewards = call.rewards.storage;
-    arrays.terminated = call.terminated.storage;
-    arrays.lossOut = call.lossOut.storage;
-    arrays.gradQ = call.gradQ.storage;
-    arrays.targets = call.targets === null ? null : call.targets.storage;
+    arrays.q = call.q.storage.data;
+    arrays.nextQ = call.nextQ.storage.data;
+    arrays.actions = call.actions.storage.data;
+    arrays.rewards = call.rewards.storage.data;
+    arrays.terminated = call.terminated.storage.data;
+    arrays.lossOut = call.lossOut.storage.data;
+    arrays.gradQ = call.gradQ.storage.data;
+    arrays.targets = call.targets === null ? null : call.targets.storage.data;
     this.td.run(arrays, call.batch, call.nextQ.cols, call.gamma, call.double, call.loss, call.delta);
   }
 
   biasActivation(x: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {
     this.calls++;
-    act.biasActivation(x.storage, bias === null ? null : bias.storage, activation, out.storage, x.rows, x.cols, alpha);
+    act.biasActivation(x.storage.data, bias === null ? null : bias.storage.data, activation, out.storage.data, x.rows, x.cols, alpha);
   }
 
   activationBackward(activation: Activation, y: CpuTensor, gradOut: CpuTensor, gradIn: CpuTensor, alpha: number): void {
     this.calls++;
-    act.activationBackward(activation, y.storage, gradOut.storage, gradIn.storage, y.rows, y.cols, alpha);
+    act.activationBackward(activation, y.storage.data, gradOut.storage.data, gradIn.storage.data, y.rows, y.cols, alpha);
   }
 
   gatherColumns(x: CpuTensor, indices: CpuTensor, out: CpuTensor): void {
     this.calls++;
-    indexing.gatherColumns(x.storage, indices.storage, out.storage, x.rows, x.cols);
+    indexing.gatherColumns(x.storage.data, indices.storage.data, out.storage.data, x.rows, x.cols);
   }
 
   scatterColumns(values: CpuTensor, indices: CpuTensor, out: CpuTensor): void {
     this.calls++;
-    indexing.scatterColumns(values.storage, indices.storage, out.storage, out.rows, out.cols);
+    indexing.scatterColumns(values.storage.data, indices.storage.data, out.storage.data, out.rows, out.cols);
   }
 
   rowMax(x: CpuTensor, out: CpuTensor): void {
     this.calls++;
-    reductions.rowMax(x.storage, out.storage, x.rows, x.cols);
+    reductions.rowMax(x.storage.data, out.storage.data, x.rows, x.cols);
   }
 
   rowArgmax(x: CpuTensor, out: CpuTensor): void {
     this.calls++;
-    reductions.rowArgmax(x.storage, out.storage, x.rows, x.cols);
+    reductions.rowArgmax(x.storage.data, out.storage.data, x.rows, x.cols);
   }
 
   duelingCombine(value: CpuTensor, advantage: CpuTensor, q: CpuTensor): void {
     this.calls++;
-    indexing.duelingCombine(value.storage, advantage.storage, q.storage, advantage.rows, advantage.cols);
+    indexing.duelingCombine(value.storage.data, advantage.storage.data, q.storage.data, advantage.rows, advantage.cols);
   }
 
   duelingBackward(gradQ: CpuTensor, gradValue: CpuTensor, gradAdvantage: CpuTensor): void {
     this.calls++;
-    indexing.duelingBackward(gradQ.storage, gradValue.storage, gradAdvantage.storage, gradQ.rows, gradQ.cols);
+    indexing.duelingBackward(gradQ.storage.data, gradValue.storage.data, gradAdvantage.storage.data, gradQ.rows, gradQ.cols);
   }
 
   loss(kind: LossKind, pred: CpuTensor, target: CpuTensor, lossOut: CpuTensor, grad: CpuTensor | null, delta: number, eps: number): void {
     this.calls++;
-    const value = lossKernel(kind, pred.storage, target.storage, grad === null ? null : grad.storage, pred.rows, pred.cols, delta, eps);
-    lossOut.storage[0] = value;
+    const value = lossKernel(kind, pred.storage.data, target.storage.data, grad === null ? null : grad.storage.data, pred.rows, pred.cols, delta, eps);
+    lossOut.storage.data[0] = value;
   }
 
   sumSquares(x: CpuTensor, out: CpuTensor, accumulate: boolean): void {
     this.calls++;
-    const s = reductions.sumSquares(x.storage, x.size);
-    const o = out.storage;
+    const s = reductions.sumSquares(x.storage.data, x.size);
+    const o = out.storage.data;
     o[0] = accumulate ? o[0] + s : s;
   }
 
   clipByGlobalNorm(x: CpuTensor, sumSquares: CpuTensor, maxNorm: number): void {
     this.calls++;
-    optimizers.clipByGlobalNorm(x.storage, x.size, sumSquares.storage[0], maxNorm);
+    optimizers.clipByGlobalNorm(x.storage.data, x.size, sumSquares.storage.data[0], maxNorm);
   }
 
   adam(
@@ -182,21 +184,21 @@ export class CpuOps implements RawOps<CpuTensor> {
     tau: number,
   ): void {
     this.calls++;
-    if (clipSumSquares !== null) optimizers.clipByGlobalNorm(grad.storage, grad.size, clipSumSquares.storage[0], maxNorm);
-    optimizers.adam(param.storage, grad.storage, m.storage, v.storage, param.size, hp);
-    if (polyakTarget !== null) elementwise.lerp(polyakTarget.storage, param.storage, tau, param.size);
+    if (clipSumSquares !== null) optimizers.clipByGlobalNorm(grad.storage.data, grad.size, clipSumSquares.storage.data[0], maxNorm);
+    optimizers.adam(param.storage.data, grad.storage.data, m.storage.data, v.storage.data, param.size, hp);
+    if (polyakTarget !== null) elementwise.lerp(polyakTarget.storage.data, param.storage.data, tau, param.size);
   }
 
   sgd(param: CpuTensor, grad: CpuTensor, velocity: CpuTensor, hp: SgdHyperParameters): void {
     this.calls++;
-    optimizers.sgd(param.storage, grad.storage, velocity.storage, param.size, hp);
+    optimizers.sgd(param.storage.data, grad.storage.data, velocity.storage.data, param.size, hp);
   }
 
   private runMatmul(a: CpuTensor, b: CpuTensor, out: CpuTensor, m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     const args = this.matmulArgs;
-    args.a = a.storage;
-    args.b = b.storage;
-    args.out = out.storage;
+    args.a = a.storage.data;
+    args.b = b.storage.data;
+    args.out = out.storage.data;
     args.m = m;
     args.k = k;
     args.n = n;

@@ -25,10 +25,13 @@ export function rowMax(x: FloatArray, out: FloatArray, rows: number, cols: numbe
   }
 }
 
-/** out[r] <- index of the first maximum of row r (strictly greater replaces, so ties keep the first). */
-export function rowArgmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+/**
+ * out[r] <- index of the first maximum of row r (strictly greater replaces, so ties keep the first).
+ * The rows start `xOffset` elements into x.
+ */
+export function rowArgmax(x: FloatArray, out: FloatArray, rows: number, cols: number, xOffset = 0): void {
   for (let r = 0; r < rows; r++) {
-    const base = r * cols;
+    const base = xOffset + r * cols;
     let best = x[base];
     let index = 0;
     for (let c = 1; c < cols; c++) {

@@ -22,17 +22,18 @@ export interface TdLossArrays {
 }
 
 export class TdLossKernel {
-  private scratch: FloatArray = new Float32Array(0);
+  /** Four scratch rows of the storage's element type, each of at least the batch size (grown on demand, never per call). */
+  private nextValues: FloatArray = new Float32Array(0);
+  private targets: FloatArray = new Float32Array(0);
+  private chosen: FloatArray = new Float32Array(0);
+  private grad: FloatArray = new Float32Array(0);
 
   run(a: TdLossArrays, batch: number, nActions: number, gamma: number, double: boolean, kind: TdLossKind, delta: number): void {
-    const scratch = this.scratchFor(a.q, 4 * batch);
-    const nextValues = scratch.subarray(0, batch);
-    const targets = scratch.subarray(batch, 2 * batch);
-    const chosen = scratch.subarray(2 * batch, 3 * batch);
-    const grad = scratch.subarray(3 * batch, 4 * batch);
+    this.reserve(a.q, batch);
+    const { nextValues, targets, chosen, grad } = this;
     if (double) {
       // The online argmax over Q(s', .) (rows B..2B-1 of q) picks the action the target values.
-      reductions.rowArgmax(a.q.subarray(batch * nActions, 2 * batch * nActions), grad, batch, nActions);
+      reductions.rowArgmax(a.q, grad, batch, nActions, batch * nActions);
       indexing.gatherColumns(a.nextQ, grad, nextValues, batch, nActions);
     } else {
       reductions.rowMax(a.nextQ, nextValues, batch, nActions);
@@ -44,14 +45,16 @@ export class TdLossKernel {
     indexing.gatherColumns(a.q, a.actions, chosen, batch, nActions);
     a.lossOut[0] = lossKernel(kind, chosen, targets, grad, batch, 1, delta, 0);
     indexing.scatterColumns(grad, a.actions, a.gradQ, batch, nActions);
-    if (a.targets !== null) a.targets.set(targets);
+    if (a.targets !== null) for (let i = 0; i < batch; i++) a.targets[i] = targets[i];
   }
 
-  /** A scratch array of the same element type as `like`, of at least `size` elements. */
-  private scratchFor(like: FloatArray, size: number): FloatArray {
-    if (this.scratch.length < size || this.scratch.constructor !== like.constructor) {
-      this.scratch = like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
-    }
-    return this.scratch;
+  /** Scratch rows of the same element type as `like`, of at least `size` elements. */
+  private reserve(like: FloatArray, size: number): void {
+    if (this.grad.length >= size && this.grad.constructor === like.constructor) return;
+    const make = (): FloatArray => (like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size));
+    this.nextValues = make();
+    this.targets = make();
+    this.chosen = make();
+    this.grad = make();
   }
 }

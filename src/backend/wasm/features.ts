@@ -42,7 +42,9 @@ export function detectWasmSupport(): WasmSupport {
 /** Thrown when WebAssembly SIMD is missing: the caller falls back to the plain TypeScript kernels. */
 export class WasmSimdUnavailableError extends Error {
   override name = 'WasmSimdUnavailableError';
-  constructor(support: WasmSupport) {
-    super(support.wasm ? 'WebAssembly SIMD (v128) is not available in this runtime' : 'WebAssembly is not available in this runtime');
+  /** @param context what needed SIMD (before the reason) and what to do instead (after it). */
+  constructor(support: WasmSupport, context?: { what: string; instead: string }) {
+    const reason = support.wasm ? 'WebAssembly SIMD (v128) is not available in this runtime' : 'WebAssembly is not available in this runtime';
+    super(context === undefined ? reason : `${context.what}: ${reason}; ${context.instead}`);
   }
 }

@@ -54,6 +54,11 @@ export class WasmRegion {
     return this.cachedView;
   }
 
+  /** The same as view(): the region's floats (the CPU backend's storage interface, cpu-storage.ts). */
+  get data(): Float32Array {
+    return this.view();
+  }
+
   /**
    * A view of `length` floats starting `offsetFloats` into this region (a tensor in an arena).
    * offsetFloats must be a multiple of ALIGN_FLOATS; the sub-view is freed with its parent.

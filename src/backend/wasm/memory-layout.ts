@@ -30,5 +30,8 @@ export const PACK_BYTES = GEMM_KC * GEMM_NC * 4;
 /** The packed micro-panel of op(a): KC steps of MR floats. */
 export const PACK_A_PTR = PACK_PTR + PACK_BYTES;
 export const PACK_A_BYTES = GEMM_KC * GEMM_MR * 4;
+/** The argument block of the kernels that read their float scalars from memory (kernels/optimizers.ts). */
+export const ARGS_PTR = PACK_A_PTR + PACK_A_BYTES;
+export const ARGS_BYTES = ALIGN_BYTES;
 /** Where the allocator's heap begins. */
-export const HEAP_START = PACK_A_PTR + PACK_A_BYTES;
+export const HEAP_START = ARGS_PTR + ARGS_BYTES;

@@ -12,7 +12,11 @@ import { WasmHeap } from './heap.js';
 import { buildKernelModule, MIN_PAGES } from './kernel-module.js';
 import { ACTIVATION_CODE } from './kernels/activation.js';
 import { TD_LOSS_KIND } from './kernels/dqn.js';
-import { HEAP_START } from './memory-layout.js';
+import { ADAM_ARGS, SGD_ARGS } from './kernels/optimizers.js';
+import { ARGS_PTR, HEAP_START } from './memory-layout.js';
+
+/** Index of the argument block in the memory's Float32Array. */
+const ARGS = ARGS_PTR >>> 2;
 
 export interface WasmKernelsOptions {
   /**
@@ -206,25 +210,42 @@ export class WasmKernels {
    * the target arena then moves by tau toward the new parameters.
    */
   adam(param: number, grad: number, m: number, v: number, n: number, hp: AdamHyperParameters, clipSumSquares = 0, maxNorm = 0, target = 0, tau = 0): void {
-    const l2 = hp.decoupledWeightDecay ? 0 : hp.weightDecay;
-    const decay = hp.decoupledWeightDecay ? 1 - hp.lr * hp.weightDecay : 1;
-    const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
-    const invSqrtCorrection2 = 1 / Math.sqrt(1 - Math.pow(hp.beta2, hp.step));
-    this.k.adam(param, grad, m, v, n, hp.beta1, hp.beta2, 1 - hp.beta1, 1 - hp.beta2, stepSize, invSqrtCorrection2, hp.eps, l2, decay, clipSumSquares, maxNorm, target, tau);
+    // The float scalars go through the argument block (see ADAM_ARGS): stores never allocate.
+    const a = this.heap.f32();
+    a[ARGS + ADAM_ARGS.beta1] = hp.beta1;
+    a[ARGS + ADAM_ARGS.beta2] = hp.beta2;
+    a[ARGS + ADAM_ARGS.oneMinusBeta1] = 1 - hp.beta1;
+    a[ARGS + ADAM_ARGS.oneMinusBeta2] = 1 - hp.beta2;
+    a[ARGS + ADAM_ARGS.stepSize] = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
+    a[ARGS + ADAM_ARGS.invSqrtCorrection2] = 1 / Math.sqrt(1 - Math.pow(hp.beta2, hp.step));
+    a[ARGS + ADAM_ARGS.eps] = hp.eps;
+    a[ARGS + ADAM_ARGS.l2] = hp.decoupledWeightDecay ? 0 : hp.weightDecay;
+    a[ARGS + ADAM_ARGS.decay] = hp.decoupledWeightDecay ? 1 - hp.lr * hp.weightDecay : 1;
+    a[ARGS + ADAM_ARGS.maxNorm] = maxNorm;
+    a[ARGS + ADAM_ARGS.tau] = tau;
+    this.k.adam(param, grad, m, v, n, ARGS_PTR, clipSumSquares, target);
   }
 
   /** One SGD step (torch.optim.SGD), with the same fused options as adam. */
   sgd(param: number, grad: number, velocity: number, n: number, hp: SgdHyperParameters, clipSumSquares = 0, maxNorm = 0, target = 0, tau = 0): void {
+    const a = this.heap.f32();
+    a[ARGS + SGD_ARGS.lr] = hp.lr;
+    a[ARGS + SGD_ARGS.momentum] = hp.momentum;
+    a[ARGS + SGD_ARGS.oneMinusDampening] = 1 - hp.dampening;
+    a[ARGS + SGD_ARGS.weightDecay] = hp.weightDecay;
+    a[ARGS + SGD_ARGS.maxNorm] = maxNorm;
+    a[ARGS + SGD_ARGS.tau] = tau;
     const flags = (hp.momentum !== 0 ? 1 : 0) | (hp.nesterov ? 2 : 0) | (hp.step === 1 ? 4 : 0);
-    this.k.sgd(param, grad, velocity, n, hp.lr, hp.momentum, 1 - hp.dampening, hp.weightDecay, flags, clipSumSquares, maxNorm, target, tau);
+    this.k.sgd(param, grad, velocity, n, ARGS_PTR, flags, clipSumSquares, target);
   }
 
   // ---------------------------------------------------------------- DQN
 
   /**
-   * The DQN loss step (kernels/dqn.ts): TD targets from qNext (the target network on s') and
-   * optionally qNextOnline (Double DQN; 0 for max), the loss at the chosen actions into *lossOut,
-   * and its gradient scattered into gradQ (batch, nActions).
+   * The DQN loss step (kernels/dqn.ts): TD targets r + gamma (1 - terminated) V(s') from qNext (the
+   * target network on s') and optionally qNextOnline (Double DQN; 0 for max), stored in `targets`
+   * unless it is 0, the loss at the chosen actions into *lossOut, and its gradient scattered into
+   * gradQ (batch, nActions).
    */
   tdLoss(
     qNext: number,
@@ -232,15 +253,17 @@ export class WasmKernels {
     q: number,
     actions: number,
     rewards: number,
-    discounts: number,
+    terminated: number,
+    gamma: number,
     gradQ: number,
     lossOut: number,
+    targets: number,
     batch: number,
     nActions: number,
     kind: 'mse' | 'huber',
     delta: number,
   ): void {
-    const bad = this.k.td_loss(qNext, qNextOnline, q, actions, rewards, discounts, gradQ, lossOut, batch, nActions, TD_LOSS_KIND[kind], delta) as number;
+    const bad = this.k.td_loss(qNext, qNextOnline, q, actions, rewards, terminated, gamma, gradQ, lossOut, targets, batch, nActions, TD_LOSS_KIND[kind], delta) as number;
     if (bad !== 0) {
       const value = this.heap.f32()[(actions >>> 2) + bad - 1];
       throw new InvalidArgumentError(`tdLoss: action ${value} in row ${bad - 1} is not an integer in [0, ${nActions})`);

@@ -3,11 +3,13 @@
  * scatter. Per row r of the batch:
  *   next  = Q_target(s', a*) with a* = argmax_a Q_online(s', a) (Double DQN, qNextOnline given),
  *           or max_a Q_target(s', a) (qNextOnline 0);
- *   y     = reward + discount * next              (as addMul, rounded to float32);
+ *   disc  = gamma * (1 - terminated)              (rounded to float32, as a tensor would hold it);
+ *   y     = reward + disc * next                  (as addMul, rounded to float32; stored in targets when given);
  *   d     = Q(s, a_r) - y;
  *   loss += Huber(d; delta) or d^2;  gradQ[r, :] = 0 except gradQ[r, a_r] = dLoss/dQ (mean over the batch).
  * Scalar float64 arithmetic, in the order of the TypeScript ops (addMul, gatherColumns, the losses,
  * scatterColumns), so results match the sequence of separate ops to the last bit in most cases.
+ * With Double DQN the online Q(s') may be rows B..2B-1 of q (Backend.tdLoss's layout): any pointer.
  * Returns 0, or r + 1 when actions[r] is not an integer in [0, nActions).
  */
 import type { F64, ModuleBuilder } from '../assembler.js';
@@ -18,8 +20,8 @@ export function emitDqn(mod: ModuleBuilder): void {
   mod.func(
     'td_loss',
     {
-      qNext: 'i32', qNextOnline: 'i32', q: 'i32', actions: 'i32', rewards: 'i32', discounts: 'i32',
-      gradQ: 'i32', lossOut: 'i32', batch: 'i32', nActions: 'i32', kind: 'i32', delta: 'f64',
+      qNext: 'i32', qNextOnline: 'i32', q: 'i32', actions: 'i32', rewards: 'i32', terminated: 'i32', gamma: 'f64',
+      gradQ: 'i32', lossOut: 'i32', targets: 'i32', batch: 'i32', nActions: 'i32', kind: 'i32', delta: 'f64',
     },
     'i32',
     (f) => {
@@ -34,6 +36,7 @@ export function emitDqn(mod: ModuleBuilder): void {
       const a = f.local('f32');
       const ai = f.local('i32');
       const target = f.local('f32');
+      const discount = f.local('f32');
       const d = f.local('f64');
       const ad = f.local('f64');
       const grad = f.local('f64');
@@ -76,7 +79,9 @@ export function emitDqn(mod: ModuleBuilder): void {
           },
         );
         const scalarAt = (base: typeof P.q): F64 => f64.promote_f32(f32.load(i32.add(f.get(base), i32.shl(f.get(r), i32.const(2)))));
-        f.set(target, f32.demote_f64(f64.add(scalarAt(P.rewards), f64.mul(scalarAt(P.discounts), f64.promote_f32(f.get(best))))));
+        f.set(discount, f32.demote_f64(f64.mul(f.get(P.gamma), f64.sub(f64.const(1), scalarAt(P.terminated)))));
+        f.set(target, f32.demote_f64(f64.add(scalarAt(P.rewards), f64.mul(f64.promote_f32(f.get(discount)), f64.promote_f32(f.get(best))))));
+        f.if(f.get(P.targets), () => f32.store(i32.add(f.get(P.targets), i32.shl(f.get(r), i32.const(2))), f.get(target)));
         f.set(ai, i32.trunc_f32_s(f32.load(i32.add(f.get(P.actions), i32.shl(f.get(r), i32.const(2))))));
         f.set(d, f64.sub(f64.promote_f32(f32.load(at(P.q, ai))), f64.promote_f32(f.get(target))));
         f.if(

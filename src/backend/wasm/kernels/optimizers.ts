@@ -10,19 +10,38 @@
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { clipCoefficient, emitMap, type MapIo } from './elementwise.js';
 
+/**
+ * The float scalars of `adam` and `sgd`, which they read from an argument block in memory (float32
+ * at these indices, see ARGS_PTR) instead of taking them as parameters: the caller stores numbers
+ * into a typed array, which never allocates, whereas doubles passed as call arguments are boxed by
+ * V8 whenever its optimising compiler does not inline the JS-to-WASM call.
+ */
+export const ADAM_ARGS = {
+  beta1: 0, beta2: 1, oneMinusBeta1: 2, oneMinusBeta2: 3, stepSize: 4, invSqrtCorrection2: 5, eps: 6, l2: 7, decay: 8, maxNorm: 9, tau: 10,
+} as const;
+export const SGD_ARGS = { lr: 0, momentum: 1, oneMinusDampening: 2, weightDecay: 3, maxNorm: 4, tau: 5 } as const;
+
+/** One f32 local per argument of `layout`, loaded from the block at `args`. */
+function loadArgs<K extends string>(f: FunctionBuilder, args: Local<'i32'>, layout: Record<K, number>): Record<K, Local<'f32'>> {
+  const out = {} as Record<K, Local<'f32'>>;
+  for (const name of Object.keys(layout) as K[]) {
+    const l = f.local('f32');
+    f.set(l, f.f32.load(f.i32.add(f.get(args), f.i32.const(4 * layout[name]))));
+    out[name] = l;
+  }
+  return out;
+}
+
 export function emitOptimizers(mod: ModuleBuilder): void {
   // Variants are emitted per (clip, target) so the element loop has no branch.
   mod.func(
     'adam',
     {
-      param: 'i32', grad: 'i32', m: 'i32', v: 'i32', n: 'i32',
-      beta1: 'f32', beta2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',
-      stepSize: 'f32', invSqrtCorrection2: 'f32', eps: 'f32', l2: 'f32', decay: 'f32',
-      sumSquares: 'i32', maxNorm: 'f32', target: 'i32', tau: 'f32',
+      param: 'i32', grad: 'i32', m: 'i32', v: 'i32', n: 'i32', args: 'i32', sumSquares: 'i32', target: 'i32',
     },
     null,
     (f) => {
-      const P = f.params;
+      const P = { ...f.params, ...loadArgs(f, f.params.args, ADAM_ARGS) };
       const { f32x4 } = f;
       const splat = (x: Local<'f32'>): Local<'v128'> => {
         const l = f.local('v128');
@@ -74,13 +93,11 @@ export function emitOptimizers(mod: ModuleBuilder): void {
   mod.func(
     'sgd',
     {
-      param: 'i32', grad: 'i32', velocity: 'i32', n: 'i32',
-      lr: 'f32', momentum: 'f32', oneMinusDampening: 'f32', weightDecay: 'f32', flags: 'i32',
-      sumSquares: 'i32', maxNorm: 'f32', target: 'i32', tau: 'f32',
+      param: 'i32', grad: 'i32', velocity: 'i32', n: 'i32', args: 'i32', flags: 'i32', sumSquares: 'i32', target: 'i32',
     },
     null,
     (f) => {
-      const P = f.params;
+      const P = { ...f.params, ...loadArgs(f, f.params.args, SGD_ARGS) };
       const { f32x4, i32 } = f;
       const splat = (x: Local<'f32'>): Local<'v128'> => {
         const l = f.local('v128');
