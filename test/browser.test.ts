@@ -98,11 +98,25 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     await server?.close();
   });
 
-  it('reaches a WebGPU adapter and says so', async () => {
+  it("with 'auto', trains on the CPU because the only adapter is a software one, and says so; WebGPU is one click away, with the vector preset", async () => {
+    const auto = await page.evaluate(() => window.webRl?.state().backend);
+    expect(auto?.requested).toBe('auto');
+    expect(auto?.name).toBe('cpu');
+    expect(auto?.fallbackReason).toMatch(/^the only WebGPU adapter is a software one \(.*swiftshader.*\), slower than the CPU here/i);
+    expect(await page.isVisible('#notice')).toBe(true);
+    expect(await page.textContent('#notice')).toBe(`Training runs on the CPU backend because ${auto?.fallbackReason}.`);
+    expect(await page.inputValue('#preset')).toBe('default');
+
+    // Choosing WebGPU in the menu suggests the vector preset (16 envs), and Reset opens it.
+    await page.selectOption('#backend', 'webgpu');
+    expect(await page.inputValue('#preset')).toBe('vector');
+    expect(await page.inputValue('#cfg-numEnvs')).toBe('16');
+    await page.click('#reset');
+    await page.waitForFunction(() => window.webRl?.state().backend?.name === 'webgpu' && window.webRl.state().phase === 'ready');
     const info = await page.evaluate(() => window.webRl?.state().backend);
-    expect(info?.name).toBe('webgpu');
+    expect(info?.requested).toBe('webgpu');
     expect(info?.fallbackReason).toBeNull();
-    expect(info?.description).not.toBe('');
+    expect(info?.description).toMatch(/swiftshader/i);
     const badge = page.locator('#backend-badge');
     expect(await badge.getAttribute('data-backend')).toBe('webgpu');
     expect(await badge.textContent()).toBe(`WebGPU · ${info?.description}`);
@@ -136,17 +150,19 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     expect(inNode.training.losses[0]).not.toBe(inNode.training.losses[4]);
   });
 
-  it('trains: the asked number of updates, and the counters, canvas and chart change', async () => {
+  it('trains 8 envs on WebGPU: the asked number of updates, and the counters, canvas and chart change', async () => {
     const config: Record<string, string> = UPDATE_SCREENSHOT
       ? {
-          // The default preset as the page loads it, run for 10k steps (pinned so the screenshot can be remade).
-          steps: '10000', learningStarts: '1000', trainFreq: '2', gradientSteps: '1', hidden: '64,64', evalFreq: '2500', evalEpisodes: '5',
+          // The vector preset as the page's WebGPU loads it, run for 10k steps (pinned so the screenshot can be remade).
+          steps: '10000', learningStarts: '1000', numEnvs: '16', trainFreq: '1', gradientSteps: '8', hidden: '64,64', evalFreq: '2500', evalEpisodes: '5',
         }
-      : { steps: '400', learningStarts: '100', trainFreq: '16', gradientSteps: '4', hidden: '32,32', batchSize: '32', evalFreq: '0' };
+      : // N > 1 envs on WebGPU: 8 envs, a round of 4 updates every 2 vector steps (16 env steps).
+        { steps: '400', learningStarts: '96', numEnvs: '8', trainFreq: '2', gradientSteps: '4', hidden: '32,32', batchSize: '32', evalFreq: '0' };
     await fillConfig(page, config);
     const steps = Number(config.steps);
-    const trainFreq = Number(config.trainFreq);
-    const expectedUpdates = (Math.floor(steps / trainFreq) - Math.floor(Number(config.learningStarts) / trainFreq)) * Number(config.gradientSteps);
+    // A round every trainFreq vector steps of numEnvs env steps each, once past learningStarts env steps.
+    const roundEvery = Number(config.trainFreq) * Number(config.numEnvs);
+    const expectedUpdates = (Math.floor(steps / roundEvery) - Math.floor(Number(config.learningStarts) / roundEvery)) * Number(config.gradientSteps);
     const chartBefore = await page.locator('#chart canvas').screenshot();
     expect(await counterText(page, 'steps')).toBe('0');
 
@@ -268,7 +284,7 @@ describe('the web page without WebGPU', needs('chromium', available), () => {
     expect(info?.name).toBe('cpu');
     expect(info?.fallbackReason).toMatch(/WebGPU|adapter|navigator\.gpu/i);
     expect(await page.isVisible('#notice')).toBe(true);
-    expect(await page.textContent('#notice')).toContain(`Reason: ${info?.fallbackReason}`);
+    expect(await page.textContent('#notice')).toBe(`Training runs on the CPU backend because ${info?.fallbackReason}.`);
     expect(await page.getAttribute('#backend-badge', 'data-backend')).toBe('cpu');
   });
 

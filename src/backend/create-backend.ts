@@ -19,8 +19,11 @@ export interface CreateBackendOptions {
   webgpu?: WebGpuBackendOptions;
   /** Options of the CPU backend (for 'cpu' and the 'auto' fallback). */
   cpu?: CpuBackendOptions;
-  /** Receives the one-line notice when 'auto' falls back to the CPU (default: console.error). */
-  onNotice?: (message: string) => void;
+  /**
+   * Receives the one-line notice when 'auto' falls back to the CPU (default: console.error), and the
+   * reason alone (the notice without its 'backend auto: using the CPU backend because ' lead-in).
+   */
+  onNotice?: (message: string, reason: string) => void;
   /**
    * What 'auto' does with a software WebGPU adapter (Mesa's lavapipe, SwiftShader): 'avoid' it in
    * favour of the CPU backend (default), which is faster than a CPU-emulated GPU for networks of
@@ -48,12 +51,12 @@ export async function createBackend(kind: BackendKind | string, options: CreateB
   }
   const notice = options.onNotice ?? ((message: string) => console.error(message));
   const onCpu = (why: string): Backend => {
-    notice(`backend auto: using the CPU backend because ${why}`);
+    notice(`backend auto: using the CPU backend because ${why}`, why);
     return new CpuBackend(options.cpu);
   };
   const avoidSoftware = (options.softwareAdapter ?? 'avoid') === 'avoid';
   const softwareNotice = (description: string) =>
-    `the only WebGPU adapter is a software one (${description}), slower than the CPU here; 'webgpu' (--backend webgpu) uses it anyway`;
+    `the only WebGPU adapter is a software one (${description}), slower than the CPU here; asking for 'webgpu' (--backend webgpu, or WebGPU in the page) uses it anyway`;
   if (adapter.found === false) return onCpu(`WebGPU is unavailable: ${adapter.reason}`);
   if (adapter.found === true && adapter.software && avoidSoftware) return onCpu(softwareNotice(adapter.description));
   let webgpu: WebGpuBackend;

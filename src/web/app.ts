@@ -104,6 +104,12 @@ export class App {
       this.form.fill(preset((event.target as HTMLSelectElement).value));
       this.formDirty = true;
     });
+    // A GPU acts on many envs at once: choosing WebGPU switches the preset to 'vector' (as the CLI's
+    // --backend webgpu does), and back to 'default' for the CPU, unless another preset was chosen.
+    byId<HTMLSelectElement>('backend').addEventListener('change', (event) => {
+      const kind = (event.target as HTMLSelectElement).value;
+      this.suggestPreset(kind === 'webgpu' ? 'vector' : 'default');
+    });
     for (const id of ['main-fields', 'more-fields', 'seed', 'backend']) {
       for (const type of ['input', 'change']) {
         byId(id).addEventListener(type, () => {
@@ -135,6 +141,32 @@ export class App {
     }
   }
 
+  /**
+   * Switches the preset menu (and the form) to `name` when it shows the other of default/vector,
+   * the form untouched since; returns whether it switched.
+   */
+  private suggestPreset(name: 'default' | 'vector'): boolean {
+    const select = byId<HTMLSelectElement>('preset');
+    const other = name === 'vector' ? 'default' : 'vector';
+    if (select.value !== other || this.customised()) return false;
+    select.value = name;
+    this.form.fill(preset(name));
+    this.formDirty = true;
+    return true;
+  }
+
+  /** Whether the form differs from the preset its menu shows. */
+  private customised(): boolean {
+    let shown: DqnConfig;
+    try {
+      shown = this.form.read();
+    } catch {
+      return true;
+    }
+    const chosen = preset(byId<HTMLSelectElement>('preset').value);
+    return (Object.keys(chosen) as (keyof DqnConfig)[]).some((key) => JSON.stringify(shown[key]) !== JSON.stringify(chosen[key]));
+  }
+
   /** Reads the form and opens a fresh run in the worker (the backend is reopened only if its kind changed). */
   private async configure(): Promise<BackendInfo> {
     const formError = byId('form-error');
@@ -151,7 +183,12 @@ export class App {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got '${byId<HTMLInputElement>('seed').value}'`);
     const kind = byId<HTMLSelectElement>('backend').value as BackendKind;
     this.setPhase('busy');
-    const info = await this.client.request({ type: 'configure', backend: kind, config, seed });
+    let info = await this.client.request({ type: 'configure', backend: kind, config, seed });
+    // 'auto' found a hardware GPU: train it with the vector preset, as the backend menu would.
+    if (info.name === 'webgpu' && this.suggestPreset('vector')) {
+      config = this.form.read();
+      info = await this.client.request({ type: 'configure', backend: kind, config, seed });
+    }
     this.config = config;
     this.formDirty = false;
     this.startFreshView();
@@ -178,7 +215,7 @@ export class App {
     badge.dataset.backend = info.name;
     badge.textContent = info.name === 'webgpu' ? `WebGPU · ${info.description}` : `CPU · ${info.description}`;
     if (info.fallbackReason !== null) {
-      this.showNotice(`WebGPU is unavailable, so training runs on the CPU backend. Reason: ${info.fallbackReason}`, 'warning');
+      this.showNotice(`Training runs on the CPU backend because ${info.fallbackReason}.`, 'warning');
     } else {
       this.hideNotice();
     }

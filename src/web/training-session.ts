@@ -295,22 +295,31 @@ export class TrainingSession {
 }
 
 /**
- * 'cpu' opens the CPU backend; 'webgpu' and 'auto' try WebGPU and fall back to the CPU, saying why.
+ * 'cpu' opens the CPU backend; 'webgpu' uses any WebGPU adapter, SwiftShader included, falling back
+ * to the CPU only without one; 'auto' follows the CLI's rule (createBackend('auto')): WebGPU on a
+ * hardware adapter, else the CPU backend, which trains faster than a software adapter, saying why.
  * The CPU backend runs the WASM SIMD kernels (with FMA: Chrome has relaxed SIMD) where the browser
  * has WebAssembly SIMD, else the TypeScript kernels; its description names them.
  */
 export async function openBackend(kind: BackendKind): Promise<{ backend: Backend; info: BackendInfo }> {
   let fallbackReason: string | null = null;
-  if (kind !== 'cpu') {
+  if (kind === 'webgpu') {
     try {
-      // The page's own rule, unlike createBackend('auto'): any adapter, software ones (SwiftShader) included.
       const backend = await createBackend('webgpu');
-      const description = (backend as Backend & { adapterDescription?: string }).adapterDescription ?? 'WebGPU';
-      return { backend, info: { name: 'webgpu', requested: kind, description, fallbackReason: null } };
+      return { backend, info: webgpuInfo(backend, kind) };
     } catch (error) {
       fallbackReason = errorMessage(error).split('\n')[0];
     }
+  } else if (kind === 'auto') {
+    const backend = await createBackend('auto', { onNotice: (_message, reason) => (fallbackReason = reason) });
+    if (backend instanceof CpuBackend) return { backend, info: { name: 'cpu', requested: kind, description: backend.kernelsDescription, fallbackReason } };
+    return { backend, info: webgpuInfo(backend, kind) };
   }
   const backend = new CpuBackend();
   return { backend, info: { name: 'cpu', requested: kind, description: backend.kernelsDescription, fallbackReason } };
+}
+
+function webgpuInfo(backend: Backend, requested: BackendKind): BackendInfo {
+  const description = (backend as Backend & { adapterDescription?: string }).adapterDescription ?? 'WebGPU';
+  return { name: 'webgpu', requested, description, fallbackReason: null };
 }
