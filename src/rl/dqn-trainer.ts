@@ -21,6 +21,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { validateConfig, type DqnConfig } from './config.js';
 import { DqnAgent } from './dqn-agent.js';
+import { NonFiniteGuard } from './non-finite-guard.js';
 import { OpenEpisode } from './open-episode.js';
 import { PeriodicEvaluation, type EvaluationLog } from './periodic-evaluation.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from './replay-buffer.js';
@@ -80,6 +81,8 @@ export class DqnTrainer {
   private readonly nextObs: Float32Array;
   private readonly record: StepRecord = newStepRecord();
   private readonly started = performance.now();
+  /** Stops on (or skips) a round of updates that made the loss or weights non-finite. */
+  readonly nonFiniteGuard: NonFiniteGuard;
 
   constructor(
     readonly backend: Backend,
@@ -101,6 +104,7 @@ export class DqnTrainer {
     this.nextObs = new Float32Array(obsDim);
     this.episode = new OpenEpisode(this.env);
     this.evaluation = new PeriodicEvaluation(config.env, config.evalEpisodes, seed);
+    this.nonFiniteGuard = new NonFiniteGuard(config.onNonFinite);
   }
 
   /** Exploration rate for the next step. */
@@ -176,6 +180,7 @@ export class DqnTrainer {
 
   private async train(): Promise<void> {
     const c = this.config;
+    await this.nonFiniteGuard.beforeRound(this.agent, this.lastLoss);
     for (let i = 0; i < c.gradientSteps; i++) {
       this.replay.sample(this.rng, this.minibatch);
       this.agent.update(this.minibatch);
@@ -183,10 +188,11 @@ export class DqnTrainer {
     }
     // The round is recorded: on WebGPU it runs while the host steps the env (a no-op on the CPU).
     this.agent.backend.flush();
-    if (this.updatesSinceLossRead >= c.lossReadInterval || Number.isNaN(this.lastLoss)) {
+    if (this.updatesSinceLossRead >= c.lossReadInterval || Number.isNaN(this.lastLoss) || this.nonFiniteGuard.readsEveryRound) {
       this.lastLoss = await this.agent.readLoss();
       this.updatesSinceLossRead = 0;
     }
+    this.lastLoss = await this.nonFiniteGuard.afterRound(this.agent, this.lastLoss, this.steps);
   }
 
   private async endEpisode(rec: StepRecord, epsilon: number): Promise<void> {
