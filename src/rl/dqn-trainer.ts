@@ -21,6 +21,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { validateConfig, type DqnConfig } from './config.js';
 import { DqnAgent } from './dqn-agent.js';
+import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
 import { OpenEpisode } from './open-episode.js';
 import { PeriodicEvaluation, type EvaluationLog } from './periodic-evaluation.js';
@@ -185,6 +186,7 @@ export class DqnTrainer {
       this.replay.sample(this.rng, this.minibatch);
       this.agent.update(this.minibatch);
       this.updatesSinceLossRead++;
+      await yieldIfDue();
     }
     // The round is recorded: on WebGPU it runs while the host steps the env (a no-op on the CPU).
     this.agent.backend.flush();

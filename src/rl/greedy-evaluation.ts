@@ -2,6 +2,7 @@
 import type { Env } from '../envs/env.js';
 import { newStepRecord } from '../envs/types.js';
 import { argmax } from './dqn-agent.js';
+import { yieldIfDue } from './event-loop-yield.js';
 import type { QNetwork } from './q-network.js';
 
 /** What greedy play needs: Q(s, .) for one observation (a DqnAgent or a QNetwork). */
@@ -27,6 +28,7 @@ export async function evaluateGreedy(policy: GreedyPolicy, env: Env, episodes: n
       onStep?.(env);
       total += rec.reward;
       if (rec.terminated || rec.truncated) break;
+      await yieldIfDue();
     }
     returns.push(total);
   }
