@@ -98,7 +98,7 @@ export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number
   for (const item of items) {
     if (item.largestArray > MAX_TYPED_ARRAY_LENGTH) {
       throw new InvalidArgumentError(
-        `${item.sizedBy}: ${item.what} would need an array of ${item.largestArray.toLocaleString('en-US')} elements, more than the ${MAX_TYPED_ARRAY_LENGTH.toLocaleString('en-US')} a typed array can hold`,
+        `${item.sizedBy}: ${item.what} would need an array of ${item.largestArray.toLocaleString('en-US')} values, more than the ${MAX_TYPED_ARRAY_LENGTH.toLocaleString('en-US')} a typed array can hold`,
       );
     }
     const gpu = limits.gpu;
