@@ -35,16 +35,15 @@ export class RunFolder {
    * Claims `path` exactly (an explicit --out, or the folder of the checkpoint a run resumes). A
    * fresh run (`fresh`) refuses a folder that already holds a run's files.
    */
-  static claim(path: string, flag: string, fresh: boolean): RunFolder {
+  static claim(path: string, flag: string, fresh: boolean, shown = path): RunFolder {
     const created = makeFoldersFor(path, flag).length > 0;
-    const lock = RunLock.acquire(path, flag);
+    const lock = RunLock.acquire(path, flag, shown);
     if (fresh) {
-      const found = RUN_MARKERS.filter((name) => existsSync(join(path, name)));
-      if (found.length > 0) {
+      try {
+        checkNoRunIn(path, shown, flag);
+      } catch (error) {
         lock.release();
-        throw new UsageError(
-          `${flag} '${path}' already holds a run (${found.join(', ')}); continue it with --resume ${join(path, 'checkpoint.zip')}, or choose another ${flag}`,
-        );
+        throw error;
       }
     }
     return new RunFolder(path, created, lock, removeOrphanTempFiles(path));
@@ -61,7 +60,7 @@ export class RunFolder {
         if (errorCode(error) === 'EEXIST') continue;
         throw new UsageError(`${flag} '${candidate}': cannot create the folder: ${reasonOf(error)}`);
       }
-      return new RunFolder(candidate, true, RunLock.acquire(candidate, flag), []);
+      return new RunFolder(candidate, true, RunLock.acquire(candidate, flag, candidate), []);
     }
   }
 
@@ -84,6 +83,14 @@ export class RunFolder {
         // Not empty: something else is in it now; leave it.
       }
     }
+  }
+}
+
+/** Throws UsageError when `path` (shown as `shown`) already holds a run's files: a fresh run does not mix its files with them. */
+export function checkNoRunIn(path: string, shown: string, flag: string): void {
+  const found = RUN_MARKERS.filter((name) => existsSync(join(path, name)));
+  if (found.length > 0) {
+    throw new UsageError(`${flag} '${shown}' already holds a run (${found.join(', ')}); continue it with --resume ${join(shown, 'checkpoint.zip')}, or choose another ${flag}`);
   }
 }
 

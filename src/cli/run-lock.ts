@@ -32,20 +32,15 @@ export class RunLock {
   }
 
   /** Takes the lock of `folder` (which must exist); `flag` names the folder in the refusal. */
-  static acquire(folder: string, flag: string): RunLock {
+  static acquire(folder: string, flag: string, shown = folder): RunLock {
     const path = join(folder, LOCK_FILE);
     for (let attempt = 0; attempt < 2; attempt++) {
       let fd: number;
       try {
         fd = openSync(path, 'wx', 0o644);
       } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw new UsageError(`${flag} '${folder}': cannot create its lock file: ${reasonOf(error)}`);
-        const holder = liveHolder(path);
-        if (holder !== null) {
-          throw new UsageError(
-            `${flag} '${folder}' is in use by another run (process ${holder.pid} on ${holder.host}, started ${holder.started}); wait for it to end or choose another ${flag}`,
-          );
-        }
+        if (errorCode(error) !== 'EEXIST') throw new UsageError(`${flag} '${shown}': cannot create its lock file: ${reasonOf(error)}`);
+        checkNotInUse(folder, flag, shown);
         try {
           unlinkSync(path); // a stale lock: its process is gone
         } catch {
@@ -58,7 +53,7 @@ export class RunLock {
       closeSync(fd);
       return new RunLock(path);
     }
-    throw new UsageError(`${flag} '${folder}' is being claimed by another run at the same moment; choose another ${flag}`);
+    throw new UsageError(`${flag} '${shown}' is being claimed by another run at the same moment; choose another ${flag}`);
   }
 
   /** Removes the lock (idempotent). */
@@ -72,6 +67,16 @@ export class RunLock {
     } catch {
       // Already gone.
     }
+  }
+}
+
+/** Throws UsageError when a live run holds `folder`'s lock (checked by a run's plan, before any work). */
+export function checkNotInUse(folder: string, flag: string, shown = folder): void {
+  const holder = liveHolder(join(folder, LOCK_FILE));
+  if (holder !== null) {
+    throw new UsageError(
+      `${flag} '${shown}' is in use by another run (process ${holder.pid} on ${holder.host}, started ${holder.started}); wait for it to end or choose another ${flag}`,
+    );
   }
 }
 

@@ -18,6 +18,8 @@ import { UsageError } from './cli-errors.js';
 import { DEFAULT_WEIGHTS, loadPath, videoPath, type CliOptions } from './command.js';
 import { CONFIG_FLAGS, kebab } from './config-flags.js';
 import { checkDistinctOutputs, checkOutputFile, checkOutputFolder, readInputFile } from './output-paths.js';
+import { checkNoRunIn } from './run-folder.js';
+import { checkNotInUse } from './run-lock.js';
 import { decodeRunRecord, type CliRunRecord } from './resume-record.js';
 import { loadWeightsFor } from './weights.js';
 
@@ -50,7 +52,10 @@ export function runFilesIn(folder: string): RunFiles {
 
 /** The run folder to claim: a path used as it is, or a base numbered -2, -3, ... while taken. */
 export interface FolderChoice {
+  /** Absolute. */
   path: string;
+  /** As messages show it (as the user typed it). */
+  shown: string;
   numbered: boolean;
   /** A fresh run refuses a folder that already holds a run. */
   fresh: boolean;
@@ -158,15 +163,17 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   env.close();
 
   const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);
-  checkOutputFolder(folder.numbered ? dirname(folder.path) : folder.path, '--out');
-  save = checkOutputFile(save, '--save');
-  if (video !== null) video = checkOutputFile(video, '--video');
+  checkOutputFolder(folder.numbered ? dirname(folder.shown) : folder.shown, '--out');
+  if (!folder.numbered) checkNotInUse(folder.path, '--out', folder.shown);
+  if (!folder.numbered && folder.fresh) checkNoRunIn(folder.path, folder.shown, '--out');
   const outputs = [
     { flag: '--save', path: save },
     ...(video !== null ? [{ flag: '--video', path: video }] : []),
     ...(folder.numbered ? [] : Object.entries(runFilesIn(folder.path)).filter(([name]) => name !== 'weights').map(([name, path]) => ({ flag: `the run's ${name} file`, path }))),
   ];
   checkDistinctOutputs(outputs);
+  save = checkOutputFile(save, '--save');
+  if (video !== null) video = checkOutputFile(video, '--video');
 
   return {
     config,
@@ -194,8 +201,9 @@ function chooseFolder(options: CliOptions, outGiven: boolean, config: DqnConfig,
   if (outGiven && options.out !== undefined) {
     if (options.out.trim() === '') throw new UsageError('--out: the path is empty');
     const path = resolve(options.out);
-    return { path, numbered: false, fresh: path !== checkpointFolder };
+    return { path, shown: options.out, numbered: false, fresh: path !== checkpointFolder };
   }
-  if (checkpointFolder !== null) return { path: checkpointFolder, numbered: false, fresh: false };
-  return { path: resolve(join('runs', `${config.env}-${preset}-seed${seed}`)), numbered: true, fresh: true };
+  if (checkpointFolder !== null) return { path: checkpointFolder, shown: dirname(resumePath as string), numbered: false, fresh: false };
+  const base = join('runs', `${config.env}-${preset}-seed${seed}`);
+  return { path: resolve(base), shown: base, numbered: true, fresh: true };
 }

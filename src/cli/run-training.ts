@@ -155,7 +155,7 @@ class TrainingRun {
   /** Claims the run folder, sweeps temp files killed runs left, and opens the records. */
   private async claimFolder(): Promise<void> {
     const { folder: choice, resume, save, video } = this.plan;
-    this.folder = await asUsage(() => (choice.numbered ? RunFolder.claimNumbered(choice.path, '--out') : RunFolder.claim(choice.path, '--out', choice.fresh)));
+    this.folder = await asUsage(() => (choice.numbered ? RunFolder.claimNumbered(choice.path, '--out') : RunFolder.claim(choice.path, '--out', choice.fresh, choice.shown)));
     const removed = [...this.folder.removedTempFiles.map((name) => `${shown(this.folder!.path)}/${name}`)];
     for (const file of [save, ...(video !== null ? [video] : [])]) {
       removed.push(...removeOrphanTempFiles(dirname(file)).map((name) => `${shown(dirname(file))}/${name}`));
