@@ -7,6 +7,7 @@ export {
   ShaderCompileError,
   DeviceLostError,
   GpuError,
+  GpuOutOfMemoryError,
   NoAdapterError,
   type GpuObjectCounts,
 } from './webgpu/index.js';

@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
-import { DeviceLostError } from '../backend/webgpu/gpu-errors.js';
+import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
 import { envSpec, make } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import type { DqnConfig } from '../rl/config.js';
@@ -366,6 +366,9 @@ class TrainingRun {
         ? `nothing from this point was saved; the last good checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})`
         : 'nothing was saved (no checkpoint had been written yet)';
       return new Error(`${error.message}; ${from}. Try a smaller --lr, or --on-non-finite skip to skip such updates`);
+    }
+    if (error instanceof GpuOutOfMemoryError) {
+      return new Error(`${error.message}; a smaller --hidden or --batch-size needs less GPU memory${this.saved ? `; the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})` : ''}`);
     }
     if (error instanceof Error && error.name === 'FileAccessError' && this.saved !== null) {
       return new Error(`${error.message}; the checkpoint ${shown(this.saved.path)} (step ${this.saved.steps}) is intact`);

@@ -32,7 +32,12 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /** Runs the CLI to its end (killed after `timeoutMs`: a hang fails the test with signal SIGKILL). */
 export function runCli(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 120_000): CliResult {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: childEnv(env), timeout: timeoutMs, killSignal: 'SIGKILL' });
+  return runCliBin(bin, args, cwd, env, timeoutMs);
+}
+
+/** runCli with another copy of bin/train.js (a package copy with a broken file, say). */
+export function runCliBin(binPath: string, args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 120_000): CliResult {
+  const r = spawnSync(process.execPath, [binPath, ...args], { cwd, encoding: 'utf8', env: childEnv(env), timeout: timeoutMs, killSignal: 'SIGKILL' });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -53,6 +58,17 @@ export function startCli(args: string[], cwd: string, onStdout: (text: string, c
       done({ code, signal, stdout, stderr });
     }),
   );
+}
+
+/**
+ * stderr without the limit notices Dawn's native code prints whenever it creates a device
+ * ("Warning: maxDynamic... artificially reduced ..."): no JavaScript can catch them (README).
+ */
+export function withoutDawnNotices(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !/^Warning: .*artificially reduced/.test(line))
+    .join('\n');
 }
 
 /** `bytes` with bit `bit` of byte `index` flipped. */
