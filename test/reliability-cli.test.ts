@@ -4,11 +4,12 @@
  * stack trace, no hang (a run is killed after 2 minutes), and nothing left in the working folder.
  * Each test title starts with its id in docs/reliability.md ([id]).
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMlpWeightsNpz } from '../src/io/mlp-weights.js';
+import { parseMetricsCsv } from '../src/metrics/csv-log.js';
 import { QUICK, canUnshareMount, editCheckpoint, ensureBuilt, flipBit, readBytes, runCli, runCliOnMount, startCli } from './support/cli-process.js';
 import { failOnCi, needs } from './support/requirements.js';
 
@@ -209,5 +210,24 @@ describe('full and read-only file systems (a tmpfs in a private mount namespace)
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: cannot write '.*small\/r\/checkpoint\.zip': no space left on the device \(ENOSPC\); the checkpoint small\/r\/checkpoint\.zip \(step \d+\) is intact\n$/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('--resume continues the run as it was started', () => {
+  it('[resume-other-out] resuming into another --out keeps the earlier metrics rows and writes where the run was told to', () => {
+    const dir = mkdtempSync(join(base, 'resume-out-'));
+    const first = runCli([...QUICK, '--steps', '600', '--out', 'a', '--save', 'first.npz', '--checkpoint-every', '300'], dir);
+    expect(first.code, first.stderr).toBe(0);
+    const before = parseMetricsCsv(readFileSync(join(dir, 'a', 'metrics.csv'), 'utf8'));
+    const resumed = runCli(['--resume', join('a', 'checkpoint.zip'), '--steps', '900', '--out', 'b'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const after = parseMetricsCsv(readFileSync(join(dir, 'b', 'metrics.csv'), 'utf8'));
+    expect(after.slice(0, before.length).map((r) => [r.episode, r.steps, r.return])).toEqual(before.map((r) => [r.episode, r.steps, r.return]));
+    expect(after.length).toBeGreaterThan(before.length);
+    expect(after.map((r) => r.episode)).toEqual(after.map((_, i) => i + 1));
+    // Its --save, --no-video and --final-eval-episodes came from the checkpoint: first.npz was rewritten, no GIF, no eval.json.
+    expect(resumed.stdout).toMatch(/^weights: first\.npz/m);
+    expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'first.npz']);
+    expect(readdirSync(join(dir, 'b'))).not.toContain('eval.json');
   });
 });

@@ -236,7 +236,7 @@ export class App {
     const before = this.phase;
     this.setPhase('busy');
     const result = await this.client.request({ type: 'load-weights', bytes, fileName: file.name }, [bytes.buffer]);
-    this.form.setHidden(result.hidden);
+    this.form.fill(result.config);
     this.config = result.config;
     if (result.restarted) {
       this.formDirty = false;
