@@ -4,6 +4,7 @@
  * stack trace, no hang (a run is killed after 2 minutes), and nothing left in the working folder.
  * Each test title starts with its id in docs/reliability.md ([id]).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -229,5 +230,25 @@ describe('--resume continues the run as it was started', () => {
     expect(resumed.stdout).toMatch(/^weights: first\.npz/m);
     expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'first.npz']);
     expect(readdirSync(join(dir, 'b'))).not.toContain('eval.json');
+  });
+});
+
+describe('weights files record their network', () => {
+  it('[npz-network-record] evaluating tanh-trained weights uses tanh without a flag; numpy-rl-engine\'s loader still reads the file', () => {
+    const r = runCli(['--mode', 'eval', '--load', join(base, 'tanh.npz'), '--backend', 'cpu', '--final-eval-episodes', '1', '--no-video'], base);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\(4-8-2\) tanh on CartPole-v1/);
+    const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+    if (!numpy) return; // the committed-fixture tests cover reading without NumPy
+    // numpy-rl-engine's load_weights: loaded[f"arr_{i}"] for each of its parameters; the record is one more entry.
+    const script = [
+      'import json, sys, numpy as np',
+      'loaded = np.load(sys.argv[1])',
+      'params = [loaded[f"arr_{i}"] for i in range(4)]',
+      'print(json.dumps({"shapes": [list(p.shape) for p in params], "network": json.loads(loaded["network"].tobytes())}))',
+    ].join('\n');
+    const out = JSON.parse(spawnSync('python3', ['-c', script, join(base, 'tanh.npz')], { encoding: 'utf8' }).stdout) as { shapes: number[][]; network: Record<string, unknown> };
+    expect(out.shapes).toEqual([[4, 8], [1, 8], [8, 2], [1, 2]]);
+    expect(out.network).toMatchObject({ format: 'webgpu-rl-engine-q-network', version: 1, hidden: [8], activation: 'tanh', dueling: false, env: 'CartPole-v1' });
   });
 });

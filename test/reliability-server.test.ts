@@ -53,21 +53,21 @@ function send(raw: string): Promise<number> {
 
 const request = (line: string, headers = 'host: 127.0.0.1\r\n') => `${line}\r\n${headers}connection: close\r\n\r\n`;
 
-const BAD_REQUESTS: [string, string, number][] = [
-  ['a lone % in the path', request('GET /% HTTP/1.1'), 400],
-  ['a truncated escape', request('GET /%E0%A4%A HTTP/1.1'), 400],
-  ['an escaped NUL byte', request('GET /index.html%00.png HTTP/1.1'), 400],
-  ['escaped ../ out of the folder', request('GET /..%2F..%2F..%2Fetc%2Fpasswd HTTP/1.1'), 403],
-  ['a file that is not there', request('GET /nope.js HTTP/1.1'), 404],
-  ['POST', request('POST / HTTP/1.1', 'host: 127.0.0.1\r\ncontent-length: 0\r\n'), 405],
-  ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400],
-  ['headers of 100 kB', request('GET / HTTP/1.1', `host: 127.0.0.1\r\nx-big: ${'a'.repeat(100_000)}\r\n`), 431],
-  ['another host name pointed at 127.0.0.1 (DNS rebinding)', request('GET / HTTP/1.1', 'host: evil.example\r\n'), 403],
+const BAD_REQUESTS: [string, string, string, number][] = [
+  ['server-lone-percent', 'a lone % in the path', request('GET /% HTTP/1.1'), 400],
+  ['server-bad-escape', 'a truncated escape', request('GET /%E0%A4%A HTTP/1.1'), 400],
+  ['server-nul-byte', 'an escaped NUL byte', request('GET /index.html%00.png HTTP/1.1'), 400],
+  ['server-outside-folder', 'escaped ../ out of the folder', request('GET /..%2F..%2F..%2Fetc%2Fpasswd HTTP/1.1'), 403],
+  ['server-missing-file', 'a file that is not there', request('GET /nope.js HTTP/1.1'), 404],
+  ['server-post', 'POST', request('POST / HTTP/1.1', 'host: 127.0.0.1\r\ncontent-length: 0\r\n'), 405],
+  ['server-not-http', 'a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400],
+  ['server-huge-headers', 'headers of 100 kB', request('GET / HTTP/1.1', `host: 127.0.0.1\r\nx-big: ${'a'.repeat(100_000)}\r\n`), 431],
+  ['server-foreign-host', 'another host name pointed at 127.0.0.1 (DNS rebinding)', request('GET / HTTP/1.1', 'host: evil.example\r\n'), 403],
 ];
 
 describe('the page server answers bad requests with 4xx and never exits', () => {
-  for (const [what, raw, status] of BAD_REQUESTS) {
-    it(`[server-bad-request] ${what}: ${status}`, async () => {
+  for (const [id, what, raw, status] of BAD_REQUESTS) {
+    it(`[${id}] ${what}: ${status}`, async () => {
       expect(await send(raw)).toBe(status);
       expect(server.exitCode).toBeNull();
     });

@@ -31,8 +31,13 @@ function tempFilesIn(folder: string): string[] {
 }
 
 describe('signals stop a run after saving, and --resume continues it exactly', () => {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    it(`[signal-${signal.toLowerCase()}] ${signal}: checkpoint, weights and the resume command; the resumed run's weights equal an uninterrupted run's`, async () => {
+  const SIGNALS = [
+    ['signal-sigint', 'SIGINT'],
+    ['signal-sigterm', 'SIGTERM'],
+    ['signal-sighup', 'SIGHUP'],
+  ] as const;
+  for (const [id, signal] of SIGNALS) {
+    it(`[${id}] ${signal}: checkpoint, weights and the resume command; the resumed run's weights equal an uninterrupted run's`, async () => {
       const out = `part-${signal}`;
       let sent = false;
       const r = await startCli([...ARGS, '--out', out, '--save', `${out}.npz`, '--log-every', '5'], dir, (text, child) => {

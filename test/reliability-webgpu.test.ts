@@ -89,3 +89,17 @@ describe('WebGPU faults in the CLI', needs('webgpu', hasAdapter), () => {
     expect(withoutDawnNotices(auto.stderr)).toMatch(/^backend auto: using the CPU backend because WebGPU is unavailable: WGSL compilation of adam\.wgsl failed\n$/);
   });
 });
+
+describe('WebGPU device loss before the first checkpoint', needs('webgpu', hasAdapter), () => {
+  it('[webgpu-device-lost-auto-start] --backend auto with no checkpoint yet starts over on the CPU and ends as a CPU run from the start does', () => {
+    const env = { WEBGPU_RL_TEST_LOSE_DEVICE_AT_STEP: '100', WEBGPU_RL_SOFTWARE_ADAPTER: 'use' };
+    const r = runCli([...GPU_RUN, '--checkpoint-every', '0', '--backend', 'auto', '--out', 'auto-start', '--save', 'auto-start.npz'], dir, env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/at env step 1\d\d; continuing on the CPU backend from the start \(no checkpoint was written yet\)/);
+    const cpu = runCli([...GPU_RUN, '--checkpoint-every', '0', '--backend', 'cpu', '--out', 'cpu-start', '--save', 'cpu-start.npz'], dir);
+    expect(cpu.code, cpu.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'auto-start.npz'))).toEqual(readFileSync(join(dir, 'cpu-start.npz')));
+    const rows = parseMetricsCsv(readFileSync(join(dir, 'auto-start', 'metrics.csv'), 'utf8'));
+    expect(rows.map((row) => row.episode)).toEqual(rows.map((_, i) => i + 1));
+  });
+});
