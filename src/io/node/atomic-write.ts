@@ -9,7 +9,7 @@
  *   behind are removed by `removeOrphanTempFiles` (a run calls it on its folders at start), and
  *   `removePendingTempFilesSync` removes this process's own before an immediate exit.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileAccessError } from './fs-errors.js';
@@ -73,7 +73,11 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
   }
 }
 
-/** Writes `data` to `path` atomically, creating parent folders. */
+/**
+ * Writes `data` to `path` atomically, creating parent folders. The temp file is created
+ * synchronously, so that at every await it either exists and is in the pending set, or does not
+ * exist yet: removePendingTempFilesSync never misses one that appears after it ran.
+ */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   makeFolders(dirname(path));
@@ -81,16 +85,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   let renamed = false;
   pending.add(temp);
   try {
-    const handle = await open(temp, 'wx', 0o644);
+    const fd = openSync(temp, 'wx', 0o644);
     try {
       let written = 0;
-      while (written < bytes.length) {
-        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
-        written += bytesWritten;
-      }
-      await handle.sync();
+      while (written < bytes.length) written += await writeAsync(fd, bytes, written, bytes.length - written);
+      await fsyncAsync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     await rename(temp, path);
     renamed = true;
@@ -105,6 +106,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     pending.delete(temp);
     if (!renamed) await unlink(temp).catch(() => undefined);
   }
+}
+
+function writeAsync(fd: number, bytes: Uint8Array, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, bytes, offset, length, null, (error, count) => (error ? reject(error) : resolve(count))));
+}
+
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 /**
