@@ -38,7 +38,7 @@ describe('the CLI with N envs', () => {
   it('refuses an odd number of envs in two acting groups, naming the field', () => {
     const run = train(['--backend', 'cpu', '--num-envs', '3', '--acting-groups', '2']);
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toMatch(/actingGroups 2 needs an even numEnvs, got 3/);
+    expect(run.stderr).toMatch(/--acting-groups 2 needs an even --num-envs, got 3/);
   });
 
   it('trains with the vector preset on --backend webgpu unless --preset is given', needs('webgpu', gpu !== null), () => {

@@ -30,7 +30,8 @@ describe('metrics.csv format', () => {
     expect(formatCompact(1.5e-7)).toBe('1.5e-7');
     expect(formatCompact(123456789.5)).toBe('1.23457e8');
     expect(formatCompact(0.1 + 0.2)).toBe('0.3');
-    expect(formatCompact(NaN)).toBe('');
+    expect(formatCompact(NaN)).toBe('nan');
+    expect(formatCompact(null)).toBe('');
     expect(formatCompact(-Infinity)).toBe('-inf');
     expect(formatCompact(1e21)).toBe('1e21');
   });

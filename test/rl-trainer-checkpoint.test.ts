@@ -38,7 +38,7 @@ describe('trainer checkpoint files', () => {
     const state = await trainerState(small('default'));
     const current = decodeCheckpoint(encodeTrainerCheckpoint(state, { preset: 'default' }), 'c.zip');
     const meta = { ...(current.meta as Record<string, JsonValue>), run: { preset: 7 } };
-    expect(() => decodeTrainerCheckpoint(encodeCheckpoint({ arrays: Object.fromEntries(current.arrays), meta }), 'bad.zip')).toThrow(/bad.zip: 'run.preset' must be a preset name/);
+    expect(() => decodeTrainerCheckpoint(encodeCheckpoint({ arrays: Object.fromEntries(current.arrays), meta }), 'bad.zip')).toThrow(/bad.zip: checkpoint field 'run.preset' must be one of default, vector, seed, got 7/);
   });
 });
 

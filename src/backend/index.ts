@@ -9,6 +9,7 @@ export {
   ShaderCompileError,
   DeviceLostError,
   GpuError,
+  GpuOutOfMemoryError,
   NoAdapterError,
   type GpuObjectCounts,
 } from './webgpu/index.js';

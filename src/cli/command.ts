@@ -36,14 +36,16 @@ export function buildCommand(): Command {
     )
     .option('--load [file]', `start from saved weights (.npz; default file ${DEFAULT_WEIGHTS}); required by --mode eval`)
     .option('--save <file>', 'where training saves the final weights (.npz, numpy-rl-engine layout)', DEFAULT_WEIGHTS)
-    .option('--out <dir>', 'folder for run artefacts (default runs/<env>-<preset>-seed<seed>, numbered if it exists)')
+    .option('--out <dir>', 'folder for run artefacts (default runs/<env>-<preset>-seed<seed>, numbered if taken); a given folder is used as it is, and refused if it holds another run')
     .option('--resume <checkpoint>', 'continue a run exactly from its checkpoint.zip (config and seed come from the checkpoint)')
     .option('--checkpoint-every <steps>', 'write <out>/checkpoint.zip every N env steps (0 = only at the end)', nonNegativeIntegerFlag('--checkpoint-every'), 10_000)
     .option('--final-eval-episodes <n>', 'greedy episodes evaluated after training, or in --mode eval', nonNegativeIntegerFlag('--final-eval-episodes'), 100)
     .option('--video <file>', 'GIF of one greedy episode (default videos/<env>-seed<seed>.gif)')
     .option('--no-video', 'do not write the GIF')
     .option('--log-every <episodes>', 'episodes between log lines when stdout is not a terminal', nonNegativeIntegerFlag('--log-every'), 10)
-    .showHelpAfterError('(run with --help for every flag)');
+    // Commander's errors on one line, and thrown (exit code 2, cli-errors.ts) rather than exiting.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()} (--help lists every flag)\n`) });
   addConfigFlags(program);
   return program;
 }

@@ -7,7 +7,7 @@ import { ACTIVATIONS } from '../backend/backend.js';
 import { registeredEnvIds } from '../envs/registry.js';
 import { REWARD_SHAPINGS } from '../envs/wrappers/reward-shaping.js';
 import { INITIALIZERS } from '../nn/init.js';
-import { DQN_LOSSES, EPSILON_SCHEDULES, PRESETS, TARGET_UPDATES, preset, type DqnConfig } from '../rl/config.js';
+import { DQN_LOSSES, EPSILON_SCHEDULES, NON_FINITE_POLICIES, PRESETS, TARGET_UPDATES, preset, type DqnConfig } from '../rl/config.js';
 import { layerWidthsFlag, nonNegativeIntegerFlag, numberFlag } from './flag-parsers.js';
 
 type ConfigKey = keyof DqnConfig;
@@ -61,6 +61,7 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { key: 'evalFreq', description: 'greedy evaluation every N env steps, keeping the best weights (0 = off)', parse: nonNegativeIntegerFlag('--eval-freq') },
   { key: 'evalEpisodes', description: 'episodes per periodic evaluation', parse: nonNegativeIntegerFlag('--eval-episodes') },
   { key: 'lossReadInterval', description: 'read the loss back every N updates', parse: nonNegativeIntegerFlag('--loss-read-interval') },
+  { key: 'onNonFinite', description: 'a NaN/Inf loss or weight: stop (naming the step and the last good checkpoint), or skip that round of updates (reads back every round: slower)', choices: NON_FINITE_POLICIES },
 ];
 
 export function kebab(key: string): string {

@@ -1,5 +1,36 @@
-/** The CLI's own lines on stdout (progress has its own reporter, errors go to stderr from bin/). */
+/**
+ * The CLI's own lines on stdout and stderr (progress has its own reporter writing to the same
+ * stream). A reader that goes away (`node bin/train.js | head`, a closed terminal) must not end
+ * the run: after `guardStandardStreams()`, a write error on either stream (EPIPE, EIO) only marks
+ * that stream closed, later lines to it are dropped, and training goes on to save its work.
+ */
 
+const closed = { stdout: false, stderr: false };
+let guarded = false;
+
+/** Stops write errors on stdout and stderr from crashing the process (idempotent). */
+export function guardStandardStreams(): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', () => {
+    closed.stdout = true;
+  });
+  process.stderr.on('error', () => {
+    closed.stderr = true;
+  });
+}
+
+/** Whether stdout still has a reader. */
+export function stdoutOpen(): boolean {
+  return !closed.stdout && !process.stdout.destroyed;
+}
+
+/** A line on stdout (dropped once stdout is closed). */
 export function say(text: string): void {
-  process.stdout.write(text + '\n');
+  if (stdoutOpen()) process.stdout.write(text + '\n');
+}
+
+/** Text on stderr (dropped once stderr is closed). */
+export function warn(text: string): void {
+  if (!closed.stderr && !process.stderr.destroyed) process.stderr.write(text);
 }

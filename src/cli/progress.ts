@@ -6,7 +6,8 @@ import { SingleBar } from 'cli-progress';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
 
 export interface ProgressReporter {
-  episode(log: EpisodeLog): void;
+  /** A finished episode; `updates` (so far) tells a loss not read yet from a NaN one. */
+  episode(log: EpisodeLog, updates: number): void;
   evaluation(log: EvaluationLog): void;
   /** A message printed without breaking the bar. */
   message(text: string): void;
@@ -22,10 +23,15 @@ function fmt(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '-';
 }
 
-function line(log: EpisodeLog, stepsPerSecond: number): string {
+/** The latest loss: '-' before the first update, else its value ('NaN' and 'Infinity' included: a diverging run shows as such). */
+export function formatLoss(loss: number, updates: number): string {
+  return updates === 0 ? '-' : loss.toPrecision(3);
+}
+
+function line(log: EpisodeLog, updates: number, stepsPerSecond: number): string {
   return (
     `episode ${log.episode}  steps ${log.steps}  return ${fmt(log.return, 1)}  mean100 ${fmt(log.meanReturn100, 1)}` +
-    `  eps ${fmt(log.epsilon, 3)}  loss ${log.loss === log.loss ? log.loss.toPrecision(3) : '-'}  ${fmt(stepsPerSecond, 0)} steps/s`
+    `  eps ${fmt(log.epsilon, 3)}  loss ${formatLoss(log.loss, updates)}  ${fmt(stepsPerSecond, 0)} steps/s`
   );
 }
 
@@ -59,17 +65,21 @@ class LineReporter implements ProgressReporter {
     private readonly out: NodeJS.WriteStream,
     private readonly logEvery: number,
   ) {}
-  episode(log: EpisodeLog): void {
+  episode(log: EpisodeLog, updates: number): void {
     const r = this.rate.update(log.steps);
-    if (log.episode % this.logEvery === 0) this.out.write(line(log, r) + '\n');
+    if (log.episode % this.logEvery === 0) this.write(line(log, updates, r) + '\n');
   }
   evaluation(log: EvaluationLog): void {
-    this.out.write(`evaluation at ${log.steps} steps: mean return ${fmt(log.meanReturn, 1)} +/- ${fmt(log.stdReturn, 1)}${log.best ? ' (best so far)' : ''}\n`);
+    this.write(`evaluation at ${log.steps} steps: mean return ${fmt(log.meanReturn, 1)} +/- ${fmt(log.stdReturn, 1)}${log.best ? ' (best so far)' : ''}\n`);
   }
   message(text: string): void {
-    this.out.write(text + '\n');
+    this.write(text + '\n');
   }
   stop(): void {}
+  /** Lines are dropped once the reader has gone (`| head`): training goes on. */
+  private write(text: string): void {
+    if (!this.out.destroyed && this.out.writable) this.out.write(text);
+  }
 }
 
 /** The bar starts at the first episode, so lines printed before training begins stay above it. */
@@ -96,14 +106,14 @@ class BarReporter implements ProgressReporter {
       fps: 5,
     });
   }
-  episode(log: EpisodeLog): void {
+  episode(log: EpisodeLog, updates: number): void {
     const r = this.rate.update(log.steps);
     this.value = this.bySteps ? log.steps : log.episode;
     Object.assign(this.payload, {
       episode: log.episode,
       mean: fmt(log.meanReturn100, 1),
       eps: fmt(log.epsilon, 3),
-      loss: log.loss === log.loss ? log.loss.toPrecision(3) : '-',
+      loss: formatLoss(log.loss, updates),
       rate: fmt(r, 0),
     });
     if (!this.started) {
@@ -122,7 +132,7 @@ class BarReporter implements ProgressReporter {
   /** A line above the bar: the bar is stopped, the line written, the bar started again below it. */
   message(text: string): void {
     if (this.started) this.bar.stop();
-    this.out.write(text + '\n');
+    if (!this.out.destroyed && this.out.writable) this.out.write(text + '\n');
     if (this.started) this.bar.start(this.bySteps ? this.budget.steps : this.budget.episodes, this.value, this.payload);
   }
   stop(): void {

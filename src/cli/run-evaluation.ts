@@ -1,33 +1,47 @@
-/** `--mode eval`: greedy episodes of saved weights, and a GIF of one. */
+/**
+ * `--mode eval`: greedy episodes of saved weights, and a GIF of one. The weights file is read and
+ * checked in full (shapes, finite values, the network it records against the flags) and the GIF's
+ * path checked before the backend opens; a bad one is refused with exit code 2.
+ */
+import type { Command } from 'commander';
 import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { QNetwork } from '../rl/q-network.js';
 import { Rng } from '../random/rng.js';
 import { describeBackend, openBackend } from './backend.js';
+import { asUsage } from './cli-errors.js';
 import { DEFAULT_WEIGHTS, loadPath, videoPath, type CliOptions } from './command.js';
 import { say } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
-import { loadWeights } from './weights.js';
+import { checkOutputFile, readInputFile } from './output-paths.js';
+import { loadWeightsFor } from './weights.js';
 
-export async function runEvaluation(options: CliOptions, config: DqnConfig): Promise<void> {
+export async function runEvaluation(program: Command, options: CliOptions, config: DqnConfig): Promise<number> {
+  const given = (key: string) => program.getOptionValueSource(key) === 'cli';
   const file = loadPath(options) ?? DEFAULT_WEIGHTS;
-  const probeEnv = make(config.env);
+  const { arrays, network, video } = await asUsage(() => {
+    const loaded = loadWeightsFor(readInputFile(file, '--load'), file, '--load', config, given);
+    const gif = videoPath(options, loaded.network.env, options.seed);
+    return { ...loaded, video: gif === null ? null : checkOutputFile(gif, '--video') };
+  });
+  const probeEnv = make(network.env);
   const obsDim = probeEnv.obsDim;
   const nActions = probeEnv.actionSpace.n;
-  const { arrays, hidden } = loadWeights(file, config, obsDim, nActions);
+  probeEnv.close();
+  const { hidden, activation, dueling } = network;
   const backend = await openBackend(options.backend);
   try {
-    const network = new QNetwork(backend, { obsDim, nActions, hidden, activation: config.activation, init: config.init, dueling: config.dueling }, new Rng(options.seed));
-    network.setWeights(arrays);
-    say(`evaluating ${file} (${obsDim}-${hidden.join('-')}-${nActions}${config.dueling ? ' dueling' : ''}) on ${config.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
+    const qNetwork = new QNetwork(backend, { obsDim, nActions, hidden, activation, init: config.init, dueling }, new Rng(options.seed));
+    qNetwork.setWeights(arrays);
+    say(`evaluating ${file} (${obsDim}-${hidden.join('-')}-${nActions}${dueling ? ' dueling' : ''}) ${activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
     const episodes = Math.max(1, options.finalEvalEpisodes);
-    const summary = await evaluatePolicy(network, config.env, episodes, options.seed);
+    const summary = await evaluatePolicy(qNetwork, network.env, episodes, options.seed);
     say(`returns: ${summary.returns.join(' ')}`);
     say(summaryLine(summary));
-    const video = videoPath(options, config.env, options.seed);
-    if (video !== null) await writeEpisodeGif(network, video, config.env, options.seed);
-    network.dispose();
+    if (video !== null) await writeEpisodeGif(qNetwork, video, network.env, options.seed);
+    qNetwork.dispose();
   } finally {
     backend.destroy();
   }
+  return 0;
 }

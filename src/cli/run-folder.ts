@@ -1,26 +1,104 @@
 /** The per-run folder and the files written into it (Node only). */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/node/atomic-write.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
+import { errorCode, reasonOf } from '../io/node/fs-errors.js';
+import { makeFolders } from '../io/node/folders.js';
 import { parseMetricsCsv, type EpisodeMetrics } from '../metrics/csv-log.js';
 import { renderLearningCurve, seriesFromMetrics } from '../metrics/plot.js';
+import { UsageError } from './cli-errors.js';
+import { LOCK_FILE, RunLock } from './run-lock.js';
 
-/** `base`, or `base-2`, `base-3`, ... : the first that does not exist yet. */
-export function freshFolder(base: string): string {
-  let candidate = base;
-  for (let i = 2; existsSync(candidate); i++) candidate = `${base}-${i}`;
-  mkdirSync(candidate, { recursive: true });
-  return resolve(candidate);
+/** What a run folder holds once a run has written there (a folder holding one is not reused by a fresh run). */
+const RUN_MARKERS = ['checkpoint.zip', 'metrics.csv'];
+
+/**
+ * The folder a run writes into, claimed for it: created if needed, locked (run-lock.ts), and
+ * swept of temp files a killed run left behind. `abandon()` undoes the claim for a run that failed
+ * before training started: it removes what this run created there, and the folder itself if this
+ * run made it, so a failed start leaves nothing behind.
+ */
+export class RunFolder {
+  private readonly before: Set<string>;
+
+  private constructor(
+    readonly path: string,
+    private readonly created: boolean,
+    private readonly lock: RunLock,
+    /** Temp files of killed runs removed at the claim. */
+    readonly removedTempFiles: string[],
+  ) {
+    this.before = new Set(readdirSync(path));
+  }
+
+  /**
+   * Claims `path` exactly (an explicit --out, or the folder of the checkpoint a run resumes). A
+   * fresh run (`fresh`) refuses a folder that already holds a run's files.
+   */
+  static claim(path: string, flag: string, fresh: boolean, shown = path): RunFolder {
+    const created = makeFoldersFor(path, flag).length > 0;
+    const lock = RunLock.acquire(path, flag, shown);
+    if (fresh) {
+      try {
+        checkNoRunIn(path, shown, flag);
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    }
+    return new RunFolder(path, created, lock, removeOrphanTempFiles(path));
+  }
+
+  /** Claims `base`, or `base-2`, `base-3`, ...: the first that does not exist yet (made atomically, so two runs never get the same). */
+  static claimNumbered(base: string, flag: string): RunFolder {
+    makeFoldersFor(dirname(base), flag);
+    for (let i = 1; ; i++) {
+      const candidate = i === 1 ? base : `${base}-${i}`;
+      try {
+        mkdirSync(candidate);
+      } catch (error) {
+        if (errorCode(error) === 'EEXIST') continue;
+        throw new UsageError(`${flag} '${candidate}': cannot create the folder: ${reasonOf(error)}`);
+      }
+      return new RunFolder(candidate, true, RunLock.acquire(candidate, flag, candidate), []);
+    }
+  }
+
+  /** Ends the claim (the lock goes). */
+  release(): void {
+    this.lock.release();
+  }
+
+  /** Removes what this run created in the folder (and the folder, if this run made it), then releases it. */
+  abandon(): void {
+    for (const name of readdirSync(this.path)) {
+      if (this.before.has(name) || name === LOCK_FILE) continue;
+      rmSync(join(this.path, name), { force: true });
+    }
+    this.release();
+    if (this.created) {
+      try {
+        rmdirSync(this.path);
+      } catch {
+        // Not empty: something else is in it now; leave it.
+      }
+    }
+  }
 }
 
-/** Reads a file, turning ENOENT and friends into an error that names the flag and the file. */
-export function readInput(path: string, what: string): Uint8Array {
+/** Throws UsageError when `path` (shown as `shown`) already holds a run's files: a fresh run does not mix its files with them. */
+export function checkNoRunIn(path: string, shown: string, flag: string): void {
+  const found = RUN_MARKERS.filter((name) => existsSync(join(path, name)));
+  if (found.length > 0) {
+    throw new UsageError(`${flag} '${shown}' already holds a run (${found.join(', ')}); continue it with --resume ${join(shown, 'checkpoint.zip')}, or choose another ${flag}`);
+  }
+}
+
+function makeFoldersFor(path: string, flag: string): string[] {
   try {
-    return new Uint8Array(readFileSync(path));
+    return makeFolders(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
-    throw new Error(`${what} '${path}': ${reason}`);
+    throw new UsageError(`${flag} '${path}': ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

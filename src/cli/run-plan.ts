@@ -1,77 +1,209 @@
 /**
- * What a training run will do, settled before any work starts: the config, seed and preset (from
- * the flags, or from the checkpoint with --resume), the run folder and every file the run writes.
+ * What a training run will do, settled and checked before any work starts: the config, seed and
+ * preset (from the flags, or from the checkpoint with --resume), the weights --load starts from,
+ * the run folder and every file the run writes. Everything a user can get wrong is found here and
+ * refused with one line naming the flag, file or field (a UsageError: exit code 2): flag values
+ * and how they fit together, sizes that cannot fit in memory, input files (read and decoded in
+ * full), output paths (writable now, not a folder, not the same file twice), a --resume whose
+ * flags conflict with its checkpoint. Nothing is created here.
  */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { make } from '../envs/registry.js';
 import { validateConfig, type DqnConfig } from '../rl/config.js';
+import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { decodeTrainerCheckpoint, type TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
+import { UsageError } from './cli-errors.js';
 import { DEFAULT_WEIGHTS, loadPath, videoPath, type CliOptions } from './command.js';
-import { freshFolder, readInput } from './run-folder.js';
+import { CONFIG_FLAGS, kebab } from './config-flags.js';
+import { checkDistinctOutputs, checkOutputFile, checkOutputFolder, readInputFile } from './output-paths.js';
+import { checkNoRunIn } from './run-folder.js';
+import { checkNotInUse } from './run-lock.js';
+import { decodeRunRecord, type CliRunRecord } from './resume-record.js';
+import { loadWeightsFor } from './weights.js';
 
 /** Offset from the run's seed to the seed of the final evaluation and the GIF's episode. */
 export const FINAL_EVAL_SEED_OFFSET = 10_000;
+
+/** Config fields a resumed run may change: its budget. */
+const RESUMABLE_FIELDS: readonly (keyof DqnConfig)[] = ['steps', 'episodes'];
+
+/** The files a run writes into its folder. */
+export interface RunFiles {
+  checkpoint: string;
+  metrics: string;
+  evaluations: string;
+  config: string;
+  evalJson: string;
+  weights: string;
+}
+
+export function runFilesIn(folder: string): RunFiles {
+  return {
+    checkpoint: join(folder, 'checkpoint.zip'),
+    metrics: join(folder, 'metrics.csv'),
+    evaluations: join(folder, 'evaluations.csv'),
+    config: join(folder, 'config.json'),
+    evalJson: join(folder, 'eval.json'),
+    weights: join(folder, DEFAULT_WEIGHTS),
+  };
+}
+
+/** The run folder to claim: a path used as it is, or a base numbered -2, -3, ... while taken. */
+export interface FolderChoice {
+  /** Absolute. */
+  path: string;
+  /** As messages show it (as the user typed it). */
+  shown: string;
+  numbered: boolean;
+  /** A fresh run refuses a folder that already holds a run. */
+  fresh: boolean;
+}
 
 export interface RunPlan {
   config: DqnConfig;
   seed: number;
   /** The preset the config started from (with --resume, the checkpoint's). */
   preset: string;
-  /** The checkpoint --resume continues from, and its path; null for a fresh run. */
-  resume: { path: string; checkpoint: TrainerCheckpoint } | null;
-  /** Weights --load starts from (ignored with --resume), or null. */
-  initialWeights: string | null;
+  backendKind: string;
+  /** The checkpoint --resume continues from, its path and the CLI's record in it; null for a fresh run. */
+  resume: { path: string; checkpoint: TrainerCheckpoint; record: CliRunRecord | null } | null;
+  /** Weights --load starts from (decoded and checked), or null. */
+  initialWeights: { path: string; arrays: Float64Array[] } | null;
   /** Seed of the final evaluation's first reset and of the GIF's episode. */
   finalEvalSeed: number;
-  /** The run folder (absolute) and the files in it. */
-  outDir: string;
-  files: { checkpoint: string; metrics: string; evaluations: string; config: string; evalJson: string; weights: string };
-  /** --save: the final weights, also written to files.weights. */
+  folder: FolderChoice;
+  /** --save: the final weights (absolute), also written into the run folder. */
   save: string;
-  /** The GIF of a greedy episode, or null with --no-video. */
+  /** The GIF of a greedy episode (absolute), or null with --no-video. */
   video: string | null;
+  checkpointEvery: number;
+  finalEvalEpisodes: number;
+  logEvery: number;
 }
 
-/**
- * Settles the run from the flags. With --resume the checkpoint decides config, seed and preset;
- * only the budget (--steps, --episodes) may be extended by flags. Validates the config and claims
- * the run folder (a fresh one unless resuming into the checkpoint's own folder).
- */
+/** How the CLI spells a config field: its flag. */
+export function flagName(key: keyof DqnConfig): string {
+  return `--${kebab(key)}`;
+}
+
+/** The memory this process may use: the machine's, or a container's limit when lower. */
+export function hostMemoryLimits(): MemoryLimits {
+  const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+  const total = totalmem();
+  return { hostBytes: constrained !== undefined && constrained > 0 && constrained < total ? constrained : total };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function show(value: unknown): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** Settles and checks the run (see the module note). Throws UsageError. */
 export function planRun(program: Command, options: CliOptions, flagsConfig: DqnConfig): RunPlan {
-  const resume = options.resume ? { path: options.resume, checkpoint: decodeTrainerCheckpoint(readInput(options.resume, '--resume'), options.resume) } : null;
-  let config = flagsConfig;
+  const given = (key: string) => program.getOptionValueSource(key) === 'cli';
+  let config: DqnConfig = { ...flagsConfig, hidden: [...flagsConfig.hidden] };
   let seed = options.seed;
   let preset = options.preset;
-  if (resume) {
-    const { state, run } = resume.checkpoint;
-    config = { ...state.config };
-    if (program.getOptionValueSource('steps') === 'cli') config.steps = flagsConfig.steps;
-    if (program.getOptionValueSource('episodes') === 'cli') config.episodes = flagsConfig.episodes;
+  let resume: RunPlan['resume'] = null;
+  let initialWeights: RunPlan['initialWeights'] = null;
+  let save = options.save;
+  let video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
+  let { checkpointEvery, finalEvalEpisodes, logEvery } = options;
+
+  if (options.resume !== undefined) {
+    const path = options.resume;
+    const checkpoint = decodeTrainerCheckpoint(readInputFile(path, '--resume'), path);
+    const { state, run } = checkpoint;
+    if (options.load !== undefined) throw new UsageError(`--load cannot be combined with --resume: the checkpoint '${path}' holds the weights`);
+    const conflicts: string[] = [];
+    for (const { key } of CONFIG_FLAGS) {
+      if (given(key) && !RESUMABLE_FIELDS.includes(key) && !same(flagsConfig[key], state.config[key])) {
+        conflicts.push(`${flagName(key)} ${show(flagsConfig[key])} (the checkpoint has ${show(state.config[key])})`);
+      }
+    }
+    if (given('seed') && options.seed !== state.seed) conflicts.push(`--seed ${options.seed} (the checkpoint has ${state.seed})`);
+    if (given('preset') && options.preset !== run.preset) conflicts.push(`--preset ${options.preset} (the checkpoint has ${run.preset})`);
+    if (conflicts.length > 0) {
+      throw new UsageError(`--resume '${path}' conflicts with ${conflicts.join(', ')}: a resumed run keeps its checkpoint's settings (only --steps and --episodes may change); leave these flags out`);
+    }
+    config = { ...state.config, hidden: [...state.config.hidden] };
+    for (const key of RESUMABLE_FIELDS) if (given(key)) (config as unknown as Record<string, unknown>)[key] = flagsConfig[key];
     seed = state.seed;
     preset = run.preset;
+    const record = decodeRunRecord(run.frontEnd, path);
+    resume = { path, checkpoint, record };
+    if (record !== null) {
+      if (!given('save')) save = record.save;
+      if (!given('video')) video = record.video;
+      if (!given('checkpointEvery')) checkpointEvery = record.checkpointEvery;
+      if (!given('finalEvalEpisodes')) finalEvalEpisodes = record.finalEvalEpisodes;
+      if (!given('logEvery')) logEvery = record.logEvery;
+    } else if (!given('video')) {
+      video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
+    }
+  } else {
+    const load = loadPath(options);
+    if (load !== null) {
+      // The file's network decides the fields the user left to their defaults.
+      const loaded = loadWeightsFor(readInputFile(load, '--load'), load, '--load', config, (key) => given(key));
+      config = { ...config, ...loaded.network, hidden: [...loaded.network.hidden] };
+      initialWeights = { path: load, arrays: loaded.arrays };
+      if (!given('video')) video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
+    }
   }
-  validateConfig(config);
-  const outDir = resume && !options.out ? resolve(dirname(resume.path)) : freshFolder(options.out ?? join('runs', `${config.env}-${preset}-seed${seed}`));
-  mkdirSync(outDir, { recursive: true });
-  const finalEvalSeed = seed + FINAL_EVAL_SEED_OFFSET;
+
+  validateConfig(config, flagName);
+  const env = make(config.env);
+  checkRunFits(config, env.obsDim, env.actionSpace.n, hostMemoryLimits(), flagName);
+  env.close();
+
+  const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);
+  checkOutputFolder(folder.numbered ? dirname(folder.shown) : folder.shown, '--out');
+  if (!folder.numbered) checkNotInUse(folder.path, '--out', folder.shown);
+  if (!folder.numbered && folder.fresh) checkNoRunIn(folder.path, folder.shown, '--out');
+  const outputs = [
+    { flag: '--save', path: save },
+    ...(video !== null ? [{ flag: '--video', path: video }] : []),
+    ...(folder.numbered ? [] : Object.entries(runFilesIn(folder.path)).filter(([name]) => name !== 'weights').map(([name, path]) => ({ flag: `the run's ${name} file`, path }))),
+  ];
+  checkDistinctOutputs(outputs);
+  save = checkOutputFile(save, '--save');
+  if (video !== null) video = checkOutputFile(video, '--video');
+
   return {
     config,
     seed,
     preset,
+    backendKind: options.backend,
     resume,
-    initialWeights: loadPath(options),
-    finalEvalSeed,
-    outDir,
-    files: {
-      checkpoint: join(outDir, 'checkpoint.zip'),
-      metrics: join(outDir, 'metrics.csv'),
-      evaluations: join(outDir, 'evaluations.csv'),
-      config: join(outDir, 'config.json'),
-      evalJson: join(outDir, 'eval.json'),
-      weights: join(outDir, DEFAULT_WEIGHTS),
-    },
-    save: options.save,
-    video: videoPath(options, config.env, finalEvalSeed),
+    initialWeights,
+    finalEvalSeed: seed + FINAL_EVAL_SEED_OFFSET,
+    folder,
+    save,
+    video,
+    checkpointEvery,
+    finalEvalEpisodes,
+    logEvery,
   };
+}
+
+/**
+ * The run folder: --out as given; with --resume and no --out, the checkpoint's folder; else
+ * runs/<env>-<preset>-seed<seed>, numbered when taken.
+ */
+function chooseFolder(options: CliOptions, outGiven: boolean, config: DqnConfig, preset: string, seed: number, resumePath: string | null): FolderChoice {
+  const checkpointFolder = resumePath === null ? null : resolve(dirname(resumePath));
+  if (outGiven && options.out !== undefined) {
+    if (options.out.trim() === '') throw new UsageError('--out: the path is empty');
+    const path = resolve(options.out);
+    return { path, shown: options.out, numbered: false, fresh: path !== checkpointFolder };
+  }
+  if (checkpointFolder !== null) return { path: checkpointFolder, shown: dirname(resumePath as string), numbered: false, fresh: false };
+  const base = join('runs', `${config.env}-${preset}-seed${seed}`);
+  return { path: resolve(base), shown: base, numbered: true, fresh: true };
 }

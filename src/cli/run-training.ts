@@ -1,159 +1,381 @@
 /**
  * `--mode train`: one training run, step by step:
- *   planRun (run-plan.ts) -> open the backend and the records -> build the trainer and its start
- *   weights -> banner and config.json -> train in slices with checkpoints until done or Ctrl-C ->
- *   save checkpoint, weights and learning curve -> final greedy evaluation and GIF.
+ *   planRun (run-plan.ts: every check, nothing created) -> open the backend -> check the GPU's
+ *   buffer limits -> build the trainer and its start weights -> claim the run folder (lock, stale
+ *   temp files) -> banner and config.json -> train in short slices with checkpoints until done or
+ *   stopped by a signal -> checkpoint, weights and learning curve -> final greedy evaluation and GIF.
+ *
+ * What can go wrong once work has started, and what the user then gets:
+ * - a signal (SIGINT, SIGTERM, SIGHUP): the checkpoint and the weights are saved and the resume
+ *   command printed; exit 128 + the signal's number (stop-signal.ts);
+ * - a non-finite loss or weight: training stops naming the step and the last good checkpoint;
+ *   nothing non-finite is saved; exit 1 (or, with --on-non-finite skip, the round is undone);
+ * - a lost WebGPU device: with --backend auto the run goes on on the CPU from the last checkpoint;
+ *   otherwise it stops naming the last checkpoint and how to resume on the CPU; exit 1;
+ * - a write that fails (a full disk, a read-only remount): the message names the file and says the
+ *   previous checkpoint is intact; exit 1.
+ * A run that fails before its first training step leaves no run folder behind.
  */
 import type { Command } from 'commander';
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import type { Backend, FloatArray } from '../backend/backend.js';
-import { envSpec } from '../envs/registry.js';
-import { writeFileAtomic } from '../io/node/atomic-write.js';
+import { CpuBackend } from '../backend/cpu/cpu-backend.js';
+import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
+import { envSpec, make } from '../envs/registry.js';
+import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer } from '../rl/dqn-trainer.js';
-import { encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
+import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
+import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
+import { NonFiniteError, checkStateFinite } from '../rl/non-finite-guard.js';
+import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
 import { encodeWeightsNpz } from '../rl/weights-file.js';
-import { describeBackend, openBackend } from './backend.js';
+import { describeBackend, gpuLimits, openBackend } from './backend.js';
+import { asUsage } from './cli-errors.js';
 import type { CliOptions } from './command.js';
 import { say } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
+import { FaultInjection } from './fault-injection.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
-import { writeLearningCurve } from './run-folder.js';
-import { planRun, type RunPlan } from './run-plan.js';
+import { encodeRunRecord } from './resume-record.js';
+import { RunFolder, readEvaluations, readMetrics, writeLearningCurve } from './run-folder.js';
+import { flagName, hostMemoryLimits, planRun, runFilesIn, type RunFiles, type RunPlan } from './run-plan.js';
 import { RunRecords } from './run-records.js';
 import { StopSignal } from './stop-signal.js';
-import { loadWeights } from './weights.js';
 
-/** Env steps per slice of the loop: between slices, Ctrl-C is heard and checkpoints are written. */
-const SLICE_STEPS = 256;
+/** Longest slice of training between two turns of the event loop (signals are heard between slices). */
+const SLICE_MS = 50;
 
-export async function runTraining(program: Command, options: CliOptions, flagsConfig: DqnConfig): Promise<void> {
-  const plan = planRun(program, options, flagsConfig);
-  const backend = await openBackend(options.backend);
-  const records = new RunRecords(plan.files, plan.resume?.checkpoint.state ?? null);
-  const progress = createProgressReporter(plan.config, process.stdout, Math.max(1, options.logEvery));
-  const trainer = new DqnTrainer(backend, plan.config, plan.seed, {
-    onEpisode: (log) => {
-      records.addEpisode(log);
-      progress.episode(log);
-    },
-    onEvaluation: async (log) => {
-      await records.addEvaluation(log);
-      progress.evaluation(log);
-    },
-  });
-  const stop = new StopSignal(
-    (text) => progress.message(text),
-    () => progress.stop(),
-  );
-  try {
-    setStartWeights(trainer, plan, progress);
-    await announceRun(trainer, plan, backend);
-    const { seconds, stepsTaken } = await trainInSlices(trainer, plan, options.checkpointEvery, stop);
-    progress.stop();
-    say(
-      `${stop.requested ? 'stopped' : 'finished'}: ${trainer.steps} steps, ${trainer.episodes} episodes, ${trainer.updates} updates in ${seconds.toFixed(1)} s ` +
-        `(${(stepsTaken / Math.max(seconds, 1e-9)).toFixed(0)} steps/s); mean return of the last 100 episodes ${trainer.meanReturn100.toFixed(1)}`,
+/** Thrown into a final evaluation when a stop is asked for: the weights are saved already. */
+class StopRequested extends Error {}
+
+/** Where the run can be continued from: the latest checkpoint written (or resumed from). */
+interface SavedPoint {
+  path: string;
+  steps: number;
+}
+
+function shown(path: string): string {
+  return relative(process.cwd(), path) || '.';
+}
+
+/** Trains as the flags say; returns the exit code (0, or 128 + n after signal n). */
+export async function runTraining(program: Command, options: CliOptions, flagsConfig: DqnConfig): Promise<number> {
+  const plan = await asUsage(() => planRun(program, options, flagsConfig));
+  return new TrainingRun(plan).run();
+}
+
+class TrainingRun {
+  private backend: Backend | null = null;
+  private trainer: DqnTrainer | null = null;
+  private folder: RunFolder | null = null;
+  private files: RunFiles | null = null;
+  private records: RunRecords | null = null;
+  private readonly progress: ProgressReporter;
+  private readonly stop: StopSignal;
+  private readonly faults = new FaultInjection();
+  private saved: SavedPoint | null;
+  private stepsTaken = 0;
+  private trainingSeconds = 0;
+
+  constructor(private readonly plan: RunPlan) {
+    this.progress = createProgressReporter(plan.config, process.stdout, Math.max(1, plan.logEvery));
+    this.stop = new StopSignal(
+      (text) => this.progress.message(text),
+      () => this.progress.stop(),
     );
-    await saveCheckpoint(trainer, plan);
-    say(`checkpoint: ${relative(process.cwd(), plan.files.checkpoint)}${stop.requested ? ` (continue with --resume ${relative(process.cwd(), plan.files.checkpoint)})` : ''}`);
-    const weights = await saveWeights(trainer, plan);
-    records.close();
-    await saveLearningCurve(plan, records, backend);
-    if (!stop.requested) {
+    this.saved = plan.resume ? { path: plan.resume.path, steps: plan.resume.checkpoint.state.steps } : null;
+  }
+
+  async run(): Promise<number> {
+    try {
+      this.backend = await openBackend(this.plan.backendKind);
+      const gpu = gpuLimits(this.backend);
+      if (gpu !== undefined) await asUsage(() => this.checkFits({ ...hostMemoryLimits(), gpu }));
+      this.trainer = this.buildTrainer(this.backend);
+      this.setStartWeights(this.trainer);
+      await this.claimFolder();
+      await this.announce();
+      for (;;) {
+        try {
+          await this.trainSaveEvaluate();
+          break;
+        } catch (error) {
+          if (!(error instanceof DeviceLostError)) throw error;
+          await this.afterDeviceLoss(error);
+        }
+      }
+      return this.stop.exitCode;
+    } catch (error) {
+      if (this.stepsTaken === 0) this.folder?.abandon();
+      throw this.explain(error);
+    } finally {
+      this.stop.dispose();
+      this.progress.stop();
+      this.records?.close();
+      this.trainer?.dispose();
+      this.backend?.destroy();
+      this.folder?.release();
+    }
+  }
+
+  private checkFits(limits: MemoryLimits): void {
+    const { config } = this.plan;
+    const env = make(config.env);
+    checkRunFits(config, env.obsDim, env.actionSpace.n, limits, flagName);
+    env.close();
+  }
+
+  private buildTrainer(backend: Backend): DqnTrainer {
+    return new DqnTrainer(backend, this.plan.config, this.plan.seed, {
+      onEpisode: (log) => {
+        const updates = this.trainer?.updates ?? 0;
+        this.records?.addEpisode(log, updates);
+        this.progress.episode(log, updates);
+      },
+      onEvaluation: async (log) => {
+        await this.records?.addEvaluation(log);
+        this.progress.evaluation(log);
+      },
+    });
+  }
+
+  /** Resumes from the checkpoint, or starts from --load's weights (online and target), or from fresh weights. */
+  private setStartWeights(trainer: DqnTrainer): void {
+    const { resume, initialWeights } = this.plan;
+    if (resume) {
+      trainer.restore(resume.checkpoint.state);
+    } else if (initialWeights !== null) {
+      trainer.agent.online.setWeights(initialWeights.arrays);
+      trainer.agent.syncTarget();
+    }
+  }
+
+  /** Claims the run folder, sweeps temp files killed runs left, and opens the records. */
+  private async claimFolder(): Promise<void> {
+    const { folder: choice, resume, save, video } = this.plan;
+    this.folder = await asUsage(() => (choice.numbered ? RunFolder.claimNumbered(choice.path, '--out') : RunFolder.claim(choice.path, '--out', choice.fresh, choice.shown)));
+    const removed = [...this.folder.removedTempFiles.map((name) => `${shown(this.folder!.path)}/${name}`)];
+    for (const file of [save, ...(video !== null ? [video] : [])]) {
+      removed.push(...removeOrphanTempFiles(dirname(file)).map((name) => `${shown(dirname(file))}/${name}`));
+    }
+    if (removed.length > 0) say(`removed ${removed.length} temp file(s) left by an interrupted write: ${removed.join(', ')}`);
+    this.files = runFilesIn(this.folder.path);
+    this.records = new RunRecords(this.files, this.startRecords());
+    if (resume) this.progress.message(`resumed from ${resume.path} at step ${resume.checkpoint.state.steps}, episode ${resume.checkpoint.state.episodes}`);
+  }
+
+  /** The rows a resumed run starts from: the checkpoint's, or (older checkpoints) the CSV files beside it, up to the checkpoint. */
+  private startRecords(): ConstructorParameters<typeof RunRecords>[1] {
+    const resume = this.plan.resume;
+    if (resume === null) return { episodes: [], evaluations: [] };
+    const { steps, episodes } = resume.checkpoint.state;
+    if (resume.record !== null) return { episodes: resume.record.episodes, evaluations: resume.record.evaluations };
+    const beside = runFilesIn(dirname(resume.path));
+    return {
+      episodes: readMetrics(beside.metrics).filter((r) => r.episode <= episodes),
+      evaluations: readEvaluations(beside.evaluations).filter((e) => e.steps <= steps),
+    };
+  }
+
+  /** The banner, the run folder, and config.json. */
+  private async announce(): Promise<void> {
+    const { config, seed, preset } = this.plan;
+    const trainer = this.trainer!;
+    const backend = this.backend!;
+    say(
+      `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
+        `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.doubleDqn ? ' double' : ''} | ` +
+        `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
+        `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
+    );
+    say(`run folder: ${shown(this.folder!.path)}`);
+    await writeFileAtomic(this.files!.config, JSON.stringify({ seed, preset, backend: backend.name, ...config }, null, 2) + '\n');
+  }
+
+  /** Trains to the end (or a stop), saves checkpoint, weights and curve, then evaluates unless stopped. */
+  private async trainSaveEvaluate(): Promise<void> {
+    const trainer = this.trainer!;
+    await this.trainInSlices();
+    this.progress.stop();
+    if (this.stepsTaken === 0 && this.stop.requested) {
+      // Nothing was trained in this process: nothing to save.
+      if (this.plan.resume === null) this.folder?.abandon();
+      say(`stopped before training started; nothing was saved`);
+      return;
+    }
+    const stopped = this.stop.requested;
+    say(
+      `${stopped ? 'stopped' : 'finished'}: ${trainer.steps} steps, ${trainer.episodes} episodes, ${trainer.updates} updates in ${this.trainingSeconds.toFixed(1)} s ` +
+        `(${(this.stepsTaken / Math.max(this.trainingSeconds, 1e-9)).toFixed(0)} steps/s); mean return of the last 100 episodes ${trainer.meanReturn100.toFixed(1)}`,
+    );
+    await this.saveCheckpoint();
+    const checkpoint = shown(this.files!.checkpoint);
+    say(`checkpoint: ${checkpoint}${stopped ? ` (continue with --resume ${checkpoint})` : ''}`);
+    const weights = await this.saveWeights();
+    this.records!.close();
+    await this.saveLearningCurve();
+    if (!this.stop.requested) {
       trainer.agent.online.setWeights(weights);
-      await finalEvaluation(trainer, plan, options.finalEvalEpisodes, backend, seconds);
-    }
-  } finally {
-    stop.dispose();
-    records.close();
-    trainer.dispose();
-    backend.destroy();
-  }
-  if (stop.requested) process.exitCode = 130;
-}
-
-/** Resumes from the checkpoint, or starts from --load's weights (online and target), or from fresh weights. */
-function setStartWeights(trainer: DqnTrainer, plan: RunPlan, progress: ProgressReporter): void {
-  if (plan.resume) {
-    const { state } = plan.resume.checkpoint;
-    trainer.restore(state);
-    progress.message(`resumed from ${plan.resume.path} at step ${state.steps}, episode ${state.episodes}`);
-  } else if (plan.initialWeights !== null) {
-    const { arrays } = loadWeights(plan.initialWeights, plan.config, trainer.envs.obsDim, trainer.envs.nActions);
-    trainer.agent.online.setWeights(arrays);
-    trainer.agent.syncTarget();
-  }
-}
-
-/** The banner, the run folder, and config.json. */
-async function announceRun(trainer: DqnTrainer, plan: RunPlan, backend: Backend): Promise<void> {
-  const { config, seed, preset } = plan;
-  say(
-    `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
-      `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.doubleDqn ? ' double' : ''} | ` +
-      `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
-      `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
-  );
-  say(`run folder: ${relative(process.cwd(), plan.outDir) || '.'}`);
-  await writeFileAtomic(plan.files.config, JSON.stringify({ seed, preset, backend: backend.name, ...config }, null, 2) + '\n');
-}
-
-/**
- * Trains until the budget is spent or a stop is asked for, writing a checkpoint every
- * `checkpointEvery` env steps (0: none until the end). Returns the time taken and the steps taken.
- */
-async function trainInSlices(trainer: DqnTrainer, plan: RunPlan, checkpointEvery: number, stop: StopSignal): Promise<{ seconds: number; stepsTaken: number }> {
-  let nextCheckpoint = checkpointEvery > 0 ? (Math.floor(trainer.steps / checkpointEvery) + 1) * checkpointEvery : Number.POSITIVE_INFINITY;
-  const started = performance.now();
-  const startSteps = trainer.steps;
-  while (!trainer.done && !stop.requested) {
-    // Slices of a few hundred steps, yielding to the event loop in between so Ctrl-C is heard
-    // promptly (the CPU backend's reads resolve as microtasks, which never let signals in).
-    await trainer.run(SLICE_STEPS, () => stop.requested || trainer.steps >= nextCheckpoint);
-    await new Promise<void>((resolveYield) => setImmediate(resolveYield));
-    if (trainer.steps >= nextCheckpoint) {
-      await saveCheckpoint(trainer, plan);
-      while (nextCheckpoint <= trainer.steps) nextCheckpoint += checkpointEvery;
+      try {
+        await this.finalEvaluation();
+      } catch (error) {
+        if (!(error instanceof StopRequested)) throw error;
+        say('stopped during the final evaluation (the checkpoint and the weights are saved)');
+      }
     }
   }
-  return { seconds: (performance.now() - started) / 1000, stepsTaken: trainer.steps - startSteps };
-}
 
-async function saveCheckpoint(trainer: DqnTrainer, plan: RunPlan): Promise<void> {
-  await writeFileAtomic(plan.files.checkpoint, encodeTrainerCheckpoint(await trainer.getState(), { preset: plan.preset }));
-}
-
-/** Writes the weights to keep (the best evaluated, else the latest) to --save and the run folder; returns them. */
-async function saveWeights(trainer: DqnTrainer, plan: RunPlan): Promise<FloatArray[]> {
-  const weights = await trainer.finalWeights();
-  if (trainer.bestWeights) {
-    say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${plan.config.evalEpisodes} episodes)`);
+  /**
+   * Trains until the budget is spent or a stop is asked for, in slices of at most SLICE_MS with a
+   * turn of the event loop between them (so a signal is heard), writing a checkpoint every
+   * `checkpointEvery` env steps (0: none until the end).
+   */
+  private async trainInSlices(): Promise<void> {
+    const trainer = this.trainer!;
+    const every = this.plan.checkpointEvery;
+    let nextCheckpoint = every > 0 ? (Math.floor(trainer.steps / every) + 1) * every : Number.POSITIVE_INFINITY;
+    const started = performance.now();
+    const startSteps = trainer.steps;
+    try {
+      while (!trainer.done && !this.stop.requested) {
+        const sliceEnd = performance.now() + SLICE_MS;
+        await trainer.run(Number.POSITIVE_INFINITY, () => this.stop.requested || trainer.steps >= nextCheckpoint || performance.now() >= sliceEnd);
+        this.faults.afterSlice(trainer.steps, this.backend!);
+        await new Promise<void>((resolveYield) => setImmediate(resolveYield));
+        if (trainer.steps >= nextCheckpoint) {
+          await this.saveCheckpoint();
+          while (nextCheckpoint <= trainer.steps) nextCheckpoint += every;
+        }
+        this.stepsTaken = Math.max(this.stepsTaken, trainer.steps - startSteps);
+      }
+    } finally {
+      this.stepsTaken = Math.max(this.stepsTaken, trainer.steps - startSteps);
+      this.trainingSeconds += (performance.now() - started) / 1000;
+    }
   }
-  const npz = encodeWeightsNpz(weights, trainer.agent.online.weightShapes());
-  await writeFileAtomic(plan.save, npz);
-  await writeFileAtomic(plan.files.weights, npz);
-  say(`weights: ${plan.save} (also in the run folder)`);
-  return weights;
-}
 
-async function saveLearningCurve(plan: RunPlan, records: RunRecords, backend: Backend): Promise<void> {
-  const { config, preset, seed } = plan;
-  const title = `DQN on ${config.env} (${preset} preset, ${backend.name})`;
-  const curve = await writeLearningCurve(plan.outDir, `${preset} seed ${seed}`, records.episodes, records.evaluations, title, envSpec(config.env).rewardThreshold);
-  say(`learning curve: ${relative(process.cwd(), curve)}`);
-}
-
-/** Greedy episodes of the kept weights (eval.json), then the GIF of one. */
-async function finalEvaluation(trainer: DqnTrainer, plan: RunPlan, episodes: number, backend: Backend, trainingSeconds: number): Promise<void> {
-  const { config, finalEvalSeed } = plan;
-  if (episodes > 0) {
-    const threshold = envSpec(config.env).rewardThreshold;
-    const summary = await evaluatePolicy(trainer.agent, config.env, episodes, finalEvalSeed);
-    say(summaryLine(summary));
-    if (threshold !== null) say(summary.mean >= threshold ? `solved: mean ${summary.mean.toFixed(1)} >= ${threshold}` : `not solved: mean ${summary.mean.toFixed(1)} < ${threshold}`);
-    const weightsFromStep = trainer.bestWeights ? trainer.bestSteps : trainer.steps;
-    await writeFileAtomic(plan.files.evalJson, JSON.stringify({ ...summary, steps: trainer.steps, weightsFromStep, wallTimeS: trainingSeconds, backend: backend.name }, null, 2) + '\n');
+  /** Writes checkpoint.zip, never a non-finite state (NonFiniteError instead: the previous one stays). */
+  private async saveCheckpoint(): Promise<void> {
+    const trainer = this.trainer!;
+    const state = await trainer.getState();
+    checkStateFinite(state);
+    const { save, video, checkpointEvery, finalEvalEpisodes, logEvery, preset } = this.plan;
+    const frontEnd = encodeRunRecord({ save, video, checkpointEvery, finalEvalEpisodes, logEvery, episodes: this.records!.episodes, evaluations: this.records!.evaluations });
+    await writeFileAtomic(this.files!.checkpoint, encodeTrainerCheckpoint(state, { preset, frontEnd }));
+    this.saved = { path: this.files!.checkpoint, steps: state.steps };
   }
-  if (plan.video !== null) await writeEpisodeGif(trainer.agent, plan.video, config.env, finalEvalSeed);
+
+  /** Writes the weights to keep (the best evaluated, else the latest) to --save and the run folder; returns them. */
+  private async saveWeights(): Promise<FloatArray[]> {
+    const trainer = this.trainer!;
+    const { config } = this.plan;
+    const weights = await trainer.finalWeights();
+    if (trainer.bestWeights) {
+      say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
+    }
+    const network = { obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions, hidden: config.hidden, activation: config.activation, dueling: config.dueling, env: config.env };
+    // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
+    const npz = encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network);
+    await writeFileAtomic(this.plan.save, npz);
+    await writeFileAtomic(this.files!.weights, npz);
+    say(`weights: ${shown(this.plan.save)} (also in the run folder)`);
+    return weights;
+  }
+
+  private async saveLearningCurve(): Promise<void> {
+    const { config, preset, seed } = this.plan;
+    const title = `DQN on ${config.env} (${preset} preset, ${this.backend!.name})`;
+    const records = this.records!;
+    const curve = await writeLearningCurve(this.folder!.path, `${preset} seed ${seed}`, records.episodes, records.evaluations, title, envSpec(config.env).rewardThreshold);
+    say(`learning curve: ${shown(curve)}`);
+  }
+
+  /** A policy whose next Q read throws StopRequested once a stop is asked for. */
+  private stoppable(policy: GreedyPolicy): GreedyPolicy {
+    const checked = <T>(read: () => Promise<T>): Promise<T> => {
+      if (this.stop.requested) throw new StopRequested();
+      return read();
+    };
+    return {
+      nActions: policy.nActions,
+      qValues: (observation) => checked(() => policy.qValues(observation)),
+      qValuesBatch: (observations, rows) => checked(() => policy.qValuesBatch(observations, rows)),
+    };
+  }
+
+  /** Greedy episodes of the kept weights (eval.json), then the GIF of one. */
+  private async finalEvaluation(): Promise<void> {
+    const { config, finalEvalSeed, finalEvalEpisodes, video } = this.plan;
+    const trainer = this.trainer!;
+    const policy = this.stoppable(trainer.agent);
+    if (finalEvalEpisodes > 0) {
+      const threshold = envSpec(config.env).rewardThreshold;
+      const summary = await evaluatePolicy(policy, config.env, finalEvalEpisodes, finalEvalSeed);
+      say(summaryLine(summary));
+      if (threshold !== null) say(summary.mean >= threshold ? `solved: mean ${summary.mean.toFixed(1)} >= ${threshold}` : `not solved: mean ${summary.mean.toFixed(1)} < ${threshold}`);
+      const weightsFromStep = trainer.bestWeights ? trainer.bestSteps : trainer.steps;
+      await writeFileAtomic(
+        this.files!.evalJson,
+        JSON.stringify({ ...summary, steps: trainer.steps, weightsFromStep, wallTimeS: this.trainingSeconds, backend: this.backend!.name }, null, 2) + '\n',
+      );
+    }
+    if (video !== null) await writeEpisodeGif(policy, video, config.env, finalEvalSeed);
+  }
+
+  /**
+   * The WebGPU device is gone. With --backend auto: go on on the CPU from the last checkpoint (or
+   * from the start when none was written yet). Otherwise: stop, saying how to continue.
+   */
+  private async afterDeviceLoss(error: DeviceLostError): Promise<void> {
+    const trainer = this.trainer!;
+    const at = trainer.steps;
+    if (this.plan.backendKind !== 'auto') {
+      const from = this.saved
+        ? `the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps}): continue with --resume ${shown(this.saved.path)} --backend cpu`
+        : 'no checkpoint was written yet: start again, with --backend cpu to train on the CPU';
+      throw new Error(`${error.message.split('\n')[0]} at env step ${at}; ${from}`);
+    }
+    const from = this.saved ? `the last checkpoint (${shown(this.saved.path)}, step ${this.saved.steps})` : 'the start (no checkpoint was written yet)';
+    this.progress.message(`${error.message.split('\n')[0]} at env step ${at}; continuing on the CPU backend from ${from}`);
+    try {
+      trainer.dispose();
+    } catch {
+      // Its GPU objects went with the device.
+    }
+    try {
+      this.backend!.destroy();
+    } catch {
+      // Already unusable.
+    }
+    this.trainer = null;
+    this.backend = new CpuBackend();
+    const replacement = this.buildTrainer(this.backend);
+    this.trainer = replacement;
+    if (this.saved !== null) {
+      const bytes = new Uint8Array(readFileSync(this.saved.path));
+      replacement.restore(decodeTrainerCheckpoint(bytes, this.saved.path).state);
+    } else {
+      this.setStartWeights(replacement);
+    }
+    await this.records!.rewindTo(replacement.steps, replacement.episodes);
+  }
+
+  /** The error to report, with what the user can do next. */
+  private explain(error: unknown): unknown {
+    if (error instanceof NonFiniteError) {
+      const from = this.saved
+        ? `nothing from this point was saved; the last good checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})`
+        : 'nothing was saved (no checkpoint had been written yet)';
+      return new Error(`${error.message}; ${from}. Try a smaller --lr, or --on-non-finite skip to skip such updates`);
+    }
+    if (error instanceof GpuOutOfMemoryError) {
+      return new Error(`${error.message}; a smaller --hidden or --batch-size needs less GPU memory${this.saved ? `; the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})` : ''}`);
+    }
+    if (error instanceof Error && error.name === 'FileAccessError' && this.saved !== null) {
+      return new Error(`${error.message}; the checkpoint ${shown(this.saved.path)} (step ${this.saved.steps}) is intact`);
+    }
+    return error;
+  }
 }

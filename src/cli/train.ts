@@ -3,24 +3,38 @@
  * weights, a checkpoint, metrics.csv, a learning-curve picture and an evaluation GIF behind.
  *
  * Where things are: the flags in command.ts (run flags) and config-flags.ts (one per config
- * field); a training run in run-training.ts (its plan in run-plan.ts); --mode eval in
- * run-evaluation.ts.
+ * field); a training run in run-training.ts (its plan and every up-front check in run-plan.ts);
+ * --mode eval in run-evaluation.ts; exit codes and error lines in cli-errors.ts; signals in
+ * stop-signal.ts.
  */
+import { EXIT_USAGE, reportFailure } from './cli-errors.js';
 import { buildCommand, type CliOptions } from './command.js';
 import { configFromOptions } from './config-flags.js';
+import { guardStandardStreams, warn } from './console.js';
 import { runEvaluation } from './run-evaluation.js';
 import { runTraining } from './run-training.js';
 
+/** Runs the CLI; sets process.exitCode (0, 1, 2, or 128 + a signal's number: see cli-errors.ts). */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildCommand();
-  program.parse(argv);
-  const options = program.opts<CliOptions>();
-  // A GPU acts on many envs at once: --backend webgpu trains with the vector preset unless told otherwise.
-  options.preset ??= options.backend === 'webgpu' ? 'vector' : 'default';
-  const config = configFromOptions(program, options.preset);
-  if (options.mode === 'eval') {
-    await runEvaluation(options, config);
-  } else {
-    await runTraining(program, options, config);
+  guardStandardStreams();
+  let code: number;
+  try {
+    const program = buildCommand();
+    program.parse(argv);
+    const options = program.opts<CliOptions>();
+    // A GPU acts on many envs at once: --backend webgpu trains with the vector preset unless told otherwise.
+    options.preset ??= options.backend === 'webgpu' ? 'vector' : 'default';
+    let config;
+    try {
+      config = configFromOptions(program, options.preset);
+    } catch (error) {
+      warn(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    code = options.mode === 'eval' ? await runEvaluation(program, options, config) : await runTraining(program, options, config);
+  } catch (error) {
+    code = reportFailure(error, warn);
   }
+  process.exitCode = code;
 }

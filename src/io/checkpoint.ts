@@ -5,9 +5,10 @@
  * `.npy` entry under `arrays/<name>.npy`, so `np.load` can open the file too. Readers reject
  * other formats and other versions with a message that says which was found.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import { InvalidArgumentError } from '../errors.js';
 import { fromTypedArray, readNpy, writeNpy, type NdArray, type NpyData } from './npy.js';
+import { looksLikeZip, readZipEntries } from './zip-read.js';
 
 /** The format tag written into every checkpoint. */
 export const CHECKPOINT_FORMAT = 'webgpu-rl-engine-checkpoint';
@@ -71,22 +72,21 @@ function checkFinite(value: JsonValue, path: string): void {
 
 /** Decodes a checkpoint, checking its format tag and version. `fileName` appears in errors. */
 export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Array, fileName = 'checkpoint'): DecodedCheckpoint<M> {
-  if (!(bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b)) {
+  if (!looksLikeZip(bytes)) {
     throw new InvalidArgumentError(`${fileName}: not a checkpoint (not a zip archive)`);
   }
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (error) {
-    throw new InvalidArgumentError(`${fileName}: corrupt or truncated zip: ${(error as Error).message}`);
-  }
-  const metaBytes = files[META_ENTRY];
+  // Sizes, offsets and every entry's CRC-32 are checked (zip-read.ts).
+  const files = readZipEntries(bytes, fileName);
+  const metaBytes = files.get(META_ENTRY);
   if (!metaBytes) throw new InvalidArgumentError(`${fileName}: not a checkpoint (no ${META_ENTRY}; a weights .npz?)`);
   let header: { format?: unknown; version?: unknown; meta?: unknown; arrays?: unknown };
   try {
     header = JSON.parse(new TextDecoder().decode(metaBytes)) as typeof header;
   } catch (error) {
     throw new InvalidArgumentError(`${fileName}: ${META_ENTRY} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+    throw new InvalidArgumentError(`${fileName}: ${META_ENTRY} holds ${header === null ? 'null' : typeof header}, not an object`);
   }
   if (header.format !== CHECKPOINT_FORMAT) {
     throw new InvalidArgumentError(`${fileName}: format '${String(header.format)}', expected '${CHECKPOINT_FORMAT}'`);
@@ -96,11 +96,12 @@ export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Ar
       `${fileName}: checkpoint version ${String(header.version)}, this build reads version ${CHECKPOINT_VERSION}`,
     );
   }
-  const names = Array.isArray(header.arrays) ? (header.arrays as string[]) : [];
+  const names: unknown[] = Array.isArray(header.arrays) ? header.arrays : [];
   const arrays = new Map<string, NdArray>();
   for (const name of names) {
+    if (typeof name !== 'string' || arrays.has(name)) throw new InvalidArgumentError(`${fileName}: ${META_ENTRY} lists a bad array name ${JSON.stringify(name)}`);
     const entry = `arrays/${name}.npy`;
-    const content = files[entry];
+    const content = files.get(entry);
     if (!content) throw new InvalidArgumentError(`${fileName}: missing entry '${entry}'`);
     arrays.set(name, readNpy(content, `${fileName}: entry '${entry}'`));
   }

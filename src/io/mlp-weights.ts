@@ -7,6 +7,12 @@ import { formatShape, InvalidArgumentError, ShapeError } from '../errors.js';
 import type { NdArray } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';
 
+/**
+ * The entry of a weights .npz that describes the network (JSON bytes, see rl/weights-file.ts);
+ * not a parameter, so layer readers skip it.
+ */
+export const WEIGHTS_META_ENTRY = 'network';
+
 /** One dense layer: y = x W + b with W (inputs, outputs) row-major and b of length outputs. */
 export interface DenseWeights {
   inputs: number;
@@ -52,6 +58,7 @@ export function encodeMlpWeightsNpz(layers: readonly DenseWeights[], options: Ml
  */
 export function decodeMlpWeightsNpz(bytes: Uint8Array, fileName = 'weights.npz'): DenseWeights[] {
   const entries = readNpz(bytes, fileName);
+  entries.delete(WEIGHTS_META_ENTRY);
   const count = entries.size;
   if (count === 0 || count % 2 !== 0) {
     throw new InvalidArgumentError(`${fileName}: expected pairs W, b as arr_0..arr_{2L-1}, found ${count} entries`);

@@ -223,7 +223,8 @@ export function readNpy(bytes: Uint8Array, what = 'npy'): NdArray {
       `${what}: truncated data: shape ${formatShape(header.shape)} of ${header.descr} needs ${need} bytes, found ${available}`,
     );
   }
-  const copy = bytes.slice(header.dataOffset, header.dataOffset + need);
+  // Uint8Array.prototype.slice copies also for a Node Buffer (whose own slice shares memory).
+  const copy = Uint8Array.prototype.slice.call(bytes, header.dataOffset, header.dataOffset + need);
   if (bigEndian) swapBytes(copy, info.size);
   let data = info.make(copy.buffer);
   if (dtype === '|b1') for (let i = 0; i < data.length; i++) (data as Uint8Array)[i] = data[i] ? 1 : 0;

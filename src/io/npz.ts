@@ -4,9 +4,10 @@
  * `np.savez` stores entries uncompressed and `np.savez_compressed` deflates them; both read.
  * We write stored entries by default (like `np.savez`), deflated with `{ compress: true }`.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import { InvalidArgumentError } from '../errors.js';
 import { readNpy, writeNpy, type NdArray } from './npy.js';
+import { looksLikeZip, readZipEntries } from './zip-read.js';
 
 /** One named array of an archive; the name is stored as `name + '.npy'`. */
 export interface NpzEntry {
@@ -46,25 +47,20 @@ export function writeNpz(
 
 /**
  * Reads a .npz archive (stored or deflated) into a map from entry name (without `.npy`) to
- * array, in archive order. `fileName` appears in error messages.
+ * array, in archive order. `fileName` appears in error messages. A corrupt archive (a flipped
+ * bit, a truncation, an impossible size) is refused with an InvalidArgumentError.
  */
 export function readNpz(bytes: Uint8Array, fileName = 'npz'): Map<string, NdArray> {
-  const isZip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
-  if (!isZip) {
+  if (!looksLikeZip(bytes)) {
     if (bytes.length >= 6 && bytes[0] === 0x93 && bytes[1] === 0x4e) {
       throw new InvalidArgumentError(`${fileName}: this is a single .npy file, not a .npz archive`);
     }
     throw new InvalidArgumentError(`${fileName}: not a zip archive (.npz files are zips of .npy files)`);
   }
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (error) {
-    throw new InvalidArgumentError(`${fileName}: corrupt or truncated zip: ${(error as Error).message}`);
-  }
+  // Sizes, offsets and every entry's CRC-32 are checked as NumPy does (zip-read.ts).
+  const files = readZipEntries(bytes, fileName);
   const out = new Map<string, NdArray>();
-  for (const [file, content] of Object.entries(files)) {
-    if (file.endsWith('/')) continue;
+  for (const [file, content] of files) {
     const name = file.endsWith('.npy') ? file.slice(0, -4) : file;
     out.set(name, readNpy(content, `${fileName}: entry '${file}'`));
   }

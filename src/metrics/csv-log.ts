@@ -19,7 +19,7 @@ export interface EpisodeMetrics {
   length: number;
   /** Exploration rate at the end of the episode. */
   epsilon: number;
-  /** Latest training loss read back, or null/NaN before the first update. */
+  /** Latest training loss read back (NaN when it was NaN), or null before the first update. */
   loss: number | null;
   /** Seconds since the run started. */
   wallTimeS: number;
@@ -32,10 +32,12 @@ export function formatMetricsHeader(): string {
 
 /**
  * Formats a number compactly: integers as they are, others with up to `digits` significant
- * digits and no trailing zeros (0.0123457, 1.5e-7); null, undefined and NaN as an empty cell.
+ * digits and no trailing zeros (0.0123457, 1.5e-7); null and undefined (no value) as an empty
+ * cell, NaN as 'nan' (a value, as a diverged loss is).
  */
 export function formatCompact(value: number | null | undefined, digits = 6): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return '';
+  if (value === null || value === undefined) return '';
+  if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   const text = value.toPrecision(digits);
@@ -74,7 +76,7 @@ export function parseMetricsCsv(text: string, fileName = 'metrics.csv'): Episode
     if (cells.length !== METRICS_COLUMNS.length) {
       throw new InvalidArgumentError(`${fileName}: line ${i + 1} has ${cells.length} cells, expected ${METRICS_COLUMNS.length}`);
     }
-    const num = (s: string): number => (s === '' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s));
+    const num = (s: string): number => (s === '' || s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s));
     const loss = num(cells[5]);
     rows.push({
       episode: num(cells[0]),
@@ -82,7 +84,7 @@ export function parseMetricsCsv(text: string, fileName = 'metrics.csv'): Episode
       return: num(cells[2]),
       length: num(cells[3]),
       epsilon: num(cells[4]),
-      loss: Number.isNaN(loss) ? null : loss,
+      loss: cells[5] === '' ? null : loss,
       wallTimeS: num(cells[6]),
     });
   }

@@ -1,4 +1,6 @@
-import type { Activation } from '../backend/backend.js';
+import { ACTIVATIONS, type Activation } from '../backend/backend.js';
+import { registeredEnvIds } from '../envs/registry.js';
+import { REWARD_SHAPINGS, rewardShapingEnvs, rewardShapingFits } from '../envs/wrappers/reward-shaping.js';
 import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
 import { checkEpsilonScheduleConfig } from './schedules.js';
@@ -9,6 +11,9 @@ export const EPSILON_SCHEDULES = ['exponential-episode', 'linear-step'] as const
 export type EpsilonScheduleName = (typeof EPSILON_SCHEDULES)[number];
 export const TARGET_UPDATES = ['soft', 'hard'] as const;
 export type TargetUpdate = (typeof TARGET_UPDATES)[number];
+/** What training does when an update gives a non-finite loss or parameters (non-finite-guard.ts). */
+export const NON_FINITE_POLICIES = ['stop', 'skip'] as const;
+export type NonFinitePolicy = (typeof NON_FINITE_POLICIES)[number];
 
 /** Every hyper-parameter of a DQN run. Each has a CLI flag of the same name in kebab-case. */
 export interface DqnConfig {
@@ -75,6 +80,12 @@ export interface DqnConfig {
   evalEpisodes: number;
   /** Read the loss back every this many updates (a readback stalls the WebGPU pipeline). */
   lossReadInterval: number;
+  /**
+   * A non-finite loss or parameter: 'stop' training (naming the step; nothing non-finite is
+   * saved), or 'skip' the round of updates that produced it, restoring the weights from before it
+   * (reads the loss and weights back after every round: slower, most of all on WebGPU).
+   */
+  onNonFinite: NonFinitePolicy;
 }
 
 export const PRESET_NAMES = ['default', 'vector', 'seed'] as const;
@@ -133,6 +144,7 @@ const DEFAULT_PRESET: DqnConfig = {
   evalFreq: 2_500,
   evalEpisodes: 10,
   lossReadInterval: 250,
+  onNonFinite: 'stop',
 };
 
 export const PRESETS: Record<PresetName, DqnConfig> = {
@@ -178,6 +190,7 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     evalFreq: 0,
     evalEpisodes: 10,
     lossReadInterval: 100,
+    onNonFinite: 'stop',
   },
 };
 
@@ -200,44 +213,90 @@ export function closestPreset(config: DqnConfig): PresetName {
 /** The most environments one run steps side by side. */
 export const MAX_ENVS = 4096;
 
-/** Throws InvalidArgumentError naming the first field out of range. */
-export function validateConfig(c: DqnConfig): void {
-  const positiveInt = (name: keyof DqnConfig, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${v}`);
+/** How a config field is spelt in messages: the field name itself, or the CLI's flag (--batch-size). */
+export type FieldNamer = (key: keyof DqnConfig) => string;
+
+/**
+ * Throws InvalidArgumentError naming the first field of the wrong kind or out of range, or two
+ * fields that do not fit together (a batch larger than the replay buffer, a reward shaping made
+ * for another env). Counts must be safe integers, so every budget can be counted up to exactly.
+ * `name` spells fields in messages (the CLI passes its flag names; a checkpoint reader, its fields).
+ */
+export function validateConfig(c: DqnConfig, name: FieldNamer = (key) => key): void {
+  const fail = (message: string): never => {
+    throw new InvalidArgumentError(message);
   };
-  const nonNegInt = (name: keyof DqnConfig, v: number) => {
-    if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${v}`);
+  const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? v.join(',') : String(v));
+  const number = (key: keyof DqnConfig): number => {
+    const v = c[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${name(key)} must be a finite number, got ${show(v)}`);
+    return v as number;
   };
-  const inRange = (name: keyof DqnConfig, v: number, lo: number, hi: number) => {
-    if (!(v >= lo && v <= hi)) throw new InvalidArgumentError(`${name} must be in [${lo}, ${hi}], got ${v}`);
+  const positiveInt = (key: keyof DqnConfig) => {
+    const v = number(key);
+    if (!Number.isSafeInteger(v) || v < 1) fail(`${name(key)} must be a positive integer, got ${v}`);
   };
-  if (c.hidden.length === 0) throw new InvalidArgumentError('hidden must name at least one layer width');
-  c.hidden.forEach((h) => positiveInt('hidden', h));
-  checkName('initializer', c.init, INITIALIZERS);
-  checkName('loss', c.loss, DQN_LOSSES);
-  checkName('epsilon schedule', c.epsilonSchedule, EPSILON_SCHEDULES);
-  checkName('target update', c.targetUpdate, TARGET_UPDATES);
-  inRange('gamma', c.gamma, 0, 1);
-  if (!(c.lr > 0)) throw new InvalidArgumentError(`lr must be positive, got ${c.lr}`);
-  if (!(c.adamEps > 0)) throw new InvalidArgumentError(`adamEps must be positive, got ${c.adamEps}`);
-  if (!(c.huberDelta > 0)) throw new InvalidArgumentError(`huberDelta must be positive, got ${c.huberDelta}`);
-  if (!(c.maxGradNorm >= 0)) throw new InvalidArgumentError(`maxGradNorm must be >= 0 (0 = off), got ${c.maxGradNorm}`);
-  positiveInt('batchSize', c.batchSize);
-  positiveInt('bufferSize', c.bufferSize);
-  nonNegInt('learningStarts', c.learningStarts);
-  positiveInt('numEnvs', c.numEnvs);
-  if (c.numEnvs > MAX_ENVS) throw new InvalidArgumentError(`numEnvs must be at most ${MAX_ENVS}, got ${c.numEnvs}`);
-  if (c.actingGroups !== 1 && c.actingGroups !== 2) throw new InvalidArgumentError(`actingGroups must be 1 or 2, got ${c.actingGroups}`);
-  if (c.actingGroups === 2 && c.numEnvs % 2 !== 0) throw new InvalidArgumentError(`actingGroups 2 needs an even numEnvs, got ${c.numEnvs}`);
-  positiveInt('trainFreq', c.trainFreq);
-  positiveInt('gradientSteps', c.gradientSteps);
-  inRange('tau', c.tau, 0, 1);
-  positiveInt('targetUpdateInterval', c.targetUpdateInterval);
-  nonNegInt('steps', c.steps);
-  nonNegInt('episodes', c.episodes);
-  if (c.steps === 0 && c.episodes === 0) throw new InvalidArgumentError('set a budget: steps or episodes must be positive');
-  checkEpsilonScheduleConfig(c);
-  nonNegInt('evalFreq', c.evalFreq);
-  positiveInt('evalEpisodes', c.evalEpisodes);
-  positiveInt('lossReadInterval', c.lossReadInterval);
+  const nonNegInt = (key: keyof DqnConfig) => {
+    const v = number(key);
+    if (!Number.isSafeInteger(v) || v < 0) fail(`${name(key)} must be a non-negative integer (at most 2^53 - 1), got ${v}`);
+  };
+  const inRange = (key: keyof DqnConfig, lo: number, hi: number) => {
+    const v = number(key);
+    if (!(v >= lo && v <= hi)) fail(`${name(key)} must be in [${lo}, ${hi}], got ${v}`);
+  };
+  const positive = (key: keyof DqnConfig, extra = '') => {
+    const v = number(key);
+    if (!(v > 0)) fail(`${name(key)} must be positive${extra}, got ${v}`);
+  };
+  const oneOf = (key: keyof DqnConfig, valid: readonly string[]) => {
+    const v = c[key];
+    if (typeof v !== 'string' || !valid.includes(v)) fail(`${name(key)} must be one of ${valid.join(', ')}; got ${show(v)}`);
+  };
+  const boolean = (key: keyof DqnConfig) => {
+    if (typeof c[key] !== 'boolean') fail(`${name(key)} must be true or false, got ${show(c[key])}`);
+  };
+  oneOf('env', registeredEnvIds());
+  oneOf('rewardShaping', Object.keys(REWARD_SHAPINGS));
+  if (!rewardShapingFits(c.rewardShaping, c.env)) {
+    fail(`${name('rewardShaping')} '${c.rewardShaping}' is made for ${rewardShapingEnvs(c.rewardShaping)}, not ${c.env} (${name('env')})`);
+  }
+  if (!Array.isArray(c.hidden) || c.hidden.length === 0) fail(`${name('hidden')} must name at least one layer width, got ${show(c.hidden)}`);
+  c.hidden.forEach((h) => {
+    if (typeof h !== 'number' || !Number.isSafeInteger(h) || h < 1) fail(`${name('hidden')} must be positive integers, got ${show(c.hidden)}`);
+  });
+  oneOf('activation', ACTIVATIONS);
+  oneOf('init', INITIALIZERS);
+  boolean('dueling');
+  boolean('doubleDqn');
+  oneOf('loss', DQN_LOSSES);
+  oneOf('epsilonSchedule', EPSILON_SCHEDULES);
+  oneOf('targetUpdate', TARGET_UPDATES);
+  inRange('gamma', 0, 1);
+  positive('lr');
+  positive('adamEps');
+  positive('huberDelta');
+  if (!(number('maxGradNorm') >= 0)) fail(`${name('maxGradNorm')} must be >= 0 (0 = off), got ${c.maxGradNorm}`);
+  positiveInt('batchSize');
+  positiveInt('bufferSize');
+  if (c.batchSize > c.bufferSize) {
+    fail(`${name('batchSize')} ${c.batchSize} is larger than ${name('bufferSize')} ${c.bufferSize}: a minibatch is drawn from the replay buffer`);
+  }
+  nonNegInt('learningStarts');
+  positiveInt('numEnvs');
+  if (c.numEnvs > MAX_ENVS) fail(`${name('numEnvs')} must be at most ${MAX_ENVS}, got ${c.numEnvs}`);
+  if (c.actingGroups !== 1 && c.actingGroups !== 2) fail(`${name('actingGroups')} must be 1 or 2, got ${show(c.actingGroups)}`);
+  if (c.actingGroups === 2 && c.numEnvs % 2 !== 0) fail(`${name('actingGroups')} 2 needs an even ${name('numEnvs')}, got ${c.numEnvs}`);
+  positiveInt('trainFreq');
+  positiveInt('gradientSteps');
+  inRange('tau', 0, 1);
+  positiveInt('targetUpdateInterval');
+  nonNegInt('steps');
+  nonNegInt('episodes');
+  if (c.steps === 0 && c.episodes === 0) fail(`set a budget: ${name('steps')} or ${name('episodes')} must be positive`);
+  for (const key of ['epsilonStart', 'epsilonEnd', 'epsilonDecay', 'explorationFraction'] as const) number(key);
+  checkEpsilonScheduleConfig(c, name);
+  nonNegInt('evalFreq');
+  positiveInt('evalEpisodes');
+  positiveInt('lossReadInterval');
+  oneOf('onNonFinite', NON_FINITE_POLICIES);
 }

@@ -25,6 +25,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { validateConfig, type DqnConfig } from './config.js';
 import { DqnAgent } from './dqn-agent.js';
+import { yieldIfDue } from './event-loop-yield.js';
+import { NonFiniteGuard } from './non-finite-guard.js';
 import { PeriodicEvaluation, type EvaluationLog } from './periodic-evaluation.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from './replay-buffer.js';
 import { createEpsilonSchedule, type EpsilonSchedule } from './schedules.js';
@@ -78,6 +80,8 @@ export class DqnTrainer {
   private updatesSinceLossRead = 0;
   /** A loss read started by a round of updates, consumed when an episode is logged (no stall in between). */
   private pendingLoss: Promise<number> | null = null;
+  /** The env step of that round. */
+  private pendingLossStep = 0;
   private readonly recentReturns = new RecentReturns(100);
   private readonly evaluation: PeriodicEvaluation;
   private readonly minibatch: Minibatch;
@@ -92,6 +96,8 @@ export class DqnTrainer {
   private pendingGroup = -1;
   private nextGroup = 0;
   private readonly started = performance.now();
+  /** Stops on (or skips) a round of updates that made the loss or weights non-finite. */
+  readonly nonFiniteGuard: NonFiniteGuard;
 
   constructor(
     readonly backend: Backend,
@@ -116,6 +122,7 @@ export class DqnTrainer {
       this.envs.observations.subarray(g * this.groupSize * obsDim, (g + 1) * this.groupSize * obsDim),
     );
     this.evaluation = new PeriodicEvaluation(config.env, config.evalEpisodes, seed);
+    this.nonFiniteGuard = new NonFiniteGuard(config.onNonFinite);
   }
 
   /** Exploration rate for the next step. */
@@ -211,34 +218,50 @@ export class DqnTrainer {
     }
     const previous = this.steps;
     this.steps += count;
-    if (this.steps > c.learningStarts && crossed(previous, this.steps, c.trainFreq * envs.numEnvs)) this.train();
+    if (this.steps > c.learningStarts && crossed(previous, this.steps, c.trainFreq * envs.numEnvs)) await this.train();
     if (c.targetUpdate === 'hard' && crossed(previous, this.steps, c.targetUpdateInterval)) this.agent.syncTarget();
     for (const episode of finished) await this.endEpisode(episode);
     if (c.evalFreq > 0 && crossed(previous, this.steps, c.evalFreq)) await this.callbacks.onEvaluation?.(await this.evaluation.evaluate(this.agent, this.steps));
   }
 
-  /** A round of `gradientSteps` updates, recorded and submitted together; the loss read starts without waiting. */
-  private train(): void {
+  /**
+   * A round of `gradientSteps` updates, recorded and submitted together. A loss read that falls due
+   * starts without waiting and is settled when an episode is logged; with onNonFinite 'skip' the
+   * loss is read after every round instead (a bad round is undone at once).
+   */
+  private async train(): Promise<void> {
     const c = this.config;
+    const guard = this.nonFiniteGuard;
+    await guard.beforeRound(this.agent, this.lastLoss);
     for (let i = 0; i < c.gradientSteps; i++) {
       this.replay.sample(this.rng, this.minibatch);
       this.agent.update(this.minibatch);
       this.updatesSinceLossRead++;
-    }
-    if (this.updatesSinceLossRead >= c.lossReadInterval || (Number.isNaN(this.lastLoss) && this.pendingLoss === null)) {
-      this.pendingLoss = this.agent.readLoss();
-      this.updatesSinceLossRead = 0;
+      await yieldIfDue();
     }
     // The round is recorded: on WebGPU it runs while the host steps the envs (a no-op on the CPU).
     this.agent.backend.flush();
+    const due = this.updatesSinceLossRead >= c.lossReadInterval || (Number.isNaN(this.lastLoss) && this.pendingLoss === null);
+    if (guard.readsEveryRound) {
+      await this.settleLoss();
+      if (due) this.updatesSinceLossRead = 0;
+      this.lastLoss = await guard.afterRound(this.agent, await this.agent.readLoss(), this.steps);
+    } else if (due) {
+      this.pendingLoss = this.agent.readLoss();
+      this.pendingLossStep = this.steps;
+      this.updatesSinceLossRead = 0;
+    }
   }
 
-  /** The latest loss: a pending read is awaited here, where it is needed, rather than where it started. */
+  /**
+   * The latest loss: a pending read is awaited here, where it is needed, rather than where it
+   * started; a non-finite one stops training (onNonFinite 'stop'), naming the step of its round.
+   */
   private async settleLoss(): Promise<void> {
     if (this.pendingLoss === null) return;
     const pending = this.pendingLoss;
     this.pendingLoss = null;
-    this.lastLoss = await pending;
+    this.lastLoss = await this.nonFiniteGuard.afterRound(this.agent, await pending, this.pendingLossStep);
   }
 
   private async endEpisode(finished: FinishedEpisode): Promise<void> {

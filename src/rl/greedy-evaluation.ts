@@ -11,6 +11,7 @@
 import type { Env } from '../envs/env.js';
 import { newStepRecord } from '../envs/types.js';
 import { argmax, argmaxRow } from './dqn-agent.js';
+import { yieldIfDue } from './event-loop-yield.js';
 import type { QNetwork } from './q-network.js';
 import { envRngState, setEnvRngState } from './training-env.js';
 
@@ -37,6 +38,7 @@ export async function evaluateGreedy(policy: GreedyPolicy, env: Env, episodes: n
       onStep?.(env);
       total += rec.reward;
       if (rec.terminated || rec.truncated) break;
+      await yieldIfDue();
     }
     returns.push(total);
   }
@@ -85,6 +87,7 @@ export class GreedyEvaluator {
     const rec = newStepRecord();
     const n = policy.nActions;
     while (remaining > 0) {
+      await yieldIfDue();
       // Finished episodes keep their last observation: their rows are computed and ignored.
       const q = await policy.qValuesBatch(obs, episodes);
       for (let e = 0; e < episodes; e++) {

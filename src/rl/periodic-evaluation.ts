@@ -9,6 +9,7 @@ import { make } from '../envs/registry.js';
 import type { RngState } from '../random/rng.js';
 import type { DqnAgent } from './dqn-agent.js';
 import { GreedyEvaluator } from './greedy-evaluation.js';
+import { allFinite } from './non-finite-guard.js';
 import { meanAndStd } from './statistics.js';
 import { envRngState, setEnvRngState } from './training-env.js';
 
@@ -60,11 +61,13 @@ export class PeriodicEvaluation {
     this.env ??= make(this.envId);
     const returns = await this.evaluator.evaluate(agent.online, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
     const { mean, std } = meanAndStd(returns);
-    const best = mean >= this.bestMeanReturn;
+    // Weights that are not finite (a diverging run's) are never kept, however they score.
+    const weights = mean >= this.bestMeanReturn ? await agent.online.getWeights() : null;
+    const best = weights !== null && allFinite(weights);
     if (best) {
       this.bestMeanReturn = mean;
       this.bestSteps = steps;
-      this.bestWeights = await agent.online.getWeights();
+      this.bestWeights = weights;
     }
     return { steps, meanReturn: mean, stdReturn: std, returns, best };
   }

@@ -17,13 +17,16 @@ export interface EpsilonSchedule {
 /** The config fields that make a schedule. */
 export type EpsilonScheduleConfig = Pick<DqnConfig, 'epsilonSchedule' | 'epsilonStart' | 'epsilonEnd' | 'epsilonDecay' | 'explorationFraction' | 'steps'>;
 
-/** Throws, naming the field, when a schedule parameter of `config` is out of range (whichever schedule it picks). */
-export function checkEpsilonScheduleConfig(config: EpsilonScheduleConfig): void {
-  checkProbability('epsilonStart', config.epsilonStart);
-  checkProbability('epsilonEnd', config.epsilonEnd);
-  checkHalfOpenFraction('epsilonDecay', config.epsilonDecay);
-  checkHalfOpenFraction('explorationFraction', config.explorationFraction);
-  if (config.epsilonSchedule === 'linear-step') checkStepBudget(config.steps);
+/**
+ * Throws, naming the field, when a schedule parameter of `config` is out of range (whichever
+ * schedule it picks). `name` spells a field in messages (the CLI passes its flag names).
+ */
+export function checkEpsilonScheduleConfig(config: EpsilonScheduleConfig, name: (field: keyof EpsilonScheduleConfig) => string = (field) => field): void {
+  checkProbability(name('epsilonStart'), config.epsilonStart);
+  checkProbability(name('epsilonEnd'), config.epsilonEnd);
+  checkHalfOpenFraction(name('epsilonDecay'), config.epsilonDecay);
+  checkHalfOpenFraction(name('explorationFraction'), config.explorationFraction);
+  if (config.epsilonSchedule === 'linear-step') checkStepBudget(config.steps, name('steps'));
 }
 
 /** The schedule `config` names. */
@@ -88,8 +91,8 @@ function checkHalfOpenFraction(field: string, x: number): void {
   if (!(x > 0 && x <= 1)) throw new InvalidArgumentError(`${field} must be in (0, 1], got ${x}`);
 }
 
-function checkStepBudget(steps: number): void {
+function checkStepBudget(steps: number, field = 'steps'): void {
   if (!(Number.isInteger(steps) && steps > 0)) {
-    throw new InvalidArgumentError(`steps must be a positive integer with the 'linear-step' epsilon schedule (it decays over the step budget), got ${steps}`);
+    throw new InvalidArgumentError(`${field} must be a positive integer with the 'linear-step' epsilon schedule (it decays over the step budget), got ${steps}`);
   }
 }

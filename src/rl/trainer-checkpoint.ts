@@ -7,13 +7,16 @@ import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type JsonValue } from '../io/checkpoint.js';
 import type { NdArray, NpyData } from '../io/npy.js';
+import { checkCheckpointArrays, checkCheckpointMeta } from './checkpoint-validation.js';
 import { closestPreset } from './config.js';
-import { upgradeTrainerState, type TrainerState } from './trainer-state.js';
+import type { TrainerState } from './trainer-state.js';
 
-/** What a checkpoint records about the run besides the trainer's state: what --resume needs to label it. */
+/** What a checkpoint records about the run besides the trainer's state: what --resume needs to label and continue it. */
 export interface RunInfo {
   /** The preset the run's config started from (flags may have changed some fields). */
   preset: string;
+  /** The front end's own record of the run (the CLI's output paths and metrics rows), opaque here. */
+  frontEnd?: JsonValue;
 }
 
 /** A decoded checkpoint file. */
@@ -66,7 +69,7 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
     parameterCount: online.length,
     hasBest: bestWeights !== null,
     replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next },
-    run: { preset: run.preset },
+    run: { preset: run.preset, ...(run.frontEnd !== undefined ? { frontEnd: run.frontEnd } : {}) },
   };
   return encodeCheckpoint({ arrays, meta: meta as unknown as JsonValue });
 }
@@ -77,10 +80,8 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
  */
 export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): TrainerCheckpoint {
   const { arrays, meta: raw } = decodeCheckpoint(bytes, fileName);
-  const meta = raw as unknown as CheckpointMeta;
-  if (meta === null || typeof meta !== 'object' || meta.kind !== 'dqn-trainer') {
-    throw new InvalidArgumentError(`${fileName}: not a DQN trainer checkpoint`);
-  }
+  // Every field's kind and range, before anything is built from them (checkpoint-validation.ts).
+  const meta = checkCheckpointMeta(raw, fileName) as unknown as CheckpointMeta;
   const get = (name: string): NdArray => {
     const a = arrays.get(name);
     if (!a) throw new InvalidArgumentError(`${fileName}: checkpoint is missing '${name}'`);
@@ -101,8 +102,8 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
   if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || run.preset === '')) {
     throw new InvalidArgumentError(`${fileName}: 'run.preset' must be a preset name`);
   }
-  // Version-1 files (one env) are upgraded to this version's layout.
-  const state: TrainerState = upgradeTrainerState({
+  // The metadata is in this version's layout (checkCheckpointMeta upgrades version-1 files).
+  const state: TrainerState = {
     ...plain,
     lastLoss: lastLoss ?? Number.NaN,
     bestMeanReturn: bestMeanReturn ?? Number.NEGATIVE_INFINITY,
@@ -122,6 +123,8 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
       terminated,
     },
     bestWeights: hasBest ? list('best', n) : null,
-  } as Parameters<typeof upgradeTrainerState>[0]);
-  return { state, run: { preset: run?.preset ?? closestPreset(plain.config) } };
+  };
+  checkCheckpointArrays(state, fileName);
+  const frontEnd = run?.frontEnd;
+  return { state, run: { preset: run?.preset ?? closestPreset(plain.config), ...(frontEnd !== undefined ? { frontEnd } : {}) } };
 }

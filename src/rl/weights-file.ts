@@ -3,29 +3,115 @@
  * entries arr_0, arr_1, ... = W1, b1, W2, b2, ... with W shaped (in, out) and b (1, out), float64.
  * Reading accepts float32 or float64 and biases shaped (out,) or (1, out), and checks every shape
  * against the network before anything is overwritten. Browser-safe (no Node APIs).
+ *
+ * Files written here also hold one more entry, `network` (WEIGHTS_META_ENTRY): the network they
+ * belong to (layer widths, activation, dueling head, env) as UTF-8 JSON bytes, so weights trained
+ * with one activation are never evaluated with another. numpy-rl-engine's loader reads arr_0.. by
+ * index and never looks at it; in NumPy, `json.loads(np.load(f)['network'].tobytes())` reads it.
+ * Files without it (numpy-rl-engine's own) still load, their layout inferred from the W shapes.
  */
-import type { FloatArray } from '../backend/backend.js';
+import { ACTIVATIONS, type Activation, type FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import { WEIGHTS_META_ENTRY } from '../io/mlp-weights.js';
 import type { NdArray } from '../io/npy.js';
 import { readNpz, writeNpz } from '../io/npz.js';
 
-/** Encodes parameter arrays (flat, row-major) with their (rows, cols) shapes. */
-export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly (readonly [number, number])[]): Uint8Array {
+/** The network a weights file belongs to, as its `network` entry records it. */
+export interface NetworkDescription {
+  obsDim: number;
+  nActions: number;
+  hidden: number[];
+  activation: Activation;
+  dueling: boolean;
+  /** The env the weights were trained on (informative). */
+  env?: string;
+}
+
+/** The format tag of the `network` entry. */
+const NETWORK_FORMAT = 'webgpu-rl-engine-q-network';
+
+/** Encodes parameter arrays (flat, row-major) with their (rows, cols) shapes, and the network they belong to. */
+export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly (readonly [number, number])[], network?: NetworkDescription): Uint8Array {
   if (arrays.length !== shapes.length) throw new ShapeError(`encodeWeightsNpz: ${arrays.length} arrays but ${shapes.length} shapes`);
-  const entries: NdArray[] = arrays.map((data, i) => {
+  const entries: Record<string, NdArray> = {};
+  arrays.forEach((data, i) => {
     const [rows, cols] = shapes[i];
     if (data.length !== rows * cols) throw new ShapeError(`encodeWeightsNpz: arr_${i} has ${data.length} values, shape ${formatShape([rows, cols])} needs ${rows * cols}`);
-    return { dtype: '<f8', shape: [rows, cols], data: Float64Array.from(data) } as NdArray;
+    checkFinite(data, `encodeWeightsNpz: arr_${i}`);
+    entries[`arr_${i}`] = { dtype: '<f8', shape: [rows, cols], data: Float64Array.from(data) };
   });
+  if (network !== undefined) {
+    const json = JSON.stringify({ format: NETWORK_FORMAT, version: 1, ...network });
+    const bytes = new TextEncoder().encode(json);
+    entries[WEIGHTS_META_ENTRY] = { dtype: '|u1', shape: [bytes.length], data: bytes };
+  }
   return writeNpz(entries);
+}
+
+/** A weights file's parameter entries (arr_0, ...) and the network it records (null when it records none). */
+export interface WeightsFile {
+  entries: Map<string, NdArray>;
+  network: NetworkDescription | null;
+}
+
+/** Reads a weights .npz: its arr_* entries and its `network` entry, checked. Errors name the file and the entry. */
+export function readWeightsFile(bytes: Uint8Array, fileName: string): WeightsFile {
+  const all = readNpz(bytes, fileName);
+  const meta = all.get(WEIGHTS_META_ENTRY);
+  all.delete(WEIGHTS_META_ENTRY);
+  return { entries: all, network: meta === undefined ? null : parseNetwork(meta, fileName) };
+}
+
+function parseNetwork(entry: NdArray, fileName: string): NetworkDescription {
+  const bad = (why: string): never => {
+    throw new InvalidArgumentError(`${fileName}: its '${WEIGHTS_META_ENTRY}' entry ${why}`);
+  };
+  if (entry.dtype !== '|u1' || entry.shape.length !== 1) bad(`must be UTF-8 JSON bytes (uint8, 1-D), got ${entry.dtype} ${formatShape(entry.shape)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(entry.data as Uint8Array));
+  } catch (error) {
+    return bad(`is not valid JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad('is not a JSON object');
+  const v = value as Record<string, unknown>;
+  if (v.format !== NETWORK_FORMAT) bad(`has format ${JSON.stringify(v.format)}, expected '${NETWORK_FORMAT}'`);
+  if (v.version !== 1) bad(`has version ${JSON.stringify(v.version)}, this build reads version 1`);
+  const positive = (key: string): number => {
+    const x = v[key];
+    if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) bad(`field '${key}' must be a positive integer, got ${JSON.stringify(x)}`);
+    return x as number;
+  };
+  const hidden = v.hidden;
+  if (!Array.isArray(hidden) || hidden.length === 0 || hidden.some((h) => typeof h !== 'number' || !Number.isSafeInteger(h) || h < 1)) {
+    bad(`field 'hidden' must be a list of positive layer widths, got ${JSON.stringify(hidden)}`);
+  }
+  if (typeof v.activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v.activation)) {
+    bad(`field 'activation' must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(v.activation)}`);
+  }
+  if (typeof v.dueling !== 'boolean') bad(`field 'dueling' must be true or false, got ${JSON.stringify(v.dueling)}`);
+  if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
+  return {
+    obsDim: positive('obsDim'),
+    nActions: positive('nActions'),
+    hidden: [...(hidden as number[])],
+    activation: v.activation as Activation,
+    dueling: v.dueling as boolean,
+    ...(typeof v.env === 'string' ? { env: v.env } : {}),
+  };
 }
 
 /**
  * Decodes weights for a network whose parameters have `shapes` (W (in, out), b (1, out)), in
- * order. Errors name the file, the entry and both shapes.
+ * order. Errors name the file, the entry and both shapes; non-finite values (NaN, Infinity: the
+ * weights of a diverged run) are refused with the entry and index.
  */
 export function decodeWeightsNpz(bytes: Uint8Array, shapes: readonly (readonly [number, number])[], fileName: string): Float64Array[] {
-  const entries = readNpz(bytes, fileName);
+  return weightsForShapes(readWeightsFile(bytes, fileName).entries, shapes, fileName);
+}
+
+/** The arrays of `entries` (a weights file's arr_*) checked against `shapes`; see decodeWeightsNpz. */
+export function weightsForShapes(entries: Map<string, NdArray>, shapes: readonly (readonly [number, number])[], fileName: string): Float64Array[] {
   const expected = shapes.map(([r, c]) => formatShape([r, c])).join(', ');
   if (entries.size !== shapes.length) {
     throw new ShapeError(`${fileName}: holds ${entries.size} arrays, the network needs ${shapes.length} [${expected}]`);
@@ -42,8 +128,19 @@ export function decodeWeightsNpz(bytes: Uint8Array, shapes: readonly (readonly [
     if (!matches) {
       throw new ShapeError(`${fileName}: ${name} has shape ${formatShape(s)}, the network needs ${formatShape([rows, cols])} (all: [${expected}])`);
     }
-    return Float64Array.from(array.data as Float32Array | Float64Array);
+    const values = Float64Array.from(array.data as Float32Array | Float64Array);
+    checkFinite(values, `${fileName}: ${name}`);
+    return values;
   });
+}
+
+/** Throws InvalidArgumentError naming `what` and the first index that holds NaN or an infinity. */
+export function checkFinite(values: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new InvalidArgumentError(`${what} holds ${values[i]} at index ${i}: weights must be finite (a diverged run's?)`);
+    }
+  }
 }
 
 /**
@@ -52,7 +149,11 @@ export function decodeWeightsNpz(bytes: Uint8Array, shapes: readonly (readonly [
  * holds fewer than two weight matrices (nothing to infer). Dueling files are not handled.
  */
 export function inferMlpHiddenWidths(bytes: Uint8Array, fileName: string): number[] | null {
-  const entries = readNpz(bytes, fileName);
+  return hiddenWidthsOf(readWeightsFile(bytes, fileName).entries);
+}
+
+/** The hidden widths the W shapes of a plain MLP's entries imply (see inferMlpHiddenWidths). */
+export function hiddenWidthsOf(entries: Map<string, NdArray>): number[] | null {
   const widths: number[] = [];
   for (let i = 0; i < entries.size; i += 2) {
     const w = entries.get(`arr_${i}`);

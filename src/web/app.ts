@@ -43,8 +43,10 @@ function formatNumber(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function formatLoss(value: number): string {
-  if (!Number.isFinite(value)) return '–';
+/** The latest loss: '–' before the first update, 'NaN' or '±Infinity' for a diverged one. */
+function formatLoss(value: number, updates: number): string {
+  if (updates === 0) return '–';
+  if (!Number.isFinite(value)) return String(value);
   return Math.abs(value) >= 0.01 ? value.toFixed(4) : value.toExponential(2);
 }
 
@@ -271,7 +273,7 @@ export class App {
     const before = this.phase;
     this.setPhase('busy');
     const result = await this.client.request({ type: 'load-weights', bytes, fileName: file.name }, [bytes.buffer]);
-    this.form.setHidden(result.hidden);
+    this.form.fill(result.config);
     this.config = result.config;
     if (result.restarted) {
       this.formDirty = false;
@@ -308,7 +310,7 @@ export class App {
     set('stepsPerSecond', formatNumber(c.stepsPerSecond));
     set('updatesPerSecond', formatNumber(c.updatesPerSecond));
     set('epsilon', formatNumber(c.epsilon, 3));
-    set('loss', formatLoss(c.loss));
+    set('loss', formatLoss(c.loss, c.updates));
     set('meanReturn100', formatNumber(c.meanReturn100, 1));
   }
 

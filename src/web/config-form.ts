@@ -7,7 +7,7 @@ import { ACTIVATIONS } from '../backend/backend.js';
 import { registeredEnvIds } from '../envs/registry.js';
 import { REWARD_SHAPINGS } from '../envs/wrappers/reward-shaping.js';
 import { INITIALIZERS } from '../nn/init.js';
-import { DQN_LOSSES, EPSILON_SCHEDULES, TARGET_UPDATES, validateConfig, type DqnConfig } from '../rl/config.js';
+import { DQN_LOSSES, EPSILON_SCHEDULES, NON_FINITE_POLICIES, TARGET_UPDATES, validateConfig, type DqnConfig } from '../rl/config.js';
 
 type FieldKind = 'int' | 'float' | 'bool' | 'choice' | 'widths';
 
@@ -56,6 +56,7 @@ export const CONFIG_FIELDS: Record<keyof DqnConfig, FieldSpec> = {
   evalFreq: { label: 'Evaluate every (steps, 0 = off)', kind: 'int' },
   evalEpisodes: { label: 'Episodes per evaluation', kind: 'int' },
   lossReadInterval: { label: 'Read loss every (updates)', kind: 'int' },
+  onNonFinite: { label: 'On a non-finite update', kind: 'choice', choices: () => NON_FINITE_POLICIES, help: 'stop training, or skip the round of updates (slower)' },
 };
 
 const FIELD_KEYS = Object.keys(CONFIG_FIELDS) as (keyof DqnConfig)[];
@@ -140,7 +141,7 @@ export class ConfigForm {
       }
     }
     const config = out as unknown as DqnConfig;
-    validateConfig(config);
+    validateConfig(config, (key) => CONFIG_FIELDS[key].label);
     return config;
   }
 

@@ -11,7 +11,8 @@ import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
-import { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths } from '../rl/weights-file.js';
+import { encodeWeightsNpz, hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
+import { qNetworkWeightShapes } from '../rl/q-network.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
 import type { BackendInfo, GreedyEpisode, ReplyValues, RequestMessage, TrainingCounters, WorkerMessage } from './protocol.js';
@@ -247,26 +248,40 @@ export class TrainingSession {
     return this.exclusive(async () => {
       const trainer = this.requireTrainer();
       const weights = await trainer.agent.online.getWeights();
-      return { bytes: encodeWeightsNpz(weights, trainer.agent.online.weightShapes()), hidden: [...trainer.config.hidden] };
+      const { config } = trainer;
+      const network = { obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions, hidden: config.hidden, activation: config.activation, dueling: config.dueling, env: config.env };
+      return { bytes: encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network), hidden: [...config.hidden] };
     });
   }
 
   /**
-   * Loads a CLI-written .npz into the online and target networks. When the file's hidden widths
-   * differ from the run's, a fresh run with those widths is configured first.
+   * Loads a CLI-written .npz into the online and target networks. The whole file is read and
+   * checked first (zip CRCs, shapes, finite values, the network it records), so a corrupt or
+   * mismatched file changes nothing and its error reaches the page. When the file's network
+   * (recorded, or its widths inferred from the W shapes) differs from the run's, a fresh run with
+   * that network is configured.
    */
   async loadWeights(bytes: Uint8Array, fileName: string): Promise<ReplyValues['load-weights']> {
     const current = this.requireTrainer();
-    const inferred = current.config.dueling ? null : inferMlpHiddenWidths(bytes, fileName);
-    const restarted = inferred !== null && inferred.join(',') !== current.config.hidden.join(',');
+    const file = readWeightsFile(bytes, fileName);
+    const obsDim = current.envs.obsDim;
+    const nActions = current.envs.nActions;
+    const recorded = file.network;
+    if (recorded !== null && (recorded.obsDim !== obsDim || recorded.nActions !== nActions)) {
+      throw new Error(`${fileName} holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${current.config.env} has ${obsDim} and ${nActions}`);
+    }
+    const inferred = recorded === null && !current.config.dueling ? hiddenWidthsOf(file.entries) : null;
+    const network = recorded ?? { hidden: inferred ?? current.config.hidden, activation: current.config.activation, dueling: current.config.dueling };
+    const wanted: DqnConfig = { ...current.config, hidden: [...network.hidden], activation: network.activation, dueling: network.dueling };
+    const arrays = weightsForShapes(file.entries, qNetworkWeightShapes({ obsDim, nActions, hidden: wanted.hidden, dueling: wanted.dueling }), fileName);
+    const restarted = wanted.hidden.join(',') !== current.config.hidden.join(',') || wanted.activation !== current.config.activation || wanted.dueling !== current.config.dueling;
     if (restarted) {
-      await this.configure(this.backendInfo?.requested ?? 'auto', { ...current.config, hidden: inferred }, current.seed);
+      await this.configure(this.backendInfo?.requested ?? 'auto', wanted, current.seed);
     } else {
       await this.pause();
     }
     return this.exclusive(async () => {
       const trainer = this.requireTrainer();
-      const arrays = decodeWeightsNpz(bytes, trainer.agent.online.weightShapes(), fileName);
       trainer.agent.online.setWeights(arrays);
       trainer.agent.syncTarget();
       return { hidden: [...trainer.config.hidden], config: { ...trainer.config, hidden: [...trainer.config.hidden] }, restarted };

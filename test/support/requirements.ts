@@ -8,7 +8,7 @@
 import type { SuiteOptions } from 'vitest';
 
 /** What a skipped suite lacked. */
-export type Requirement = 'webgpu' | 'chromium';
+export type Requirement = 'webgpu' | 'chromium' | 'user-namespaces';
 
 declare module 'vitest' {
   interface TaskMeta {

@@ -5,8 +5,8 @@
 import type { Reporter, TestCase, TestModule, TestSuite } from 'vitest/node';
 import { INSTALL_COMMAND, type Requirement } from './requirements.js';
 
-const LACKING: Record<Requirement, string> = { webgpu: 'no WebGPU adapter', chromium: 'no Chromium' };
-const NOUN: Record<Requirement, string> = { webgpu: 'WebGPU', chromium: 'browser' };
+const LACKING: Record<Requirement, string> = { webgpu: 'no WebGPU adapter', chromium: 'no Chromium', 'user-namespaces': 'no `unshare -Urm` for a small or read-only mount' };
+const NOUN: Record<Requirement, string> = { webgpu: 'WebGPU', chromium: 'browser', 'user-namespaces': 'full-disk and read-only-mount' };
 
 export class SkipSummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {

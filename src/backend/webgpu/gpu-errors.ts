@@ -21,6 +21,11 @@ export class GpuError extends Error {
   override name = 'GpuError';
 }
 
+/** The GPU ran out of memory (a buffer could not be allocated): a smaller network or batch needs less. */
+export class GpuOutOfMemoryError extends GpuError {
+  override name = 'GpuOutOfMemoryError';
+}
+
 /** No WebGPU adapter (or device) could be obtained; the message says why. */
 export class NoAdapterError extends Error {
   override name = 'NoAdapterError';

@@ -12,7 +12,7 @@
 import type { FloatArray } from '../backend.js';
 import { BackendBase, type DeviceCounters } from '../backend-base.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { DeviceLostError, GpuError } from './gpu-errors.js';
+import { DeviceLostError, GpuError, GpuOutOfMemoryError } from './gpu-errors.js';
 import { zeroCounts, type GpuObjectCounts } from './gpu-counters.js';
 import { Dispatcher } from './dispatcher.js';
 import type { KernelName, ShaderFile } from './kernels.js';
@@ -70,7 +70,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   private uploadScratch = new Float32Array(0);
   private readbacks = 0;
   private lost: string | null = null;
-  private uncaptured: string | null = null;
+  private uncaptured: { message: string; outOfMemory: boolean } | null = null;
   private gone = false;
 
   private constructor(parts: {
@@ -226,9 +226,9 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   protected override checkDevice(): void {
     if (this.lost !== null) throw new DeviceLostError(this.lost);
     if (this.uncaptured !== null) {
-      const message = this.uncaptured;
+      const { message, outOfMemory } = this.uncaptured;
       this.uncaptured = null;
-      throw new GpuError(message);
+      throw outOfMemory ? new GpuOutOfMemoryError(message) : new GpuError(message);
     }
   }
 
@@ -236,7 +236,8 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
 
   private readonly onUncapturedError = (event: Event): void => {
     const error = (event as GPUUncapturedErrorEvent).error;
-    this.uncaptured ??= `uncaptured WebGPU error: ${error.message}`;
+    const outOfMemory = typeof GPUOutOfMemoryError !== 'undefined' && error instanceof GPUOutOfMemoryError;
+    this.uncaptured ??= { message: outOfMemory ? `WebGPU out of memory: ${error.message}` : `uncaptured WebGPU error: ${error.message}`, outOfMemory };
   };
 
   /** queue.writeBuffer, submitting first if recorded work still uses the buffer (so it sees the old data). */

@@ -18,6 +18,26 @@ export const REWARD_SHAPINGS = {
   none: ((_obs, reward) => reward) as RewardShapingFn,
 } as const;
 
+/**
+ * The envs each shaping is made for (a shaping reads observation entries by position, so on
+ * another env it would shape with the wrong quantity), as a pattern of env ids.
+ */
+const SHAPING_ENVS: Record<keyof typeof REWARD_SHAPINGS, { ids: RegExp; describe: string }> = {
+  'cartpole-position': { ids: /^CartPole/, describe: 'the CartPole envs (it reads the cart position, observation 0)' },
+  none: { ids: /^/, describe: 'every env' },
+};
+
+/** Whether shaping `name` is made for env `envId` (unknown names: false). */
+export function rewardShapingFits(name: string, envId: string): boolean {
+  const entry = (SHAPING_ENVS as Record<string, { ids: RegExp } | undefined>)[name];
+  return entry !== undefined && entry.ids.test(envId);
+}
+
+/** The envs shaping `name` is made for, in words. */
+export function rewardShapingEnvs(name: string): string {
+  return (SHAPING_ENVS as Record<string, { describe: string } | undefined>)[name]?.describe ?? 'no env';
+}
+
 /** Names of the built-in shapings. */
 export type RewardShapingName = keyof typeof REWARD_SHAPINGS;
 

@@ -4,8 +4,10 @@
  * Ctrl-C) every row appended before is in the file; at worst the row being written is torn,
  * and parseMetricsCsv ignores a torn last line.
  */
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileAccessError } from '../../io/node/fs-errors.js';
+import { makeFolders } from '../../io/node/folders.js';
 import { formatMetricsHeader, formatMetricsRow, type EpisodeMetrics } from '../csv-log.js';
 
 /** Options for {@link MetricsCsvAppender}. */
@@ -23,30 +25,50 @@ export class MetricsCsvAppender {
 
   /** Opens (creating folders) `path`; writes the header if the file is new or empty. */
   constructor(readonly path: string, options: MetricsCsvAppenderOptions = {}) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, options.append ? 'a' : 'w');
+    makeFolders(dirname(path));
+    try {
+      this.fd = openSync(path, options.append ? 'a' : 'w');
+    } catch (error) {
+      throw fileAccessError(error, 'write', path);
+    }
     this.fsyncEachRow = options.fsyncEachRow ?? false;
     if (fstatSync(this.fd).size === 0) this.write(formatMetricsHeader());
   }
 
-  /** Appends one row; it is in the file when this returns. */
+  /** Appends one row; it is in the file when this returns. Failures (a full disk) name the file. */
   append(row: EpisodeMetrics): void {
     this.write(formatMetricsRow(row));
-    if (this.fsyncEachRow && this.fd !== undefined) fsyncSync(this.fd);
+    if (this.fsyncEachRow && this.fd !== undefined) {
+      try {
+        fsyncSync(this.fd);
+      } catch (error) {
+        throw fileAccessError(error, 'write', this.path);
+      }
+    }
   }
 
   /** Flushes to disk and closes. Idempotent. */
   close(): void {
     if (this.fd === undefined) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      fsyncSync(fd);
+    } catch (error) {
+      throw fileAccessError(error, 'write', this.path);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private write(text: string): void {
     if (this.fd === undefined) throw new Error(`MetricsCsvAppender: ${this.path} is closed`);
     const bytes = new TextEncoder().encode(text);
     let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    try {
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    } catch (error) {
+      throw fileAccessError(error, 'write', this.path);
+    }
   }
 }

@@ -1,0 +1,122 @@
+/**
+ * Whether a run's arrays can exist at all, checked before any is allocated, so that a size that
+ * cannot fit is refused with the flag and the size ("--buffer-size 2000000000: the replay buffer
+ * needs 82 GB ...") instead of "Invalid typed array length" or "Array buffer allocation failed"
+ * minutes later. Browser-safe: the caller passes the limits (the machine's memory, a GPU's buffer
+ * limits).
+ *
+ * The estimate counts what grows with the config: the replay buffer (s, s', a, r, terminated) and
+ * its copies while a checkpoint is encoded, the network's parameters with their copies (online,
+ * target, gradients, Adam's two moments, and the host copies a checkpoint takes), and the
+ * minibatch activations of both networks. Fixed costs (the engine itself, a few MB) are left out.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { DqnConfig, FieldNamer } from './config.js';
+import { qNetworkWeightShapes } from './q-network.js';
+
+/** The most elements a typed array may have (V8 on 64-bit: 2^32 - 1 is safe everywhere we run). */
+export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32 - 1;
+
+/** What bounds a run's memory. */
+export interface MemoryLimits {
+  /** Bytes the host may use (the machine's memory, or a container's limit); Infinity when unknown. */
+  hostBytes: number;
+  /** A WebGPU device's limits, when the run trains on one. */
+  gpu?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+}
+
+/** One part of the estimate. */
+export interface MemoryItem {
+  what: string;
+  /** The flags (as the caller spells fields) that size it. */
+  sizedBy: string;
+  hostBytes: number;
+  /** The largest single array it needs (elements). */
+  largestArray: number;
+  /** The largest single GPU buffer it needs (bytes), 0 when it lives on the host only. */
+  largestGpuBuffer: number;
+}
+
+/** The parts of a run's memory, for `config` on an env with these dimensions. */
+export function estimateRunMemory(config: DqnConfig, obsDim: number, nActions: number, name: FieldNamer = (key) => key): MemoryItem[] {
+  const transitionBytes = 2 * obsDim * 4 + 4 + 4 + 1;
+  const replayBytes = config.bufferSize * transitionBytes;
+  const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden: config.hidden, dueling: config.dueling });
+  const parameters = shapes.reduce((sum, [rows, cols]) => sum + rows * cols, 0);
+  const widest = Math.max(obsDim, nActions, ...config.hidden);
+  const activations = config.batchSize * [obsDim, ...config.hidden, nActions].reduce((a, b) => a + b, 0);
+  return [
+    {
+      what: 'the replay buffer (and the checkpoint file holding it)',
+      sizedBy: `${name('bufferSize')} ${config.bufferSize}`,
+      // The buffer, plus about two copies while a checkpoint is encoded (the .npy entries and the
+      // zip, which is one array of bytes).
+      hostBytes: 3 * replayBytes,
+      largestArray: Math.max(config.bufferSize * obsDim, replayBytes),
+      largestGpuBuffer: 0,
+    },
+    {
+      what: 'the network',
+      sizedBy: `${name('hidden')} ${config.hidden.join(',')}`,
+      // Backend tensors: online, target, gradients, Adam m and v; host copies: the same five in a
+      // checkpoint, the best weights, and their float64 .npz copy.
+      hostBytes: parameters * (5 * 4 + 6 * 8 + 8),
+      largestArray: parameters,
+      largestGpuBuffer: parameters * 4,
+    },
+    {
+      what: 'the minibatch activations',
+      sizedBy: `${name('batchSize')} ${config.batchSize}`,
+      // Forward values and gradients of both networks (online on s and s', target on s').
+      hostBytes: activations * 4 * 8,
+      largestArray: config.batchSize * widest,
+      largestGpuBuffer: config.batchSize * widest * 4,
+    },
+  ];
+}
+
+/** "1.5 GB", "640 MB", "12 kB" (powers of 1000, as disks and `free -h`'s man page put it). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${bytes} bytes`;
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toPrecision(3)} ${units[unit]}`;
+}
+
+/**
+ * Throws InvalidArgumentError naming the flag and the size when the run cannot fit: an array
+ * longer than a typed array can be, a GPU buffer beyond the device's limits, or more memory than
+ * `limits.hostBytes`.
+ */
+export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number, limits: MemoryLimits, name: FieldNamer = (key) => key): void {
+  const items = estimateRunMemory(config, obsDim, nActions, name);
+  for (const item of items) {
+    if (item.largestArray > MAX_TYPED_ARRAY_LENGTH) {
+      throw new InvalidArgumentError(
+        `${item.sizedBy}: ${item.what} would need an array of ${item.largestArray.toLocaleString('en-US')} values, more than the ${MAX_TYPED_ARRAY_LENGTH.toLocaleString('en-US')} a typed array can hold`,
+      );
+    }
+    const gpu = limits.gpu;
+    if (gpu !== undefined && item.largestGpuBuffer > 0) {
+      const limit = Math.min(gpu.maxBufferSize, gpu.maxStorageBufferBindingSize);
+      if (item.largestGpuBuffer > limit) {
+        throw new InvalidArgumentError(
+          `${item.sizedBy}: ${item.what} would need a GPU buffer of ${formatBytes(item.largestGpuBuffer)}, more than this device allows (${formatBytes(limit)}: maxBufferSize ${gpu.maxBufferSize}, maxStorageBufferBindingSize ${gpu.maxStorageBufferBindingSize})`,
+        );
+      }
+    }
+  }
+  const total = items.reduce((sum, item) => sum + item.hostBytes, 0);
+  if (total > limits.hostBytes) {
+    const biggest = items.reduce((a, b) => (b.hostBytes > a.hostBytes ? b : a));
+    const parts = items.map((item) => `${item.what} ${formatBytes(item.hostBytes)}`).join(', ');
+    throw new InvalidArgumentError(
+      `${biggest.sizedBy}: this run needs about ${formatBytes(total)} of memory (${parts}), more than the ${formatBytes(limits.hostBytes)} this machine has`,
+    );
+  }
+}
