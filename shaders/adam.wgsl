@@ -20,7 +20,7 @@ struct Params {
   tau: f32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read_write> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;

@@ -14,7 +14,7 @@ struct Params {
   delta: f32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> next_q: array<f32>;
 @group(0) @binding(3) var<storage, read> actions: array<f32>;

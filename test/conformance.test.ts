@@ -9,16 +9,18 @@ import type { Backend } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { OP_CASES, compareOutputs, uncoveredOps, type OpCase } from './support/op-cases.js';
 import { WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
-import { KERNELS, KERNEL_NAMES, type KernelName } from '../src/backend/webgpu/kernels.js';
+import { KERNELS, KERNEL_NAMES, type KernelName, type KernelSpec } from '../src/backend/webgpu/kernels.js';
+import { deviceOffers } from '../src/backend/webgpu/pipelines.js';
 import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
 const cpu = new CpuBackend();
 /**
- * The automatic matmul choice depends on the adapter (register-blocked on lavapipe, workgroup
- * tiles or split-k on GPUs), so every path is also forced and checked, on the same device: the
- * matmuls on each, and the fused layer ops (linear, linearGrad, linearInputGrad) on tiled and blocked.
+ * The automatic matmul choice depends on the adapter (on lavapipe the subgroup kernels for the
+ * fused layer ops where the shape allows them and register blocks otherwise; workgroup tiles or
+ * split-k on GPUs), so every path is also forced and checked, on the same device: the matmuls on
+ * each, and the fused layer ops (linear, linearGrad, linearInputGrad) on tiled and blocked.
  */
 const FORCED_PATHS: MatmulPath[] = ['tiled', 'blocked', 'small'];
 const forced = new Map<MatmulPath, WebGpuBackend>();
@@ -103,6 +105,15 @@ describe('the kernel table', needs('webgpu', gpu !== null), () => {
   it("declares, for every kernel, exactly the ops whose cases dispatch it, so every shader is checked by some op's cases", () => {
     const dispatchedBy = new Map<KernelName, string[]>(KERNEL_NAMES.map((k) => [k, []]));
     for (const [op, kernels] of kernelsUsedBy) for (const k of kernels) dispatchedBy.get(k)?.push(op);
-    for (const k of KERNEL_NAMES) expect([...(dispatchedBy.get(k) ?? [])].sort(), `kernel ${k}`).toEqual([...KERNELS[k].ops].sort());
+    for (const k of KERNEL_NAMES) {
+      // A kernel the device lacks a requirement for (KernelSpec.requires) is never built, so never dispatched.
+      const expected = deviceOffers((gpu as WebGpuBackend).device, (KERNELS[k] as KernelSpec).requires) ? [...KERNELS[k].ops].sort() : [];
+      expect([...(dispatchedBy.get(k) ?? [])].sort(), `kernel ${k}`).toEqual(expected);
+    }
+  });
+
+  it('builds the subgroup kernels on lavapipe, so the cases above checked them there', () => {
+    const backend = gpu as WebGpuBackend;
+    if (/llvmpipe/i.test(backend.adapterDescription)) expect(deviceOffers(backend.device, 'subgroups8')).toBe(true);
   });
 });

@@ -287,6 +287,9 @@ const LAYER_SHAPES = [
   [1, 1, 1],
   [5, 3, 7],
   [33, 17, 65],
+  // Every length divisible by 4 (lavapipe's subgroup kernels take it) but no tile full: 36 rows are
+  // 2 bands of 16 and 4 more, 44 columns one group of 32 and 12 more, 20 inputs a band and 4.
+  [36, 20, 44],
   [64, 4, 64],
   [64, 64, 64],
   [128, 64, 2],

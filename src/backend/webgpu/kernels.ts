@@ -1,10 +1,11 @@
 /**
  * The kernel table: every compute entry point of shaders/*.wgsl, with the access of the storage
- * buffers it binds and the layout of its uniform parameters. Binding 0 is always the op's
- * parameters (a 256-byte slot of the uniform ring, dynamic offset), laid out as the `struct Params`
- * of the kernel's file, which `params` declares field by field (test/webgpu-kernels.test.ts
- * parses every struct and compares). Binding i >= 1 is read-only storage where access[i - 1] is
- * 'r' and read_write storage where it is 'w'.
+ * buffers it binds and the layout of its uniform parameters. Group 1, binding 0 is always the op's
+ * parameters (a 256-byte slot of the uniform ring, each slot a bind group of its own: see
+ * recorder.ts), laid out as the `struct Params` of the kernel's file, which `params` declares
+ * field by field (test/webgpu-kernels.test.ts parses every struct and compares). In group 0,
+ * binding i >= 1 is read-only storage where access[i - 1] is 'r' and read_write storage where it
+ * is 'w'.
  */
 import type { BackendOp } from '../backend.js';
 import { ParamLayout } from './param-layout.js';
@@ -20,7 +21,15 @@ export interface KernelSpec {
   params: ParamLayout<string>;
   /** The Backend ops that dispatch this kernel (the conformance cases of those ops check it). */
   ops: readonly BackendOp[];
+  /**
+   * What the device must offer for the kernel to be built (its file is compiled only then):
+   * 'subgroups8', the `subgroups` feature with subgroups of exactly 8 lanes (llvmpipe's SIMD width).
+   */
+  requires?: KernelRequirement;
 }
+
+/** A device capability a kernel needs (see KernelSpec.requires and pipelines.ts). */
+export type KernelRequirement = 'subgroups8';
 
 const ELEMENTWISE = new ParamLayout({ n: 'u32', scalar: 'f32' });
 const MATMUL = new ParamLayout({ m: 'u32', n: 'u32', k: 'u32', flags: 'u32' });
@@ -62,6 +71,25 @@ export const KERNELS = {
   linearGradTiled: { file: 'linear', entry: 'linear_grad_tiled', access: 'rrww', threads: 256, params: LINEAR, ops: ['linearGrad'] },
   inputGradBlocked: { file: 'linear', entry: 'input_grad_blocked', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
   inputGradTiled: { file: 'linear', entry: 'input_grad_tiled', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
+  linearSubgroup: { file: 'linear-subgroup', entry: 'linear_subgroup', access: 'rrrw', threads: 8, params: LINEAR, ops: ['linear'], requires: 'subgroups8' },
+  linearGradSubgroup: {
+    file: 'linear-subgroup',
+    entry: 'linear_grad_subgroup',
+    access: 'rrww',
+    threads: 8,
+    params: LINEAR,
+    ops: ['linearGrad'],
+    requires: 'subgroups8',
+  },
+  inputGradSubgroup: {
+    file: 'linear-subgroup',
+    entry: 'input_grad_subgroup',
+    access: 'rrrw',
+    threads: 8,
+    params: LINEAR,
+    ops: ['linearInputGrad'],
+    requires: 'subgroups8',
+  },
   tdLoss: { file: 'td-loss', entry: 'td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },

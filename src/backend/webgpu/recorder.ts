@@ -1,17 +1,19 @@
 /**
  * Records compute dispatches into one command encoder and submits them together.
  *
- * Each recorded op gets its own 256-byte slot of a uniform ring buffer (bound with a dynamic
- * offset). The slots are filled on the host and uploaded with a single queue.writeBuffer right
- * before the encoder is submitted: queue writes land before the work submitted after them, so
- * every op of a submission sees its own parameters. When the ring is full the recording so far is
- * submitted and the ring starts again (queue order keeps that correct too).
+ * Each recorded op gets its own 256-byte slot of a uniform ring buffer; each slot is a bind group
+ * of its own (group 1, made once with the ring), so no dispatch binds a dynamic offset (see
+ * PARAMS_LAYOUT in pipelines.ts for why). The slots are filled on the host and uploaded with a
+ * single queue.writeBuffer right before the encoder is submitted: queue writes land before the
+ * work submitted after them, so every op of a submission sees its own parameters. When the ring is
+ * full the recording so far is submitted and the ring starts again (queue order keeps that correct too).
  *
  * All dispatches of a submission share one compute pass; WebGPU orders the storage accesses of
  * consecutive dispatches, so op N sees what op N-1 wrote.
  */
 import type { GpuObjectCounts } from './gpu-counters.js';
 import { UNIFORM_SLOT_BYTES } from './kernels.js';
+import { PARAMS_GROUP, createParamsLayout } from './pipelines.js';
 
 const SLOT_WORDS = UNIFORM_SLOT_BYTES / 4;
 
@@ -24,10 +26,11 @@ export class Recorder {
   readonly u32: Uint32Array<ArrayBuffer>;
   readonly f32: Float32Array<ArrayBuffer>;
   private readonly capacity: number;
+  /** The bind group of each slot (group 1). */
+  private readonly slotGroups: GPUBindGroup[] = [];
   private slots = 0;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
-  private readonly offsets = [0];
 
   constructor(
     private readonly device: GPUDevice,
@@ -41,6 +44,12 @@ export class Recorder {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     counts.buffers++;
+    const layout = createParamsLayout(device, counts);
+    for (let i = 0; i < capacitySlots; i++) {
+      const resource = { buffer: this.ring, offset: i * UNIFORM_SLOT_BYTES, size: UNIFORM_SLOT_BYTES };
+      this.slotGroups.push(device.createBindGroup({ label: `params slot ${i}`, layout, entries: [{ binding: 0, resource }] }));
+    }
+    counts.bindGroups += capacitySlots;
     const host = new ArrayBuffer(capacitySlots * UNIFORM_SLOT_BYTES);
     this.u32 = new Uint32Array(host);
     this.f32 = new Float32Array(host);
@@ -60,12 +69,12 @@ export class Recorder {
     return this.slots * SLOT_WORDS;
   }
 
-  /** Records one dispatch using the slot just reserved. */
-  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y: number): void {
+  /** Records one dispatch with `storages` as group 0 and the slot just reserved as group 1. */
+  dispatch(pipeline: GPUComputePipeline, storages: GPUBindGroup, x: number, y: number): void {
     const pass = this.computePass();
     pass.setPipeline(pipeline);
-    this.offsets[0] = this.slots * UNIFORM_SLOT_BYTES;
-    pass.setBindGroup(0, bindGroup, this.offsets);
+    pass.setBindGroup(0, storages);
+    pass.setBindGroup(PARAMS_GROUP, this.slotGroups[this.slots]);
     pass.dispatchWorkgroups(x, y);
     this.slots++;
   }

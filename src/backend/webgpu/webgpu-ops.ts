@@ -6,14 +6,22 @@ import type { Activation, AdamHyperParameters, LossKind, SgdHyperParameters } fr
 import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
-import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS } from './kernels.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
 
 /** A WebGPU tensor: its storage is a pooled storage buffer. */
 export type WebGpuTensor = DeviceTensor<GpuStorage>;
 
-/** The matmul kernels of shaders/matmul.wgsl. */
-export type MatmulPath = 'auto' | 'tiled' | 'blocked' | 'small';
+/**
+ * The matmul kernels: shaders/matmul.wgsl's, and for the fused layer ops (linear, linearGrad,
+ * linearInputGrad) linear.wgsl's tiled or blocked kernels or linear-subgroup.wgsl's ('subgroup':
+ * lavapipe; shapes it cannot take run blocked, and plain matmuls run blocked on it).
+ */
+export type MatmulPath = 'auto' | 'tiled' | 'blocked' | 'small' | 'subgroup';
+
+/** How a fused layer op runs: linear.wgsl's workgroup tiles or register blocks, or linear-subgroup.wgsl. */
+type LayerPath = 'tiled' | 'blocked' | 'subgroup';
 
 /** Matmuls with at most this many outputs use the split-k path (one workgroup per output). */
 const SMALL_MATMUL_OUTPUTS = 256;
@@ -21,6 +29,18 @@ const SMALL_MATMUL_OUTPUTS = 256;
 const SMALL_MATMUL_MIN_K = 128;
 /** Output rows and columns per workgroup of the tiled and blocked matmul kernels. */
 const MATMUL_TILE = 64;
+/** Output rows and columns per workgroup (one subgroup of 8 lanes) of linear-subgroup.wgsl. */
+const SUBGROUP_TILE_ROWS = 16;
+const SUBGROUP_TILE_COLS = 32;
+/** The kernels of each fused layer op, by path. */
+const LAYER_KERNELS = {
+  linear: { tiled: 'linearTiled', blocked: 'linearBlocked', subgroup: 'linearSubgroup' },
+  linearGrad: { tiled: 'linearGradTiled', blocked: 'linearGradBlocked', subgroup: 'linearGradSubgroup' },
+  linearInputGrad: { tiled: 'inputGradTiled', blocked: 'inputGradBlocked', subgroup: 'inputGradSubgroup' },
+} as const satisfies Record<string, Record<LayerPath, KernelName>>;
+
+/** Whether every length that linear-subgroup.wgsl reads as vec4s is divisible by 4. */
+const quads = (...lengths: number[]): boolean => lengths.every((x) => x % 4 === 0);
 
 export class WebGpuOps implements RawOps<WebGpuTensor> {
   constructor(
@@ -29,7 +49,11 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     private readonly matmulPath: MatmulPath,
     /** A CPU-emulated adapter: barriers are expensive there, so matmuls avoid workgroup memory. */
     private readonly software: boolean,
-  ) {}
+  ) {
+    if (matmulPath === 'subgroup' && !d.available('linearSubgroup')) {
+      throw new InvalidArgumentError("WebGpuBackend: matmulPath 'subgroup' needs the subgroups feature with 8-lane subgroups (lavapipe)");
+    }
+  }
 
   fill(out: WebGpuTensor, value: number): void {
     this.d.params('fill').set('n', out.size).set('scalar', value);
@@ -63,6 +87,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       if (this.software) path = 'blocked';
       else path = m * n <= SMALL_MATMUL_OUTPUTS && k >= SMALL_MATMUL_MIN_K ? 'small' : 'tiled';
     }
+    if (path === 'subgroup') path = 'blocked';
     const kernel = path === 'small' ? 'matmulSmall' : path === 'tiled' ? 'matmulTiled' : 'matmulBlocked';
     const flags = (call.transA ? MATMUL_FLAGS.transA : 0) | (call.transB ? MATMUL_FLAGS.transB : 0) | (call.accumulate ? MATMUL_FLAGS.accumulate : 0);
     this.d.params(kernel).set('m', m).set('n', n).set('k', k).set('flags', flags);
@@ -78,27 +103,31 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   linear(x: WebGpuTensor, w: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
     const softmax = activation === 'softmax';
-    const kernel = this.tiled() ? 'linearTiled' : 'linearBlocked';
+    const path = this.layerPath(quads(x.cols, w.cols));
+    const kernel = LAYER_KERNELS.linear[path];
     this.linearParams(kernel, x.rows, w.cols, x.cols, bias !== null, 0, softmax ? 'identity' : activation, alpha);
     this.d.bind(x.storage, w.storage, bias === null ? this.d.unused('r') : bias.storage, out.storage);
-    this.d.grid(kernel, Math.ceil(w.cols / MATMUL_TILE), Math.ceil(x.rows / MATMUL_TILE));
+    this.layerGrid(kernel, path, x.rows, w.cols);
     // Softmax is a row op: the bias was added above, the softmax follows in place.
     if (softmax) this.biasActivation(out, null, 'softmax', out, alpha);
   }
 
   linearGrad(x: WebGpuTensor, g: WebGpuTensor, dW: WebGpuTensor, db: WebGpuTensor | null, accumulate: boolean): void {
-    const kernel = this.tiled() ? 'linearGradTiled' : 'linearGradBlocked';
-    // dW = x^T g: op(a) = x^T is (in, B); with db, op(a) gains a row of ones whose outputs are db.
+    const path = this.layerPath(quads(x.cols, x.rows, g.cols));
+    const kernel = LAYER_KERNELS.linearGrad[path];
+    // dW = x^T g: op(a) = x^T is (in, B). With db, the tiled and blocked kernels give op(a) a row
+    // of ones whose outputs are db; the subgroup kernel sums g's columns beside.
     this.linearParams(kernel, x.cols, g.cols, x.rows, db !== null, LINEAR_FLAGS.transA | (accumulate ? LINEAR_FLAGS.accumulate : 0), 'identity', 0);
     this.d.bind(x.storage, g.storage, dW.storage, db === null ? this.d.unused('w') : db.storage);
-    this.d.grid(kernel, Math.ceil(g.cols / MATMUL_TILE), Math.ceil((x.cols + (db === null ? 0 : 1)) / MATMUL_TILE));
+    this.layerGrid(kernel, path, x.cols + (db === null || path === 'subgroup' ? 0 : 1), g.cols);
   }
 
   linearInputGrad(g: WebGpuTensor, w: WebGpuTensor, y: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
-    const kernel = this.tiled() ? 'inputGradTiled' : 'inputGradBlocked';
+    const path = this.layerPath(quads(g.cols, w.rows));
+    const kernel = LAYER_KERNELS.linearInputGrad[path];
     this.linearParams(kernel, g.rows, w.rows, g.cols, y !== null, LINEAR_FLAGS.transB, activation, alpha);
     this.d.bind(g.storage, w.storage, y === null ? this.d.unused('r') : y.storage, out.storage);
-    this.d.grid(kernel, Math.ceil(w.rows / MATMUL_TILE), Math.ceil(g.rows / MATMUL_TILE));
+    this.layerGrid(kernel, path, g.rows, w.rows);
   }
 
   tdLoss(call: TdLossCall<WebGpuTensor>): void {
@@ -243,14 +272,35 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     this.d.bind(param.storage, grad.storage, velocity.storage).run('sgd', param.size);
   }
 
-  /** Whether the fused layer kernels take the workgroup-tile path (GPUs) rather than the register-blocked one. */
-  private tiled(): boolean {
-    if (this.matmulPath === 'auto') return !this.software;
-    return this.matmulPath !== 'blocked';
+  /**
+   * The path of a fused layer op: lavapipe's subgroup kernels where the shape allows them
+   * (`quadShape`: every vec4-read length divisible by 4), else register blocks on CPU-emulated
+   * adapters and workgroup tiles on GPUs; a forced path as forced ('small' has no fused kernels:
+   * it runs them tiled; 'subgroup' runs the shapes it cannot take blocked).
+   */
+  private layerPath(quadShape: boolean): LayerPath {
+    switch (this.matmulPath) {
+      case 'auto':
+        if (!this.software) return 'tiled';
+        return quadShape && this.d.available('linearSubgroup') ? 'subgroup' : 'blocked';
+      case 'subgroup':
+        return quadShape ? 'subgroup' : 'blocked';
+      case 'blocked':
+        return 'blocked';
+      case 'tiled':
+      case 'small':
+        return 'tiled';
+    }
+  }
+
+  /** The workgroup grid of a fused layer kernel over an output of `rows` x `cols`. */
+  private layerGrid(kernel: KernelName, path: LayerPath, rows: number, cols: number): void {
+    if (path === 'subgroup') this.d.grid(kernel, Math.ceil(cols / SUBGROUP_TILE_COLS), Math.ceil(rows / SUBGROUP_TILE_ROWS));
+    else this.d.grid(kernel, Math.ceil(cols / MATMUL_TILE), Math.ceil(rows / MATMUL_TILE));
   }
 
   private linearParams(
-    kernel: 'linearTiled' | 'linearBlocked' | 'linearGradTiled' | 'linearGradBlocked' | 'inputGradTiled' | 'inputGradBlocked',
+    kernel: (typeof LAYER_KERNELS)[keyof typeof LAYER_KERNELS][LayerPath],
     m: number,
     n: number,
     k: number,
