@@ -5,9 +5,12 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Backend, Tensor } from '../src/backend/backend.js';
+import { arenaLayout } from '../src/nn/parameter-arena.js';
 
 export interface TimedOp {
   name: string;
+  /** Not part of the update: a reference figure (the cost of a near-empty dispatch). */
+  reference?: boolean;
   /** Records the op once (nothing is read back). */
   record(): void;
 }
@@ -67,7 +70,8 @@ export function dqnOps(backend: Backend, h: number, b = 64): { ops: TimedOp[]; d
   const db2 = t(1, h);
   const dw1 = t(OBS, h);
   const db1 = t(1, h);
-  const arena = OBS * h + h + h * h + h + h * ACTIONS + ACTIONS;
+  // The network's parameter arena (each parameter at a VIEW_ALIGNMENT offset, as src/nn lays it out).
+  const arena = arenaLayout([[OBS, h], [h], [h, h], [h], [h, ACTIONS], [ACTIONS]]).size;
   const param = t(1, arena, 0.1);
   const grad = t(1, arena, 0.01);
   const m = t(1, arena, 0);
@@ -95,6 +99,7 @@ export function dqnOps(backend: Backend, h: number, b = 64): { ops: TimedOp[]; d
     { name: `linearGrad ${b}x${OBS} -> ${OBS}x${h} + db`, record: () => backend.linearGrad(sHalf, g1, dw1, db1) },
     { name: `sumSquares ${arena}`, record: () => backend.sumSquares(grad, ss) },
     { name: `adam ${arena} clip polyak`, record: () => backend.adam(param, grad, m, v, hp, { clip: { sumSquares: ss, maxNorm: 1e9 }, polyak: { target, tau: 0.01 } }) },
+    { name: 'fill 1 element (a near-empty dispatch)', reference: true, record: () => backend.fill(loss, 0) },
   ];
   return {
     ops,

@@ -14,11 +14,16 @@
 //
 // Requirements (checked by the host, which otherwise takes linear.wgsl's register-blocked path):
 // every row that is read as vec4s has a length divisible by 4 (so every vec4 is aligned), i.e.
-//   linear:      k and n;  input grad: k and n (n = the output width, b's row count);
-//   linear grad: m (x's width), k (the batch) and n.
+//   linear_subgroup:      k and n;  input_grad_subgroup: k and n (n = the output width, b's row count);
+//   linear_grad_subgroup: m (x's width), k (the batch) and n.
+// Narrow layers (a Q-network's output layer: n, or the input gradient's k, of a few columns) would
+// leave most lanes idle there, so three more kernels take them, the output transposed onto the
+// same tile (see the `narrow` section):
+//   linear_narrow: n <= 8 and k;  linear_grad_narrow: n <= 8, m and k;  input_grad_short: n only.
 // Sums run over k in steps of 4, each step adding a.x b0 + a.y b1 + a.z b2 + a.w b3 to the
 // accumulator, in float32; outputs past the matrix edge are computed from clamped reads and never
-// stored. Bindings and parameters are linear.wgsl's, as vec4 arrays.
+// stored. Bindings and parameters are linear.wgsl's, as vec4 arrays (and f32 arrays where a
+// narrow operand's rows are not vec4-aligned).
 
 enable subgroups;
 
@@ -37,6 +42,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> c: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> out3: array<vec4f>;
 @group(0) @binding(4) var<storage, read_write> out4: array<vec4f>;
+// The same bindings as f32 arrays, for operands of the narrow kernels.
+@group(0) @binding(1) var<storage, read> a1: array<f32>;
+@group(0) @binding(2) var<storage, read> b1: array<f32>;
+@group(0) @binding(3) var<storage, read> c1: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out3_1: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out4_1: array<f32>;
 
 //#include activations
 
@@ -270,4 +281,173 @@ fn linear_grad_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_inv
     if (accumulate()) { v = v + out4[t.jq]; }
     out4[t.jq] = v;
   }
+}
+
+// ---------------------------------------------------------------- narrow layers
+// The output is computed transposed: tile row r is output column r (at most 8 of them), and each
+// lane owns 4 output rows (its vec4 accumulator per column), 32 output rows per workgroup (grid:
+// ceil(m / 32) workgroups). Lane r < n reads column r of the narrow operand, 4 steps of k at a time, and
+// rows_by_lane hands it to every lane as above.
+
+// A narrow operand's column `col` at steps k0 .. k0+3 (zero past k), row-major with `cols` columns.
+fn narrow_column(k0: u32, col: u32, cols: u32) -> vec4f {
+  let last = p.k * cols - 1u;
+  return vec4f(
+    b1[min(k0 * cols + col, last)],
+    select(0.0, b1[min((k0 + 1u) * cols + col, last)], k0 + 1u < p.k),
+    select(0.0, b1[min((k0 + 2u) * cols + col, last)], k0 + 2u < p.k),
+    select(0.0, b1[min((k0 + 3u) * cols + col, last)], k0 + 3u < p.k),
+  );
+}
+
+// out[i, j] <- act(acc[j] component e + bias[j]) for this lane's rows i = i0 + e and columns j < n.
+fn store_narrow_linear(i0: u32, j: u32, v: vec4f) {
+  if (j >= p.n) { return; }
+  var bias = 0.0;
+  if (has_extra()) { bias = c1[j]; }
+  for (var e = 0u; e < 4u; e++) {
+    let i = i0 + e;
+    if (i < p.m) { out4_1[i * p.n + j] = activate(v[e] + bias, p.activation, p.alpha); }
+  }
+}
+
+// out3[i, j] <- acc[j] component e (or +=) for this lane's rows i = i0 + e and columns j < n.
+fn store_narrow_weight_grad(i0: u32, j: u32, v: vec4f) {
+  if (j >= p.n) { return; }
+  for (var e = 0u; e < 4u; e++) {
+    let i = i0 + e;
+    if (i < p.m) {
+      let o = i * p.n + j;
+      if (accumulate()) { out3_1[o] = out3_1[o] + v[e]; } else { out3_1[o] = v[e]; }
+    }
+  }
+}
+
+// out4 (m, n) <- act(a (m, k) @ b (k, n) + c (n)), n <= 8.
+@compute @workgroup_size(8)
+fn linear_narrow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let w = wid.y * groups.x + wid.x; // the grid spills into y past the device's limit
+  let first = w * 32u;
+  if (first >= p.m) { return; }
+  let i0 = first + 4u * lane;
+  let kq = p.k / 4u;
+  let x0 = min(i0, p.m - 1u) * kq;
+  let x1 = min(i0 + 1u, p.m - 1u) * kq;
+  let x2 = min(i0 + 2u, p.m - 1u) * kq;
+  let x3 = min(i0 + 3u, p.m - 1u) * kq;
+  let col = min(lane, p.n - 1u);
+  var acc: array<vec4f, 8>;
+  for (var q = 0u; q < kq; q++) {
+    let v0 = a[x0 + q];
+    let v1 = a[x1 + q];
+    let v2 = a[x2 + q];
+    let v3 = a[x3 + q];
+    rows_by_lane(&acc, narrow_column(4u * q, col, p.n), vec4f(v0.x, v1.x, v2.x, v3.x), vec4f(v0.y, v1.y, v2.y, v3.y), vec4f(v0.z, v1.z, v2.z, v3.z), vec4f(v0.w, v1.w, v2.w, v3.w));
+  }
+  store_narrow_linear(i0, 0u, acc[0]);
+  store_narrow_linear(i0, 1u, acc[1]);
+  store_narrow_linear(i0, 2u, acc[2]);
+  store_narrow_linear(i0, 3u, acc[3]);
+  store_narrow_linear(i0, 4u, acc[4]);
+  store_narrow_linear(i0, 5u, acc[5]);
+  store_narrow_linear(i0, 6u, acc[6]);
+  store_narrow_linear(i0, 7u, acc[7]);
+}
+
+// out3 (m, n) <- a^T @ b, a (k, m), b (k, n), n <= 8; out4 (n) <- the column sums of b (workgroup 0).
+@compute @workgroup_size(8)
+fn linear_grad_narrow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let w = wid.y * groups.x + wid.x; // the grid spills into y past the device's limit
+  let first = w * 32u;
+  if (first >= p.m) { return; }
+  let i0 = first + 4u * lane;
+  let kq = p.k / 4u;
+  let mq = p.m / 4u;
+  let quad = min(i0 / 4u, mq - 1u);
+  let col = min(lane, p.n - 1u);
+  var acc: array<vec4f, 8>;
+  var colsum = 0.0;
+  for (var q = 0u; q < kq; q++) {
+    let g = narrow_column(4u * q, col, p.n);
+    colsum = colsum + ((g.x + g.y) + (g.z + g.w));
+    let row = 4u * q * mq + quad;
+    rows_by_lane(&acc, g, a[row], a[row + mq], a[row + 2u * mq], a[row + 3u * mq]);
+  }
+  store_narrow_weight_grad(i0, 0u, acc[0]);
+  store_narrow_weight_grad(i0, 1u, acc[1]);
+  store_narrow_weight_grad(i0, 2u, acc[2]);
+  store_narrow_weight_grad(i0, 3u, acc[3]);
+  store_narrow_weight_grad(i0, 4u, acc[4]);
+  store_narrow_weight_grad(i0, 5u, acc[5]);
+  store_narrow_weight_grad(i0, 6u, acc[6]);
+  store_narrow_weight_grad(i0, 7u, acc[7]);
+  if (has_extra() && w == 0u && lane < p.n) {
+    if (accumulate()) { out4_1[lane] = out4_1[lane] + colsum; } else { out4_1[lane] = colsum; }
+  }
+}
+
+// a[at .. at+3], b[at .. at+3]: 4 steps of k from step k0, zero past k (reads clamped to `last`).
+fn a_steps(at: u32, k0: u32, last: u32) -> vec4f {
+  return vec4f(
+    a1[min(at, last)],
+    select(0.0, a1[min(at + 1u, last)], k0 + 1u < p.k),
+    select(0.0, a1[min(at + 2u, last)], k0 + 2u < p.k),
+    select(0.0, a1[min(at + 3u, last)], k0 + 3u < p.k),
+  );
+}
+
+fn b_steps(at: u32, k0: u32, last: u32) -> vec4f {
+  return vec4f(
+    b1[min(at, last)],
+    select(0.0, b1[min(at + 1u, last)], k0 + 1u < p.k),
+    select(0.0, b1[min(at + 2u, last)], k0 + 2u < p.k),
+    select(0.0, b1[min(at + 3u, last)], k0 + 3u < p.k),
+  );
+}
+
+// out4 (m, n) <- (a (m, k) @ b^T) * act'(c), b (n, k), any k (read as scalars, 4 steps at a time,
+// zero past k): the input gradient of a narrow layer (k its few outputs). The tile of
+// input_grad_subgroup, 16 rows x 32 columns.
+@compute @workgroup_size(8)
+fn input_grad_short(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let t = tile_of(wid, lane);
+  let i0 = wid.y * TILE_ROWS;
+  if (i0 >= p.m) { return; }
+  let row_lo = min(i0 + lane, p.m - 1u) * p.k;
+  let row_hi = min(i0 + 8u + lane, p.m - 1u) * p.k;
+  let col = 4u * t.jq_read * p.k;
+  let last_a = p.m * p.k - 1u;
+  let last_b = p.n * p.k - 1u;
+  var lo: array<vec4f, 8>;
+  var hi: array<vec4f, 8>;
+  for (var k0 = 0u; k0 < p.k; k0 += 4u) {
+    let a_lo = a_steps(row_lo + k0, k0, last_a);
+    let a_hi = a_steps(row_hi + k0, k0, last_a);
+    let w0 = b_steps(col + k0, k0, last_b);
+    let w1 = b_steps(col + p.k + k0, k0, last_b);
+    let w2 = b_steps(col + 2u * p.k + k0, k0, last_b);
+    let w3 = b_steps(col + 3u * p.k + k0, k0, last_b);
+    let b0 = vec4f(w0.x, w1.x, w2.x, w3.x);
+    let b1_ = vec4f(w0.y, w1.y, w2.y, w3.y);
+    let b2 = vec4f(w0.z, w1.z, w2.z, w3.z);
+    let b3 = vec4f(w0.w, w1.w, w2.w, w3.w);
+    rows_by_lane(&lo, a_lo, b0, b1_, b2, b3);
+    rows_by_lane(&hi, a_hi, b0, b1_, b2, b3);
+  }
+  store_input_grad(t, i0 + 0u, lo[0]);
+  store_input_grad(t, i0 + 1u, lo[1]);
+  store_input_grad(t, i0 + 2u, lo[2]);
+  store_input_grad(t, i0 + 3u, lo[3]);
+  store_input_grad(t, i0 + 4u, lo[4]);
+  store_input_grad(t, i0 + 5u, lo[5]);
+  store_input_grad(t, i0 + 6u, lo[6]);
+  store_input_grad(t, i0 + 7u, lo[7]);
+  store_input_grad(t, i0 + 8u, hi[0]);
+  store_input_grad(t, i0 + 9u, hi[1]);
+  store_input_grad(t, i0 + 10u, hi[2]);
+  store_input_grad(t, i0 + 11u, hi[3]);
+  store_input_grad(t, i0 + 12u, hi[4]);
+  store_input_grad(t, i0 + 13u, hi[5]);
+  store_input_grad(t, i0 + 14u, hi[6]);
+  store_input_grad(t, i0 + 15u, hi[7]);
 }

@@ -290,6 +290,8 @@ const LAYER_SHAPES = [
   // Every length divisible by 4 (lavapipe's subgroup kernels take it) but no tile full: 36 rows are
   // 2 bands of 16 and 4 more, 44 columns one group of 32 and 12 more, 20 inputs a band and 4.
   [36, 20, 44],
+  // A narrow layer (3 outputs: lavapipe's narrow kernels) over a batch that fills no workgroup.
+  [20, 8, 3],
   [64, 4, 64],
   [64, 64, 64],
   [128, 64, 2],

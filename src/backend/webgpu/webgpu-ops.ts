@@ -20,8 +20,15 @@ export type WebGpuTensor = DeviceTensor<GpuStorage>;
  */
 export type MatmulPath = 'auto' | 'tiled' | 'blocked' | 'small' | 'subgroup';
 
-/** How a fused layer op runs: linear.wgsl's workgroup tiles or register blocks, or linear-subgroup.wgsl. */
-type LayerPath = 'tiled' | 'blocked' | 'subgroup';
+/**
+ * How a fused layer op runs: linear.wgsl's workgroup tiles or register blocks, or one of
+ * linear-subgroup.wgsl's kernels: 'subgroup' (every vec4-read length divisible by 4) or 'narrow'
+ * (a layer of at most 8 outputs, or the input gradient of a layer whose outputs are not a multiple of 4).
+ */
+type LayerPath = 'tiled' | 'blocked' | 'subgroup' | 'narrow';
+
+/** Where a fused layer op can take linear-subgroup.wgsl's kernels (else none: 'blocked'). */
+type SubgroupFit = 'subgroup' | 'narrow' | 'blocked';
 
 /** Matmuls with at most this many outputs use the split-k path (one workgroup per output). */
 const SMALL_MATMUL_OUTPUTS = 256;
@@ -29,18 +36,42 @@ const SMALL_MATMUL_OUTPUTS = 256;
 const SMALL_MATMUL_MIN_K = 128;
 /** Output rows and columns per workgroup of the tiled and blocked matmul kernels. */
 const MATMUL_TILE = 64;
-/** Output rows and columns per workgroup (one subgroup of 8 lanes) of linear-subgroup.wgsl. */
+/** Output rows and columns per workgroup (one subgroup of 8 lanes) of linear-subgroup.wgsl's tile kernels. */
 const SUBGROUP_TILE_ROWS = 16;
 const SUBGROUP_TILE_COLS = 32;
+/** Output rows per workgroup of linear-subgroup.wgsl's narrow kernels (linear_narrow, linear_grad_narrow). */
+const NARROW_TILE_ROWS = 32;
+/** The most outputs a layer may have for linear_narrow and linear_grad_narrow (one per lane). */
+const NARROW_MAX_COLS = 8;
 /** The kernels of each fused layer op, by path. */
 const LAYER_KERNELS = {
-  linear: { tiled: 'linearTiled', blocked: 'linearBlocked', subgroup: 'linearSubgroup' },
-  linearGrad: { tiled: 'linearGradTiled', blocked: 'linearGradBlocked', subgroup: 'linearGradSubgroup' },
-  linearInputGrad: { tiled: 'inputGradTiled', blocked: 'inputGradBlocked', subgroup: 'inputGradSubgroup' },
+  linear: { tiled: 'linearTiled', blocked: 'linearBlocked', subgroup: 'linearSubgroup', narrow: 'linearNarrow' },
+  linearGrad: { tiled: 'linearGradTiled', blocked: 'linearGradBlocked', subgroup: 'linearGradSubgroup', narrow: 'linearGradNarrow' },
+  linearInputGrad: { tiled: 'inputGradTiled', blocked: 'inputGradBlocked', subgroup: 'inputGradSubgroup', narrow: 'inputGradShort' },
 } as const satisfies Record<string, Record<LayerPath, KernelName>>;
 
-/** Whether every length that linear-subgroup.wgsl reads as vec4s is divisible by 4. */
-const quads = (...lengths: number[]): boolean => lengths.every((x) => x % 4 === 0);
+const divisibleBy4 = (...lengths: number[]): boolean => lengths.every((x) => x % 4 === 0);
+
+/**
+ * Which of linear-subgroup.wgsl's kernels can take a layer op of this shape (the requirements in
+ * that file's header): the lengths it reads as vec4s must be divisible by 4.
+ */
+function subgroupFit(op: keyof typeof LAYER_KERNELS, m: number, n: number, k: number): SubgroupFit {
+  switch (op) {
+    // out (m, n) = x (m, k) @ w (k, n)
+    case 'linear':
+      if (n <= NARROW_MAX_COLS && divisibleBy4(k)) return 'narrow';
+      return divisibleBy4(k, n) ? 'subgroup' : 'blocked';
+    // dW (m, n) = x^T g, x (k, m), g (k, n)
+    case 'linearGrad':
+      if (n <= NARROW_MAX_COLS && divisibleBy4(m, k)) return 'narrow';
+      return divisibleBy4(m, k, n) ? 'subgroup' : 'blocked';
+    // out (m, n) = g (m, k) @ w^T, w (n, k)
+    case 'linearInputGrad':
+      if (!divisibleBy4(n)) return 'blocked';
+      return divisibleBy4(k) ? 'subgroup' : 'narrow';
+  }
+}
 
 export class WebGpuOps implements RawOps<WebGpuTensor> {
   constructor(
@@ -103,7 +134,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   linear(x: WebGpuTensor, w: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
     const softmax = activation === 'softmax';
-    const path = this.layerPath(quads(x.cols, w.cols));
+    const path = this.layerPath('linear', x.rows, w.cols, x.cols);
     const kernel = LAYER_KERNELS.linear[path];
     this.linearParams(kernel, x.rows, w.cols, x.cols, bias !== null, 0, softmax ? 'identity' : activation, alpha);
     this.d.bind(x.storage, w.storage, bias === null ? this.d.unused('r') : bias.storage, out.storage);
@@ -113,17 +144,18 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   }
 
   linearGrad(x: WebGpuTensor, g: WebGpuTensor, dW: WebGpuTensor, db: WebGpuTensor | null, accumulate: boolean): void {
-    const path = this.layerPath(quads(x.cols, x.rows, g.cols));
+    const path = this.layerPath('linearGrad', x.cols, g.cols, x.rows);
     const kernel = LAYER_KERNELS.linearGrad[path];
     // dW = x^T g: op(a) = x^T is (in, B). With db, the tiled and blocked kernels give op(a) a row
-    // of ones whose outputs are db; the subgroup kernel sums g's columns beside.
+    // of ones whose outputs are db; the subgroup kernels sum g's columns beside.
     this.linearParams(kernel, x.cols, g.cols, x.rows, db !== null, LINEAR_FLAGS.transA | (accumulate ? LINEAR_FLAGS.accumulate : 0), 'identity', 0);
     this.d.bind(x.storage, g.storage, dW.storage, db === null ? this.d.unused('w') : db.storage);
-    this.layerGrid(kernel, path, x.cols + (db === null || path === 'subgroup' ? 0 : 1), g.cols);
+    const onesRow = db !== null && (path === 'tiled' || path === 'blocked');
+    this.layerGrid(kernel, path, x.cols + (onesRow ? 1 : 0), g.cols);
   }
 
   linearInputGrad(g: WebGpuTensor, w: WebGpuTensor, y: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
-    const path = this.layerPath(quads(g.cols, w.rows));
+    const path = this.layerPath('linearInputGrad', g.rows, w.rows, g.cols);
     const kernel = LAYER_KERNELS.linearInputGrad[path];
     this.linearParams(kernel, g.rows, w.rows, g.cols, y !== null, LINEAR_FLAGS.transB, activation, alpha);
     this.d.bind(g.storage, w.storage, y === null ? this.d.unused('r') : y.storage, out.storage);
@@ -273,18 +305,18 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   }
 
   /**
-   * The path of a fused layer op: lavapipe's subgroup kernels where the shape allows them
-   * (`quadShape`: every vec4-read length divisible by 4), else register blocks on CPU-emulated
-   * adapters and workgroup tiles on GPUs; a forced path as forced ('small' has no fused kernels:
-   * it runs them tiled; 'subgroup' runs the shapes it cannot take blocked).
+   * The path of a fused layer op whose output is m x n, summed over k: on CPU-emulated adapters
+   * linear-subgroup.wgsl's kernels where the shape and the device allow them (subgroupFit), else
+   * register blocks; workgroup tiles on GPUs. A forced path as forced ('small' has no fused
+   * kernels: it runs them tiled; 'subgroup' runs the shapes it cannot take blocked).
    */
-  private layerPath(quadShape: boolean): LayerPath {
+  private layerPath(op: keyof typeof LAYER_KERNELS, m: number, n: number, k: number): LayerPath {
     switch (this.matmulPath) {
       case 'auto':
-        if (!this.software) return 'tiled';
-        return quadShape && this.d.available('linearSubgroup') ? 'subgroup' : 'blocked';
+        if (!this.software || !this.d.available('linearSubgroup')) return this.software ? 'blocked' : 'tiled';
+        return subgroupFit(op, m, n, k);
       case 'subgroup':
-        return quadShape ? 'subgroup' : 'blocked';
+        return subgroupFit(op, m, n, k);
       case 'blocked':
         return 'blocked';
       case 'tiled':
@@ -295,8 +327,13 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   /** The workgroup grid of a fused layer kernel over an output of `rows` x `cols`. */
   private layerGrid(kernel: KernelName, path: LayerPath, rows: number, cols: number): void {
-    if (path === 'subgroup') this.d.grid(kernel, Math.ceil(cols / SUBGROUP_TILE_COLS), Math.ceil(rows / SUBGROUP_TILE_ROWS));
-    else this.d.grid(kernel, Math.ceil(cols / MATMUL_TILE), Math.ceil(rows / MATMUL_TILE));
+    if (path === 'subgroup' || kernel === 'inputGradShort') {
+      this.d.grid(kernel, Math.ceil(cols / SUBGROUP_TILE_COLS), Math.ceil(rows / SUBGROUP_TILE_ROWS));
+    } else if (path === 'narrow') {
+      this.d.workgroups(kernel, Math.ceil(rows / NARROW_TILE_ROWS));
+    } else {
+      this.d.grid(kernel, Math.ceil(cols / MATMUL_TILE), Math.ceil(rows / MATMUL_TILE));
+    }
   }
 
   private linearParams(
