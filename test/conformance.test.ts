@@ -20,13 +20,22 @@ const cpu = new CpuBackend();
  * The automatic matmul choice depends on the adapter (on lavapipe the subgroup kernels for the
  * fused layer ops where the shape allows them and register blocks otherwise; workgroup tiles or
  * split-k on GPUs), so every path is also forced and checked, on the same device: the matmuls on
- * each, and the fused layer ops (linear, linearGrad, linearInputGrad) on tiled and blocked.
+ * each, the fused layer ops (linear, linearGrad, linearInputGrad) on tiled, blocked and (where
+ * the device has 8-lane subgroups) subgroup, and the ops of STYLED_OPS on every forced path.
  */
 const FORCED_PATHS: MatmulPath[] = ['tiled', 'blocked', 'small'];
+// linear-subgroup.wgsl's kernels exist only where subgroups are 8 lanes wide (lavapipe, where 'auto' takes them anyway).
+if (gpu !== null && deviceOffers(gpu.device, 'subgroups8')) FORCED_PATHS.push('subgroup');
 const forced = new Map<MatmulPath, WebGpuBackend>();
 if (gpu !== null) {
   for (const matmulPath of FORCED_PATHS) forced.set(matmulPath, await WebGpuBackend.create({ device: gpu.device, matmulPath }));
 }
+/**
+ * Ops with a kernel for CPU-emulated adapters beside the GPU one (the path forces the style too:
+ * 'blocked' and 'subgroup' take the CPU kernels, 'tiled' and 'small' the GPU ones), so each forced
+ * path runs their cases as well.
+ */
+const STYLED_OPS = new Set(['sumSquares', 'adam', 'tdLoss']);
 
 afterAll(() => {
   for (const b of forced.values()) b.destroy();
@@ -92,9 +101,10 @@ describe('WebGPU matmul paths, each forced', needs('webgpu', gpu !== null), () =
       // The split-k path runs one workgroup per output: meant for tiny outputs, far too slow for 1024^2.
       // The other forced paths take the plain 1024^3 case; its transposes run on the default path above.
       const matmuls = OP_CASES.filter((c) => c.op === 'matmul' && !(c.name.includes('1024') && (path === 'small' || c.name !== 'matmul 1024x1024x1024')));
-      // The fused layer ops take the tiled or the blocked path too ('small' has no fused kernels: it runs them tiled).
+      // The fused layer ops take the tiled, blocked or subgroup path too ('small' has no fused kernels: it runs them tiled).
       const layers = OP_CASES.filter((c) => c.op === 'linear' || c.op === 'linearGrad' || c.op === 'linearInputGrad');
-      const cases = path === 'small' ? matmuls : [...matmuls, ...layers];
+      const styled = OP_CASES.filter((c) => STYLED_OPS.has(c.op));
+      const cases = path === 'small' ? matmuls : [...matmuls, ...layers, ...styled];
       for (const c of cases) it(c.name, () => checkOnGpu(forced.get(path) as WebGpuBackend, c));
     });
   }

@@ -22,6 +22,9 @@ export class Dispatcher {
   private readonly writer: ParamWriter<string>;
   private unusedRead: GpuStorage | null = null;
   private unusedWrite: GpuStorage | null = null;
+  /** The kernel and recorder number of the latest dispatch (see `dropLatest`). */
+  private latestKernel: KernelName | null = null;
+  private latestDispatch = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -120,7 +123,8 @@ export class Dispatcher {
       bound[i] = scratch;
       staged |= 1 << i;
     }
-    this.recorder.dispatch(pipeline, this.bindGroup(spec.access), x, y);
+    this.latestDispatch = this.recorder.dispatch(pipeline, this.bindGroup(spec.access), x, y);
+    this.latestKernel = kernel;
     this.dispatches++;
     this.perKernel[kernel]++;
     if (staged === 0) return;
@@ -130,6 +134,25 @@ export class Dispatcher {
       this.recorder.copyBuffer(bound[i].block.buffer, 0, original.block.buffer, original.offset, original.bytes);
       bound[i] = original;
     }
+  }
+
+  /** The number of the latest dispatch (for `dropLatest`). */
+  get latest(): number {
+    return this.latestDispatch;
+  }
+
+  /**
+   * Takes back dispatch `dispatch` of `kernel` if it is the latest and still held by the recorder
+   * (nothing recorded after it: see Recorder), because the next dispatch does its work too. Returns
+   * whether it did; the counters then no longer count it.
+   */
+  dropLatest(kernel: KernelName, dispatch: number): boolean {
+    if (this.latestKernel !== kernel || !this.recorder.holds(dispatch)) return false;
+    this.recorder.dropHeld();
+    this.latestKernel = null;
+    this.dispatches--;
+    this.perKernel[kernel]--;
+    return true;
   }
 
   /** Whether writable binding i shares its buffer with a read-only binding, or overlaps another binding. */

@@ -110,6 +110,7 @@ export const KERNELS = {
     requires: 'subgroups8',
   },
   tdLoss: { file: 'td-loss', entry: 'td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
+  tdLossLanes: { file: 'td-loss', entry: 'td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {
@@ -122,7 +123,9 @@ export const KERNELS = {
   },
   softmaxBackward: { file: 'activation-backward', entry: 'softmax_backward', access: 'rrw', threads: 64, params: ACTIVATION_BACKWARD, ops: ['activationBackward'] },
   columnSum: { file: 'reduce', entry: 'column_sum', access: 'rw', threads: 64, params: REDUCE, ops: ['columnSum'] },
-  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256, params: REDUCE, ops: ['sumSquares'] },
+  // Also dispatched by an Adam case that sums its gradient's squares first (unfused on GPUs).
+  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256, params: REDUCE, ops: ['sumSquares', 'adam'] },
+  sumSquaresQuads: { file: 'reduce', entry: 'sum_squares_quads', access: 'rw', threads: 8, params: REDUCE, ops: ['sumSquares'] },
   rowMax: { file: 'reduce', entry: 'row_max', access: 'rw', threads: 64, params: REDUCE, ops: ['rowMax'] },
   rowArgmax: { file: 'reduce', entry: 'row_argmax', access: 'rw', threads: 64, params: REDUCE, ops: ['rowArgmax'] },
   gatherColumns: { file: 'gather-scatter', entry: 'gather_columns', access: 'rrw', threads: 64, params: ROWS_COLS, ops: ['gatherColumns'] },
@@ -133,6 +136,9 @@ export const KERNELS = {
   lossGrad: { file: 'loss', entry: 'loss_grad', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
   lossGradSoftmax: { file: 'loss', entry: 'loss_grad_softmax', access: 'rrw', threads: 64, params: LOSS, ops: ['loss'] },
   adam: { file: 'adam', entry: 'adam', access: 'wwwwrw', threads: 256, params: ADAM, ops: ['adam'] },
+  adamQuads: { file: 'adam', entry: 'adam_quads', access: 'wwwwrw', threads: 64, params: ADAM, ops: ['adam'] },
+  // The sum of squares too: replaces the sumSquares dispatch just before it (webgpu-ops.ts).
+  adamSmall: { file: 'adam', entry: 'adam_small', access: 'wwwwww', threads: 8, params: ADAM, ops: ['adam'] },
   sgd: { file: 'sgd', entry: 'sgd', access: 'wrw', threads: 256, params: SGD, ops: ['sgd'] },
 } as const satisfies Record<string, KernelSpec>;
 

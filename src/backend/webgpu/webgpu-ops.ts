@@ -10,6 +10,11 @@ import { InvalidArgumentError } from '../../errors.js';
 import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
 
+/** The largest parameter arena whose Adam step takes the sum of squares before it into one workgroup (adam_small). */
+const ADAM_SMALL_MAX_ELEMENTS = 16384;
+
+const sameRange = (a: GpuStorage, b: GpuStorage): boolean => a.block === b.block && a.offset === b.offset && a.bytes === b.bytes;
+
 /** A WebGPU tensor: its storage is a pooled storage buffer. */
 export type WebGpuTensor = DeviceTensor<GpuStorage>;
 
@@ -74,6 +79,20 @@ function subgroupFit(op: keyof typeof LAYER_KERNELS, m: number, n: number, k: nu
 }
 
 export class WebGpuOps implements RawOps<WebGpuTensor> {
+  /**
+   * Kernels for CPU-emulated adapters where there is a choice: barrier-free reductions over a few
+   * threads, and an Adam step that takes in the sum of squares before it. On such an adapter under
+   * 'auto', and under a forced 'blocked' or 'subgroup' path (so tests check them on any device).
+   */
+  private readonly cpuStyle: boolean;
+  /** The latest sumSquares (its kernel, dispatch number, or -1 when it accumulated, and operands), for Adam to take in. */
+  private readonly latestSumSquares = {
+    kernel: 'sumSquares' as 'sumSquares' | 'sumSquaresQuads',
+    dispatch: -1,
+    x: null as GpuStorage | null,
+    out: null as GpuStorage | null,
+  };
+
   constructor(
     private readonly d: Dispatcher,
     /** The matmul path ('auto' resolved per call from the shape and `software`). */
@@ -84,6 +103,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     if (matmulPath === 'subgroup' && !d.available('linearSubgroup')) {
       throw new InvalidArgumentError("WebGpuBackend: matmulPath 'subgroup' needs the subgroups feature with 8-lane subgroups (lavapipe)");
     }
+    this.cpuStyle = matmulPath === 'auto' ? software : matmulPath === 'blocked' || matmulPath === 'subgroup';
   }
 
   fill(out: WebGpuTensor, value: number): void {
@@ -166,12 +186,13 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     const flags =
       (call.double ? TD_LOSS_FLAGS.double : 0) | (call.loss === 'huber' ? TD_LOSS_FLAGS.huber : 0) | (call.targets !== null ? TD_LOSS_FLAGS.targets : 0);
     this.d
-      .params('tdLoss')
+      .params(this.cpuStyle ? 'tdLossLanes' : 'tdLoss')
       .set('batch', call.batch)
       .set('actions', call.nextQ.cols)
       .set('flags', flags)
       .set('gamma', call.gamma)
       .set('delta', call.delta);
+    // Both kernels take the same parameters and bindings.
     this.d.bind(
       call.q.storage,
       call.nextQ.storage,
@@ -182,7 +203,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       call.gradQ.storage,
       call.targets === null ? this.d.unused('w') : call.targets.storage,
     );
-    this.d.grid('tdLoss', 1, 1);
+    this.d.grid(this.cpuStyle ? 'tdLossLanes' : 'tdLoss', 1, 1);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
@@ -245,8 +266,14 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   }
 
   sumSquares(x: WebGpuTensor, out: WebGpuTensor, accumulate: boolean): void {
-    this.d.params('sumSquares').set('rows', x.rows).set('cols', x.cols).set('accumulate', accumulate ? 1 : 0);
-    this.d.bind(x.storage, out.storage).grid('sumSquares', 1, 1);
+    const kernel = this.cpuStyle && x.size % 4 === 0 ? 'sumSquaresQuads' : 'sumSquares';
+    this.d.params(kernel).set('rows', x.rows).set('cols', x.cols).set('accumulate', accumulate ? 1 : 0);
+    this.d.bind(x.storage, out.storage).grid(kernel, 1, 1);
+    const latest = this.latestSumSquares;
+    latest.kernel = kernel;
+    latest.dispatch = accumulate ? -1 : this.d.latest;
+    latest.x = x.storage;
+    latest.out = out.storage;
   }
 
   clipByGlobalNorm(x: WebGpuTensor, sumSquares: WebGpuTensor, maxNorm: number): void {
@@ -266,13 +293,28 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     tau: number,
   ): void {
     const flags = (clipSumSquares !== null ? ADAM_FLAGS.clip : 0) | (polyakTarget !== null ? ADAM_FLAGS.polyak : 0);
+    const n = param.size;
+    // On CPU-emulated adapters a small arena's step also takes in the sum of squares of its
+    // gradient recorded just before it (the clipper's measure): one dispatch instead of two.
+    const latest = this.latestSumSquares;
+    const fuse =
+      this.cpuStyle &&
+      clipSumSquares !== null &&
+      n % 4 === 0 &&
+      n <= ADAM_SMALL_MAX_ELEMENTS &&
+      latest.x !== null &&
+      latest.out !== null &&
+      sameRange(latest.x, grad.storage) &&
+      sameRange(latest.out, clipSumSquares.storage) &&
+      this.d.dropLatest(latest.kernel, latest.dispatch);
+    const kernel = fuse ? 'adamSmall' : n % 4 === 0 ? 'adamQuads' : 'adam';
     // Bias corrections in float64 on the host, as the CPU backend computes them.
     this.d
-      .params('adam')
+      .params(kernel)
       .set('flags', flags)
       .set('max_norm', maxNorm)
       .set('tau', tau)
-      .set('n', param.size)
+      .set('n', n)
       .set('beta1', hp.beta1)
       .set('beta2', hp.beta2)
       .set('eps', hp.eps)
@@ -288,7 +330,8 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       clipSumSquares === null ? this.d.unused('r') : clipSumSquares.storage,
       polyakTarget === null ? this.d.unused('w') : polyakTarget.storage,
     );
-    this.d.run('adam', param.size);
+    if (kernel === 'adamSmall') this.d.grid(kernel, 1, 1);
+    else this.d.run(kernel, kernel === 'adamQuads' ? n / 4 : n);
   }
 
   sgd(param: WebGpuTensor, grad: WebGpuTensor, velocity: WebGpuTensor, hp: SgdHyperParameters): void {
