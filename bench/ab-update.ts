@@ -43,6 +43,12 @@ if (hiddenSizes.length === 0) hiddenSizes.push([64, 64], [256, 256]);
 const rounds = Number(option('--rounds', '9'));
 const secondsPerBlock = Number(option('--seconds', '0.4'));
 const roots = args.length > 0 ? args : ['.'];
+/**
+ * `--env NAME=VALUE`: set in the environment just before the trees after the first create their
+ * device, so that the first tree runs without it and the others with it (e.g. a Mesa setting that
+ * is read when a Vulkan queue is created).
+ */
+const envSetting = option('--env', '');
 const OBS = 4;
 const ACTIONS = 2;
 
@@ -126,7 +132,15 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 const trees = await Promise.all(roots.map(load));
 for (const hidden of hiddenSizes) {
-  const runners = await Promise.all(trees.map((t) => runner(t, hidden)));
+  const runners: Runner[] = [];
+  const [envName, envValue] = envSetting.split('=');
+  for (const [i, t] of trees.entries()) {
+    if (envSetting !== '') {
+      if (i === 0) delete process.env[envName];
+      else process.env[envName] = envValue;
+    }
+    runners.push(await runner(t, hidden));
+  }
   // Warm-up, then the block size from the first tree's rate.
   for (const r of runners) await r.block(20);
   const probe = await runners[0].block(20);

@@ -29,7 +29,7 @@ function values(n: number, seed: number): Float32Array {
   return out;
 }
 
-/** The 14 ops of a DQN update at hidden width `h`, batch `b`, and a disposer. */
+/** The ops of a DQN update at hidden width `h`, batch `b` (and reference ops), and a disposer. */
 export function dqnOps(backend: Backend, h: number, b = 64): { ops: TimedOp[]; dispose(): void } {
   const tensors: Tensor[] = [];
   let seed = 1;
@@ -80,6 +80,7 @@ export function dqnOps(backend: Backend, h: number, b = 64): { ops: TimedOp[]; d
   const target = t(1, arena, 0.1);
   const ss = t(1, 1);
   const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 10 };
+  const fusion = { clip: { sumSquares: ss, maxNorm: 1e9 }, polyak: { target, tau: 0.01 } };
   const ops: TimedOp[] = [
     { name: `linear ${b}x${OBS}x${h} relu`, record: () => backend.linear(sHalf, w1, b1, 'relu', h1t) },
     { name: `linear ${b}x${h}x${h} relu`, record: () => backend.linear(h1t, w2, b2, 'relu', h2t) },
@@ -97,8 +98,16 @@ export function dqnOps(backend: Backend, h: number, b = 64): { ops: TimedOp[]; d
     { name: `linearGrad ${b}x${h} -> ${h}x${h} + db`, record: () => backend.linearGrad(h1b, g2, dw2, db2) },
     { name: `linearInputGrad ${b}x${h} -> ${b}x${h} relu`, record: () => backend.linearInputGrad(g2, w2, h1b, 'relu', g1) },
     { name: `linearGrad ${b}x${OBS} -> ${OBS}x${h} + db`, record: () => backend.linearGrad(sHalf, g1, dw1, db1) },
-    { name: `sumSquares ${arena}`, record: () => backend.sumSquares(grad, ss) },
-    { name: `adam ${arena} clip polyak`, record: () => backend.adam(param, grad, m, v, hp, { clip: { sumSquares: ss, maxNorm: 1e9 }, polyak: { target, tau: 0.01 } }) },
+    {
+      // As the agent records its step: one dispatch on a CPU-emulated adapter for a small arena.
+      name: `sumSquares + adam ${arena} clip polyak`,
+      record: () => {
+        backend.sumSquares(grad, ss);
+        backend.adam(param, grad, m, v, hp, fusion);
+      },
+    },
+    { name: `  sumSquares ${arena} alone`, reference: true, record: () => backend.sumSquares(grad, ss) },
+    { name: `  adam ${arena} clip polyak alone`, reference: true, record: () => backend.adam(param, grad, m, v, hp, fusion) },
     { name: 'fill 1 element (a near-empty dispatch)', reference: true, record: () => backend.fill(loss, 0) },
   ];
   return {
