@@ -16,10 +16,11 @@
 // every row that is read as vec4s has a length divisible by 4 (so every vec4 is aligned), i.e.
 //   linear_subgroup:      k and n;  input_grad_subgroup: k and n (n = the output width, b's row count);
 //   linear_grad_subgroup: m (x's width), k (the batch) and n.
-// Narrow layers (a Q-network's output layer: n, or the input gradient's k, of a few columns) would
-// leave most lanes idle there, so three more kernels take them, the output transposed onto the
-// same tile (see the `narrow` section):
-//   linear_narrow: n <= 8 and k;  linear_grad_narrow: n <= 8, m and k;  input_grad_short: n only.
+// Narrow layers (a Q-network's output layer of a few actions) would leave most lanes idle or break
+// the vec4 alignment, so three more kernels take them (see the `narrow` section): linear_narrow and
+// linear_grad_narrow compute the output transposed (a tile row per output column), and
+// input_grad_short is input_grad_subgroup reading along k as scalars. They require
+//   linear_narrow: n <= 8, k;  linear_grad_narrow: n <= 8, m, k;  input_grad_short: n only.
 // Sums run over k in steps of 4, each step adding a.x b0 + a.y b1 + a.z b2 + a.w b3 to the
 // accumulator, in float32; outputs past the matrix edge are computed from clamped reads and never
 // stored. Bindings and parameters are linear.wgsl's, as vec4 arrays (and f32 arrays where a

@@ -3,7 +3,7 @@
  *
  * Each recorded op gets its own 256-byte slot of a uniform ring buffer; each slot is a bind group
  * of its own (group 1, made once with the ring), so no dispatch binds a dynamic offset (see
- * PARAMS_LAYOUT in pipelines.ts for why). The slots are filled on the host and uploaded with a
+ * PARAMS_GROUP in pipelines.ts for why). The slots are filled on the host and uploaded with a
  * single queue.writeBuffer right before the encoder is submitted: queue writes land before the
  * work submitted after them, so every op of a submission sees its own parameters. When the ring is
  * full the recording so far is submitted and the ring starts again (queue order keeps that correct too).
