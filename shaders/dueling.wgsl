@@ -6,7 +6,7 @@ struct Params {
   cols: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> in1: array<f32>;        // combine: value (B, 1);     backward: gradQ (B, n)
 @group(0) @binding(2) var<storage, read> in2: array<f32>;        // combine: advantage (B, n)
 @group(0) @binding(2) var<storage, read_write> out2: array<f32>; //                            backward: gradValue (B, 1)

@@ -9,7 +9,7 @@ struct Params {
   scalar: f32, // fill value / scale alpha / lerp t / clip maxNorm
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> in1: array<f32>;
 @group(0) @binding(2) var<storage, read> in2: array<f32>;
 @group(0) @binding(3) var<storage, read> in3: array<f32>;

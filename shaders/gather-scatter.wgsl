@@ -7,7 +7,7 @@ struct Params {
   cols: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;     // gather: x (B, n); scatter: values (B, 1)
 @group(0) @binding(2) var<storage, read> indices: array<f32>; // (B, 1)
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;     // gather: (B, 1); scatter: (B, n)

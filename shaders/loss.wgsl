@@ -12,7 +12,7 @@ struct Params {
   eps: f32,   // cross-entropy probability floor
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> pred: array<f32>;
 @group(0) @binding(2) var<storage, read> tgt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>; // loss_value: lossOut (1, 1); loss_grad*: grad

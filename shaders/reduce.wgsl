@@ -6,9 +6,11 @@ struct Params {
   accumulate: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// x as vec4s, for sum_squares_quads (rows * cols divisible by 4).
+@group(0) @binding(1) var<storage, read> x4: array<vec4f>;
 
 // out[c] (+)= sum_r x[r, c]: one thread per column, rows summed in order.
 @compute @workgroup_size(64)
@@ -41,6 +43,29 @@ fn sum_squares(@builtin(local_invocation_id) lid: vec3u) {
   }
   if (lid.x == 0u) {
     var total = partial[0];
+    if (p.accumulate != 0u) { total = total + out[0]; }
+    out[0] = total;
+  }
+}
+
+// As sum_squares, for CPU-emulated adapters (where every barrier of a tree costs a switch between
+// the workgroup's SIMD chunks) and rows * cols divisible by 4: one workgroup of 8 threads, each
+// summing the squares of every 8th vec4, then thread 0 adds the 8 sums in order.
+var<workgroup> lane_sums: array<f32, 8>;
+
+@compute @workgroup_size(8)
+fn sum_squares_quads(@builtin(local_invocation_index) lid: u32) {
+  let quads = p.rows * p.cols / 4u;
+  var s = vec4f(0.0);
+  for (var i = lid; i < quads; i += 8u) {
+    let v = x4[i];
+    s = s + v * v;
+  }
+  lane_sums[lid] = (s.x + s.y) + (s.z + s.w);
+  workgroupBarrier();
+  if (lid == 0u) {
+    var total = 0.0;
+    for (var l = 0u; l < 8u; l++) { total = total + lane_sums[l]; }
     if (p.accumulate != 0u) { total = total + out[0]; }
     out[0] = total;
   }

@@ -4,7 +4,8 @@
 //   d       = q[i, action] - target
 //   loss    = mean_i of 0.5 d^2 within delta and delta (|d| - 0.5 delta) beyond (Huber), or d^2 (MSE)
 //   grad_q  = d loss / d q: zero except at each row's action
-// The loss is reduced over the batch in workgroup memory.
+// The loss is reduced over the batch in workgroup memory (a tree over 256 threads, or 8 sums on
+// CPU-emulated adapters).
 
 struct Params {
   batch: u32,
@@ -14,7 +15,7 @@ struct Params {
   delta: f32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> next_q: array<f32>;
 @group(0) @binding(3) var<storage, read> actions: array<f32>;
@@ -44,12 +45,12 @@ fn next_value(i: u32) -> f32 {
   return mx;
 }
 
-@compute @workgroup_size(256)
-fn td_loss(@builtin(local_invocation_id) lid: vec3u) {
+// The losses of rows first, first + stride, ... (targets and gradients written), summed in order.
+fn td_rows(first: u32, stride: u32) -> f32 {
   let n = p.actions;
   let count = f32(p.batch);
   var sum = 0.0;
-  for (var i = lid.x; i < p.batch; i += 256u) {
+  for (var i = first; i < p.batch; i += stride) {
     let td_target = rewards[i] + p.gamma * (1.0 - terminated[i]) * next_value(i);
     if ((p.flags & 4u) != 0u) { targets[i] = td_target; }
     let a = min(u32(actions[i]), n - 1u);
@@ -70,11 +71,29 @@ fn td_loss(@builtin(local_invocation_id) lid: vec3u) {
     for (var c = 0u; c < n; c++) { grad_q[i * n + c] = select(0.0, g, c == a); }
     sum = sum + l;
   }
-  partial[lid.x] = sum;
+  return sum;
+}
+
+@compute @workgroup_size(256)
+fn td_loss(@builtin(local_invocation_id) lid: vec3u) {
+  partial[lid.x] = td_rows(lid.x, 256u);
   workgroupBarrier();
   for (var stride = 128u; stride > 0u; stride = stride / 2u) {
     if (lid.x < stride) { partial[lid.x] = partial[lid.x] + partial[lid.x + stride]; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { loss_out[0] = partial[0] / count; }
+  if (lid.x == 0u) { loss_out[0] = partial[0] / f32(p.batch); }
+}
+
+// As td_loss, for CPU-emulated adapters (where every barrier of the tree costs a switch between
+// the workgroup's SIMD chunks): 8 threads, one barrier, thread 0 adding the 8 sums in order.
+@compute @workgroup_size(8)
+fn td_loss_lanes(@builtin(local_invocation_index) lid: u32) {
+  partial[lid] = td_rows(lid, 8u);
+  workgroupBarrier();
+  if (lid == 0u) {
+    var sum = 0.0;
+    for (var l = 0u; l < 8u; l++) { sum = sum + partial[l]; }
+    loss_out[0] = sum / f32(p.batch);
+  }
 }

@@ -13,7 +13,8 @@ import { availableCpuKernels } from '../src/backend/cpu/cpu-kernels.js';
 import { enableRelaxedSimdInNode } from '../src/backend/wasm/node-relaxed-simd.js';
 import { OP_CASES, compareOutputs, uncoveredOps, type OpCase } from './support/op-cases.js';
 import { WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
-import { KERNELS, KERNEL_NAMES, type KernelName } from '../src/backend/webgpu/kernels.js';
+import { KERNELS, KERNEL_NAMES, type KernelName, type KernelSpec } from '../src/backend/webgpu/kernels.js';
+import { deviceOffers } from '../src/backend/webgpu/pipelines.js';
 import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
@@ -23,15 +24,25 @@ enableRelaxedSimdInNode();
 const CPU_VARIANTS = availableCpuKernels();
 const cpus = CPU_VARIANTS.map((kernels) => new CpuBackend({ kernels }));
 /**
- * The automatic matmul choice depends on the adapter (register-blocked on lavapipe, workgroup
- * tiles or split-k on GPUs), so every path is also forced and checked, on the same device: the
- * matmuls on each, and the fused layer ops (linear, linearGrad, linearInputGrad) on tiled and blocked.
+ * The automatic matmul choice depends on the adapter (on lavapipe the subgroup kernels for the
+ * fused layer ops where the shape allows them and register blocks otherwise; workgroup tiles or
+ * split-k on GPUs), so every path is also forced and checked, on the same device: the matmuls on
+ * each, the fused layer ops (linear, linearGrad, linearInputGrad) on tiled, blocked and (where
+ * the device has 8-lane subgroups) subgroup, and the ops of STYLED_OPS on every forced path.
  */
 const FORCED_PATHS: MatmulPath[] = ['tiled', 'blocked', 'small'];
+// linear-subgroup.wgsl's kernels exist only where subgroups are 8 lanes wide (lavapipe, where 'auto' takes them anyway).
+if (gpu !== null && deviceOffers(gpu.device, 'subgroups8')) FORCED_PATHS.push('subgroup');
 const forced = new Map<MatmulPath, WebGpuBackend>();
 if (gpu !== null) {
   for (const matmulPath of FORCED_PATHS) forced.set(matmulPath, await WebGpuBackend.create({ device: gpu.device, matmulPath }));
 }
+/**
+ * Ops with a kernel for CPU-emulated adapters beside the GPU one (the path forces the style too:
+ * 'blocked' and 'subgroup' take the CPU kernels, 'tiled' and 'small' the GPU ones), so each forced
+ * path runs their cases as well.
+ */
+const STYLED_OPS = new Set(['sumSquares', 'adam', 'tdLoss']);
 
 afterAll(() => {
   for (const b of forced.values()) b.destroy();
@@ -108,9 +119,10 @@ describe('WebGPU matmul paths, each forced', needs('webgpu', gpu !== null), () =
       // The split-k path runs one workgroup per output: meant for tiny outputs, far too slow for 1024^2.
       // The other forced paths take the plain 1024^3 case; its transposes run on the default path above.
       const matmuls = OP_CASES.filter((c) => c.op === 'matmul' && !(c.name.includes('1024') && (path === 'small' || c.name !== 'matmul 1024x1024x1024')));
-      // The fused layer ops take the tiled or the blocked path too ('small' has no fused kernels: it runs them tiled).
+      // The fused layer ops take the tiled, blocked or subgroup path too ('small' has no fused kernels: it runs them tiled).
       const layers = OP_CASES.filter((c) => c.op === 'linear' || c.op === 'linearGrad' || c.op === 'linearInputGrad');
-      const cases = path === 'small' ? matmuls : [...matmuls, ...layers];
+      const styled = OP_CASES.filter((c) => STYLED_OPS.has(c.op));
+      const cases = path === 'small' ? matmuls : [...matmuls, ...layers, ...styled];
       for (const c of cases) it(c.name, () => checkOnGpu(forced.get(path) as WebGpuBackend, c));
     });
   }
@@ -121,6 +133,15 @@ describe('the kernel table', needs('webgpu', gpu !== null), () => {
   it("declares, for every kernel, exactly the ops whose cases dispatch it, so every shader is checked by some op's cases", () => {
     const dispatchedBy = new Map<KernelName, string[]>(KERNEL_NAMES.map((k) => [k, []]));
     for (const [op, kernels] of kernelsUsedBy) for (const k of kernels) dispatchedBy.get(k)?.push(op);
-    for (const k of KERNEL_NAMES) expect([...(dispatchedBy.get(k) ?? [])].sort(), `kernel ${k}`).toEqual([...KERNELS[k].ops].sort());
+    for (const k of KERNEL_NAMES) {
+      // A kernel the device lacks a requirement for (KernelSpec.requires) is never built, so never dispatched.
+      const expected = deviceOffers((gpu as WebGpuBackend).device, (KERNELS[k] as KernelSpec).requires) ? [...KERNELS[k].ops].sort() : [];
+      expect([...(dispatchedBy.get(k) ?? [])].sort(), `kernel ${k}`).toEqual(expected);
+    }
+  });
+
+  it('builds the subgroup kernels on lavapipe, so the cases above checked them there', () => {
+    const backend = gpu as WebGpuBackend;
+    if (/llvmpipe/i.test(backend.adapterDescription)) expect(deviceOffers(backend.device, 'subgroups8')).toBe(true);
   });
 });

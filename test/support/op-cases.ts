@@ -287,6 +287,11 @@ const LAYER_SHAPES = [
   [1, 1, 1],
   [5, 3, 7],
   [33, 17, 65],
+  // Every length divisible by 4 (lavapipe's subgroup kernels take it) but no tile full: 36 rows are
+  // 2 bands of 16 and 4 more, 44 columns one group of 32 and 12 more, 20 inputs a band and 4.
+  [36, 20, 44],
+  // A narrow layer (3 outputs: lavapipe's narrow kernels) over a batch that fills no workgroup.
+  [20, 8, 3],
   [64, 4, 64],
   [64, 64, 64],
   [128, 64, 2],
@@ -818,35 +823,74 @@ const ADAM_FUSIONS = [
   { name: 'with a Polyak target', clip: null, polyak: 0.05 },
   { name: 'clipped, with a Polyak target', clip: 0.5, polyak: 0.01 },
 ] as const;
+// (70, 3): 210 elements, the scalar kernel; (48, 4): 192, read as vec4s on WebGPU.
 for (const f of ADAM_FUSIONS) {
-  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 3 };
+  for (const [rows, cols] of [
+    [70, 3],
+    [48, 4],
+  ] as const) {
+    const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 3 };
+    cases.push(
+      defineCase({
+        name: `adam fused: ${f.name} (${rows}, ${cols})`,
+        op: 'adam',
+        tolerance: ADAM,
+        inputs: (rng) => {
+          const g = uniformInput(rng, [rows, cols], -0.5, 0.5);
+          return {
+            p: uniformInput(rng, [rows, cols]),
+            g,
+            mom: uniformInput(rng, [rows, cols], -0.1, 0.1),
+            vel: uniformInput(rng, [rows, cols], 0, 0.01),
+            sumSquares: scalar(ref.refSumSquares(g.data)),
+            target: uniformInput(rng, [rows, cols]),
+          };
+        },
+        outputs: ['p', 'g', 'mom', 'vel', 'target'],
+        exec: (b, t) =>
+          b.adam(t.p, t.g, t.mom, t.vel, hp, {
+            clip: f.clip === null ? null : { sumSquares: t.sumSquares, maxNorm: f.clip },
+            polyak: f.polyak === null ? null : { target: t.target, tau: f.polyak },
+          }),
+        reference: (i) => {
+          const g = f.clip === null ? i.g.data : ref.refClip(i.g.data, i.sumSquares.data[0], f.clip);
+          const r = ref.refAdam(i.p.data, g, i.mom.data, i.vel.data, hp);
+          const target = f.polyak === null ? i.target.data : i.target.data.map((t, k) => t + (f.polyak as number) * (r.param[k] - t));
+          return { p: r.param, g, mom: r.m, vel: r.v, target };
+        },
+      }),
+    );
+  }
+}
+
+// A clipped step as DqnAgent records it: the sum of squares of the gradient, then Adam clipping by
+// it (the WebGPU backend on a CPU-emulated adapter runs both in one kernel: see webgpu-ops.ts).
+for (const maxNorm of [0.5, 100]) {
+  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 2 };
   cases.push(
     defineCase({
-      name: `adam fused: ${f.name} (70, 3)`,
+      name: `adam after sumSquares of its gradient, maxNorm ${maxNorm}, with a Polyak target (48, 4)`,
       op: 'adam',
       tolerance: ADAM,
-      inputs: (rng) => {
-        const g = uniformInput(rng, [70, 3], -0.5, 0.5);
-        return {
-          p: uniformInput(rng, [70, 3]),
-          g,
-          mom: uniformInput(rng, [70, 3], -0.1, 0.1),
-          vel: uniformInput(rng, [70, 3], 0, 0.01),
-          sumSquares: scalar(ref.refSumSquares(g.data)),
-          target: uniformInput(rng, [70, 3]),
-        };
+      inputs: (rng) => ({
+        p: uniformInput(rng, [48, 4]),
+        g: uniformInput(rng, [48, 4], -0.5, 0.5),
+        mom: uniformInput(rng, [48, 4], -0.1, 0.1),
+        vel: uniformInput(rng, [48, 4], 0, 0.01),
+        sumSquares: scalar(7),
+        target: uniformInput(rng, [48, 4]),
+      }),
+      outputs: ['p', 'g', 'mom', 'vel', 'target', 'sumSquares'],
+      exec: (b, t) => {
+        b.sumSquares(t.g, t.sumSquares);
+        b.adam(t.p, t.g, t.mom, t.vel, hp, { clip: { sumSquares: t.sumSquares, maxNorm }, polyak: { target: t.target, tau: 0.02 } });
       },
-      outputs: ['p', 'g', 'mom', 'vel', 'target'],
-      exec: (b, t) =>
-        b.adam(t.p, t.g, t.mom, t.vel, hp, {
-          clip: f.clip === null ? null : { sumSquares: t.sumSquares, maxNorm: f.clip },
-          polyak: f.polyak === null ? null : { target: t.target, tau: f.polyak },
-        }),
       reference: (i) => {
-        const g = f.clip === null ? i.g.data : ref.refClip(i.g.data, i.sumSquares.data[0], f.clip);
+        const squares = ref.refSumSquares(i.g.data);
+        const g = ref.refClip(i.g.data, squares, maxNorm);
         const r = ref.refAdam(i.p.data, g, i.mom.data, i.vel.data, hp);
-        const target = f.polyak === null ? i.target.data : i.target.data.map((t, k) => t + (f.polyak as number) * (r.param[k] - t));
-        return { p: r.param, g, mom: r.m, vel: r.v, target };
+        const target = i.target.data.map((t, k) => t + 0.02 * (r.param[k] - t));
+        return { p: r.param, g, mom: r.m, vel: r.v, target, sumSquares: Float64Array.of(squares) };
       },
     }),
   );

@@ -38,10 +38,14 @@ export type AdapterProbe =
   /** The look itself failed (no child process could run): only creating a device will tell. */
   | { found: 'unknown'; reason: string };
 
-/** Requests a device from `adapter` with the buffer size limits raised to what the adapter allows. */
+/**
+ * Requests a device from `adapter` with the buffer size limits raised to what the adapter allows,
+ * and `subgroups` when offered (kernels that need it are built only then: see kernels.ts).
+ */
 export async function requestDeviceFrom(adapter: GPUAdapter, release: () => void): Promise<AcquiredDevice> {
   const limits = adapter.limits;
   const device = await adapter.requestDevice({
+    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,

@@ -4,9 +4,9 @@
  * an input. WebGpuOps (one method per Backend op) is its only client.
  */
 import type { GpuObjectCounts } from './gpu-counters.js';
-import { KERNELS, KERNEL_NAMES, UNIFORM_SLOT_BYTES, type KernelName, type ParamsOf } from './kernels.js';
+import { KERNELS, KERNEL_NAMES, type KernelName, type ParamsOf } from './kernels.js';
 import { ParamWriter, type ParamLayout } from './param-layout.js';
-import type { LayoutCache } from './pipelines.js';
+import type { KernelPipelines, LayoutCache } from './pipelines.js';
 import type { Recorder } from './recorder.js';
 import { wholeBlock, type GpuStorage, type StoragePool } from './storage-pool.js';
 
@@ -22,11 +22,14 @@ export class Dispatcher {
   private readonly writer: ParamWriter<string>;
   private unusedRead: GpuStorage | null = null;
   private unusedWrite: GpuStorage | null = null;
+  /** The kernel and recorder number of the latest dispatch (see `dropLatest`). */
+  private latestKernel: KernelName | null = null;
+  private latestDispatch = 0;
 
   constructor(
     private readonly device: GPUDevice,
     private readonly recorder: Recorder,
-    private readonly pipelines: Record<KernelName, GPUComputePipeline>,
+    private readonly pipelines: KernelPipelines,
     private readonly layouts: LayoutCache,
     private readonly pool: StoragePool,
     private readonly counts: GpuObjectCounts,
@@ -34,6 +37,11 @@ export class Dispatcher {
     private readonly maxGroups: number,
   ) {
     this.writer = new ParamWriter(recorder.u32, recorder.f32);
+  }
+
+  /** Whether `kernel` was built on this device (a kernel with an unmet KernelSpec.requires was not). */
+  available(kernel: KernelName): boolean {
+    return this.pipelines[kernel] !== undefined;
   }
 
   /** Reserves the uniform slot of the next dispatch of `kernel`; set its fields by name, then bind and run. */
@@ -100,6 +108,8 @@ export class Dispatcher {
    */
   grid(kernel: KernelName, x: number, y: number): void {
     const spec = KERNELS[kernel];
+    const pipeline = this.pipelines[kernel];
+    if (pipeline === undefined) throw new Error(`internal: kernel ${kernel} is not built on this device`);
     const bound = this.bound;
     const epoch = this.recorder.epoch;
     let staged = 0;
@@ -113,7 +123,8 @@ export class Dispatcher {
       bound[i] = scratch;
       staged |= 1 << i;
     }
-    this.recorder.dispatch(this.pipelines[kernel], this.bindGroup(spec.access), x, y);
+    this.latestDispatch = this.recorder.dispatch(pipeline, this.bindGroup(spec.access), x, y);
+    this.latestKernel = kernel;
     this.dispatches++;
     this.perKernel[kernel]++;
     if (staged === 0) return;
@@ -123,6 +134,25 @@ export class Dispatcher {
       this.recorder.copyBuffer(bound[i].block.buffer, 0, original.block.buffer, original.offset, original.bytes);
       bound[i] = original;
     }
+  }
+
+  /** The number of the latest dispatch (for `dropLatest`). */
+  get latest(): number {
+    return this.latestDispatch;
+  }
+
+  /**
+   * Takes back dispatch `dispatch` of `kernel` if it is the latest and still held by the recorder
+   * (nothing recorded after it: see Recorder), because the next dispatch does its work too. Returns
+   * whether it did; the counters then no longer count it.
+   */
+  dropLatest(kernel: KernelName, dispatch: number): boolean {
+    if (this.latestKernel !== kernel || !this.recorder.holds(dispatch)) return false;
+    this.recorder.dropHeld();
+    this.latestKernel = null;
+    this.dispatches--;
+    this.perKernel[kernel]--;
+    return true;
   }
 
   /** Whether writable binding i shares its buffer with a read-only binding, or overlaps another binding. */
@@ -157,14 +187,13 @@ export class Dispatcher {
     return scratch;
   }
 
-  /** The cached bind group of the uniform ring plus the bound storages. */
+  /** The cached bind group (group 0) of the bound storages. */
   private bindGroup(access: string): GPUBindGroup {
     let key = access;
     for (const s of this.bound) key += `,${s.block.id}:${s.offset}:${s.bytes}`;
     let group = this.bindGroups.get(key);
     if (group === undefined) {
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.recorder.ring, offset: 0, size: UNIFORM_SLOT_BYTES } }];
-      this.bound.forEach((s, i) => entries.push({ binding: i + 1, resource: { buffer: s.block.buffer, offset: s.offset, size: s.bytes } }));
+      const entries: GPUBindGroupEntry[] = this.bound.map((s, i) => ({ binding: i + 1, resource: { buffer: s.block.buffer, offset: s.offset, size: s.bytes } }));
       group = this.device.createBindGroup({ layout: this.layouts.bindGroupLayout(access), entries });
       this.counts.bindGroups++;
       this.bindGroups.set(key, group);

@@ -1,10 +1,11 @@
 /**
  * The kernel table: every compute entry point of shaders/*.wgsl, with the access of the storage
- * buffers it binds and the layout of its uniform parameters. Binding 0 is always the op's
- * parameters (a 256-byte slot of the uniform ring, dynamic offset), laid out as the `struct Params`
- * of the kernel's file, which `params` declares field by field (test/webgpu-kernels.test.ts
- * parses every struct and compares). Binding i >= 1 is read-only storage where access[i - 1] is
- * 'r' and read_write storage where it is 'w'.
+ * buffers it binds and the layout of its uniform parameters. Group 1, binding 0 is always the op's
+ * parameters (a 256-byte slot of the uniform ring, each slot a bind group of its own: see
+ * recorder.ts), laid out as the `struct Params` of the kernel's file, which `params` declares
+ * field by field (test/webgpu-kernels.test.ts parses every struct and compares). In group 0,
+ * binding i >= 1 is read-only storage where access[i - 1] is 'r' and read_write storage where it
+ * is 'w'.
  */
 import type { BackendOp } from '../backend.js';
 import { ParamLayout } from './param-layout.js';
@@ -20,7 +21,15 @@ export interface KernelSpec {
   params: ParamLayout<string>;
   /** The Backend ops that dispatch this kernel (the conformance cases of those ops check it). */
   ops: readonly BackendOp[];
+  /**
+   * What the device must offer for the kernel to be built (its file is compiled only then):
+   * 'subgroups8', the `subgroups` feature with subgroups of exactly 8 lanes (llvmpipe's SIMD width).
+   */
+  requires?: KernelRequirement;
 }
+
+/** A device capability a kernel needs (see KernelSpec.requires and pipelines.ts). */
+export type KernelRequirement = 'subgroups8';
 
 const ELEMENTWISE = new ParamLayout({ n: 'u32', scalar: 'f32' });
 const MATMUL = new ParamLayout({ m: 'u32', n: 'u32', k: 'u32', flags: 'u32' });
@@ -62,7 +71,46 @@ export const KERNELS = {
   linearGradTiled: { file: 'linear', entry: 'linear_grad_tiled', access: 'rrww', threads: 256, params: LINEAR, ops: ['linearGrad'] },
   inputGradBlocked: { file: 'linear', entry: 'input_grad_blocked', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
   inputGradTiled: { file: 'linear', entry: 'input_grad_tiled', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
+  linearSubgroup: { file: 'linear-subgroup', entry: 'linear_subgroup', access: 'rrrw', threads: 8, params: LINEAR, ops: ['linear'], requires: 'subgroups8' },
+  linearGradSubgroup: {
+    file: 'linear-subgroup',
+    entry: 'linear_grad_subgroup',
+    access: 'rrww',
+    threads: 8,
+    params: LINEAR,
+    ops: ['linearGrad'],
+    requires: 'subgroups8',
+  },
+  inputGradSubgroup: {
+    file: 'linear-subgroup',
+    entry: 'input_grad_subgroup',
+    access: 'rrrw',
+    threads: 8,
+    params: LINEAR,
+    ops: ['linearInputGrad'],
+    requires: 'subgroups8',
+  },
+  linearNarrow: { file: 'linear-subgroup', entry: 'linear_narrow', access: 'rrrw', threads: 8, params: LINEAR, ops: ['linear'], requires: 'subgroups8' },
+  linearGradNarrow: {
+    file: 'linear-subgroup',
+    entry: 'linear_grad_narrow',
+    access: 'rrww',
+    threads: 8,
+    params: LINEAR,
+    ops: ['linearGrad'],
+    requires: 'subgroups8',
+  },
+  inputGradShort: {
+    file: 'linear-subgroup',
+    entry: 'input_grad_short',
+    access: 'rrrw',
+    threads: 8,
+    params: LINEAR,
+    ops: ['linearInputGrad'],
+    requires: 'subgroups8',
+  },
   tdLoss: { file: 'td-loss', entry: 'td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
+  tdLossLanes: { file: 'td-loss', entry: 'td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {
@@ -75,7 +123,9 @@ export const KERNELS = {
   },
   softmaxBackward: { file: 'activation-backward', entry: 'softmax_backward', access: 'rrw', threads: 64, params: ACTIVATION_BACKWARD, ops: ['activationBackward'] },
   columnSum: { file: 'reduce', entry: 'column_sum', access: 'rw', threads: 64, params: REDUCE, ops: ['columnSum'] },
-  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256, params: REDUCE, ops: ['sumSquares'] },
+  // Also dispatched by an Adam case that sums its gradient's squares first (unfused on GPUs).
+  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256, params: REDUCE, ops: ['sumSquares', 'adam'] },
+  sumSquaresQuads: { file: 'reduce', entry: 'sum_squares_quads', access: 'rw', threads: 8, params: REDUCE, ops: ['sumSquares'] },
   rowMax: { file: 'reduce', entry: 'row_max', access: 'rw', threads: 64, params: REDUCE, ops: ['rowMax'] },
   rowArgmax: { file: 'reduce', entry: 'row_argmax', access: 'rw', threads: 64, params: REDUCE, ops: ['rowArgmax'] },
   gatherColumns: { file: 'gather-scatter', entry: 'gather_columns', access: 'rrw', threads: 64, params: ROWS_COLS, ops: ['gatherColumns'] },
@@ -86,6 +136,9 @@ export const KERNELS = {
   lossGrad: { file: 'loss', entry: 'loss_grad', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
   lossGradSoftmax: { file: 'loss', entry: 'loss_grad_softmax', access: 'rrw', threads: 64, params: LOSS, ops: ['loss'] },
   adam: { file: 'adam', entry: 'adam', access: 'wwwwrw', threads: 256, params: ADAM, ops: ['adam'] },
+  adamQuads: { file: 'adam', entry: 'adam_quads', access: 'wwwwrw', threads: 64, params: ADAM, ops: ['adam'] },
+  // The sum of squares too: replaces the sumSquares dispatch just before it (webgpu-ops.ts).
+  adamSmall: { file: 'adam', entry: 'adam_small', access: 'wwwwww', threads: 8, params: ADAM, ops: ['adam'] },
   sgd: { file: 'sgd', entry: 'sgd', access: 'wrw', threads: 256, params: SGD, ops: ['sgd'] },
 } as const satisfies Record<string, KernelSpec>;
 

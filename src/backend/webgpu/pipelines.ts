@@ -5,7 +5,7 @@
  */
 import { ShaderCompileError } from './gpu-errors.js';
 import type { GpuObjectCounts } from './gpu-counters.js';
-import { KERNELS, KERNEL_NAMES, SHADER_FILES, type KernelName, type ShaderFile } from './kernels.js';
+import { KERNELS, KERNEL_NAMES, SHADER_FILES, type KernelName, type KernelRequirement, type KernelSpec, type ShaderFile } from './kernels.js';
 
 /** `label:line:col: error: message` lines, each followed by the source line. */
 function formatMessages(label: string, code: string, messages: readonly GPUCompilationMessage[]): string[] {
@@ -43,10 +43,28 @@ export async function compileShaderModule(device: GPUDevice, label: string, code
   return module;
 }
 
-/** Bind group layouts by access string ('rrw'...): binding 0 a dynamic-offset uniform, then storage. */
+/**
+ * Group 1 holds the op's parameters: one uniform buffer range (a slot of the uniform ring)
+ * at a fixed offset. Not a dynamic offset: Mesa's lavapipe copies a descriptor set with dynamic
+ * offsets into freshly mapped memory at every bind (an mmap, page faults and an munmap with its
+ * TLB shootdown per dispatch), which about doubled the driver's cost of a small dispatch.
+ */
+export const PARAMS_GROUP = 1;
+
+/** Creates the layout of group 1 (the parameter slot); layouts made from equal descriptors are compatible. */
+export function createParamsLayout(device: GPUDevice, counts: GpuObjectCounts): GPUBindGroupLayout {
+  counts.bindGroupLayouts++;
+  return device.createBindGroupLayout({
+    label: 'params',
+    entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } }],
+  });
+}
+
+/** Bind group layouts of group 0 by access string ('rrw'...): storage bindings 1..n; pipeline layouts add group 1. */
 export class LayoutCache {
   private readonly groups = new Map<string, GPUBindGroupLayout>();
   private readonly pipelines = new Map<string, GPUPipelineLayout>();
+  private params: GPUBindGroupLayout | null = null;
   constructor(
     private readonly device: GPUDevice,
     private readonly counts: GpuObjectCounts,
@@ -55,14 +73,12 @@ export class LayoutCache {
   bindGroupLayout(access: string): GPUBindGroupLayout {
     let layout = this.groups.get(access);
     if (layout === undefined) {
-      const entries: GPUBindGroupLayoutEntry[] = [
-        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-      ];
+      const entries: GPUBindGroupLayoutEntry[] = [];
       for (let i = 0; i < access.length; i++) {
         const type: GPUBufferBindingType = access[i] === 'w' ? 'storage' : 'read-only-storage';
         entries.push({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
       }
-      layout = this.device.createBindGroupLayout({ label: `uniform+${access}`, entries });
+      layout = this.device.createBindGroupLayout({ label: access, entries });
       this.counts.bindGroupLayouts++;
       this.groups.set(access, layout);
     }
@@ -72,7 +88,8 @@ export class LayoutCache {
   pipelineLayout(access: string): GPUPipelineLayout {
     let layout = this.pipelines.get(access);
     if (layout === undefined) {
-      layout = this.device.createPipelineLayout({ label: `uniform+${access}`, bindGroupLayouts: [this.bindGroupLayout(access)] });
+      this.params ??= createParamsLayout(this.device, this.counts);
+      layout = this.device.createPipelineLayout({ label: `${access}+params`, bindGroupLayouts: [this.bindGroupLayout(access), this.params] });
       this.counts.pipelineLayouts++;
       this.pipelines.set(access, layout);
     }
@@ -95,16 +112,32 @@ export function expandIncludes(file: ShaderFile, sources: ReadonlyMap<ShaderFile
   });
 }
 
-/** Compiles every shader file and builds every kernel's pipeline (in parallel). */
+/** Whether `device` offers what a kernel requires (see KernelSpec.requires). */
+export function deviceOffers(device: GPUDevice, requirement: KernelRequirement | undefined): boolean {
+  switch (requirement) {
+    case undefined:
+      return true;
+    case 'subgroups8': {
+      const info = device.adapterInfo as GPUAdapterInfo | undefined;
+      return device.features.has('subgroups') && info?.subgroupMinSize === 8 && info.subgroupMaxSize === 8;
+    }
+  }
+}
+
+/** The pipeline of every kernel the device can run (a kernel whose requirement it lacks has none). */
+export type KernelPipelines = Partial<Record<KernelName, GPUComputePipeline>>;
+
+/** Compiles the shader files and builds the pipeline of every kernel the device offers what it requires (in parallel). */
 export async function buildPipelines(
   device: GPUDevice,
   loadSource: (file: ShaderFile) => Promise<string>,
   layouts: LayoutCache,
   counts: GpuObjectCounts,
-): Promise<Record<KernelName, GPUComputePipeline>> {
+): Promise<KernelPipelines> {
   const sources = new Map<ShaderFile, string>();
   await Promise.all(SHADER_FILES.map(async (file) => sources.set(file, await loadSource(file))));
-  const kernelFiles = [...new Set(KERNEL_NAMES.map((k) => KERNELS[k].file))];
+  const kernels = KERNEL_NAMES.filter((k) => deviceOffers(device, (KERNELS[k] as KernelSpec).requires));
+  const kernelFiles = [...new Set(kernels.map((k) => KERNELS[k].file))];
   const modules = new Map<ShaderFile, GPUShaderModule>();
   await Promise.all(
     kernelFiles.map(async (file) => {
@@ -113,7 +146,7 @@ export async function buildPipelines(
     }),
   );
   const entries = await Promise.all(
-    KERNEL_NAMES.map(async (name): Promise<[KernelName, GPUComputePipeline]> => {
+    kernels.map(async (name): Promise<[KernelName, GPUComputePipeline]> => {
       const spec = KERNELS[name];
       const module = modules.get(spec.file);
       if (module === undefined) throw new Error(`internal: shader ${spec.file} not compiled`);
@@ -136,5 +169,5 @@ export async function buildPipelines(
       return [name, pipeline];
     }),
   );
-  return Object.fromEntries(entries) as Record<KernelName, GPUComputePipeline>;
+  return Object.fromEntries(entries) as KernelPipelines;
 }

@@ -14,6 +14,7 @@ import loss from '../../../shaders/loss.wgsl';
 import adam from '../../../shaders/adam.wgsl';
 import sgd from '../../../shaders/sgd.wgsl';
 import linear from '../../../shaders/linear.wgsl';
+import linearSubgroup from '../../../shaders/linear-subgroup.wgsl';
 import tdLoss from '../../../shaders/td-loss.wgsl';
 import activations from '../../../shaders/activations.wgsl';
 import type { ShaderFile } from './kernels.js';
@@ -30,6 +31,7 @@ const SOURCES: Record<ShaderFile, string> = {
   adam,
   sgd,
   linear,
+  'linear-subgroup': linearSubgroup,
   'td-loss': tdLoss,
   activations,
 };

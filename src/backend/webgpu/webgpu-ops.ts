@@ -6,14 +6,34 @@ import type { Activation, AdamHyperParameters, LossKind, SgdHyperParameters } fr
 import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
-import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS } from './kernels.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
+
+/** The largest parameter arena whose Adam step takes the sum of squares before it into one workgroup (adam_small). */
+const ADAM_SMALL_MAX_ELEMENTS = 16384;
+
+const sameRange = (a: GpuStorage, b: GpuStorage): boolean => a.block === b.block && a.offset === b.offset && a.bytes === b.bytes;
 
 /** A WebGPU tensor: its storage is a pooled storage buffer. */
 export type WebGpuTensor = DeviceTensor<GpuStorage>;
 
-/** The matmul kernels of shaders/matmul.wgsl. */
-export type MatmulPath = 'auto' | 'tiled' | 'blocked' | 'small';
+/**
+ * The matmul kernels: shaders/matmul.wgsl's, and for the fused layer ops (linear, linearGrad,
+ * linearInputGrad) linear.wgsl's tiled or blocked kernels or linear-subgroup.wgsl's ('subgroup':
+ * lavapipe; shapes it cannot take run blocked, and plain matmuls run blocked on it).
+ */
+export type MatmulPath = 'auto' | 'tiled' | 'blocked' | 'small' | 'subgroup';
+
+/**
+ * How a fused layer op runs: linear.wgsl's workgroup tiles or register blocks, or one of
+ * linear-subgroup.wgsl's kernels: 'subgroup' (every vec4-read length divisible by 4) or 'narrow'
+ * (a layer of at most 8 outputs, or the input gradient of a layer whose outputs are not a multiple of 4).
+ */
+type LayerPath = 'tiled' | 'blocked' | 'subgroup' | 'narrow';
+
+/** Where a fused layer op can take linear-subgroup.wgsl's kernels (else none: 'blocked'). */
+type SubgroupFit = 'subgroup' | 'narrow' | 'blocked';
 
 /** Matmuls with at most this many outputs use the split-k path (one workgroup per output). */
 const SMALL_MATMUL_OUTPUTS = 256;
@@ -21,15 +41,70 @@ const SMALL_MATMUL_OUTPUTS = 256;
 const SMALL_MATMUL_MIN_K = 128;
 /** Output rows and columns per workgroup of the tiled and blocked matmul kernels. */
 const MATMUL_TILE = 64;
+/** Output rows and columns per workgroup (one subgroup of 8 lanes) of linear-subgroup.wgsl's tile kernels. */
+const SUBGROUP_TILE_ROWS = 16;
+const SUBGROUP_TILE_COLS = 32;
+/** Output rows per workgroup of linear-subgroup.wgsl's narrow kernels (linear_narrow, linear_grad_narrow). */
+const NARROW_TILE_ROWS = 32;
+/** The most outputs a layer may have for linear_narrow and linear_grad_narrow (one per lane). */
+const NARROW_MAX_COLS = 8;
+/** The kernels of each fused layer op, by path. */
+const LAYER_KERNELS = {
+  linear: { tiled: 'linearTiled', blocked: 'linearBlocked', subgroup: 'linearSubgroup', narrow: 'linearNarrow' },
+  linearGrad: { tiled: 'linearGradTiled', blocked: 'linearGradBlocked', subgroup: 'linearGradSubgroup', narrow: 'linearGradNarrow' },
+  linearInputGrad: { tiled: 'inputGradTiled', blocked: 'inputGradBlocked', subgroup: 'inputGradSubgroup', narrow: 'inputGradShort' },
+} as const satisfies Record<string, Record<LayerPath, KernelName>>;
+
+const divisibleBy4 = (...lengths: number[]): boolean => lengths.every((x) => x % 4 === 0);
+
+/**
+ * Which of linear-subgroup.wgsl's kernels can take a layer op of this shape (the requirements in
+ * that file's header): the lengths it reads as vec4s must be divisible by 4.
+ */
+function subgroupFit(op: keyof typeof LAYER_KERNELS, m: number, n: number, k: number): SubgroupFit {
+  switch (op) {
+    // out (m, n) = x (m, k) @ w (k, n)
+    case 'linear':
+      if (n <= NARROW_MAX_COLS && divisibleBy4(k)) return 'narrow';
+      return divisibleBy4(k, n) ? 'subgroup' : 'blocked';
+    // dW (m, n) = x^T g, x (k, m), g (k, n)
+    case 'linearGrad':
+      if (n <= NARROW_MAX_COLS && divisibleBy4(m, k)) return 'narrow';
+      return divisibleBy4(m, k, n) ? 'subgroup' : 'blocked';
+    // out (m, n) = g (m, k) @ w^T, w (n, k)
+    case 'linearInputGrad':
+      if (!divisibleBy4(n)) return 'blocked';
+      return divisibleBy4(k) ? 'subgroup' : 'narrow';
+  }
+}
 
 export class WebGpuOps implements RawOps<WebGpuTensor> {
+  /**
+   * Kernels for CPU-emulated adapters where there is a choice: barrier-free reductions over a few
+   * threads, and an Adam step that takes in the sum of squares before it. On such an adapter under
+   * 'auto', and under a forced 'blocked' or 'subgroup' path (so tests check them on any device).
+   */
+  private readonly cpuStyle: boolean;
+  /** The latest sumSquares (its kernel, dispatch number, or -1 when it accumulated, and operands), for Adam to take in. */
+  private readonly latestSumSquares = {
+    kernel: 'sumSquares' as 'sumSquares' | 'sumSquaresQuads',
+    dispatch: -1,
+    x: null as GpuStorage | null,
+    out: null as GpuStorage | null,
+  };
+
   constructor(
     private readonly d: Dispatcher,
     /** The matmul path ('auto' resolved per call from the shape and `software`). */
     private readonly matmulPath: MatmulPath,
     /** A CPU-emulated adapter: barriers are expensive there, so matmuls avoid workgroup memory. */
     private readonly software: boolean,
-  ) {}
+  ) {
+    if (matmulPath === 'subgroup' && !d.available('linearSubgroup')) {
+      throw new InvalidArgumentError("WebGpuBackend: matmulPath 'subgroup' needs the subgroups feature with 8-lane subgroups (lavapipe)");
+    }
+    this.cpuStyle = matmulPath === 'auto' ? software : matmulPath === 'blocked' || matmulPath === 'subgroup';
+  }
 
   fill(out: WebGpuTensor, value: number): void {
     this.d.params('fill').set('n', out.size).set('scalar', value);
@@ -63,6 +138,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       if (this.software) path = 'blocked';
       else path = m * n <= SMALL_MATMUL_OUTPUTS && k >= SMALL_MATMUL_MIN_K ? 'small' : 'tiled';
     }
+    if (path === 'subgroup') path = 'blocked';
     const kernel = path === 'small' ? 'matmulSmall' : path === 'tiled' ? 'matmulTiled' : 'matmulBlocked';
     const flags = (call.transA ? MATMUL_FLAGS.transA : 0) | (call.transB ? MATMUL_FLAGS.transB : 0) | (call.accumulate ? MATMUL_FLAGS.accumulate : 0);
     this.d.params(kernel).set('m', m).set('n', n).set('k', k).set('flags', flags);
@@ -78,39 +154,45 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   linear(x: WebGpuTensor, w: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
     const softmax = activation === 'softmax';
-    const kernel = this.tiled() ? 'linearTiled' : 'linearBlocked';
+    const path = this.layerPath('linear', x.rows, w.cols, x.cols);
+    const kernel = LAYER_KERNELS.linear[path];
     this.linearParams(kernel, x.rows, w.cols, x.cols, bias !== null, 0, softmax ? 'identity' : activation, alpha);
     this.d.bind(x.storage, w.storage, bias === null ? this.d.unused('r') : bias.storage, out.storage);
-    this.d.grid(kernel, Math.ceil(w.cols / MATMUL_TILE), Math.ceil(x.rows / MATMUL_TILE));
+    this.layerGrid(kernel, path, x.rows, w.cols);
     // Softmax is a row op: the bias was added above, the softmax follows in place.
     if (softmax) this.biasActivation(out, null, 'softmax', out, alpha);
   }
 
   linearGrad(x: WebGpuTensor, g: WebGpuTensor, dW: WebGpuTensor, db: WebGpuTensor | null, accumulate: boolean): void {
-    const kernel = this.tiled() ? 'linearGradTiled' : 'linearGradBlocked';
-    // dW = x^T g: op(a) = x^T is (in, B); with db, op(a) gains a row of ones whose outputs are db.
+    const path = this.layerPath('linearGrad', x.cols, g.cols, x.rows);
+    const kernel = LAYER_KERNELS.linearGrad[path];
+    // dW = x^T g: op(a) = x^T is (in, B). With db, the tiled and blocked kernels give op(a) a row
+    // of ones whose outputs are db; the subgroup kernels sum g's columns beside.
     this.linearParams(kernel, x.cols, g.cols, x.rows, db !== null, LINEAR_FLAGS.transA | (accumulate ? LINEAR_FLAGS.accumulate : 0), 'identity', 0);
     this.d.bind(x.storage, g.storage, dW.storage, db === null ? this.d.unused('w') : db.storage);
-    this.d.grid(kernel, Math.ceil(g.cols / MATMUL_TILE), Math.ceil((x.cols + (db === null ? 0 : 1)) / MATMUL_TILE));
+    const onesRow = db !== null && (path === 'tiled' || path === 'blocked');
+    this.layerGrid(kernel, path, x.cols + (onesRow ? 1 : 0), g.cols);
   }
 
   linearInputGrad(g: WebGpuTensor, w: WebGpuTensor, y: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
-    const kernel = this.tiled() ? 'inputGradTiled' : 'inputGradBlocked';
+    const path = this.layerPath('linearInputGrad', g.rows, w.rows, g.cols);
+    const kernel = LAYER_KERNELS.linearInputGrad[path];
     this.linearParams(kernel, g.rows, w.rows, g.cols, y !== null, LINEAR_FLAGS.transB, activation, alpha);
     this.d.bind(g.storage, w.storage, y === null ? this.d.unused('r') : y.storage, out.storage);
-    this.d.grid(kernel, Math.ceil(w.rows / MATMUL_TILE), Math.ceil(g.rows / MATMUL_TILE));
+    this.layerGrid(kernel, path, g.rows, w.rows);
   }
 
   tdLoss(call: TdLossCall<WebGpuTensor>): void {
     const flags =
       (call.double ? TD_LOSS_FLAGS.double : 0) | (call.loss === 'huber' ? TD_LOSS_FLAGS.huber : 0) | (call.targets !== null ? TD_LOSS_FLAGS.targets : 0);
     this.d
-      .params('tdLoss')
+      .params(this.cpuStyle ? 'tdLossLanes' : 'tdLoss')
       .set('batch', call.batch)
       .set('actions', call.nextQ.cols)
       .set('flags', flags)
       .set('gamma', call.gamma)
       .set('delta', call.delta);
+    // Both kernels take the same parameters and bindings.
     this.d.bind(
       call.q.storage,
       call.nextQ.storage,
@@ -121,7 +203,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       call.gradQ.storage,
       call.targets === null ? this.d.unused('w') : call.targets.storage,
     );
-    this.d.grid('tdLoss', 1, 1);
+    this.d.grid(this.cpuStyle ? 'tdLossLanes' : 'tdLoss', 1, 1);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
@@ -184,8 +266,14 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   }
 
   sumSquares(x: WebGpuTensor, out: WebGpuTensor, accumulate: boolean): void {
-    this.d.params('sumSquares').set('rows', x.rows).set('cols', x.cols).set('accumulate', accumulate ? 1 : 0);
-    this.d.bind(x.storage, out.storage).grid('sumSquares', 1, 1);
+    const kernel = this.cpuStyle && x.size % 4 === 0 ? 'sumSquaresQuads' : 'sumSquares';
+    this.d.params(kernel).set('rows', x.rows).set('cols', x.cols).set('accumulate', accumulate ? 1 : 0);
+    this.d.bind(x.storage, out.storage).grid(kernel, 1, 1);
+    const latest = this.latestSumSquares;
+    latest.kernel = kernel;
+    latest.dispatch = accumulate ? -1 : this.d.latest;
+    latest.x = x.storage;
+    latest.out = out.storage;
   }
 
   clipByGlobalNorm(x: WebGpuTensor, sumSquares: WebGpuTensor, maxNorm: number): void {
@@ -205,13 +293,28 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     tau: number,
   ): void {
     const flags = (clipSumSquares !== null ? ADAM_FLAGS.clip : 0) | (polyakTarget !== null ? ADAM_FLAGS.polyak : 0);
+    const n = param.size;
+    // On CPU-emulated adapters a small arena's step also takes in the sum of squares of its
+    // gradient recorded just before it (the clipper's measure): one dispatch instead of two.
+    const latest = this.latestSumSquares;
+    const fuse =
+      this.cpuStyle &&
+      clipSumSquares !== null &&
+      n % 4 === 0 &&
+      n <= ADAM_SMALL_MAX_ELEMENTS &&
+      latest.x !== null &&
+      latest.out !== null &&
+      sameRange(latest.x, grad.storage) &&
+      sameRange(latest.out, clipSumSquares.storage) &&
+      this.d.dropLatest(latest.kernel, latest.dispatch);
+    const kernel = fuse ? 'adamSmall' : n % 4 === 0 ? 'adamQuads' : 'adam';
     // Bias corrections in float64 on the host, as the CPU backend computes them.
     this.d
-      .params('adam')
+      .params(kernel)
       .set('flags', flags)
       .set('max_norm', maxNorm)
       .set('tau', tau)
-      .set('n', param.size)
+      .set('n', n)
       .set('beta1', hp.beta1)
       .set('beta2', hp.beta2)
       .set('eps', hp.eps)
@@ -227,7 +330,8 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       clipSumSquares === null ? this.d.unused('r') : clipSumSquares.storage,
       polyakTarget === null ? this.d.unused('w') : polyakTarget.storage,
     );
-    this.d.run('adam', param.size);
+    if (kernel === 'adamSmall') this.d.grid(kernel, 1, 1);
+    else this.d.run(kernel, kernel === 'adamQuads' ? n / 4 : n);
   }
 
   sgd(param: WebGpuTensor, grad: WebGpuTensor, velocity: WebGpuTensor, hp: SgdHyperParameters): void {
@@ -243,14 +347,40 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     this.d.bind(param.storage, grad.storage, velocity.storage).run('sgd', param.size);
   }
 
-  /** Whether the fused layer kernels take the workgroup-tile path (GPUs) rather than the register-blocked one. */
-  private tiled(): boolean {
-    if (this.matmulPath === 'auto') return !this.software;
-    return this.matmulPath !== 'blocked';
+  /**
+   * The path of a fused layer op whose output is m x n, summed over k: on CPU-emulated adapters
+   * linear-subgroup.wgsl's kernels where the shape and the device allow them (subgroupFit), else
+   * register blocks; workgroup tiles on GPUs. A forced path as forced ('small' has no fused
+   * kernels: it runs them tiled; 'subgroup' runs the shapes it cannot take blocked).
+   */
+  private layerPath(op: keyof typeof LAYER_KERNELS, m: number, n: number, k: number): LayerPath {
+    switch (this.matmulPath) {
+      case 'auto':
+        if (!this.software || !this.d.available('linearSubgroup')) return this.software ? 'blocked' : 'tiled';
+        return subgroupFit(op, m, n, k);
+      case 'subgroup':
+        return subgroupFit(op, m, n, k);
+      case 'blocked':
+        return 'blocked';
+      case 'tiled':
+      case 'small':
+        return 'tiled';
+    }
+  }
+
+  /** The workgroup grid of a fused layer kernel over an output of `rows` x `cols`. */
+  private layerGrid(kernel: KernelName, path: LayerPath, rows: number, cols: number): void {
+    if (path === 'subgroup' || kernel === 'inputGradShort') {
+      this.d.grid(kernel, Math.ceil(cols / SUBGROUP_TILE_COLS), Math.ceil(rows / SUBGROUP_TILE_ROWS));
+    } else if (path === 'narrow') {
+      this.d.workgroups(kernel, Math.ceil(rows / NARROW_TILE_ROWS));
+    } else {
+      this.d.grid(kernel, Math.ceil(cols / MATMUL_TILE), Math.ceil(rows / MATMUL_TILE));
+    }
   }
 
   private linearParams(
-    kernel: 'linearTiled' | 'linearBlocked' | 'linearGradTiled' | 'linearGradBlocked' | 'inputGradTiled' | 'inputGradBlocked',
+    kernel: (typeof LAYER_KERNELS)[keyof typeof LAYER_KERNELS][LayerPath],
     m: number,
     n: number,
     k: number,
