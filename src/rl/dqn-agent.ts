@@ -12,7 +12,8 @@
  *   clipping, Adam, Polyak target      sumSquares + one fused adam op over the parameter arena
  *
  * with V(s') = max_a' Q_target(s', a'), or Q_target(s', argmax_a' Q(s', a')) with Double DQN. On
- * WebGPU that is one submission of 14 dispatches for a 2-hidden-layer MLP; the loss is read back
+ * WebGPU that is one submission of 14 dispatches for a 2-hidden-layer MLP (13 on a CPU-emulated
+ * adapter, where Adam also takes in the sum of squares); the loss is read back
  * only when asked (readLoss). The agent owns the TD target: the minibatch carries `terminated`
  * flags, gamma is the agent's.
  */

@@ -42,9 +42,11 @@ export interface WebGpuBackendOptions {
    */
   maxWorkgroupsPerDimension?: number;
   /**
-   * Matmul kernel: 'auto' (default) picks 'blocked' on CPU-emulated adapters (lavapipe,
-   * SwiftShader: barriers are expensive there) and otherwise 'tiled', or 'small' (split-k) for
-   * tiny outputs with a long k. Forcing one lets tests cover every path on any adapter.
+   * Matmul kernel: 'auto' (default) picks, on CPU-emulated adapters (lavapipe, SwiftShader:
+   * barriers are expensive there), 'subgroup' for the fused layer ops where the device has 8-lane
+   * subgroups and 'blocked' otherwise, with barrier-free reductions; on GPUs 'tiled', or 'small'
+   * (split-k) for tiny outputs with a long k. Forcing one lets tests cover every path on any
+   * adapter ('blocked' and 'subgroup' also force the CPU-style reductions, 'tiled' the GPU ones).
    */
   matmulPath?: MatmulPath;
 }
