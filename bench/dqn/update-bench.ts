@@ -102,8 +102,10 @@ export class EngineContender implements Contender {
   constructor(
     private readonly backend: Backend,
     hidden: readonly number[],
+    /** The name in the figures (default `engine <backend>`). */
+    name?: string,
   ) {
-    this.name = `engine ${backend.name}`;
+    this.name = name ?? `engine ${backend.name}`;
     this.agent = new DqnAgent(backend, updateConfig(hidden), OBS, ACTIONS, new Rng(0));
     this.batches = prepareMinibatches(new Rng(1));
   }
