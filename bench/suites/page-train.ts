@@ -12,14 +12,15 @@ import { PageProblems, launchChromium } from '../../test/support/browser-page.js
 import { round } from '../harness.js';
 
 const STEPS = Number(process.env.BENCH_PAGE_TRAIN_STEPS ?? 6000);
-const RUNS: { backend: 'webgpu' | 'cpu'; preset: 'default' | 'vector' }[] = [
+const RUNS: { backend: 'webgpu' | 'cpu'; preset: 'default' | 'vector'; actingGroups?: number }[] = [
   { backend: 'webgpu', preset: 'default' },
   { backend: 'webgpu', preset: 'vector' },
+  { backend: 'webgpu', preset: 'vector', actingGroups: 2 },
   { backend: 'cpu', preset: 'default' },
   { backend: 'cpu', preset: 'vector' },
 ];
 
-async function train(page: Page, backend: string, preset: string): Promise<Record<string, unknown>> {
+async function train(page: Page, backend: string, preset: string, actingGroups: number): Promise<Record<string, unknown>> {
   // A finished run locks the menus until Reset.
   if ((await page.evaluate(() => window.webRl?.state().phase)) !== 'ready') {
     await page.click('#reset');
@@ -34,6 +35,7 @@ async function train(page: Page, backend: string, preset: string): Promise<Recor
   await page.fill('#cfg-steps', String(STEPS));
   // No periodic evaluation: the figure is the training loop's.
   await page.fill('#cfg-evalFreq', '0');
+  await page.fill('#cfg-actingGroups', String(actingGroups));
   await page.click('#reset');
   await page.waitForFunction((b) => window.webRl?.state().backend?.name === b && window.webRl.state().phase === 'ready', backend);
   const started = performance.now();
@@ -61,8 +63,9 @@ export default async function pageTrainSuite(): Promise<Record<string, unknown>>
     await page.waitForFunction(() => window.webRl !== undefined);
     await page.evaluate(() => window.webRl?.ready);
     for (const run of RUNS) {
-      process.stderr.write(`bench page-train: ${run.backend} ${run.preset}\n`);
-      out[`${run.backend}, ${run.preset} preset`] = await train(page, run.backend, run.preset);
+      const groups = run.actingGroups ?? 1;
+      process.stderr.write(`bench page-train: ${run.backend} ${run.preset} groups ${groups}\n`);
+      out[`${run.backend}, ${run.preset} preset${groups > 1 ? `, ${groups} acting groups` : ''}`] = await train(page, run.backend, run.preset, groups);
     }
     if (problems.messages.length > 0) out.pageProblems = problems.messages;
   } finally {

@@ -177,8 +177,8 @@ export class DqnAgent {
   }
 
   /** Q(s, .) of `rows` observations in one forward pass and one read back, row by row (see QNetwork.qValuesBatch). */
-  qValuesBatch(observations: ArrayLike<number>, rows: number): Promise<Float32Array> {
-    return this.online.qValuesBatch(observations, rows);
+  qValuesBatch(observations: ArrayLike<number>, rows: number, dst?: Float32Array): Promise<Float32Array> {
+    return this.online.qValuesBatch(observations, rows, dst);
   }
 
   /** Sets the actions still -1 in [from, from + count) to the argmax of their row of `q` (row 0 is env `from`). */

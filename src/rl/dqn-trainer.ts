@@ -94,7 +94,11 @@ export class DqnTrainer {
   private readonly groupObservations: Float32Array[];
   /** The group whose actions are decided but not yet stepped (-1: none), and the group that decides next. */
   private pendingGroup = -1;
+  /** The pending group's Q read back, still in flight (null once its actions are complete). */
+  private pendingQ: Promise<Float32Array> | null = null;
   private nextGroup = 0;
+  /** Per acting group, where its Q-values are read back (two may be in flight at once). */
+  private readonly groupQ: Float32Array[];
   private readonly started = performance.now();
   /** Stops on (or skips) a round of updates that made the loss or weights non-finite. */
   readonly nonFiniteGuard: NonFiniteGuard;
@@ -121,6 +125,7 @@ export class DqnTrainer {
     this.groupObservations = Array.from({ length: config.actingGroups }, (_, g) =>
       this.envs.observations.subarray(g * this.groupSize * obsDim, (g + 1) * this.groupSize * obsDim),
     );
+    this.groupQ = Array.from({ length: config.actingGroups }, () => new Float32Array(this.groupSize * nActions));
     this.evaluation = new PeriodicEvaluation(config.env, config.evalEpisodes, seed);
     this.nonFiniteGuard = new NonFiniteGuard(config.onNonFinite);
   }
@@ -174,6 +179,8 @@ export class DqnTrainer {
       if (this.config.actingGroups === 1) await this.lockstep();
       else await this.pipelined();
     }
+    // No read back is left in flight between slices (the actions it gives are the same now or later).
+    await this.completePending();
     return this.steps - before;
   }
 
@@ -186,18 +193,30 @@ export class DqnTrainer {
 
   /**
    * One half-step of the two-group pipeline: decide this group's actions and start its forward
-   * pass; while the device computes it, step the other group (decided in the previous half-step).
+   * pass, its read back left in flight; then complete the other group's actions, whose read back
+   * has had a whole half-step, and step that group. Two read backs are in flight at a time, and the
+   * host steps one group while the device computes the other's Q.
    */
   private async pipelined(): Promise<void> {
     const g = this.nextGroup;
-    const from = g * this.groupSize;
-    const q = this.decide(g) ? this.agent.qValuesBatch(this.groupObservations[g], this.groupSize) : null;
-    const pending = this.pendingGroup;
-    this.pendingGroup = -1;
-    if (pending >= 0) await this.stepEnvs(pending * this.groupSize, this.groupSize);
-    if (q !== null) this.agent.greedyFrom(await q, this.actions, from, this.groupSize);
+    const q = this.decide(g) ? this.agent.qValuesBatch(this.groupObservations[g], this.groupSize, this.groupQ[g]) : null;
+    const other = this.pendingGroup;
+    if (other >= 0) {
+      await this.completePending();
+      this.pendingGroup = -1;
+      await this.stepEnvs(other * this.groupSize, this.groupSize);
+    }
     this.pendingGroup = g;
+    this.pendingQ = q;
     this.nextGroup = 1 - g;
+  }
+
+  /** The pending group's greedy actions, from its read back (awaited here; nothing when none is in flight). */
+  private async completePending(): Promise<void> {
+    const q = this.pendingQ;
+    if (q === null) return;
+    this.pendingQ = null;
+    this.agent.greedyFrom(await q, this.actions, this.pendingGroup * this.groupSize, this.groupSize);
   }
 
   /** Epsilon-greedy draws for group g's envs; whether any of them needs the greedy action. */
@@ -292,6 +311,8 @@ export class DqnTrainer {
   /** A snapshot from which `restore` continues exactly, taken between any two (half-)steps. */
   async getState(): Promise<TrainerState> {
     await this.settleLoss();
+    // The pending group's actions are what its read back gives, now or later: complete them for the snapshot.
+    await this.completePending();
     const agent = await this.agent.getState();
     const { evalEnvRng, bestWeights, bestMeanReturn, bestSteps } = this.evaluation.getState();
     return {
@@ -361,6 +382,7 @@ export class DqnTrainer {
     if (pendingActions.length !== (pendingGroup < 0 ? 0 : this.groupSize)) throw new InvalidArgumentError('checkpoint: pending actions do not fit the acting group');
     this.nextGroup = nextGroup;
     this.pendingGroup = pendingGroup;
+    this.pendingQ = null;
     this.epsilons.set(epsilons);
     if (pendingGroup >= 0) this.actions.set(pendingActions, pendingGroup * this.groupSize);
   }

@@ -66,10 +66,10 @@ export class QNetwork {
 
   /**
    * Q(s, .) of `rows` observations (exactly rows * obsDim values, row-major) in one forward pass and one
-   * read back: rows * nActions values, row by row. The array is reused by the next call of the
-   * same batch size; nothing is allocated after the first call of a size.
+   * read back: rows * nActions values, row by row, into `dst` when given, else into an array reused
+   * by the next call of the same batch size; nothing is allocated after the first call of a size.
    */
-  async qValuesBatch(observations: ArrayLike<number>, rows: number): Promise<Float32Array> {
+  async qValuesBatch(observations: ArrayLike<number>, rows: number, dst?: Float32Array): Promise<Float32Array> {
     const { obsDim, nActions } = this.spec;
     if (!Number.isInteger(rows) || rows < 1 || observations.length !== rows * obsDim) {
       throw new ShapeError(`Q-network: ${rows} observations need ${rows * obsDim} values, got ${observations.length}`);
@@ -83,8 +83,9 @@ export class QNetwork {
       this.actQ.set(rows, q);
     }
     this.backend.write(input, observations);
-    await this.backend.read(this.forward(input), q);
-    return q;
+    const out = dst ?? q;
+    await this.backend.read(this.forward(input), out);
+    return out;
   }
 
   /** Q(s, .) for observations x (batch, obsDim); the result is owned by the network and cached per batch size. */
