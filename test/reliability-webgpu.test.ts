@@ -35,8 +35,10 @@ describe('WebGPU faults in the CLI', needs('webgpu', hasAdapter), () => {
   it('[webgpu-device-lost] --backend webgpu: a device lost mid-run stops with exit 1, naming the last checkpoint and the command that resumes on the CPU', () => {
     const r = runCli([...GPU_RUN, '--backend', 'webgpu', '--out', 'lost', '--save', 'lost.npz'], dir, LOSE_AT_300);
     expect(r.code).toBe(1);
+    // The loss is noticed at the next device call that checks: an acting read back (rare while epsilon
+    // is near 1), or at the latest the checkpoint due at step 400.
     expect(withoutDawnNotices(r.stderr)).toMatch(
-      /^error: WebGPU device lost \(destroyed\): [^\n]* at env step 3\d\d; the last checkpoint is lost\/checkpoint\.zip \(step 200\): continue with --resume lost\/checkpoint\.zip --backend cpu\n$/,
+      /^error: WebGPU device lost \(destroyed\): [^\n]* at env step (3\d\d|400); the last checkpoint is lost\/checkpoint\.zip \(step 200\): continue with --resume lost\/checkpoint\.zip --backend cpu\n$/,
     );
     const resumed = runCli(['--resume', join('lost', 'checkpoint.zip'), '--backend', 'cpu', '--save', 'lost-resumed.npz'], dir);
     expect(resumed.code, resumed.stderr).toBe(0);
