@@ -40,20 +40,28 @@ export function createProgressReporter(budget: Budget, out: NodeJS.WriteStream, 
   return out.isTTY ? new BarReporter(budget, out) : new LineReporter(out, logEvery);
 }
 
-/** Env steps per second over windows of at least a second (NaN until the first window closes). */
+/**
+ * Env steps per second over windows of at least a second; before the first window closes, the
+ * rate so far once 0.2 s have passed (NaN until then).
+ */
 class RateMeter {
   private lastSteps = -1;
   private lastTime = 0;
+  private windowClosed = false;
   rate = Number.NaN;
   update(steps: number): number {
     const now = performance.now();
+    const elapsed = now - this.lastTime;
     if (this.lastSteps < 0) {
       this.lastSteps = steps;
       this.lastTime = now;
-    } else if (now - this.lastTime >= 1000) {
-      this.rate = ((steps - this.lastSteps) * 1000) / Math.max(now - this.lastTime, 1);
+    } else if (elapsed >= 1000) {
+      this.rate = ((steps - this.lastSteps) * 1000) / elapsed;
       this.lastSteps = steps;
       this.lastTime = now;
+      this.windowClosed = true;
+    } else if (!this.windowClosed && elapsed >= 200) {
+      this.rate = ((steps - this.lastSteps) * 1000) / elapsed;
     }
     return this.rate;
   }
