@@ -135,7 +135,66 @@ export function renderBenchTables(results: unknown): string {
     `WebGPU tiny submit + read back: ${latency === null ? DASH : `${latency} ms`}. CartPole steps/s (\`envs\`): single env (\`stepInto\`) ${env('rawStepInto')}, ` +
       `through \`make\` ${env('timeLimitStepInto')}, vector env N = 1 / 16 / 256: ${vec('n1')} / ${vec('n16')} / ${vec('n256')}.`,
   );
+  lines.push(...referenceTables(results, webgpuTitle));
+  lines.push(...trainingTables(results, webgpuTitle));
   return lines.join('\n');
+}
+
+/** TensorFlow.js beside the engine (`tfjs-dqn-update`), measured in the same run; nothing when the suite is missing. */
+function referenceTables(results: unknown, webgpuTitle: string): string[] {
+  if (at(results, 'tfjs-dqn-update', NETWORKS[0]) === null) return [];
+  const version = stringAt(results, 'tfjs-dqn-update', 'tfjs', 'version') ?? '';
+  const rate = (net: string, name: string): string => formatRate(numberAt(results, 'tfjs-dqn-update', net, name, 'updatesPerSecond'));
+  const header = ['network', 'engine CPU', `engine ${webgpuTitle}`, 'tfjs wasm (XNNPACK)', 'tfjs webgpu', 'tfjs cpu', 'engine WebGPU / tfjs webgpu'];
+  const rows = NETWORKS.map((net) => [
+    net,
+    rate(net, 'engine cpu'),
+    rate(net, 'engine webgpu'),
+    rate(net, 'tfjs wasm'),
+    rate(net, 'tfjs webgpu'),
+    rate(net, 'tfjs cpu'),
+    formatRate(numberAt(results, 'tfjs-dqn-update', net, 'ratios', 'engine webgpu / tfjs webgpu')) + '×',
+  ]);
+  return [
+    '',
+    `**Beside TensorFlow.js ${version}** (\`tfjs-dqn-update\`: the same update written in tfjs, updates/s, interleaved in one process; tfjs webgpu runs on the same adapter)`,
+    '',
+    ...table(header, ['l', ...header.slice(1).map(() => 'r' as const)], rows),
+  ];
+}
+
+/** Whole training loops (`train-vector`, `train-e2e`, `page-train`); nothing for a suite that is missing. */
+function trainingTables(results: unknown, webgpuTitle: string): string[] {
+  const lines: string[] = [];
+  if (at(results, 'train-vector', 'cpu') !== null) {
+    const keys = ['N=1', 'N=16', 'N=16, 2 acting groups', 'N=64', 'N=64, 2 acting groups'];
+    const cell = (backend: string, key: string): string => {
+      const rate = numberAt(results, 'train-vector', backend, key, 'envStepsPerSecond');
+      const readbacks = numberAt(results, 'train-vector', backend, key, 'readbacksPerEnvStep');
+      return rate === null ? DASH : `${formatRate(rate)} (${readbacks === null ? DASH : readbacks.toFixed(3)})`;
+    };
+    lines.push('', '**Training with N envs** (`train-vector`: the whole training loop, env steps/s, and read backs per env step in brackets; one update per two env steps)', '');
+    const header = ['envs', 'CPU (default kernels)', webgpuTitle];
+    lines.push(...table(header, ['l', 'r', 'r'], keys.map((key) => [key, cell('cpu', key), cell('webgpu', key)])));
+  }
+  const engineSeconds = numberAt(results, 'train-e2e', 'engineCpu', 'medianSeconds');
+  const numpySeconds = numberAt(results, 'train-e2e', 'numpy', 'medianSeconds');
+  if (engineSeconds !== null && numpySeconds !== null) {
+    lines.push(
+      '',
+      `**A whole default training run** (\`train-e2e\`: 50k steps with its periodic evaluations, the whole process, median): ` +
+        `\`node bin/train.js --backend cpu\` ${engineSeconds.toFixed(1)} s, a plain Python + NumPy implementation of the same settings ${numpySeconds.toFixed(1)} s.`,
+    );
+  }
+  const page = at(results, 'page-train');
+  if (page !== null) {
+    const rows = Object.entries(page)
+      .filter(([, v]) => v !== null && typeof v === 'object' && !Array.isArray(v) && 'envStepsPerSecond' in (v as Json))
+      .map(([name, v]) => [name, formatRate(numberAt(v, 'envStepsPerSecond')), stringAt(v, 'adapterOrKernels') ?? DASH]);
+    lines.push('', '**The page in Chromium** (`page-train`: a run started from the page, env steps/s over the run)', '');
+    lines.push(...table(['run', 'env steps/s', 'adapter or kernels'], ['l', 'r', 'l'], rows));
+  }
+  return lines;
 }
 
 /** `readme` with the block between the markers replaced by `tables`; throws when the markers are missing. */
