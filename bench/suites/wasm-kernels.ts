@@ -217,6 +217,7 @@ async function dqnFigures(variants: WasmKernels[]): Promise<Record<string, unkno
         actions: Float32Array.from({ length: batch }, () => rng.integers(2)),
         rewards: new Float32Array(batch).fill(1),
         terminated: Float32Array.from({ length: batch }, (_, i) => (i % 20 === 0 ? 1 : 0)),
+        discounts: new Float32Array(batch),
       };
       const t = await measure(() => agent.update(minibatch), { warmup: 20, repeats: 5, minSeconds: 1 });
       row[`typescript cpu backend (DqnAgent.update)${doubleDqn ? ', Double DQN' : ''}`] = { wall: round(1 / t.wall), cpu: round(1 / t.cpu) };

@@ -26,6 +26,11 @@ export interface DqnConfig {
   /** Pick the next action with the online net and evaluate it with the target net (van Hasselt et al. 2016). */
   doubleDqn: boolean;
   gamma: number;
+  /**
+   * n-step returns: the TD target sums the discounted rewards of up to nStep transitions of one
+   * episode and bootstraps with gamma^m from the observation m <= nStep steps on (1: plain DQN).
+   */
+  nStep: number;
   lr: number;
   adamEps: number;
   loss: DqnLoss;
@@ -108,6 +113,7 @@ const DEFAULT_PRESET: DqnConfig = {
   dueling: false,
   doubleDqn: true,
   gamma: 0.99,
+  nStep: 1,
   lr: 1e-3,
   adamEps: 1e-8,
   loss: 'huber',
@@ -153,6 +159,7 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     dueling: false,
     doubleDqn: false,
     gamma: 0.99,
+    nStep: 1,
     lr: 0.01,
     adamEps: 1e-8,
     loss: 'mse',
@@ -218,6 +225,7 @@ export function validateConfig(c: DqnConfig): void {
   checkName('epsilon schedule', c.epsilonSchedule, EPSILON_SCHEDULES);
   checkName('target update', c.targetUpdate, TARGET_UPDATES);
   inRange('gamma', c.gamma, 0, 1);
+  positiveInt('nStep', c.nStep);
   if (!(c.lr > 0)) throw new InvalidArgumentError(`lr must be positive, got ${c.lr}`);
   if (!(c.adamEps > 0)) throw new InvalidArgumentError(`adamEps must be positive, got ${c.adamEps}`);
   if (!(c.huberDelta > 0)) throw new InvalidArgumentError(`huberDelta must be positive, got ${c.huberDelta}`);

@@ -107,7 +107,7 @@ export class DqnTrainer {
     const { obsDim, nActions, numEnvs } = this.envs;
     this.rng = new Rng(seed);
     this.agent = new DqnAgent(backend, config, obsDim, nActions, this.rng);
-    this.replay = new ReplayBuffer(config.bufferSize, obsDim);
+    this.replay = new ReplayBuffer(config.bufferSize, obsDim, numEnvs);
     this.minibatch = createMinibatch(config.batchSize, obsDim);
     this.actions = new Int32Array(numEnvs);
     this.epsilons = new Float64Array(numEnvs);
@@ -207,7 +207,7 @@ export class DqnTrainer {
     const envs = this.envs;
     const finished = envs.step(this.actions, from, count);
     for (let i = from; i < from + count; i++) {
-      this.replay.addRow(envs.states, envs.nextObservations, i, this.actions[i], envs.rewards[i], envs.terminated[i] === 1);
+      this.replay.addRow(envs.states, envs.nextObservations, i, this.actions[i], envs.rewards[i], envs.terminated[i] === 1, envs.truncated[i] === 1);
     }
     const previous = this.steps;
     this.steps += count;
@@ -221,7 +221,8 @@ export class DqnTrainer {
   private train(): void {
     const c = this.config;
     for (let i = 0; i < c.gradientSteps; i++) {
-      this.replay.sample(this.rng, this.minibatch);
+      if (c.nStep > 1) this.replay.sampleReturns(this.rng, this.minibatch, c.nStep, c.gamma);
+      else this.replay.sample(this.rng, this.minibatch);
       this.agent.update(this.minibatch);
       this.updatesSinceLossRead++;
     }

@@ -35,7 +35,8 @@ type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
   optimizer: { kind: 'adam' | 'sgd'; step: number; slots: Record<string, number> };
   parameterCount: number;
   hasBest: boolean;
-  replay: { capacity: number; obsDim: number; size: number; next: number };
+  /** `added` is absent in checkpoints written before n-step returns. */
+  replay: { capacity: number; obsDim: number; size: number; next: number; added?: number };
   /** Absent in checkpoints written before it was recorded. */
   run?: RunInfo;
 };
@@ -53,6 +54,8 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
   arrays['replay/actions'] = replay.actions;
   arrays['replay/rewards'] = replay.rewards;
   arrays['replay/terminated'] = replay.terminated;
+  arrays['replay/successors'] = replay.successors;
+  arrays['replay/stream_last'] = replay.streamLast;
   const meta: CheckpointMeta = {
     kind: 'dqn-trainer',
     ...plain,
@@ -65,7 +68,7 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
     },
     parameterCount: online.length,
     hasBest: bestWeights !== null,
-    replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next },
+    replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next, added: replay.added },
     run: { preset: run.preset },
   };
   return encodeCheckpoint({ arrays, meta: meta as unknown as JsonValue });
@@ -101,6 +104,11 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
   if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || run.preset === '')) {
     throw new InvalidArgumentError(`${fileName}: 'run.preset' must be a preset name`);
   }
+  const successors = arrays.get('replay/successors')?.data ?? null;
+  const streamLast = arrays.get('replay/stream_last')?.data ?? null;
+  if ((successors !== null && !(successors instanceof Int32Array)) || (streamLast !== null && !(streamLast instanceof Float64Array))) {
+    throw new InvalidArgumentError(`${fileName}: replay successors/stream_last have the wrong dtype`);
+  }
   // Version-1 files (one env) are upgraded to this version's layout.
   const state: TrainerState = upgradeTrainerState({
     ...plain,
@@ -120,8 +128,15 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
       actions,
       rewards: floats('replay/rewards') as Float32Array,
       terminated,
+      // Files written before n-step returns have no n-step chains (their runs used one-step targets).
+      successors: successors ?? new Int32Array(replay.capacity).fill(-1),
+      streamLast: streamLast ?? new Float64Array(0),
+      added: replay.added ?? (replay.size === replay.capacity ? replay.capacity + replay.next : replay.next),
     },
     bestWeights: hasBest ? list('best', n) : null,
   } as Parameters<typeof upgradeTrainerState>[0]);
+  // Fields added to the config since a file was written take the value that means the old behaviour.
+  state.config = { ...state.config, nStep: state.config.nStep ?? 1 };
+  if (state.replay.streamLast.length === 0) state.replay.streamLast = new Float64Array(state.config.numEnvs).fill(-1);
   return { state, run: { preset: run?.preset ?? closestPreset(plain.config) } };
 }
