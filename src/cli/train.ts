@@ -6,6 +6,7 @@
  * field); a training run in run-training.ts (its plan in run-plan.ts); --mode eval in
  * run-evaluation.ts.
  */
+import { presetFor, type DqnConfig } from '../rl/config.js';
 import { buildCommand, type CliOptions } from './command.js';
 import { configFromOptions } from './config-flags.js';
 import { runEvaluation } from './run-evaluation.js';
@@ -15,8 +16,8 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildCommand();
   program.parse(argv);
   const options = program.opts<CliOptions>();
-  // A GPU acts on many envs at once: --backend webgpu trains with the vector preset unless told otherwise.
-  options.preset ??= options.backend === 'webgpu' ? 'vector' : 'default';
+  // Without --preset: the env's own preset, in its vector flavour with --backend webgpu.
+  options.preset ??= presetFor(program.opts<Pick<DqnConfig, 'env'>>().env, options.backend);
   const config = configFromOptions(program, options.preset);
   if (options.mode === 'eval') {
     await runEvaluation(options, config);
