@@ -58,5 +58,15 @@ for (const seed of seeds) {
   );
 }
 backend.destroy();
+// The same as a markdown table (the README's "Does it keep what it learned?").
+const probes = rows[0]?.curve.map(([s]) => `${s / 1000}k`) ?? [];
+process.stdout.write(
+  [
+    '',
+    `| seed | first ≥ ${threshold} at | later probes ≥ ${threshold} | ${probes.join(' | ')} |`,
+    `| ---: | ---: | ---: | ${probes.map(() => '---:').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.seed} | ${r.firstSolved === null ? 'never' : `${r.firstSolved / 1000}k`} | ${r.keptAfter} | ${r.curve.map(([, m]) => m.toFixed(0)).join(' | ')} |`),
+  ].join('\n') + '\n',
+);
 const json = value('--json', '');
 if (json !== '') writeFileSync(json, JSON.stringify({ env, preset: presetName, steps, every, threshold, config, rows }, null, 2) + '\n');

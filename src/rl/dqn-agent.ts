@@ -314,8 +314,9 @@ class MinibatchTensors {
     backend.write(this.nextObservations, batch.nextObservations);
     backend.write(this.actions, batch.actions);
     backend.write(this.rewards, batch.rewards);
-    backend.write(this.terminated, batch.terminated);
+    // With n-step discounts tdLoss does not read the terminated flags (the discounts hold them).
     if (this.discounts !== null) backend.write(this.discounts, batch.discounts);
+    else backend.write(this.terminated, batch.terminated);
   }
 
   dispose(): void {

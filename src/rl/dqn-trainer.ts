@@ -214,7 +214,11 @@ export class DqnTrainer {
     if (this.steps > c.learningStarts && crossed(previous, this.steps, c.trainFreq * envs.numEnvs)) this.train();
     if (c.targetUpdate === 'hard' && crossed(previous, this.steps, c.targetUpdateInterval)) this.agent.syncTarget();
     for (const episode of finished) await this.endEpisode(episode);
-    if (c.evalFreq > 0 && crossed(previous, this.steps, c.evalFreq)) await this.callbacks.onEvaluation?.(await this.evaluation.evaluate(this.agent, this.steps));
+    if (c.evalFreq > 0 && crossed(previous, this.steps, c.evalFreq)) {
+      // Evaluated (and the best weights kept) whether or not anyone listens.
+      const log = await this.evaluation.evaluate(this.agent, this.steps);
+      await this.callbacks.onEvaluation?.(log);
+    }
   }
 
   /** A round of `gradientSteps` updates, recorded and submitted together; the loss read starts without waiting. */

@@ -227,22 +227,27 @@ export class ReplayBuffer {
 
   /** Copies the n-step transition that starts at stored transition `i` into row `j` of `batch` (see sampleReturns). */
   copyReturn(i: number, j: number, batch: Minibatch, nStep: number, gamma: number): void {
-    this.copyTransition(i, j, batch);
+    const { rewards, terminated, successors } = this;
     let last = i;
-    let sum = this.rewards[i];
+    let sum = rewards[i];
     let discount = gamma;
-    for (let m = 1; m < nStep && this.terminated[last] === 0 && this.successors[last] >= 0; m++) {
-      last = this.successors[last];
-      sum += discount * this.rewards[last];
+    for (let m = 1; m < nStep && terminated[last] === 0 && successors[last] >= 0; m++) {
+      last = successors[last];
+      sum += discount * rewards[last];
       discount *= gamma;
     }
-    batch.rewards[j] = sum;
-    batch.terminated[j] = this.terminated[last];
-    batch.discounts[j] = this.terminated[last] === 1 ? 0 : discount;
     const d = this.obsDim;
-    const src = last * d;
     const dst = j * d;
-    for (let k = 0; k < d; k++) batch.nextObservations[dst + k] = this.nextObservations[src + k];
+    const from = i * d;
+    const to = last * d;
+    for (let k = 0; k < d; k++) {
+      batch.observations[dst + k] = this.observations[from + k];
+      batch.nextObservations[dst + k] = this.nextObservations[to + k];
+    }
+    batch.actions[j] = this.actions[i];
+    batch.rewards[j] = sum;
+    batch.terminated[j] = terminated[last];
+    batch.discounts[j] = terminated[last] === 1 ? 0 : discount;
   }
 
   /** Copies stored transition `i` into row `j` of `batch` (exposed for tests and custom samplers). */
