@@ -48,6 +48,7 @@ function updateConfig(hidden: number[]): DqnConfig {
     dueling: false,
     doubleDqn: false,
     gamma: GAMMA,
+    nStep: 1,
     lr: 1e-3,
     adamEps: 1e-8,
     loss: 'huber',

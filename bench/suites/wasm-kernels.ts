@@ -207,7 +207,7 @@ async function dqnFigures(variants: WasmKernels[]): Promise<Record<string, unkno
     // (the dqn-update suite measures every kernel variant of the backend).
     for (const doubleDqn of [false, true]) {
       const backend = new CpuBackend({ kernels: 'js' });
-      const config = { ...preset('default'), hidden: [hidden, hidden], doubleDqn, batchSize: batch };
+      const config = { ...preset('default'), hidden: [hidden, hidden], doubleDqn, batchSize: batch, nStep: 1 };
       const agent = new DqnAgent(backend, config, 4, 2, new Rng(0));
       const rng = new Rng(1);
       const minibatch = {
