@@ -1,6 +1,7 @@
 // The TD loss of a DQN minibatch in one workgroup, one thread per transition (strided):
 //   V(s')   = max_a next_q[i, a], or with Double DQN next_q[i, argmax_a q[B + i, a]] (first maximum)
-//   target  = reward + gamma (1 - terminated) V(s')
+//   target  = reward + gamma (1 - terminated) V(s'), or reward + discount V(s') with per-row discounts
+//             (n-step returns: flag bit 3, the discounts bound where the terminated flags are)
 //   d       = q[i, action] - target
 //   loss    = mean_i of 0.5 d^2 within delta and delta (|d| - 0.5 delta) beyond (Huber), or d^2 (MSE)
 //   grad_q  = d loss / d q: zero except at each row's action
@@ -10,7 +11,7 @@
 struct Params {
   batch: u32,
   actions: u32,
-  flags: u32, // bit 0: Double DQN (q holds 2B rows), bit 1: Huber (else MSE), bit 2: targets bound
+  flags: u32, // bit 0: Double DQN (q holds 2B rows), bit 1: Huber (else MSE), bit 2: targets bound, bit 3: binding 5 holds discounts
   gamma: f32,
   delta: f32,
 }
@@ -20,7 +21,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> next_q: array<f32>;
 @group(0) @binding(3) var<storage, read> actions: array<f32>;
 @group(0) @binding(4) var<storage, read> rewards: array<f32>;
-@group(0) @binding(5) var<storage, read> terminated: array<f32>;
+@group(0) @binding(5) var<storage, read> terminated: array<f32>; // or the per-row discounts (flag bit 3)
 @group(0) @binding(6) var<storage, read_write> loss_out: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grad_q: array<f32>;
 @group(0) @binding(8) var<storage, read_write> targets: array<f32>;
@@ -51,7 +52,9 @@ fn td_rows(first: u32, stride: u32) -> f32 {
   let count = f32(p.batch);
   var sum = 0.0;
   for (var i = first; i < p.batch; i += stride) {
-    let td_target = rewards[i] + p.gamma * (1.0 - terminated[i]) * next_value(i);
+    var discount = p.gamma * (1.0 - terminated[i]);
+    if ((p.flags & 8u) != 0u) { discount = terminated[i]; }
+    let td_target = rewards[i] + discount * next_value(i);
     if ((p.flags & 4u) != 0u) { targets[i] = td_target; }
     let a = min(u32(actions[i]), n - 1u);
     let d = q[i * n + a] - td_target;

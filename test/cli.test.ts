@@ -150,7 +150,7 @@ describe('node bin/train.js', () => {
     expect(badNumber.code).not.toBe(0);
     expect(badNumber.stderr).toMatch(/--lr expects a number, got 'fast'/);
     const badPreset = train(['--preset', 'turbo']);
-    expect(badPreset.stderr).toMatch(/Allowed choices are default, vector, seed/);
+    expect(badPreset.stderr).toMatch(/Allowed choices are default, vector, pole-down, pole-down-vector, acrobot, acrobot-vector, mountain-car, mountain-car-vector, seed/);
     const badRange = train(['--gamma', '1.5', '--backend', 'cpu']);
     expect(badRange.stderr).toMatch(/gamma must be in \[0, 1\], got 1.5/);
     const shapes = train(['--mode', 'eval', '--load', 'dqn_weights.npz', '--env', 'Acrobot-v1', '--backend', 'cpu']);
@@ -162,6 +162,17 @@ describe('node bin/train.js', () => {
     for (const flag of ['--lr <value>', '--batch-size <value>', '--buffer-size <value>', '--gamma <value>', '--tau <value>', '--double-dqn', '--dueling', '--hidden <value>', '--resume <checkpoint>']) {
       expect(help).toContain(flag);
     }
-    expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\(default: 0.001\)/);
+    expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\(default: 0.0015\)/);
+  });
+
+  it("trains an env with its own preset unless --preset names one", () => {
+    const acrobot = train([...QUICK, '--env', 'Acrobot-v1', '--steps', '200', '--out', 'acrobot', '--no-video']);
+    expect(acrobot.code).toBe(0);
+    expect(acrobot.stdout).toMatch(/training DQN on Acrobot-v1 \| preset acrobot \| seed 0 \|.*\| net 6-16-16-3 double \|/);
+    // The acrobot preset's own fields, the flags given (QUICK) over them.
+    expect(JSON.parse(readFileSync(join(dir, 'acrobot', 'config.json'), 'utf8'))).toMatchObject({ preset: 'acrobot', env: 'Acrobot-v1', targetUpdate: 'hard', lr: 6.3e-4, hidden: [16, 16] });
+    const named = train([...QUICK, '--env', 'Acrobot-v1', '--preset', 'default', '--steps', '200', '--out', 'acrobot-default', '--no-video']);
+    expect(named.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'acrobot-default', 'config.json'), 'utf8'))).toMatchObject({ preset: 'default', env: 'Acrobot-v1', targetUpdate: 'soft', lr: 1.5e-3 });
   });
 });

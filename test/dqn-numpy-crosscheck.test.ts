@@ -155,6 +155,7 @@ function agentConfig(c: Case, maxGradNorm: number): DqnConfig {
     dueling: c.dueling,
     doubleDqn: c.doubleDqn,
     gamma: GAMMA,
+    nStep: 1,
     lr: LR,
     adamEps: ADAM_EPS,
     loss: c.loss,

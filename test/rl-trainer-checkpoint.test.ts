@@ -38,7 +38,7 @@ describe('trainer checkpoint files', () => {
     const state = await trainerState(small('default'));
     const current = decodeCheckpoint(encodeTrainerCheckpoint(state, { preset: 'default' }), 'c.zip');
     const meta = { ...(current.meta as Record<string, JsonValue>), run: { preset: 7 } };
-    expect(() => decodeTrainerCheckpoint(encodeCheckpoint({ arrays: Object.fromEntries(current.arrays), meta }), 'bad.zip')).toThrow(/bad.zip: checkpoint field 'run.preset' must be one of default, vector, seed, got 7/);
+    expect(() => decodeTrainerCheckpoint(encodeCheckpoint({ arrays: Object.fromEntries(current.arrays), meta }), 'bad.zip')).toThrow(/bad.zip: checkpoint field 'run.preset' must be one of default, vector, pole-down, pole-down-vector, acrobot, acrobot-vector, mountain-car, mountain-car-vector, seed, got 7/);
   });
 });
 

@@ -51,6 +51,7 @@ export function updateConfig(hidden: readonly number[]): DqnConfig {
     dueling: false,
     doubleDqn: false,
     gamma: GAMMA,
+    nStep: 1,
     lr: LR,
     adamEps: ADAM_EPS,
     loss: 'huber',

@@ -207,7 +207,7 @@ async function dqnFigures(variants: WasmKernels[]): Promise<Record<string, unkno
     // (the dqn-update suite measures every kernel variant of the backend).
     for (const doubleDqn of [false, true]) {
       const backend = new CpuBackend({ kernels: 'js' });
-      const config = { ...preset('default'), hidden: [hidden, hidden], doubleDqn, batchSize: batch };
+      const config = { ...preset('default'), hidden: [hidden, hidden], doubleDqn, batchSize: batch, nStep: 1 };
       const agent = new DqnAgent(backend, config, 4, 2, new Rng(0));
       const rng = new Rng(1);
       const minibatch = {
@@ -217,6 +217,7 @@ async function dqnFigures(variants: WasmKernels[]): Promise<Record<string, unkno
         actions: Float32Array.from({ length: batch }, () => rng.integers(2)),
         rewards: new Float32Array(batch).fill(1),
         terminated: Float32Array.from({ length: batch }, (_, i) => (i % 20 === 0 ? 1 : 0)),
+        discounts: new Float32Array(batch),
       };
       const t = await measure(() => agent.update(minibatch), { warmup: 20, repeats: 5, minSeconds: 1 });
       row[`typescript cpu backend (DqnAgent.update)${doubleDqn ? ', Double DQN' : ''}`] = { wall: round(1 / t.wall), cpu: round(1 / t.cpu) };

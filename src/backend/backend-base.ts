@@ -56,6 +56,8 @@ export interface TdLossCall<T> {
   rewards: T;
   terminated: T;
   gamma: number;
+  /** Per-row discounts replacing gamma (1 - terminated) (n-step returns), or null. */
+  discounts: T | null;
   double: boolean;
   loss: TdLossKind;
   delta: number;
@@ -287,6 +289,7 @@ export abstract class BackendBase<S> implements Backend {
     call.rewards = this.own(args.rewards);
     call.terminated = this.own(args.terminated);
     call.gamma = args.gamma;
+    call.discounts = this.ownOrNull(args.discounts ?? null);
     call.double = args.double;
     call.loss = args.loss;
     call.delta = delta;

@@ -132,6 +132,13 @@ export interface TdLossArgs {
   /** (B, 1): 1 where s' is terminal (no bootstrap), 0 otherwise (a time-limit truncation bootstraps). */
   terminated: Tensor;
   gamma: number;
+  /**
+   * (B, 1) per-row factor of V(s'), used instead of gamma (1 - terminated[i]) when given (terminated
+   * is then not read): the target is r + discounts[i] V(s'). For n-step returns, gamma^m for a
+   * window of m steps (m < n where an episode was cut inside the window), 0 where the window ends in
+   * a termination. Null or absent: gamma (1 - terminated[i]).
+   */
+  discounts?: Tensor | null;
   /** Double DQN (van Hasselt et al. 2016): V(s') = Q_target(s', argmax_a Q_online(s', a)); else max_a Q_target(s', a). */
   double: boolean;
   loss: TdLossKind;

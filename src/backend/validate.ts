@@ -452,6 +452,7 @@ function tdOutputDisjoint(name: string, out: Tensor, a: TdLossArgs): void {
   disjoint('tdLoss', name, out, 'actions', a.actions);
   disjoint('tdLoss', name, out, 'rewards', a.rewards);
   disjoint('tdLoss', name, out, 'terminated', a.terminated);
+  if ((a.discounts ?? null) !== null) disjoint('tdLoss', name, out, 'discounts', a.discounts as Tensor);
 }
 
 /** The tensors of tdLoss, checked; returns the batch size B. */
@@ -466,6 +467,8 @@ export function validateTdLoss(a: TdLossArgs, delta: number): number {
   checkAlive(op, 'gradQ', a.gradQ);
   const targets = a.targets ?? null;
   checkAlive(op, 'targets', targets);
+  const discounts = a.discounts ?? null;
+  checkAlive(op, 'discounts', discounts);
   checkName('TD loss', a.loss, TD_LOSSES);
   const batch = a.nextQ.rows;
   const actions = a.nextQ.cols;
@@ -477,6 +480,7 @@ export function validateTdLoss(a: TdLossArgs, delta: number): number {
   columnVector(op, 'actions', a.actions, batch, 'nextQ', a.nextQ);
   columnVector(op, 'rewards', a.rewards, batch, 'nextQ', a.nextQ);
   columnVector(op, 'terminated', a.terminated, batch, 'nextQ', a.nextQ);
+  if (discounts !== null) columnVector(op, 'discounts', discounts, batch, 'nextQ', a.nextQ);
   scalarTensor(op, 'lossOut', a.lossOut);
   sameMatrix(op, 'gradQ', a.gradQ, 'nextQ', a.nextQ);
   if (targets !== null) columnVector(op, 'targets', targets, batch, 'nextQ', a.nextQ);

@@ -32,7 +32,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--backend <kind>', 'compute backend (auto: WebGPU on a hardware adapter, else CPU)').choices(BACKEND_KINDS).default('auto'))
     .option('--seed <n>', 'seed of every random stream (weights, replay sampling, exploration, env resets)', nonNegativeIntegerFlag('--seed'), 0)
     .addOption(
-      new Option('--preset <name>', 'hyper-parameter preset; flags given override it (default: vector with --backend webgpu, else default)').choices(PRESET_NAMES),
+      new Option('--preset <name>', "hyper-parameter preset; flags given override it (default: the env's own, its vector flavour with --backend webgpu)").choices(PRESET_NAMES),
     )
     .option('--load [file]', `start from saved weights (.npz; default file ${DEFAULT_WEIGHTS}); required by --mode eval`)
     .option('--save <file>', 'where training saves the final weights (.npz, numpy-rl-engine layout)', DEFAULT_WEIGHTS)

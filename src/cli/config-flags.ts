@@ -32,6 +32,7 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { key: 'dueling', description: 'dueling value/advantage heads', boolean: true },
   { key: 'doubleDqn', description: 'Double DQN targets', boolean: true },
   { key: 'gamma', description: 'discount factor', parse: numberFlag('--gamma') },
+  { key: 'nStep', description: 'n-step returns: rewards summed over up to N steps of an episode before bootstrapping', parse: nonNegativeIntegerFlag('--n-step') },
   { key: 'lr', description: 'Adam learning rate', parse: numberFlag('--lr') },
   { key: 'adamEps', description: 'Adam epsilon', parse: numberFlag('--adam-eps') },
   { key: 'loss', description: 'TD loss', choices: DQN_LOSSES },

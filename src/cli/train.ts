@@ -8,6 +8,7 @@
  * stop-signal.ts.
  */
 import { EXIT_USAGE, reportFailure } from './cli-errors.js';
+import { presetFor, type DqnConfig } from '../rl/config.js';
 import { buildCommand, type CliOptions } from './command.js';
 import { configFromOptions } from './config-flags.js';
 import { guardStandardStreams, warn } from './console.js';
@@ -22,8 +23,8 @@ export async function main(argv: string[]): Promise<void> {
     const program = buildCommand();
     program.parse(argv);
     const options = program.opts<CliOptions>();
-    // A GPU acts on many envs at once: --backend webgpu trains with the vector preset unless told otherwise.
-    options.preset ??= options.backend === 'webgpu' ? 'vector' : 'default';
+    // Without --preset: the env's own preset, in its vector flavour with --backend webgpu.
+    options.preset ??= presetFor(program.opts<Pick<DqnConfig, 'env'>>().env, options.backend);
     let config;
     try {
       config = configFromOptions(program, options.preset);

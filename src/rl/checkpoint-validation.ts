@@ -20,7 +20,7 @@ import { qNetworkWeightShapes } from './q-network.js';
 import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from './trainer-state.js';
 
 /** Config fields added after checkpoints were first written, with the value older checkpoints mean. */
-const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop' };
+const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1 };
 
 type Json = Record<string, unknown>;
 
@@ -201,6 +201,8 @@ export function checkCheckpointArrays(state: TrainerState, fileName: string): vo
     ['replay/actions', replay.actions.length, n],
     ['replay/rewards', replay.rewards.length, n],
     ['replay/terminated', replay.terminated.length, n],
+    ['replay/successors', replay.successors.length, n],
+    ['replay/stream_last', replay.streamLast.length, state.config.numEnvs],
   ];
   for (const [name, actual, expected] of lengths) if (actual !== expected) bad(name, `has ${actual} values; a buffer of ${n} transitions needs ${expected}`);
   if (replay.observations.constructor !== Float32Array || replay.nextObservations.constructor !== Float32Array || replay.rewards.constructor !== Float32Array) {

@@ -31,6 +31,11 @@ export interface DqnConfig {
   /** Pick the next action with the online net and evaluate it with the target net (van Hasselt et al. 2016). */
   doubleDqn: boolean;
   gamma: number;
+  /**
+   * n-step returns: the TD target sums the discounted rewards of up to nStep transitions of one
+   * episode and bootstraps with gamma^m from the observation m <= nStep steps on (1: plain DQN).
+   */
+  nStep: number;
   lr: number;
   adamEps: number;
   loss: DqnLoss;
@@ -88,22 +93,26 @@ export interface DqnConfig {
   onNonFinite: NonFinitePolicy;
 }
 
-export const PRESET_NAMES = ['default', 'vector', 'seed'] as const;
+export const PRESET_NAMES = [
+  'default',
+  'vector',
+  'pole-down',
+  'pole-down-vector',
+  'acrobot',
+  'acrobot-vector',
+  'mountain-car',
+  'mountain-car-vector',
+  'seed',
+] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
- * `default`: tuned to solve CartPole-v1 fast and reliably: 5 of 5 seeds reach a greedy mean of
- * >= 475 over 100 episodes within 50k env steps (npm run check:solve). It started from the RL-Zoo
- * DQN settings (256-256, lr 2.3e-3, 128 updates every 256 steps, hard target copy every 10
- * steps), which here reached only 442 and 242 on seeds 0 and 1. What works: a 64-64 net with
- * torch's default init, Double DQN, an update every second step (lr 1e-3, batch 64, Huber,
- * gradient norm 10) with a soft target update (tau 0.01), epsilon 1 -> 0.05 over the first 10k steps, and a
- * greedy evaluation every 2500 steps keeping the best weights (as the RL-Zoo keeps best_model):
- * DQN on CartPole forgets as it goes on training, so the weights kept are the best evaluated.
- *
- * `vector`: the default's learning with 16 envs side by side, for a GPU: one forward pass (one read
- * back) per 16 env steps, and a round of 8 updates (one submission) per vector step, which keeps
- * the default's one update per two env steps. What --backend webgpu and the page's WebGPU use.
+ * `default`: CartPole-v1, tuned to solve reliably (greedy mean >= 475 over 100 episodes on unseen
+ * seeds: `npm run check:solve`, README) within 50k env steps: a 64-64 ReLU net with torch's default
+ * init, Double DQN with 3-step returns, Adam 1e-3, batch 64, Huber loss, gradient norm 10, an update
+ * every second step with a soft target update (tau 0.01), epsilon 1 -> 0.1 over the first 10k
+ * steps, and a greedy evaluation every 2500 steps keeping the best weights (as the RL-Zoo keeps
+ * best_model). docs/presets.md tells how it was found and what the RL-Zoo settings do here.
  *
  * `seed`: numpy-rl-engine's settings (hidden 64,64, Adam lr 0.01, MSE, batch 32, an update every 4
  * steps after 32 warm-up transitions, soft update tau 0.01 after every update, epsilon 1.0 x 0.995
@@ -119,20 +128,21 @@ const DEFAULT_PRESET: DqnConfig = {
   dueling: false,
   doubleDqn: true,
   gamma: 0.99,
-  lr: 1e-3,
+  nStep: 3,
+  lr: 1.5e-3,
   adamEps: 1e-8,
   loss: 'huber',
   huberDelta: 1,
   maxGradNorm: 10,
   batchSize: 64,
-  bufferSize: 50_000,
+  bufferSize: 200_000,
   learningStarts: 1000,
   numEnvs: 1,
   actingGroups: 1,
   trainFreq: 2,
   gradientSteps: 1,
   targetUpdate: 'soft',
-  tau: 0.01,
+  tau: 0.005,
   targetUpdateInterval: 1,
   epsilonSchedule: 'linear-step',
   epsilonStart: 1,
@@ -147,15 +157,81 @@ const DEFAULT_PRESET: DqnConfig = {
   onNonFinite: 'stop',
 };
 
+/** `pole-down`: CartPolePoleDown-v1 (keep the hanging pole within 12 degrees of down) with the default's learning. */
+const POLE_DOWN_PRESET: DqnConfig = { ...DEFAULT_PRESET, env: 'CartPolePoleDown-v1' };
+
+/**
+ * `acrobot`: Acrobot-v1 (target: greedy mean >= -80 within 100k steps; RL-Zoo's DQN reaches
+ * -76.6 +/- 11.8).
+ */
+const ACROBOT_PRESET: DqnConfig = {
+  ...DEFAULT_PRESET,
+  env: 'Acrobot-v1',
+  hidden: [256, 256],
+  gamma: 0.99,
+  lr: 6.3e-4,
+  batchSize: 128,
+  bufferSize: 50_000,
+  learningStarts: 1000,
+  trainFreq: 4,
+  gradientSteps: 1,
+  targetUpdate: 'hard',
+  targetUpdateInterval: 250,
+  epsilonEnd: 0.1,
+  explorationFraction: 0.12,
+  steps: 100_000,
+  evalFreq: 5_000,
+  evalEpisodes: 50,
+};
+
+/**
+ * `mountain-car`: MountainCar-v0 (target: greedy mean >= -105 within 120k steps; RL-Zoo's DQN
+ * reaches -100.8 +/- 9.9).
+ */
+const MOUNTAIN_CAR_PRESET: DqnConfig = {
+  ...DEFAULT_PRESET,
+  env: 'MountainCar-v0',
+  hidden: [256, 256],
+  gamma: 0.98,
+  lr: 4e-3,
+  batchSize: 128,
+  bufferSize: 10_000,
+  learningStarts: 1000,
+  trainFreq: 16,
+  gradientSteps: 8,
+  targetUpdate: 'hard',
+  targetUpdateInterval: 600,
+  epsilonEnd: 0.07,
+  explorationFraction: 0.2,
+  steps: 120_000,
+  evalFreq: 5_000,
+  evalEpisodes: 50,
+};
+
+/** Envs side by side in a vector flavour: one forward pass (one read back on a GPU) per this many env steps. */
+export const VECTOR_ENVS = 16;
+
+/**
+ * The vector flavour of a one-env preset, for a GPU: VECTOR_ENVS envs side by side, a round of
+ * updates every vector step that keeps the preset's updates per env step (so `vector` does 8
+ * updates per 16 env steps, as `default` does one per two), everything counted in env steps
+ * (learning starts, target copies, evaluations, the epsilon schedule) unchanged.
+ */
+export function vectorFlavour(p: DqnConfig): DqnConfig {
+  const gradientSteps = (VECTOR_ENVS * p.gradientSteps) / p.trainFreq;
+  if (!Number.isInteger(gradientSteps)) throw new InvalidArgumentError(`no vector flavour: ${VECTOR_ENVS} x gradientSteps ${p.gradientSteps} / trainFreq ${p.trainFreq} is not an integer`);
+  return { ...p, hidden: [...p.hidden], numEnvs: VECTOR_ENVS, actingGroups: 1, trainFreq: 1, gradientSteps };
+}
+
 export const PRESETS: Record<PresetName, DqnConfig> = {
   default: DEFAULT_PRESET,
-  vector: {
-    ...DEFAULT_PRESET,
-    numEnvs: 16,
-    actingGroups: 1,
-    trainFreq: 1,
-    gradientSteps: 8,
-  },
+  vector: vectorFlavour(DEFAULT_PRESET),
+  'pole-down': POLE_DOWN_PRESET,
+  'pole-down-vector': vectorFlavour(POLE_DOWN_PRESET),
+  acrobot: ACROBOT_PRESET,
+  'acrobot-vector': vectorFlavour(ACROBOT_PRESET),
+  'mountain-car': MOUNTAIN_CAR_PRESET,
+  'mountain-car-vector': vectorFlavour(MOUNTAIN_CAR_PRESET),
   seed: {
     env: 'CartPole-v1',
     rewardShaping: 'cartpole-position',
@@ -165,6 +241,7 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     dueling: false,
     doubleDqn: false,
     gamma: 0.99,
+    nStep: 1,
     lr: 0.01,
     adamEps: 1e-8,
     loss: 'mse',
@@ -193,6 +270,24 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     onNonFinite: 'stop',
   },
 };
+
+/** The presets that train an env: one env (a CPU), and the vector flavour (a GPU). */
+const ENV_PRESETS: Record<string, { single: PresetName; vector: PresetName }> = {
+  'CartPole-v1': { single: 'default', vector: 'vector' },
+  'CartPolePoleDown-v1': { single: 'pole-down', vector: 'pole-down-vector' },
+  'Acrobot-v1': { single: 'acrobot', vector: 'acrobot-vector' },
+  'MountainCar-v0': { single: 'mountain-car', vector: 'mountain-car-vector' },
+};
+
+/**
+ * The preset a run of `env` starts from when none is named: the env's own, in its vector flavour
+ * on WebGPU (a GPU acts on many envs at once). An env without presets of its own (CartPole-v0)
+ * gets CartPole-v1's, its env field overridden by the caller.
+ */
+export function presetFor(env: string, backend: string): PresetName {
+  const entry = ENV_PRESETS[env] ?? ENV_PRESETS['CartPole-v1'];
+  return backend === 'webgpu' ? entry.vector : entry.single;
+}
 
 /** A preset by name, copied so callers can override fields. */
 export function preset(name: string): DqnConfig {
@@ -272,6 +367,7 @@ export function validateConfig(c: DqnConfig, name: FieldNamer = (key) => key): v
   oneOf('epsilonSchedule', EPSILON_SCHEDULES);
   oneOf('targetUpdate', TARGET_UPDATES);
   inRange('gamma', 0, 1);
+  positiveInt('nStep');
   positive('lr');
   positive('adamEps');
   positive('huberDelta');

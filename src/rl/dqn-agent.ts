@@ -11,7 +11,9 @@
  *   gradients                          online.backward(dL/dQ)                (two ops per layer)
  *   clipping, Adam, Polyak target      sumSquares + one fused adam op over the parameter arena
  *
- * with V(s') = max_a' Q_target(s', a'), or Q_target(s', argmax_a' Q(s', a')) with Double DQN. On
+ * with V(s') = max_a' Q_target(s', a'), or Q_target(s', argmax_a' Q(s', a')) with Double DQN. With
+ * n-step returns (nStep > 1) the minibatch carries the window's reward sum and its discount
+ * gamma^m (0 after a termination), which replaces gamma (1 - terminated) (replay-buffer.ts). On
  * WebGPU that is one submission of 14 dispatches for a 2-hidden-layer MLP (13 on a CPU-emulated
  * adapter, where Adam also takes in the sum of squares); the loss is read back
  * only when asked (readLoss). The agent owns the TD target: the minibatch carries `terminated`
@@ -36,6 +38,7 @@ export type DqnAgentConfig = Pick<
   | 'dueling'
   | 'doubleDqn'
   | 'gamma'
+  | 'nStep'
   | 'lr'
   | 'adamEps'
   | 'loss'
@@ -109,7 +112,8 @@ export class DqnAgent {
     this.optimizer = new Adam(backend, this.online.parameters(), { lr: config.lr, eps: config.adamEps });
     this.clipper = config.maxGradNorm > 0 ? new GradNormClipper(backend, this.online.parameters(), config.maxGradNorm) : null;
     const b = config.batchSize;
-    this.slots = Array.from({ length: Math.max(1, config.gradientSteps) }, (_, i) => new MinibatchTensors(backend, b, obsDim, config.doubleDqn, i));
+    const nStep = config.nStep > 1;
+    this.slots = Array.from({ length: Math.max(1, config.gradientSteps) }, (_, i) => new MinibatchTensors(backend, b, obsDim, config.doubleDqn, nStep, i));
     this.lossValue = backend.tensor([1, 1], undefined, 'td.loss');
     this.gradQ = backend.tensor([b, nActions], undefined, 'q.grad');
     this.tdTargets = backend.tensor([b, 1], undefined, 'td.target');
@@ -204,6 +208,7 @@ export class DqnAgent {
     td.actions = slot.actions;
     td.rewards = slot.rewards;
     td.terminated = slot.terminated;
+    td.discounts = slot.discounts;
     td.nextQ = this.target.forward(slot.nextObservations);
     td.q = this.online.forward(slot.states);
     backend.tdLoss(td);
@@ -283,12 +288,15 @@ class MinibatchTensors {
   readonly actions: Tensor;
   readonly rewards: Tensor;
   readonly terminated: Tensor;
+  /** The per-row discounts of n-step returns (null with one-step targets: gamma (1 - terminated)). */
+  readonly discounts: Tensor | null;
 
   constructor(
     private readonly backend: Backend,
     batchSize: number,
     obsDim: number,
     private readonly double: boolean,
+    nStep: boolean,
     index: number,
   ) {
     const b = batchSize;
@@ -297,6 +305,7 @@ class MinibatchTensors {
     this.actions = backend.tensor([b, 1], undefined, `batch${index}.a`);
     this.rewards = backend.tensor([b, 1], undefined, `batch${index}.r`);
     this.terminated = backend.tensor([b, 1], undefined, `batch${index}.terminated`);
+    this.discounts = nStep ? backend.tensor([b, 1], undefined, `batch${index}.discounts`) : null;
   }
 
   upload(batch: Minibatch): void {
@@ -306,10 +315,13 @@ class MinibatchTensors {
     backend.write(this.nextObservations, batch.nextObservations);
     backend.write(this.actions, batch.actions);
     backend.write(this.rewards, batch.rewards);
-    backend.write(this.terminated, batch.terminated);
+    // With n-step discounts tdLoss does not read the terminated flags (the discounts hold them).
+    if (this.discounts !== null) backend.write(this.discounts, batch.discounts);
+    else backend.write(this.terminated, batch.terminated);
   }
 
   dispose(): void {
     for (const t of [this.states, this.nextObservations, this.actions, this.rewards, this.terminated]) t.dispose();
+    this.discounts?.dispose();
   }
 }

@@ -117,7 +117,7 @@ export class DqnTrainer {
     const { obsDim, nActions, numEnvs } = this.envs;
     this.rng = new Rng(seed);
     this.agent = new DqnAgent(backend, config, obsDim, nActions, this.rng);
-    this.replay = new ReplayBuffer(config.bufferSize, obsDim);
+    this.replay = new ReplayBuffer(config.bufferSize, obsDim, numEnvs);
     this.minibatch = createMinibatch(config.batchSize, obsDim);
     this.actions = new Int32Array(numEnvs);
     this.epsilons = new Float64Array(numEnvs);
@@ -233,14 +233,18 @@ export class DqnTrainer {
     const envs = this.envs;
     const finished = envs.step(this.actions, from, count);
     for (let i = from; i < from + count; i++) {
-      this.replay.addRow(envs.states, envs.nextObservations, i, this.actions[i], envs.rewards[i], envs.terminated[i] === 1);
+      this.replay.addRow(envs.states, envs.nextObservations, i, this.actions[i], envs.rewards[i], envs.terminated[i] === 1, envs.truncated[i] === 1);
     }
     const previous = this.steps;
     this.steps += count;
     if (this.steps > c.learningStarts && crossed(previous, this.steps, c.trainFreq * envs.numEnvs)) await this.train();
     if (c.targetUpdate === 'hard' && crossed(previous, this.steps, c.targetUpdateInterval)) this.agent.syncTarget();
     for (const episode of finished) await this.endEpisode(episode);
-    if (c.evalFreq > 0 && crossed(previous, this.steps, c.evalFreq)) await this.callbacks.onEvaluation?.(await this.evaluation.evaluate(this.agent, this.steps));
+    if (c.evalFreq > 0 && crossed(previous, this.steps, c.evalFreq)) {
+      // Evaluated (and the best weights kept) whether or not anyone listens.
+      const log = await this.evaluation.evaluate(this.agent, this.steps);
+      await this.callbacks.onEvaluation?.(log);
+    }
   }
 
   /**
@@ -253,7 +257,8 @@ export class DqnTrainer {
     const guard = this.nonFiniteGuard;
     await guard.beforeRound(this.agent, this.lastLoss);
     for (let i = 0; i < c.gradientSteps; i++) {
-      this.replay.sample(this.rng, this.minibatch);
+      if (c.nStep > 1) this.replay.sampleReturns(this.rng, this.minibatch, c.nStep, c.gamma);
+      else this.replay.sample(this.rng, this.minibatch);
       this.agent.update(this.minibatch);
       this.updatesSinceLossRead++;
       await yieldIfDue();

@@ -38,7 +38,8 @@ type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
   optimizer: { kind: 'adam' | 'sgd'; step: number; slots: Record<string, number> };
   parameterCount: number;
   hasBest: boolean;
-  replay: { capacity: number; obsDim: number; size: number; next: number };
+  /** `added` is absent in checkpoints written before n-step returns. */
+  replay: { capacity: number; obsDim: number; size: number; next: number; added?: number };
   /** Absent in checkpoints written before it was recorded. */
   run?: RunInfo;
 };
@@ -56,6 +57,8 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
   arrays['replay/actions'] = replay.actions;
   arrays['replay/rewards'] = replay.rewards;
   arrays['replay/terminated'] = replay.terminated;
+  arrays['replay/successors'] = replay.successors;
+  arrays['replay/stream_last'] = replay.streamLast;
   const meta: CheckpointMeta = {
     kind: 'dqn-trainer',
     ...plain,
@@ -68,7 +71,7 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
     },
     parameterCount: online.length,
     hasBest: bestWeights !== null,
-    replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next },
+    replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next, added: replay.added },
     run: { preset: run.preset, ...(run.frontEnd !== undefined ? { frontEnd: run.frontEnd } : {}) },
   };
   return encodeCheckpoint({ arrays, meta: meta as unknown as JsonValue });
@@ -102,6 +105,11 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
   if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || run.preset === '')) {
     throw new InvalidArgumentError(`${fileName}: 'run.preset' must be a preset name`);
   }
+  const successors = arrays.get('replay/successors')?.data ?? null;
+  const streamLast = arrays.get('replay/stream_last')?.data ?? null;
+  if ((successors !== null && !(successors instanceof Int32Array)) || (streamLast !== null && !(streamLast instanceof Float64Array))) {
+    throw new InvalidArgumentError(`${fileName}: replay successors/stream_last have the wrong dtype`);
+  }
   // The metadata is in this version's layout (checkCheckpointMeta upgrades version-1 files).
   const state: TrainerState = {
     ...plain,
@@ -121,9 +129,15 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
       actions,
       rewards: floats('replay/rewards') as Float32Array,
       terminated,
+      // Files written before n-step returns have no n-step chains (their runs used one-step targets).
+      successors: successors ?? new Int32Array(replay.capacity).fill(-1),
+      streamLast: streamLast ?? new Float64Array(0),
+      added: replay.added ?? (replay.size === replay.capacity ? replay.capacity + replay.next : replay.next),
     },
     bestWeights: hasBest ? list('best', n) : null,
   };
+  // A file written before n-step returns has no stream ends: every env's stream starts afresh.
+  if (state.replay.streamLast.length === 0) state.replay.streamLast = new Float64Array(state.config.numEnvs).fill(-1);
   checkCheckpointArrays(state, fileName);
   const frontEnd = run?.frontEnd;
   return { state, run: { preset: run?.preset ?? closestPreset(plain.config), ...(frontEnd !== undefined ? { frontEnd } : {}) } };

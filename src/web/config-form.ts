@@ -30,6 +30,7 @@ export const CONFIG_FIELDS: Record<keyof DqnConfig, FieldSpec> = {
   batchSize: { label: 'Batch size', kind: 'int', main: true },
   hidden: { label: 'Hidden layers', kind: 'widths', main: true, help: 'Comma-separated widths, e.g. 256,256' },
   gamma: { label: 'Discount γ', kind: 'float', main: true },
+  nStep: { label: 'n-step returns', kind: 'int', help: 'Rewards summed over up to N steps of an episode before bootstrapping (1: plain DQN)' },
   rewardShaping: { label: 'Reward shaping', kind: 'choice', choices: () => ['none', ...Object.keys(REWARD_SHAPINGS)] },
   activation: { label: 'Activation', kind: 'choice', choices: () => ACTIVATIONS.filter((a) => a !== 'softmax') },
   init: { label: 'Initializer', kind: 'choice', choices: () => INITIALIZERS },

@@ -23,6 +23,7 @@ export const CONFORMANCE_AGENT: DqnAgentConfig = {
   dueling: false,
   doubleDqn: true,
   gamma: 0.99,
+  nStep: 1,
   lr: 1e-3,
   adamEps: 1e-8,
   loss: 'huber',

@@ -427,6 +427,57 @@ for (const [B, A] of [
   }
 }
 
+// tdLoss with per-row discounts (n-step returns): gamma^m, or 0 after a termination; the
+// terminated tensor holds values the op must not read (all 1 would zero every target).
+for (const [B, A] of [
+  [7, 3],
+  [64, 2],
+  [300, 3],
+] as const) {
+  for (const double of [false, true]) {
+    const hp = { batch: B, actions: A, gamma: 0.99, double, loss: 'huber' as const, delta: 1 };
+    cases.push(
+      defineCase({
+        name: `tdLoss B=${B} A=${A} huber${double ? ' double' : ''} per-row discounts`,
+        op: 'tdLoss',
+        tolerance: LOSS,
+        inputs: (rng) => ({
+          q: uniformInput(rng, [double ? 2 * B : B, A], -2, 2),
+          nextQ: uniformInput(rng, [B, A], -2, 2),
+          actions: integerInput(rng, B, A),
+          rewards: uniformInput(rng, [B, 1], -3, 3),
+          terminated: constInput([B, 1], Array.from({ length: B }, () => 1)),
+          discounts: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.2 ? 0 : Math.fround(0.99 ** (1 + rng.integers(5)))))),
+          lossOut: scalar(5),
+          gradQ: uniformInput(rng, [B, A]),
+          targets: uniformInput(rng, [B, 1]),
+        }),
+        outputs: ['lossOut', 'gradQ', 'targets'],
+        exec: (b, t) =>
+          b.tdLoss({
+            q: t.q,
+            nextQ: t.nextQ,
+            actions: t.actions,
+            rewards: t.rewards,
+            terminated: t.terminated,
+            discounts: t.discounts,
+            gamma: hp.gamma,
+            double,
+            loss: hp.loss,
+            delta: hp.delta,
+            lossOut: t.lossOut,
+            gradQ: t.gradQ,
+            targets: t.targets,
+          }),
+        reference: (i) => {
+          const r = ref.refTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp, i.discounts.data);
+          return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
+        },
+      }),
+    );
+  }
+}
+
 // ------------------------------------------------------------------ columnSum
 
 for (const [rows, cols, accumulate] of [

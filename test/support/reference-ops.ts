@@ -290,6 +290,7 @@ export interface RefTdLoss {
 
 /**
  * The DQN TD loss in float64, written from its definition: targets r + gamma (1 - terminated) V(s')
+ * (or r + discounts[i] V(s') with per-row discounts)
  * with V(s') = max_a Q_target(s', a) or, Double DQN, Q_target(s', argmax_a Q_online(s', a)) (first
  * maximum); the mean loss of Q(s, a) against them; its gradient at each row's action.
  */
@@ -300,6 +301,8 @@ export function refTdLoss(
   rewards: ArrayLike<number>,
   terminated: ArrayLike<number>,
   hp: RefTdLoss,
+  /** Per-row factors of V(s') replacing gamma (1 - terminated) (n-step returns), or null. */
+  discounts: ArrayLike<number> | null = null,
 ): { loss: number; gradQ: Float64Array; targets: Float64Array } {
   const { batch: B, actions: A, gamma, delta } = hp;
   const gradQ = new Float64Array(B * A);
@@ -315,7 +318,7 @@ export function refTdLoss(
       v = -Infinity;
       for (let a = 0; a < A; a++) v = Math.max(v, nextQ[i * A + a]);
     }
-    targets[i] = rewards[i] + gamma * (1 - terminated[i]) * v;
+    targets[i] = rewards[i] + (discounts === null ? gamma * (1 - terminated[i]) : discounts[i]) * v;
     const d = q[i * A + actions[i]] - targets[i];
     if (hp.loss === 'mse') {
       loss += d * d;

@@ -31,6 +31,7 @@ export class CpuOps implements RawOps<CpuTensor> {
     actions: new Float32Array(0),
     rewards: new Float32Array(0),
     terminated: new Float32Array(0),
+    discounts: null,
     lossOut: new Float32Array(0),
     gradQ: new Float32Array(0),
     targets: null,
@@ -108,6 +109,7 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.actions = call.actions.storage.data;
     arrays.rewards = call.rewards.storage.data;
     arrays.terminated = call.terminated.storage.data;
+    arrays.discounts = call.discounts === null ? null : call.discounts.storage.data;
     arrays.lossOut = call.lossOut.storage.data;
     arrays.gradQ = call.gradQ.storage.data;
     arrays.targets = call.targets === null ? null : call.targets.storage.data;

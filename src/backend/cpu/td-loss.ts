@@ -16,6 +16,8 @@ export interface TdLossArrays {
   actions: FloatArray;
   rewards: FloatArray;
   terminated: FloatArray;
+  /** Per-row discounts replacing gamma (1 - terminated), or null. */
+  discounts: FloatArray | null;
   lossOut: FloatArray;
   gradQ: FloatArray;
   targets: FloatArray | null;
@@ -38,9 +40,12 @@ export class TdLossKernel {
     } else {
       reductions.rowMax(a.nextQ, nextValues, batch, nActions);
     }
-    // The discount gamma (1 - terminated), stored at the storage's precision as a tensor would hold it.
+    // The discount gamma (1 - terminated) stored at the storage's precision as a tensor would hold
+    // it, or the per-row discounts given.
     const discounts = chosen;
-    for (let i = 0; i < batch; i++) discounts[i] = gamma * (1 - a.terminated[i]);
+    const rowDiscounts = a.discounts;
+    if (rowDiscounts === null) for (let i = 0; i < batch; i++) discounts[i] = gamma * (1 - a.terminated[i]);
+    else for (let i = 0; i < batch; i++) discounts[i] = rowDiscounts[i];
     for (let i = 0; i < batch; i++) targets[i] = a.rewards[i] + discounts[i] * nextValues[i];
     indexing.gatherColumns(a.q, a.actions, chosen, batch, nActions);
     a.lossOut[0] = lossKernel(kind, chosen, targets, grad, batch, 1, delta, 0);

@@ -96,6 +96,7 @@ export class WasmCpuOps extends CpuOps {
       nActions,
       call.loss,
       call.delta,
+      ptrOrNull(call.discounts),
     );
   }
 

@@ -242,7 +242,8 @@ export class WasmKernels {
   // ---------------------------------------------------------------- DQN
 
   /**
-   * The DQN loss step (kernels/dqn.ts): TD targets r + gamma (1 - terminated) V(s') from qNext (the
+   * The DQN loss step (kernels/dqn.ts): TD targets r + gamma (1 - terminated) V(s') (or
+   * r + discounts[r] V(s') when `discounts` is not 0) from qNext (the
    * target network on s') and optionally qNextOnline (Double DQN; 0 for max), stored in `targets`
    * unless it is 0, the loss at the chosen actions into *lossOut, and its gradient scattered into
    * gradQ (batch, nActions).
@@ -262,8 +263,10 @@ export class WasmKernels {
     nActions: number,
     kind: 'mse' | 'huber',
     delta: number,
+    /** Per-row discounts replacing gamma (n-step returns; 0: none). */
+    discounts = 0,
   ): void {
-    const bad = this.k.td_loss(qNext, qNextOnline, q, actions, rewards, terminated, gamma, gradQ, lossOut, targets, batch, nActions, TD_LOSS_KIND[kind], delta) as number;
+    const bad = this.k.td_loss(qNext, qNextOnline, q, actions, rewards, terminated, gamma, gradQ, lossOut, targets, batch, nActions, TD_LOSS_KIND[kind], delta, discounts) as number;
     if (bad !== 0) {
       const value = this.heap.f32()[(actions >>> 2) + bad - 1];
       throw new InvalidArgumentError(`tdLoss: action ${value} in row ${bad - 1} is not an integer in [0, ${nActions})`);

@@ -159,7 +159,7 @@ export const SHADER_FILES: readonly ShaderFile[] = [...new Set<ShaderFile>(KERNE
 export const LINEAR_FLAGS = { transA: 1, transB: 2, accumulate: 4, extra: 8 } as const;
 
 /** Bits of TD_LOSS's `flags`, shared with td-loss.wgsl. */
-export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4 } as const;
+export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4, discounts: 8 } as const;
 
 /** Bits of ADAM's `flags`, shared with adam.wgsl. */
 export const ADAM_FLAGS = { clip: 1, polyak: 2 } as const;

@@ -184,7 +184,8 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   tdLoss(call: TdLossCall<WebGpuTensor>): void {
     const flags =
-      (call.double ? TD_LOSS_FLAGS.double : 0) | (call.loss === 'huber' ? TD_LOSS_FLAGS.huber : 0) | (call.targets !== null ? TD_LOSS_FLAGS.targets : 0);
+      (call.double ? TD_LOSS_FLAGS.double : 0) | (call.loss === 'huber' ? TD_LOSS_FLAGS.huber : 0) | (call.targets !== null ? TD_LOSS_FLAGS.targets : 0) |
+      (call.discounts !== null ? TD_LOSS_FLAGS.discounts : 0);
     this.d
       .params(this.cpuStyle ? 'tdLossLanes' : 'tdLoss')
       .set('batch', call.batch)
@@ -198,7 +199,8 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       call.nextQ.storage,
       call.actions.storage,
       call.rewards.storage,
-      call.terminated.storage,
+      // Binding 5: the terminated flags, or the per-row discounts that replace gamma (1 - terminated).
+      call.discounts === null ? call.terminated.storage : call.discounts.storage,
       call.lossOut.storage,
       call.gradQ.storage,
       call.targets === null ? this.d.unused('w') : call.targets.storage,

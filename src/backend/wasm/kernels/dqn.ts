@@ -3,7 +3,8 @@
  * scatter. Per row r of the batch:
  *   next  = Q_target(s', a*) with a* = argmax_a Q_online(s', a) (Double DQN, qNextOnline given),
  *           or max_a Q_target(s', a) (qNextOnline 0);
- *   disc  = gamma * (1 - terminated)              (rounded to float32, as a tensor would hold it);
+ *   disc  = gamma * (1 - terminated) (rounded to float32, as a tensor would hold it), or
+ *           discounts[r] when discounts is given (n-step returns; terminated is not read);
  *   y     = reward + disc * next                  (as addMul, rounded to float32; stored in targets when given);
  *   d     = Q(s, a_r) - y;
  *   loss += Huber(d; delta) or d^2;  gradQ[r, :] = 0 except gradQ[r, a_r] = dLoss/dQ (mean over the batch).
@@ -21,7 +22,7 @@ export function emitDqn(mod: ModuleBuilder): void {
     'td_loss',
     {
       qNext: 'i32', qNextOnline: 'i32', q: 'i32', actions: 'i32', rewards: 'i32', terminated: 'i32', gamma: 'f64',
-      gradQ: 'i32', lossOut: 'i32', targets: 'i32', batch: 'i32', nActions: 'i32', kind: 'i32', delta: 'f64',
+      gradQ: 'i32', lossOut: 'i32', targets: 'i32', batch: 'i32', nActions: 'i32', kind: 'i32', delta: 'f64', discounts: 'i32',
     },
     'i32',
     (f) => {
@@ -79,7 +80,11 @@ export function emitDqn(mod: ModuleBuilder): void {
           },
         );
         const scalarAt = (base: typeof P.q): F64 => f64.promote_f32(f32.load(i32.add(f.get(base), i32.shl(f.get(r), i32.const(2)))));
-        f.set(discount, f32.demote_f64(f64.mul(f.get(P.gamma), f64.sub(f64.const(1), scalarAt(P.terminated)))));
+        f.if(
+          f.get(P.discounts),
+          () => f.set(discount, f32.load(i32.add(f.get(P.discounts), i32.shl(f.get(r), i32.const(2))))),
+          () => f.set(discount, f32.demote_f64(f64.mul(f.get(P.gamma), f64.sub(f64.const(1), scalarAt(P.terminated))))),
+        );
         f.set(target, f32.demote_f64(f64.add(scalarAt(P.rewards), f64.mul(f64.promote_f32(f.get(discount)), f64.promote_f32(f.get(best))))));
         f.if(f.get(P.targets), () => f32.store(i32.add(f.get(P.targets), i32.shl(f.get(r), i32.const(2))), f.get(target)));
         f.set(ai, i32.trunc_f32_s(f32.load(i32.add(f.get(P.actions), i32.shl(f.get(r), i32.const(2))))));
