@@ -163,7 +163,7 @@ function referenceTables(results: unknown, webgpuTitle: string): string[] {
   ];
 }
 
-/** Whole training loops (`train-vector`, `train-e2e`, `page-train`); nothing for a suite that is missing. */
+/** Whole training loops (`train-vector`, `train-e2e`) and the page (`page-dqn-update`, `page-train`); nothing for a suite that is missing. */
 function trainingTables(results: unknown, webgpuTitle: string): string[] {
   const lines: string[] = [];
   if (at(results, 'train-vector', 'cpu') !== null) {
@@ -185,6 +185,17 @@ function trainingTables(results: unknown, webgpuTitle: string): string[] {
       `**A whole default training run** (\`train-e2e\`: 50k steps with its periodic evaluations, the whole process, median): ` +
         `\`node bin/train.js --backend cpu\` ${engineSeconds.toFixed(1)} s, a plain Python + NumPy implementation of the same settings ${numpySeconds.toFixed(1)} s.`,
     );
+  }
+  if (at(results, 'page-dqn-update', NETWORKS[0]) !== null) {
+    const adapter = stringAt(results, 'page-dqn-update', 'webgpuAdapter') ?? 'WebGPU';
+    const cell = (net: string, backend: string): string => {
+      const rate = numberAt(results, 'page-dqn-update', net, backend, 'updatesPerSecond');
+      const dispatches = numberAt(results, 'page-dqn-update', net, backend, 'countersPerUpdate', 'dispatches');
+      return rate === null ? DASH : `${formatRate(rate)}${dispatches === null ? '' : ` (${formatRate(dispatches)})`}`;
+    };
+    lines.push('', '**The DQN update in the page** (`page-dqn-update`: `DqnAgent.update` in a Web Worker of Chromium, updates/s, and dispatches per update (ops on the CPU) in brackets)', '');
+    const header = ['network', `engine WebGPU (${adapter})`, 'engine CPU (WASM)'];
+    lines.push(...table(header, ['l', 'r', 'r'], NETWORKS.map((net) => [net, cell(net, 'engine webgpu'), cell(net, 'engine cpu')])));
   }
   const page = at(results, 'page-train');
   if (page !== null) {
