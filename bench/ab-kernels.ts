@@ -14,15 +14,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Backend } from '../src/backend/backend.js';
 import { dqnOps, median, timeOp, type OpTiming } from './dqn-ops.js';
+import { takeOption } from './harness.js';
 
 const args = process.argv.slice(2);
-const option = (flag: string, fallback: string): string => {
-  const i = args.indexOf(flag);
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-};
+const option = (flag: string, fallback: string): string => takeOption(args, flag, fallback);
 const hidden = Number(option('--hidden', '64'));
 const rounds = Number(option('--rounds', '9'));
 const reps = Number(option('--reps', '50'));

@@ -14,6 +14,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { workerCpuNs } from './dqn-ops.js';
+import { takeOption } from './harness.js';
 
 interface Tree {
   root: string;
@@ -27,13 +28,7 @@ interface Tree {
 }
 
 const args = process.argv.slice(2);
-const option = (flag: string, fallback: string): string => {
-  const i = args.indexOf(flag);
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-};
+const option = (flag: string, fallback: string): string => takeOption(args, flag, fallback);
 const hiddenSizes: number[][] = [];
 for (let i = args.indexOf('--hidden'); i >= 0; i = args.indexOf('--hidden')) {
   hiddenSizes.push(args[i + 1].split(',').map(Number));

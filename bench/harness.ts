@@ -41,3 +41,12 @@ export function round(x: number): number {
 
 /** A benchmark suite: returns a JSON-serialisable record of its figures. */
 export type Suite = () => Promise<Record<string, unknown>>;
+
+/** Removes `flag value` from `args` and returns the value, or `fallback` when the flag is absent. */
+export function takeOption(args: string[], flag: string, fallback: string): string {
+  const i = args.indexOf(flag);
+  if (i < 0) return fallback;
+  const value = args[i + 1];
+  args.splice(i, 2);
+  return value;
+}

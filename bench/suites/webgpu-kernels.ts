@@ -15,13 +15,11 @@ import { NoAdapterError, WebGpuBackend } from '../../src/backend/webgpu/index.js
 import { Rng } from '../../src/random/rng.js';
 import { preset } from '../../src/rl/config.js';
 import { DqnAgent } from '../../src/rl/dqn-agent.js';
-import { ReplayBuffer, createMinibatch } from '../../src/rl/replay-buffer.js';
+import { ACTIONS, BATCH, OBS, prepareMinibatches } from '../dqn/update-bench.js';
 import { dqnOps, median, timeOp, type OpTiming } from '../dqn-ops.js';
 import { round } from '../harness.js';
 
 const ROUNDS = Number(process.env.BENCH_KERNEL_ROUNDS ?? 5);
-const OBS = 4;
-const ACTIONS = 2;
 
 async function perOp(backend: WebGpuBackend, hidden: number): Promise<Record<string, { wallUs: number; driverCpuUs: number }>> {
   const { ops, dispose } = dqnOps(backend, hidden);
@@ -38,24 +36,9 @@ async function perOp(backend: WebGpuBackend, hidden: number): Promise<Record<str
 }
 
 async function agentUpdates(backend: WebGpuBackend, hidden: number): Promise<Record<string, number>> {
-  const config = { ...preset('default'), hidden: [hidden, hidden] };
+  const config = { ...preset('default'), hidden: [hidden, hidden], batchSize: BATCH };
   const agent = new DqnAgent(backend, config, OBS, ACTIONS, new Rng(0));
-  const rng = new Rng(1);
-  const replay = new ReplayBuffer(2048, OBS);
-  const s = new Float32Array(OBS);
-  const next = new Float32Array(OBS);
-  for (let i = 0; i < replay.capacity; i++) {
-    for (let k = 0; k < OBS; k++) {
-      s[k] = rng.uniform(-1, 1);
-      next[k] = s[k] + rng.uniform(-0.05, 0.05);
-    }
-    replay.add(s, rng.integers(ACTIONS), 1, next, rng.random() < 0.05);
-  }
-  const batches = Array.from({ length: 16 }, () => {
-    const b = createMinibatch(config.batchSize, OBS);
-    replay.sample(rng, b);
-    return b;
-  });
+  const batches = prepareMinibatches(new Rng(1));
   let next_ = 0;
   const block = async (n: number): Promise<number> => {
     const start = performance.now();

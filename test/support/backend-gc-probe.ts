@@ -10,7 +10,7 @@
  * boxed per op is about 2 MB over the measured updates.
  *   node --max-semi-space-size=1 --expose-gc --import tsx test/support/backend-gc-probe.ts wasm-simd128|wasm-fma|js [measured] [warm-up]
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import { collectionsDuring } from './gc-count.js';
 import { VIEW_ALIGNMENT, type AdamHyperParameters, type TdLossArgs, type Tensor } from '../../src/backend/backend.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
 import type { CpuKernelChoice } from '../../src/backend/cpu/cpu-kernels.js';
@@ -96,16 +96,10 @@ const before = b.stats();
 // Start from an empty young generation (node --expose-gc), so that the count does not depend on how
 // full it happened to be.
 (globalThis as { gc?: () => void }).gc?.();
-let collections = 0;
-const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
-observer.observe({ entryTypes: ['gc'] });
-await new Promise((resolve) => setTimeout(resolve, 20));
-collections = 0;
-let updates = 0;
-const measured = Number(process.argv[3] ?? 20000);
-for (; updates < measured; updates++) update();
-await new Promise((resolve) => setTimeout(resolve, 20));
-observer.disconnect();
+const updates = Number(process.argv[3] ?? 20000);
+const collections = await collectionsDuring(() => {
+  for (let i = 0; i < updates; i++) update();
+});
 const after = b.stats();
 const loss = (await b.read(lossOut))[0];
 process.stdout.write(

@@ -5,7 +5,7 @@
  * (--max-semi-space-size=1) so that any per-call allocation shows as scavenges.
  *   node --max-semi-space-size=1 --import tsx test/support/wasm-gc-probe.ts simd128|fma
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import { collectionsDuring } from './gc-count.js';
 import type { AdamHyperParameters } from '../../src/backend/backend.js';
 import { WasmKernels } from '../../src/backend/wasm/index.js';
 import { enableRelaxedSimdInNode } from '../../src/backend/wasm/node-relaxed-simd.js';
@@ -65,13 +65,8 @@ function update(): void {
 
 for (let i = 0; i < 300; i++) update();
 const regionsBefore = heap.stats().regions;
-let collections = 0;
-const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
-observer.observe({ entryTypes: ['gc'] });
-await new Promise((resolve) => setTimeout(resolve, 20));
-collections = 0;
-let updates = 0;
-for (; updates < 3000; updates++) update();
-await new Promise((resolve) => setTimeout(resolve, 20));
-observer.disconnect();
+const updates = 3000;
+const collections = await collectionsDuring(() => {
+  for (let i = 0; i < updates; i++) update();
+});
 process.stdout.write(JSON.stringify({ collections, updates, lossFinite: Number.isFinite(loss.view()[0]), heapRegionsStable: heap.stats().regions === regionsBefore }));
