@@ -1,16 +1,22 @@
-// The Dense layer's three fused matmuls (as linear.wgsl) for CPU-emulated adapters whose subgroups
-// are 8 lanes: Mesa's llvmpipe (lavapipe) runs a workgroup as 8-wide SIMD vectors, one per
-// subgroup, and performs every storage access lane by lane (a mask test, a bounds check and a
-// scalar load per lane and component), so memory accesses are what a kernel costs there and
-// arithmetic is nearly free. These kernels minimise accesses per multiply-add:
+// The Dense layer's three fused matmuls (as linear.wgsl) for CPU-emulated adapters with subgroups
+// of 8 lanes (Mesa's llvmpipe/lavapipe) or 4 lanes (SwiftShader, Chromium's software adapter). Such
+// an adapter runs a workgroup as SIMD vectors, one per subgroup, and performs every storage access
+// lane by lane (a mask test, a bounds check and a scalar load per lane and component), so memory
+// accesses are what a kernel costs there and arithmetic is nearly free; barriers are expensive.
+// These kernels minimise accesses per multiply-add:
 //
-// - a workgroup is one subgroup of 8 lanes (no barriers, no workgroup memory) and computes an
-//   output tile of 16 rows x 32 columns; each lane owns 4 adjacent columns (a vec4 accumulator
-//   per row);
+// - a workgroup is one subgroup of LANES lanes (no barriers, no workgroup memory) and computes an
+//   output tile of 16 rows x 4 LANES columns; each lane owns 4 adjacent columns (a vec4
+//   accumulator per row);
 // - every access is a vec4 (4 floats for the cost of about 2 scalar accesses);
-// - for 4 consecutive k, each lane loads one vec4 of op(a) per 8 rows, the 8 lanes together
-//   holding the 8 x 4 block of op(a), which subgroupBroadcast hands to every lane (a register
-//   shuffle), and 4 vec4s of op(b) for its own columns: 6 loads for 256 multiply-adds.
+// - for 4 consecutive k, the lanes together load a band of op(a): 8 rows x 4 steps, one vec4 per
+//   lane on 8 lanes, two on 4 lanes; subgroupBroadcast hands every row to every lane (a register
+//   shuffle); and each lane loads 4 vec4s of op(b) for its own columns: 6 loads (8 on 4 lanes)
+//   for 256 multiply-adds.
+//
+// The lane count is the device's: the line `//#include subgroup-lanes` below becomes
+// subgroup-lanes8.wgsl or subgroup-lanes4.wgsl, which define LANES, the band and the broadcasts
+// (rows_by_lane, rows_by_step); everything else here is the same for both.
 //
 // Requirements (checked by the host, which otherwise takes linear.wgsl's register-blocked path):
 // every row that is read as vec4s has a length divisible by 4 (so every vec4 is aligned), i.e.
@@ -18,7 +24,7 @@
 //   linear_grad_subgroup: m (x's width), k (the batch) and n.
 // Narrow layers (a Q-network's output layer of a few actions) would leave most lanes idle or break
 // the vec4 alignment, so three more kernels take them (see the `narrow` section): linear_narrow and
-// linear_grad_narrow compute the output transposed (a tile row per output column), and
+// linear_grad_narrow compute the output transposed (a band row per output column), and
 // input_grad_short is input_grad_subgroup reading along k as scalars. They require
 //   linear_narrow: n <= 8, k;  linear_grad_narrow: n <= 8, m, k;  input_grad_short: n only.
 // Sums run over k in steps of 4, each step adding a.x b0 + a.y b1 + a.z b2 + a.w b3 to the
@@ -51,9 +57,12 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out4_1: array<f32>;
 
 //#include activations
+//#include subgroup-lanes
 
 const TILE_ROWS: u32 = 16u;
-const TILE_QUADS: u32 = 8u; // vec4 columns per tile: one per lane
+const TILE_QUADS: u32 = LANES; // vec4 columns per tile: one per lane
+// Output rows per workgroup of the narrow kernels: 4 per lane.
+const NARROW_ROWS: u32 = 4u * LANES;
 
 fn accumulate() -> bool { return (p.flags & 4u) != 0u; }
 fn has_extra() -> bool { return (p.flags & 8u) != 0u; }
@@ -61,38 +70,6 @@ fn has_extra() -> bool { return (p.flags & 8u) != 0u; }
 // acc + a.x b0 + a.y b1 + a.z b2 + a.w b3: one row's 4 steps of k.
 fn madd(acc: vec4f, a: vec4f, b0: vec4f, b1: vec4f, b2: vec4f, b3: vec4f) -> vec4f {
   return acc + (a.x * b0 + a.y * b1 + a.z * b2 + a.w * b3);
-}
-
-// 8 rows whose 4 values of k lane r holds (row r = lane r's vec4).
-fn rows_by_lane(acc: ptr<function, array<vec4f, 8>>, t: vec4f, b0: vec4f, b1: vec4f, b2: vec4f, b3: vec4f) {
-  (*acc)[0] = madd((*acc)[0], subgroupBroadcast(t, 0u), b0, b1, b2, b3);
-  (*acc)[1] = madd((*acc)[1], subgroupBroadcast(t, 1u), b0, b1, b2, b3);
-  (*acc)[2] = madd((*acc)[2], subgroupBroadcast(t, 2u), b0, b1, b2, b3);
-  (*acc)[3] = madd((*acc)[3], subgroupBroadcast(t, 3u), b0, b1, b2, b3);
-  (*acc)[4] = madd((*acc)[4], subgroupBroadcast(t, 4u), b0, b1, b2, b3);
-  (*acc)[5] = madd((*acc)[5], subgroupBroadcast(t, 5u), b0, b1, b2, b3);
-  (*acc)[6] = madd((*acc)[6], subgroupBroadcast(t, 6u), b0, b1, b2, b3);
-  (*acc)[7] = madd((*acc)[7], subgroupBroadcast(t, 7u), b0, b1, b2, b3);
-}
-
-// 8 rows of a transposed block: lane 2s + h holds rows 4h .. 4h+3 at step s of k.
-fn rows_by_step(acc: ptr<function, array<vec4f, 8>>, t: vec4f, b0: vec4f, b1: vec4f, b2: vec4f, b3: vec4f) {
-  let s0 = subgroupBroadcast(t, 0u);
-  let s1 = subgroupBroadcast(t, 1u);
-  let s2 = subgroupBroadcast(t, 2u);
-  let s3 = subgroupBroadcast(t, 3u);
-  let s4 = subgroupBroadcast(t, 4u);
-  let s5 = subgroupBroadcast(t, 5u);
-  let s6 = subgroupBroadcast(t, 6u);
-  let s7 = subgroupBroadcast(t, 7u);
-  (*acc)[0] = madd((*acc)[0], vec4f(s0.x, s2.x, s4.x, s6.x), b0, b1, b2, b3);
-  (*acc)[1] = madd((*acc)[1], vec4f(s0.y, s2.y, s4.y, s6.y), b0, b1, b2, b3);
-  (*acc)[2] = madd((*acc)[2], vec4f(s0.z, s2.z, s4.z, s6.z), b0, b1, b2, b3);
-  (*acc)[3] = madd((*acc)[3], vec4f(s0.w, s2.w, s4.w, s6.w), b0, b1, b2, b3);
-  (*acc)[4] = madd((*acc)[4], vec4f(s1.x, s3.x, s5.x, s7.x), b0, b1, b2, b3);
-  (*acc)[5] = madd((*acc)[5], vec4f(s1.y, s3.y, s5.y, s7.y), b0, b1, b2, b3);
-  (*acc)[6] = madd((*acc)[6], vec4f(s1.z, s3.z, s5.z, s7.z), b0, b1, b2, b3);
-  (*acc)[7] = madd((*acc)[7], vec4f(s1.w, s3.w, s5.w, s7.w), b0, b1, b2, b3);
 }
 
 // This lane's vec4 column of the output, jq (and jq clamped, for reads), of nq. The tile's first
@@ -149,17 +126,17 @@ fn store_weight_grad(t: Tile, i: u32, v: vec4f) {
   if (accumulate()) { out3[o] = out3[o] + v; } else { out3[o] = v; }
 }
 
-// ---------------------------------------------------------------- entry points (grid: ceil(n / 32) x ceil(m / 16))
+// ---------------------------------------------------------------- entry points (grid: ceil(n / (4 LANES)) x ceil(m / 16))
 
 // out4 (m, n) <- act(a (m, k) @ b (k, n) + c (n)).
-@compute @workgroup_size(8)
+@compute @workgroup_size(LANES)
 fn linear_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let t = tile_of(wid, lane);
   let i0 = wid.y * TILE_ROWS;
   if (i0 >= p.m) { return; }
   let kq = p.k / 4u;
-  let row_lo = min(i0 + lane, p.m - 1u) * kq;
-  let row_hi = min(i0 + 8u + lane, p.m - 1u) * kq;
+  let row_lo = band_rows(i0, p.m - 1u, lane) * kq;
+  let row_hi = band_rows(i0 + 8u, p.m - 1u, lane) * kq;
   var lo: array<vec4f, 8>;
   var hi: array<vec4f, 8>;
   for (var q = 0u; q < kq; q++) {
@@ -168,8 +145,8 @@ fn linear_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
     let b1 = b[bk + t.nq];
     let b2 = b[bk + 2u * t.nq];
     let b3 = b[bk + 3u * t.nq];
-    rows_by_lane(&lo, a[row_lo + q], b0, b1, b2, b3);
-    rows_by_lane(&hi, a[row_hi + q], b0, b1, b2, b3);
+    rows_by_lane(&lo, band_vec4(row_lo + q), b0, b1, b2, b3);
+    rows_by_lane(&hi, band_vec4(row_hi + q), b0, b1, b2, b3);
   }
   var bias = vec4f(0.0);
   if (has_extra()) { bias = c[t.jq_read]; }
@@ -192,14 +169,14 @@ fn linear_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
 }
 
 // out4 (m, n) <- (a (m, k) @ b^T) * act'(c), b (n, k), c (m, n).
-@compute @workgroup_size(8)
+@compute @workgroup_size(LANES)
 fn input_grad_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let t = tile_of(wid, lane);
   let i0 = wid.y * TILE_ROWS;
   if (i0 >= p.m) { return; }
   let kq = p.k / 4u;
-  let row_lo = min(i0 + lane, p.m - 1u) * kq;
-  let row_hi = min(i0 + 8u + lane, p.m - 1u) * kq;
+  let row_lo = band_rows(i0, p.m - 1u, lane) * kq;
+  let row_hi = band_rows(i0 + 8u, p.m - 1u, lane) * kq;
   // This lane's columns are rows 4 jq .. 4 jq + 3 of b.
   let col = 4u * t.jq_read * kq;
   var lo: array<vec4f, 8>;
@@ -213,8 +190,8 @@ fn input_grad_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invo
     let b1 = vec4f(w0.y, w1.y, w2.y, w3.y);
     let b2 = vec4f(w0.z, w1.z, w2.z, w3.z);
     let b3 = vec4f(w0.w, w1.w, w2.w, w3.w);
-    rows_by_lane(&lo, a[row_lo + q], b0, b1, b2, b3);
-    rows_by_lane(&hi, a[row_hi + q], b0, b1, b2, b3);
+    rows_by_lane(&lo, band_vec4(row_lo + q), b0, b1, b2, b3);
+    rows_by_lane(&hi, band_vec4(row_hi + q), b0, b1, b2, b3);
   }
   store_input_grad(t, i0 + 0u, lo[0]);
   store_input_grad(t, i0 + 1u, lo[1]);
@@ -236,17 +213,17 @@ fn input_grad_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invo
 
 // out3 (m, n) <- a^T @ b, a (k, m), b (k, n); out4 (n) <- the column sums of b (the row band at i0 = 0
 // writes them): dW and db, each overwritten or accumulated.
-@compute @workgroup_size(8)
+@compute @workgroup_size(LANES)
 fn linear_grad_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let t = tile_of(wid, lane);
   let i0 = wid.y * TILE_ROWS;
   if (i0 >= p.m) { return; }
   let kq = p.k / 4u;
   let mq = p.m / 4u;
-  // Lane 2s + h reads a[4q + s, i0 + 4h .. +3] (and 8 rows further for the upper half).
-  let lane_k = lane / 2u;
-  let quad_lo = min(i0 / 4u + (lane & 1u), mq - 1u);
-  let quad_hi = min(i0 / 4u + 2u + (lane & 1u), mq - 1u);
+  // The lane reads a[4q + band_step(lane), its quads of columns i0 .. i0 + 7] (and 8 columns further for the upper half).
+  let lane_k = band_step(lane);
+  let quad_lo = band_quads(i0 / 4u, mq - 1u, lane);
+  let quad_hi = band_quads(i0 / 4u + 2u, mq - 1u, lane);
   var lo: array<vec4f, 8>;
   var hi: array<vec4f, 8>;
   var colsum = vec4f(0.0);
@@ -257,8 +234,8 @@ fn linear_grad_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_inv
     let b1 = b[bk + t.nq];
     let b2 = b[bk + 2u * t.nq];
     let b3 = b[bk + 3u * t.nq];
-    rows_by_step(&lo, a[ak + quad_lo], b0, b1, b2, b3);
-    rows_by_step(&hi, a[ak + quad_hi], b0, b1, b2, b3);
+    rows_by_step(&lo, band_vec4(ak + quad_lo), b0, b1, b2, b3);
+    rows_by_step(&hi, band_vec4(ak + quad_hi), b0, b1, b2, b3);
     colsum = colsum + (b0 + b1 + b2 + b3);
   }
   store_weight_grad(t, i0 + 0u, lo[0]);
@@ -285,10 +262,10 @@ fn linear_grad_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_inv
 }
 
 // ---------------------------------------------------------------- narrow layers
-// The output is computed transposed: tile row r is output column r (at most 8 of them), and each
-// lane owns 4 output rows (its vec4 accumulator per column), 32 output rows per workgroup (grid:
-// ceil(m / 32) workgroups). Lane r < n reads column r of the narrow operand, 4 steps of k at a time, and
-// rows_by_lane hands it to every lane as above.
+// The output is computed transposed: band row r is output column r (at most 8 of them), and each
+// lane owns 4 output rows (its vec4 accumulator per column), NARROW_ROWS = 4 LANES output rows per
+// workgroup (grid: ceil(m / NARROW_ROWS) workgroups). The lanes read the narrow operand's columns
+// as a band (band_column), 4 steps of k at a time, and rows_by_lane hands it to every lane as above.
 
 // A narrow operand's column `col` at steps k0 .. k0+3 (zero past k), row-major with `cols` columns.
 fn narrow_column(k0: u32, col: u32, cols: u32) -> vec4f {
@@ -312,6 +289,12 @@ fn store_narrow_linear(i0: u32, j: u32, v: vec4f) {
   }
 }
 
+// out4[j] <- the bias gradient v of column j < n (or +=).
+fn store_colsum(j: u32, v: f32) {
+  if (j >= p.n) { return; }
+  if (accumulate()) { out4_1[j] = out4_1[j] + v; } else { out4_1[j] = v; }
+}
+
 // out3[i, j] <- acc[j] component e (or +=) for this lane's rows i = i0 + e and columns j < n.
 fn store_narrow_weight_grad(i0: u32, j: u32, v: vec4f) {
   if (j >= p.n) { return; }
@@ -325,10 +308,10 @@ fn store_narrow_weight_grad(i0: u32, j: u32, v: vec4f) {
 }
 
 // out4 (m, n) <- act(a (m, k) @ b (k, n) + c (n)), n <= 8.
-@compute @workgroup_size(8)
+@compute @workgroup_size(LANES)
 fn linear_narrow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let w = wid.y * groups.x + wid.x; // the grid spills into y past the device's limit
-  let first = w * 32u;
+  let first = w * NARROW_ROWS;
   if (first >= p.m) { return; }
   let i0 = first + 4u * lane;
   let kq = p.k / 4u;
@@ -336,14 +319,14 @@ fn linear_narrow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) gro
   let x1 = min(i0 + 1u, p.m - 1u) * kq;
   let x2 = min(i0 + 2u, p.m - 1u) * kq;
   let x3 = min(i0 + 3u, p.m - 1u) * kq;
-  let col = min(lane, p.n - 1u);
+  let col = band_rows(0u, p.n - 1u, lane);
   var acc: array<vec4f, 8>;
   for (var q = 0u; q < kq; q++) {
     let v0 = a[x0 + q];
     let v1 = a[x1 + q];
     let v2 = a[x2 + q];
     let v3 = a[x3 + q];
-    rows_by_lane(&acc, narrow_column(4u * q, col, p.n), vec4f(v0.x, v1.x, v2.x, v3.x), vec4f(v0.y, v1.y, v2.y, v3.y), vec4f(v0.z, v1.z, v2.z, v3.z), vec4f(v0.w, v1.w, v2.w, v3.w));
+    rows_by_lane(&acc, band_column(4u * q, col, p.n), vec4f(v0.x, v1.x, v2.x, v3.x), vec4f(v0.y, v1.y, v2.y, v3.y), vec4f(v0.z, v1.z, v2.z, v3.z), vec4f(v0.w, v1.w, v2.w, v3.w));
   }
   store_narrow_linear(i0, 0u, acc[0]);
   store_narrow_linear(i0, 1u, acc[1]);
@@ -356,21 +339,21 @@ fn linear_narrow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) gro
 }
 
 // out3 (m, n) <- a^T @ b, a (k, m), b (k, n), n <= 8; out4 (n) <- the column sums of b (workgroup 0).
-@compute @workgroup_size(8)
+@compute @workgroup_size(LANES)
 fn linear_grad_narrow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let w = wid.y * groups.x + wid.x; // the grid spills into y past the device's limit
-  let first = w * 32u;
+  let first = w * NARROW_ROWS;
   if (first >= p.m) { return; }
   let i0 = first + 4u * lane;
   let kq = p.k / 4u;
   let mq = p.m / 4u;
   let quad = min(i0 / 4u, mq - 1u);
-  let col = min(lane, p.n - 1u);
+  let col = band_rows(0u, p.n - 1u, lane);
   var acc: array<vec4f, 8>;
-  var colsum = 0.0;
+  var colsum: BandSum;
   for (var q = 0u; q < kq; q++) {
-    let g = narrow_column(4u * q, col, p.n);
-    colsum = colsum + ((g.x + g.y) + (g.z + g.w));
+    let g = band_column(4u * q, col, p.n);
+    colsum = colsum + band_sum(g);
     let row = 4u * q * mq + quad;
     rows_by_lane(&acc, g, a[row], a[row + mq], a[row + 2u * mq], a[row + 3u * mq]);
   }
@@ -382,9 +365,7 @@ fn linear_grad_narrow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   store_narrow_weight_grad(i0, 5u, acc[5]);
   store_narrow_weight_grad(i0, 6u, acc[6]);
   store_narrow_weight_grad(i0, 7u, acc[7]);
-  if (has_extra() && w == 0u && lane < p.n) {
-    if (accumulate()) { out4_1[lane] = out4_1[lane] + colsum; } else { out4_1[lane] = colsum; }
-  }
+  if (has_extra() && w == 0u) { store_band_sums(lane, colsum); }
 }
 
 // a[at .. at+3], b[at .. at+3]: 4 steps of k from step k0, zero past k (reads clamped to `last`).
@@ -408,22 +389,22 @@ fn b_steps(at: u32, k0: u32, last: u32) -> vec4f {
 
 // out4 (m, n) <- (a (m, k) @ b^T) * act'(c), b (n, k), any k (read as scalars, 4 steps at a time,
 // zero past k): the input gradient of a narrow layer (k its few outputs). The tile of
-// input_grad_subgroup, 16 rows x 32 columns.
-@compute @workgroup_size(8)
+// input_grad_subgroup, 16 rows x 4 LANES columns.
+@compute @workgroup_size(LANES)
 fn input_grad_short(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let t = tile_of(wid, lane);
   let i0 = wid.y * TILE_ROWS;
   if (i0 >= p.m) { return; }
-  let row_lo = min(i0 + lane, p.m - 1u) * p.k;
-  let row_hi = min(i0 + 8u + lane, p.m - 1u) * p.k;
+  let row_lo = band_rows(i0, p.m - 1u, lane) * p.k;
+  let row_hi = band_rows(i0 + 8u, p.m - 1u, lane) * p.k;
   let col = 4u * t.jq_read * p.k;
   let last_a = p.m * p.k - 1u;
   let last_b = p.n * p.k - 1u;
   var lo: array<vec4f, 8>;
   var hi: array<vec4f, 8>;
   for (var k0 = 0u; k0 < p.k; k0 += 4u) {
-    let a_lo = a_steps(row_lo + k0, k0, last_a);
-    let a_hi = a_steps(row_hi + k0, k0, last_a);
+    let a_lo = band_steps(row_lo + k0, k0, last_a);
+    let a_hi = band_steps(row_hi + k0, k0, last_a);
     let w0 = b_steps(col + k0, k0, last_b);
     let w1 = b_steps(col + p.k + k0, k0, last_b);
     let w2 = b_steps(col + 2u * p.k + k0, k0, last_b);

@@ -14,7 +14,7 @@ import { enableRelaxedSimdInNode } from '../src/backend/wasm/node-relaxed-simd.j
 import { OP_CASES, compareOutputs, uncoveredOps, type OpCase } from './support/op-cases.js';
 import { WebGpuBackend, type MatmulPath } from '../src/backend/webgpu/index.js';
 import { KERNELS, KERNEL_NAMES, type KernelName, type KernelSpec } from '../src/backend/webgpu/kernels.js';
-import { deviceOffers } from '../src/backend/webgpu/pipelines.js';
+import { deviceOffers, subgroupLanes } from '../src/backend/webgpu/pipelines.js';
 import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
@@ -28,11 +28,11 @@ const cpus = CPU_VARIANTS.map((kernels) => new CpuBackend({ kernels }));
  * fused layer ops where the shape allows them and register blocks otherwise; workgroup tiles or
  * split-k on GPUs), so every path is also forced and checked, on the same device: the matmuls on
  * each, the fused layer ops (linear, linearGrad, linearInputGrad) on tiled, blocked and (where
- * the device has 8-lane subgroups) subgroup, and the ops of STYLED_OPS on every forced path.
+ * the device has subgroups of 4 or 8 lanes) subgroup, and the ops of STYLED_OPS on every forced path.
  */
 const FORCED_PATHS: MatmulPath[] = ['tiled', 'blocked', 'small'];
-// linear-subgroup.wgsl's kernels exist only where subgroups are 8 lanes wide (lavapipe, where 'auto' takes them anyway).
-if (gpu !== null && deviceOffers(gpu.device, 'subgroups8')) FORCED_PATHS.push('subgroup');
+// linear-subgroup.wgsl's kernels exist only where subgroups are 4 or 8 lanes wide (SwiftShader, lavapipe, where 'auto' takes them anyway).
+if (gpu !== null && deviceOffers(gpu.device, 'subgroups')) FORCED_PATHS.push('subgroup');
 const forced = new Map<MatmulPath, WebGpuBackend>();
 if (gpu !== null) {
   for (const matmulPath of FORCED_PATHS) forced.set(matmulPath, await WebGpuBackend.create({ device: gpu.device, matmulPath }));
@@ -142,6 +142,6 @@ describe('the kernel table', needs('webgpu', gpu !== null), () => {
 
   it('builds the subgroup kernels on lavapipe, so the cases above checked them there', () => {
     const backend = gpu as WebGpuBackend;
-    if (/llvmpipe/i.test(backend.adapterDescription)) expect(deviceOffers(backend.device, 'subgroups8')).toBe(true);
+    if (/llvmpipe/i.test(backend.adapterDescription)) expect(subgroupLanes(backend.device)).toBe(8);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The same WebGPU backend in Chromium (SwiftShader's Vulkan, navigator.gpu): the backend is
  * bundled with webgpuBrowserPlugin, served from 127.0.0.1 (navigator.gpu needs a secure
- * context), and runs the conformance cases (all but the big matmuls) in the page. Console
- * errors, page errors and uncaptured WebGPU errors fail the test.
+ * context), and runs the conformance cases (all but the big matmuls) in the page: on SwiftShader
+ * 'auto' takes linear-subgroup.wgsl's kernels with 4-lane subgroups for the layer ops, and the
+ * forced paths check the other matmul and layer kernels. Console errors, page errors and uncaptured
+ * WebGPU errors fail the test.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +21,8 @@ const available = chromiumAvailable();
 /** Runs in the page: every small conformance case on a WebGpuBackend over navigator.gpu. */
 const PAGE_ENTRY = `
 import { WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { KERNELS } from '../src/backend/webgpu/kernels.js';
+import { subgroupLanes } from '../src/backend/webgpu/pipelines.js';
 import { OP_CASES, compareOutputs } from './support/op-cases.js';
 window.runConformance = async () => {
   const backend = await WebGpuBackend.create();
@@ -34,11 +38,15 @@ window.runConformance = async () => {
     }
     ran++;
   }
-  // The workgroup-memory paths too (auto picks the register-blocked one on SwiftShader).
-  for (const matmulPath of ['tiled', 'small']) {
+  const dispatched = backend.kernelDispatches();
+  const subgroupKernels = Object.keys(KERNELS).filter((k) => KERNELS[k].file === 'linear-subgroup');
+  const subgroupDispatched = subgroupKernels.filter((k) => dispatched[k] > 0);
+  // The workgroup-memory paths too, and the register-blocked layer kernels (auto takes the subgroup ones on SwiftShader).
+  for (const matmulPath of ['tiled', 'small', 'blocked']) {
     const forced = await WebGpuBackend.create({ device: backend.device, matmulPath });
     for (const c of OP_CASES) {
-      if (c.big || c.op !== 'matmul' || c.name.includes('accumulate')) continue;
+      const layer = c.op === 'linear' || c.op === 'linearGrad' || c.op === 'linearInputGrad';
+      if (c.big || c.name.includes('accumulate') || !(c.op === 'matmul' || (layer && matmulPath === 'blocked'))) continue;
       const message = compareOutputs(c, await c.run(forced), c.reference());
       if (message !== null) failures.push(matmulPath + ': ' + message);
       ran++;
@@ -47,8 +55,9 @@ window.runConformance = async () => {
   }
   const adapter = backend.adapterDescription;
   const software = backend.software;
+  const lanes = subgroupLanes(backend.device);
   backend.destroy();
-  return { ran, failures, adapter, software };
+  return { ran, failures, adapter, software, lanes, subgroupKernels, subgroupDispatched };
 };
 `;
 
@@ -94,14 +103,19 @@ describe('WebGPU backend in Chromium (SwiftShader)', needs('chromium', available
     await page.goto(url);
     await page.waitForFunction(() => 'runConformance' in window);
     const result = await page.evaluate(async () => {
-      const run = (window as unknown as { runConformance: () => Promise<{ ran: number; failures: string[]; adapter: string; software: boolean }> }).runConformance;
+      type Result = { ran: number; failures: string[]; adapter: string; software: boolean; lanes: number | null; subgroupKernels: string[]; subgroupDispatched: string[] };
+      const run = (window as unknown as { runConformance: () => Promise<Result> }).runConformance;
       return run();
     });
     await page.close();
     expect(result.failures).toEqual([]);
     expect(result.ran).toBeGreaterThan(200);
     expect(result.adapter).toMatch(/swiftshader/i);
-    expect(result.software).toBe(true); // SwiftShader: the blocked matmul path
+    expect(result.software).toBe(true); // SwiftShader: the CPU-style kernels
+    // Its 4-lane subgroups: the cases of the fused layer ops ran on every kernel of linear-subgroup.wgsl.
+    expect(result.lanes).toBe(4);
+    expect(result.subgroupKernels).toHaveLength(6);
+    expect(result.subgroupDispatched).toEqual(result.subgroupKernels);
     expect(problems).toEqual([]);
   });
 });

@@ -4,7 +4,6 @@
  * blocks, medians, bench/dqn/update-bench.ts), with the backends' dispatch/submit/readback counters
  * per update. It runs where the demo page trains: in a dedicated worker.
  */
-import type { Backend } from '../../src/backend/backend.js';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
 import { WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { BATCH, EngineContender, NETWORKS, UPDATE_DESCRIPTION, interleave, medianRatio, networkLabel, round, summary } from '../dqn/update-bench.js';
@@ -18,10 +17,17 @@ const scope = globalThis as unknown as WorkerScope;
 
 async function measure(request: PageBenchRequest): Promise<Record<string, unknown>> {
   const cpu = new CpuBackend();
+  const paths = request.webgpuPaths ?? ['auto'];
+  const gpus: { backend: WebGpuBackend; name: string }[] = [];
   let webgpu: WebGpuBackend | string;
   try {
-    webgpu = await WebGpuBackend.create();
+    for (const matmulPath of paths) {
+      gpus.push({ backend: await WebGpuBackend.create({ matmulPath }), name: matmulPath === 'auto' ? 'engine webgpu' : `engine webgpu (${matmulPath})` });
+    }
+    webgpu = gpus[0].backend;
   } catch (error) {
+    for (const gpu of gpus) gpu.backend.destroy();
+    gpus.length = 0;
     webgpu = `no WebGPU: ${error instanceof Error ? error.message : String(error)}`;
   }
   const result: Record<string, unknown> = {
@@ -36,8 +42,7 @@ async function measure(request: PageBenchRequest): Promise<Record<string, unknow
   };
   try {
     for (const hidden of request.networks ?? NETWORKS) {
-      const backends: Backend[] = typeof webgpu === 'string' ? [cpu] : [webgpu, cpu];
-      const engines = backends.map((b) => new EngineContender(b, hidden));
+      const engines = [...gpus.map((gpu) => new EngineContender(gpu.backend, hidden, gpu.name)), new EngineContender(cpu, hidden)];
       for (const e of engines) await e.warmUp();
       const rates = await interleave(engines, { repeats: request.repeats, secondsPerBlock: request.secondsPerBlock });
       const entry: Record<string, unknown> = {};
@@ -45,12 +50,13 @@ async function measure(request: PageBenchRequest): Promise<Record<string, unknow
         const { loss, countersPerUpdate } = await e.finish();
         entry[e.name] = { ...summary(rates.get(e) as number[]), finalLoss: round(loss), countersPerUpdate };
       }
-      if (engines.length === 2) entry['engine webgpu / engine cpu'] = medianRatio(rates.get(engines[0]) as number[], rates.get(engines[1]) as number[]);
+      const cpuRates = rates.get(engines[engines.length - 1]) as number[];
+      for (const e of engines.slice(0, -1)) entry[`${e.name} / engine cpu`] = medianRatio(rates.get(e) as number[], cpuRates);
       result[networkLabel(hidden)] = entry;
     }
   } finally {
     cpu.destroy();
-    if (typeof webgpu !== 'string') webgpu.destroy();
+    for (const gpu of gpus) gpu.backend.destroy();
   }
   return result;
 }

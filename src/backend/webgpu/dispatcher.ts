@@ -86,7 +86,9 @@ export class Dispatcher {
 
   /** Dispatches `kernel` over `items` threads along x (spilling into y beyond maxGroups workgroups). */
   run(kernel: KernelName, items: number): void {
-    const groups = Math.max(1, Math.ceil(items / KERNELS[kernel].threads));
+    const threads = KERNELS[kernel].threads;
+    if (threads === 0) throw new Error(`internal: ${kernel} is dispatched by its tile grid, not over threads`);
+    const groups = Math.max(1, Math.ceil(items / threads));
     const x = Math.min(groups, this.maxGroups);
     this.grid(kernel, x, Math.ceil(groups / x));
   }

@@ -15,7 +15,10 @@ export interface KernelSpec {
   entry: string;
   /** One letter per storage binding 1..n: 'r' read-only, 'w' read_write. */
   access: string;
-  /** Threads per workgroup along x (for dispatch sizing). */
+  /**
+   * Threads per workgroup along x (for `Dispatcher.run`'s sizing); 0 for linear-subgroup.wgsl's
+   * kernels, whose workgroup is one subgroup (4 or 8 lanes, the device's) and whose grids are tiles.
+   */
   threads: number;
   /** The fields of the file's `struct Params`, in order. */
   params: ParamLayout<string>;
@@ -23,13 +26,18 @@ export interface KernelSpec {
   ops: readonly BackendOp[];
   /**
    * What the device must offer for the kernel to be built (its file is compiled only then):
-   * 'subgroups8', the `subgroups` feature with subgroups of exactly 8 lanes (llvmpipe's SIMD width).
+   * 'subgroups', the `subgroups` feature with subgroups of a fixed size of 4 lanes (SwiftShader) or
+   * 8 (llvmpipe), the SIMD widths linear-subgroup.wgsl has lane primitives for (SUBGROUP_LANES).
    */
   requires?: KernelRequirement;
 }
 
 /** A device capability a kernel needs (see KernelSpec.requires and pipelines.ts). */
-export type KernelRequirement = 'subgroups8';
+export type KernelRequirement = 'subgroups';
+
+/** The subgroup sizes linear-subgroup.wgsl runs on: its `//#include subgroup-lanes` becomes shaders/subgroup-lanes<N>.wgsl. */
+export const SUBGROUP_LANES = [4, 8] as const;
+export type SubgroupLanes = (typeof SUBGROUP_LANES)[number];
 
 const ELEMENTWISE = new ParamLayout({ n: 'u32', scalar: 'f32' });
 const MATMUL = new ParamLayout({ m: 'u32', n: 'u32', k: 'u32', flags: 'u32' });
@@ -71,43 +79,43 @@ export const KERNELS = {
   linearGradTiled: { file: 'linear', entry: 'linear_grad_tiled', access: 'rrww', threads: 256, params: LINEAR, ops: ['linearGrad'] },
   inputGradBlocked: { file: 'linear', entry: 'input_grad_blocked', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
   inputGradTiled: { file: 'linear', entry: 'input_grad_tiled', access: 'rrrw', threads: 256, params: LINEAR, ops: ['linearInputGrad'] },
-  linearSubgroup: { file: 'linear-subgroup', entry: 'linear_subgroup', access: 'rrrw', threads: 8, params: LINEAR, ops: ['linear'], requires: 'subgroups8' },
+  linearSubgroup: { file: 'linear-subgroup', entry: 'linear_subgroup', access: 'rrrw', threads: 0, params: LINEAR, ops: ['linear'], requires: 'subgroups' },
   linearGradSubgroup: {
     file: 'linear-subgroup',
     entry: 'linear_grad_subgroup',
     access: 'rrww',
-    threads: 8,
+    threads: 0,
     params: LINEAR,
     ops: ['linearGrad'],
-    requires: 'subgroups8',
+    requires: 'subgroups',
   },
   inputGradSubgroup: {
     file: 'linear-subgroup',
     entry: 'input_grad_subgroup',
     access: 'rrrw',
-    threads: 8,
+    threads: 0,
     params: LINEAR,
     ops: ['linearInputGrad'],
-    requires: 'subgroups8',
+    requires: 'subgroups',
   },
-  linearNarrow: { file: 'linear-subgroup', entry: 'linear_narrow', access: 'rrrw', threads: 8, params: LINEAR, ops: ['linear'], requires: 'subgroups8' },
+  linearNarrow: { file: 'linear-subgroup', entry: 'linear_narrow', access: 'rrrw', threads: 0, params: LINEAR, ops: ['linear'], requires: 'subgroups' },
   linearGradNarrow: {
     file: 'linear-subgroup',
     entry: 'linear_grad_narrow',
     access: 'rrww',
-    threads: 8,
+    threads: 0,
     params: LINEAR,
     ops: ['linearGrad'],
-    requires: 'subgroups8',
+    requires: 'subgroups',
   },
   inputGradShort: {
     file: 'linear-subgroup',
     entry: 'input_grad_short',
     access: 'rrrw',
-    threads: 8,
+    threads: 0,
     params: LINEAR,
     ops: ['linearInputGrad'],
-    requires: 'subgroups8',
+    requires: 'subgroups',
   },
   tdLoss: { file: 'td-loss', entry: 'td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
   tdLossLanes: { file: 'td-loss', entry: 'td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
@@ -146,10 +154,11 @@ export type KernelName = keyof typeof KERNELS;
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
 
 /**
- * WGSL files holding only functions that kernel files include: a line `//#include <name>` is
- * replaced by shaders/<name>.wgsl when the shaders are compiled (see pipelines.ts).
+ * WGSL files holding only declarations that kernel files include: a line `//#include <name>` is
+ * replaced by shaders/<name>.wgsl when the shaders are compiled, and `//#include subgroup-lanes` by
+ * subgroup-lanes4.wgsl or subgroup-lanes8.wgsl, the device's (see pipelines.ts).
  */
-export const SHADER_SNIPPETS = ['activations'] as const;
+export const SHADER_SNIPPETS = ['activations', 'subgroup-lanes4', 'subgroup-lanes8'] as const;
 
 /** The WGSL files of shaders/ (each `shaders/<file>.wgsl`): the kernel table's files and the snippets. */
 export type ShaderFile = (typeof KERNELS)[KernelName]['file'] | (typeof SHADER_SNIPPETS)[number];

@@ -5,7 +5,17 @@
  */
 import { ShaderCompileError } from './gpu-errors.js';
 import type { GpuObjectCounts } from './gpu-counters.js';
-import { KERNELS, KERNEL_NAMES, SHADER_FILES, type KernelName, type KernelRequirement, type KernelSpec, type ShaderFile } from './kernels.js';
+import {
+  KERNELS,
+  KERNEL_NAMES,
+  SHADER_FILES,
+  SUBGROUP_LANES,
+  type KernelName,
+  type KernelRequirement,
+  type KernelSpec,
+  type ShaderFile,
+  type SubgroupLanes,
+} from './kernels.js';
 
 /** `label:line:col: error: message` lines, each followed by the source line. */
 function formatMessages(label: string, code: string, messages: readonly GPUCompilationMessage[]): string[] {
@@ -99,17 +109,30 @@ export class LayoutCache {
 
 /**
  * The text of shaders/<file>.wgsl with every line `//#include <name>` replaced by the text of
- * shaders/<name>.wgsl (one level: snippets include nothing). Compiler messages keep their line
- * numbers only above the first include, so kernel files include snippets after their bindings.
+ * shaders/<name>.wgsl (one level: snippets include nothing), and `//#include subgroup-lanes` by
+ * subgroup-lanes<lanes>.wgsl. Compiler messages keep their line numbers only above the first
+ * include, so kernel files include snippets after their bindings.
  */
-export function expandIncludes(file: ShaderFile, sources: ReadonlyMap<ShaderFile, string>): string {
+export function expandIncludes(file: ShaderFile, sources: ReadonlyMap<ShaderFile, string>, lanes: SubgroupLanes | null = null): string {
   const code = sources.get(file);
   if (code === undefined) throw new Error(`internal: shader ${file} not loaded`);
-  return code.replace(/^\/\/#include (\S+)\s*$/gm, (_, name: string) => {
+  return code.replace(/^\/\/#include (\S+)\s*$/gm, (_, included: string) => {
+    if (included === 'subgroup-lanes' && lanes === null) throw new Error(`internal: ${file}.wgsl needs the device's subgroup size`);
+    const name = included === 'subgroup-lanes' ? `subgroup-lanes${lanes}` : included;
     const snippet = sources.get(name as ShaderFile);
     if (snippet === undefined) throw new Error(`${file}.wgsl includes '${name}', which is not in SHADER_SNIPPETS`);
     return snippet;
   });
+}
+
+/**
+ * The subgroup size linear-subgroup.wgsl can run with on `device`: the `subgroups` feature with a
+ * fixed subgroup size (min = max) it has lane primitives for (4: SwiftShader, 8: llvmpipe), else null.
+ */
+export function subgroupLanes(device: GPUDevice): SubgroupLanes | null {
+  const info = device.adapterInfo as GPUAdapterInfo | undefined;
+  if (!device.features.has('subgroups') || info === undefined || info.subgroupMinSize !== info.subgroupMaxSize) return null;
+  return SUBGROUP_LANES.find((lanes) => lanes === info.subgroupMinSize) ?? null;
 }
 
 /** Whether `device` offers what a kernel requires (see KernelSpec.requires). */
@@ -117,10 +140,8 @@ export function deviceOffers(device: GPUDevice, requirement: KernelRequirement |
   switch (requirement) {
     case undefined:
       return true;
-    case 'subgroups8': {
-      const info = device.adapterInfo as GPUAdapterInfo | undefined;
-      return device.features.has('subgroups') && info?.subgroupMinSize === 8 && info.subgroupMaxSize === 8;
-    }
+    case 'subgroups':
+      return subgroupLanes(device) !== null;
   }
 }
 
@@ -141,7 +162,7 @@ export async function buildPipelines(
   const modules = new Map<ShaderFile, GPUShaderModule>();
   await Promise.all(
     kernelFiles.map(async (file) => {
-      const code = expandIncludes(file, sources);
+      const code = expandIncludes(file, sources, subgroupLanes(device));
       modules.set(file, await compileShaderModule(device, `${file}.wgsl`, code, counts));
     }),
   );

@@ -17,6 +17,8 @@ import linear from '../../../shaders/linear.wgsl';
 import linearSubgroup from '../../../shaders/linear-subgroup.wgsl';
 import tdLoss from '../../../shaders/td-loss.wgsl';
 import activations from '../../../shaders/activations.wgsl';
+import subgroupLanes4 from '../../../shaders/subgroup-lanes4.wgsl';
+import subgroupLanes8 from '../../../shaders/subgroup-lanes8.wgsl';
 import type { ShaderFile } from './kernels.js';
 
 const SOURCES: Record<ShaderFile, string> = {
@@ -34,6 +36,8 @@ const SOURCES: Record<ShaderFile, string> = {
   'linear-subgroup': linearSubgroup,
   'td-loss': tdLoss,
   activations,
+  'subgroup-lanes4': subgroupLanes4,
+  'subgroup-lanes8': subgroupLanes8,
 };
 
 /** The WGSL text of shaders/NAME.wgsl, bundled. */

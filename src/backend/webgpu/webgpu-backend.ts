@@ -16,7 +16,7 @@ import { DeviceLostError, GpuError, GpuOutOfMemoryError } from './gpu-errors.js'
 import { zeroCounts, type GpuObjectCounts } from './gpu-counters.js';
 import { Dispatcher } from './dispatcher.js';
 import type { KernelName, ShaderFile } from './kernels.js';
-import { LayoutCache, buildPipelines } from './pipelines.js';
+import { LayoutCache, buildPipelines, subgroupLanes } from './pipelines.js';
 // The browser bundle swaps the -node modules for their -browser twins (web-build.ts).
 import { acquireDevice } from './device-node.js';
 import { loadShaderSource } from './shader-sources-node.js';
@@ -43,8 +43,8 @@ export interface WebGpuBackendOptions {
   maxWorkgroupsPerDimension?: number;
   /**
    * Matmul kernel: 'auto' (default) picks, on CPU-emulated adapters (lavapipe, SwiftShader:
-   * barriers are expensive there), 'subgroup' for the fused layer ops where the device has 8-lane
-   * subgroups and 'blocked' otherwise, with barrier-free reductions; on GPUs 'tiled', or 'small'
+   * barriers are expensive there), 'subgroup' for the fused layer ops where the device has subgroups
+   * of 4 or 8 lanes and 'blocked' otherwise, with barrier-free reductions; on GPUs 'tiled', or 'small'
    * (split-k) for tiny outputs with a long k. Forcing one lets tests cover every path on any
    * adapter ('blocked' and 'subgroup' also force the CPU-style reductions, 'tiled' the GPU ones).
    */
@@ -98,7 +98,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
       if (block.lastEpoch === this.recorder.epoch) this.recorder.submit();
     });
     this.dispatcher = new Dispatcher(this.device, this.recorder, parts.pipelines, parts.layouts, this.pool, this.counts, parts.maxGroups);
-    this.ops = new WebGpuOps(this.dispatcher, parts.matmulPath, this.software);
+    this.ops = new WebGpuOps(this.dispatcher, parts.matmulPath, this.software, subgroupLanes(this.device));
     this.device.lost.then(
       (info) => {
         if (!this.gone) this.lost = `WebGPU device lost (${info.reason}): ${info.message || 'no message'}`;

@@ -7,7 +7,7 @@ import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName } from './kernels.js';
+import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName, type SubgroupLanes } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
 
 /** The largest parameter arena whose Adam step takes the sum of squares before it into one workgroup (adam_small). */
@@ -41,12 +41,12 @@ const SMALL_MATMUL_OUTPUTS = 256;
 const SMALL_MATMUL_MIN_K = 128;
 /** Output rows and columns per workgroup of the tiled and blocked matmul kernels. */
 const MATMUL_TILE = 64;
-/** Output rows and columns per workgroup (one subgroup of 8 lanes) of linear-subgroup.wgsl's tile kernels. */
+/**
+ * Output rows per workgroup (one subgroup) of linear-subgroup.wgsl's tile kernels (TILE_ROWS); their
+ * columns are 4 per lane, and the narrow kernels' rows 4 per lane (NARROW_ROWS).
+ */
 const SUBGROUP_TILE_ROWS = 16;
-const SUBGROUP_TILE_COLS = 32;
-/** Output rows per workgroup of linear-subgroup.wgsl's narrow kernels (linear_narrow, linear_grad_narrow). */
-const NARROW_TILE_ROWS = 32;
-/** The most outputs a layer may have for linear_narrow and linear_grad_narrow (one per lane). */
+/** The most outputs a layer may have for linear_narrow and linear_grad_narrow (a band's 8 rows). */
 const NARROW_MAX_COLS = 8;
 /** The kernels of each fused layer op, by path. */
 const LAYER_KERNELS = {
@@ -99,9 +99,11 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     private readonly matmulPath: MatmulPath,
     /** A CPU-emulated adapter: barriers are expensive there, so matmuls avoid workgroup memory. */
     private readonly software: boolean,
+    /** The device's subgroup size where linear-subgroup.wgsl's kernels were built (pipelines.ts subgroupLanes), else null. */
+    private readonly lanes: SubgroupLanes | null,
   ) {
-    if (matmulPath === 'subgroup' && !d.available('linearSubgroup')) {
-      throw new InvalidArgumentError("WebGpuBackend: matmulPath 'subgroup' needs the subgroups feature with 8-lane subgroups (lavapipe)");
+    if (matmulPath === 'subgroup' && (lanes === null || !d.available('linearSubgroup'))) {
+      throw new InvalidArgumentError("WebGpuBackend: matmulPath 'subgroup' needs the subgroups feature with subgroups of 4 or 8 lanes (SwiftShader, lavapipe)");
     }
     this.cpuStyle = matmulPath === 'auto' ? software : matmulPath === 'blocked' || matmulPath === 'subgroup';
   }
@@ -372,10 +374,12 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   /** The workgroup grid of a fused layer kernel over an output of `rows` x `cols`. */
   private layerGrid(kernel: KernelName, path: LayerPath, rows: number, cols: number): void {
-    if (path === 'subgroup' || kernel === 'inputGradShort') {
-      this.d.grid(kernel, Math.ceil(cols / SUBGROUP_TILE_COLS), Math.ceil(rows / SUBGROUP_TILE_ROWS));
-    } else if (path === 'narrow') {
-      this.d.workgroups(kernel, Math.ceil(rows / NARROW_TILE_ROWS));
+    if (path === 'subgroup' || path === 'narrow') {
+      if (this.lanes === null) throw new Error(`internal: ${kernel} without the device's subgroup size`);
+      // 4 columns (tiles) or 4 rows (narrow) per lane.
+      const perGroup = 4 * this.lanes;
+      if (kernel === 'linearNarrow' || kernel === 'linearGradNarrow') this.d.workgroups(kernel, Math.ceil(rows / perGroup));
+      else this.d.grid(kernel, Math.ceil(cols / perGroup), Math.ceil(rows / SUBGROUP_TILE_ROWS));
     } else {
       this.d.grid(kernel, Math.ceil(cols / MATMUL_TILE), Math.ceil(rows / MATMUL_TILE));
     }
