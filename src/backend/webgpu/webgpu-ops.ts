@@ -21,7 +21,7 @@ export type WebGpuTensor = DeviceTensor<GpuStorage>;
 /**
  * The matmul kernels: shaders/matmul.wgsl's, and for the fused layer ops (linear, linearGrad,
  * linearInputGrad) linear.wgsl's tiled or blocked kernels or linear-subgroup.wgsl's ('subgroup':
- * lavapipe; shapes it cannot take run blocked, and plain matmuls run blocked on it).
+ * lavapipe and SwiftShader; shapes it cannot take run blocked, and plain matmuls run blocked on it).
  */
 export type MatmulPath = 'auto' | 'tiled' | 'blocked' | 'small' | 'subgroup';
 
