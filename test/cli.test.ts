@@ -41,6 +41,10 @@ describe('node bin/train.js', () => {
     expect(r.stdout).toMatch(/training DQN on CartPole-v1 \| preset default \| seed 4 \| backend cpu \(WebAssembly SIMD128 \+ FMA\) \|/);
     expect(r.stdout).toMatch(/finished: 1500 steps/);
     expect(r.stdout).toMatch(/greedy evaluation over 3 episodes: mean return/);
+    // Every path the run names is relative to where the command was typed.
+    expect(r.stdout).toMatch(/^run folder: run-a$/m);
+    expect(r.stdout).toMatch(/^video: videos\/CartPole-v1-seed10004\.gif \(\d+ frames/m);
+    expect(r.stdout).toMatch(/^learning curve: run-a\/learning-curve\.png$/m);
     for (const f of ['metrics.csv', 'learning-curve.png', 'learning-curve.svg', 'checkpoint.zip', 'config.json', 'eval.json', 'dqn_weights.npz']) {
       expect(existsSync(join(dir, 'run-a', f)), f).toBe(true);
     }

@@ -4,6 +4,7 @@
  * the run: after `guardStandardStreams()`, a write error on either stream (EPIPE, EIO) only marks
  * that stream closed, later lines to it are dropped, and training goes on to save its work.
  */
+import { relative } from 'node:path';
 
 const closed = { stdout: false, stderr: false };
 let guarded = false;
@@ -23,6 +24,11 @@ export function guardStandardStreams(): void {
 /** Whether stdout still has a reader. */
 export function stdoutOpen(): boolean {
   return !closed.stdout && !process.stdout.destroyed;
+}
+
+/** A path as the CLI's lines show it: relative to the working folder (where the user typed the command). */
+export function shown(path: string): string {
+  return relative(process.cwd(), path) || '.';
 }
 
 /** A line on stdout (dropped once stdout is closed). */

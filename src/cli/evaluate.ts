@@ -7,7 +7,7 @@ import { GifWriter } from '../io/gif.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { GreedyEvaluator, evaluateGreedy, type GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { meanAndStd } from '../rl/statistics.js';
-import { say } from './console.js';
+import { say, shown } from './console.js';
 
 export interface EvaluationSummary {
   episodes: number;
@@ -58,5 +58,5 @@ export async function writeEpisodeGif(policy: GreedyPolicy, path: string, envId:
   const { gif, return: ret, frames } = await recordEpisodeGif(policy, envId, seed);
   mkdirSync(dirname(resolve(path)), { recursive: true });
   await writeFileAtomic(path, gif);
-  say(`video: ${path} (${frames} frames, return ${ret}, ${(gif.length / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  say(`video: ${shown(path)} (${frames} frames, return ${ret}, ${(gif.length / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -18,7 +18,7 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname } from 'node:path';
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
@@ -34,7 +34,7 @@ import { encodeWeightsNpz } from '../rl/weights-file.js';
 import { describeBackend, gpuLimits, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import type { CliOptions } from './command.js';
-import { say } from './console.js';
+import { say, shown } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
 import { FaultInjection } from './fault-injection.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
@@ -54,10 +54,6 @@ class StopRequested extends Error {}
 interface SavedPoint {
   path: string;
   steps: number;
-}
-
-function shown(path: string): string {
-  return relative(process.cwd(), path) || '.';
 }
 
 /** Trains as the flags say; returns the exit code (0, or 128 + n after signal n). */
