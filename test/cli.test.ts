@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpz } from '../src/io/npz.js';
 import { decodePng } from '../src/io/png.js';
 import { parseMetricsCsv } from '../src/metrics/csv-log.js';
+import { decodeTrainerCheckpoint } from '../src/rl/trainer-checkpoint.js';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'train.js');
@@ -135,6 +136,19 @@ describe('node bin/train.js', () => {
     expect(resumed.stdout).toMatch(/training DQN on CartPole-v1 \| preset seed \| seed 0 /);
     expect(JSON.parse(readFileSync(join(dir, 'seed-run', 'config.json'), 'utf8'))).toMatchObject({ preset: 'seed', steps: 400 });
     expect(readFileSync(join(dir, 'seed-run', 'learning-curve.svg'), 'utf8')).toContain('DQN on CartPole-v1 (seed preset, cpu)');
+  });
+
+  it('averages the policy with --policy-average-tau: recorded in config.json and the checkpoint, refused out of [0, 1]', () => {
+    const args = ['--backend', 'cpu', '--hidden', '16', '--no-video', '--final-eval-episodes', '2', '--steps', '600', '--eval-freq', '300'];
+    const r = train([...args, '--policy-average-tau', '0.01', '--out', 'averaged', '--save', 'averaged.npz']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'averaged', 'config.json'), 'utf8'))).toMatchObject({ policyAverageTau: 0.01 });
+    const checkpoint = decodeTrainerCheckpoint(new Uint8Array(readFileSync(join(dir, 'averaged', 'checkpoint.zip'))), 'c');
+    expect(checkpoint.state.averaged).not.toBeNull();
+    const bad = train([...args, '--policy-average-tau', '1.5']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --policy-average-tau must be in \[0, 1\], got 1\.5/);
   });
 
   it('reports every bad integer flag in one style', () => {

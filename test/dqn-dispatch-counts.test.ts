@@ -121,6 +121,11 @@ describe('one DQN update of the default preset (4-64-64-2, Double DQN, Huber, cl
       expect(await countRounds(gpu as WebGpuBackend, config, 2)).toEqual({ dispatches: 2 * (22 + sumOfSquares), submits: 2, readbacks: 0, newGpuObjects: 0 });
     });
 
+    it(`costs one more dispatch with policy averaging (${14 + sumOfSquares}: the average's lerp over the arena), still one submission`, async () => {
+      const config = { ...DEFAULT, policyAverageTau: 0.01 };
+      expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (14 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
+    });
+
     it('without Double DQN, clipping or a soft target it is 13 (the online forward covers s only)', async () => {
       const config = { ...DEFAULT, doubleDqn: false, maxGradNorm: 0, targetUpdate: 'hard' as const };
       // 3 target + 3 online forward, 1 tdLoss, 5 backward, 1 Adam: no sum of squares.

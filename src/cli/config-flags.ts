@@ -52,6 +52,11 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { key: 'targetUpdate', description: 'target network update', choices: TARGET_UPDATES },
   { key: 'tau', description: 'soft target update rate (after every update)', parse: numberFlag('--tau') },
   { key: 'targetUpdateInterval', description: 'env steps between hard target copies', parse: nonNegativeIntegerFlag('--target-update-interval') },
+  {
+    key: 'policyAverageTau',
+    description: 'policy averaging (0 = off): evaluate, keep and save an average of the online weights that moves by this rate after every update',
+    parse: numberFlag('--policy-average-tau'),
+  },
   { key: 'epsilonSchedule', description: 'exploration schedule', choices: EPSILON_SCHEDULES },
   { key: 'epsilonStart', description: 'initial exploration rate', parse: numberFlag('--epsilon-start') },
   { key: 'epsilonEnd', description: 'final exploration rate', parse: numberFlag('--epsilon-end') },

@@ -143,8 +143,7 @@ class TrainingRun {
     if (resume) {
       trainer.restore(resume.checkpoint.state);
     } else if (initialWeights !== null) {
-      trainer.agent.online.setWeights(initialWeights.arrays);
-      trainer.agent.syncTarget();
+      trainer.agent.loadWeights(initialWeights.arrays);
     }
   }
 
@@ -213,7 +212,7 @@ class TrainingRun {
     this.records!.close();
     await this.saveLearningCurve();
     if (!this.stop.requested) {
-      trainer.agent.online.setWeights(weights);
+      trainer.agent.policy.setWeights(weights);
       try {
         await this.finalEvaluation();
       } catch (error) {
@@ -305,7 +304,7 @@ class TrainingRun {
   private async finalEvaluation(): Promise<void> {
     const { config, finalEvalSeed, finalEvalEpisodes, video } = this.plan;
     const trainer = this.trainer!;
-    const policy = this.stoppable(trainer.agent);
+    const policy = this.stoppable(trainer.agent.policy);
     if (finalEvalEpisodes > 0) {
       const threshold = envSpec(config.env).rewardThreshold;
       const summary = await evaluatePolicy(policy, config.env, finalEvalEpisodes, finalEvalSeed);

@@ -20,7 +20,7 @@ import { qNetworkWeightShapes } from './q-network.js';
 import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from './trainer-state.js';
 
 /** Config fields added after checkpoints were first written, with the value older checkpoints mean. */
-const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1 };
+const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1, policyAverageTau: 0 };
 
 type Json = Record<string, unknown>;
 
@@ -180,10 +180,14 @@ export function checkCheckpointArrays(state: TrainerState, fileName: string): vo
   const lists: [string, readonly ArrayLike<number>[] | null][] = [
     ['online', state.online],
     ['target', state.target],
+    ['averaged', state.averaged],
     ['optimizer/m', state.optimizer.slots.m],
     ['optimizer/v', state.optimizer.slots.v],
     ['best', state.bestWeights],
   ];
+  if ((state.config.policyAverageTau > 0) !== (state.averaged !== null)) {
+    bad('averaged', state.averaged === null ? 'is missing: the run averages its policy (policyAverageTau > 0)' : 'is present, but the run does not average its policy (policyAverageTau 0)');
+  }
   for (const [prefix, list] of lists) {
     if (list === null) continue;
     list.forEach((values, i) => {

@@ -68,6 +68,14 @@ export interface DqnConfig {
   tau: number;
   /** Hard copy every this many env steps when targetUpdate is 'hard' (as Stable-Baselines3). */
   targetUpdateInterval: number;
+  /**
+   * Policy averaging (0 = off): after every update, an averaged copy of the online network moves
+   * towards it by this rate (averaged += tau (online - averaged), an exponential moving average of
+   * the weights over about 1/tau updates), and the greedy evaluations, the kept weights and the saved
+   * weights are the averaged network's; acting and learning stay with the online network. The
+   * averaged policy swings far less than the online one between updates (docs/presets.md).
+   */
+  policyAverageTau: number;
   epsilonSchedule: EpsilonScheduleName;
   epsilonStart: number;
   epsilonEnd: number;
@@ -144,6 +152,7 @@ const DEFAULT_PRESET: DqnConfig = {
   targetUpdate: 'soft',
   tau: 0.005,
   targetUpdateInterval: 1,
+  policyAverageTau: 0,
   epsilonSchedule: 'linear-step',
   epsilonStart: 1,
   epsilonEnd: 0.05,
@@ -257,6 +266,7 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     targetUpdate: 'soft',
     tau: 0.01,
     targetUpdateInterval: 1,
+    policyAverageTau: 0,
     epsilonSchedule: 'exponential-episode',
     epsilonStart: 1,
     epsilonEnd: 0.01,
@@ -386,6 +396,7 @@ export function validateConfig(c: DqnConfig, name: FieldNamer = (key) => key): v
   positiveInt('gradientSteps');
   inRange('tau', 0, 1);
   positiveInt('targetUpdateInterval');
+  inRange('policyAverageTau', 0, 1);
   nonNegInt('steps');
   nonNegInt('episodes');
   if (c.steps === 0 && c.episodes === 0) fail(`set a budget: ${name('steps')} or ${name('episodes')} must be positive`);

@@ -10,6 +10,7 @@
  *   y = r + gamma (1 - terminated) V(s'), loss(Q(s, a), y), dL/dQ         tdLoss   (one op)
  *   gradients                          online.backward(dL/dQ)                (two ops per layer)
  *   clipping, Adam, Polyak target      sumSquares + one fused adam op over the parameter arena
+ *   policy average (policyAverageTau)  averaged.lerpFrom(online)             (one op, when on)
  *
  * with V(s') = max_a' Q_target(s', a'), or Q_target(s', argmax_a' Q(s', a')) with Double DQN. With
  * n-step returns (nStep > 1) the minibatch carries the window's reward sum and its discount
@@ -48,6 +49,7 @@ export type DqnAgentConfig = Pick<
   | 'gradientSteps'
   | 'targetUpdate'
   | 'tau'
+  | 'policyAverageTau'
 >;
 
 /** What a full checkpoint needs from the agent. */
@@ -56,6 +58,8 @@ export interface DqnAgentState {
   target: FloatArray[];
   optimizer: OptimizerState;
   updates: number;
+  /** The averaged network's weights (config.policyAverageTau > 0), else null. */
+  averaged: FloatArray[] | null;
 }
 
 /** Index of the first maximum (NumPy's argmax). */
@@ -73,6 +77,8 @@ export function argmaxRow(values: ArrayLike<number>, offset: number, length: num
 export class DqnAgent {
   readonly online: QNetwork;
   readonly target: QNetwork;
+  /** The exponential moving average of the online weights (config.policyAverageTau > 0), else null. */
+  readonly averaged: QNetwork | null;
   readonly optimizer: Adam;
   readonly obsDim: number;
   readonly nActions: number;
@@ -109,6 +115,8 @@ export class DqnAgent {
     // The target starts as an exact copy; its own initial draw is not taken from the stream.
     this.target = new QNetwork(backend, spec, Rng.fromState(rng.getState()));
     this.target.copyFrom(this.online);
+    this.averaged = config.policyAverageTau > 0 ? new QNetwork(backend, spec, Rng.fromState(rng.getState())) : null;
+    this.averaged?.copyFrom(this.online);
     this.optimizer = new Adam(backend, this.online.parameters(), { lr: config.lr, eps: config.adamEps });
     this.clipper = config.maxGradNorm > 0 ? new GradNormClipper(backend, this.online.parameters(), config.maxGradNorm) : null;
     const b = config.batchSize;
@@ -142,6 +150,21 @@ export class DqnAgent {
   /** Updates recorded so far. */
   get updateCount(): number {
     return this.updates;
+  }
+
+  /**
+   * The greedy policy: what is evaluated, kept and saved. The averaged network when policy
+   * averaging is on, else the online one (which always acts, with exploration, and learns).
+   */
+  get policy(): QNetwork {
+    return this.averaged ?? this.online;
+  }
+
+  /** Starts from given weights (a .npz's): online, target and the policy average all take them. */
+  loadWeights(arrays: readonly ArrayLike<number>[]): void {
+    this.online.setWeights(arrays);
+    this.syncTarget();
+    this.averaged?.copyFrom(this.online);
   }
 
   /** Q(s, .) for one observation (a read back). The returned array is reused by the next call. */
@@ -215,6 +238,7 @@ export class DqnAgent {
     // The gradient covers Q(s) only, the first half of a Double DQN forward.
     this.online.backward(this.gradQ, false);
     this.step();
+    this.averaged?.lerpFrom(this.online, config.policyAverageTau);
     this.updates++;
   }
 
@@ -258,12 +282,17 @@ export class DqnAgent {
       target: await this.target.getWeights(),
       optimizer: await this.optimizer.getState(),
       updates: this.updates,
+      averaged: this.averaged ? await this.averaged.getWeights() : null,
     };
   }
 
   setState(state: DqnAgentState): void {
+    if ((state.averaged === null) !== (this.averaged === null)) {
+      throw new InvalidArgumentError(`the agent state ${state.averaged === null ? 'has no' : 'has a'} policy average, the agent ${this.averaged === null ? 'keeps none' : 'keeps one'} (policyAverageTau)`);
+    }
     this.online.setWeights(state.online);
     this.target.setWeights(state.target);
+    if (state.averaged !== null) this.averaged?.setWeights(state.averaged);
     this.optimizer.setState(state.optimizer);
     this.updates = state.updates;
   }
@@ -271,6 +300,7 @@ export class DqnAgent {
   dispose(): void {
     this.online.dispose();
     this.target.dispose();
+    this.averaged?.dispose();
     this.optimizer.dispose();
     this.clipper?.dispose();
     for (const slot of this.slots) slot.dispose();

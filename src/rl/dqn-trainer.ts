@@ -310,7 +310,7 @@ export class DqnTrainer {
    * RL-Zoo keeps best_model), else the current ones.
    */
   async finalWeights(): Promise<FloatArray[]> {
-    return this.bestWeights ?? (await this.agent.online.getWeights());
+    return this.bestWeights ?? (await this.agent.policy.getWeights());
   }
 
   /** A snapshot from which `restore` continues exactly, taken between any two (half-)steps. */
@@ -336,6 +336,7 @@ export class DqnTrainer {
       evalEnvRng,
       online: agent.online,
       target: agent.target,
+      averaged: agent.averaged,
       optimizer: agent.optimizer,
       replay: this.replay.getState(),
       bestWeights,
@@ -354,7 +355,7 @@ export class DqnTrainer {
     this.updatesSinceLossRead = state.updatesSinceLossRead;
     this.recentReturns.setValues(state.recentReturns);
     this.rng.setState(state.rng);
-    this.agent.setState({ online: state.online, target: state.target, optimizer: state.optimizer, updates: state.updates });
+    this.agent.setState({ online: state.online, target: state.target, averaged: state.averaged, optimizer: state.optimizer, updates: state.updates });
     this.replay.setState(state.replay);
     this.evaluation.restore(state);
     this.envs.restore(state.envs);

@@ -54,10 +54,11 @@ function describeNonFinite(arrays: readonly ArrayLike<number>[], what: string): 
 }
 
 /** Throws NonFiniteError when a snapshot's weights, target or optimizer state hold NaN or an infinity. */
-export function checkStateFinite(state: Pick<TrainerState, 'online' | 'target' | 'optimizer' | 'steps' | 'updates'>): void {
+export function checkStateFinite(state: Pick<TrainerState, 'online' | 'target' | 'averaged' | 'optimizer' | 'steps' | 'updates'>): void {
   const parts: [readonly FloatArray[], string][] = [
     [state.online, 'online weights'],
     [state.target, 'target weights'],
+    ...(state.averaged ? [[state.averaged, 'averaged weights'] as [readonly FloatArray[], string]] : []),
     ...Object.entries(state.optimizer.slots).map(([slot, list]): [readonly FloatArray[], string] => [list, `optimizer's ${slot} slots`]),
   ];
   for (const [arrays, what] of parts) {

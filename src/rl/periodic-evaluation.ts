@@ -55,14 +55,14 @@ export class PeriodicEvaluation {
     this.evaluator = new GreedyEvaluator(() => make(envId));
   }
 
-  /** Plays `episodes` greedy episodes with the agent's online network, and keeps its weights if they are the best so far. */
+  /** Plays `episodes` greedy episodes with the agent's policy network (DqnAgent.policy), and keeps its weights if they are the best so far. */
   async evaluate(agent: DqnAgent, steps: number): Promise<EvaluationLog> {
     const first = this.env === null;
     this.env ??= make(this.envId);
-    const returns = await this.evaluator.evaluate(agent.online, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
+    const returns = await this.evaluator.evaluate(agent.policy, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
     const { mean, std } = meanAndStd(returns);
     // Weights that are not finite (a diverging run's) are never kept, however they score.
-    const weights = mean >= this.bestMeanReturn ? await agent.online.getWeights() : null;
+    const weights = mean >= this.bestMeanReturn ? await agent.policy.getWeights() : null;
     const best = weights !== null && allFinite(weights);
     if (best) {
       this.bestMeanReturn = mean;

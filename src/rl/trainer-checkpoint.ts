@@ -26,7 +26,7 @@ export interface TrainerCheckpoint {
 }
 
 /** TrainerState's fields held as arrays in the checkpoint, or reshaped for JSON. */
-type ArrayFields = 'online' | 'target' | 'optimizer' | 'replay' | 'bestWeights' | 'lastLoss' | 'bestMeanReturn';
+type ArrayFields = 'online' | 'target' | 'averaged' | 'optimizer' | 'replay' | 'bestWeights' | 'lastLoss' | 'bestMeanReturn';
 
 /** The JSON part: every plain field of TrainerState as it is, plus what locates the arrays. */
 type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
@@ -38,6 +38,8 @@ type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
   optimizer: { kind: 'adam' | 'sgd'; step: number; slots: Record<string, number> };
   parameterCount: number;
   hasBest: boolean;
+  /** Whether the policy average's weights are stored ('averaged/<i>'); absent in checkpoints written before policy averaging. */
+  hasAveraged?: boolean;
   /** `added` is absent in checkpoints written before n-step returns. */
   replay: { capacity: number; obsDim: number; size: number; next: number; added?: number };
   /** Absent in checkpoints written before it was recorded. */
@@ -47,9 +49,10 @@ type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
 export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint8Array {
   const arrays: Record<string, NpyData> = {};
   const addList = (prefix: string, list: readonly FloatArray[]) => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
-  const { online, target, optimizer, replay, bestWeights, lastLoss, bestMeanReturn, ...plain } = state;
+  const { online, target, averaged, optimizer, replay, bestWeights, lastLoss, bestMeanReturn, ...plain } = state;
   addList('online', online);
   addList('target', target);
+  if (averaged) addList('averaged', averaged);
   for (const [slot, list] of Object.entries(optimizer.slots)) addList(`optimizer/${slot}`, list);
   if (bestWeights) addList('best', bestWeights);
   arrays['replay/observations'] = replay.observations;
@@ -71,6 +74,7 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
     },
     parameterCount: online.length,
     hasBest: bestWeights !== null,
+    hasAveraged: averaged !== null,
     replay: { capacity: replay.capacity, obsDim: replay.obsDim, size: replay.size, next: replay.next, added: replay.added },
     run: { preset: run.preset, ...(run.frontEnd !== undefined ? { frontEnd: run.frontEnd } : {}) },
   };
@@ -101,7 +105,7 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
   if (!(actions instanceof Int32Array) || !(terminated instanceof Uint8Array)) {
     throw new InvalidArgumentError(`${fileName}: replay actions/terminated have the wrong dtype`);
   }
-  const { kind: _kind, parameterCount: n, hasBest, lastLoss, bestMeanReturn, optimizer, replay, run, ...plain } = meta;
+  const { kind: _kind, parameterCount: n, hasBest, hasAveraged, lastLoss, bestMeanReturn, optimizer, replay, run, ...plain } = meta;
   if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || run.preset === '')) {
     throw new InvalidArgumentError(`${fileName}: 'run.preset' must be a preset name`);
   }
@@ -117,6 +121,7 @@ export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): Tr
     bestMeanReturn: bestMeanReturn ?? Number.NEGATIVE_INFINITY,
     online: list('online', n),
     target: list('target', n),
+    averaged: hasAveraged === true ? list('averaged', n) : null,
     optimizer: {
       kind: optimizer.kind,
       step: optimizer.step,

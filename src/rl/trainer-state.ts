@@ -44,6 +44,8 @@ export interface TrainerState extends PeriodicEvaluationState {
   acting: ActingState;
   online: FloatArray[];
   target: FloatArray[];
+  /** The policy average's weights (config.policyAverageTau > 0), else null. */
+  averaged: FloatArray[] | null;
   optimizer: OptimizerState;
   replay: ReplayBufferState;
 }

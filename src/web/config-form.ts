@@ -49,6 +49,7 @@ export const CONFIG_FIELDS: Record<keyof DqnConfig, FieldSpec> = {
   targetUpdate: { label: 'Target update', kind: 'choice', choices: () => TARGET_UPDATES },
   tau: { label: 'Soft update τ', kind: 'float' },
   targetUpdateInterval: { label: 'Hard copy every (steps)', kind: 'int' },
+  policyAverageTau: { label: 'Policy average τ (0 = off)', kind: 'float', help: 'Evaluate, keep and save an average of the online weights that moves by τ after every update' },
   epsilonSchedule: { label: 'ε schedule', kind: 'choice', choices: () => EPSILON_SCHEDULES },
   epsilonStart: { label: 'ε start', kind: 'float' },
   epsilonEnd: { label: 'ε end', kind: 'float' },

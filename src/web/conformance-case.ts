@@ -33,6 +33,7 @@ export const CONFORMANCE_AGENT: DqnAgentConfig = {
   gradientSteps: 1,
   targetUpdate: 'soft',
   tau: 0.05,
+  policyAverageTau: 0,
 };
 /** Observation size and actions of the training case (CartPole's). */
 export const CONFORMANCE_OBS_DIM = 4;

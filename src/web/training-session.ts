@@ -230,7 +230,7 @@ export class TrainingSession {
       const env = make(trainer.config.env);
       const states: number[] = [];
       let stateSize = 0;
-      const [ret] = await evaluateGreedy(trainer.agent, env, 1, seed, (e) => {
+      const [ret] = await evaluateGreedy(trainer.agent.policy, env, 1, seed, (e) => {
         const s = captureEnvState(e);
         if (s) {
           stateSize = s.length;
@@ -243,11 +243,11 @@ export class TrainingSession {
     });
   }
 
-  /** The current online weights as a CLI-compatible .npz. */
+  /** The current policy weights (DqnAgent.policy: the online network's, or their average) as a CLI-compatible .npz. */
   getWeights(): Promise<{ bytes: Uint8Array; hidden: number[] }> {
     return this.exclusive(async () => {
       const trainer = this.requireTrainer();
-      const weights = await trainer.agent.online.getWeights();
+      const weights = await trainer.agent.policy.getWeights();
       const { config } = trainer;
       const network = { obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions, hidden: config.hidden, activation: config.activation, dueling: config.dueling, env: config.env };
       return { bytes: encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network), hidden: [...config.hidden] };
@@ -282,8 +282,7 @@ export class TrainingSession {
     }
     return this.exclusive(async () => {
       const trainer = this.requireTrainer();
-      trainer.agent.online.setWeights(arrays);
-      trainer.agent.syncTarget();
+      trainer.agent.loadWeights(arrays);
       return { hidden: [...trainer.config.hidden], config: { ...trainer.config, hidden: [...trainer.config.hidden] }, restarted };
     });
   }
