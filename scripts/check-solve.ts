@@ -13,7 +13,7 @@
  * (npm run solve:readme) reads it for the README's results table.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { presetFor } from '../src/rl/config.js';
@@ -117,6 +117,8 @@ async function main(): Promise<void> {
 
   const runSeed = (seed: number): Promise<SeedResult> => {
     const out = join(outRoot, `${tag}-seed${seed}`);
+    // A fresh run each time: the CLI refuses a folder that holds an earlier run (check:solve's own, from a previous check).
+    rmSync(out, { recursive: true, force: true });
     const started = performance.now();
     const argv = [
       join(root, 'bin', 'train.js'),

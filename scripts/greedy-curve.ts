@@ -2,8 +2,9 @@
  * `npx tsx scripts/greedy-curve.ts [--env CartPole-v1] [--preset <name>] [--seeds 0-4] [--steps 200000] [--every 10000] [--config '{"lr": 5e-4}']`
  *
  * Does a preset keep what it learned? Trains each seed for `--steps` env steps (default 200k, four
- * times the CartPole budget) on the CPU backend, and every `--every` env steps evaluates the online
- * network (not the best kept weights) greedily over 100 episodes, seeded as the CLI's final
+ * times the CartPole budget) on the CPU backend, and every `--every` env steps evaluates the policy
+ * (DqnAgent.policy: the online network, or its average with policyAverageTau; not the best kept
+ * weights) greedily over 100 episodes, seeded as the CLI's final
  * evaluation (seed + 10,000). Epsilon decays over as many env steps as in the preset (its
  * explorationFraction is rescaled to the longer budget), so the run is the preset's own learning,
  * continued. Prints one row per seed: the curve, the step at which it first reached the env's
@@ -44,7 +45,7 @@ for (const seed of seeds) {
   const curve: [number, number][] = [];
   while (!trainer.done) {
     await trainer.run(every - (trainer.steps % every));
-    const { mean } = await evaluatePolicy(trainer.agent, env, 100, seed + 10_000);
+    const { mean } = await evaluatePolicy(trainer.agent.policy, env, 100, seed + 10_000);
     curve.push([trainer.steps, mean]);
   }
   trainer.dispose();
