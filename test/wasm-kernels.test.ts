@@ -405,6 +405,34 @@ for (const variant of variants) {
         });
       }
 
+      it('flushes moments that fall below the normal float32 range to zero (no subnormal arithmetic), and keeps NaN', () => {
+        const hp = adamCases[0];
+        const n = 8;
+        const [p, g, m, v, buf] = [region(n), region(n), region(n), region(n), region(n)];
+        const tiny = 2e-38; // normal; beta1 * tiny and 0.1 * tiny are subnormal
+        g.view().set([0, 0, 0, 0, Number.NaN, 0, 1e-3, 0]);
+        m.view().set([tiny, -tiny, 0, 1e-3, 0, tiny, 0, 0]);
+        v.view().set([tiny, tiny, 0, 1e-6, 0, 0, 0, 1e-37]);
+        kernels.adam(p.ptr, g.ptr, m.ptr, v.ptr, n, hp);
+        const [mv, vv] = [Array.from(m.view()), Array.from(v.view())];
+        // 0.9 * 2e-38 = 1.8e-38 is still normal; 0.999 * 2e-38 too; a 1e-37 v times 0.999 stays; 0.1 * 1e-3 stays.
+        expect(mv.slice(0, 2)).toEqual([Math.fround(0.9 * tiny), -Math.fround(0.9 * tiny)]);
+        expect(Number.isNaN(mv[4]) && Number.isNaN(vv[4])).toBe(true);
+        for (let step = 0; step < 40; step++) kernels.adam(p.ptr, g.ptr, m.ptr, v.ptr, n, { ...hp, step: 2 + step });
+        // After 40 more steps with zero gradients m has decayed by 0.9^40 ~ 0.015: below FLT_MIN, so exactly 0.
+        const subnormal = (x: number) => x !== 0 && Math.abs(x) < 1.1754943508222875e-38;
+        expect(Array.from(m.view()).filter(subnormal)).toEqual([]);
+        expect(Array.from(v.view()).filter(subnormal)).toEqual([]);
+        expect(m.view()[0]).toBe(0);
+        expect(m.view()[5]).toBe(0);
+        expect(m.view()[6]).toBeGreaterThan(1e-6); // a live moment is untouched
+        buf.view().set([tiny, -tiny, 1, 0, 0, 0, 0, 0]);
+        g.view().fill(0);
+        kernels.sgd(p.ptr, g.ptr, buf.ptr, n, { lr: 0.1, momentum: 0.1, dampening: 0, weightDecay: 0, nesterov: false, step: 2 });
+        expect(Array.from(buf.view().subarray(0, 3))).toEqual([0, 0, Math.fround(0.1)]);
+        freeAll(p, g, m, v, buf);
+      });
+
       const sgdCases: (SgdHyperParameters & { name: string })[] = [
         { name: 'SGD plain', lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, step: 3 },
         { name: 'SGD momentum step 1', lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: false, step: 1 },
