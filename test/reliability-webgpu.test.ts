@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeAdapter } from '../src/backend/webgpu/device-node.js';
+import { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { parseMetricsCsv } from '../src/metrics/csv-log.js';
+import { preset } from '../src/rl/config.js';
+import { DqnTrainer } from '../src/rl/dqn-trainer.js';
 import { decodeTrainerCheckpoint } from '../src/rl/trainer-checkpoint.js';
 import { QUICK, ensureBuilt, readBytes, root, runCli, runCliBin, withoutDawnNotices } from './support/cli-process.js';
 import { failOnCi, needs } from './support/requirements.js';
@@ -38,7 +41,7 @@ describe('WebGPU faults in the CLI', needs('webgpu', hasAdapter), () => {
     // The loss is noticed at the next device call that checks: an acting read back (rare while epsilon
     // is near 1), or at the latest the checkpoint due at step 400.
     expect(withoutDawnNotices(r.stderr)).toMatch(
-      /^error: WebGPU device lost \(destroyed\): [^\n]* at env step (3\d\d|400); the last checkpoint is lost\/checkpoint\.zip \(step 200\): continue with --resume lost\/checkpoint\.zip --backend cpu\n$/,
+      /^error: WebGPU device lost \(destroyed\): [^\n]* at env step (3\d\d|40\d); the last checkpoint is lost\/checkpoint\.zip \(step 200\): continue with --resume lost\/checkpoint\.zip --backend cpu\n$/,
     );
     const resumed = runCli(['--resume', join('lost', 'checkpoint.zip'), '--backend', 'cpu', '--save', 'lost-resumed.npz'], dir);
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -52,7 +55,7 @@ describe('WebGPU faults in the CLI', needs('webgpu', hasAdapter), () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/backend webgpu \(/);
     // As in [webgpu-device-lost]: the loss is noticed at an acting read back or at the latest at the step-400 checkpoint.
-    expect(r.stdout).toMatch(/WebGPU device lost \(destroyed\): .* at env step (3\d\d|400); continuing on the CPU backend from the last checkpoint \(auto\/checkpoint\.zip, step 200\)/);
+    expect(r.stdout).toMatch(/WebGPU device lost \(destroyed\): .* at env step (3\d\d|40\d); continuing on the CPU backend from the last checkpoint \(auto\/checkpoint\.zip, step 200\)/);
     expect(r.stdout).toMatch(/finished: 600 steps/);
     // metrics.csv: the rows the GPU wrote after step 200 were replaced; episodes count up once.
     const rows = parseMetricsCsv(readFileSync(join(dir, 'auto', 'metrics.csv'), 'utf8'));
@@ -94,12 +97,37 @@ describe('WebGPU faults in the CLI', needs('webgpu', hasAdapter), () => {
   });
 });
 
+describe('a trainer abandoned with reads in flight', needs('webgpu', hasAdapter), () => {
+  it('leaves no unhandled rejection when its device goes (the CLI drops the GPU trainer after a device loss)', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const backend = await WebGpuBackend.create();
+      // A loss read starts with every round of updates and is awaited only when an episode ends.
+      const config = { ...preset('default'), hidden: [8], batchSize: 8, learningStarts: 16, lossReadInterval: 1, evalFreq: 0, steps: 100 };
+      const trainer = new DqnTrainer(backend, config, 1);
+      await trainer.run(30);
+      trainer.dispose();
+      backend.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});
+
 describe('WebGPU device loss before the first checkpoint', needs('webgpu', hasAdapter), () => {
   it('[webgpu-device-lost-auto-start] --backend auto with no checkpoint yet starts over on the CPU and ends as a CPU run from the start does', () => {
     const env = { WEBGPU_RL_TEST_LOSE_DEVICE_AT_STEP: '100', WEBGPU_RL_SOFTWARE_ADAPTER: 'use' };
     const r = runCli([...GPU_RUN, '--checkpoint-every', '0', '--backend', 'auto', '--out', 'auto-start', '--save', 'auto-start.npz'], dir, env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/at env step 1\d\d; continuing on the CPU backend from the start \(no checkpoint was written yet\)/);
+    // The loss is noticed at the next device call that checks (asynchronous: CI has seen steps 1xx and 201).
+    const noticed = /at env step (\d+); continuing on the CPU backend from the start \(no checkpoint was written yet\)/.exec(r.stdout);
+    expect(noticed, r.stdout).not.toBeNull();
+    expect(Number(noticed?.[1])).toBeGreaterThanOrEqual(100);
+    expect(Number(noticed?.[1])).toBeLessThan(600);
     const cpu = runCli([...GPU_RUN, '--checkpoint-every', '0', '--backend', 'cpu', '--out', 'cpu-start', '--save', 'cpu-start.npz'], dir);
     expect(cpu.code, cpu.stderr).toBe(0);
     expect(readFileSync(join(dir, 'auto-start.npz'))).toEqual(readFileSync(join(dir, 'cpu-start.npz')));

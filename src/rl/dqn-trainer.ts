@@ -363,6 +363,11 @@ export class DqnTrainer {
   }
 
   dispose(): void {
+    // Reads still in flight are abandoned with the trainer: their backend may be going (a lost
+    // device, replaced by the CPU), and an unawaited rejection would end the process.
+    for (const pending of [this.pendingLoss, this.pendingQ]) pending?.catch(() => undefined);
+    this.pendingLoss = null;
+    this.pendingQ = null;
     this.agent.dispose();
     this.envs.close();
     this.evaluation.dispose();
