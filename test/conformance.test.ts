@@ -140,7 +140,7 @@ describe('the kernel table', needs('webgpu', gpu !== null), () => {
     }
   });
 
-  it('builds the subgroup kernels on lavapipe, so the cases above checked them there', () => {
+  it('builds the subgroup kernels on lavapipe (linear-subgroup.wgsl with subgroup-lanes8.wgsl), so the cases above checked them there', () => {
     const backend = gpu as WebGpuBackend;
     if (/llvmpipe/i.test(backend.adapterDescription)) expect(subgroupLanes(backend.device)).toBe(8);
   });

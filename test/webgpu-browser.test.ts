@@ -112,7 +112,8 @@ describe('WebGPU backend in Chromium (SwiftShader)', needs('chromium', available
     expect(result.ran).toBeGreaterThan(200);
     expect(result.adapter).toMatch(/swiftshader/i);
     expect(result.software).toBe(true); // SwiftShader: the CPU-style kernels
-    // Its 4-lane subgroups: the cases of the fused layer ops ran on every kernel of linear-subgroup.wgsl.
+    // Its 4-lane subgroups: the cases of the fused layer ops ran on every kernel of linear-subgroup.wgsl,
+    // built with subgroup-lanes4.wgsl.
     expect(result.lanes).toBe(4);
     expect(result.subgroupKernels).toHaveLength(6);
     expect(result.subgroupDispatched).toEqual(result.subgroupKernels);

@@ -44,6 +44,18 @@ describe('the kernel table and shaders/', () => {
     });
   }
 
+  it('subgroup-lanes4.wgsl and subgroup-lanes8.wgsl declare the same lane primitives, which linear-subgroup.wgsl uses', () => {
+    const declared = (wgsl: string): string[] =>
+      [...wgsl.replace(/\/\/[^\n]*/g, '').matchAll(/^(?:fn|alias|struct|const)\s+(\w+)/gm)].map((m) => m[1]).sort();
+    const four = declared(source('subgroup-lanes4'));
+    expect(four).toEqual(declared(source('subgroup-lanes8')));
+    expect(four).toEqual(['Band', 'BandAt', 'BandSum', 'LANES', 'band_column', 'band_quads', 'band_rows', 'band_step', 'band_steps', 'band_sum', 'band_vec4', 'rows_by_lane', 'rows_by_step', 'store_band_sums']);
+    const kernel = source('linear-subgroup');
+    expect(kernel).toMatch(/^\/\/#include subgroup-lanes$/m);
+    // Band and BandAt are the types of those functions' values, which the kernels never need to name.
+    for (const name of four.filter((n) => n !== 'Band' && n !== 'BandAt')) expect(kernel, name).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
   it('the parser reads a struct as written, and a layout that differs does not match it', () => {
     const wgsl = 'struct Params {\n  rows: u32, // a comment, with a comma\n  alpha: f32,\n}\n';
     expect(parseStruct(wgsl, 'Params')).toEqual([
