@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shown } from '../src/cli/console.js';
 import { readNpz } from '../src/io/npz.js';
 import { decodePng } from '../src/io/png.js';
 import { parseMetricsCsv } from '../src/metrics/csv-log.js';
@@ -149,6 +150,14 @@ describe('node bin/train.js', () => {
     const bad = train([...args, '--policy-average-tau', '1.5']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: --policy-average-tau must be in \[0, 1\], got 1\.5/);
+  });
+
+  it('shows paths relative to the working folder, and absolute outside it', () => {
+    const here = process.cwd();
+    expect(shown(join(here, 'runs', 'a'))).toBe(join('runs', 'a'));
+    expect(shown(here)).toBe('.');
+    expect(shown(resolve(here, '..', 'elsewhere', 'w.npz'))).toBe(resolve(here, '..', 'elsewhere', 'w.npz'));
+    expect(shown(join(here, '..dots-in-a-name'))).toBe('..dots-in-a-name');
   });
 
   it('reports every bad integer flag in one style', () => {

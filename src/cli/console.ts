@@ -4,7 +4,7 @@
  * the run: after `guardStandardStreams()`, a write error on either stream (EPIPE, EIO) only marks
  * that stream closed, later lines to it are dropped, and training goes on to save its work.
  */
-import { relative } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 const closed = { stdout: false, stderr: false };
 let guarded = false;
@@ -26,9 +26,14 @@ export function stdoutOpen(): boolean {
   return !closed.stdout && !process.stdout.destroyed;
 }
 
-/** A path as the CLI's lines show it: relative to the working folder (where the user typed the command). */
+/**
+ * A path as the CLI's lines show it: relative to the working folder (where the user typed the
+ * command), or absolute when it lies outside that folder (no '../../tmp/...').
+ */
 export function shown(path: string): string {
-  return relative(process.cwd(), path) || '.';
+  const rel = relative(process.cwd(), path);
+  if (rel === '') return '.';
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? resolve(path) : rel;
 }
 
 /** A line on stdout (dropped once stdout is closed). */
