@@ -99,10 +99,13 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     private readonly matmulPath: MatmulPath,
     /** A CPU-emulated adapter: barriers are expensive there, so matmuls avoid workgroup memory. */
     private readonly software: boolean,
-    /** The device's subgroup size where linear-subgroup.wgsl's kernels were built (pipelines.ts subgroupLanes), else null. */
+    /**
+     * The device's subgroup size (pipelines.ts subgroupLanes), or null: linear-subgroup.wgsl's kernels
+     * are built exactly when it is not null (KernelSpec.requires 'subgroups').
+     */
     private readonly lanes: SubgroupLanes | null,
   ) {
-    if (matmulPath === 'subgroup' && (lanes === null || !d.available('linearSubgroup'))) {
+    if (matmulPath === 'subgroup' && lanes === null) {
       throw new InvalidArgumentError("WebGpuBackend: matmulPath 'subgroup' needs the subgroups feature with subgroups of 4 or 8 lanes (SwiftShader, lavapipe)");
     }
     this.cpuStyle = matmulPath === 'auto' ? software : matmulPath === 'blocked' || matmulPath === 'subgroup';
@@ -360,7 +363,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   private layerPath(op: keyof typeof LAYER_KERNELS, m: number, n: number, k: number): LayerPath {
     switch (this.matmulPath) {
       case 'auto':
-        if (!this.software || !this.d.available('linearSubgroup')) return this.software ? 'blocked' : 'tiled';
+        if (!this.software || this.lanes === null) return this.software ? 'blocked' : 'tiled';
         return subgroupFit(op, m, n, k);
       case 'subgroup':
         return subgroupFit(op, m, n, k);
