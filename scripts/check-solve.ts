@@ -132,6 +132,8 @@ async function main(): Promise<void> {
       child.stdout.on('data', (c: Buffer) => (log += c.toString()));
       child.stderr.on('data', (c: Buffer) => (log += c.toString()));
       child.on('close', (code) => {
+        // The CLI may have refused its flags before making the folder.
+        mkdirSync(out, { recursive: true });
         writeFileSync(join(out, 'train.log'), log);
         if (code !== 0) return fail(new Error(`seed ${seed} exited with ${code}:\n${log.slice(-2000)}`));
         const evalJson = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { mean: number; std: number; steps: number; weightsFromStep: number; wallTimeS: number };

@@ -7,6 +7,15 @@
 //   grad_q  = d loss / d q: zero except at each row's action
 // The loss is reduced over the batch in workgroup memory (a tree over 256 threads, or 8 sums on
 // CPU-emulated adapters).
+//
+// quantile_td_loss (and _lanes): QR-DQN's quantile Huber loss (Dabney et al. 2018), with N =
+// p.quantiles outputs per action (action a's quantiles in columns a N .. a N + N - 1 of a row of
+// p.actions = A N columns). a' is the action of largest quantile sum (the online network's with
+// Double DQN), the N targets are T_j = r + discount next_q[i, a' N + j], and
+//   loss     = (1 / B N) sum_i sum_k sum_j |tau_k - [u < 0]| L_delta(u) / delta,  u = T_j - q[i, a_i N + k]
+//   grad_q   = d loss / d q: zero except at the taken action's N quantiles
+//   targets  = the mean of a row's N targets
+// with tau_k = (2k + 1) / 2N. One thread per element of grad_q (strided), as src/backend/cpu/td-loss.ts.
 
 struct Params {
   batch: u32,
@@ -14,6 +23,7 @@ struct Params {
   flags: u32, // bit 0: Double DQN (q holds 2B rows), bit 1: Huber (else MSE), bit 2: targets bound, bit 3: binding 5 holds discounts
   gamma: f32,
   delta: f32,
+  quantiles: u32, // N: outputs per action (the quantile kernels; 1 for td_loss)
 }
 
 @group(1) @binding(0) var<uniform> p: Params;
@@ -98,5 +108,96 @@ fn td_loss_lanes(@builtin(local_invocation_index) lid: u32) {
     var sum = 0.0;
     for (var l = 0u; l < 8u; l++) { sum = sum + partial[l]; }
     loss_out[0] = sum / f32(p.batch);
+  }
+}
+
+// The action of largest quantile sum in the row of `values` at `offset` (first maximum).
+fn best_by_sum(from_q: bool, offset: u32, n_actions: u32) -> u32 {
+  let n = p.quantiles;
+  var best = 0u;
+  var best_sum = 0.0;
+  for (var c = 0u; c < n_actions; c++) {
+    var sum = 0.0;
+    for (var j = 0u; j < n; j++) {
+      if (from_q) { sum = sum + q[offset + c * n + j]; } else { sum = sum + next_q[offset + c * n + j]; }
+    }
+    if (c == 0u || sum > best_sum) { best = c; best_sum = sum; }
+  }
+  return best;
+}
+
+// The quantile losses of grad_q's elements first, first + stride, ... (gradients and targets written), summed in order.
+fn quantile_elements(first: u32, stride: u32) -> f32 {
+  let n = p.quantiles;
+  let width = p.actions;
+  let n_actions = width / n;
+  let scale = 1.0 / f32(p.batch * n);
+  var sum = 0.0;
+  for (var e = first; e < p.batch * width; e += stride) {
+    let i = e / width;
+    let column = e - i * width;
+    let chosen = min(u32(actions[i]), n_actions - 1u);
+    let k = column - chosen * n;
+    let owns_target = column == 0u && (p.flags & 4u) != 0u;
+    if (column / n != chosen && !owns_target) {
+      grad_q[e] = 0.0;
+      continue;
+    }
+    var a_next = 0u;
+    if ((p.flags & 1u) != 0u) { a_next = best_by_sum(true, (p.batch + i) * width, n_actions); }
+    else { a_next = best_by_sum(false, i * width, n_actions); }
+    let next_row = i * width + a_next * n;
+    var discount = p.gamma * (1.0 - terminated[i]);
+    if ((p.flags & 8u) != 0u) { discount = terminated[i]; }
+    let reward = rewards[i];
+    if (owns_target) {
+      var target_sum = 0.0;
+      for (var j = 0u; j < n; j++) { target_sum = target_sum + reward + discount * next_q[next_row + j]; }
+      targets[i] = target_sum / f32(n);
+    }
+    if (column / n != chosen) {
+      grad_q[e] = 0.0;
+      continue;
+    }
+    let tau = f32(2u * k + 1u) / f32(2u * n);
+    let theta = q[e];
+    var grad = 0.0;
+    for (var j = 0u; j < n; j++) {
+      let u = reward + discount * next_q[next_row + j] - theta;
+      let weight = select(tau, 1.0 - tau, u < 0.0);
+      let au = abs(u);
+      if (au <= p.delta) {
+        sum = sum + weight * 0.5 * u * u / p.delta;
+        grad = grad - weight * u / p.delta;
+      } else {
+        sum = sum + weight * (au - 0.5 * p.delta);
+        grad = grad - select(-weight, weight, u > 0.0);
+      }
+    }
+    grad_q[e] = grad * scale;
+  }
+  return sum;
+}
+
+@compute @workgroup_size(256)
+fn quantile_td_loss(@builtin(local_invocation_id) lid: vec3u) {
+  partial[lid.x] = quantile_elements(lid.x, 256u);
+  workgroupBarrier();
+  for (var stride = 128u; stride > 0u; stride = stride / 2u) {
+    if (lid.x < stride) { partial[lid.x] = partial[lid.x] + partial[lid.x + stride]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { loss_out[0] = partial[0] / f32(p.batch * p.quantiles); }
+}
+
+// As quantile_td_loss, for CPU-emulated adapters (see td_loss_lanes).
+@compute @workgroup_size(8)
+fn quantile_td_loss_lanes(@builtin(local_invocation_index) lid: u32) {
+  partial[lid] = quantile_elements(lid, 8u);
+  workgroupBarrier();
+  if (lid == 0u) {
+    var sum = 0.0;
+    for (var l = 0u; l < 8u; l++) { sum = sum + partial[l]; }
+    loss_out[0] = sum / f32(p.batch * p.quantiles);
   }
 }

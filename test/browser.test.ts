@@ -207,7 +207,7 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     const bytes = new Uint8Array(readFileSync(await download.path()));
     const hidden = inferMlpHiddenWidths(bytes, download.suggestedFilename());
     expect(hidden).toEqual(UPDATE_SCREENSHOT ? [64, 64] : [32, 32]);
-    const arrays = decodeWeightsNpz(bytes, qNetworkWeightShapes({ obsDim: 4, nActions: 2, hidden: hidden ?? [], dueling: false }), download.suggestedFilename());
+    const arrays = decodeWeightsNpz(bytes, qNetworkWeightShapes({ obsDim: 4, nActions: 2, hidden: hidden ?? [], dueling: false, quantiles: 1 }), download.suggestedFilename());
     expect(arrays.length).toBe(6);
     expect(arrays[0].some((w) => w !== 0)).toBe(true);
   });

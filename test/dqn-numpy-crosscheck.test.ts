@@ -115,7 +115,7 @@ function uniformArray(rng: Rng, n: number, low: number, high: number): number[] 
 
 function makeInputs(dueling: boolean, seed: number): Inputs {
   const rng = new Rng(seed);
-  const shapes = qNetworkWeightShapes({ obsDim: OBS, nActions: ACTIONS, hidden: HIDDEN, dueling });
+  const shapes = qNetworkWeightShapes({ obsDim: OBS, nActions: ACTIONS, hidden: HIDDEN, dueling, quantiles: 1 });
   const params = () => shapes.map(([r, c]) => uniformArray(rng, r * c, -0.8, 0.8));
   const online = params();
   // A different target network, so that Double DQN's argmax network matters.

@@ -253,4 +253,39 @@ describe('gradient check: DQN building blocks', () => {
     b.scatterColumns(dChosen, actions, dq);
     expect(relativeError(await b.read(dq), await numericGradient(b, q, f))).toBeLessThan(TOLERANCE);
   });
+
+  for (const quantiles of [1, 5]) {
+    it(`tdLoss${quantiles > 1 ? ` with ${quantiles} quantiles per action (QR-DQN)` : ''}: gradQ is the derivative of the loss in Q(s, .)`, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(41 + quantiles);
+      const [rows, nActions] = [6, 3];
+      const width = nActions * quantiles;
+      const uniform = (n: number, lo: number, hi: number) => Float64Array.from({ length: n }, () => rng.uniform(lo, hi));
+      const q = b.tensor([rows, width], uniform(rows * width, -2, 2));
+      const lossOut = b.tensor([1, 1]);
+      const gradQ = b.tensor([rows, width]);
+      const args = {
+        q,
+        nextQ: b.tensor([rows, width], uniform(rows * width, -2, 2)),
+        actions: b.tensor([rows, 1], Float64Array.from({ length: rows }, () => rng.integers(nActions))),
+        rewards: b.tensor([rows, 1], uniform(rows, -1, 1)),
+        terminated: b.tensor([rows, 1], Float64Array.from({ length: rows }, (_, i) => i % 3 === 0 ? 1 : 0)),
+        gamma: 0.9,
+        double: false,
+        loss: 'huber' as const,
+        delta: 0.5,
+        quantiles,
+        lossOut,
+        gradQ,
+      };
+      b.tdLoss(args);
+      const analytic = Float64Array.from(await b.read(gradQ));
+      const numeric = await numericGradient(b, q, async () => {
+        b.tdLoss(args);
+        return readScalar(b, lossOut);
+      });
+      expect(relativeError(analytic, numeric)).toBeLessThan(TOLERANCE);
+      expect(analytic.some((g) => g !== 0)).toBe(true);
+    });
+  }
 });

@@ -56,6 +56,8 @@ const CASES: BadInput[] = [
   { id: 'flag-out-of-range', args: ['--gamma', '1.5'], stderr: /--gamma must be in \[0, 1\], got 1\.5/ },
   { id: 'flag-no-budget', args: ['--steps', '0', '--episodes', '0'], stderr: /set a budget: --steps or --episodes must be positive/ },
   { id: 'batch-larger-than-buffer', args: ['--batch-size', '1000', '--buffer-size', '500'], stderr: /--batch-size 1000 is larger than --buffer-size 500/ },
+  { id: 'quantiles-with-mse', args: ['--quantiles', '25', '--loss', 'mse'], stderr: /--quantiles 25 \(QR-DQN\) needs --loss 'huber', the quantile Huber loss; got 'mse'/ },
+  { id: 'quantiles-with-dueling', args: ['--quantiles', '25', '--dueling'], stderr: /--quantiles 25 \(QR-DQN\) does not go with --dueling: a dueling head has one value per action/ },
   { id: 'shaping-wrong-env', args: ['--env', 'Acrobot-v1', '--reward-shaping', 'cartpole-position'], stderr: /--reward-shaping 'cartpole-position' is made for the CartPole envs .* not Acrobot-v1/ },
   // Sizes that cannot fit, refused before anything is allocated.
   { id: 'size-array-limit', args: ['--hidden', '100000,100000'], stderr: /--hidden 100000,100000: the network would need an array of 10,000,800,002 values/ },
@@ -81,6 +83,7 @@ const CASES: BadInput[] = [
   { id: 'load-truncated', args: ['--mode', 'eval', '--load', 'w.npz'], files: () => ({ 'w.npz': reluWeights().subarray(0, 700) }), stderr: /w\.npz: corrupt or truncated zip: no end-of-central-directory record/ },
   { id: 'load-nan', args: ['--mode', 'eval', '--load', 'w.npz'], files: () => ({ 'w.npz': nanWeights() }), stderr: /w\.npz: arr_2 holds NaN at index 3: weights must be finite/ },
   { id: 'load-activation-mismatch', args: ['--mode', 'eval', '--load', 'w.npz', '--activation', 'relu'], files: () => ({ 'w.npz': readBytes(join(base, 'tanh.npz')) }), stderr: /--load 'w\.npz' does not fit --activation relu \(the file's network has tanh\)/ },
+  { id: 'load-quantiles-mismatch', args: ['--mode', 'eval', '--load', 'w.npz', '--quantiles', '5'], files: () => ({ 'w.npz': reluWeights() }), stderr: /--load 'w\.npz' does not fit --quantiles 5 \(the file's network has 1\)/ },
   { id: 'load-hidden-mismatch', args: ['--load', 'w.npz', '--hidden', '32'], files: () => ({ 'w.npz': reluWeights() }), stderr: /--load 'w\.npz' does not fit --hidden 32 \(the file's network has 8\)/ },
   { id: 'load-env-mismatch', args: ['--mode', 'eval', '--load', 'w.npz', '--env', 'Acrobot-v1'], files: () => ({ 'w.npz': reluWeights() }), stderr: /holds weights for 4 observations and 2 actions \(CartPole-v1\); Acrobot-v1 has 6 and 3/ },
   { id: 'eval-video-proc', args: ['--mode', 'eval', '--load', 'w.npz', '--video', '/proc/x.gif'], files: () => ({ 'w.npz': reluWeights() }), stderr: /--video '\/proc\/x\.gif': cannot write in '\/proc'/ },

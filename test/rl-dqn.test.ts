@@ -168,7 +168,7 @@ describe('DQN update', () => {
 describe('QNetwork', () => {
   it('dueling: hidden layers, then value and advantage streams, drawn in that order; Q = V + A - mean(A)', async () => {
     const backend = new CpuBackend({ dtype: 'float64' });
-    const spec = { obsDim: OBS, nActions: ACTIONS, hidden: [8, 6], activation: 'tanh', init: 'torch_default', dueling: true } as const;
+    const spec = { obsDim: OBS, nActions: ACTIONS, hidden: [8, 6], activation: 'tanh', init: 'torch_default', dueling: true, quantiles: 1 } as const;
     const net = new QNetwork(backend, spec, new Rng(3));
     // The same draws as three separate MLPs built one after the other from the same stream.
     const rng = new Rng(3);

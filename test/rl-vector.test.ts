@@ -153,7 +153,7 @@ describe('greedy evaluation side by side', () => {
   ] as const) {
     it(`returns the sequential returns on ${id} (${episodes} episodes), and leaves the stream where the sequential play leaves it`, async () => {
       const env = make(id);
-      const network = new QNetwork(cpu, { obsDim: env.obsDim, nActions: env.actionSpace.n, hidden: [8], activation: 'tanh', init: 'he_uniform', dueling: false }, new Rng(9));
+      const network = new QNetwork(cpu, { obsDim: env.obsDim, nActions: env.actionSpace.n, hidden: [8], activation: 'tanh', init: 'he_uniform', dueling: false, quantiles: 1 }, new Rng(9));
       const sequentialStream = make(id);
       const batchedStream = make(id);
       const evaluator = evaluatorOf(id);

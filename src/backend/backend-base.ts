@@ -61,6 +61,8 @@ export interface TdLossCall<T> {
   double: boolean;
   loss: TdLossKind;
   delta: number;
+  /** Quantiles per action (1: the plain DQN loss). */
+  quantiles: number;
   lossOut: T;
   gradQ: T;
   targets: T | null;
@@ -281,7 +283,8 @@ export abstract class BackendBase<S> implements Backend {
   tdLoss(args: TdLossArgs): void {
     this.checkUsable();
     const delta = args.delta ?? HUBER_DELTA;
-    const batch = v.validateTdLoss(args, delta);
+    const quantiles = args.quantiles ?? 1;
+    const batch = v.validateTdLoss(args, delta, quantiles);
     const call = (this.tdCall ??= {} as TdLossCall<DeviceTensor<S>>);
     call.q = this.own(args.q);
     call.nextQ = this.own(args.nextQ);
@@ -293,6 +296,7 @@ export abstract class BackendBase<S> implements Backend {
     call.double = args.double;
     call.loss = args.loss;
     call.delta = delta;
+    call.quantiles = quantiles;
     call.lossOut = this.own(args.lossOut);
     call.gradQ = this.own(args.gradQ);
     call.targets = this.ownOrNull(args.targets ?? null);

@@ -115,16 +115,26 @@ export type TdLossKind = (typeof TD_LOSSES)[number];
 
 /**
  * The arguments of tdLoss, in one object the caller keeps and reuses (no allocation per update).
- * B is the batch size and A the number of actions.
+ * B is the batch size, A the number of actions and N the quantiles per action (1 for a plain DQN):
+ * Q tensors have A N columns, action a's quantiles in columns a N .. a N + N - 1.
  */
 export interface TdLossArgs {
   /**
-   * Q(s, .) of the online network, (B, A). With `double`, (2B, A): rows 0..B-1 are Q(s, .) and rows
-   * B..2B-1 the online network's Q(s', .), whose argmax picks the action the target network values.
+   * Q(s, .) of the online network, (B, A N). With `double`, (2B, A N): rows 0..B-1 are Q(s, .) and
+   * rows B..2B-1 the online network's Q(s', .), whose argmax picks the action the target network values.
    */
   q: Tensor;
-  /** Q_target(s', .), (B, A). */
+  /** Q_target(s', .), (B, A N). */
   nextQ: Tensor;
+  /**
+   * N > 1: QR-DQN (Dabney et al. 2018). Each action's N outputs are the quantiles at the midpoints
+   * tau_k = (2k + 1) / 2N of its return distribution, an action's value is their mean (which picks
+   * a'), the targets are the N values r + discount theta_j(s', a') and the loss is the quantile
+   * Huber loss, summed over the N quantiles and averaged over the N targets and the batch:
+   * (1 / B N) sum_i sum_k sum_j |tau_k - [u < 0]| L_delta(u) / delta with u = T_ij - theta_k(s_i, a_i).
+   * Needs `loss` 'huber'. Absent or 1: the plain DQN loss.
+   */
+  quantiles?: number;
   /** (B, 1) actions taken, exact integers in [0, A). */
   actions: Tensor;
   /** (B, 1) rewards. */
@@ -146,9 +156,9 @@ export interface TdLossArgs {
   delta?: number;
   /** (1, 1) <- the loss, a mean over the batch. */
   lossOut: Tensor;
-  /** (B, A) <- d loss / d Q(s, .): zero except at each row's action. */
+  /** (B, A N) <- d loss / d Q(s, .): zero except at each row's action (its N quantiles). */
   gradQ: Tensor;
-  /** (B, 1) <- the TD targets, when given (for inspection; null skips them). */
+  /** (B, 1) <- the TD targets (with quantiles, the mean of a row's N targets), when given (for inspection; null skips them). */
   targets?: Tensor | null;
 }
 

@@ -456,7 +456,7 @@ function tdOutputDisjoint(name: string, out: Tensor, a: TdLossArgs): void {
 }
 
 /** The tensors of tdLoss, checked; returns the batch size B. */
-export function validateTdLoss(a: TdLossArgs, delta: number): number {
+export function validateTdLoss(a: TdLossArgs, delta: number, quantiles: number): number {
   const op = 'tdLoss';
   checkAlive(op, 'q', a.q);
   checkAlive(op, 'nextQ', a.nextQ);
@@ -470,8 +470,11 @@ export function validateTdLoss(a: TdLossArgs, delta: number): number {
   const discounts = a.discounts ?? null;
   checkAlive(op, 'discounts', discounts);
   checkName('TD loss', a.loss, TD_LOSSES);
+  if (!Number.isSafeInteger(quantiles) || quantiles < 1) throw new InvalidArgumentError(`${op}: quantiles must be a positive integer, got ${quantiles}`);
+  if (quantiles > 1 && a.loss !== 'huber') throw new InvalidArgumentError(`${op}: quantiles ${quantiles} need the 'huber' loss (the quantile Huber loss), got '${a.loss}'`);
   const batch = a.nextQ.rows;
   const actions = a.nextQ.cols;
+  if (actions % quantiles !== 0) throw new ShapeError(`${op}: ${describe('nextQ', a.nextQ)} must have a multiple of quantiles ${quantiles} columns (N per action)`);
   const qRows = a.double ? 2 * batch : batch;
   if (a.q.rows !== qRows || a.q.cols !== actions) {
     const why = a.double ? " (Double DQN: Q(s) then the online Q(s'))" : '';

@@ -30,6 +30,7 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { key: 'activation', description: 'hidden activation', choices: ACTIVATIONS },
   { key: 'init', description: 'weight initialiser', choices: INITIALIZERS },
   { key: 'dueling', description: 'dueling value/advantage heads', boolean: true },
+  { key: 'quantiles', description: 'quantiles per action: 1 = DQN, N > 1 = QR-DQN (needs --loss huber, no --dueling)', parse: nonNegativeIntegerFlag('--quantiles') },
   { key: 'doubleDqn', description: 'Double DQN targets', boolean: true },
   { key: 'gamma', description: 'discount factor', parse: numberFlag('--gamma') },
   { key: 'nStep', description: 'n-step returns: rewards summed over up to N steps of an episode before bootstrapping', parse: nonNegativeIntegerFlag('--n-step') },

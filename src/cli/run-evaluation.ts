@@ -28,12 +28,12 @@ export async function runEvaluation(program: Command, options: CliOptions, confi
   const obsDim = probeEnv.obsDim;
   const nActions = probeEnv.actionSpace.n;
   probeEnv.close();
-  const { hidden, activation, dueling } = network;
+  const { hidden, activation, dueling, quantiles } = network;
   const backend = await openBackend(options.backend);
   try {
-    const qNetwork = new QNetwork(backend, { obsDim, nActions, hidden, activation, init: config.init, dueling }, new Rng(options.seed));
+    const qNetwork = new QNetwork(backend, { obsDim, nActions, hidden, activation, init: config.init, dueling, quantiles }, new Rng(options.seed));
     qNetwork.setWeights(arrays);
-    say(`evaluating ${file} (${obsDim}-${hidden.join('-')}-${nActions}${dueling ? ' dueling' : ''}) ${activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
+    say(`evaluating ${file} (${obsDim}-${hidden.join('-')}-${nActions}${dueling ? ' dueling' : ''}${quantiles > 1 ? ` x ${quantiles} quantiles` : ''}) ${activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
     const episodes = Math.max(1, options.finalEvalEpisodes);
     const summary = await evaluatePolicy(qNetwork, network.env, episodes, options.seed);
     say(`returns: ${summary.returns.join(' ')}`);

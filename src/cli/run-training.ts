@@ -30,7 +30,7 @@ import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { NonFiniteError, checkStateFinite } from '../rl/non-finite-guard.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
-import { encodeWeightsNpz } from '../rl/weights-file.js';
+import { describeNetwork, encodeWeightsNpz } from '../rl/weights-file.js';
 import { describeBackend, gpuLimits, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import type { CliOptions } from './command.js';
@@ -181,7 +181,7 @@ class TrainingRun {
     const backend = this.backend!;
     say(
       `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
-        `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.doubleDqn ? ' double' : ''} | ` +
+        `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.quantiles > 1 ? ` x ${config.quantiles} quantiles` : ''}${config.doubleDqn ? ' double' : ''} | ` +
         `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
         `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
     );
@@ -270,7 +270,7 @@ class TrainingRun {
     if (trainer.bestWeights) {
       say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
     }
-    const network = { obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions, hidden: config.hidden, activation: config.activation, dueling: config.dueling, env: config.env };
+    const network = describeNetwork(config, trainer.envs.obsDim, trainer.envs.nActions);
     // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
     const npz = encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network);
     await writeFileAtomic(this.plan.save, npz);

@@ -1,6 +1,6 @@
 /**
  * Reading a weights file (.npz) for the network the flags describe. A file written by this engine
- * records its network (widths, activation, dueling head, env): a flag the user did not give takes
+ * records its network (widths, activation, dueling head, quantiles, env): a flag the user did not give takes
  * the file's value, and a flag given with another value is refused, naming both. A file without
  * that record (numpy-rl-engine's) gets its widths from its W shapes and the rest from the flags.
  */
@@ -12,7 +12,7 @@ import { UsageError } from './cli-errors.js';
 import { kebab } from './config-flags.js';
 
 /** The network fields a weights file decides. */
-export type NetworkFields = Pick<DqnConfig, 'env' | 'hidden' | 'activation' | 'dueling'>;
+export type NetworkFields = Pick<DqnConfig, 'env' | 'hidden' | 'activation' | 'dueling' | 'quantiles'>;
 
 /** Loaded weights, and the network fields (the config's, with the file's where the user gave no flag). */
 export interface LoadedWeights {
@@ -34,11 +34,11 @@ function show(value: unknown): string {
  */
 export function loadWeightsFor(bytes: Uint8Array, path: string, flag: string, config: DqnConfig, given: (key: keyof DqnConfig) => boolean): LoadedWeights {
   const file = readWeightsFile(bytes, path);
-  const network: NetworkFields = { env: config.env, hidden: [...config.hidden], activation: config.activation, dueling: config.dueling };
+  const network: NetworkFields = { env: config.env, hidden: [...config.hidden], activation: config.activation, dueling: config.dueling, quantiles: config.quantiles };
   const recorded = file.network;
   if (recorded !== null) {
     const conflicts: string[] = [];
-    for (const key of ['hidden', 'activation', 'dueling'] as const) {
+    for (const key of ['hidden', 'activation', 'dueling', 'quantiles'] as const) {
       if (!given(key)) (network as unknown as Record<string, unknown>)[key] = recorded[key];
       else if (!same(config[key], recorded[key])) conflicts.push(`--${kebab(key)} ${show(config[key])} (the file's network has ${show(recorded[key])})`);
     }
@@ -64,6 +64,6 @@ export function loadWeightsFor(bytes: Uint8Array, path: string, flag: string, co
       `${flag} '${path}' holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${network.env} has ${obsDim} and ${nActions}`,
     );
   }
-  const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden: network.hidden, dueling: network.dueling });
+  const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden: network.hidden, dueling: network.dueling, quantiles: network.quantiles });
   return { arrays: weightsForShapes(file.entries, shapes, path), network };
 }

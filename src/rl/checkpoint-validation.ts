@@ -20,7 +20,7 @@ import { qNetworkWeightShapes } from './q-network.js';
 import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from './trainer-state.js';
 
 /** Config fields added after checkpoints were first written, with the value older checkpoints mean. */
-const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1, policyAverageTau: 0 };
+const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1, policyAverageTau: 0, quantiles: 1 };
 
 type Json = Record<string, unknown>;
 
@@ -130,7 +130,7 @@ export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
   }
   if (typeof meta.hasBest !== 'boolean') bad('hasBest', `must be true or false, got ${show(meta.hasBest)}`);
 
-  const shapes = qNetworkWeightShapes({ obsDim: dims.obsDim, nActions: dims.nActions, hidden: config.hidden, dueling: config.dueling });
+  const shapes = qNetworkWeightShapes({ obsDim: dims.obsDim, nActions: dims.nActions, hidden: config.hidden, dueling: config.dueling, quantiles: config.quantiles });
   if (meta.parameterCount !== shapes.length) bad('parameterCount', `is ${show(meta.parameterCount)}; the network of the config has ${shapes.length} parameter arrays`);
   const optimizer = meta.optimizer as Json | null;
   if (optimizer === null || typeof optimizer !== 'object') bad('optimizer', `must be an object, got ${show(optimizer)}`);
@@ -176,7 +176,7 @@ export function checkCheckpointArrays(state: TrainerState, fileName: string): vo
     throw new InvalidArgumentError(`${fileName}: checkpoint array '${what}' ${why}`);
   };
   const dims = envDims(state.config.env);
-  const shapes = qNetworkWeightShapes({ obsDim: dims.obsDim, nActions: dims.nActions, hidden: state.config.hidden, dueling: state.config.dueling });
+  const shapes = qNetworkWeightShapes({ obsDim: dims.obsDim, nActions: dims.nActions, hidden: state.config.hidden, dueling: state.config.dueling, quantiles: state.config.quantiles });
   const lists: [string, readonly ArrayLike<number>[] | null][] = [
     ['online', state.online],
     ['target', state.target],

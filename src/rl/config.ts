@@ -30,6 +30,12 @@ export interface DqnConfig {
   dueling: boolean;
   /** Pick the next action with the online net and evaluate it with the target net (van Hasselt et al. 2016). */
   doubleDqn: boolean;
+  /**
+   * 1: a plain DQN head (one Q-value per action). N > 1: QR-DQN (Dabney et al. 2018): N quantiles
+   * of the return per action, learnt with the quantile Huber loss (needs loss 'huber', not with
+   * dueling); Q(s, a) is their mean, which acts and picks a'.
+   */
+  quantiles: number;
   gamma: number;
   /**
    * n-step returns: the TD target sums the discounted rewards of up to nStep transitions of one
@@ -135,6 +141,7 @@ const DEFAULT_PRESET: DqnConfig = {
   init: 'torch_default',
   dueling: false,
   doubleDqn: true,
+  quantiles: 1,
   gamma: 0.99,
   nStep: 3,
   lr: 1.5e-3,
@@ -249,6 +256,7 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     init: 'normal',
     dueling: false,
     doubleDqn: false,
+    quantiles: 1,
     gamma: 0.99,
     nStep: 1,
     lr: 0.01,
@@ -374,6 +382,9 @@ export function validateConfig(c: DqnConfig, name: FieldNamer = (key) => key): v
   boolean('dueling');
   boolean('doubleDqn');
   oneOf('loss', DQN_LOSSES);
+  positiveInt('quantiles');
+  if (c.quantiles > 1 && c.loss !== 'huber') fail(`${name('quantiles')} ${c.quantiles} (QR-DQN) needs ${name('loss')} 'huber', the quantile Huber loss; got '${c.loss}'`);
+  if (c.quantiles > 1 && c.dueling) fail(`${name('quantiles')} ${c.quantiles} (QR-DQN) does not go with ${name('dueling')}: a dueling head has one value per action`);
   oneOf('epsilonSchedule', EPSILON_SCHEDULES);
   oneOf('targetUpdate', TARGET_UPDATES);
   inRange('gamma', 0, 1);

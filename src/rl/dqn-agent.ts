@@ -38,6 +38,7 @@ export type DqnAgentConfig = Pick<
   | 'init'
   | 'dueling'
   | 'doubleDqn'
+  | 'quantiles'
   | 'gamma'
   | 'nStep'
   | 'lr'
@@ -110,7 +111,7 @@ export class DqnAgent {
     if (!Number.isInteger(nActions) || nActions < 2) throw new InvalidArgumentError(`DQN needs a discrete action space with at least 2 actions, got ${nActions}`);
     this.obsDim = obsDim;
     this.nActions = nActions;
-    const spec = { obsDim, nActions, hidden: config.hidden, activation: config.activation, init: config.init, dueling: config.dueling };
+    const spec = { obsDim, nActions, hidden: config.hidden, activation: config.activation, init: config.init, dueling: config.dueling, quantiles: config.quantiles };
     this.online = new QNetwork(backend, spec, rng);
     // The target starts as an exact copy; its own initial draw is not taken from the stream.
     this.target = new QNetwork(backend, spec, Rng.fromState(rng.getState()));
@@ -123,7 +124,7 @@ export class DqnAgent {
     const nStep = config.nStep > 1;
     this.slots = Array.from({ length: Math.max(1, config.gradientSteps) }, (_, i) => new MinibatchTensors(backend, b, obsDim, config.doubleDqn, nStep, i));
     this.lossValue = backend.tensor([1, 1], undefined, 'td.loss');
-    this.gradQ = backend.tensor([b, nActions], undefined, 'q.grad');
+    this.gradQ = backend.tensor([b, nActions * config.quantiles], undefined, 'q.grad');
     this.tdTargets = backend.tensor([b, 1], undefined, 'td.target');
     // Every tensor here but the outputs is set at each update.
     const first = this.slots[0];
@@ -137,6 +138,7 @@ export class DqnAgent {
       double: config.doubleDqn,
       loss: config.loss,
       delta: config.huberDelta,
+      quantiles: config.quantiles,
       lossOut: this.lossValue,
       gradQ: this.gradQ,
       targets: this.tdTargets,

@@ -41,10 +41,11 @@ export interface MemoryItem {
 export function estimateRunMemory(config: DqnConfig, obsDim: number, nActions: number, name: FieldNamer = (key) => key): MemoryItem[] {
   const transitionBytes = 2 * obsDim * 4 + 4 + 4 + 1;
   const replayBytes = config.bufferSize * transitionBytes;
-  const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden: config.hidden, dueling: config.dueling });
+  const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden: config.hidden, dueling: config.dueling, quantiles: config.quantiles });
   const parameters = shapes.reduce((sum, [rows, cols]) => sum + rows * cols, 0);
-  const widest = Math.max(obsDim, nActions, ...config.hidden);
-  const activations = config.batchSize * [obsDim, ...config.hidden, nActions].reduce((a, b) => a + b, 0);
+  const outputs = nActions * config.quantiles;
+  const widest = Math.max(obsDim, outputs, ...config.hidden);
+  const activations = config.batchSize * [obsDim, ...config.hidden, outputs].reduce((a, b) => a + b, 0);
   return [
     {
       what: 'the replay buffer (and the checkpoint file holding it)',

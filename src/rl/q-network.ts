@@ -1,6 +1,8 @@
 /**
  * The Q-function approximator: hidden Dense layers obs -> features, then a linear head to Q(s, .)
- * or, with `dueling`, a DuelingHead (Q = V + A - mean(A)). One Sequential either way.
+ * or, with `dueling`, a DuelingHead (Q = V + A - mean(A)). One Sequential either way. With
+ * `quantiles` N > 1 (QR-DQN) the head has N outputs per action, the quantiles of its return
+ * (action a's in columns a N .. a N + N - 1), and Q(s, a) is their mean.
  */
 import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { ShapeError } from '../errors.js';
@@ -24,6 +26,8 @@ export interface QNetworkSpec {
   activation: Activation;
   init: Initializer;
   dueling: boolean;
+  /** Outputs per action: 1 for Q-values, N > 1 for QR-DQN's quantiles (not with `dueling`). */
+  quantiles: number;
 }
 
 export class QNetwork {
@@ -32,6 +36,8 @@ export class QNetwork {
   /** Per batch size: the observations and Q-values of acting and evaluation (qValuesBatch). */
   private readonly actInputs = new Map<number, Tensor>();
   private readonly actQ = new Map<number, Float32Array>();
+  /** Per batch size, the quantiles read back before their means (quantiles > 1). */
+  private readonly actQuantiles = new Map<number, Float32Array>();
 
   constructor(
     private readonly backend: Backend,
@@ -39,7 +45,9 @@ export class QNetwork {
     rng: Rng,
   ) {
     this.spec = { ...spec, hidden: [...spec.hidden] };
-    const { obsDim, nActions, hidden, activation, init } = spec;
+    const { obsDim, nActions, hidden, activation, init, quantiles } = spec;
+    if (!Number.isSafeInteger(quantiles) || quantiles < 1) throw new ShapeError(`Q-network: quantiles must be a positive integer, got ${quantiles}`);
+    if (quantiles > 1 && spec.dueling) throw new ShapeError(`Q-network: a dueling head has no quantiles (quantiles ${quantiles})`);
     // Every parameter in one arena, so whole-network ops (Adam, target updates) are one op each.
     const arena = new ParameterArena(backend, qNetworkWeightShapes(spec), 'q');
     // Layers are built, and their initial weights drawn, in order: hidden layers, then the head.
@@ -50,7 +58,7 @@ export class QNetwork {
     layers.push(
       spec.dueling
         ? new DuelingHead(backend, width, nActions, { init, rng, parameters: arena })
-        : new Dense(backend, width, nActions, { activation: 'identity', init, rng, parameters: arena }),
+        : new Dense(backend, width, nActions * quantiles, { activation: 'identity', init, rng, parameters: arena }),
     );
     this.net = new Sequential(backend, layers, { arena });
   }
@@ -84,11 +92,22 @@ export class QNetwork {
     }
     this.backend.write(input, observations);
     const out = dst ?? q;
-    await this.backend.read(this.forward(input), out);
+    const n = this.spec.quantiles;
+    if (n === 1) {
+      await this.backend.read(this.forward(input), out);
+      return out;
+    }
+    let quantiles = this.actQuantiles.get(rows);
+    if (quantiles === undefined) this.actQuantiles.set(rows, (quantiles = new Float32Array(rows * nActions * n)));
+    await this.backend.read(this.forward(input), quantiles);
+    quantileMeans(quantiles, out, rows * nActions, n);
     return out;
   }
 
-  /** Q(s, .) for observations x (batch, obsDim); the result is owned by the network and cached per batch size. */
+  /**
+   * The head's outputs for observations x (batch, obsDim): Q(s, .), or with quantiles every
+   * action's N quantiles; the result is owned by the network and cached per batch size.
+   */
   forward(x: Tensor): Tensor {
     return this.net.forward(x);
   }
@@ -148,21 +167,26 @@ export class QNetwork {
     for (const t of this.actInputs.values()) t.dispose();
     this.actInputs.clear();
     this.actQ.clear();
+    this.actQuantiles.clear();
   }
 
   private checkSameSpec(other: QNetwork): void {
     const a = this.spec;
     const b = other.spec;
     const same =
-      a.obsDim === b.obsDim && a.nActions === b.nActions && a.dueling === b.dueling && a.hidden.length === b.hidden.length && a.hidden.every((h, i) => h === b.hidden[i]);
+      a.obsDim === b.obsDim &&
+      a.nActions === b.nActions &&
+      a.dueling === b.dueling &&
+      a.quantiles === b.quantiles &&
+      a.hidden.length === b.hidden.length && a.hidden.every((h, i) => h === b.hidden[i]);
     if (!same) throw new ShapeError(`Q-networks differ: ${describe(a)} vs ${describe(b)}`);
   }
 }
 
 /** The (rows, cols) of every parameter of a Q-network, in getWeights() order, without building one. */
-export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling'>): [number, number][] {
-  const { obsDim, nActions, hidden, dueling } = spec;
-  const sizes = dueling ? [obsDim, ...hidden] : [obsDim, ...hidden, nActions];
+export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles'>): [number, number][] {
+  const { obsDim, nActions, hidden, dueling, quantiles } = spec;
+  const sizes = dueling ? [obsDim, ...hidden] : [obsDim, ...hidden, nActions * quantiles];
   const shapes: [number, number][] = [];
   for (let i = 0; i + 1 < sizes.length; i++) shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
   if (dueling) {
@@ -173,5 +197,14 @@ export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActio
 }
 
 function describe(s: QNetworkSpec): string {
-  return `${s.obsDim}-${s.hidden.join('-')}-${s.nActions}${s.dueling ? ' dueling' : ''}`;
+  return `${s.obsDim}-${s.hidden.join('-')}-${s.nActions}${s.dueling ? ' dueling' : ''}${s.quantiles > 1 ? ` x ${s.quantiles} quantiles` : ''}`;
+}
+
+/** out[g] <- the mean of quantiles[g n .. g n + n - 1] for each of `groups` groups (summed in float64, in order). */
+export function quantileMeans(quantiles: ArrayLike<number>, out: Float32Array, groups: number, n: number): void {
+  for (let g = 0; g < groups; g++) {
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += quantiles[g * n + j];
+    out[g] = sum / n;
+  }
 }

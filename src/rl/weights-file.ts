@@ -5,7 +5,7 @@
  * against the network before anything is overwritten. Browser-safe (no Node APIs).
  *
  * Files written here also hold one more entry, `network` (WEIGHTS_META_ENTRY): the network they
- * belong to (layer widths, activation, dueling head, env) as UTF-8 JSON bytes, so weights trained
+ * belong to (layer widths, activation, dueling head, quantiles, env) as UTF-8 JSON bytes, so weights trained
  * with one activation are never evaluated with another. numpy-rl-engine's loader reads arr_0.. by
  * index and never looks at it; in NumPy, `json.loads(np.load(f)['network'].tobytes())` reads it.
  * Files without it (numpy-rl-engine's own) still load, their layout inferred from the W shapes.
@@ -15,6 +15,7 @@ import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
 import { WEIGHTS_META_ENTRY } from '../io/mlp-weights.js';
 import type { NdArray } from '../io/npy.js';
 import { readNpz, writeNpz } from '../io/npz.js';
+import type { DqnConfig } from './config.js';
 
 /** The network a weights file belongs to, as its `network` entry records it. */
 export interface NetworkDescription {
@@ -23,8 +24,16 @@ export interface NetworkDescription {
   hidden: number[];
   activation: Activation;
   dueling: boolean;
+  /** Outputs per action: 1, or QR-DQN's quantiles (files that do not record it: 1). */
+  quantiles: number;
   /** The env the weights were trained on (informative). */
   env?: string;
+}
+
+/** The network a run of `config` trains, on an env with these dimensions, as its weights file records it. */
+export function describeNetwork(config: Pick<DqnConfig, 'env' | 'hidden' | 'activation' | 'dueling' | 'quantiles'>, obsDim: number, nActions: number): NetworkDescription {
+  const { env, hidden, activation, dueling, quantiles } = config;
+  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, env };
 }
 
 /** The format tag of the `network` entry. */
@@ -41,7 +50,9 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
     entries[`arr_${i}`] = { dtype: '<f8', shape: [rows, cols], data: Float64Array.from(data) };
   });
   if (network !== undefined) {
-    const json = JSON.stringify({ format: NETWORK_FORMAT, version: 1, ...network });
+    // quantiles 1 is left out, as files from before QR-DQN have it (and read it as 1).
+    const { quantiles, ...rest } = network;
+    const json = JSON.stringify({ format: NETWORK_FORMAT, version: 1, ...rest, ...(quantiles > 1 ? { quantiles } : {}) });
     const bytes = new TextEncoder().encode(json);
     entries[WEIGHTS_META_ENTRY] = { dtype: '|u1', shape: [bytes.length], data: bytes };
   }
@@ -90,6 +101,7 @@ function parseNetwork(entry: NdArray, fileName: string): NetworkDescription {
     bad(`field 'activation' must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(v.activation)}`);
   }
   if (typeof v.dueling !== 'boolean') bad(`field 'dueling' must be true or false, got ${JSON.stringify(v.dueling)}`);
+  const quantiles = v.quantiles === undefined ? 1 : positive('quantiles');
   if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
   return {
     obsDim: positive('obsDim'),
@@ -97,6 +109,7 @@ function parseNetwork(entry: NdArray, fileName: string): NetworkDescription {
     hidden: [...(hidden as number[])],
     activation: v.activation as Activation,
     dueling: v.dueling as boolean,
+    quantiles,
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
   };
 }

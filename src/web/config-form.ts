@@ -35,6 +35,7 @@ export const CONFIG_FIELDS: Record<keyof DqnConfig, FieldSpec> = {
   activation: { label: 'Activation', kind: 'choice', choices: () => ACTIVATIONS.filter((a) => a !== 'softmax') },
   init: { label: 'Initializer', kind: 'choice', choices: () => INITIALIZERS },
   dueling: { label: 'Dueling head', kind: 'bool' },
+  quantiles: { label: 'Quantiles per action (QR-DQN)', kind: 'int', help: '1: a plain DQN head; N > 1: QR-DQN with N quantiles (Huber loss, no dueling)' },
   doubleDqn: { label: 'Double DQN', kind: 'bool' },
   adamEps: { label: 'Adam ε', kind: 'float' },
   loss: { label: 'Loss', kind: 'choice', choices: () => DQN_LOSSES },

@@ -21,6 +21,7 @@ export const CONFORMANCE_AGENT: DqnAgentConfig = {
   activation: 'relu',
   init: 'he_uniform',
   dueling: false,
+  quantiles: 1,
   doubleDqn: true,
   gamma: 0.99,
   nStep: 1,

@@ -11,7 +11,7 @@ import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
-import { encodeWeightsNpz, hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
+import { describeNetwork, encodeWeightsNpz, hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
 import { qNetworkWeightShapes } from '../rl/q-network.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
@@ -249,7 +249,7 @@ export class TrainingSession {
       const trainer = this.requireTrainer();
       const weights = await trainer.agent.policy.getWeights();
       const { config } = trainer;
-      const network = { obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions, hidden: config.hidden, activation: config.activation, dueling: config.dueling, env: config.env };
+      const network = describeNetwork(config, trainer.envs.obsDim, trainer.envs.nActions);
       return { bytes: encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network), hidden: [...config.hidden] };
     });
   }
@@ -271,10 +271,10 @@ export class TrainingSession {
       throw new Error(`${fileName} holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${current.config.env} has ${obsDim} and ${nActions}`);
     }
     const inferred = recorded === null && !current.config.dueling ? hiddenWidthsOf(file.entries) : null;
-    const network = recorded ?? { hidden: inferred ?? current.config.hidden, activation: current.config.activation, dueling: current.config.dueling };
-    const wanted: DqnConfig = { ...current.config, hidden: [...network.hidden], activation: network.activation, dueling: network.dueling };
-    const arrays = weightsForShapes(file.entries, qNetworkWeightShapes({ obsDim, nActions, hidden: wanted.hidden, dueling: wanted.dueling }), fileName);
-    const restarted = wanted.hidden.join(',') !== current.config.hidden.join(',') || wanted.activation !== current.config.activation || wanted.dueling !== current.config.dueling;
+    const network = recorded ?? { hidden: inferred ?? current.config.hidden, activation: current.config.activation, dueling: current.config.dueling, quantiles: current.config.quantiles };
+    const wanted: DqnConfig = { ...current.config, hidden: [...network.hidden], activation: network.activation, dueling: network.dueling, quantiles: network.quantiles };
+    const arrays = weightsForShapes(file.entries, qNetworkWeightShapes({ obsDim, nActions, hidden: wanted.hidden, dueling: wanted.dueling, quantiles: wanted.quantiles }), fileName);
+    const restarted = wanted.hidden.join(',') !== current.config.hidden.join(',') || wanted.activation !== current.config.activation || wanted.dueling !== current.config.dueling || wanted.quantiles !== current.config.quantiles;
     if (restarted) {
       await this.configure(this.backendInfo?.requested ?? 'auto', wanted, current.seed);
     } else {

@@ -169,7 +169,7 @@ function isClean(error: unknown, fileName: string): boolean {
 function readWeights(bytes: Uint8Array, fileName: string): unknown {
   const file = readWeightsFile(bytes, fileName);
   const hidden = file.network?.hidden ?? [8];
-  weightsForShapes(file.entries, qNetworkWeightShapes({ obsDim: 4, nActions: 2, hidden, dueling: file.network?.dueling ?? false }), fileName);
+  weightsForShapes(file.entries, qNetworkWeightShapes({ obsDim: 4, nActions: 2, hidden, dueling: file.network?.dueling ?? false, quantiles: file.network?.quantiles ?? 1 }), fileName);
   decodeMlpWeightsNpz(bytes, fileName);
   return readNpz(bytes, fileName);
 }
@@ -199,7 +199,7 @@ async function seeds(): Promise<{ npz: Uint8Array[]; checkpoints: Uint8Array[] }
   const weights = await trainer.agent.online.getWeights();
   const shapes = trainer.agent.online.weightShapes();
   trainer.dispose();
-  const network = { obsDim: 4, nActions: 2, hidden: [8], activation: 'relu' as const, dueling: false, env: 'CartPole-v1' };
+  const network = { obsDim: 4, nActions: 2, hidden: [8], activation: 'relu' as const, dueling: false, quantiles: 1, env: 'CartPole-v1' };
   const fixture = new Uint8Array(readFileSync(new URL('../fixtures/numpy-rl-engine-weights.npz', import.meta.url)));
   return {
     npz: [encodeWeightsNpz(weights, shapes, network), encodeWeightsNpz(weights, shapes), fixture],

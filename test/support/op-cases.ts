@@ -478,6 +478,66 @@ for (const [B, A] of [
   }
 }
 
+// tdLoss with quantiles (QR-DQN): N outputs per action, the quantile Huber loss. Near-equal
+// quantile means with ties (small integers) check that a' is the first largest mean.
+for (const [B, A, N] of [
+  [1, 2, 2],
+  [7, 3, 5],
+  [64, 2, 25],
+  [130, 3, 8],
+] as const) {
+  for (const double of [false, true]) {
+    for (const discounted of [false, true]) {
+      for (const ties of [false, true]) {
+        if (ties && B !== 64) continue;
+        const hp = { batch: B, actions: A, quantiles: N, gamma: 0.99, double, loss: 'huber' as const, delta: 0.8 };
+        const zInput = (rng: Rng, rows: number) =>
+          ties ? constInput([rows, A * N], Array.from({ length: rows * A * N }, () => rng.integers(3))) : uniformInput(rng, [rows, A * N], -2, 2);
+        cases.push(
+          defineCase({
+            name: `tdLoss B=${B} A=${A} N=${N} quantiles${double ? ' double' : ''}${discounted ? ' per-row discounts' : ''}${ties ? ' ties' : ''}`,
+            op: 'tdLoss',
+            tolerance: LOSS,
+            inputs: (rng) => ({
+              q: zInput(rng, double ? 2 * B : B),
+              nextQ: zInput(rng, B),
+              actions: integerInput(rng, B, A),
+              rewards: uniformInput(rng, [B, 1], -1, 1),
+              terminated: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.3 ? 1 : 0))),
+              discounts: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.2 ? 0 : Math.fround(0.99 ** (1 + rng.integers(5)))))),
+              lossOut: scalar(5),
+              gradQ: uniformInput(rng, [B, A * N]),
+              targets: uniformInput(rng, [B, 1]),
+            }),
+            outputs: ['lossOut', 'gradQ', 'targets'],
+            exec: (b, t) =>
+              b.tdLoss({
+                q: t.q,
+                nextQ: t.nextQ,
+                actions: t.actions,
+                rewards: t.rewards,
+                terminated: t.terminated,
+                discounts: discounted ? t.discounts : null,
+                gamma: hp.gamma,
+                double,
+                loss: hp.loss,
+                delta: hp.delta,
+                quantiles: N,
+                lossOut: t.lossOut,
+                gradQ: t.gradQ,
+                targets: t.targets,
+              }),
+            reference: (i) => {
+              const r = ref.refQuantileTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp, discounted ? i.discounts.data : null);
+              return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
+            },
+          }),
+        );
+      }
+    }
+  }
+}
+
 // ------------------------------------------------------------------ columnSum
 
 for (const [rows, cols, accumulate] of [

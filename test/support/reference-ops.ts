@@ -333,3 +333,55 @@ export function refTdLoss(
   }
   return { loss: loss / B, gradQ, targets };
 }
+
+/**
+ * QR-DQN's quantile Huber loss in float64, from its definition (Dabney et al. 2018, eq. 10, as
+ * sb3-contrib's quantile_huber_loss): for row i, with N quantiles per action and tau_k = (2k+1)/2N,
+ * a' = argmax_a mean_j Z(s', a)_j (the online network's rows B.. with Double DQN, else the target's),
+ * T_j = r + discount Z_target(s', a')_j, the pairwise matrix u_kj = T_j - Z(s, a_i)_k, and
+ * loss = mean over rows and j of sum over k of |tau_k - 1{u_kj < 0}| L_delta(u_kj) / delta.
+ * The gradient is the derivative of that sum, term by term. `actions` is A (the action count).
+ */
+export function refQuantileTdLoss(
+  q: ArrayLike<number>,
+  nextQ: ArrayLike<number>,
+  actions: ArrayLike<number>,
+  rewards: ArrayLike<number>,
+  terminated: ArrayLike<number>,
+  hp: RefTdLoss & { quantiles: number },
+  discounts: ArrayLike<number> | null = null,
+): { loss: number; gradQ: Float64Array; targets: Float64Array } {
+  const { batch: B, actions: A, quantiles: N, gamma, delta } = hp;
+  const W = A * N;
+  const gradQ = new Float64Array(B * W);
+  const targets = new Float64Array(B);
+  const mean = (values: ArrayLike<number>, row: number, a: number) => {
+    let sum = 0;
+    for (let j = 0; j < N; j++) sum += values[row * W + a * N + j];
+    return sum / N;
+  };
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    const chooser = hp.double ? q : nextQ;
+    const chooserRow = hp.double ? B + i : i;
+    let best = 0;
+    for (let a = 1; a < A; a++) if (mean(chooser, chooserRow, a) > mean(chooser, chooserRow, best)) best = a;
+    const discount = discounts === null ? gamma * (1 - terminated[i]) : discounts[i];
+    const T = Array.from({ length: N }, (_, j) => rewards[i] + discount * nextQ[i * W + best * N + j]);
+    targets[i] = T.reduce((x, y) => x + y, 0) / N;
+    const taken = i * W + actions[i] * N;
+    for (let k = 0; k < N; k++) {
+      const tau = (2 * k + 1) / (2 * N);
+      for (let j = 0; j < N; j++) {
+        const u = T[j] - q[taken + k];
+        const weight = Math.abs(tau - (u < 0 ? 1 : 0));
+        const huber = Math.abs(u) <= delta ? 0.5 * u * u : delta * (Math.abs(u) - 0.5 * delta);
+        const dHuber = Math.abs(u) <= delta ? u : delta * Math.sign(u);
+        loss += (weight * huber) / delta / (B * N);
+        // d u / d q = -1.
+        gradQ[taken + k] -= (weight * dHuber) / delta / (B * N);
+      }
+    }
+  }
+  return { loss, gradQ, targets };
+}

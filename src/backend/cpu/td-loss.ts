@@ -53,6 +53,47 @@ export class TdLossKernel {
     if (a.targets !== null) for (let i = 0; i < batch; i++) a.targets[i] = targets[i];
   }
 
+  /**
+   * QR-DQN's quantile Huber loss (TdLossArgs.quantiles = n > 1), row by row: a' by the mean of the
+   * quantiles (the online network's with `double`), the n targets, the n x n pairwise losses, and
+   * the gradient of the taken action's n quantiles. Sums run in float64, each stored once.
+   */
+  runQuantiles(a: TdLossArrays, batch: number, nActions: number, n: number, gamma: number, double: boolean, delta: number): void {
+    const width = nActions * n;
+    const scale = 1 / (batch * n);
+    let total = 0;
+    a.gradQ.fill(0, 0, batch * width);
+    for (let i = 0; i < batch; i++) {
+      const next = i * width;
+      const best = bestByMean(double ? a.q : a.nextQ, double ? (batch + i) * width : next, nActions, n) * n + next;
+      const discount = a.discounts === null ? gamma * (1 - a.terminated[i]) : a.discounts[i];
+      const reward = a.rewards[i];
+      const chosen = i * width + Math.min(a.actions[i], nActions - 1) * n;
+      let targetSum = 0;
+      for (let j = 0; j < n; j++) targetSum += reward + discount * a.nextQ[best + j];
+      if (a.targets !== null) a.targets[i] = targetSum / n;
+      for (let k = 0; k < n; k++) {
+        const tauK = (2 * k + 1) / (2 * n);
+        const theta = a.q[chosen + k];
+        let grad = 0;
+        for (let j = 0; j < n; j++) {
+          const u = reward + discount * a.nextQ[best + j] - theta;
+          const weight = u < 0 ? 1 - tauK : tauK;
+          const au = Math.abs(u);
+          if (au <= delta) {
+            total += (weight * 0.5 * u * u) / delta;
+            grad -= (weight * u) / delta;
+          } else {
+            total += weight * (au - 0.5 * delta);
+            grad -= u > 0 ? weight : -weight;
+          }
+        }
+        a.gradQ[chosen + k] = grad * scale;
+      }
+    }
+    a.lossOut[0] = total * scale;
+  }
+
   /** Scratch rows of the same element type as `like`, of at least `size` elements. */
   private reserve(like: FloatArray, size: number): void {
     if (this.grad.length >= size && this.grad.constructor === like.constructor) return;
@@ -62,4 +103,19 @@ export class TdLossKernel {
     this.chosen = make();
     this.grad = make();
   }
+}
+
+/** The action (of `nActions` groups of n quantiles from `offset`) with the largest quantile mean; ties to the first. */
+function bestByMean(values: FloatArray, offset: number, nActions: number, n: number): number {
+  let best = 0;
+  let bestSum = -Infinity;
+  for (let c = 0; c < nActions; c++) {
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += values[offset + c * n + j];
+    if (sum > bestSum || c === 0) {
+      best = c;
+      bestSum = sum;
+    }
+  }
+  return best;
 }

@@ -76,6 +76,8 @@ export class WasmCpuOps extends CpuOps {
   }
 
   override tdLoss(call: TdLossCall<CpuTensor>): void {
+    // QR-DQN's quantile loss runs in TypeScript on the WASM memory (its n x n pairs per row are not a GEMM).
+    if (call.quantiles > 1) return super.tdLoss(call);
     this.calls++;
     const q = call.q.storage.ptr;
     const nActions = call.nextQ.cols;

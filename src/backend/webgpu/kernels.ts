@@ -60,7 +60,7 @@ const ADAM = new ParamLayout({
   tau: 'f32',
 });
 const LINEAR = new ParamLayout({ m: 'u32', n: 'u32', k: 'u32', flags: 'u32', activation: 'u32', alpha: 'f32' });
-const TD_LOSS = new ParamLayout({ batch: 'u32', actions: 'u32', flags: 'u32', gamma: 'f32', delta: 'f32' });
+const TD_LOSS = new ParamLayout({ batch: 'u32', actions: 'u32', flags: 'u32', gamma: 'f32', delta: 'f32', quantiles: 'u32' });
 const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
 
 export const KERNELS = {
@@ -119,6 +119,8 @@ export const KERNELS = {
   },
   tdLoss: { file: 'td-loss', entry: 'td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
   tdLossLanes: { file: 'td-loss', entry: 'td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
+  quantileTdLoss: { file: 'td-loss', entry: 'quantile_td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
+  quantileTdLossLanes: { file: 'td-loss', entry: 'quantile_td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {

@@ -191,14 +191,17 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     const flags =
       (call.double ? TD_LOSS_FLAGS.double : 0) | (call.loss === 'huber' ? TD_LOSS_FLAGS.huber : 0) | (call.targets !== null ? TD_LOSS_FLAGS.targets : 0) |
       (call.discounts !== null ? TD_LOSS_FLAGS.discounts : 0);
+    const quantile = call.quantiles > 1;
+    const kernel = quantile ? (this.cpuStyle ? 'quantileTdLossLanes' : 'quantileTdLoss') : this.cpuStyle ? 'tdLossLanes' : 'tdLoss';
     this.d
-      .params(this.cpuStyle ? 'tdLossLanes' : 'tdLoss')
+      .params(kernel)
       .set('batch', call.batch)
       .set('actions', call.nextQ.cols)
       .set('flags', flags)
       .set('gamma', call.gamma)
-      .set('delta', call.delta);
-    // Both kernels take the same parameters and bindings.
+      .set('delta', call.delta)
+      .set('quantiles', call.quantiles);
+    // The four kernels take the same parameters and bindings.
     this.d.bind(
       call.q.storage,
       call.nextQ.storage,
@@ -210,7 +213,7 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       call.gradQ.storage,
       call.targets === null ? this.d.unused('w') : call.targets.storage,
     );
-    this.d.grid(this.cpuStyle ? 'tdLossLanes' : 'tdLoss', 1, 1);
+    this.d.grid(kernel, 1, 1);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
