@@ -5,6 +5,10 @@
 //   d       = q[i, action] - target
 //   loss    = mean_i of 0.5 d^2 within delta and delta (|d| - 0.5 delta) beyond (Huber), or d^2 (MSE)
 //   grad_q  = d loss / d q: zero except at each row's action
+// With Munchausen targets (flag bit 4; next_q then holds the target network's Q(s) in rows 0..B-1
+// and Q(s') in rows B..2B-1), with log pi = log softmax(Q_target / m_tau):
+//   target  = reward + m_alpha clamp(m_tau log pi(a | s), m_floor, 0)
+//             + discount sum_a' pi(a' | s') (Q_target(s', a') - m_tau log pi(a' | s'))
 // The loss is reduced over the batch in workgroup memory (a tree over 256 threads, or 8 sums on
 // CPU-emulated adapters).
 //
@@ -20,10 +24,13 @@
 struct Params {
   batch: u32,
   actions: u32,
-  flags: u32, // bit 0: Double DQN (q holds 2B rows), bit 1: Huber (else MSE), bit 2: targets bound, bit 3: binding 5 holds discounts
+  flags: u32, // bit 0: Double DQN (q holds 2B rows), bit 1: Huber (else MSE), bit 2: targets bound, bit 3: binding 5 holds discounts, bit 4: Munchausen
   gamma: f32,
   delta: f32,
   quantiles: u32, // N: outputs per action (the quantile kernels; 1 for td_loss)
+  m_alpha: f32,
+  m_tau: f32,
+  m_floor: f32,
 }
 
 @group(1) @binding(0) var<uniform> p: Params;
@@ -56,6 +63,29 @@ fn next_value(i: u32) -> f32 {
   return mx;
 }
 
+// log softmax(next_q[row * A ..] / m_tau) at column c, the row's maximum taken out first.
+fn log_policy(row: u32, c: u32) -> f32 {
+  let n = p.actions;
+  let base = row * n;
+  var mx = next_q[base];
+  for (var j = 1u; j < n; j++) { mx = max(mx, next_q[base + j]); }
+  var sum = 0.0;
+  for (var j = 0u; j < n; j++) { sum = sum + exp((next_q[base + j] - mx) / p.m_tau); }
+  return (next_q[base + c] - mx) / p.m_tau - log(sum);
+}
+
+// Munchausen DQN's target of row i with action a (see the header).
+fn munchausen_target(i: u32, a: u32, discount: f32) -> f32 {
+  let bonus = p.m_alpha * clamp(p.m_tau * log_policy(i, a), p.m_floor, 0.0);
+  let next = p.batch + i;
+  var soft = 0.0;
+  for (var c = 0u; c < p.actions; c++) {
+    let lp = log_policy(next, c);
+    soft = soft + exp(lp) * (next_q[next * p.actions + c] - p.m_tau * lp);
+  }
+  return rewards[i] + bonus + discount * soft;
+}
+
 // The losses of rows first, first + stride, ... (targets and gradients written), summed in order.
 fn td_rows(first: u32, stride: u32) -> f32 {
   let n = p.actions;
@@ -64,9 +94,11 @@ fn td_rows(first: u32, stride: u32) -> f32 {
   for (var i = first; i < p.batch; i += stride) {
     var discount = p.gamma * (1.0 - terminated[i]);
     if ((p.flags & 8u) != 0u) { discount = terminated[i]; }
-    let td_target = rewards[i] + discount * next_value(i);
-    if ((p.flags & 4u) != 0u) { targets[i] = td_target; }
     let a = min(u32(actions[i]), n - 1u);
+    var td_target = 0.0;
+    if ((p.flags & 16u) != 0u) { td_target = munchausen_target(i, a, discount); }
+    else { td_target = rewards[i] + discount * next_value(i); }
+    if ((p.flags & 4u) != 0u) { targets[i] = td_target; }
     let d = q[i * n + a] - td_target;
     var g = 2.0 * d;
     var l = d * d;

@@ -131,6 +131,11 @@ describe('one DQN update of the default preset (4-64-64-2, Double DQN, Huber, cl
       expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
     });
 
+    it(`costs ${13 + sumOfSquares} with Munchausen targets (no Double DQN: the target network values [s; s'] in one forward, the online network s alone)`, async () => {
+      const config = { ...DEFAULT, doubleDqn: false, munchausen: 0.9 };
+      expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
+    });
+
     it('without Double DQN, clipping or a soft target it is 13 (the online forward covers s only)', async () => {
       const config = { ...DEFAULT, doubleDqn: false, maxGradNorm: 0, targetUpdate: 'hard' as const };
       // 3 target + 3 online forward, 1 tdLoss, 5 backward, 1 Adam: no sum of squares.

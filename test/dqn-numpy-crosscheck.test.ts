@@ -51,7 +51,11 @@ interface Case {
   loss: 'huber' | 'mse';
   maxGradNorm: number;
   targetUpdate: 'soft' | 'hard';
+  /** Munchausen DQN's alpha (0: off), with MUNCHAUSEN_TAU. */
+  munchausen?: number;
 }
+
+const MUNCHAUSEN_TAU = 0.3;
 
 const CASES: Case[] = [
   { name: 'DQN, Huber, no clipping, soft target', dueling: false, doubleDqn: false, loss: 'huber', maxGradNorm: 0, targetUpdate: 'soft' },
@@ -60,6 +64,7 @@ const CASES: Case[] = [
   { name: 'Double DQN, MSE, clipping on but above the norm, hard target', dueling: false, doubleDqn: true, loss: 'mse', maxGradNorm: CLIP_ABOVE_NORM, targetUpdate: 'hard' },
   { name: 'dueling Double DQN, Huber, clipped, soft target', dueling: true, doubleDqn: true, loss: 'huber', maxGradNorm: CLIP_BELOW_NORM, targetUpdate: 'soft' },
   { name: 'dueling DQN, MSE, no clipping, hard target', dueling: true, doubleDqn: false, loss: 'mse', maxGradNorm: 0, targetUpdate: 'hard' },
+  { name: 'Munchausen DQN, Huber, clipped, hard target', dueling: false, doubleDqn: false, loss: 'huber', maxGradNorm: CLIP_BELOW_NORM, targetUpdate: 'hard', munchausen: 0.9 },
 ];
 
 /** Transitions in plain arrays: what both implementations are given. */
@@ -164,6 +169,8 @@ function agentConfig(c: Case, maxGradNorm: number): DqnConfig {
     batchSize: BATCH,
     targetUpdate: c.targetUpdate,
     tau: TAU,
+    munchausen: c.munchausen ?? 0,
+    munchausenTau: MUNCHAUSEN_TAU,
   };
 }
 
@@ -198,7 +205,7 @@ async function engineUpdate(c: Case, inputs: Inputs, maxGradNorm: number): Promi
   }
 }
 
-function referenceUpdate(c: Case, inputs: Inputs, overrides: Partial<{ doubleDqn: boolean }> = {}): ReferenceResult {
+function referenceUpdate(c: Case, inputs: Inputs, overrides: Partial<{ doubleDqn: boolean; munchausen: number }> = {}): ReferenceResult {
   const request = {
     network: { obsDim: OBS, nActions: ACTIONS, hidden: HIDDEN, dueling: c.dueling },
     online: inputs.online,
@@ -217,6 +224,8 @@ function referenceUpdate(c: Case, inputs: Inputs, overrides: Partial<{ doubleDqn
       doubleDqn: overrides.doubleDqn ?? c.doubleDqn,
       targetUpdate: c.targetUpdate,
       tau: TAU,
+      munchausen: overrides.munchausen ?? c.munchausen ?? 0,
+      munchausenTau: MUNCHAUSEN_TAU,
     },
   };
   const run = spawnSync('python3', [REFERENCE], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -263,6 +272,10 @@ describe.skipIf(skipReason !== null)('one DQN update against an independent floa
     if (c.doubleDqn) {
       const vanilla = referenceUpdate(c, inputs, { doubleDqn: false });
       expect(relativeError([vanilla.loss], [ref.loss]), 'the Double DQN target differs from the max target here').toBeGreaterThan(1e-6);
+    }
+    if ((c.munchausen ?? 0) > 0) {
+      const vanilla = referenceUpdate(c, inputs, { munchausen: 0 });
+      expect(relativeError([vanilla.loss], [ref.loss]), 'the Munchausen target differs from the max target here').toBeGreaterThan(1e-6);
     }
 
     const errors: [string, number][] = [

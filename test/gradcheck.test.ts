@@ -254,8 +254,13 @@ describe('gradient check: DQN building blocks', () => {
     expect(relativeError(await b.read(dq), await numericGradient(b, q, f))).toBeLessThan(TOLERANCE);
   });
 
-  for (const quantiles of [1, 5]) {
-    it(`tdLoss${quantiles > 1 ? ` with ${quantiles} quantiles per action (QR-DQN)` : ''}: gradQ is the derivative of the loss in Q(s, .)`, async () => {
+  for (const [quantiles, munchausen] of [
+    [1, false],
+    [5, false],
+    [1, true],
+  ] as const) {
+    const what = quantiles > 1 ? ` with ${quantiles} quantiles per action (QR-DQN)` : munchausen ? ' with Munchausen targets' : '';
+    it(`tdLoss${what}: gradQ is the derivative of the loss in Q(s, .)`, async () => {
       const b = new CpuBackend({ dtype: 'float64' });
       const rng = new Rng(41 + quantiles);
       const [rows, nActions] = [6, 3];
@@ -266,7 +271,7 @@ describe('gradient check: DQN building blocks', () => {
       const gradQ = b.tensor([rows, width]);
       const args = {
         q,
-        nextQ: b.tensor([rows, width], uniform(rows * width, -2, 2)),
+        nextQ: b.tensor([munchausen ? 2 * rows : rows, width], uniform((munchausen ? 2 : 1) * rows * width, -2, 2)),
         actions: b.tensor([rows, 1], Float64Array.from({ length: rows }, () => rng.integers(nActions))),
         rewards: b.tensor([rows, 1], uniform(rows, -1, 1)),
         terminated: b.tensor([rows, 1], Float64Array.from({ length: rows }, (_, i) => i % 3 === 0 ? 1 : 0)),
@@ -275,6 +280,7 @@ describe('gradient check: DQN building blocks', () => {
         loss: 'huber' as const,
         delta: 0.5,
         quantiles,
+        munchausen: munchausen ? { alpha: 0.9, tau: 0.3, logPolicyFloor: -1 } : null,
         lossOut,
         gradQ,
       };

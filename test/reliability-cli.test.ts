@@ -58,6 +58,7 @@ const CASES: BadInput[] = [
   { id: 'batch-larger-than-buffer', args: ['--batch-size', '1000', '--buffer-size', '500'], stderr: /--batch-size 1000 is larger than --buffer-size 500/ },
   { id: 'quantiles-with-mse', args: ['--quantiles', '25', '--loss', 'mse'], stderr: /--quantiles 25 \(QR-DQN\) needs --loss 'huber', the quantile Huber loss; got 'mse'/ },
   { id: 'quantiles-with-dueling', args: ['--quantiles', '25', '--dueling'], stderr: /--quantiles 25 \(QR-DQN\) does not go with --dueling: a dueling head has one value per action/ },
+  { id: 'munchausen-with-double', args: ['--munchausen', '0.9'], stderr: /--munchausen 0\.9 does not go with --double-dqn: its target bootstraps from the soft value of s', not a max to de-bias \(turn --double-dqn off\)/ },
   { id: 'shaping-wrong-env', args: ['--env', 'Acrobot-v1', '--reward-shaping', 'cartpole-position'], stderr: /--reward-shaping 'cartpole-position' is made for the CartPole envs .* not Acrobot-v1/ },
   // Sizes that cannot fit, refused before anything is allocated.
   { id: 'size-array-limit', args: ['--hidden', '100000,100000'], stderr: /--hidden 100000,100000: the network would need an array of 10,000,800,002 values/ },

@@ -127,6 +127,39 @@ describe('DQN update', () => {
     agent.dispose();
   });
 
+  it("Munchausen DQN regresses Q(s, a) on r + alpha clip(tau log pi(a | s)) + gamma times the soft value of s' under the target network", async () => {
+    const alpha = 0.9;
+    for (const tau of [0.03, 0.7]) {
+      const { backend, agent } = await makeAgent(agentConfig({ doubleDqn: false, munchausen: alpha, munchausenTau: tau, gamma: 0.9 }));
+      const batch = fixedBatch();
+      const q = await qRows(backend, agent.online, batch.observations);
+      const qTargetHere = await qRows(backend, agent.target, batch.observations);
+      const qTargetNext = await qRows(backend, agent.target, batch.nextObservations);
+      const logPolicy = (row: number[]) => {
+        const top = Math.max(...row);
+        const logSum = Math.log(row.reduce((sum, v) => sum + Math.exp((v - top) / tau), 0));
+        return row.map((v) => (v - top) / tau - logSum);
+      };
+      let expected = 0;
+      let ifPlain = 0;
+      for (let i = 0; i < BATCH; i++) {
+        const a = batch.actions[i];
+        const bonus = alpha * Math.min(0, Math.max(-1, tau * logPolicy(qTargetHere[i])[a]));
+        const lp = logPolicy(qTargetNext[i]);
+        const soft = lp.reduce((sum, l, c) => sum + Math.exp(l) * (qTargetNext[i][c] - tau * l), 0);
+        const bootstrap = batch.terminated[i] === 0 ? agent.config.gamma : 0;
+        expected += (q[i][a] - (batch.rewards[i] + bonus + bootstrap * soft)) ** 2;
+        ifPlain += (q[i][a] - (batch.rewards[i] + bootstrap * Math.max(...qTargetNext[i]))) ** 2;
+      }
+      expected /= BATCH;
+      ifPlain /= BATCH;
+      expect(Math.abs(expected - ifPlain)).toBeGreaterThan(1e-3); // the Munchausen target really differs here
+      agent.update(batch);
+      expect(await agent.readLoss()).toBeCloseTo(expected, 10);
+      agent.dispose();
+    }
+  });
+
   it('moves Q(s, a) toward the target and leaves the target network to the update rule', async () => {
     for (const targetUpdate of ['soft', 'hard'] as const) {
       const { backend, agent } = await makeAgent(agentConfig({ targetUpdate, tau: 0.5, lr: 1e-2 }));

@@ -92,6 +92,7 @@ describe('QR-DQN', () => {
     expect(() => validateConfig(quantileConfig({ dueling: true }))).toThrow(/quantiles 4 \(QR-DQN\) does not go with dueling/);
     expect(() => validateConfig(quantileConfig({ quantiles: 2.5 }))).toThrow(/quantiles must be a positive integer, got 2\.5/);
     expect(() => validateConfig(quantileConfig({ quantiles: 0 }))).toThrow(/quantiles must be a positive integer, got 0/);
+    expect(() => validateConfig(quantileConfig({ doubleDqn: false, munchausen: 0.9 }))).toThrow(/munchausen 0\.9 does not go with quantiles 4: Munchausen targets are for one Q-value per action/);
     const backend = new CpuBackend();
     const spec = { obsDim: OBS, nActions: 2, hidden: [4], activation: 'relu' as const, init: 'torch_default' as const, dueling: true, quantiles: 3 };
     expect(() => new QNetwork(backend, spec, new Rng(1))).toThrow(/a dueling head has no quantiles \(quantiles 3\)/);

@@ -18,6 +18,7 @@ import type {
   LossKind,
   LossOptions,
   MatmulOptions,
+  MunchausenTarget,
   SgdHyperParameters,
   Shape,
   TdLossArgs,
@@ -63,6 +64,8 @@ export interface TdLossCall<T> {
   delta: number;
   /** Quantiles per action (1: the plain DQN loss). */
   quantiles: number;
+  /** Munchausen DQN's target (nextQ then holds Q_target(s) above Q_target(s')), or null. */
+  munchausen: MunchausenTarget | null;
   lossOut: T;
   gradQ: T;
   targets: T | null;
@@ -297,6 +300,7 @@ export abstract class BackendBase<S> implements Backend {
     call.loss = args.loss;
     call.delta = delta;
     call.quantiles = quantiles;
+    call.munchausen = args.munchausen ?? null;
     call.lossOut = this.own(args.lossOut);
     call.gradQ = this.own(args.gradQ);
     call.targets = this.ownOrNull(args.targets ?? null);

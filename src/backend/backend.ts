@@ -114,6 +114,21 @@ export const TD_LOSSES = ['mse', 'huber'] as const;
 export type TdLossKind = (typeof TD_LOSSES)[number];
 
 /**
+ * Munchausen DQN's target (Vieillard et al. 2020): with pi = softmax(Q_target / tau),
+ *   y = r + alpha max(tau log pi(a | s), logPolicyFloor) + discount sum_a' pi(a' | s') (Q_target(s', a') - tau log pi(a' | s')),
+ * the soft value of s' in place of max_a' Q_target(s', a'), and a bonus for the action taken by how
+ * likely the target policy finds it (a penalty, clipped at logPolicyFloor < 0, for unlikely ones).
+ */
+export interface MunchausenTarget {
+  /** The bonus's scale (the paper's alpha, 0.9). */
+  alpha: number;
+  /** The entropy temperature (the paper's tau, 0.03). */
+  tau: number;
+  /** The floor of tau log pi(a | s) (the paper's l0, -1). */
+  logPolicyFloor: number;
+}
+
+/**
  * The arguments of tdLoss, in one object the caller keeps and reuses (no allocation per update).
  * B is the batch size, A the number of actions and N the quantiles per action (1 for a plain DQN):
  * Q tensors have A N columns, action a's quantiles in columns a N .. a N + N - 1.
@@ -124,7 +139,7 @@ export interface TdLossArgs {
    * rows B..2B-1 the online network's Q(s', .), whose argmax picks the action the target network values.
    */
   q: Tensor;
-  /** Q_target(s', .), (B, A N). */
+  /** Q_target(s', .), (B, A N); with `munchausen`, (2B, A): Q_target(s, .) then Q_target(s', .). */
   nextQ: Tensor;
   /**
    * N > 1: QR-DQN (Dabney et al. 2018). Each action's N outputs are the quantiles at the midpoints
@@ -135,6 +150,8 @@ export interface TdLossArgs {
    * Needs `loss` 'huber'. Absent or 1: the plain DQN loss.
    */
   quantiles?: number;
+  /** Munchausen DQN's target instead of r + discount V(s') (not with `double` or quantiles). Absent or null: off. */
+  munchausen?: MunchausenTarget | null;
   /** (B, 1) actions taken, exact integers in [0, A). */
   actions: Tensor;
   /** (B, 1) rewards. */

@@ -472,7 +472,16 @@ export function validateTdLoss(a: TdLossArgs, delta: number, quantiles: number):
   checkName('TD loss', a.loss, TD_LOSSES);
   if (!Number.isSafeInteger(quantiles) || quantiles < 1) throw new InvalidArgumentError(`${op}: quantiles must be a positive integer, got ${quantiles}`);
   if (quantiles > 1 && a.loss !== 'huber') throw new InvalidArgumentError(`${op}: quantiles ${quantiles} need the 'huber' loss (the quantile Huber loss), got '${a.loss}'`);
-  const batch = a.nextQ.rows;
+  const munchausen = a.munchausen ?? null;
+  if (munchausen !== null) {
+    if (a.double) throw new InvalidArgumentError(`${op}: Munchausen targets have no Double DQN form (their soft value of s' replaces the max); set double false`);
+    if (quantiles > 1) throw new InvalidArgumentError(`${op}: Munchausen targets are for a plain DQN head, got quantiles ${quantiles}`);
+    if (!(munchausen.alpha >= 0) || !Number.isFinite(munchausen.alpha)) throw new InvalidArgumentError(`${op}: munchausen.alpha must be >= 0, got ${munchausen.alpha}`);
+    if (!(munchausen.tau > 0) || !Number.isFinite(munchausen.tau)) throw new InvalidArgumentError(`${op}: munchausen.tau must be positive, got ${munchausen.tau}`);
+    if (!(munchausen.logPolicyFloor < 0)) throw new InvalidArgumentError(`${op}: munchausen.logPolicyFloor must be negative, got ${munchausen.logPolicyFloor}`);
+    if (a.nextQ.rows % 2 !== 0) throw new ShapeError(`${op}: with Munchausen targets ${describe('nextQ', a.nextQ)} must hold Q_target(s) above Q_target(s'), an even number of rows`);
+  }
+  const batch = munchausen === null ? a.nextQ.rows : a.nextQ.rows / 2;
   const actions = a.nextQ.cols;
   if (actions % quantiles !== 0) throw new ShapeError(`${op}: ${describe('nextQ', a.nextQ)} must have a multiple of quantiles ${quantiles} columns (N per action)`);
   const qRows = a.double ? 2 * batch : batch;
@@ -485,7 +494,7 @@ export function validateTdLoss(a: TdLossArgs, delta: number, quantiles: number):
   columnVector(op, 'terminated', a.terminated, batch, 'nextQ', a.nextQ);
   if (discounts !== null) columnVector(op, 'discounts', discounts, batch, 'nextQ', a.nextQ);
   scalarTensor(op, 'lossOut', a.lossOut);
-  sameMatrix(op, 'gradQ', a.gradQ, 'nextQ', a.nextQ);
+  if (a.gradQ.rows !== batch || a.gradQ.cols !== actions) throw new ShapeError(`${op}: gradQ ${formatShape(a.gradQ.shape)} must be (${batch}, ${actions}), one row per transition`);
   if (targets !== null) columnVector(op, 'targets', targets, batch, 'nextQ', a.nextQ);
   if (!(a.gamma >= 0 && a.gamma <= 1)) throw new InvalidArgumentError(`${op}: gamma must be in [0, 1], got ${a.gamma}`);
   if (!(delta > 0) || !Number.isFinite(delta)) throw new InvalidArgumentError(`${op}: delta must be positive, got ${delta}`);

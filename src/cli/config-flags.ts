@@ -32,6 +32,12 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { key: 'dueling', description: 'dueling value/advantage heads', boolean: true },
   { key: 'quantiles', description: 'quantiles per action: 1 = DQN, N > 1 = QR-DQN (needs --loss huber, no --dueling)', parse: nonNegativeIntegerFlag('--quantiles') },
   { key: 'doubleDqn', description: 'Double DQN targets', boolean: true },
+  {
+    key: 'munchausen',
+    description: "Munchausen DQN's alpha (0 = off; 0.9 in the paper): a bonus for the action taken by its log-probability under softmax(Q_target / tau), and a soft value of s' (needs --no-double-dqn)",
+    parse: numberFlag('--munchausen'),
+  },
+  { key: 'munchausenTau', description: "Munchausen DQN's entropy temperature tau", parse: numberFlag('--munchausen-tau') },
   { key: 'gamma', description: 'discount factor', parse: numberFlag('--gamma') },
   { key: 'nStep', description: 'n-step returns: rewards summed over up to N steps of an episode before bootstrapping', parse: nonNegativeIntegerFlag('--n-step') },
   { key: 'lr', description: 'Adam learning rate', parse: numberFlag('--lr') },

@@ -181,7 +181,7 @@ class TrainingRun {
     const backend = this.backend!;
     say(
       `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
-        `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.quantiles > 1 ? ` x ${config.quantiles} quantiles` : ''}${config.doubleDqn ? ' double' : ''} | ` +
+        `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.quantiles > 1 ? ` x ${config.quantiles} quantiles` : ''}${config.doubleDqn ? ' double' : ''}${config.munchausen > 0 ? ` munchausen (alpha ${config.munchausen}, tau ${config.munchausenTau})` : ''} | ` +
         `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
         `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
     );

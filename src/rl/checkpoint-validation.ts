@@ -20,7 +20,7 @@ import { qNetworkWeightShapes } from './q-network.js';
 import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from './trainer-state.js';
 
 /** Config fields added after checkpoints were first written, with the value older checkpoints mean. */
-const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1, policyAverageTau: 0, quantiles: 1 };
+const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1, policyAverageTau: 0, quantiles: 1, munchausen: 0, munchausenTau: 0.03 };
 
 type Json = Record<string, unknown>;
 

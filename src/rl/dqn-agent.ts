@@ -12,7 +12,9 @@
  *   clipping, Adam, Polyak target      sumSquares + one fused adam op over the parameter arena
  *   policy average (policyAverageTau)  averaged.lerpFrom(online)             (one op, when on)
  *
- * with V(s') = max_a' Q_target(s', a'), or Q_target(s', argmax_a' Q(s', a')) with Double DQN. With
+ * with V(s') = max_a' Q_target(s', a'), or Q_target(s', argmax_a' Q(s', a')) with Double DQN, or
+ * with Munchausen DQN (config.munchausen > 0) the soft value of s' plus a bonus for the action
+ * taken, from one target forward of [s; s'] (MunchausenTarget). With
  * n-step returns (nStep > 1) the minibatch carries the window's reward sum and its discount
  * gamma^m (0 after a termination), which replaces gamma (1 - terminated) (replay-buffer.ts). On
  * WebGPU that is one submission of 14 dispatches for a 2-hidden-layer MLP (13 on a CPU-emulated
@@ -20,7 +22,7 @@
  * only when asked (readLoss). The agent owns the TD target: the minibatch carries `terminated`
  * flags, gamma is the agent's.
  */
-import type { AdamFusion, Backend, FloatArray, Tensor, TdLossArgs } from '../backend/backend.js';
+import type { AdamFusion, Backend, FloatArray, MunchausenTarget, Tensor, TdLossArgs } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { GradNormClipper } from '../nn/clip.js';
 import { Adam } from '../nn/optim/adam.js';
@@ -39,6 +41,8 @@ export type DqnAgentConfig = Pick<
   | 'dueling'
   | 'doubleDqn'
   | 'quantiles'
+  | 'munchausen'
+  | 'munchausenTau'
   | 'gamma'
   | 'nStep'
   | 'lr'
@@ -122,7 +126,11 @@ export class DqnAgent {
     this.clipper = config.maxGradNorm > 0 ? new GradNormClipper(backend, this.online.parameters(), config.maxGradNorm) : null;
     const b = config.batchSize;
     const nStep = config.nStep > 1;
-    this.slots = Array.from({ length: Math.max(1, config.gradientSteps) }, (_, i) => new MinibatchTensors(backend, b, obsDim, config.doubleDqn, nStep, i));
+    const munchausen: MunchausenTarget | null = config.munchausen > 0 ? { alpha: config.munchausen, tau: config.munchausenTau, logPolicyFloor: MUNCHAUSEN_LOG_POLICY_FLOOR } : null;
+    this.slots = Array.from(
+      { length: Math.max(1, config.gradientSteps) },
+      (_, i) => new MinibatchTensors(backend, b, obsDim, { double: config.doubleDqn, munchausen: munchausen !== null, nStep }, i),
+    );
     this.lossValue = backend.tensor([1, 1], undefined, 'td.loss');
     this.gradQ = backend.tensor([b, nActions * config.quantiles], undefined, 'q.grad');
     this.tdTargets = backend.tensor([b, 1], undefined, 'td.target');
@@ -130,7 +138,7 @@ export class DqnAgent {
     const first = this.slots[0];
     this.td = {
       q: first.states,
-      nextQ: first.nextObservations,
+      nextQ: first.targetInput,
       actions: first.actions,
       rewards: first.rewards,
       terminated: first.terminated,
@@ -139,6 +147,7 @@ export class DqnAgent {
       loss: config.loss,
       delta: config.huberDelta,
       quantiles: config.quantiles,
+      munchausen,
       lossOut: this.lossValue,
       gradQ: this.gradQ,
       targets: this.tdTargets,
@@ -234,7 +243,7 @@ export class DqnAgent {
     td.rewards = slot.rewards;
     td.terminated = slot.terminated;
     td.discounts = slot.discounts;
-    td.nextQ = this.target.forward(slot.nextObservations);
+    td.nextQ = this.target.forward(slot.targetInput);
     td.q = this.online.forward(slot.states);
     backend.tdLoss(td);
     // The gradient covers Q(s) only, the first half of a Double DQN forward.
@@ -310,13 +319,27 @@ export class DqnAgent {
   }
 }
 
+/** The floor of Munchausen DQN's scaled log-policy bonus (the paper's l0). */
+export const MUNCHAUSEN_LOG_POLICY_FLOOR = -1;
+
+/** Which inputs a minibatch's forward passes need. */
+interface MinibatchLayout {
+  /** Double DQN: the online network also values s'. */
+  double: boolean;
+  /** Munchausen DQN: the target network also values s. */
+  munchausen: boolean;
+  /** n-step returns: per-row discounts. */
+  nStep: boolean;
+}
+
 /**
  * One minibatch on the device. `states` holds s and, with Double DQN, s' below it, so one online
- * forward gives Q(s) and Q(s'); `nextObservations` is s' for the target network.
+ * forward gives Q(s) and Q(s'); `targetInput` is s' for the target network or, with Munchausen
+ * DQN, s above s'.
  */
 class MinibatchTensors {
   readonly states: Tensor;
-  readonly nextObservations: Tensor;
+  readonly targetInput: Tensor;
   readonly actions: Tensor;
   readonly rewards: Tensor;
   readonly terminated: Tensor;
@@ -327,24 +350,25 @@ class MinibatchTensors {
     private readonly backend: Backend,
     batchSize: number,
     obsDim: number,
-    private readonly double: boolean,
-    nStep: boolean,
+    private readonly layout: MinibatchLayout,
     index: number,
   ) {
     const b = batchSize;
-    this.states = backend.tensor([double ? 2 * b : b, obsDim], undefined, `batch${index}.states`);
-    this.nextObservations = backend.tensor([b, obsDim], undefined, `batch${index}.s_next`);
+    this.states = backend.tensor([layout.double ? 2 * b : b, obsDim], undefined, `batch${index}.states`);
+    this.targetInput = backend.tensor([layout.munchausen ? 2 * b : b, obsDim], undefined, `batch${index}.target_input`);
     this.actions = backend.tensor([b, 1], undefined, `batch${index}.a`);
     this.rewards = backend.tensor([b, 1], undefined, `batch${index}.r`);
     this.terminated = backend.tensor([b, 1], undefined, `batch${index}.terminated`);
-    this.discounts = nStep ? backend.tensor([b, 1], undefined, `batch${index}.discounts`) : null;
+    this.discounts = layout.nStep ? backend.tensor([b, 1], undefined, `batch${index}.discounts`) : null;
   }
 
   upload(batch: Minibatch): void {
     const backend = this.backend;
+    const { double, munchausen } = this.layout;
     backend.write(this.states, batch.observations);
-    if (this.double) backend.write(this.states, batch.nextObservations, batch.observations.length);
-    backend.write(this.nextObservations, batch.nextObservations);
+    if (double) backend.write(this.states, batch.nextObservations, batch.observations.length);
+    if (munchausen) backend.write(this.targetInput, batch.observations);
+    backend.write(this.targetInput, batch.nextObservations, munchausen ? batch.observations.length : 0);
     backend.write(this.actions, batch.actions);
     backend.write(this.rewards, batch.rewards);
     // With n-step discounts tdLoss does not read the terminated flags (the discounts hold them).
@@ -353,7 +377,7 @@ class MinibatchTensors {
   }
 
   dispose(): void {
-    for (const t of [this.states, this.nextObservations, this.actions, this.rewards, this.terminated]) t.dispose();
+    for (const t of [this.states, this.targetInput, this.actions, this.rewards, this.terminated]) t.dispose();
     this.discounts?.dispose();
   }
 }

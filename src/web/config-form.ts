@@ -35,6 +35,8 @@ export const CONFIG_FIELDS: Record<keyof DqnConfig, FieldSpec> = {
   activation: { label: 'Activation', kind: 'choice', choices: () => ACTIVATIONS.filter((a) => a !== 'softmax') },
   init: { label: 'Initializer', kind: 'choice', choices: () => INITIALIZERS },
   dueling: { label: 'Dueling head', kind: 'bool' },
+  munchausen: { label: 'Munchausen α (0 = off)', kind: 'float', help: "Munchausen DQN: a bonus α τ log π(a|s) for the action taken and a soft value of s' (no Double DQN, no quantiles)" },
+  munchausenTau: { label: 'Munchausen τ', kind: 'float', help: 'The entropy temperature of π = softmax(Q_target / τ)' },
   quantiles: { label: 'Quantiles per action (QR-DQN)', kind: 'int', help: '1: a plain DQN head; N > 1: QR-DQN with N quantiles (Huber loss, no dueling)' },
   doubleDqn: { label: 'Double DQN', kind: 'bool' },
   adamEps: { label: 'Adam ε', kind: 'float' },

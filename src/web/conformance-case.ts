@@ -22,6 +22,8 @@ export const CONFORMANCE_AGENT: DqnAgentConfig = {
   init: 'he_uniform',
   dueling: false,
   quantiles: 1,
+  munchausen: 0,
+  munchausenTau: 0.03,
   doubleDqn: true,
   gamma: 0.99,
   nStep: 1,

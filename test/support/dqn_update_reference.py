@@ -138,12 +138,28 @@ def update(req):
 
     online_net, target_net = QNet(net, online), QNet(net, target)
     q_next_target, _ = target_net.forward(s_next)
-    if cfg["doubleDqn"]:
-        q_next_online, _ = online_net.forward(s_next)
-        a_star = np.argmax(q_next_online, axis=1)
+    if cfg.get("munchausen", 0) > 0:
+        # Munchausen DQN (Vieillard et al. 2020): pi = softmax(Q_target / tau); a bonus
+        # alpha * clip(tau * log pi(a|s), -1, 0) and the soft value of s' in place of the max.
+        tau, alpha = cfg["munchausenTau"], cfg["munchausen"]
+
+        def log_softmax(z):
+            z = z / tau
+            z = z - z.max(axis=1, keepdims=True)
+            return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+        q_here_target, _ = target_net.forward(s)
+        bonus = alpha * np.clip(tau * log_softmax(q_here_target)[rows, a], -1.0, 0.0)
+        log_pi_next = log_softmax(q_next_target)
+        soft_value = np.sum(np.exp(log_pi_next) * (q_next_target - tau * log_pi_next), axis=1)
+        y = r + bonus + cfg["gamma"] * (1.0 - terminated) * soft_value
     else:
-        a_star = np.argmax(q_next_target, axis=1)
-    y = r + cfg["gamma"] * (1.0 - terminated) * q_next_target[rows, a_star]
+        if cfg["doubleDqn"]:
+            q_next_online, _ = online_net.forward(s_next)
+            a_star = np.argmax(q_next_online, axis=1)
+        else:
+            a_star = np.argmax(q_next_target, axis=1)
+        y = r + cfg["gamma"] * (1.0 - terminated) * q_next_target[rows, a_star]
 
     q, cache = online_net.forward(s)
     d = q[rows, a] - y

@@ -478,6 +478,63 @@ for (const [B, A] of [
   }
 }
 
+// tdLoss with Munchausen targets: nextQ holds Q_target(s) above Q_target(s'). A temperature of
+// 0.03 (the paper's) makes pi nearly greedy and the bonus mostly clipped; 0.5 keeps pi spread.
+for (const [B, A] of [
+  [1, 2],
+  [7, 3],
+  [64, 2],
+  [300, 3],
+] as const) {
+  for (const tau of [0.03, 0.5]) {
+    for (const loss of ['huber', 'mse'] as const) {
+      for (const discounted of [false, true]) {
+        const hp = { batch: B, actions: A, gamma: 0.99, double: false, loss, delta: 0.7, alpha: 0.9, tau, floor: -1 };
+        cases.push(
+          defineCase({
+            name: `tdLoss B=${B} A=${A} ${loss} Munchausen tau ${tau}${discounted ? ' per-row discounts' : ''}`,
+            op: 'tdLoss',
+            tolerance: LOSS,
+            inputs: (rng) => ({
+              q: uniformInput(rng, [B, A], -2, 2),
+              nextQ: uniformInput(rng, [2 * B, A], -2, 2),
+              actions: integerInput(rng, B, A),
+              rewards: uniformInput(rng, [B, 1], -1, 1),
+              terminated: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.3 ? 1 : 0))),
+              discounts: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.2 ? 0 : Math.fround(0.99 ** (1 + rng.integers(5)))))),
+              lossOut: scalar(5),
+              gradQ: uniformInput(rng, [B, A]),
+              targets: uniformInput(rng, [B, 1]),
+            }),
+            outputs: ['lossOut', 'gradQ', 'targets'],
+            exec: (b, t) =>
+              b.tdLoss({
+                q: t.q,
+                nextQ: t.nextQ,
+                actions: t.actions,
+                rewards: t.rewards,
+                terminated: t.terminated,
+                discounts: discounted ? t.discounts : null,
+                gamma: hp.gamma,
+                double: false,
+                loss,
+                delta: hp.delta,
+                munchausen: { alpha: hp.alpha, tau, logPolicyFloor: hp.floor },
+                lossOut: t.lossOut,
+                gradQ: t.gradQ,
+                targets: t.targets,
+              }),
+            reference: (i) => {
+              const r = ref.refMunchausenTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp, discounted ? i.discounts.data : null);
+              return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
+            },
+          }),
+        );
+      }
+    }
+  }
+}
+
 // tdLoss with quantiles (QR-DQN): N outputs per action, the quantile Huber loss. Near-equal
 // quantile means with ties (small integers) check that a' is the first largest mean.
 for (const [B, A, N] of [

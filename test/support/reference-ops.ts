@@ -335,6 +335,55 @@ export function refTdLoss(
 }
 
 /**
+ * Munchausen DQN's TD loss in float64, from the paper's target (Vieillard et al. 2020, eq. 2 with
+ * the clipping of section 3): nextQ holds Q_target(s, .) in rows 0..B-1 and Q_target(s', .) in rows
+ * B..2B-1; pi = softmax(Q_target / tau) computed directly from its definition (exp, sum, divide),
+ * y = r + alpha clip(tau log pi(a|s), l0, 0) + discount sum_a' pi(a'|s') (Q_target(s', a') - tau log pi(a'|s')),
+ * then the same loss and gradient as refTdLoss.
+ */
+export function refMunchausenTdLoss(
+  q: ArrayLike<number>,
+  nextQ: ArrayLike<number>,
+  actions: ArrayLike<number>,
+  rewards: ArrayLike<number>,
+  terminated: ArrayLike<number>,
+  hp: RefTdLoss & { alpha: number; tau: number; floor: number },
+  discounts: ArrayLike<number> | null = null,
+): { loss: number; gradQ: Float64Array; targets: Float64Array } {
+  const { batch: B, actions: A, gamma, delta, alpha, tau, floor } = hp;
+  const policy = (row: number): number[] => {
+    const values = Array.from({ length: A }, (_, a) => nextQ[row * A + a] / tau);
+    const top = Math.max(...values);
+    const weights = values.map((v) => Math.exp(v - top));
+    const total = weights.reduce((x, y) => x + y, 0);
+    return weights.map((w) => w / total);
+  };
+  const gradQ = new Float64Array(B * A);
+  const targets = new Float64Array(B);
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    const a = actions[i];
+    const bonus = alpha * Math.min(0, Math.max(floor, tau * Math.log(policy(i)[a])));
+    const next = policy(B + i);
+    let soft = 0;
+    for (let c = 0; c < A; c++) if (next[c] > 0) soft += next[c] * (nextQ[(B + i) * A + c] - tau * Math.log(next[c]));
+    targets[i] = rewards[i] + bonus + (discounts === null ? gamma * (1 - terminated[i]) : discounts[i]) * soft;
+    const d = q[i * A + a] - targets[i];
+    if (hp.loss === 'mse') {
+      loss += d * d;
+      gradQ[i * A + a] = (2 * d) / B;
+    } else if (Math.abs(d) <= delta) {
+      loss += 0.5 * d * d;
+      gradQ[i * A + a] = d / B;
+    } else {
+      loss += delta * (Math.abs(d) - 0.5 * delta);
+      gradQ[i * A + a] = (Math.sign(d) * delta) / B;
+    }
+  }
+  return { loss: loss / B, gradQ, targets };
+}
+
+/**
  * QR-DQN's quantile Huber loss in float64, from its definition (Dabney et al. 2018, eq. 10, as
  * sb3-contrib's quantile_huber_loss): for row i, with N quantiles per action and tau_k = (2k+1)/2N,
  * a' = argmax_a mean_j Z(s', a)_j (the online network's rows B.. with Double DQN, else the target's),

@@ -113,7 +113,8 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.lossOut = call.lossOut.storage.data;
     arrays.gradQ = call.gradQ.storage.data;
     arrays.targets = call.targets === null ? null : call.targets.storage.data;
-    if (call.quantiles > 1) this.td.runQuantiles(arrays, call.batch, call.nextQ.cols / call.quantiles, call.quantiles, call.gamma, call.double, call.delta);
+    if (call.munchausen !== null) this.td.runMunchausen(arrays, call.batch, call.nextQ.cols, call.gamma, call.munchausen, call.loss, call.delta);
+    else if (call.quantiles > 1) this.td.runQuantiles(arrays, call.batch, call.nextQ.cols / call.quantiles, call.quantiles, call.gamma, call.double, call.delta);
     else this.td.run(arrays, call.batch, call.nextQ.cols, call.gamma, call.double, call.loss, call.delta);
   }
 

@@ -4,7 +4,7 @@
  * through the same kernels on scratch arrays of the storage's type, so the fused and the unfused
  * updates agree to the bit.
  */
-import type { FloatArray, TdLossKind } from '../backend.js';
+import type { FloatArray, MunchausenTarget, TdLossKind } from '../backend.js';
 import * as indexing from './indexing.js';
 import { loss as lossKernel } from './losses.js';
 import * as reductions from './reductions.js';
@@ -94,6 +94,45 @@ export class TdLossKernel {
     a.lossOut[0] = total * scale;
   }
 
+  /**
+   * Munchausen DQN's target (MunchausenTarget), row by row, then the loss and its gradient as run()
+   * computes them: nextQ holds Q_target(s, .) in rows 0..B-1 and Q_target(s', .) in rows B..2B-1,
+   * log-softmaxes are taken stably (the row's maximum first), sums run in float64.
+   */
+  runMunchausen(a: TdLossArrays, batch: number, nActions: number, gamma: number, m: MunchausenTarget, kind: TdLossKind, delta: number): void {
+    const n = nActions;
+    let total = 0;
+    a.gradQ.fill(0, 0, batch * n);
+    for (let i = 0; i < batch; i++) {
+      const here = i * n;
+      const there = (batch + i) * n;
+      const action = Math.min(a.actions[i], n - 1);
+      const logPolicy = logSoftmaxAt(a.nextQ, here, n, m.tau, action);
+      const bonus = m.alpha * Math.min(0, Math.max(m.logPolicyFloor, m.tau * logPolicy));
+      let softValue = 0;
+      for (let c = 0; c < n; c++) {
+        const logPi = logSoftmaxAt(a.nextQ, there, n, m.tau, c);
+        softValue += Math.exp(logPi) * (a.nextQ[there + c] - m.tau * logPi);
+      }
+      const discount = a.discounts === null ? gamma * (1 - a.terminated[i]) : a.discounts[i];
+      const target = a.rewards[i] + bonus + discount * softValue;
+      if (a.targets !== null) a.targets[i] = target;
+      const d = a.q[here + action] - target;
+      const ad = Math.abs(d);
+      if (kind === 'mse') {
+        total += d * d;
+        a.gradQ[here + action] = (2 * d) / batch;
+      } else if (ad <= delta) {
+        total += 0.5 * d * d;
+        a.gradQ[here + action] = d / batch;
+      } else {
+        total += delta * (ad - 0.5 * delta);
+        a.gradQ[here + action] = (d > 0 ? delta : -delta) / batch;
+      }
+    }
+    a.lossOut[0] = total / batch;
+  }
+
   /** Scratch rows of the same element type as `like`, of at least `size` elements. */
   private reserve(like: FloatArray, size: number): void {
     if (this.grad.length >= size && this.grad.constructor === like.constructor) return;
@@ -118,4 +157,13 @@ function bestByMean(values: FloatArray, offset: number, nActions: number, n: num
     }
   }
   return best;
+}
+
+/** log softmax(values[offset .. offset + n) / tau) at column c, with the row's maximum taken out first. */
+function logSoftmaxAt(values: FloatArray, offset: number, n: number, tau: number, c: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, values[offset + j]);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp((values[offset + j] - max) / tau);
+  return (values[offset + c] - max) / tau - Math.log(sum);
 }

@@ -76,8 +76,9 @@ export class WasmCpuOps extends CpuOps {
   }
 
   override tdLoss(call: TdLossCall<CpuTensor>): void {
-    // QR-DQN's quantile loss runs in TypeScript on the WASM memory (its n x n pairs per row are not a GEMM).
-    if (call.quantiles > 1) return super.tdLoss(call);
+    // QR-DQN's quantile loss and Munchausen targets run in TypeScript on the WASM memory (a small
+    // share of an update: the n x n pairs of a row are no GEMM, the soft values a few exps a row).
+    if (call.quantiles > 1 || call.munchausen !== null) return super.tdLoss(call);
     this.calls++;
     const q = call.q.storage.ptr;
     const nActions = call.nextQ.cols;

@@ -60,7 +60,17 @@ const ADAM = new ParamLayout({
   tau: 'f32',
 });
 const LINEAR = new ParamLayout({ m: 'u32', n: 'u32', k: 'u32', flags: 'u32', activation: 'u32', alpha: 'f32' });
-const TD_LOSS = new ParamLayout({ batch: 'u32', actions: 'u32', flags: 'u32', gamma: 'f32', delta: 'f32', quantiles: 'u32' });
+const TD_LOSS = new ParamLayout({
+  batch: 'u32',
+  actions: 'u32',
+  flags: 'u32',
+  gamma: 'f32',
+  delta: 'f32',
+  quantiles: 'u32',
+  m_alpha: 'f32',
+  m_tau: 'f32',
+  m_floor: 'f32',
+});
 const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
 
 export const KERNELS = {
@@ -170,7 +180,7 @@ export const SHADER_FILES: readonly ShaderFile[] = [...new Set<ShaderFile>(KERNE
 export const LINEAR_FLAGS = { transA: 1, transB: 2, accumulate: 4, extra: 8 } as const;
 
 /** Bits of TD_LOSS's `flags`, shared with td-loss.wgsl. */
-export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4, discounts: 8 } as const;
+export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4, discounts: 8, munchausen: 16 } as const;
 
 /** Bits of ADAM's `flags`, shared with adam.wgsl. */
 export const ADAM_FLAGS = { clip: 1, polyak: 2 } as const;

@@ -190,7 +190,8 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   tdLoss(call: TdLossCall<WebGpuTensor>): void {
     const flags =
       (call.double ? TD_LOSS_FLAGS.double : 0) | (call.loss === 'huber' ? TD_LOSS_FLAGS.huber : 0) | (call.targets !== null ? TD_LOSS_FLAGS.targets : 0) |
-      (call.discounts !== null ? TD_LOSS_FLAGS.discounts : 0);
+      (call.discounts !== null ? TD_LOSS_FLAGS.discounts : 0) | (call.munchausen !== null ? TD_LOSS_FLAGS.munchausen : 0);
+    const m = call.munchausen;
     const quantile = call.quantiles > 1;
     const kernel = quantile ? (this.cpuStyle ? 'quantileTdLossLanes' : 'quantileTdLoss') : this.cpuStyle ? 'tdLossLanes' : 'tdLoss';
     this.d
@@ -200,7 +201,10 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('flags', flags)
       .set('gamma', call.gamma)
       .set('delta', call.delta)
-      .set('quantiles', call.quantiles);
+      .set('quantiles', call.quantiles)
+      .set('m_alpha', m?.alpha ?? 0)
+      .set('m_tau', m?.tau ?? 1)
+      .set('m_floor', m?.logPolicyFloor ?? 0);
     // The four kernels take the same parameters and bindings.
     this.d.bind(
       call.q.storage,
