@@ -119,28 +119,38 @@ fn td_rows(first: u32, stride: u32) -> f32 {
   return sum;
 }
 
+// The sum of partial[0..256) (each thread's own sum stored there): a tree, barriers included.
+fn tree_sum(lid: u32) -> f32 {
+  workgroupBarrier();
+  for (var stride = 128u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
+    workgroupBarrier();
+  }
+  return partial[0];
+}
+
+// The sum of partial[0..8), added in order (the CPU-emulated kernels: one barrier).
+fn lanes_sum() -> f32 {
+  workgroupBarrier();
+  var sum = 0.0;
+  for (var l = 0u; l < 8u; l++) { sum = sum + partial[l]; }
+  return sum;
+}
+
 @compute @workgroup_size(256)
 fn td_loss(@builtin(local_invocation_id) lid: vec3u) {
   partial[lid.x] = td_rows(lid.x, 256u);
-  workgroupBarrier();
-  for (var stride = 128u; stride > 0u; stride = stride / 2u) {
-    if (lid.x < stride) { partial[lid.x] = partial[lid.x] + partial[lid.x + stride]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { loss_out[0] = partial[0] / f32(p.batch); }
+  let total = tree_sum(lid.x);
+  if (lid.x == 0u) { loss_out[0] = total / f32(p.batch); }
 }
 
 // As td_loss, for CPU-emulated adapters (where every barrier of the tree costs a switch between
-// the workgroup's SIMD chunks): 8 threads, one barrier, thread 0 adding the 8 sums in order.
+// the workgroup's SIMD chunks): 8 threads, one barrier, the 8 sums added in order.
 @compute @workgroup_size(8)
 fn td_loss_lanes(@builtin(local_invocation_index) lid: u32) {
   partial[lid] = td_rows(lid, 8u);
-  workgroupBarrier();
-  if (lid == 0u) {
-    var sum = 0.0;
-    for (var l = 0u; l < 8u; l++) { sum = sum + partial[l]; }
-    loss_out[0] = sum / f32(p.batch);
-  }
+  let total = lanes_sum();
+  if (lid == 0u) { loss_out[0] = total / f32(p.batch); }
 }
 
 // The action of largest quantile sum in the row of `values` at `offset` (first maximum).
@@ -214,22 +224,14 @@ fn quantile_elements(first: u32, stride: u32) -> f32 {
 @compute @workgroup_size(256)
 fn quantile_td_loss(@builtin(local_invocation_id) lid: vec3u) {
   partial[lid.x] = quantile_elements(lid.x, 256u);
-  workgroupBarrier();
-  for (var stride = 128u; stride > 0u; stride = stride / 2u) {
-    if (lid.x < stride) { partial[lid.x] = partial[lid.x] + partial[lid.x + stride]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { loss_out[0] = partial[0] / f32(p.batch * p.quantiles); }
+  let total = tree_sum(lid.x);
+  if (lid.x == 0u) { loss_out[0] = total / f32(p.batch * p.quantiles); }
 }
 
 // As quantile_td_loss, for CPU-emulated adapters (see td_loss_lanes).
 @compute @workgroup_size(8)
 fn quantile_td_loss_lanes(@builtin(local_invocation_index) lid: u32) {
   partial[lid] = quantile_elements(lid, 8u);
-  workgroupBarrier();
-  if (lid == 0u) {
-    var sum = 0.0;
-    for (var l = 0u; l < 8u; l++) { sum = sum + partial[l]; }
-    loss_out[0] = sum / f32(p.batch * p.quantiles);
-  }
+  let total = lanes_sum();
+  if (lid == 0u) { loss_out[0] = total / f32(p.batch * p.quantiles); }
 }

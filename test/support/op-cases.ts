@@ -6,7 +6,7 @@
  *
  * Tolerances: a check passes where |got - ref| <= abs + rel * |ref| for every element.
  */
-import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, type Tensor } from '../../src/backend/backend.js';
+import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, type TdLossArgs, type Tensor } from '../../src/backend/backend.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
 
@@ -371,12 +371,21 @@ for (const [B, K, N] of LAYER_SHAPES) {
 
 // ------------------------------------------------------------------ tdLoss
 
-for (const [B, A] of [
+/** Batch sizes and action counts of the tdLoss cases: one row, odd sizes, and more rows than a workgroup's 256 threads. */
+const TD_LOSS_SHAPES = [
   [1, 2],
   [7, 3],
   [64, 2],
   [300, 3],
-] as const) {
+] as const;
+
+/** tdLoss on a case's tensors (q, nextQ, actions, rewards, terminated, lossOut, gradQ, targets) with the given settings. */
+function tdLossOn(b: Backend, t: Record<string, Tensor>, settings: Omit<TdLossArgs, 'q' | 'nextQ' | 'actions' | 'rewards' | 'terminated' | 'lossOut' | 'gradQ' | 'targets'>): void {
+  b.tdLoss({ q: t.q, nextQ: t.nextQ, actions: t.actions, rewards: t.rewards, terminated: t.terminated, lossOut: t.lossOut, gradQ: t.gradQ, targets: t.targets, ...settings });
+}
+
+
+for (const [B, A] of TD_LOSS_SHAPES) {
   for (const double of [false, true]) {
     for (const loss of ['huber', 'mse'] as const) {
       for (const ties of [false, true]) {
@@ -402,20 +411,7 @@ for (const [B, A] of [
             }),
             outputs: ['lossOut', 'gradQ', 'targets'],
             exec: (b, t) =>
-              b.tdLoss({
-                q: t.q,
-                nextQ: t.nextQ,
-                actions: t.actions,
-                rewards: t.rewards,
-                terminated: t.terminated,
-                gamma: hp.gamma,
-                double,
-                loss,
-                delta: hp.delta,
-                lossOut: t.lossOut,
-                gradQ: t.gradQ,
-                targets: t.targets,
-              }),
+              tdLossOn(b, t, { gamma: hp.gamma, double, loss, delta: hp.delta }),
             reference: (i) => {
               const r = ref.refTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp);
               return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
@@ -454,21 +450,7 @@ for (const [B, A] of [
         }),
         outputs: ['lossOut', 'gradQ', 'targets'],
         exec: (b, t) =>
-          b.tdLoss({
-            q: t.q,
-            nextQ: t.nextQ,
-            actions: t.actions,
-            rewards: t.rewards,
-            terminated: t.terminated,
-            discounts: t.discounts,
-            gamma: hp.gamma,
-            double,
-            loss: hp.loss,
-            delta: hp.delta,
-            lossOut: t.lossOut,
-            gradQ: t.gradQ,
-            targets: t.targets,
-          }),
+          tdLossOn(b, t, { discounts: t.discounts, gamma: hp.gamma, double, loss: hp.loss, delta: hp.delta }),
         reference: (i) => {
           const r = ref.refTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp, i.discounts.data);
           return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
@@ -478,14 +460,26 @@ for (const [B, A] of [
   }
 }
 
+/**
+ * A minibatch's other tdLoss tensors, drawn in this order: actions, rewards, terminated flags (30 %),
+ * per-row discounts (gamma^m, or 0 for a fifth of the rows), and the outputs' initial contents
+ * (gradQ `width` wide).
+ */
+function transitionInputs(rng: Rng, B: number, A: number, width: number) {
+  return {
+    actions: integerInput(rng, B, A),
+    rewards: uniformInput(rng, [B, 1], -1, 1),
+    terminated: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.3 ? 1 : 0))),
+    discounts: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.2 ? 0 : Math.fround(0.99 ** (1 + rng.integers(5)))))),
+    lossOut: scalar(5),
+    gradQ: uniformInput(rng, [B, width]),
+    targets: uniformInput(rng, [B, 1]),
+  };
+}
+
 // tdLoss with Munchausen targets: nextQ holds Q_target(s) above Q_target(s'). A temperature of
 // 0.03 (the paper's) makes pi nearly greedy and the bonus mostly clipped; 0.5 keeps pi spread.
-for (const [B, A] of [
-  [1, 2],
-  [7, 3],
-  [64, 2],
-  [300, 3],
-] as const) {
+for (const [B, A] of TD_LOSS_SHAPES) {
   for (const tau of [0.03, 0.5]) {
     for (const loss of ['huber', 'mse'] as const) {
       for (const discounted of [false, true]) {
@@ -498,32 +492,11 @@ for (const [B, A] of [
             inputs: (rng) => ({
               q: uniformInput(rng, [B, A], -2, 2),
               nextQ: uniformInput(rng, [2 * B, A], -2, 2),
-              actions: integerInput(rng, B, A),
-              rewards: uniformInput(rng, [B, 1], -1, 1),
-              terminated: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.3 ? 1 : 0))),
-              discounts: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.2 ? 0 : Math.fround(0.99 ** (1 + rng.integers(5)))))),
-              lossOut: scalar(5),
-              gradQ: uniformInput(rng, [B, A]),
-              targets: uniformInput(rng, [B, 1]),
+              ...transitionInputs(rng, B, A, A),
             }),
             outputs: ['lossOut', 'gradQ', 'targets'],
             exec: (b, t) =>
-              b.tdLoss({
-                q: t.q,
-                nextQ: t.nextQ,
-                actions: t.actions,
-                rewards: t.rewards,
-                terminated: t.terminated,
-                discounts: discounted ? t.discounts : null,
-                gamma: hp.gamma,
-                double: false,
-                loss,
-                delta: hp.delta,
-                munchausen: { alpha: hp.alpha, tau, logPolicyFloor: hp.floor },
-                lossOut: t.lossOut,
-                gradQ: t.gradQ,
-                targets: t.targets,
-              }),
+              tdLossOn(b, t, { discounts: discounted ? t.discounts : null, gamma: hp.gamma, double: false, loss, delta: hp.delta, munchausen: { alpha: hp.alpha, tau, logPolicyFloor: hp.floor } }),
             reference: (i) => {
               const r = ref.refMunchausenTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp, discounted ? i.discounts.data : null);
               return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
@@ -558,32 +531,11 @@ for (const [B, A, N] of [
             inputs: (rng) => ({
               q: zInput(rng, double ? 2 * B : B),
               nextQ: zInput(rng, B),
-              actions: integerInput(rng, B, A),
-              rewards: uniformInput(rng, [B, 1], -1, 1),
-              terminated: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.3 ? 1 : 0))),
-              discounts: constInput([B, 1], Array.from({ length: B }, () => (rng.random() < 0.2 ? 0 : Math.fround(0.99 ** (1 + rng.integers(5)))))),
-              lossOut: scalar(5),
-              gradQ: uniformInput(rng, [B, A * N]),
-              targets: uniformInput(rng, [B, 1]),
+              ...transitionInputs(rng, B, A, A * N),
             }),
             outputs: ['lossOut', 'gradQ', 'targets'],
             exec: (b, t) =>
-              b.tdLoss({
-                q: t.q,
-                nextQ: t.nextQ,
-                actions: t.actions,
-                rewards: t.rewards,
-                terminated: t.terminated,
-                discounts: discounted ? t.discounts : null,
-                gamma: hp.gamma,
-                double,
-                loss: hp.loss,
-                delta: hp.delta,
-                quantiles: N,
-                lossOut: t.lossOut,
-                gradQ: t.gradQ,
-                targets: t.targets,
-              }),
+              tdLossOn(b, t, { discounts: discounted ? t.discounts : null, gamma: hp.gamma, double, loss: hp.loss, delta: hp.delta, quantiles: N }),
             reference: (i) => {
               const r = ref.refQuantileTdLoss(i.q.data, i.nextQ.data, i.actions.data, i.rewards.data, i.terminated.data, hp, discounted ? i.discounts.data : null);
               return { lossOut: Float64Array.of(r.loss), gradQ: r.gradQ, targets: r.targets };
