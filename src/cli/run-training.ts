@@ -203,7 +203,8 @@ class TrainingRun {
     const stopped = this.stop.requested;
     say(
       `${stopped ? 'stopped' : 'finished'}: ${trainer.steps} steps, ${trainer.episodes} episodes, ${trainer.updates} updates in ${this.trainingSeconds.toFixed(1)} s ` +
-        `(${(this.stepsTaken / Math.max(this.trainingSeconds, 1e-9)).toFixed(0)} steps/s); mean return of the last 100 episodes ${trainer.meanReturn100.toFixed(1)}`,
+        `(${(this.stepsTaken / Math.max(this.trainingSeconds, 1e-9)).toFixed(0)} steps/s); ` +
+        (trainer.episodes > 0 ? `mean return of the last 100 episodes ${trainer.meanReturn100.toFixed(1)}` : 'no training episode has ended yet'),
     );
     await this.saveCheckpoint();
     const checkpoint = shown(this.files!.checkpoint);
