@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
-import { QNetwork } from '../rl/q-network.js';
+import { QNetwork, describeQNetwork } from '../rl/q-network.js';
 import { Rng } from '../random/rng.js';
 import { describeBackend, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
@@ -33,7 +33,7 @@ export async function runEvaluation(program: Command, options: CliOptions, confi
   try {
     const qNetwork = new QNetwork(backend, { obsDim, nActions, hidden, activation, init: config.init, dueling, quantiles }, new Rng(options.seed));
     qNetwork.setWeights(arrays);
-    say(`evaluating ${file} (${obsDim}-${hidden.join('-')}-${nActions}${dueling ? ' dueling' : ''}${quantiles > 1 ? ` x ${quantiles} quantiles` : ''}) ${activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
+    say(`evaluating ${file} (${describeQNetwork({ obsDim, nActions, hidden, dueling, quantiles })}) ${activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
     const episodes = Math.max(1, options.finalEvalEpisodes);
     const summary = await evaluatePolicy(qNetwork, network.env, episodes, options.seed);
     say(`returns: ${summary.returns.join(' ')}`);

@@ -27,6 +27,7 @@ import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer } from '../rl/dqn-trainer.js';
 import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
+import { describeQNetwork } from '../rl/q-network.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { NonFiniteError, checkStateFinite } from '../rl/non-finite-guard.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
@@ -181,7 +182,7 @@ class TrainingRun {
     const backend = this.backend!;
     say(
       `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
-        `net ${trainer.envs.obsDim}-${config.hidden.join('-')}-${trainer.envs.nActions}${config.dueling ? ' dueling' : ''}${config.quantiles > 1 ? ` x ${config.quantiles} quantiles` : ''}${config.doubleDqn ? ' double' : ''}${config.munchausen > 0 ? ` munchausen (alpha ${config.munchausen}, tau ${config.munchausenTau})` : ''} | ` +
+        `net ${describeQNetwork({ ...config, obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions })}${config.doubleDqn ? ' double' : ''}${config.munchausen > 0 ? ` munchausen (alpha ${config.munchausen}, tau ${config.munchausenTau})` : ''} | ` +
         `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
         `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
     );

@@ -179,7 +179,7 @@ export class QNetwork {
       a.dueling === b.dueling &&
       a.quantiles === b.quantiles &&
       a.hidden.length === b.hidden.length && a.hidden.every((h, i) => h === b.hidden[i]);
-    if (!same) throw new ShapeError(`Q-networks differ: ${describe(a)} vs ${describe(b)}`);
+    if (!same) throw new ShapeError(`Q-networks differ: ${describeQNetwork(a)} vs ${describeQNetwork(b)}`);
   }
 }
 
@@ -196,7 +196,8 @@ export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActio
   return shapes;
 }
 
-function describe(s: QNetworkSpec): string {
+/** A network's shape as the CLI and errors show it: '6-256-256-3', with ' dueling' or ' x 25 quantiles'. */
+export function describeQNetwork(s: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles'>): string {
   return `${s.obsDim}-${s.hidden.join('-')}-${s.nActions}${s.dueling ? ' dueling' : ''}${s.quantiles > 1 ? ` x ${s.quantiles} quantiles` : ''}`;
 }
 
