@@ -189,24 +189,23 @@ const POLE_DOWN_PRESET: DqnConfig = { ...DEFAULT_PRESET, env: 'CartPolePoleDown-
 
 /**
  * `acrobot`: Acrobot-v1 (target: greedy mean >= -80 within 100k steps; RL-Zoo's DQN reaches
- * -76.6 +/- 11.8): RL-Zoo's settings with 3-step returns, one update every 4 steps and Munchausen
- * targets (alpha 0.9, tau 0.03, as the paper). They lifted every tuning seed over -80; on unseen seeds
- * they do as well as Double DQN did, 11 of 15 (docs/presets.md).
+ * -76.6 +/- 11.8, its QR-DQN -69.7 +/- 9.2): RL-Zoo's QR-DQN settings, 25 quantiles per action,
+ * 1-step targets, 4 updates every 4 env steps (docs/presets.md has the DQN variants it beat).
  */
 const ACROBOT_PRESET: DqnConfig = {
   ...DEFAULT_PRESET,
   env: 'Acrobot-v1',
   hidden: [256, 256],
   doubleDqn: false,
-  munchausen: 0.9,
-  munchausenTau: 0.03,
+  quantiles: 25,
+  nStep: 1,
   gamma: 0.99,
   lr: 6.3e-4,
   batchSize: 128,
   bufferSize: 50_000,
   learningStarts: 1000,
   trainFreq: 4,
-  gradientSteps: 1,
+  gradientSteps: 4,
   targetUpdate: 'hard',
   targetUpdateInterval: 250,
   epsilonEnd: 0.1,
