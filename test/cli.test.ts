@@ -195,7 +195,7 @@ describe('node bin/train.js', () => {
   it("trains an env with its own preset unless --preset names one", () => {
     const acrobot = train([...QUICK, '--env', 'Acrobot-v1', '--steps', '200', '--out', 'acrobot', '--no-video']);
     expect(acrobot.code).toBe(0);
-    expect(acrobot.stdout).toMatch(/training DQN on Acrobot-v1 \| preset acrobot \| seed 0 \|.*\| net 6-16-16-3 x 25 quantiles \|/);
+    expect(acrobot.stdout).toMatch(/training QR-DQN on Acrobot-v1 \| preset acrobot \| seed 0 \|.*\| net 6-16-16-3 x 25 quantiles \|/);
     // 200 steps end no Acrobot episode (an untrained policy takes 500): said so, not 'NaN'.
     expect(acrobot.stdout).toMatch(/^finished: 200 steps, 0 episodes, .*; no training episode has ended yet$/m);
     // The acrobot preset's own fields, the flags given (QUICK) over them.

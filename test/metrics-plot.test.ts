@@ -77,6 +77,21 @@ describe('learning-curve plot', () => {
     expect(pixel(image.rgba, image.width, x + 4, y + 6)).not.toEqual(red);
   });
 
+  it('writes the threshold label at the left end above the line, where rising curves leave room, over anything drawn there', () => {
+    const red = rgbList(THRESHOLD_COLOUR);
+    const line = image.toPixel(0, 475);
+    const redIn = (x0: number, x1: number, y0: number, y1: number) => {
+      let count = 0;
+      for (let y = Math.ceil(y0); y < y1; y++) for (let x = Math.ceil(x0); x < x1; x++) if (pixel(image.rgba, image.width, x, y).every((v, i) => v === red[i])) count++;
+      return count;
+    };
+    // The glyphs: red pixels in the band just above the line, at the left end and not at the right end.
+    expect(redIn(line.x + 6, line.x + 120, line.y - 24, line.y - 4)).toBeGreaterThan(20);
+    const right = image.toPixel(Math.max(...a.steps), 475).x;
+    expect(redIn(right - 120, right, line.y - 24, line.y - 4)).toBe(0);
+    expect(image.svg).toMatch(new RegExp(`<text x="${line.x + 10}"[^>]*>solved: 475</text>`));
+  });
+
   it('draws each moving mean bold in its series colour where the data says', () => {
     for (const [index, run] of [a, b].entries()) {
       const mean = movingMean(run.returns, 100);

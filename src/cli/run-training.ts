@@ -24,7 +24,7 @@ import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
 import { envSpec, make } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
-import type { DqnConfig } from '../rl/config.js';
+import { algorithmName, type DqnConfig } from '../rl/config.js';
 import { DqnTrainer } from '../rl/dqn-trainer.js';
 import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { describeQNetwork } from '../rl/q-network.js';
@@ -181,7 +181,7 @@ class TrainingRun {
     const trainer = this.trainer!;
     const backend = this.backend!;
     say(
-      `training DQN on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
+      `training ${algorithmName(config)} on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
         `net ${describeQNetwork({ ...config, obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions })}${config.doubleDqn ? ' double' : ''}${config.munchausen > 0 ? ` munchausen (alpha ${config.munchausen}, tau ${config.munchausenTau})` : ''} | ` +
         `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
         `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
@@ -283,7 +283,7 @@ class TrainingRun {
 
   private async saveLearningCurve(): Promise<void> {
     const { config, preset, seed } = this.plan;
-    const title = `DQN on ${config.env} (${preset} preset, ${this.backend!.name})`;
+    const title = `${algorithmName(config)} on ${config.env} (${preset} preset, ${this.backend!.name})`;
     const records = this.records!;
     const curve = await writeLearningCurve(this.folder!.path, `${preset} seed ${seed}`, records.episodes, records.evaluations, title, envSpec(config.env).rewardThreshold);
     say(`learning curve: ${shown(curve)}`);

@@ -171,17 +171,12 @@ export function renderLearningCurve(options: LearningCurveOptions): LearningCurv
     svg.push(`<text x="${x + 0.5}" y="${bottom + 10}" font-size="${fontPx}" fill="${INK}" text-anchor="middle" dominant-baseline="hanging">${esc(formatTick(v))}</text>`);
   }
 
-  // Threshold, under the data.
-  if (options.threshold !== undefined) {
-    const y = Math.round(sy(options.threshold)) + 0.5;
-    const colour = parseHexColour(THRESHOLD_COLOUR);
-    canvas.dashedLine(left, y, right, y, 2, 8, 5, colour, 1, plot);
-    const label = options.thresholdLabel ?? `solved: ${formatTick(options.threshold)}`;
-    const labelW = (label.length * 6 - 1) * font;
-    canvas.fillRect(right - 10 - labelW, y - 8 - font * 7 - 3, labelW + 8, font * 7 + 6, { r: 255, g: 255, b: 255 }, 0.85);
-    canvas.text(label, right - 6, y - 8, colour, { scale: font, align: 'right' });
+  // Threshold line, under the data (its label goes on top, below).
+  const threshold = options.threshold;
+  if (threshold !== undefined) {
+    const y = Math.round(sy(threshold)) + 0.5;
+    canvas.dashedLine(left, y, right, y, 2, 8, 5, parseHexColour(THRESHOLD_COLOUR), 1, plot);
     svg.push(`<line x1="${left}" y1="${y}" x2="${right}" y2="${y}" stroke="${THRESHOLD_COLOUR}" stroke-width="2" stroke-dasharray="8 5"/>`);
-    svg.push(`<text x="${right - 6}" y="${y - 8}" stroke="#ffffff" stroke-width="4" stroke-opacity="0.85" paint-order="stroke" font-size="${fontPx}" fill="${THRESHOLD_COLOUR}" text-anchor="end">${esc(label)}</text>`);
   }
 
   // Data: every series' faint returns first, then the bold means on top.
@@ -196,6 +191,18 @@ export function renderLearningCurve(options: LearningCurveOptions): LearningCurv
     const xs = s.steps.map(sx);
     canvas.polyline(xs, s.mean.map(sy), 3, colour, 1, plot);
     svg.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="3" stroke-linejoin="round" stroke-linecap="round" points="${points(xs, s.mean.map(sy))}"/>`);
+  }
+
+  // The threshold's label, over the data, at the left end above the line on a white box: learning
+  // curves start low and rise to the right, so that corner is empty before the first solve (at
+  // the right end, CartPole's curves run at 500 just over 475, and Acrobot's just over -100).
+  if (threshold !== undefined) {
+    const y = Math.round(sy(threshold)) + 0.5;
+    const label = options.thresholdLabel ?? `solved: ${formatTick(threshold)}`;
+    const labelW = (label.length * 6 - 1) * font;
+    canvas.fillRect(left + 6, y - 8 - font * 7 - 3, labelW + 8, font * 7 + 6, { r: 255, g: 255, b: 255 }, 0.85);
+    canvas.text(label, left + 10, y - 8, parseHexColour(THRESHOLD_COLOUR), { scale: font });
+    svg.push(`<text x="${left + 10}" y="${y - 8}" stroke="#ffffff" stroke-width="4" stroke-opacity="0.85" paint-order="stroke" font-size="${fontPx}" fill="${THRESHOLD_COLOUR}">${esc(label)}</text>`);
   }
 
   // Axes frame (left and bottom).
@@ -259,3 +266,4 @@ function points(xs: readonly number[], ys: readonly number[]): string {
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+

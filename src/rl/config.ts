@@ -306,6 +306,12 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
   },
 };
 
+/** The algorithm a config trains, by its usual name: 'QR-DQN', 'Munchausen DQN' or 'DQN'. */
+export function algorithmName(config: Pick<DqnConfig, 'quantiles' | 'munchausen'>): string {
+  if (config.quantiles > 1) return 'QR-DQN';
+  return config.munchausen > 0 ? 'Munchausen DQN' : 'DQN';
+}
+
 /** The presets that train an env: one env (a CPU), and the vector flavour (a GPU). */
 const ENV_PRESETS: Record<string, { single: PresetName; vector: PresetName }> = {
   'CartPole-v1': { single: 'default', vector: 'vector' },
