@@ -47,6 +47,12 @@ export class TdLossKernel {
     if (rowDiscounts === null) for (let i = 0; i < batch; i++) discounts[i] = gamma * (1 - a.terminated[i]);
     else for (let i = 0; i < batch; i++) discounts[i] = rowDiscounts[i];
     for (let i = 0; i < batch; i++) targets[i] = a.rewards[i] + discounts[i] * nextValues[i];
+    this.regress(a, batch, nActions, kind, delta);
+  }
+
+  /** The loss of Q(s, a) against the scratch targets, its gradient scattered into gradQ, and the targets given out. */
+  private regress(a: TdLossArrays, batch: number, nActions: number, kind: TdLossKind, delta: number): void {
+    const { targets, chosen, grad } = this;
     indexing.gatherColumns(a.q, a.actions, chosen, batch, nActions);
     a.lossOut[0] = lossKernel(kind, chosen, targets, grad, batch, 1, delta, 0);
     indexing.scatterColumns(grad, a.actions, a.gradQ, batch, nActions);
@@ -95,14 +101,13 @@ export class TdLossKernel {
   }
 
   /**
-   * Munchausen DQN's target (MunchausenTarget), row by row, then the loss and its gradient as run()
-   * computes them: nextQ holds Q_target(s, .) in rows 0..B-1 and Q_target(s', .) in rows B..2B-1,
-   * log-softmaxes are taken stably (the row's maximum first), sums run in float64.
+   * Munchausen DQN's target (MunchausenTarget), row by row, then the loss and its gradient exactly
+   * as run() computes them: nextQ holds Q_target(s, .) in rows 0..B-1 and Q_target(s', .) in rows
+   * B..2B-1, log-softmaxes are taken stably (the row's maximum first), sums run in float64.
    */
   runMunchausen(a: TdLossArrays, batch: number, nActions: number, gamma: number, m: MunchausenTarget, kind: TdLossKind, delta: number): void {
+    this.reserve(a.q, batch);
     const n = nActions;
-    let total = 0;
-    a.gradQ.fill(0, 0, batch * n);
     for (let i = 0; i < batch; i++) {
       const here = i * n;
       const there = (batch + i) * n;
@@ -115,22 +120,9 @@ export class TdLossKernel {
         softValue += Math.exp(logPi) * (a.nextQ[there + c] - m.tau * logPi);
       }
       const discount = a.discounts === null ? gamma * (1 - a.terminated[i]) : a.discounts[i];
-      const target = a.rewards[i] + bonus + discount * softValue;
-      if (a.targets !== null) a.targets[i] = target;
-      const d = a.q[here + action] - target;
-      const ad = Math.abs(d);
-      if (kind === 'mse') {
-        total += d * d;
-        a.gradQ[here + action] = (2 * d) / batch;
-      } else if (ad <= delta) {
-        total += 0.5 * d * d;
-        a.gradQ[here + action] = d / batch;
-      } else {
-        total += delta * (ad - 0.5 * delta);
-        a.gradQ[here + action] = (d > 0 ? delta : -delta) / batch;
-      }
+      this.targets[i] = a.rewards[i] + bonus + discount * softValue;
     }
-    a.lossOut[0] = total / batch;
+    this.regress(a, batch, nActions, kind, delta);
   }
 
   /** Scratch rows of the same element type as `like`, of at least `size` elements. */
