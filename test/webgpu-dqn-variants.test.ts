@@ -1,8 +1,9 @@
 /**
  * QR-DQN and Munchausen DQN agents on the real Dawn device against the same agents on the CPU
  * backend (float32): same seed, same minibatches, 40 updates each; the loss of every update and the
- * weights at the end must agree. The losses themselves are in the conformance table; this checks
- * the whole update around them (the wider quantile head, the target forward of [s; s']).
+ * weights at the end must agree: td-loss.wgsl's quantile kernel and its Munchausen target against
+ * src/backend/cpu/td-loss.ts inside whole updates (the wider quantile head, the target forward of
+ * [s; s']). The losses alone are in the conformance table, case by case.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend, FloatArray } from '../src/backend/backend.js';
