@@ -7,7 +7,7 @@
 import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { qNetworkWeightShapes } from '../rl/q-network.js';
-import { hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
+import { RECORDED_NETWORK_FIELDS, hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
 import { UsageError } from './cli-errors.js';
 import { kebab } from './config-flags.js';
 
@@ -38,7 +38,7 @@ export function loadWeightsFor(bytes: Uint8Array, path: string, flag: string, co
   const recorded = file.network;
   if (recorded !== null) {
     const conflicts: string[] = [];
-    for (const key of ['hidden', 'activation', 'dueling', 'quantiles'] as const) {
+    for (const key of RECORDED_NETWORK_FIELDS) {
       if (!given(key)) (network as unknown as Record<string, unknown>)[key] = recorded[key];
       else if (!same(config[key], recorded[key])) conflicts.push(`--${kebab(key)} ${show(config[key])} (the file's network has ${show(recorded[key])})`);
     }
@@ -64,6 +64,6 @@ export function loadWeightsFor(bytes: Uint8Array, path: string, flag: string, co
       `${flag} '${path}' holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${network.env} has ${obsDim} and ${nActions}`,
     );
   }
-  const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden: network.hidden, dueling: network.dueling, quantiles: network.quantiles });
+  const shapes = qNetworkWeightShapes({ ...network, obsDim, nActions });
   return { arrays: weightsForShapes(file.entries, shapes, path), network };
 }

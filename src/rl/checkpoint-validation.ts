@@ -130,7 +130,7 @@ export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
   }
   if (typeof meta.hasBest !== 'boolean') bad('hasBest', `must be true or false, got ${show(meta.hasBest)}`);
 
-  const shapes = qNetworkWeightShapes({ obsDim: dims.obsDim, nActions: dims.nActions, hidden: config.hidden, dueling: config.dueling, quantiles: config.quantiles });
+  const shapes = qNetworkWeightShapes({ ...config, ...dims });
   if (meta.parameterCount !== shapes.length) bad('parameterCount', `is ${show(meta.parameterCount)}; the network of the config has ${shapes.length} parameter arrays`);
   const optimizer = meta.optimizer as Json | null;
   if (optimizer === null || typeof optimizer !== 'object') bad('optimizer', `must be an object, got ${show(optimizer)}`);
@@ -176,7 +176,7 @@ export function checkCheckpointArrays(state: TrainerState, fileName: string): vo
     throw new InvalidArgumentError(`${fileName}: checkpoint array '${what}' ${why}`);
   };
   const dims = envDims(state.config.env);
-  const shapes = qNetworkWeightShapes({ obsDim: dims.obsDim, nActions: dims.nActions, hidden: state.config.hidden, dueling: state.config.dueling, quantiles: state.config.quantiles });
+  const shapes = qNetworkWeightShapes({ ...state.config, ...dims });
   const lists: [string, readonly ArrayLike<number>[] | null][] = [
     ['online', state.online],
     ['target', state.target],

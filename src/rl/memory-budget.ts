@@ -41,7 +41,7 @@ export interface MemoryItem {
 export function estimateRunMemory(config: DqnConfig, obsDim: number, nActions: number, name: FieldNamer = (key) => key): MemoryItem[] {
   const transitionBytes = 2 * obsDim * 4 + 4 + 4 + 1;
   const replayBytes = config.bufferSize * transitionBytes;
-  const shapes = qNetworkWeightShapes({ obsDim, nActions, hidden: config.hidden, dueling: config.dueling, quantiles: config.quantiles });
+  const shapes = qNetworkWeightShapes({ ...config, obsDim, nActions });
   const parameters = shapes.reduce((sum, [rows, cols]) => sum + rows * cols, 0);
   const outputs = nActions * config.quantiles;
   const widest = Math.max(obsDim, outputs, ...config.hidden);

@@ -30,6 +30,9 @@ export interface NetworkDescription {
   env?: string;
 }
 
+/** The config fields a weights file records and so decides when it is loaded (the rest are the run's). */
+export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles'] as const;
+
 /** The network a run of `config` trains, on an env with these dimensions, as its weights file records it. */
 export function describeNetwork(config: Pick<DqnConfig, 'env' | 'hidden' | 'activation' | 'dueling' | 'quantiles'>, obsDim: number, nActions: number): NetworkDescription {
   const { env, hidden, activation, dueling, quantiles } = config;

@@ -11,7 +11,7 @@ import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
-import { describeNetwork, encodeWeightsNpz, hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
+import { RECORDED_NETWORK_FIELDS, describeNetwork, encodeWeightsNpz, hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
 import { qNetworkWeightShapes } from '../rl/q-network.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
@@ -273,8 +273,8 @@ export class TrainingSession {
     const inferred = recorded === null && !current.config.dueling ? hiddenWidthsOf(file.entries) : null;
     const network = recorded ?? { hidden: inferred ?? current.config.hidden, activation: current.config.activation, dueling: current.config.dueling, quantiles: current.config.quantiles };
     const wanted: DqnConfig = { ...current.config, hidden: [...network.hidden], activation: network.activation, dueling: network.dueling, quantiles: network.quantiles };
-    const arrays = weightsForShapes(file.entries, qNetworkWeightShapes({ obsDim, nActions, hidden: wanted.hidden, dueling: wanted.dueling, quantiles: wanted.quantiles }), fileName);
-    const restarted = wanted.hidden.join(',') !== current.config.hidden.join(',') || wanted.activation !== current.config.activation || wanted.dueling !== current.config.dueling || wanted.quantiles !== current.config.quantiles;
+    const arrays = weightsForShapes(file.entries, qNetworkWeightShapes({ ...wanted, obsDim, nActions }), fileName);
+    const restarted = RECORDED_NETWORK_FIELDS.some((key) => JSON.stringify(wanted[key]) !== JSON.stringify(current.config[key]));
     if (restarted) {
       await this.configure(this.backendInfo?.requested ?? 'auto', wanted, current.seed);
     } else {
