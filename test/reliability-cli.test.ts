@@ -5,7 +5,7 @@
  * Each test title starts with its id in docs/reliability.md ([id]).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,12 @@ const CASES: BadInput[] = [
   { id: 'size-array-limit', args: ['--hidden', '100000,100000'], stderr: /--hidden 100000,100000: the network would need an array of 10,000,800,002 values/ },
   { id: 'size-memory', args: ['--hidden', '40000,40000'], stderr: /--hidden 40000,40000: this run needs about \d+ GB of memory .* more than the [\d.]+ [GT]B this machine has/ },
   { id: 'size-replay', args: ['--buffer-size', '1000000000'], stderr: /--buffer-size 1000000000: the replay buffer .* would need an array of 41,000,000,000 values/ },
+  // Was: 77 s of training, then a crash on the WASM memory's 4 GiB limit, nothing saved.
+  {
+    id: 'size-wasm-memory',
+    args: ['--backend', 'cpu', '--hidden', '2048,2048', '--batch-size', '65536'],
+    stderr: /--hidden 2048,2048, --batch-size 65536: the CPU backend's WebAssembly memory would need about [\d.]+ GB \(the network [\d.]+ MB, the minibatch activations [\d.]+ GB\), more than the 4\.29 GB a WebAssembly memory can hold; a smaller --hidden or --batch-size fits/,
+  },
   // Output paths, checked before training.
   { id: 'path-empty', args: ['--save', ''], stderr: /--save: the path is empty/ },
   { id: 'path-is-folder', args: ['--save', '.'], stderr: /--save '\.' is a folder; give a file name/ },
@@ -75,7 +81,17 @@ const CASES: BadInput[] = [
   { id: 'path-under-a-file', args: ['--save', 'f/w.npz'], files: () => ({ f: 'a file' }), stderr: /--save 'f\/w\.npz': a part of the path is a file, not a folder/ },
   { id: 'path-out-is-file', args: ['--out', 'f'], files: () => ({ f: 'a file' }), stderr: /--out 'f' exists and is not a folder/ },
   { id: 'path-same-file-twice', args: ['--save', 'x.gif', '--video', 'x.gif'], stderr: /--save and --video name the same file 'x\.gif'/ },
+  // Every pair of paths a run reads or writes, the run folder's own files included, after resolving folders and links.
+  { id: 'path-save-is-run-file', args: ['--out', 'r', '--save', 'r/learning-curve.png'], stderr: /--save and the run's learning-curve\.png name the same file/ },
+  { id: 'path-video-is-run-file', args: ['--out', 'r', '--video', 'r/dqn_weights.npz'], stderr: /--video and the run's dqn_weights\.npz name the same file/ },
+  { id: 'path-same-file-via-link', args: ['--out', 'r', '--save', 'alias/learning-curve.svg'], files: (dir) => (mkdirSync(join(dir, 'r')), symlinkSync('r', join(dir, 'alias')), {}), stderr: /--save and the run's learning-curve\.svg name the same file 'alias\/learning-curve\.svg'/ },
+  { id: 'path-load-is-video', args: ['--mode', 'eval', '--load', 'w.npz', '--video', 'w.npz'], files: () => ({ 'w.npz': reluWeights() }), stderr: /--load 'w\.npz' and --video 'w\.npz' are the same file: writing --video would replace what --load reads/ },
+  { id: 'path-video-is-load-target', args: ['--mode', 'eval', '--load', 'link.npz', '--video', 'w.npz'], files: (dir) => (symlinkSync('w.npz', join(dir, 'link.npz')), { 'w.npz': reluWeights() }), stderr: /--load 'link\.npz' \(it leads to '.*\/w\.npz'\) and --video 'w\.npz' are the same file/ },
+  { id: 'path-load-is-save', args: ['--load', 'w.npz', '--save', 'w.npz'], files: () => ({ 'w.npz': reluWeights() }), stderr: /--load 'w\.npz' and --save 'w\.npz' are the same file: writing --save would replace what --load reads/ },
+  { id: 'path-resume-is-save', args: ['--resume', 'c.zip', '--save', 'c.zip'], files: () => ({ 'c.zip': checkpoint() }), stderr: /--resume 'c\.zip' and --save 'c\.zip' are the same file/ },
   { id: 'out-holds-a-run', args: ['--out', 'old'], files: () => ({ 'old/metrics.csv': 'episode,steps,return,length,epsilon,loss,wall_time_s\n' }), stderr: /--out '.*old' already holds a run \(metrics\.csv\); continue it with --resume/ },
+  // A printed command can be pasted into a shell as it is.
+  { id: 'resume-command-quoted', args: ['--out', "old run's"], files: () => ({ "old run's/checkpoint.zip": checkpoint() }), stderr: /continue it with --resume 'old run'\\''s\/checkpoint\.zip', or choose another --out/ },
   // Weights files.
   { id: 'load-missing', args: ['--mode', 'eval', '--load', 'nope.npz'], stderr: /--load 'nope\.npz': no such file/ },
   { id: 'load-folder', args: ['--mode', 'eval', '--load', '.'], stderr: /--load '\.': is a folder/ },
@@ -186,7 +202,7 @@ describe('run folders and concurrent runs', () => {
     const orphanSave = `.w.npz.${dead}.1.abc.tmp`;
     const live = `.checkpoint.zip.${process.pid}.1.abc.tmp`;
     for (const f of [join('r', orphan), join('r', live), orphanSave]) writeFileSync(join(dir, f), 'partial');
-    const r = runCli(['--resume', join('r', 'checkpoint.zip'), '--steps', '300', '--backend', 'cpu'], dir);
+    const r = runCli(['--resume', join('r', 'checkpoint.zip'), '--steps', '300', '--backend', 'cpu', '--save', 'w.npz'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/removed 2 temp file\(s\) left by an interrupted write/);
     expect(readdirSync(join(dir, 'r'))).not.toContain(orphan);
@@ -213,7 +229,10 @@ describe('full and read-only file systems (a tmpfs in a private mount namespace)
     mkdirSync(join(dir, 'small'));
     const r = runCliOnMount([...QUICK, '--steps', '3000', '--out', 'small/r', '--save', 'small/w.npz', '--checkpoint-every', '100'], dir, join(dir, 'small'), 32);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: cannot write '.*small\/r\/checkpoint\.zip': no space left on the device \(ENOSPC\); the checkpoint small\/r\/checkpoint\.zip \(step \d+\) is intact\n$/);
+    // Every output is named, and the command that continues the run elsewhere is printed.
+    expect(r.stderr).toMatch(
+      /^error: \d outputs could not be written: cannot write 'small\/r\/checkpoint\.zip': no space left on the device \(ENOSPC\); .*cannot write 'small\/w\.npz': no space left on the device \(ENOSPC\); .*the checkpoint small\/r\/checkpoint\.zip \(step \d+\) is intact: make room, or continue with --resume small\/r\/checkpoint\.zip --out <a folder with room> --save <a file with room>\n$/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
@@ -224,14 +243,18 @@ describe('--resume continues the run as it was started', () => {
     const first = runCli([...QUICK, '--steps', '600', '--out', 'a', '--save', 'first.npz', '--checkpoint-every', '300'], dir);
     expect(first.code, first.stderr).toBe(0);
     const before = parseMetricsCsv(readFileSync(join(dir, 'a', 'metrics.csv'), 'utf8'));
+    const firstWeights = readFileSync(join(dir, 'first.npz'));
     const resumed = runCli(['--resume', join('a', 'checkpoint.zip'), '--steps', '900', '--out', 'b'], dir);
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = parseMetricsCsv(readFileSync(join(dir, 'b', 'metrics.csv'), 'utf8'));
     expect(after.slice(0, before.length).map((r) => [r.episode, r.steps, r.return])).toEqual(before.map((r) => [r.episode, r.steps, r.return]));
     expect(after.length).toBeGreaterThan(before.length);
     expect(after.map((r) => r.episode)).toEqual(after.map((_, i) => i + 1));
-    // Its --save, --no-video and --final-eval-episodes came from the checkpoint: first.npz was rewritten, no GIF, no eval.json.
-    expect(resumed.stdout).toMatch(/^weights: first\.npz/m);
+    // Its --no-video and --final-eval-episodes came from the checkpoint (no GIF, no eval.json); its --save did not:
+    // a path read from a checkpoint never becomes a write target. The weights went into the run folder.
+    expect(resumed.stdout).toMatch(/^weights: b\/dqn_weights\.npz\n/m);
+    expect(resumed.stdout).toMatch(/the checkpoint's run also saved them to '.*first\.npz': give --save to write a copy where you choose/);
+    expect(readFileSync(join(dir, 'first.npz'))).toEqual(firstWeights);
     expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'first.npz']);
     expect(readdirSync(join(dir, 'b'))).not.toContain('eval.json');
   });

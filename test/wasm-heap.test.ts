@@ -4,7 +4,12 @@
  * the engine; region.view() re-derives them; kernels keep working on the same pointers).
  */
 import { describe, expect, it } from 'vitest';
-import { ALIGN_BYTES, ALIGN_FLOATS, WasmKernels, alignedFloats } from '../src/backend/wasm/index.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { ALIGN_BYTES, ALIGN_FLOATS, WasmHeap, WasmKernels, alignedFloats } from '../src/backend/wasm/index.js';
+import { MAX_MEMORY_BYTES } from '../src/backend/wasm/memory-layout.js';
+import { preset, type DqnConfig } from '../src/rl/config.js';
+import { DqnTrainer } from '../src/rl/dqn-trainer.js';
+import { estimateRunMemory } from '../src/rl/memory-budget.js';
 
 describe('WASM heap', () => {
   it('hands out zeroed regions aligned to 256 bytes, and reuses freed space first fit with coalescing', () => {
@@ -90,5 +95,38 @@ describe('WASM heap', () => {
     expect(() => bias.view()).toThrow(/wasm region 'b' was freed/); // ...then refused
     expect(() => arena.free()).toThrow(/'params' was already freed/);
     expect(() => heap.alloc(-1, 'bad')).toThrow(/wasm alloc 'bad': size -1 is not a non-negative integer/);
+  });
+});
+
+describe('the WASM memory near its 4 GiB limit, and the estimate the CLI checks against it', () => {
+  it('grows by exactly what is needed when a quarter more would pass the limit', () => {
+    // 3.5 GiB reserved up front (WebAssembly memory is zero pages the OS maps on first touch).
+    const pages = (MAX_MEMORY_BYTES - 512 * 1024 * 1024) / 65536;
+    const memory = new WebAssembly.Memory({ initial: pages });
+    // The heap starts 64 MiB before the end (as if the rest were in use): the test touches little memory.
+    const heap = new WasmHeap(memory, memory.buffer.byteLength - 64 * 1024 * 1024);
+    heap.alloc((64 * 1024 * 1024) / 4, 'the last 64 MiB');
+    // A quarter of 3.5 GiB is 896 MiB, past the limit; 256 MiB still fits.
+    const tail = heap.alloc((256 * 1024 * 1024) / 4, 'tail');
+    expect(heap.stats().memoryBytes).toBeLessThanOrEqual(MAX_MEMORY_BYTES);
+    tail.view()[0] = 1;
+    expect(() => heap.alloc((512 * 1024 * 1024) / 4, 'too much')).toThrow(/wasm heap: cannot grow the memory/);
+  });
+
+  it('the memory estimate (memory-budget.ts) bounds what a trainer really holds in the CPU backend\'s WebAssembly memory', async () => {
+    const variants: Partial<DqnConfig>[] = [{}, { doubleDqn: false }, { dueling: true }, { quantiles: 5 }, { munchausen: 0.9, doubleDqn: false }, { numEnvs: 4 }, { policyAverageTau: 0.01 }];
+    for (const variant of variants) {
+      const backend = new CpuBackend({ kernels: 'wasm' });
+      const config: DqnConfig = { ...preset('default'), hidden: [128, 96], batchSize: 512, bufferSize: 2000, learningStarts: 512, steps: 560, trainFreq: 4, evalFreq: 0, ...variant };
+      const trainer = new DqnTrainer(backend, config, 0, {});
+      await trainer.run();
+      const used = backend.wasmHeapStats()!.bytesInUse;
+      const estimate = estimateRunMemory(config, 4, 2).reduce((sum, item) => sum + item.backendBytes, 0);
+      // Above what is used (the CLI refuses nothing that fits), and not far above (it refuses what does not).
+      expect(used, JSON.stringify(variant)).toBeLessThanOrEqual(estimate);
+      expect(used, JSON.stringify(variant)).toBeGreaterThan(0.5 * estimate);
+      trainer.dispose();
+      backend.destroy();
+    }
   });
 });

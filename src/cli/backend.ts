@@ -2,6 +2,7 @@
 import type { Backend } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend } from '../backend/create-backend.js';
+import { MAX_MEMORY_BYTES } from '../backend/wasm/memory-layout.js';
 import { enableRelaxedSimdInNode } from '../backend/wasm/node-relaxed-simd.js';
 import type { MemoryLimits } from '../rl/memory-budget.js';
 import { warn } from './console.js';
@@ -32,6 +33,11 @@ export function describeBackend(backend: Backend): string {
 /** The GPU device behind a WebGPU backend, or null for the CPU backend. */
 export function gpuDevice(backend: Backend): GPUDevice | null {
   return (backend as { device?: GPUDevice }).device ?? null;
+}
+
+/** The most the CPU backend's WebAssembly memory can hold (for the memory check), or undefined when it has none (WebGPU, the TypeScript kernels). */
+export function wasmMemoryLimit(backend: Backend): number | undefined {
+  return backend instanceof CpuBackend && backend.wasmHeapStats() !== null ? MAX_MEMORY_BYTES : undefined;
 }
 
 /** A WebGPU device's buffer limits (for the memory check), or undefined for the CPU backend. */

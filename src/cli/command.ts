@@ -56,8 +56,13 @@ export function loadPath(options: Pick<CliOptions, 'load'>): string | null {
   return typeof options.load === 'string' ? options.load : DEFAULT_WEIGHTS;
 }
 
+/** The GIF's file name when no --video names one: <env>-seed<seed>.gif. */
+export function videoFileName(env: string, seed: number): string {
+  return `${env}-seed${seed}.gif`;
+}
+
 /** The GIF path --video names (default videos/<env>-seed<seed>.gif), or null with --no-video. */
 export function videoPath(options: Pick<CliOptions, 'video'>, env: string, seed: number): string | null {
   if (options.video === false) return null;
-  return typeof options.video === 'string' ? options.video : join('videos', `${env}-seed${seed}.gif`);
+  return typeof options.video === 'string' ? options.video : join('videos', videoFileName(env, seed));
 }

@@ -36,6 +36,15 @@ export function shown(path: string): string {
   return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? resolve(path) : rel;
 }
 
+/**
+ * `text` as one word for a POSIX shell, so a printed command can be pasted as it is: unchanged
+ * when it holds only characters no shell treats specially, else in single quotes.
+ */
+export function shellQuoted(text: string): string {
+  if (/^[A-Za-z0-9_\/.,:@%+=-]+$/.test(text)) return text;
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 /** A line on stdout (dropped once stdout is closed). */
 export function say(text: string): void {
   if (stdoutOpen()) process.stdout.write(text + '\n');

@@ -13,7 +13,7 @@ import { asUsage } from './cli-errors.js';
 import { DEFAULT_WEIGHTS, loadPath, videoPath, type CliOptions } from './command.js';
 import { say } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
-import { checkOutputFile, readInputFile } from './output-paths.js';
+import { checkDistinctPaths, checkOutputFile, readInputFile } from './output-paths.js';
 import { loadWeightsFor } from './weights.js';
 
 export async function runEvaluation(program: Command, options: CliOptions, config: DqnConfig): Promise<number> {
@@ -22,7 +22,9 @@ export async function runEvaluation(program: Command, options: CliOptions, confi
   const { arrays, network, video } = await asUsage(() => {
     const loaded = loadWeightsFor(readInputFile(file, '--load'), file, '--load', config, given);
     const gif = videoPath(options, loaded.network.env, options.seed);
-    return { ...loaded, video: gif === null ? null : checkOutputFile(gif, '--video') };
+    if (gif === null) return { ...loaded, video: null };
+    checkDistinctPaths([{ flag: '--load', path: file }], [{ flag: '--video', path: gif }]);
+    return { ...loaded, video: checkOutputFile(gif, '--video') };
   });
   const probeEnv = make(network.env);
   const obsDim = probeEnv.obsDim;

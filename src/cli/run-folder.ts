@@ -1,12 +1,14 @@
 /** The per-run folder and the files written into it (Node only). */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { errorCode, reasonOf } from '../io/node/fs-errors.js';
 import { makeFolders } from '../io/node/folders.js';
+import { readTextNoFollow } from '../io/node/no-follow.js';
 import { parseMetricsCsv, type EpisodeMetrics } from '../metrics/csv-log.js';
 import { renderLearningCurve, seriesFromMetrics } from '../metrics/plot.js';
 import { UsageError } from './cli-errors.js';
+import { shellQuoted } from './console.js';
 import { LOCK_FILE, RunLock } from './run-lock.js';
 
 /** What a run folder holds once a run has written there (a folder holding one is not reused by a fresh run). */
@@ -36,8 +38,22 @@ export class RunFolder {
    * fresh run (`fresh`) refuses a folder that already holds a run's files.
    */
   static claim(path: string, flag: string, fresh: boolean, shown = path): RunFolder {
-    const created = makeFoldersFor(path, flag).length > 0;
-    const lock = RunLock.acquire(path, flag, shown);
+    const made = makeFoldersFor(path, flag);
+    const created = made.length > 0;
+    let lock: RunLock;
+    try {
+      lock = RunLock.acquire(path, flag, shown);
+    } catch (error) {
+      // A failed claim leaves nothing behind: not the folders it made either.
+      for (const folder of made.reverse()) {
+        try {
+          rmdirSync(folder);
+        } catch {
+          // Not empty: something else is in it now; leave it.
+        }
+      }
+      throw error;
+    }
     if (fresh) {
       try {
         checkNoRunIn(path, shown, flag);
@@ -88,9 +104,10 @@ export class RunFolder {
 
 /** Throws UsageError when `path` (shown as `shown`) already holds a run's files: a fresh run does not mix its files with them. */
 export function checkNoRunIn(path: string, shown: string, flag: string): void {
-  const found = RUN_MARKERS.filter((name) => existsSync(join(path, name)));
+  // lstat: a link named metrics.csv counts too, even one that leads nowhere.
+  const found = RUN_MARKERS.filter((name) => lstatSync(join(path, name), { throwIfNoEntry: false }) !== undefined);
   if (found.length > 0) {
-    throw new UsageError(`${flag} '${shown}' already holds a run (${found.join(', ')}); continue it with --resume ${join(shown, 'checkpoint.zip')}, or choose another ${flag}`);
+    throw new UsageError(`${flag} '${shown}' already holds a run (${found.join(', ')}); continue it with --resume ${shellQuoted(join(shown, 'checkpoint.zip'))}, or choose another ${flag}`);
   }
 }
 
@@ -102,9 +119,10 @@ function makeFoldersFor(path: string, flag: string): string[] {
   }
 }
 
-/** Rows of an existing metrics.csv (for --resume), or none. */
+/** Rows of an existing metrics.csv (for --resume), or none; never read through a link (no-follow.ts). */
 export function readMetrics(path: string): EpisodeMetrics[] {
-  return existsSync(path) ? parseMetricsCsv(readFileSync(path, 'utf8'), path) : [];
+  const text = readTextNoFollow(path);
+  return text === null ? [] : parseMetricsCsv(text, path);
 }
 
 /** One periodic greedy evaluation, as evaluations.csv holds it. */
@@ -118,10 +136,11 @@ export function formatEvaluationsCsv(rows: readonly EvaluationRow[]): string {
   return 'steps,mean_return,std_return\n' + rows.map((r) => `${r.steps},${r.meanReturn},${r.stdReturn}`).join('\n') + (rows.length ? '\n' : '');
 }
 
-/** Reads evaluations.csv (for --resume), or none. */
+/** Reads evaluations.csv (for --resume), or none; never through a link. */
 export function readEvaluations(path: string): EvaluationRow[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
+  const text = readTextNoFollow(path);
+  if (text === null) return [];
+  return text
     .split('\n')
     .slice(1)
     .filter((line) => line.trim() !== '')
@@ -132,17 +151,18 @@ export function readEvaluations(path: string): EvaluationRow[] {
 }
 
 /**
- * Writes learning-curve.png and learning-curve.svg into `folder`: training episode returns with
- * their moving mean and, when there are any, the periodic greedy evaluations.
+ * Writes the learning curve as PNG and SVG (the run folder's learning-curve.png and .svg):
+ * training episode returns with their moving mean and, when there are any, the periodic greedy
+ * evaluations.
  */
 export async function writeLearningCurve(
-  folder: string,
+  paths: { png: string; svg: string },
   label: string,
   rows: readonly EpisodeMetrics[],
   evaluations: readonly EvaluationRow[],
   title: string,
   threshold: number | null,
-): Promise<string> {
+): Promise<void> {
   const series = [seriesFromMetrics(`${label}: training episodes`, rows)];
   if (evaluations.length > 0) {
     series.push({ label: `${label}: greedy evaluation`, steps: evaluations.map((e) => e.steps), returns: evaluations.map((e) => e.meanReturn), window: 1 });
@@ -152,8 +172,6 @@ export async function writeLearningCurve(
     title,
     ...(threshold !== null ? { threshold, thresholdLabel: `solved (${threshold})` } : {}),
   });
-  const png = join(folder, 'learning-curve.png');
-  await writeFileAtomic(png, image.png);
-  await writeFileAtomic(join(folder, 'learning-curve.svg'), image.svg);
-  return png;
+  await writeFileAtomic(paths.png, image.png);
+  await writeFileAtomic(paths.svg, image.svg);
 }

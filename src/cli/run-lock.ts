@@ -5,10 +5,10 @@
  * (killed with SIGKILL, a crash, a reboot) is taken over. The lock is removed when the run ends,
  * also on an immediate exit (a `process.on('exit')` handler). Node only.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive } from '../io/node/atomic-write.js';
+import { probePathIn, processAlive } from '../io/node/atomic-write.js';
 import { errorCode, reasonOf } from '../io/node/fs-errors.js';
 import { UsageError } from './cli-errors.js';
 
@@ -20,9 +20,6 @@ interface LockRecord {
   started: string;
 }
 
-/** A lock file just created and not yet written is given this long before it counts as abandoned. */
-const FRESH_LOCK_MS = 10_000;
-
 export class RunLock {
   private released = false;
   private readonly onExit = () => this.release();
@@ -31,27 +28,38 @@ export class RunLock {
     process.on('exit', this.onExit);
   }
 
-  /** Takes the lock of `folder` (which must exist); `flag` names the folder in the refusal. */
+  /**
+   * Takes the lock of `folder` (which must exist); `flag` names the folder in the refusal. The lock
+   * appears whole or not at all: its record is written to a temp file first and hard-linked into
+   * place (link(2) fails when the lock exists), so a failure (a full disk) never leaves an empty
+   * lock that would turn the next runs away.
+   */
   static acquire(folder: string, flag: string, shown = folder): RunLock {
     const path = join(folder, LOCK_FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let fd: number;
+    const record: LockRecord = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+    const temp = probePathIn(folder);
+    try {
       try {
-        fd = openSync(path, 'wx', 0o644);
+        writeFileSync(temp, JSON.stringify(record) + '\n', { flag: 'wx', mode: 0o644 });
       } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw new UsageError(`${flag} '${shown}': cannot create its lock file: ${reasonOf(error)}`);
+        throw new UsageError(`${flag} '${shown}': cannot create its lock file '${LOCK_FILE}': ${reasonOf(error)}`);
+      }
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          linkSync(temp, path);
+          return new RunLock(path);
+        } catch (error) {
+          if (errorCode(error) !== 'EEXIST') throw new UsageError(`${flag} '${shown}': cannot create its lock file '${LOCK_FILE}': ${reasonOf(error)}`);
+        }
         checkNotInUse(folder, flag, shown);
         try {
           unlinkSync(path); // a stale lock: its process is gone
         } catch {
           // Someone else took it over first; the next attempt sees theirs.
         }
-        continue;
       }
-      const record: LockRecord = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-      writeSync(fd, JSON.stringify(record) + '\n');
-      closeSync(fd);
-      return new RunLock(path);
+    } finally {
+      rmSync(temp, { force: true });
     }
     throw new UsageError(`${flag} '${shown}' is being claimed by another run at the same moment; choose another ${flag}`);
   }
@@ -94,14 +102,8 @@ function liveHolder(path: string): LockRecord | null {
   } catch {
     record = null;
   }
-  if (record === null || typeof record.pid !== 'number') {
-    // Being written this very moment, or garbage: only a fresh one counts as held.
-    try {
-      return Date.now() - statSync(path).mtimeMs < FRESH_LOCK_MS ? { pid: -1, host: 'unknown', started: 'just now' } : null;
-    } catch {
-      return null;
-    }
-  }
+  // A lock appears with its record (acquire links it into place whole): one without is garbage.
+  if (record === null || typeof record.pid !== 'number') return null;
   // Another machine's process cannot be looked at from here: its lock counts as held.
   if (record.host !== hostname()) return record;
   return processAlive(record.pid) ? record : null;

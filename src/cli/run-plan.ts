@@ -9,15 +9,15 @@
  */
 import type { Command } from 'commander';
 import { totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { make } from '../envs/registry.js';
 import { validateConfig, type DqnConfig } from '../rl/config.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { decodeTrainerCheckpoint, type TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
 import { UsageError } from './cli-errors.js';
-import { DEFAULT_WEIGHTS, loadPath, videoPath, type CliOptions } from './command.js';
+import { DEFAULT_WEIGHTS, loadPath, videoFileName, videoPath, type CliOptions } from './command.js';
 import { CONFIG_FLAGS, kebab } from './config-flags.js';
-import { checkDistinctOutputs, checkOutputFile, checkOutputFolder, readInputFile } from './output-paths.js';
+import { checkDistinctPaths, checkOutputFile, checkOutputFolder, readInputFile, type PathUse } from './output-paths.js';
 import { checkNoRunIn } from './run-folder.js';
 import { checkNotInUse } from './run-lock.js';
 import { decodeRunRecord, type CliRunRecord } from './resume-record.js';
@@ -29,7 +29,7 @@ export const FINAL_EVAL_SEED_OFFSET = 10_000;
 /** Config fields a resumed run may change: its budget. */
 const RESUMABLE_FIELDS: readonly (keyof DqnConfig)[] = ['steps', 'episodes'];
 
-/** The files a run writes into its folder. */
+/** The files a run writes into its folder (the one list of them: the same-file check and every writer take it from here). */
 export interface RunFiles {
   checkpoint: string;
   metrics: string;
@@ -37,6 +37,8 @@ export interface RunFiles {
   config: string;
   evalJson: string;
   weights: string;
+  curvePng: string;
+  curveSvg: string;
 }
 
 export function runFilesIn(folder: string): RunFiles {
@@ -47,7 +49,37 @@ export function runFilesIn(folder: string): RunFiles {
     config: join(folder, 'config.json'),
     evalJson: join(folder, 'eval.json'),
     weights: join(folder, DEFAULT_WEIGHTS),
+    curvePng: join(folder, 'learning-curve.png'),
+    curveSvg: join(folder, 'learning-curve.svg'),
   };
+}
+
+/** How messages name a run folder's file: "the run's metrics.csv". */
+function runFileFlag(path: string): string {
+  return `the run's ${basename(path)}`;
+}
+
+/**
+ * Throws UsageError when two of the run's paths are the same file (checkDistinctPaths): --load or
+ * --resume against every output, and the outputs (--save, --video, the run folder's files) against
+ * each other. --save may be the run folder's weights file (the same weights, written once), and a
+ * resumed run rewrites the checkpoint it continues.
+ */
+export function checkRunPaths(plan: Pick<RunPlan, 'save' | 'video' | 'resume' | 'initialWeights'>, folder: string | null): void {
+  const files = folder === null ? [] : Object.values(runFilesIn(folder));
+  const writes: PathUse[] = [
+    ...(plan.save !== null ? [{ flag: '--save', path: plan.save }] : []),
+    ...(plan.video !== null ? [{ flag: '--video', path: plan.video }] : []),
+    ...files.map((path) => ({ flag: runFileFlag(path), path })),
+  ];
+  const reads: PathUse[] = [
+    ...(plan.resume !== null ? [{ flag: '--resume', path: plan.resume.path }] : []),
+    ...(plan.initialWeights !== null ? [{ flag: '--load', path: plan.initialWeights.path }] : []),
+  ];
+  checkDistinctPaths(reads, writes, [
+    ['--save', runFileFlag(DEFAULT_WEIGHTS)],
+    ['--resume', runFileFlag('checkpoint.zip')],
+  ]);
 }
 
 /** The run folder to claim: a path used as it is, or a base numbered -2, -3, ... while taken. */
@@ -74,10 +106,16 @@ export interface RunPlan {
   /** Seed of the final evaluation's first reset and of the GIF's episode. */
   finalEvalSeed: number;
   folder: FolderChoice;
-  /** --save: the final weights (absolute), also written into the run folder. */
-  save: string;
+  /**
+   * --save: the final weights (absolute), also written into the run folder; null for a resumed run
+   * without --save (its weights go into the run folder only: a path read from a checkpoint never
+   * becomes a write target).
+   */
+  save: string | null;
   /** The GIF of a greedy episode (absolute), or null with --no-video. */
   video: string | null;
+  /** Lines to show the user before training (what a resumed run does differently from the run it continues). */
+  notices: string[];
   checkpointEvery: number;
   finalEvalEpisodes: number;
   logEvery: number;
@@ -111,8 +149,11 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   let preset = options.preset;
   let resume: RunPlan['resume'] = null;
   let initialWeights: RunPlan['initialWeights'] = null;
-  let save = options.save;
+  let save: string | null = options.save;
   let video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
+  const notices: string[] = [];
+  /** A resumed run without --video writes its GIF into the run folder (unless its run had none). */
+  let videoInRunFolder = false;
   let { checkpointEvery, finalEvalEpisodes, logEvery } = options;
 
   if (options.resume !== undefined) {
@@ -137,14 +178,20 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
     preset = run.preset;
     const record = decodeRunRecord(run.frontEnd, path);
     resume = { path, checkpoint, record };
+    // The checkpoint's settings carry over; its paths do not: a checkpoint someone sent must not
+    // choose which files get overwritten. Outputs go where the flags say, or into the run folder.
     if (record !== null) {
-      if (!given('save')) save = record.save;
-      if (!given('video')) video = record.video;
       if (!given('checkpointEvery')) checkpointEvery = record.checkpointEvery;
       if (!given('finalEvalEpisodes')) finalEvalEpisodes = record.finalEvalEpisodes;
       if (!given('logEvery')) logEvery = record.logEvery;
-    } else if (!given('video')) {
-      video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
+    }
+    if (!given('save')) {
+      save = null;
+      if (record !== null) notices.push(`the weights go into the run folder; the checkpoint's run also saved them to '${record.save}': give --save to write a copy where you choose`);
+    }
+    if (!given('video')) {
+      video = null;
+      videoInRunFolder = record?.video !== null;
     }
   } else {
     const load = loadPath(options);
@@ -166,13 +213,10 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   checkOutputFolder(folder.numbered ? dirname(folder.shown) : folder.shown, '--out');
   if (!folder.numbered) checkNotInUse(folder.path, '--out', folder.shown);
   if (!folder.numbered && folder.fresh) checkNoRunIn(folder.path, folder.shown, '--out');
-  const outputs = [
-    { flag: '--save', path: save },
-    ...(video !== null ? [{ flag: '--video', path: video }] : []),
-    ...(folder.numbered ? [] : Object.entries(runFilesIn(folder.path)).filter(([name]) => name !== 'weights').map(([name, path]) => ({ flag: `the run's ${name} file`, path }))),
-  ];
-  checkDistinctOutputs(outputs);
-  save = checkOutputFile(save, '--save');
+  if (videoInRunFolder) video = join(folder.path, videoFileName(config.env, seed + FINAL_EVAL_SEED_OFFSET));
+  // A numbered folder is new: its files are checked again once it is claimed (run-training.ts).
+  checkRunPaths({ save, video, resume, initialWeights }, folder.numbered ? null : folder.path);
+  if (save !== null) save = checkOutputFile(save, '--save');
   if (video !== null) video = checkOutputFile(video, '--video');
 
   return {
@@ -189,6 +233,7 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
     checkpointEvery,
     finalEvalEpisodes,
     logEvery,
+    notices,
   };
 }
 

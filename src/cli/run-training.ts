@@ -18,12 +18,13 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
 import { envSpec, make } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
+import { FileAccessError } from '../io/node/fs-errors.js';
 import { algorithmName, type DqnConfig } from '../rl/config.js';
 import { DqnTrainer } from '../rl/dqn-trainer.js';
 import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
@@ -32,16 +33,16 @@ import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { NonFiniteError, checkStateFinite } from '../rl/non-finite-guard.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
 import { describeNetwork, encodeWeightsNpz } from '../rl/weights-file.js';
-import { describeBackend, gpuLimits, openBackend } from './backend.js';
+import { describeBackend, gpuLimits, openBackend, wasmMemoryLimit } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import type { CliOptions } from './command.js';
-import { say, shown } from './console.js';
+import { say, shellQuoted, shown } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
 import { FaultInjection } from './fault-injection.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
 import { encodeRunRecord } from './resume-record.js';
 import { RunFolder, readEvaluations, readMetrics, writeLearningCurve } from './run-folder.js';
-import { flagName, hostMemoryLimits, planRun, runFilesIn, type RunFiles, type RunPlan } from './run-plan.js';
+import { checkRunPaths, flagName, hostMemoryLimits, planRun, runFilesIn, type RunFiles, type RunPlan } from './run-plan.js';
 import { RunRecords } from './run-records.js';
 import { StopSignal } from './stop-signal.js';
 
@@ -88,8 +89,10 @@ class TrainingRun {
   async run(): Promise<number> {
     try {
       this.backend = await openBackend(this.plan.backendKind);
+      // The backend's own limits (a GPU's buffers, the WebAssembly memory), before any tensor exists.
       const gpu = gpuLimits(this.backend);
-      if (gpu !== undefined) await asUsage(() => this.checkFits({ ...hostMemoryLimits(), gpu }));
+      const wasmMemoryBytes = wasmMemoryLimit(this.backend);
+      if (gpu !== undefined || wasmMemoryBytes !== undefined) await asUsage(() => this.checkFits({ ...hostMemoryLimits(), gpu, wasmMemoryBytes }));
       this.trainer = this.buildTrainer(this.backend);
       this.setStartWeights(this.trainer);
       await this.claimFolder();
@@ -152,14 +155,19 @@ class TrainingRun {
   private async claimFolder(): Promise<void> {
     const { folder: choice, resume, save, video } = this.plan;
     this.folder = await asUsage(() => (choice.numbered ? RunFolder.claimNumbered(choice.path, '--out') : RunFolder.claim(choice.path, '--out', choice.fresh, choice.shown)));
+    // The numbered folder's name is known only now: its files against --save, --video and --load.
+    if (choice.numbered) await asUsage(() => checkRunPaths(this.plan, this.folder!.path));
     const removed = [...this.folder.removedTempFiles.map((name) => `${shown(this.folder!.path)}/${name}`)];
-    for (const file of [save, ...(video !== null ? [video] : [])]) {
+    for (const file of [save, video].filter((path) => path !== null)) {
       removed.push(...removeOrphanTempFiles(dirname(file)).map((name) => `${shown(dirname(file))}/${name}`));
     }
     if (removed.length > 0) say(`removed ${removed.length} temp file(s) left by an interrupted write: ${removed.join(', ')}`);
     this.files = runFilesIn(this.folder.path);
-    this.records = new RunRecords(this.files, this.startRecords());
+    // The rows an older checkpoint left beside it are input like the checkpoint itself (exit 2 when unreadable).
+    const start = await asUsage(() => this.startRecords());
+    this.records = new RunRecords(this.files, start);
     if (resume) this.progress.message(`resumed from ${resume.path} at step ${resume.checkpoint.state.steps}, episode ${resume.checkpoint.state.episodes}`);
+    for (const notice of this.plan.notices) this.progress.message(notice);
   }
 
   /** The rows a resumed run starts from: the checkpoint's, or (older checkpoints) the CSV files beside it, up to the checkpoint. */
@@ -190,10 +198,26 @@ class TrainingRun {
     await writeFileAtomic(this.files!.config, JSON.stringify({ seed, preset, backend: backend.name, ...config }, null, 2) + '\n');
   }
 
-  /** Trains to the end (or a stop), saves checkpoint, weights and curve, then evaluates unless stopped. */
+  /**
+   * Trains to the end (or a stop, or a write that fails), then writes every output it can: the
+   * checkpoint, the weights (--save and the run folder), the learning curve, and (after a run that
+   * trained to its end) the final evaluation and the GIF. An output that cannot be written (a full
+   * disk) does not keep the others from being written; the failures are reported together at the
+   * end, with the command that continues the run elsewhere (OutputFailure).
+   */
   private async trainSaveEvaluate(): Promise<void> {
     const trainer = this.trainer!;
-    await this.trainInSlices();
+    const outputs = new OutputAttempts();
+    let failedMidRun = false;
+    try {
+      await this.trainInSlices();
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
+      // A periodic write failed (a checkpoint, a metrics row). The trainer may be mid-step: its
+      // state is not checkpointed again; the last good checkpoint stays the one to resume.
+      outputs.failures.push(error);
+      failedMidRun = true;
+    }
     this.progress.stop();
     if (this.stepsTaken === 0 && this.stop.requested) {
       // Nothing was trained in this process: nothing to save.
@@ -201,27 +225,40 @@ class TrainingRun {
       say(`stopped before training started; nothing was saved`);
       return;
     }
-    const stopped = this.stop.requested;
+    const stopped = this.stop.requested || failedMidRun;
     say(
       `${stopped ? 'stopped' : 'finished'}: ${trainer.steps} steps, ${trainer.episodes} episodes, ${trainer.updates} updates in ${this.trainingSeconds.toFixed(1)} s ` +
         `(${(this.stepsTaken / Math.max(this.trainingSeconds, 1e-9)).toFixed(0)} steps/s); ` +
         (trainer.episodes > 0 ? `mean return of the last 100 episodes ${trainer.meanReturn100.toFixed(1)}` : 'no training episode has ended yet'),
     );
-    await this.saveCheckpoint();
-    const checkpoint = shown(this.files!.checkpoint);
-    say(`checkpoint: ${checkpoint}${stopped ? ` (continue with --resume ${checkpoint})` : ''}`);
-    const weights = await this.saveWeights();
-    this.records!.close();
-    await this.saveLearningCurve();
-    if (!this.stop.requested) {
+    if (!failedMidRun && (await outputs.attempt(() => this.saveCheckpoint()))) {
+      const checkpoint = shown(this.files!.checkpoint);
+      say(`checkpoint: ${checkpoint}${this.stop.requested ? ` (continue with --resume ${shellQuoted(checkpoint)})` : ''}`);
+    }
+    const weights = await this.saveWeights(outputs);
+    await outputs.attempt(async () => this.records!.close());
+    await outputs.attempt(() => this.saveLearningCurve());
+    if (!stopped) {
       trainer.agent.policy.setWeights(weights);
       try {
-        await this.finalEvaluation();
+        await this.finalEvaluation(outputs);
       } catch (error) {
         if (!(error instanceof StopRequested)) throw error;
         say('stopped during the final evaluation (the checkpoint and the weights are saved)');
       }
     }
+    if (outputs.failures.length > 0) throw new OutputFailure(outputs, this.saved, this.recoveryFlags(outputs));
+  }
+
+  /** The flags that send the failed outputs elsewhere when the run is continued: --out for the run folder's files, --save, --video. */
+  private recoveryFlags(outputs: OutputAttempts): string[] {
+    const failed = new Set(outputs.failures.map((failure) => resolve(failure.path)));
+    const folder = this.folder!.path;
+    const flags: string[] = [];
+    if ([...failed].some((path) => dirname(path) === folder)) flags.push('--out <a folder with room>');
+    if (this.plan.save !== null && failed.has(this.plan.save)) flags.push('--save <a file with room>');
+    if (this.plan.video !== null && failed.has(this.plan.video)) flags.push('--video <a file with room>');
+    return flags;
   }
 
   /**
@@ -259,15 +296,18 @@ class TrainingRun {
     const state = await trainer.getState();
     checkStateFinite(state);
     const { save, video, checkpointEvery, finalEvalEpisodes, logEvery, preset } = this.plan;
-    const frontEnd = encodeRunRecord({ save, video, checkpointEvery, finalEvalEpisodes, logEvery, episodes: this.records!.episodes, evaluations: this.records!.evaluations });
+    const frontEnd = encodeRunRecord({ save: save ?? this.files!.weights, video, checkpointEvery, finalEvalEpisodes, logEvery, episodes: this.records!.episodes, evaluations: this.records!.evaluations });
     await writeFileAtomic(this.files!.checkpoint, encodeTrainerCheckpoint(state, { preset, frontEnd }));
     this.saved = { path: this.files!.checkpoint, steps: state.steps };
   }
 
-  /** Writes the weights to keep (the best evaluated, else the latest) to --save and the run folder; returns them. */
-  private async saveWeights(): Promise<FloatArray[]> {
+  /**
+   * Writes the weights to keep (the best evaluated, else the latest) to --save and the run folder,
+   * each tried even when the other fails; returns them.
+   */
+  private async saveWeights(outputs: OutputAttempts): Promise<FloatArray[]> {
     const trainer = this.trainer!;
-    const { config } = this.plan;
+    const { config, save } = this.plan;
     const weights = await trainer.finalWeights();
     if (trainer.bestWeights) {
       say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
@@ -275,9 +315,15 @@ class TrainingRun {
     const network = describeNetwork(config, trainer.envs.obsDim, trainer.envs.nActions);
     // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
     const npz = encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network);
-    await writeFileAtomic(this.plan.save, npz);
-    await writeFileAtomic(this.files!.weights, npz);
-    say(`weights: ${shown(this.plan.save)} (also in the run folder)`);
+    const inFolder = this.files!.weights;
+    // --save may be the run folder's own weights file: one file, written once.
+    const targets = save === null || resolve(save) === resolve(inFolder) ? [inFolder] : [save, inFolder];
+    const written: string[] = [];
+    for (const target of targets) if (await outputs.attempt(() => writeFileAtomic(target, npz))) written.push(target);
+    if (written.length > 0) {
+      outputs.weightsAt = written[0];
+      say(`weights: ${shown(written[0])}${written.length === 2 ? ' (also in the run folder)' : ''}`);
+    }
     return weights;
   }
 
@@ -285,8 +331,9 @@ class TrainingRun {
     const { config, preset, seed } = this.plan;
     const title = `${algorithmName(config)} on ${config.env} (${preset} preset, ${this.backend!.name})`;
     const records = this.records!;
-    const curve = await writeLearningCurve(this.folder!.path, `${preset} seed ${seed}`, records.episodes, records.evaluations, title, envSpec(config.env).rewardThreshold);
-    say(`learning curve: ${shown(curve)}`);
+    const { curvePng, curveSvg } = this.files!;
+    await writeLearningCurve({ png: curvePng, svg: curveSvg }, `${preset} seed ${seed}`, records.episodes, records.evaluations, title, envSpec(config.env).rewardThreshold);
+    say(`learning curve: ${shown(curvePng)}`);
   }
 
   /** A policy whose next Q read throws StopRequested once a stop is asked for. */
@@ -302,8 +349,8 @@ class TrainingRun {
     };
   }
 
-  /** Greedy episodes of the kept weights (eval.json), then the GIF of one. */
-  private async finalEvaluation(): Promise<void> {
+  /** Greedy episodes of the kept weights (eval.json), then the GIF of one; each file tried even when the other fails. */
+  private async finalEvaluation(outputs: OutputAttempts): Promise<void> {
     const { config, finalEvalSeed, finalEvalEpisodes, video } = this.plan;
     const trainer = this.trainer!;
     const policy = this.stoppable(trainer.agent.policy);
@@ -313,12 +360,10 @@ class TrainingRun {
       say(summaryLine(summary));
       if (threshold !== null) say(summary.mean >= threshold ? `solved: mean ${summary.mean.toFixed(1)} >= ${threshold}` : `not solved: mean ${summary.mean.toFixed(1)} < ${threshold}`);
       const weightsFromStep = trainer.bestWeights ? trainer.bestSteps : trainer.steps;
-      await writeFileAtomic(
-        this.files!.evalJson,
-        JSON.stringify({ ...summary, steps: trainer.steps, weightsFromStep, wallTimeS: this.trainingSeconds, backend: this.backend!.name }, null, 2) + '\n',
-      );
+      const json = JSON.stringify({ ...summary, steps: trainer.steps, weightsFromStep, wallTimeS: this.trainingSeconds, backend: this.backend!.name }, null, 2) + '\n';
+      await outputs.attempt(() => writeFileAtomic(this.files!.evalJson, json));
     }
-    if (video !== null) await writeEpisodeGif(policy, video, config.env, finalEvalSeed);
+    if (video !== null) await outputs.attempt(() => writeEpisodeGif(policy, video, config.env, finalEvalSeed));
   }
 
   /**
@@ -330,7 +375,7 @@ class TrainingRun {
     const at = trainer.steps;
     if (this.plan.backendKind !== 'auto') {
       const from = this.saved
-        ? `the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps}): continue with --resume ${shown(this.saved.path)} --backend cpu`
+        ? `the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps}): continue with --resume ${shellQuoted(shown(this.saved.path))} --backend cpu`
         : 'no checkpoint was written yet: start again, with --backend cpu to train on the CPU';
       throw new Error(`${error.message.split('\n')[0]} at env step ${at}; ${from}`);
     }
@@ -370,9 +415,52 @@ class TrainingRun {
     if (error instanceof GpuOutOfMemoryError) {
       return new Error(`${error.message}; a smaller --hidden or --batch-size needs less GPU memory${this.saved ? `; the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})` : ''}`);
     }
-    if (error instanceof Error && error.name === 'FileAccessError' && this.saved !== null) {
-      return new Error(`${error.message}; the checkpoint ${shown(this.saved.path)} (step ${this.saved.steps}) is intact`);
+    if (error instanceof FileAccessError) {
+      return new Error(`${withShownPath(error)}${this.saved !== null ? `; the checkpoint ${shown(this.saved.path)} (step ${this.saved.steps}) is intact` : ''}`);
     }
     return error;
+  }
+}
+
+/** A FileAccessError's message with its path as the user typed it (the writers name it absolute). */
+function withShownPath(error: FileAccessError): string {
+  return error.message.replace(`'${error.path}'`, `'${shown(error.path)}'`);
+}
+
+/** The outputs written at the end of a run: each is tried even when an earlier one failed (a full disk). */
+class OutputAttempts {
+  readonly failures: FileAccessError[] = [];
+  /** Where the weights were written (--save, else the run folder's copy), or null when neither write succeeded. */
+  weightsAt: string | null = null;
+
+  /** Runs `write`; a FileAccessError is kept (and false returned) instead of ending the run. */
+  async attempt(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
+      this.failures.push(error);
+      return false;
+    }
+  }
+}
+
+/**
+ * Outputs that could not be written, all named, and what to do next: the command that continues
+ * the run from its last checkpoint with the failed outputs sent elsewhere, or (with no checkpoint)
+ * how to start again. Exit code 1.
+ */
+class OutputFailure extends Error {
+  constructor(outputs: OutputAttempts, saved: SavedPoint | null, flags: readonly string[]) {
+    const failures = outputs.failures;
+    const messages = failures.map(withShownPath);
+    const what = messages.length === 1 ? messages[0] : `${messages.length} outputs could not be written: ${messages.join('; ')}`;
+    const next =
+      saved !== null
+        ? `the checkpoint ${shown(saved.path)} (step ${saved.steps}) is intact: make room, or continue with --resume ${[shellQuoted(shown(saved.path)), ...flags].join(' ')}`
+        : `no checkpoint was written: make room, or start again${flags.length > 0 ? ` with ${flags.join(' ')}` : ''}`;
+    const weights = outputs.weightsAt !== null ? `the weights are in ${shown(outputs.weightsAt)}; ` : '';
+    super(`${what}; ${weights}${next}`);
   }
 }

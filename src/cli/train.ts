@@ -11,6 +11,7 @@ import { EXIT_USAGE, reportFailure } from './cli-errors.js';
 import { presetFor, type DqnConfig } from '../rl/config.js';
 import { buildCommand, type CliOptions } from './command.js';
 import { configFromOptions } from './config-flags.js';
+import { checkWorkingFolder } from './output-paths.js';
 import { guardStandardStreams, warn } from './console.js';
 import { runEvaluation } from './run-evaluation.js';
 import { runTraining } from './run-training.js';
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   guardStandardStreams();
   let code: number;
   try {
+    checkWorkingFolder();
     const program = buildCommand();
     program.parse(argv);
     const options = program.opts<CliOptions>();

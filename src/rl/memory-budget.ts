@@ -23,6 +23,8 @@ export interface MemoryLimits {
   hostBytes: number;
   /** A WebGPU device's limits, when the run trains on one. */
   gpu?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  /** The most the CPU backend's WebAssembly memory can hold, when the run trains on its WASM kernels. */
+  wasmMemoryBytes?: number;
 }
 
 /** One part of the estimate. */
@@ -35,6 +37,8 @@ export interface MemoryItem {
   largestArray: number;
   /** The largest single GPU buffer it needs (bytes), 0 when it lives on the host only. */
   largestGpuBuffer: number;
+  /** The part of hostBytes in the backend's own memory (the CPU backend's WebAssembly memory). */
+  backendBytes: number;
 }
 
 /** The parts of a run's memory, for `config` on an env with these dimensions. */
@@ -45,7 +49,9 @@ export function estimateRunMemory(config: DqnConfig, obsDim: number, nActions: n
   const parameters = shapes.reduce((sum, [rows, cols]) => sum + rows * cols, 0);
   const outputs = nActions * config.quantiles;
   const widest = Math.max(obsDim, outputs, ...config.hidden);
-  const activations = config.batchSize * [obsDim, ...config.hidden, outputs].reduce((a, b) => a + b, 0);
+  // A dueling head keeps two more (batch, last hidden width) tensors (its ones and its input gradient).
+  const duelingWidths = config.dueling ? 2 * config.hidden[config.hidden.length - 1] : 0;
+  const activations = config.batchSize * ([obsDim, ...config.hidden, outputs].reduce((a, b) => a + b, 0) + duelingWidths);
   return [
     {
       what: 'the replay buffer (and the checkpoint file holding it)',
@@ -55,6 +61,7 @@ export function estimateRunMemory(config: DqnConfig, obsDim: number, nActions: n
       hostBytes: 3 * replayBytes,
       largestArray: Math.max(config.bufferSize * obsDim, replayBytes),
       largestGpuBuffer: 0,
+      backendBytes: 0,
     },
     {
       what: 'the network',
@@ -64,6 +71,9 @@ export function estimateRunMemory(config: DqnConfig, obsDim: number, nActions: n
       hostBytes: parameters * (5 * 4 + 6 * 8 + 8),
       largestArray: parameters,
       largestGpuBuffer: parameters * 4,
+      // The five backend tensors, a sixth for policy averaging, and the layers' own buffers
+      // (measured: about 5.8 copies in use with 2048-2048 at batch 256).
+      backendBytes: parameters * 7 * 4,
     },
     {
       what: 'the minibatch activations',
@@ -72,6 +82,9 @@ export function estimateRunMemory(config: DqnConfig, obsDim: number, nActions: n
       hostBytes: activations * 4 * 8,
       largestArray: config.batchSize * widest,
       largestGpuBuffer: config.batchSize * widest * 4,
+      // Measured on the WASM kernels (test/wasm-heap.test.ts): about 4.1 float32 copies of the
+      // minibatch activations are live at once (DQN, Double DQN, QR-DQN alike); 5 leaves room.
+      backendBytes: activations * 4 * 5,
     },
   ];
 }
@@ -111,6 +124,15 @@ export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number
         );
       }
     }
+  }
+  const inMemory = items.reduce((sum, item) => sum + item.backendBytes, 0);
+  if (limits.wasmMemoryBytes !== undefined && inMemory > limits.wasmMemoryBytes) {
+    const parts = items.filter((item) => item.backendBytes > 0);
+    throw new InvalidArgumentError(
+      `${parts.map((item) => item.sizedBy).join(', ')}: the CPU backend's WebAssembly memory would need about ${formatBytes(inMemory)} ` +
+        `(${parts.map((item) => `${item.what} ${formatBytes(item.backendBytes)}`).join(', ')}), more than the ${formatBytes(limits.wasmMemoryBytes)} a WebAssembly memory can hold; ` +
+        `a smaller ${parts.map((item) => item.sizedBy.split(' ')[0]).join(' or ')} fits`,
+    );
   }
   const total = items.reduce((sum, item) => sum + item.hostBytes, 0);
   if (total > limits.hostBytes) {

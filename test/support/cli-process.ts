@@ -101,12 +101,20 @@ export function canUnshareMount(): boolean {
  * with `readOnly`); nothing outside the child sees the mount, and it goes away with the child.
  */
 export function runCliOnMount(args: string[], cwd: string, mountPoint: string, sizeKiB: number, readOnly = false): CliResult {
-  const mount = `mount -t tmpfs -o size=${sizeKiB}k${readOnly ? ',ro' : ''} tmpfs "$1"`;
-  const script = `${mount} && shift && exec "$@"`;
-  const r = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script, 'sh', mountPoint, process.execPath, bin, ...args], {
+  return runScriptOnMount('exec "$NODE" "$BIN" "$@"', args, cwd, mountPoint, sizeKiB, readOnly);
+}
+
+/**
+ * Runs the shell `script` in a private mount namespace where `mountPoint` is a tmpfs of `sizeKiB`
+ * (see runCliOnMount): `$MNT` is the mount point, the function `cli` runs the CLI, and "$@" holds `args`. For
+ * cases that need the mount prepared (filled up) or several CLI runs on the same mount.
+ */
+export function runScriptOnMount(script: string, args: string[], cwd: string, mountPoint: string, sizeKiB: number, readOnly = false): CliResult {
+  const mount = `mount -t tmpfs -o size=${sizeKiB}k${readOnly ? ',ro' : ''} tmpfs "$MNT"`;
+  const r = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', `cli() { "$NODE" "$BIN" "$@"; }; ${mount} && ${script}`, 'sh', ...args], {
     cwd,
     encoding: 'utf8',
-    env: childEnv(),
+    env: childEnv({ MNT: mountPoint, NODE: process.execPath, BIN: bin }),
     timeout: 120_000,
     killSignal: 'SIGKILL',
   });

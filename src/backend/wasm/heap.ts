@@ -12,7 +12,7 @@
  *   next allocation; take views per op, never store them across allocations.
  */
 import { InvalidArgumentError } from '../../errors.js';
-import { ALIGN_BYTES, ALIGN_FLOATS, PAGE_BYTES } from './memory-layout.js';
+import { ALIGN_BYTES, ALIGN_FLOATS, MAX_MEMORY_BYTES, PAGE_BYTES } from './memory-layout.js';
 
 /** A float32 range of WASM memory: a whole allocation, or a view into one (an arena's tensor). */
 export class WasmRegion {
@@ -199,8 +199,11 @@ export class WasmHeap {
     // A free block at the very end extends into the new pages.
     const last = this.freeStarts.length - 1;
     const tailFree = last >= 0 && this.freeEnds[last] === oldSize ? oldSize - this.freeStarts[last] : 0;
-    const needed = Math.max(bytes - tailFree, Math.ceil(oldSize / 4));
-    const pages = Math.ceil(needed / PAGE_BYTES);
+    // At least a quarter more (to amortise), but never past the most a memory can hold: near that
+    // limit, exactly what is needed still fits.
+    const neededPages = Math.ceil((bytes - tailFree) / PAGE_BYTES);
+    const roomPages = (MAX_MEMORY_BYTES - oldSize) / PAGE_BYTES;
+    const pages = Math.max(neededPages, Math.min(Math.ceil(oldSize / 4 / PAGE_BYTES), roomPages));
     try {
       this.memory.grow(pages);
     } catch (error) {

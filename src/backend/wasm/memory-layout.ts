@@ -10,6 +10,9 @@ export const ALIGN_BYTES = ALIGN_FLOATS * 4;
 /** WebAssembly page size in bytes. */
 export const PAGE_BYTES = 65536;
 
+/** The most a 32-bit WebAssembly memory can hold (65,536 pages: 4 GiB); the heap never grows past it. */
+export const MAX_MEMORY_BYTES = 65536 * PAGE_BYTES;
+
 /** Depth of a k block of the GEMM (floats): the packed MR x KC slice of op(a) is 5 KiB, in L1. */
 export const GEMM_KC = 256;
 /** Width of a column block of the GEMM (floats): the packed KC x NC block of op(b) is 256 KiB, in L2. */

@@ -3,11 +3,14 @@
  * synchronous write straight to the file descriptor, so when the process dies (crash, kill,
  * Ctrl-C) every row appended before is in the file; at worst the row being written is torn,
  * and parseMetricsCsv ignores a torn last line.
+ *
+ * The file is never written through a symbolic link: a new file is created atomically (which
+ * replaces a link at its name) and opened without following links (no-follow.ts).
  */
-import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, writeSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../io/node/atomic-write.js';
 import { fileAccessError } from '../../io/node/fs-errors.js';
-import { makeFolders } from '../../io/node/folders.js';
+import { openForAppendNoFollow } from '../../io/node/no-follow.js';
 import { formatMetricsHeader, formatMetricsRow, type EpisodeMetrics } from '../csv-log.js';
 
 /** Options for {@link MetricsCsvAppender}. */
@@ -25,12 +28,8 @@ export class MetricsCsvAppender {
 
   /** Opens (creating folders) `path`; writes the header if the file is new or empty. */
   constructor(readonly path: string, options: MetricsCsvAppenderOptions = {}) {
-    makeFolders(dirname(path));
-    try {
-      this.fd = openSync(path, options.append ? 'a' : 'w');
-    } catch (error) {
-      throw fileAccessError(error, 'write', path);
-    }
+    if (!options.append) writeFileAtomicSync(path, '');
+    this.fd = openForAppendNoFollow(path);
     this.fsyncEachRow = options.fsyncEachRow ?? false;
     if (fstatSync(this.fd).size === 0) this.write(formatMetricsHeader());
   }
