@@ -5,10 +5,10 @@
  * `.npy` entry under `arrays/<name>.npy`, so `np.load` can open the file too. Readers reject
  * other formats and other versions with a message that says which was found.
  */
-import { zipSync, type Zippable } from 'fflate';
 import { InvalidArgumentError } from '../errors.js';
 import { fromTypedArray, readNpy, writeNpy, type NdArray, type NpyData } from './npy.js';
 import { looksLikeZip, readZipEntries } from './zip-read.js';
+import { writeZip, type ZipWriteEntry } from './zip-write.js';
 
 /** The format tag written into every checkpoint. */
 export const CHECKPOINT_FORMAT = 'webgpu-rl-engine-checkpoint';
@@ -44,7 +44,7 @@ export interface CheckpointWriteOptions {
  * `meta` are rejected (JSON would silently turn them into null).
  */
 export function encodeCheckpoint(checkpoint: Checkpoint, options: CheckpointWriteOptions = {}): Uint8Array {
-  const files: Zippable = {};
+  const files: ZipWriteEntry[] = [];
   const names = Object.keys(checkpoint.arrays);
   for (const name of names) {
     if (!NAME.test(name) || name.includes('..')) {
@@ -52,12 +52,12 @@ export function encodeCheckpoint(checkpoint: Checkpoint, options: CheckpointWrit
     }
     const value = checkpoint.arrays[name];
     const array = ArrayBuffer.isView(value) ? fromTypedArray(value) : value;
-    files[`arrays/${name}.npy`] = writeNpy(array);
+    files.push({ name: `arrays/${name}.npy`, data: writeNpy(array) });
   }
   checkFinite(checkpoint.meta, 'meta');
   const header = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, meta: checkpoint.meta, arrays: names };
-  files[META_ENTRY] = new TextEncoder().encode(JSON.stringify(header, null, 1));
-  return zipSync(files, { level: options.compress === false ? 0 : 6, mtime: new Date(1980, 0, 1) });
+  files.push({ name: META_ENTRY, data: new TextEncoder().encode(JSON.stringify(header, null, 1)) });
+  return writeZip(files, { level: options.compress === false ? 0 : 6 });
 }
 
 function checkFinite(value: JsonValue, path: string): void {

@@ -1,13 +1,13 @@
 /**
- * NumPy .npz archives (a zip of .npy files) via fflate, browser-safe.
+ * NumPy .npz archives (a zip of .npy files), browser-safe.
  *
  * `np.savez` stores entries uncompressed and `np.savez_compressed` deflates them; both read.
  * We write stored entries by default (like `np.savez`), deflated with `{ compress: true }`.
  */
-import { zipSync, type Zippable } from 'fflate';
 import { InvalidArgumentError } from '../errors.js';
 import { readNpy, writeNpy, type NdArray } from './npy.js';
 import { looksLikeZip, readZipEntries } from './zip-read.js';
+import { writeZip, type ZipWriteEntry } from './zip-write.js';
 
 /** One named array of an archive; the name is stored as `name + '.npy'`. */
 export interface NpzEntry {
@@ -23,7 +23,8 @@ export interface NpzWriteOptions {
 
 /**
  * Writes arrays as a .npz archive. A plain list of arrays gets NumPy's positional names
- * `arr_0`, `arr_1`, ... exactly as `np.savez(file, *arrays)` would.
+ * `arr_0`, `arr_1`, ... exactly as `np.savez(file, *arrays)` would. 65,535 arrays or more, or
+ * sizes or offsets past 4 GiB, make it a zip64 archive (zip-write.ts), which NumPy reads.
  */
 export function writeNpz(
   arrays: readonly NdArray[] | readonly NpzEntry[] | Readonly<Record<string, NdArray>>,
@@ -34,15 +35,17 @@ export function writeNpz(
         'array' in a && 'name' in a ? a : { name: `arr_${i}`, array: a },
       )
     : Object.entries(arrays as Readonly<Record<string, NdArray>>).map(([name, array]) => ({ name, array }));
-  const files: Zippable = {};
+  const files: ZipWriteEntry[] = [];
+  const names = new Set<string>();
   for (const { name, array } of entries) {
     if (name.length === 0) throw new InvalidArgumentError('writeNpz: empty entry name');
     const file = `${name}.npy`;
-    if (file in files) throw new InvalidArgumentError(`writeNpz: duplicate entry name '${name}'`);
-    files[file] = writeNpy(array);
+    if (names.has(file)) throw new InvalidArgumentError(`writeNpz: duplicate entry name '${name}'`);
+    names.add(file);
+    files.push({ name: file, data: writeNpy(array) });
   }
-  // mtime fixed so that the same arrays always give the same bytes.
-  return zipSync(files, { level: options.compress ? 6 : 0, mtime: new Date(1980, 0, 1) });
+  // Dated 1980-01-01 (zip-write.ts) so that the same arrays always give the same bytes.
+  return writeZip(files, { level: options.compress ? 6 : 0 });
 }
 
 /**
