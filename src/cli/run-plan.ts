@@ -185,10 +185,7 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
       if (!given('finalEvalEpisodes')) finalEvalEpisodes = record.finalEvalEpisodes;
       if (!given('logEvery')) logEvery = record.logEvery;
     }
-    if (!given('save')) {
-      save = null;
-      if (record !== null) notices.push(`the weights go into the run folder; the checkpoint's run also saved them to '${record.save}': give --save to write a copy where you choose`);
-    }
+    if (!given('save')) save = null;
     if (!given('video')) {
       video = null;
       videoInRunFolder = record?.video !== null;
@@ -210,6 +207,11 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   env.close();
 
   const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);
+  // Say where the weights went before, when it was not a run folder's own copy.
+  const earlierSave = resume?.record?.save;
+  if (save === null && earlierSave !== undefined && ![folder.path, dirname(resolve(resume!.path))].some((f) => resolve(earlierSave) === runFilesIn(f).weights)) {
+    notices.push(`the weights go into the run folder; the checkpoint's run also saved them to '${earlierSave}': give --save to write a copy where you choose`);
+  }
   checkOutputFolder(folder.numbered ? dirname(folder.shown) : folder.shown, '--out');
   if (!folder.numbered) checkNotInUse(folder.path, '--out', folder.shown);
   if (!folder.numbered && folder.fresh) checkNoRunIn(folder.path, folder.shown, '--out');
