@@ -17,6 +17,8 @@ import { startStaticServer, type StaticServer } from '../scripts/serve-web.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { decodeWeightsNpz, inferMlpHiddenWidths } from '../src/rl/weights-file.js';
 import { qNetworkWeightShapes } from '../src/rl/q-network.js';
+import { ALGORITHMS, ALGORITHM_NAMES } from '../src/rl/algorithms.js';
+import { schemaKeys, valueOutOfRange } from '../src/rl/config-schema.js';
 import { runConformanceCases, type ConformanceResult } from '../src/web/conformance-case.js';
 import type { PageTestHooks } from '../src/web/app.js';
 import { PageProblems, chromiumAvailable, launchChromium } from './support/browser-page.js';
@@ -249,6 +251,45 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     }
     // The weights balance the pole for a while, so equal returns mean equal action sequences of some length.
     expect(Math.max(...returns)).toBeGreaterThan(100);
+  });
+
+  it('the schema walk on the page: a control for every field of every algorithm, the choices the schema lists, and an out-of-range value refused with an error naming the field', async () => {
+    await page.selectOption('#algo', 'dqn');
+    expect(await page.$$eval('#algo option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...ALGORITHM_NAMES]);
+    const startPreset = await page.inputValue('#preset');
+    // The page also logs each refusal it shows (console.error): those are expected here.
+    const refusals = new Set<string>();
+    for (const algoName of ALGORITHM_NAMES) {
+      const fields = ALGORITHMS[algoName].config.fields;
+      for (const key of schemaKeys(fields)) {
+        const field = fields[key];
+        const id = `#cfg-${String(key)}`;
+        expect(await page.locator(id).count(), id).toBe(1);
+        if (field.kind.type === 'choice') {
+          expect(await page.$$eval(`${id} option`, (options) => options.map((o) => (o as HTMLOptionElement).value)), id).toEqual([...field.kind.choices()]);
+          continue;
+        }
+        const bad = valueOutOfRange(field.kind);
+        if (bad === null) continue;
+        await fillConfig(page, { [String(key)]: Array.isArray(bad) ? bad.join(',') : String(bad) });
+        await page.click('#reset');
+        // The refusal names the field by its label (waited for: the previous field's error is still shown until then).
+        await page
+          .waitForFunction((label) => (document.querySelector<HTMLElement>('#form-error')?.textContent ?? '').startsWith(label), field.label, { timeout: 5000 })
+          .catch(() => undefined);
+        const shownError = (await page.textContent('#form-error')) ?? '';
+        refusals.add(`console.error: ${shownError}`);
+        expect(shownError, id).toMatch(new RegExp(`^${field.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:| must )`));
+        // Back to the preset's values for the next field.
+        await page.selectOption('#preset', startPreset === 'default' ? 'vector' : 'default');
+        await page.selectOption('#preset', startPreset);
+      }
+    }
+    await page.click('#reset');
+    await page.waitForFunction(() => window.webRl?.state().phase === 'ready');
+    expect(await page.isHidden('#form-error')).toBe(true);
+    const unexpected = problems.messages.filter((message) => !refusals.has(message));
+    problems.messages.splice(0, problems.messages.length, ...unexpected);
   });
 });
 

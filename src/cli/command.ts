@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { BACKEND_KINDS } from '../backend/create-backend.js';
+import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, type AlgorithmName } from '../rl/algorithms.js';
 import { PRESET_NAMES } from '../rl/config.js';
 import { addConfigFlags } from './config-flags.js';
 import { nonNegativeIntegerFlag } from './flag-parsers.js';
@@ -12,6 +13,7 @@ export const DEFAULT_WEIGHTS = 'dqn_weights.npz';
 /** The run flags, as commander parses them. */
 export interface CliOptions {
   mode: 'train' | 'eval';
+  algo: AlgorithmName;
   backend: string;
   seed: number;
   preset: string;
@@ -29,6 +31,9 @@ export function buildCommand(): Command {
   const program = new Command('train')
     .description('Train a DQN agent (or evaluate saved weights) with webgpu-rl-engine.')
     .addOption(new Option('--mode <mode>', 'train, or eval saved weights').choices(['train', 'eval']).default('train'))
+    .addOption(
+      new Option('--algo <name>', `algorithm: ${ALGORITHM_NAMES.map((name) => `${name} (${ALGORITHMS[name].summary})`).join('; ')}`).choices(ALGORITHM_NAMES).default(DEFAULT_ALGORITHM),
+    )
     .addOption(new Option('--backend <kind>', 'compute backend (auto: WebGPU on a hardware adapter, else CPU)').choices(BACKEND_KINDS).default('auto'))
     .option('--seed <n>', 'seed of every random stream (weights, replay sampling, exploration, env resets)', nonNegativeIntegerFlag('--seed'), 0)
     .addOption(

@@ -11,12 +11,13 @@ import type { Command } from 'commander';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { make } from '../envs/registry.js';
+import type { AlgorithmName } from '../rl/algorithms.js';
 import { validateConfig, type DqnConfig } from '../rl/config.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { decodeTrainerCheckpoint, type TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
 import { UsageError } from './cli-errors.js';
 import { DEFAULT_WEIGHTS, loadPath, videoFileName, videoPath, type CliOptions } from './command.js';
-import { CONFIG_FLAGS, kebab } from './config-flags.js';
+import { CONFIG_KEYS, flagName } from './config-flags.js';
 import { checkDistinctPaths, checkOutputFile, checkOutputFolder, readInputFile, type PathUse } from './output-paths.js';
 import { checkNoRunIn } from './run-folder.js';
 import { checkNotInUse } from './run-lock.js';
@@ -94,6 +95,8 @@ export interface FolderChoice {
 }
 
 export interface RunPlan {
+  /** The algorithm trained (the registry's name: rl/algorithms.ts). */
+  algo: AlgorithmName;
   config: DqnConfig;
   seed: number;
   /** The preset the config started from (with --resume, the checkpoint's). */
@@ -121,10 +124,7 @@ export interface RunPlan {
   logEvery: number;
 }
 
-/** How the CLI spells a config field: its flag. */
-export function flagName(key: keyof DqnConfig): string {
-  return `--${kebab(key)}`;
-}
+export { flagName };
 
 /** The memory this process may use: the machine's, or a container's limit when lower. */
 export function hostMemoryLimits(): MemoryLimits {
@@ -162,7 +162,7 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
     const { state, run } = checkpoint;
     if (options.load !== undefined) throw new UsageError(`--load cannot be combined with --resume: the checkpoint '${path}' holds the weights`);
     const conflicts: string[] = [];
-    for (const { key } of CONFIG_FLAGS) {
+    for (const key of CONFIG_KEYS) {
       if (given(key) && !RESUMABLE_FIELDS.includes(key) && !same(flagsConfig[key], state.config[key])) {
         conflicts.push(`${flagName(key)} ${show(flagsConfig[key])} (the checkpoint has ${show(state.config[key])})`);
       }
@@ -222,6 +222,7 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   if (video !== null) video = checkOutputFile(video, '--video');
 
   return {
+    algo: options.algo,
     config,
     seed,
     preset,

@@ -26,7 +26,8 @@ import { envSpec, make } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { FileAccessError } from '../io/node/fs-errors.js';
 import { algorithmName, type DqnConfig } from '../rl/config.js';
-import { DqnTrainer } from '../rl/dqn-trainer.js';
+import { algorithm } from '../rl/algorithms.js';
+import type { DqnTrainer } from '../rl/dqn-trainer.js';
 import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { describeQNetwork } from '../rl/q-network.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
@@ -128,7 +129,7 @@ class TrainingRun {
   }
 
   private buildTrainer(backend: Backend): DqnTrainer {
-    return new DqnTrainer(backend, this.plan.config, this.plan.seed, {
+    return algorithm(this.plan.algo).createTrainer(backend, this.plan.config, this.plan.seed, {
       onEpisode: (log) => {
         const updates = this.trainer?.updates ?? 0;
         this.records?.addEpisode(log, updates);

@@ -8,7 +8,8 @@
  * stop-signal.ts.
  */
 import { EXIT_USAGE, reportFailure } from './cli-errors.js';
-import { presetFor, type DqnConfig } from '../rl/config.js';
+import { algorithm } from '../rl/algorithms.js';
+import type { DqnConfig } from '../rl/config.js';
 import { buildCommand, type CliOptions } from './command.js';
 import { configFromOptions } from './config-flags.js';
 import { checkWorkingFolder } from './output-paths.js';
@@ -25,8 +26,8 @@ export async function main(argv: string[]): Promise<void> {
     const program = buildCommand();
     program.parse(argv);
     const options = program.opts<CliOptions>();
-    // Without --preset: the env's own preset, in its vector flavour with --backend webgpu.
-    options.preset ??= presetFor(program.opts<Pick<DqnConfig, 'env'>>().env, options.backend);
+    // Without --preset: the algorithm's preset for the env, in its vector flavour with --backend webgpu.
+    options.preset ??= algorithm(options.algo).presetFor(program.opts<Pick<DqnConfig, 'env'>>().env, options.backend);
     let config;
     try {
       config = configFromOptions(program, options.preset);

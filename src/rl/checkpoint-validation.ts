@@ -9,18 +9,20 @@
  * - `checkCheckpointArrays`: the arrays against the network the config describes (count, length,
  *   dtype), the replay buffer against the config, and every weight and optimizer moment finite.
  *
- * When the lead's TrainerState grows a field, it is added to META_FIELDS here.
+ * A config field added after checkpoints were first written declares the value older checkpoints
+ * imply in the schema (`olderCheckpoints` in DQN_CONFIG); they are filled in here.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { envSpec, make } from '../envs/registry.js';
 import { Rng } from '../random/rng.js';
-import { PRESET_NAMES, validateConfig, type DqnConfig } from './config.js';
+import { DQN_CONFIG, PRESET_NAMES, validateConfig, type DqnConfig } from './config.js';
+import { olderCheckpointValues } from './config-schema.js';
 import { firstNonFinite } from './non-finite-guard.js';
 import { qNetworkWeightShapes } from './q-network.js';
 import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from './trainer-state.js';
 
-/** Config fields added after checkpoints were first written, with the value older checkpoints mean. */
-const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = { onNonFinite: 'stop', nStep: 1, policyAverageTau: 0, quantiles: 1, munchausen: 0, munchausenTau: 0.03 };
+/** Config fields added after checkpoints were first written, with the value older checkpoints mean (from the schema). */
+const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = olderCheckpointValues(DQN_CONFIG.fields);
 
 type Json = Record<string, unknown>;
 

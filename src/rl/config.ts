@@ -1,11 +1,13 @@
-import { ACTIVATIONS, type Activation } from '../backend/backend.js';
+import { ACTIVATIONS, TD_LOSSES, type Activation } from '../backend/backend.js';
 import { registeredEnvIds } from '../envs/registry.js';
 import { REWARD_SHAPINGS, rewardShapingEnvs, rewardShapingFits } from '../envs/wrappers/reward-shaping.js';
 import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
+import { validateWithSchema, type ConfigSpec, type FieldNamer as SchemaFieldNamer } from './config-schema.js';
 import { checkEpsilonScheduleConfig } from './schedules.js';
 
-export const DQN_LOSSES = ['mse', 'huber'] as const;
+/** The TD losses a DQN config names: the backend's tdLoss kinds. */
+export const DQN_LOSSES = TD_LOSSES;
 export type DqnLoss = (typeof DQN_LOSSES)[number];
 export const EPSILON_SCHEDULES = ['exponential-episode', 'linear-step'] as const;
 export type EpsilonScheduleName = (typeof EPSILON_SCHEDULES)[number];
@@ -350,98 +352,106 @@ export function closestPreset(config: DqnConfig): PresetName {
 export const MAX_ENVS = 4096;
 
 /** How a config field is spelt in messages: the field name itself, or the CLI's flag (--batch-size). */
-export type FieldNamer = (key: keyof DqnConfig) => string;
+export type FieldNamer = SchemaFieldNamer<DqnConfig>;
+
+/**
+ * DQN's hyper-parameters (config-schema.ts): the one table of every field's kind, range, help,
+ * page label and older-checkpoint value, in the order the CLI's help lists them, and the rules
+ * between fields. The CLI's flags, the page's form, validateConfig and checkpoint upgrading are
+ * derived from it.
+ */
+export const DQN_CONFIG: ConfigSpec<DqnConfig> = {
+  fields: {
+    env: { kind: { type: 'choice', choices: registeredEnvIds }, doc: 'environment id', label: 'Environment', main: true },
+    rewardShaping: { kind: { type: 'choice', choices: () => Object.keys(REWARD_SHAPINGS) }, doc: 'reward shaping applied to the rewards the agent learns from', label: 'Reward shaping' },
+    hidden: { kind: { type: 'widths' }, doc: 'hidden layer widths, comma-separated', label: 'Hidden layers', main: true },
+    activation: { kind: { type: 'choice', choices: () => ACTIVATIONS }, doc: 'hidden activation', label: 'Activation' },
+    init: { kind: { type: 'choice', choices: () => INITIALIZERS }, doc: 'weight initialiser', label: 'Initializer' },
+    dueling: { kind: { type: 'boolean' }, doc: 'dueling value/advantage heads', label: 'Dueling head' },
+    quantiles: {
+      kind: { type: 'integer', min: 1 },
+      doc: 'quantiles per action: 1 = DQN, N > 1 = QR-DQN (needs --loss huber, no --dueling)',
+      label: 'Quantiles per action (QR-DQN)',
+      olderCheckpoints: 1,
+    },
+    doubleDqn: { kind: { type: 'boolean' }, doc: 'Double DQN targets', label: 'Double DQN' },
+    munchausen: {
+      kind: { type: 'number', offAtZero: true },
+      doc: "Munchausen DQN's alpha (0 = off; 0.9 in the paper): a bonus for the action taken by its log-probability under softmax(Q_target / tau), and a soft value of s' (needs --no-double-dqn)",
+      label: 'Munchausen α (0 = off)',
+      olderCheckpoints: 0,
+    },
+    munchausenTau: { kind: { type: 'number', positive: true }, doc: "Munchausen DQN's entropy temperature tau", label: 'Munchausen τ', olderCheckpoints: 0.03 },
+    gamma: { kind: { type: 'number', min: 0, max: 1 }, doc: 'discount factor', label: 'Discount γ', main: true },
+    nStep: { kind: { type: 'integer', min: 1 }, doc: 'n-step returns: rewards summed over up to N steps of an episode before bootstrapping', label: 'n-step returns', olderCheckpoints: 1 },
+    lr: { kind: { type: 'number', positive: true }, doc: 'Adam learning rate', label: 'Learning rate', main: true },
+    adamEps: { kind: { type: 'number', positive: true }, doc: 'Adam epsilon', label: 'Adam ε' },
+    loss: { kind: { type: 'choice', choices: () => DQN_LOSSES }, doc: 'TD loss', label: 'Loss' },
+    huberDelta: { kind: { type: 'number', positive: true }, doc: 'Huber loss threshold', label: 'Huber δ' },
+    maxGradNorm: { kind: { type: 'number', offAtZero: true }, doc: 'global gradient-norm clip (0 = off)', label: 'Max grad norm (0 = off)' },
+    batchSize: { kind: { type: 'integer', min: 1 }, doc: 'minibatch size', label: 'Batch size', main: true },
+    bufferSize: { kind: { type: 'integer', min: 1 }, doc: 'replay buffer capacity (transitions)', label: 'Replay buffer size' },
+    numEnvs: { kind: { type: 'integer', min: 1, max: MAX_ENVS }, doc: 'environments stepped side by side, acting through one forward pass per step', label: 'Environments', main: true },
+    actingGroups: {
+      kind: { type: 'integer', min: 1, values: [1, 2] },
+      doc: 'acting groups: 1 (all envs at once) or 2 (halves in turn: the host steps one while the device computes Q for the other)',
+      label: 'Acting groups (1 or 2)',
+    },
+    learningStarts: { kind: { type: 'integer', min: 0 }, doc: 'env steps (summed over the envs) before the first update', label: 'Learning starts (steps)' },
+    trainFreq: { kind: { type: 'integer', min: 1 }, doc: 'vector steps (env steps with one env) between rounds of updates', label: 'Train every (vector steps)' },
+    gradientSteps: { kind: { type: 'integer', min: 1 }, doc: 'updates per round', label: 'Gradient steps per round' },
+    targetUpdate: { kind: { type: 'choice', choices: () => TARGET_UPDATES }, doc: 'target network update', label: 'Target update' },
+    tau: { kind: { type: 'number', min: 0, max: 1 }, doc: 'soft target update rate (after every update)', label: 'Soft update τ' },
+    targetUpdateInterval: { kind: { type: 'integer', min: 1 }, doc: 'env steps between hard target copies', label: 'Hard copy every (steps)' },
+    policyAverageTau: {
+      kind: { type: 'number', min: 0, max: 1 },
+      doc: 'policy averaging (0 = off): evaluate, keep and save an average of the online weights that moves by this rate after every update',
+      label: 'Policy average τ (0 = off)',
+      olderCheckpoints: 0,
+    },
+    epsilonSchedule: { kind: { type: 'choice', choices: () => EPSILON_SCHEDULES }, doc: 'exploration schedule', label: 'ε schedule' },
+    epsilonStart: { kind: { type: 'number', min: 0, max: 1 }, doc: 'initial exploration rate', label: 'ε start' },
+    epsilonEnd: { kind: { type: 'number', min: 0, max: 1 }, doc: 'final exploration rate', label: 'ε end' },
+    epsilonDecay: { kind: { type: 'number', min: 0, max: 1, minOpen: true }, doc: "per-episode factor of 'exponential-episode'", label: 'ε decay per episode' },
+    explorationFraction: { kind: { type: 'number', min: 0, max: 1, minOpen: true }, doc: "fraction of --steps over which 'linear-step' decays", label: 'Exploration fraction' },
+    steps: { kind: { type: 'integer', min: 0 }, doc: 'env step budget (0 = none)', label: 'Env steps (0 = no limit)', main: true },
+    episodes: { kind: { type: 'integer', min: 0 }, doc: 'episode budget (0 = none)', label: 'Episodes (0 = no limit)', main: true },
+    evalFreq: { kind: { type: 'integer', min: 0 }, doc: 'greedy evaluation every N env steps, keeping the best weights (0 = off)', label: 'Evaluate every (steps, 0 = off)' },
+    evalEpisodes: { kind: { type: 'integer', min: 1 }, doc: 'episodes per periodic evaluation', label: 'Episodes per evaluation' },
+    lossReadInterval: { kind: { type: 'integer', min: 1 }, doc: 'read the loss back every N updates', label: 'Read loss every (updates)' },
+    onNonFinite: {
+      kind: { type: 'choice', choices: () => NON_FINITE_POLICIES },
+      doc: 'a NaN/Inf loss or weight: stop (naming the step and the last good checkpoint), or skip that round of updates (reads back every round: slower)',
+      label: 'On a non-finite update',
+      olderCheckpoints: 'stop',
+    },
+  },
+  rules: [
+    (c, name) => (rewardShapingFits(c.rewardShaping, c.env) ? null : `${name('rewardShaping')} '${c.rewardShaping}' is made for ${rewardShapingEnvs(c.rewardShaping)}, not ${c.env} (${name('env')})`),
+    (c, name) => (c.quantiles > 1 && c.loss !== 'huber' ? `${name('quantiles')} ${c.quantiles} (QR-DQN) needs ${name('loss')} 'huber', the quantile Huber loss; got '${c.loss}'` : null),
+    (c, name) =>
+      c.munchausen > 0 && c.doubleDqn
+        ? `${name('munchausen')} ${c.munchausen} does not go with ${name('doubleDqn')}: its target bootstraps from the soft value of s', not a max to de-bias (turn ${name('doubleDqn')} off)`
+        : null,
+    (c, name) => (c.munchausen > 0 && c.quantiles > 1 ? `${name('munchausen')} ${c.munchausen} does not go with ${name('quantiles')} ${c.quantiles}: Munchausen targets are for one Q-value per action` : null),
+    (c, name) => (c.quantiles > 1 && c.dueling ? `${name('quantiles')} ${c.quantiles} (QR-DQN) does not go with ${name('dueling')}: a dueling head has one value per action` : null),
+    (c, name) => (c.batchSize > c.bufferSize ? `${name('batchSize')} ${c.batchSize} is larger than ${name('bufferSize')} ${c.bufferSize}: a minibatch is drawn from the replay buffer` : null),
+    (c, name) => (c.actingGroups === 2 && c.numEnvs % 2 !== 0 ? `${name('actingGroups')} 2 needs an even ${name('numEnvs')}, got ${c.numEnvs}` : null),
+    (c, name) => (c.steps === 0 && c.episodes === 0 ? `set a budget: ${name('steps')} or ${name('episodes')} must be positive` : null),
+    (c, name) => {
+      checkEpsilonScheduleConfig(c, name);
+      return null;
+    },
+  ],
+};
 
 /**
  * Throws InvalidArgumentError naming the first field of the wrong kind or out of range, or two
  * fields that do not fit together (a batch larger than the replay buffer, a reward shaping made
- * for another env). Counts must be safe integers, so every budget can be counted up to exactly.
- * `name` spells fields in messages (the CLI passes its flag names; a checkpoint reader, its fields).
+ * for another env): DQN_CONFIG's fields and rules. Counts must be safe integers, so every budget
+ * can be counted up to exactly. `name` spells fields in messages (the CLI passes its flag names; a
+ * checkpoint reader, its fields; the page, its labels).
  */
 export function validateConfig(c: DqnConfig, name: FieldNamer = (key) => key): void {
-  const fail = (message: string): never => {
-    throw new InvalidArgumentError(message);
-  };
-  const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? v.join(',') : String(v));
-  const number = (key: keyof DqnConfig): number => {
-    const v = c[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${name(key)} must be a finite number, got ${show(v)}`);
-    return v as number;
-  };
-  const positiveInt = (key: keyof DqnConfig) => {
-    const v = number(key);
-    if (!Number.isSafeInteger(v) || v < 1) fail(`${name(key)} must be a positive integer, got ${v}`);
-  };
-  const nonNegInt = (key: keyof DqnConfig) => {
-    const v = number(key);
-    if (!Number.isSafeInteger(v) || v < 0) fail(`${name(key)} must be a non-negative integer (at most 2^53 - 1), got ${v}`);
-  };
-  const inRange = (key: keyof DqnConfig, lo: number, hi: number) => {
-    const v = number(key);
-    if (!(v >= lo && v <= hi)) fail(`${name(key)} must be in [${lo}, ${hi}], got ${v}`);
-  };
-  const positive = (key: keyof DqnConfig, extra = '') => {
-    const v = number(key);
-    if (!(v > 0)) fail(`${name(key)} must be positive${extra}, got ${v}`);
-  };
-  const oneOf = (key: keyof DqnConfig, valid: readonly string[]) => {
-    const v = c[key];
-    if (typeof v !== 'string' || !valid.includes(v)) fail(`${name(key)} must be one of ${valid.join(', ')}; got ${show(v)}`);
-  };
-  const boolean = (key: keyof DqnConfig) => {
-    if (typeof c[key] !== 'boolean') fail(`${name(key)} must be true or false, got ${show(c[key])}`);
-  };
-  oneOf('env', registeredEnvIds());
-  oneOf('rewardShaping', Object.keys(REWARD_SHAPINGS));
-  if (!rewardShapingFits(c.rewardShaping, c.env)) {
-    fail(`${name('rewardShaping')} '${c.rewardShaping}' is made for ${rewardShapingEnvs(c.rewardShaping)}, not ${c.env} (${name('env')})`);
-  }
-  if (!Array.isArray(c.hidden) || c.hidden.length === 0) fail(`${name('hidden')} must name at least one layer width, got ${show(c.hidden)}`);
-  c.hidden.forEach((h) => {
-    if (typeof h !== 'number' || !Number.isSafeInteger(h) || h < 1) fail(`${name('hidden')} must be positive integers, got ${show(c.hidden)}`);
-  });
-  oneOf('activation', ACTIVATIONS);
-  oneOf('init', INITIALIZERS);
-  boolean('dueling');
-  boolean('doubleDqn');
-  oneOf('loss', DQN_LOSSES);
-  positiveInt('quantiles');
-  if (c.quantiles > 1 && c.loss !== 'huber') fail(`${name('quantiles')} ${c.quantiles} (QR-DQN) needs ${name('loss')} 'huber', the quantile Huber loss; got '${c.loss}'`);
-  if (!(number('munchausen') >= 0)) fail(`${name('munchausen')} must be >= 0 (0 = off), got ${c.munchausen}`);
-  positive('munchausenTau');
-  if (c.munchausen > 0 && c.doubleDqn) fail(`${name('munchausen')} ${c.munchausen} does not go with ${name('doubleDqn')}: its target bootstraps from the soft value of s', not a max to de-bias (turn ${name('doubleDqn')} off)`);
-  if (c.munchausen > 0 && c.quantiles > 1) fail(`${name('munchausen')} ${c.munchausen} does not go with ${name('quantiles')} ${c.quantiles}: Munchausen targets are for one Q-value per action`);
-  if (c.quantiles > 1 && c.dueling) fail(`${name('quantiles')} ${c.quantiles} (QR-DQN) does not go with ${name('dueling')}: a dueling head has one value per action`);
-  oneOf('epsilonSchedule', EPSILON_SCHEDULES);
-  oneOf('targetUpdate', TARGET_UPDATES);
-  inRange('gamma', 0, 1);
-  positiveInt('nStep');
-  positive('lr');
-  positive('adamEps');
-  positive('huberDelta');
-  if (!(number('maxGradNorm') >= 0)) fail(`${name('maxGradNorm')} must be >= 0 (0 = off), got ${c.maxGradNorm}`);
-  positiveInt('batchSize');
-  positiveInt('bufferSize');
-  if (c.batchSize > c.bufferSize) {
-    fail(`${name('batchSize')} ${c.batchSize} is larger than ${name('bufferSize')} ${c.bufferSize}: a minibatch is drawn from the replay buffer`);
-  }
-  nonNegInt('learningStarts');
-  positiveInt('numEnvs');
-  if (c.numEnvs > MAX_ENVS) fail(`${name('numEnvs')} must be at most ${MAX_ENVS}, got ${c.numEnvs}`);
-  if (c.actingGroups !== 1 && c.actingGroups !== 2) fail(`${name('actingGroups')} must be 1 or 2, got ${show(c.actingGroups)}`);
-  if (c.actingGroups === 2 && c.numEnvs % 2 !== 0) fail(`${name('actingGroups')} 2 needs an even ${name('numEnvs')}, got ${c.numEnvs}`);
-  positiveInt('trainFreq');
-  positiveInt('gradientSteps');
-  inRange('tau', 0, 1);
-  positiveInt('targetUpdateInterval');
-  inRange('policyAverageTau', 0, 1);
-  nonNegInt('steps');
-  nonNegInt('episodes');
-  if (c.steps === 0 && c.episodes === 0) fail(`set a budget: ${name('steps')} or ${name('episodes')} must be positive`);
-  for (const key of ['epsilonStart', 'epsilonEnd', 'epsilonDecay', 'explorationFraction'] as const) number(key);
-  checkEpsilonScheduleConfig(c, name);
-  nonNegInt('evalFreq');
-  positiveInt('evalEpisodes');
-  positiveInt('lossReadInterval');
-  oneOf('onNonFinite', NON_FINITE_POLICIES);
+  validateWithSchema(DQN_CONFIG, c, name);
 }

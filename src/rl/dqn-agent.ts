@@ -33,29 +33,36 @@ import { QNetwork } from './q-network.js';
 import type { Minibatch } from './replay-buffer.js';
 
 /** The hyper-parameters the agent itself uses (the rest belong to the training loop). */
-export type DqnAgentConfig = Pick<
-  DqnConfig,
-  | 'hidden'
-  | 'activation'
-  | 'init'
-  | 'dueling'
-  | 'doubleDqn'
-  | 'quantiles'
-  | 'munchausen'
-  | 'munchausenTau'
-  | 'gamma'
-  | 'nStep'
-  | 'lr'
-  | 'adamEps'
-  | 'loss'
-  | 'huberDelta'
-  | 'maxGradNorm'
-  | 'batchSize'
-  | 'gradientSteps'
-  | 'targetUpdate'
-  | 'tau'
-  | 'policyAverageTau'
->;
+export const AGENT_FIELDS = [
+  'hidden',
+  'activation',
+  'init',
+  'dueling',
+  'doubleDqn',
+  'quantiles',
+  'munchausen',
+  'munchausenTau',
+  'gamma',
+  'nStep',
+  'lr',
+  'adamEps',
+  'loss',
+  'huberDelta',
+  'maxGradNorm',
+  'batchSize',
+  'gradientSteps',
+  'targetUpdate',
+  'tau',
+  'policyAverageTau',
+] as const satisfies readonly (keyof DqnConfig)[];
+export type DqnAgentConfig = Pick<DqnConfig, (typeof AGENT_FIELDS)[number]>;
+
+/** The agent's part of `config` (a copy: the widths are not shared). */
+export function agentConfigOf(config: DqnConfig): DqnAgentConfig {
+  const out = {} as Record<string, unknown>;
+  for (const key of AGENT_FIELDS) out[key] = config[key];
+  return { ...(out as DqnAgentConfig), hidden: [...config.hidden] };
+}
 
 /** What a full checkpoint needs from the agent. */
 export interface DqnAgentState {

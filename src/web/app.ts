@@ -5,7 +5,8 @@
  */
 import type { BackendKind } from '../backend/create-backend.js';
 import { envSpec } from '../envs/registry.js';
-import { PRESET_NAMES, preset, type DqnConfig } from '../rl/config.js';
+import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, algorithm } from '../rl/algorithms.js';
+import { preset, type DqnConfig } from '../rl/config.js';
 import { ConfigForm } from './config-form.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
@@ -80,8 +81,16 @@ export class App {
     if (!context) throw new Error('page: no 2d canvas context');
     this.context = context;
 
+    // The algorithm menu and its presets come from the registry (rl/algorithms.ts), as the CLI's --algo.
+    const algoSelect = byId<HTMLSelectElement>('algo');
+    for (const name of ALGORITHM_NAMES) {
+      const option = new Option(name, name);
+      option.title = ALGORITHMS[name].summary;
+      algoSelect.append(option);
+    }
+    algoSelect.value = DEFAULT_ALGORITHM;
     const presetSelect = byId<HTMLSelectElement>('preset');
-    for (const name of PRESET_NAMES) presetSelect.append(new Option(name, name));
+    for (const name of algorithm(algoSelect.value).presetNames) presetSelect.append(new Option(name, name));
     this.config = preset('default');
     this.form.fill(this.config);
 
@@ -331,7 +340,7 @@ export class App {
     (byId('upload-button') as HTMLButtonElement).disabled = busy;
     const locked = runExists || busy;
     this.form.setDisabled(locked);
-    for (const id of ['preset', 'seed', 'backend']) byId<HTMLInputElement>(id).disabled = locked;
+    for (const id of ['algo', 'preset', 'seed', 'backend']) byId<HTMLInputElement>(id).disabled = locked;
     document.body.dataset.phase = phase;
   }
 

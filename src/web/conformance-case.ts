@@ -4,7 +4,8 @@
  * seeded agent on seeded minibatches. Everything here is plain data in, plain arrays out.
  */
 import type { Backend, Tensor } from '../backend/backend.js';
-import { DqnAgent, type DqnAgentConfig } from '../rl/dqn-agent.js';
+import { preset } from '../rl/config.js';
+import { DqnAgent, agentConfigOf, type DqnAgentConfig } from '../rl/dqn-agent.js';
 import { createMinibatch } from '../rl/replay-buffer.js';
 import { Rng } from '../random/rng.js';
 
@@ -15,20 +16,23 @@ export interface ConformanceResult {
   training: { weights: number[][]; losses: number[] };
 }
 
-/** The agent of the training case: small, Double DQN, Huber, clipping, soft target updates. */
+/**
+ * The agent of the training case: the default preset's agent (so a new agent field comes with
+ * it), made small and pinned where the case needs it: Double DQN, Huber, clipping, 1-step targets,
+ * soft target updates fast enough to move the target in five updates.
+ */
 export const CONFORMANCE_AGENT: DqnAgentConfig = {
+  ...agentConfigOf(preset('default')),
   hidden: [32, 32],
   activation: 'relu',
   init: 'he_uniform',
   dueling: false,
   quantiles: 1,
   munchausen: 0,
-  munchausenTau: 0.03,
   doubleDqn: true,
   gamma: 0.99,
   nStep: 1,
   lr: 1e-3,
-  adamEps: 1e-8,
   loss: 'huber',
   huberDelta: 1,
   maxGradNorm: 10,
