@@ -14,11 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FloatArray } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { ADAM_DEFAULTS } from '../src/nn/optim/adam.js';
 import { Rng } from '../src/random/rng.js';
 import { preset, type DqnConfig } from '../src/rl/config.js';
 import { DqnAgent } from '../src/rl/dqn-agent.js';
 import { qNetworkWeightShapes } from '../src/rl/q-network.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from '../src/rl/replay-buffer.js';
+import { relativeError } from './support/relative-error.js';
 
 const REFERENCE = fileURLToPath(new URL('./support/dqn_update_reference.py', import.meta.url));
 const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
@@ -215,8 +217,9 @@ function referenceUpdate(c: Case, inputs: Inputs, overrides: Partial<{ doubleDqn
     config: {
       gamma: GAMMA,
       lr: LR,
-      beta1: 0.9,
-      beta2: 0.999,
+      // DqnAgent's Adam takes lr and eps from the config, and the betas are the library's defaults.
+      beta1: ADAM_DEFAULTS.beta1,
+      beta2: ADAM_DEFAULTS.beta2,
       adamEps: ADAM_EPS,
       loss: c.loss,
       huberDelta: HUBER_DELTA,
@@ -231,18 +234,6 @@ function referenceUpdate(c: Case, inputs: Inputs, overrides: Partial<{ doubleDqn
   const run = spawnSync('python3', [REFERENCE], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`${REFERENCE} failed (exit ${run.status}): ${run.stderr}`);
   return JSON.parse(run.stdout) as ReferenceResult;
-}
-
-/** max |actual - expected| / max |expected| over one array (0 when both are all zeros). */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 /** The worst relative error over a list of arrays, as `label[index]`, for one readable failure. */
