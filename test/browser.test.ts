@@ -23,6 +23,7 @@ import { runConformanceCases, type ConformanceResult } from '../src/web/conforma
 import type { PageTestHooks } from '../src/web/app.js';
 import { PageProblems, chromiumAvailable, launchChromium } from './support/browser-page.js';
 import { needs } from './support/requirements.js';
+import { relativeError } from './support/relative-error.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -35,18 +36,6 @@ async function cli(args: string[]): Promise<string> {
   const script = `const { main } = await import(${JSON.stringify(entry)}); await main(['node', 'train', ...process.argv.slice(1)]);`;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, '--', ...args], { cwd: ROOT, timeout: 90_000 });
   return stdout;
-}
-
-/** Largest |a - b| over the largest |b| (scale-aware, as test/webgpu-training.test.ts). */
-function relativeError(a: readonly number[], b: readonly number[]): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 async function counterText(page: Page, name: string): Promise<string> {

@@ -28,6 +28,61 @@ describe('CpuBackend conformance in float64', () => {
   }
 });
 
+describe("CpuBackend tdLoss: Double DQN's a' is the online network's argmax", () => {
+  // Three rows, three actions. Online and target networks disagree on the best next action in every
+  // row, so taking a' from the target network gives max_a Q_target(s', a), the plain DQN target.
+  const Q_NOW = [[0.5, 0, 0], [0, 0, -1], [0, 1.5, 0]];
+  /** Argmax 1, 2 and 0 (the first of a tie, as np.argmax and rowArgmax take it). */
+  const Q_ONLINE_NEXT = [[0.25, 2, -1], [-3, -1, 0.5], [1, 1, 0]];
+  /** Argmax 0, 1 and 2: never the online network's. */
+  const Q_TARGET_NEXT = [[4, -2, 1], [1, 3, -0.5], [0.5, 0.25, 6]];
+  const ACTIONS = [0, 2, 1];
+  const REWARDS = [1, -0.5, 0.25];
+  const GAMMA = 0.5;
+  /** r + gamma Q_target(s', argmax_a Q_online(s', a)): 1 + 0.5 (-2), -0.5 + 0.5 (-0.5), 0.25 + 0.5 (0.5). */
+  const DOUBLE_TARGETS = [0, -0.75, 0.5];
+  /** r + gamma max_a Q_target(s', a): 1 + 0.5 (4), -0.5 + 0.5 (3), 0.25 + 0.5 (6). */
+  const MAX_TARGETS = [3, 1, 3.25];
+
+  async function tdTargets(backend: CpuBackend, double: boolean): Promise<{ targets: number[]; loss: number; gradQ: number[] }> {
+    const q = backend.tensor([double ? 6 : 3, 3], (double ? [...Q_NOW, ...Q_ONLINE_NEXT] : Q_NOW).flat());
+    const nextQ = backend.tensor([3, 3], Q_TARGET_NEXT.flat());
+    const lossOut = backend.tensor([1, 1]);
+    const gradQ = backend.tensor([3, 3]);
+    const targets = backend.tensor([3, 1]);
+    backend.tdLoss({
+      q,
+      nextQ,
+      actions: backend.tensor([3, 1], ACTIONS),
+      rewards: backend.tensor([3, 1], REWARDS),
+      terminated: backend.tensor([3, 1], [0, 0, 0]),
+      gamma: GAMMA,
+      double,
+      loss: 'mse',
+      lossOut,
+      gradQ,
+      targets,
+    });
+    return { targets: Array.from(await backend.read(targets)), loss: (await backend.read(lossOut))[0], gradQ: Array.from(await backend.read(gradQ)) };
+  }
+
+  for (const kernels of ['auto', 'js'] as const) {
+    it(`on the ${kernels === 'auto' ? 'default (WASM SIMD)' : 'TypeScript'} kernels: targets, loss and gradient against hand-computed values`, async () => {
+      const backend = new CpuBackend({ kernels });
+      // Node 20 has WebAssembly SIMD, so the default is the WASM kernels the CLI runs.
+      expect(backend.kernels.startsWith('wasm')).toBe(kernels === 'auto');
+      const double = await tdTargets(backend, true);
+      expect(double.targets).toEqual(DOUBLE_TARGETS);
+      // MSE: Q(s, a) - y = 0.5, -0.25, 1 gives (0.25 + 0.0625 + 1) / 3; d loss / d Q(s, a) = 2 (Q(s, a) - y) / 3.
+      expect(double.loss).toBe(0.4375);
+      expect(double.gradQ).toEqual(Array.from(Float32Array.from([1 / 3, 0, 0, 0, 0, -1 / 6, 0, 2 / 3, 0])));
+      // The case tells the two apart: the max target is another one in every row.
+      expect((await tdTargets(backend, false)).targets).toEqual(MAX_TARGETS);
+      backend.destroy();
+    });
+  }
+});
+
 describe('CpuBackend storage', () => {
   it('creates zero-filled or initialised tensors of either rank', async () => {
     const b = new CpuBackend();

@@ -9,6 +9,7 @@ import { ACTIVATIONS, LOSSES, type Backend, type LossKind, type Tensor } from '.
 import { CpuBackend } from '../src/backend/cpu/index.js';
 import { Dense, Loss, Sequential, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
+import { relativeError } from './support/relative-error.js';
 
 const TOLERANCE = 1e-6;
 
@@ -29,20 +30,6 @@ async function numericGradient(backend: Backend, t: Tensor, f: () => Promise<num
     grad[i] = (plus - minus) / (2 * h);
   }
   return grad;
-}
-
-/** ||a - b|| / max(||a|| + ||b||, 1e-12): the usual gradient-check relative error. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
-  let diff = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    na += a[i] ** 2;
-    nb += b[i] ** 2;
-  }
-  return Math.sqrt(diff) / Math.max(Math.sqrt(na) + Math.sqrt(nb), 1e-12);
 }
 
 /** Uniform values in [lo, hi) whose magnitude is at least `gap` (keeps ReLU kinks out of reach). */
@@ -87,8 +74,8 @@ describe('gradient check: activations (biasActivation / activationBackward)', ()
       await f();
       b.activationBackward(activation, y, w, dx, 0.1);
       b.columnSum(dx, db);
-      const errX = relativeError(await b.read(dx), await numericGradient(b, x, f));
-      const errB = relativeError(await b.read(db), await numericGradient(b, bT, f));
+      const errX = relativeError(await b.read(dx), await numericGradient(b, x, f), { norm: 'l2' });
+      const errB = relativeError(await b.read(db), await numericGradient(b, bT, f), { norm: 'l2' });
       expect(errX).toBeLessThan(TOLERANCE);
       expect(errB).toBeLessThan(TOLERANCE);
     });
@@ -140,7 +127,7 @@ describe('gradient check: losses', () => {
         loss.forward(pred, target, false);
         return readScalar(b, loss.value);
       });
-      expect(relativeError(analytic, numeric)).toBeLessThan(TOLERANCE);
+      expect(relativeError(analytic, numeric, { norm: 'l2' })).toBeLessThan(TOLERANCE);
       expect(Math.max(...analytic.map(Math.abs))).toBeGreaterThan(1e-3);
     });
   }
@@ -157,9 +144,9 @@ async function checkModel(b: Backend, model: Sequential, x: Tensor, target: Tens
   loss.forward(model.forward(x), target);
   const dx = model.backward(loss.grad, { inputGrad: true });
   expect(dx).not.toBeNull();
-  const errors: Record<string, number> = { x: relativeError(await b.read(dx as Tensor), await numericGradient(b, x, f)) };
+  const errors: Record<string, number> = { x: relativeError(await b.read(dx as Tensor), await numericGradient(b, x, f), { norm: 'l2' }) };
   for (const p of model.parameters()) {
-    errors[p.name] = relativeError(await b.read(p.grad), await numericGradient(b, p.value, f));
+    errors[p.name] = relativeError(await b.read(p.grad), await numericGradient(b, p.value, f), { norm: 'l2' });
   }
   return errors;
 }
@@ -228,8 +215,8 @@ describe('gradient check: DQN building blocks', () => {
       return sum;
     };
     b.duelingBackward(w, gv, ga);
-    expect(relativeError(await b.read(gv), await numericGradient(b, value, f))).toBeLessThan(TOLERANCE);
-    expect(relativeError(await b.read(ga), await numericGradient(b, adv, f))).toBeLessThan(TOLERANCE);
+    expect(relativeError(await b.read(gv), await numericGradient(b, value, f), { norm: 'l2' })).toBeLessThan(TOLERANCE);
+    expect(relativeError(await b.read(ga), await numericGradient(b, adv, f), { norm: 'l2' })).toBeLessThan(TOLERANCE);
   });
 
   it('Huber loss at the chosen actions: gatherColumns forward, scatterColumns backward', async () => {
@@ -251,7 +238,7 @@ describe('gradient check: DQN building blocks', () => {
     b.gatherColumns(q, actions, chosen);
     b.loss('huber', chosen, target, loss, dChosen);
     b.scatterColumns(dChosen, actions, dq);
-    expect(relativeError(await b.read(dq), await numericGradient(b, q, f))).toBeLessThan(TOLERANCE);
+    expect(relativeError(await b.read(dq), await numericGradient(b, q, f), { norm: 'l2' })).toBeLessThan(TOLERANCE);
   });
 
   for (const [quantiles, munchausen] of [
@@ -290,7 +277,7 @@ describe('gradient check: DQN building blocks', () => {
         b.tdLoss(args);
         return readScalar(b, lossOut);
       });
-      expect(relativeError(analytic, numeric)).toBeLessThan(TOLERANCE);
+      expect(relativeError(analytic, numeric, { norm: 'l2' })).toBeLessThan(TOLERANCE);
       expect(analytic.some((g) => g !== 0)).toBe(true);
     });
   }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
 import { ReplayBuffer, createMinibatch } from '../src/rl/replay-buffer.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { preset, validateConfig, type DqnConfig } from '../src/rl/config.js';
+import { EPSILON_SCHEDULES, PRESETS, preset, validateConfig, type DqnConfig, type EpsilonScheduleName } from '../src/rl/config.js';
 import { DqnTrainer } from '../src/rl/dqn-trainer.js';
-import { ExponentialEpisodeDecay, LinearStepDecay } from '../src/rl/schedules.js';
+import { ExponentialEpisodeDecay, LinearStepDecay, createEpsilonSchedule } from '../src/rl/schedules.js';
 
 describe('ReplayBuffer', () => {
   const obs = (x: number) => [x, x + 0.25];
@@ -73,6 +73,28 @@ describe('epsilon schedules', () => {
     expect(s.value(4000)).toBeCloseTo(1 - 0.96 * 0.5, 12);
     expect(s.value(8000)).toBeCloseTo(0.04, 12);
     expect(s.value(40_000)).toBe(0.04);
+  });
+
+  it('createEpsilonSchedule, for every schedule kind, starts at epsilonStart, reaches exactly epsilonEnd where its decay ends and stays there', () => {
+    // epsilonEnd 0.03 (and start 0.8, decay 0.9) is no preset's, so a schedule built from a wrong field or a default shows.
+    const END = 0.03;
+    const config = { ...preset('default'), epsilonStart: 0.8, epsilonEnd: END, epsilonDecay: 0.9, explorationFraction: 0.25, steps: 1000 };
+    expect(Object.values(PRESETS).map((p) => p.epsilonEnd)).not.toContain(END);
+    /** Per kind, the [step, episode] where the decay ends and the one just before. */
+    const decayEnds: Record<EpsilonScheduleName, { before: [number, number]; end: [number, number] }> = {
+      // 0.8 * 0.9^31 = 0.0305 > 0.03 > 0.8 * 0.9^32 = 0.0275: the floor is reached at episode 32.
+      'exponential-episode': { before: [0, 31], end: [0, 32] },
+      // Linear over the first 0.25 * 1000 env steps.
+      'linear-step': { before: [249, 0], end: [250, 0] },
+    };
+    for (const kind of EPSILON_SCHEDULES) {
+      const schedule = createEpsilonSchedule({ ...config, epsilonSchedule: kind });
+      const { before, end } = decayEnds[kind];
+      expect(schedule.value(0, 0), kind).toBe(0.8);
+      expect(schedule.value(...before), kind).toBeGreaterThan(END);
+      expect(schedule.value(...end), kind).toBe(END);
+      for (const later of [1, 10, 1000, 1_000_000]) expect(schedule.value(end[0] + later, end[1] + later), `${kind}, ${later} later`).toBe(END);
+    }
   });
 
   it('rejects out-of-range parameters naming the config field, in the constructors and in validateConfig alike', () => {

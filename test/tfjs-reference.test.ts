@@ -15,6 +15,7 @@ import { ACTIONS, OBS, prepareMinibatches, updateConfig } from '../bench/dqn/upd
 import { TfjsDqnContender } from '../bench/tfjs/dqn-update.js';
 import { openTfjs } from '../bench/tfjs/tfjs-node.js';
 import { probeAdapter } from '../src/backend/webgpu/device-node.js';
+import { relativeError } from './support/relative-error.js';
 import { failOnCi, needs } from './support/requirements.js';
 
 const UPDATES = 30;
@@ -28,16 +29,6 @@ if (adapter.found !== true) failOnCi(adapter.reason);
 const gpuAvailable = adapter.found === true;
 const session = await openTfjs(gpuAvailable ? ['cpu', 'wasm', 'webgpu'] : ['cpu', 'wasm']);
 afterAll(() => session.release());
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 /** The engine's trajectory: the loss after each update, and the final weights. */
 async function engineRun(): Promise<{ initial: { online: ArrayLike<number>[]; target: ArrayLike<number>[] }; losses: number[]; online: ArrayLike<number>[]; target: ArrayLike<number>[] }> {

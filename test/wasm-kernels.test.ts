@@ -3,7 +3,7 @@
  * and the plain TypeScript kernels (src/backend/cpu), on shapes from 1 x 1 to 1024, odd sizes
  * around the SIMD width and the block sizes, all transpose cases, accumulate and aliasing. Every
  * kernel runs in both variants the runtime offers: SIMD128 (multiply + add) and relaxed-SIMD FMA.
- * Tolerances are the conformance table's (test/support/op-cases.ts).
+ * Tolerances are the conformance table's (test/support/tolerances.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,32 +19,7 @@ import { Rng } from '../src/random/rng.js';
 import { buildKernelModule, detectWasmSupport, WasmKernels, type WasmRegion } from '../src/backend/wasm/index.js';
 import { enableRelaxedSimdInNode } from '../src/backend/wasm/node-relaxed-simd.js';
 import * as ref from './support/reference-ops.js';
-
-interface Tolerance {
-  abs: number;
-  rel: number;
-}
-const EXACT: Tolerance = { abs: 0, rel: 0 };
-const FEW_OPS: Tolerance = { abs: 1e-6, rel: 1e-6 };
-const TRANSCENDENTAL: Tolerance = { abs: 2e-6, rel: 1e-5 };
-const ADAM: Tolerance = { abs: 1e-6, rel: 1e-5 };
-const LOSS: Tolerance = { abs: 1e-5, rel: 1e-5 };
-function sumTolerance(k: number, magnitude = 1): Tolerance {
-  return { abs: Math.max(1, k) * 2 ** -23 * magnitude, rel: 1e-5 };
-}
-
-/** The first element outside tolerance, as a message, or null. */
-function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
-  if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
-  for (let i = 0; i < got.length; i++) {
-    const g = got[i];
-    const w = want[i];
-    if (Number.isNaN(w) ? !Number.isNaN(g) : !(Math.abs(g - w) <= tol.abs + tol.rel * Math.abs(w))) {
-      return `element ${i}: got ${g}, want ${w} (tolerance ${tol.abs} + ${tol.rel} * |want|)`;
-    }
-  }
-  return null;
-}
+import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, mismatch, sumTolerance, type Tolerance } from './support/tolerances.js';
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance, what: string): void {
   const problem = mismatch(got, want, tol);
@@ -161,9 +136,8 @@ for (const variant of variants) {
               kernels.linearForward(x.ptr, w.ptr, withBias ? bias.ptr : 0, out.ptr, m, k, n, activation, 0.2);
               const z = ref.refMatmul(m64(m, k, x), m64(k, n, w), false, false);
               const want = ref.refActivation(activation, ref.matrix(m, n, z), withBias ? Float64Array.from(bias.view()) : null, 0.2);
-              // The pre-activation carries the matmul's error; activations have slope <= 1.
-              const tol = sumTolerance(k + 1);
-              expectClose(out.view(), want, { abs: tol.abs + TRANSCENDENTAL.abs, rel: tol.rel + TRANSCENDENTAL.rel }, name);
+              // The pre-activation carries the matmul's error (k products and the bias); activations have slope <= 1.
+              expectClose(out.view(), want, fusedTolerance(k + 1), name);
               freeAll(x, w, bias, out);
             });
           }
@@ -362,9 +336,9 @@ for (const variant of variants) {
 
     describe('optimisers over a flat arena', () => {
       const adamCases: (AdamHyperParameters & { name: string })[] = [
-        { name: 'Adam step 1', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 1 },
-        { name: 'Adam step 7 with L2', lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1, decoupledWeightDecay: false, step: 7 },
-        { name: 'AdamW step 100', lr: 0.003, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, decoupledWeightDecay: true, step: 100 },
+        { name: 'Adam step 1', ...ref.adamHyperParameters(1) },
+        { name: 'Adam step 7 with L2', ...ref.adamHyperParameters(7, { lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1 }) },
+        { name: 'AdamW step 100', ...ref.adamHyperParameters(100, { lr: 0.003, weightDecay: 0.05, decoupledWeightDecay: true }) },
       ];
       for (const n of [1, 5, 63, 4739]) {
         for (const hp of adamCases) {

@@ -8,22 +8,12 @@ import { ACTIVATIONS, LOSSES, type Activation, type Backend, type FloatArray, ty
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { Adam, Loss, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
+import { relativeError } from './support/relative-error.js';
 import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
 afterAll(() => gpu?.destroy());
-
-/** Largest |a - b| relative to the largest |b| of the tensor (scale-aware, robust to zeros). */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 /** Inputs and regression targets of one fixed batch, identical for both backends. */
 function batch(seed: number, rows: number, inputs: number, outputs: number): { x: Float32Array; y: Float32Array } {

@@ -115,6 +115,18 @@ export function arenaOf(params: readonly Parameter[]): ParameterArena | null {
   return arena;
 }
 
+/**
+ * Sets every gradient of `params` to zero: one fill over the arena they exactly cover (`arena`, as
+ * arenaOf(params) gives it), else one fill per parameter. A model's and an optimiser's zeroGrad.
+ */
+export function zeroGrads(backend: Backend, params: readonly Parameter[], arena: ParameterArena | null): void {
+  if (arena !== null) {
+    backend.fill(arena.grads, 0);
+    return;
+  }
+  for (let i = 0; i < params.length; i++) backend.fill(params[i].grad, 0);
+}
+
 /** A parameter with tensors of its own (a layer built without an arena). */
 export function ownParameter(backend: Backend, name: string, shape: Shape): Parameter {
   return { name, value: backend.tensor(shape, undefined, name), grad: backend.tensor(shape, undefined, `d${name}`) };

@@ -6,7 +6,7 @@ import { Dense } from './dense.js';
 import type { Initializer } from './init.js';
 import type { Layer } from './layer.js';
 import type { Parameter } from './parameter.js';
-import { ParameterArena, arenaOf } from './parameter-arena.js';
+import { ParameterArena, arenaOf, zeroGrads } from './parameter-arena.js';
 
 export interface BackwardOptions {
   /** Also compute and return the gradient with respect to the network input (default false). */
@@ -115,12 +115,7 @@ export class Sequential {
 
   /** Sets every parameter gradient to zero (one op over the arena, when there is one). */
   zeroGrad(): void {
-    if (this.arena !== null) {
-      this.backend.fill(this.arena.grads, 0);
-      return;
-    }
-    const params = this.params;
-    for (let i = 0; i < params.length; i++) this.backend.fill(params[i].grad, 0);
+    zeroGrads(this.backend, this.params, this.arena);
   }
 
   /** Hard target update: copies every parameter of `other` (same architecture) into this model. */

@@ -4,11 +4,12 @@
  * derived from its name) and are rounded to float32 first, so a float32 backend and the reference
  * see exactly the same numbers; only the ops' own rounding differs.
  *
- * Tolerances: a check passes where |got - ref| <= abs + rel * |ref| for every element.
+ * Tolerances are the table of tolerances.ts.
  */
 import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, type TdLossArgs, type Tensor } from '../../src/backend/backend.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
+import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, mismatch, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -18,35 +19,9 @@ export interface OpCase {
   run(backend: Backend): Promise<Record<string, Float64Array | Float32Array>>;
   /** Float64 reference of the same outputs (naive and obviously right). */
   reference(): Record<string, Float64Array>;
-  tolerance: { abs: number; rel: number };
+  tolerance: Tolerance;
   /** Slow cases (matmul >= 256^3): a runner short of time may skip them. */
   big?: boolean;
-}
-
-export type Tolerance = OpCase['tolerance'];
-
-/** Results that are exact on any IEEE backend: copies, selections, comparisons. */
-const EXACT: Tolerance = { abs: 0, rel: 0 };
-/**
- * A few float32 operations per element (scale, a + b c, lerp, dueling): each rounding costs at most
- * 2^-24 relative; a device may fuse into an FMA or not, so allow a few ulps of the operands' scale.
- */
-const FEW_OPS: Tolerance = { abs: 1e-6, rel: 1e-6 };
-/** exp / tanh / log in float32 (WGSL allows several ulps) plus a normalisation: 1e-5 relative. */
-const TRANSCENDENTAL: Tolerance = { abs: 2e-6, rel: 1e-5 };
-
-/** Loss values and gradients: float32 sums of up to 64 terms (~4e-6 relative) plus exp/log. */
-const LOSS: Tolerance = { abs: 1e-5, rel: 1e-5 };
-/** Adam: sqrt and a division on float32 moments, a few ulps relative to each value. */
-const ADAM: Tolerance = { abs: 1e-6, rel: 1e-5 };
-
-/**
- * A length-k float32 dot product of operands of magnitude <= 1 in any summation order: the error
- * is bounded by about k 2^-24 sum|a b| (worst case), typically sqrt(k) 2^-24. We allow
- * k * 2^-23 absolute, which is the worst-case bound for |a|, |b| <= 1, plus 1e-5 relative.
- */
-function sumTolerance(k: number, magnitude = 1): Tolerance {
-  return { abs: Math.max(1, k) * 2 ** -23 * magnitude, rel: 1e-5 };
 }
 
 /** A float64 array of uniform values in [lo, hi), each exactly representable in float32. */
@@ -277,11 +252,6 @@ for (const { m: M, k: K, n: N, big, noAccumulate } of MATMUL_SHAPES) {
 }
 
 // ------------------------------------------------------------------ fused layer ops
-
-/** A sum of k products followed by an activation: the sum's bound plus the transcendental error. */
-function fusedTolerance(k: number): Tolerance {
-  return { abs: sumTolerance(k).abs + TRANSCENDENTAL.abs, rel: TRANSCENDENTAL.rel };
-}
 
 const LAYER_SHAPES = [
   [1, 1, 1],
@@ -915,7 +885,7 @@ const ADAM_CASES = [
   { name: 'step 1000 no decay', step: 1000, weightDecay: 0, decoupled: false, fresh: false },
 ];
 for (const c of ADAM_CASES) {
-  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: c.weightDecay, decoupledWeightDecay: c.decoupled, step: c.step };
+  const hp = ref.adamHyperParameters(c.step, { weightDecay: c.weightDecay, decoupledWeightDecay: c.decoupled });
   cases.push(
     defineCase({
       name: `adam ${c.name} (5, 4)`,
@@ -949,7 +919,7 @@ for (const f of ADAM_FUSIONS) {
     [70, 3],
     [48, 4],
   ] as const) {
-    const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 3 };
+    const hp = ref.adamHyperParameters(3);
     cases.push(
       defineCase({
         name: `adam fused: ${f.name} (${rows}, ${cols})`,
@@ -986,7 +956,7 @@ for (const f of ADAM_FUSIONS) {
 // A clipped step as DqnAgent records it: the sum of squares of the gradient, then Adam clipping by
 // it (the WebGPU backend on a CPU-emulated adapter runs both in one kernel: see webgpu-ops.ts).
 for (const maxNorm of [0.5, 100]) {
-  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 2 };
+  const hp = ref.adamHyperParameters(2);
   cases.push(
     defineCase({
       name: `adam after sumSquares of its gradient, maxNorm ${maxNorm}, with a Polyak target (48, 4)`,
@@ -1057,12 +1027,8 @@ export function compareOutputs(c: OpCase, got: Record<string, ArrayLike<number>>
   for (const [key, want] of Object.entries(expected)) {
     const have = got[key];
     if (have === undefined) return `${c.name}: output '${key}' missing`;
-    if (have.length !== want.length) return `${c.name}: output '${key}' has ${have.length} values, expected ${want.length}`;
-    for (let i = 0; i < want.length; i++) {
-      const err = Math.abs(have[i] - want[i]);
-      const ok = err <= c.tolerance.abs + c.tolerance.rel * Math.abs(want[i]) || (Number.isNaN(have[i]) && Number.isNaN(want[i]));
-      if (!ok) return `${c.name}: output '${key}'[${i}] = ${have[i]}, expected ${want[i]} (error ${err.toExponential(2)})`;
-    }
+    const problem = mismatch(have, want, c.tolerance);
+    if (problem !== null) return `${c.name}: output '${key}' ${problem}`;
   }
   return null;
 }

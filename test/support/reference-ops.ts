@@ -2,6 +2,8 @@
  * Float64 reference implementations of every backend op: naive loops written to be obviously
  * right, not fast. Matrices are row-major arrays with explicit (rows, cols).
  */
+import type { AdamHyperParameters } from '../../src/backend/backend.js';
+import { ADAM_DEFAULTS } from '../../src/nn/optim/adam.js';
 
 export type Matrix = { data: Float64Array; rows: number; cols: number };
 
@@ -210,18 +212,13 @@ export function refLoss(kind: string, pred: Matrix, target: Matrix, delta = 1, e
   return { loss, grad };
 }
 
-export interface RefAdam {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  decoupledWeightDecay: boolean;
-  step: number;
+/** Adam's hyper-parameters at update `step`: the library's defaults (ADAM_DEFAULTS, as an Adam built without options has them) but for `overrides`. */
+export function adamHyperParameters(step: number, overrides: Partial<Omit<AdamHyperParameters, 'step'>> = {}): AdamHyperParameters {
+  return { ...ADAM_DEFAULTS, ...overrides, step };
 }
 
 /** torch.optim.Adam / AdamW single step, written as in the PyTorch docs' pseudo-code. */
-export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: RefAdam) {
+export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: AdamHyperParameters) {
   const n = p0.length;
   const param = new Float64Array(n);
   const m = new Float64Array(n);

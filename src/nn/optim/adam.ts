@@ -19,6 +19,16 @@ export interface AdamOptions {
   decoupledWeightDecay?: boolean;
 }
 
+/** What an option left out of AdamOptions is: torch.optim.Adam's defaults. */
+export const ADAM_DEFAULTS: Readonly<Required<AdamOptions>> = {
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  decoupledWeightDecay: false,
+};
+
 export class Adam extends SlotOptimizer {
   lr: number;
   readonly beta1: number;
@@ -30,12 +40,12 @@ export class Adam extends SlotOptimizer {
 
   constructor(backend: Backend, params: readonly Parameter[], options: AdamOptions = {}) {
     super(backend, params, 'adam', ['m', 'v']);
-    this.lr = options.lr ?? 1e-3;
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
-    this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
+    this.lr = options.lr ?? ADAM_DEFAULTS.lr;
+    this.beta1 = options.beta1 ?? ADAM_DEFAULTS.beta1;
+    this.beta2 = options.beta2 ?? ADAM_DEFAULTS.beta2;
+    this.eps = options.eps ?? ADAM_DEFAULTS.eps;
+    this.weightDecay = options.weightDecay ?? ADAM_DEFAULTS.weightDecay;
+    this.decoupledWeightDecay = options.decoupledWeightDecay ?? ADAM_DEFAULTS.decoupledWeightDecay;
     checkNonNegative('adam', 'lr', this.lr);
     checkUnitInterval('adam', 'beta1', this.beta1);
     checkUnitInterval('adam', 'beta2', this.beta2);

@@ -2,7 +2,7 @@
 import type { Backend, FloatArray, Tensor } from '../../backend/backend.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../../errors.js';
 import type { Parameter } from '../parameter.js';
-import { arenaOf, type ParameterArena } from '../parameter-arena.js';
+import { arenaOf, zeroGrads, type ParameterArena } from '../parameter-arena.js';
 
 /** Optimiser state: the update count and per-parameter slot tensors (Adam: m, v; SGD: momentum). */
 export interface OptimizerState {
@@ -68,12 +68,7 @@ export abstract class SlotOptimizer implements Optimizer {
   abstract step(): void;
 
   zeroGrad(): void {
-    if (this.arena !== null) {
-      this.backend.fill(this.arena.grads, 0);
-      return;
-    }
-    const params = this.params;
-    for (let i = 0; i < params.length; i++) this.backend.fill(params[i].grad, 0);
+    zeroGrads(this.backend, this.params, this.arena);
   }
 
   async getState(): Promise<OptimizerState> {

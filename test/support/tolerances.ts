@@ -1,0 +1,53 @@
+/**
+ * The conformance tolerance table: how close a float32 kernel's result must be to its float64
+ * reference. One table, used by the conformance cases (op-cases.ts, on every backend) and by the
+ * WASM kernel tests (wasm-kernels.test.ts), so a kernel is held to the same bound wherever it runs.
+ *
+ * A check passes where |got - ref| <= abs + rel * |ref| for every element (NaN matches NaN only).
+ */
+
+export interface Tolerance {
+  abs: number;
+  rel: number;
+}
+
+/** Results that are exact on any IEEE backend: copies, selections, comparisons. */
+export const EXACT: Tolerance = { abs: 0, rel: 0 };
+/**
+ * A few float32 operations per element (scale, a + b c, lerp, dueling): each rounding costs at most
+ * 2^-24 relative; a device may fuse into an FMA or not, so allow a few ulps of the operands' scale.
+ */
+export const FEW_OPS: Tolerance = { abs: 1e-6, rel: 1e-6 };
+/** exp / tanh / log in float32 (WGSL allows several ulps) plus a normalisation: 1e-5 relative. */
+export const TRANSCENDENTAL: Tolerance = { abs: 2e-6, rel: 1e-5 };
+/** Loss values and gradients: float32 sums of up to 64 terms (~4e-6 relative) plus exp/log. */
+export const LOSS: Tolerance = { abs: 1e-5, rel: 1e-5 };
+/** Adam: sqrt and a division on float32 moments, a few ulps relative to each value. */
+export const ADAM: Tolerance = { abs: 1e-6, rel: 1e-5 };
+
+/**
+ * A length-k float32 dot product of operands of magnitude <= 1 in any summation order: the error
+ * is bounded by about k 2^-24 sum|a b| (worst case), typically sqrt(k) 2^-24. We allow
+ * k * 2^-23 absolute, which is the worst-case bound for |a|, |b| <= 1, plus 1e-5 relative.
+ */
+export function sumTolerance(k: number, magnitude = 1): Tolerance {
+  return { abs: Math.max(1, k) * 2 ** -23 * magnitude, rel: 1e-5 };
+}
+
+/** A sum of k products followed by an activation: the sum's bound plus the transcendental error. */
+export function fusedTolerance(k: number): Tolerance {
+  return { abs: sumTolerance(k).abs + TRANSCENDENTAL.abs, rel: TRANSCENDENTAL.rel };
+}
+
+/** The first element of `got` outside `tol` of `want`, as a message, or null when all are within it. */
+export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
+  if (got.length !== want.length) return `has ${got.length} values, expected ${want.length}`;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i];
+    const w = want[i];
+    if (Number.isNaN(w) ? !Number.isNaN(g) : !(Math.abs(g - w) <= tol.abs + tol.rel * Math.abs(w))) {
+      return `[${i}] = ${g}, expected ${w} (error ${Math.abs(g - w).toExponential(2)}, tolerance ${tol.abs} + ${tol.rel} * |expected|)`;
+    }
+  }
+  return null;
+}
