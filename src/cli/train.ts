@@ -8,6 +8,7 @@
  * stop-signal.ts.
  */
 import { EXIT_USAGE, reportFailure } from './cli-errors.js';
+import { errorMessage } from '../errors.js';
 import { presetFor, type DqnConfig } from '../rl/config.js';
 import { buildCommand, type CliOptions } from './command.js';
 import { configFromOptions } from './config-flags.js';
@@ -31,7 +32,7 @@ export async function main(argv: string[]): Promise<void> {
     try {
       config = configFromOptions(program, options.preset);
     } catch (error) {
-      warn(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      warn(`error: ${errorMessage(error)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

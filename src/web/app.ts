@@ -5,6 +5,7 @@
  */
 import type { BackendKind } from '../backend/create-backend.js';
 import { envSpec } from '../envs/registry.js';
+import { errorMessage } from '../errors.js';
 import { PRESET_NAMES, preset, type DqnConfig } from '../rl/config.js';
 import { ConfigForm } from './config-form.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
@@ -50,10 +51,6 @@ function formatLoss(value: number, updates: number): string {
   return Math.abs(value) >= 0.01 ? value.toFixed(4) : value.toExponential(2);
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export class App {
   private readonly client: WorkerClient;
   private readonly form: ConfigForm;
@@ -92,7 +89,7 @@ export class App {
     });
     this.bindControls();
     const ready = this.configure();
-    ready.catch((error: unknown) => this.showNotice(`could not start: ${errorText(error)}`, 'error'));
+    ready.catch((error: unknown) => this.showNotice(`could not start: ${errorMessage(error)}`, 'error'));
     this.hooks = {
       ready,
       conformance: () => this.client.request({ type: 'conformance' }),
@@ -138,7 +135,7 @@ export class App {
     try {
       await action();
     } catch (error) {
-      this.showNotice(errorText(error), 'error');
+      this.showNotice(errorMessage(error), 'error');
       if (this.phase === 'busy') this.setPhase(this.counters && this.counters.steps > 0 ? 'paused' : 'ready');
     }
   }
@@ -177,7 +174,7 @@ export class App {
       config = this.form.read();
       formError.hidden = true;
     } catch (error) {
-      formError.textContent = errorText(error);
+      formError.textContent = errorMessage(error);
       formError.hidden = false;
       throw error;
     }

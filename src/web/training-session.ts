@@ -7,6 +7,7 @@
 import type { Backend } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend, type BackendKind } from '../backend/create-backend.js';
+import { errorMessage } from '../errors.js';
 import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
@@ -36,10 +37,6 @@ interface RateSample {
 /** Lets pending messages (a pause, say) run between training slices. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class TrainingSession {
