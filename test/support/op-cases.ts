@@ -7,6 +7,7 @@
  * Tolerances: a check passes where |got - ref| <= abs + rel * |ref| for every element.
  */
 import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, type TdLossArgs, type Tensor } from '../../src/backend/backend.js';
+import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
 
@@ -66,10 +67,6 @@ function seedOf(name: string): number {
   return h & 0x7fffffff;
 }
 
-function sizeOf(shape: Shape): number {
-  return shape.length === 1 ? shape[0] : shape[0] * shape[1];
-}
-
 type InputSpec = Record<string, { shape: Shape; data: Float64Array }>;
 
 interface CaseSpec<I extends InputSpec> {
@@ -123,7 +120,7 @@ function m(input: { shape: Shape; data: Float64Array }): ref.Matrix {
 }
 
 function uniformInput(rng: Rng, shape: Shape, lo = -1, hi = 1) {
-  return { shape, data: f32Uniform(rng, sizeOf(shape), lo, hi) };
+  return { shape, data: f32Uniform(rng, shapeSize(shape), lo, hi) };
 }
 
 function constInput(shape: Shape, values: ArrayLike<number>) {
