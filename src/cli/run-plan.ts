@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { make } from '../envs/registry.js';
+import { envDims } from '../envs/registry.js';
 import { validateConfig, type DqnConfig } from '../rl/config.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { decodeTrainerCheckpoint, type TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
@@ -202,9 +202,8 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   }
 
   validateConfig(config, flagName);
-  const env = make(config.env);
-  checkRunFits(config, env.obsDim, env.actionSpace.n, hostMemoryLimits(), flagName);
-  env.close();
+  const { obsDim, nActions } = envDims(config.env);
+  checkRunFits(config, obsDim, nActions, hostMemoryLimits(), flagName);
 
   const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);
   // Say where the weights went before, when it was not a run folder's own copy.
