@@ -96,6 +96,8 @@ export interface DeviceCounters {
 export abstract class BackendBase<S> implements Backend {
   abstract readonly name: BackendName;
   abstract readonly dtype: DType;
+  /** See Backend.describe: the CPU backend's kernels, the WebGPU backend's adapter. */
+  abstract describe(): string;
   /** The class name, for error messages ('CpuBackend', ...): survives minification. */
   protected abstract readonly kind: string;
   /** The device's ops; tensors reach them only through the validating methods below. */

@@ -213,6 +213,11 @@ export const VIEW_ALIGNMENT = 64;
 export interface Backend {
   readonly name: BackendName;
   readonly dtype: DType;
+  /**
+   * What runs the ops, in words: the CPU backend's kernels ('WebAssembly SIMD128 + FMA',
+   * 'JavaScript, Float64Array'), the WebGPU backend's adapter ('mesa llvmpipe (LLVM ...)').
+   */
+  describe(): string;
 
   // ---------------------------------------------------------------- storage
   /** A new tensor, zero-filled unless `data` is given (data.length must equal the size). */
