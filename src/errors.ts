@@ -28,3 +28,13 @@ export function checkName<T extends string>(kind: string, given: string, valid: 
 export function formatShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
+
+/**
+ * The text of anything thrown: an Error's message, the `message` of an error-like object (a
+ * GPUError, say), else the value as a string.
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}

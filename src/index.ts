@@ -10,5 +10,3 @@ export * from './envs/index.js';
 export * from './random/index.js';
 export * from './io/index.js';
 export * from './metrics/index.js';
-// Both the env renderer and the plot rasteriser name their colour type Rgb; they are the same shape.
-export type { Rgb } from './envs/index.js';

@@ -4,4 +4,5 @@
  * kernels; call it once before creating a CpuBackend).
  */
 export * from './io/node/index.js';
+export * from './metrics/node/index.js';
 export { enableRelaxedSimdInNode } from './backend/wasm/node-relaxed-simd.js';

@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { createBackend } from '../src/backend/create-backend.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { describeBackend } from '../src/cli/backend.js';
 import { UnknownNameError } from '../src/errors.js';
 import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
@@ -79,6 +81,17 @@ describe('createBackend by name', () => {
     await expect(createBackend('tpu')).rejects.toThrow(UnknownNameError);
     await expect(createBackend('tpu')).rejects.toThrow(/tpu/);
   });
+
+  it('describe() names the CPU backend\'s kernels, as the CLI banner shows them', async () => {
+    const cpu = await createBackend('cpu');
+    expect(cpu.describe()).toMatch(/^WebAssembly SIMD128( \+ FMA)?$/);
+    expect(describeBackend(cpu)).toBe(`cpu (${cpu.describe()})`);
+    cpu.destroy();
+    const js = new CpuBackend({ kernels: 'js' });
+    expect(js.describe()).toBe('JavaScript, Float32Array');
+    expect(new CpuBackend({ dtype: 'float64' }).describe()).toBe('JavaScript, Float64Array');
+    js.destroy();
+  });
 });
 
 describe('createBackend on this machine', needs('webgpu', gpu !== null), () => {
@@ -86,6 +99,13 @@ describe('createBackend on this machine', needs('webgpu', gpu !== null), () => {
     const webgpu = await createBackend('webgpu');
     expect(webgpu.name).toBe('webgpu');
     webgpu.destroy();
+  });
+
+  it("describe() names the WebGPU backend's adapter, as the CLI banner shows it", () => {
+    const backend = gpu as WebGpuBackend;
+    expect(backend.describe()).toBe(backend.adapterDescription);
+    expect(backend.describe().startsWith(backend.device.adapterInfo.vendor)).toBe(true);
+    expect(describeBackend(backend)).toBe(`webgpu (${backend.describe()})`);
   });
 
   it("'auto' takes the CPU over a software adapter by default, with one notice, and a hardware adapter over the CPU", async () => {

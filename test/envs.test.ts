@@ -11,6 +11,7 @@ import {
   ResetNeededError,
   RewardShaping,
   TimeLimit,
+  envDims,
   envSpec,
   make,
   registeredEnvIds,
@@ -47,6 +48,19 @@ describe('registry and make', () => {
     expect(Array.from(make('MountainCar-v0').observationSpace.low)).toEqual([-1.2000000476837158, -0.07000000029802322]);
     expect(Array.from(make('Acrobot-v1').observationSpace.high)).toEqual([1, 1, 1, 1, 12.566370964050293, 28.274333953857422]);
     expect(make('Acrobot-v1').actionSpace.toString()).toBe('Discrete(3)');
+  });
+
+  it('envDims gives the sizes and time limit of the env make() builds, and refuses an unknown id as make does', () => {
+    expect(envDims('CartPole-v1')).toEqual({ obsDim: 4, nActions: 2, maxEpisodeSteps: 500 });
+    expect(envDims('CartPole-v0')).toEqual({ obsDim: 4, nActions: 2, maxEpisodeSteps: 200 });
+    expect(envDims('Acrobot-v1')).toEqual({ obsDim: 6, nActions: 3, maxEpisodeSteps: 500 });
+    expect(envDims('MountainCar-v0')).toEqual({ obsDim: 2, nActions: 3, maxEpisodeSteps: 200 });
+    for (const id of registeredEnvIds()) {
+      const env = make(id);
+      expect(envDims(id), id).toEqual({ obsDim: env.obsDim, nActions: env.actionSpace.n, maxEpisodeSteps: env.spec?.maxEpisodeSteps ?? null });
+      env.close();
+    }
+    expect(() => envDims('CartPole-v9')).toThrow(UnknownNameError);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ACTIVATION_CODES, LOSS_CODES } from '../src/backend/kernel-codes.js';
 import { KERNELS, KERNEL_NAMES, SHADER_FILES } from '../src/backend/webgpu/kernels.js';
 
 const shaderDir = new URL('../shaders/', import.meta.url);
@@ -54,6 +55,20 @@ describe('the kernel table and shaders/', () => {
     expect(kernel).toMatch(/^\/\/#include subgroup-lanes$/m);
     // Band and BandAt are the types of those functions' values, which the kernels never need to name.
     for (const name of four.filter((n) => n !== 'Band' && n !== 'BandAt')) expect(kernel, name).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('the activation and loss codes (kernel-codes.ts) are the numbers the shaders spell out', () => {
+    /** `{ name: n }` of the "n name" pairs on the line of `file` that starts with `prefix`. */
+    const codesIn = (file: string, prefix: string): Record<string, number> => {
+      const line = source(file)
+        .split('\n')
+        .find((l) => l.startsWith(prefix));
+      return Object.fromEntries([...(line ?? '').matchAll(/(\d+) (\w+)/g)].map((m) => [m[2], Number(m[1])]));
+    };
+    expect(codesIn('bias-activation', '// Activation codes:')).toEqual(ACTIVATION_CODES);
+    expect(codesIn('loss', '// kind ')).toEqual(LOSS_CODES);
+    // The switch of activations.wgsl: relu, leaky_relu, tanh and sigmoid by these numbers.
+    expect(ACTIVATION_CODES).toEqual({ identity: 0, relu: 1, leaky_relu: 2, tanh: 3, sigmoid: 4, softmax: 5 });
   });
 
   it('the parser reads a struct as written, and a layout that differs does not match it', () => {

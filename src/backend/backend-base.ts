@@ -18,11 +18,10 @@ import type {
   LossKind,
   LossOptions,
   MatmulOptions,
-  MunchausenTarget,
   SgdHyperParameters,
   Shape,
   TdLossArgs,
-  TdLossKind,
+  TdLossOf,
   Tensor,
 } from './backend.js';
 import { DeviceTensor, shapeSize } from './device-tensor.js';
@@ -49,26 +48,8 @@ export interface MatmulCall {
   accumulate: boolean;
 }
 
-/** A validated tdLoss: the device's tensors, the batch size and the Huber delta resolved. */
-export interface TdLossCall<T> {
-  q: T;
-  nextQ: T;
-  actions: T;
-  rewards: T;
-  terminated: T;
-  gamma: number;
-  /** Per-row discounts replacing gamma (1 - terminated) (n-step returns), or null. */
-  discounts: T | null;
-  double: boolean;
-  loss: TdLossKind;
-  delta: number;
-  /** Quantiles per action (1: the plain DQN loss). */
-  quantiles: number;
-  /** Munchausen DQN's target (nextQ then holds Q_target(s) above Q_target(s')), or null. */
-  munchausen: MunchausenTarget | null;
-  lossOut: T;
-  gradQ: T;
-  targets: T | null;
+/** A validated tdLoss: its arguments over the device's tensors (or their storage), every default applied, and the batch size. */
+export interface TdLossCall<T> extends TdLossOf<T> {
   batch: number;
 }
 
@@ -115,6 +96,8 @@ export interface DeviceCounters {
 export abstract class BackendBase<S> implements Backend {
   abstract readonly name: BackendName;
   abstract readonly dtype: DType;
+  /** See Backend.describe: the CPU backend's kernels, the WebGPU backend's adapter. */
+  abstract describe(): string;
   /** The class name, for error messages ('CpuBackend', ...): survives minification. */
   protected abstract readonly kind: string;
   /** The device's ops; tensors reach them only through the validating methods below. */

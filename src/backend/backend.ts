@@ -129,18 +129,20 @@ export interface MunchausenTarget {
 }
 
 /**
- * The arguments of tdLoss, in one object the caller keeps and reuses (no allocation per update).
+ * The arguments of tdLoss, over the type `T` that holds the data: `Tensor` for the caller
+ * (TdLossArgs, where the fields with defaults may be left out), the backend's own tensors once
+ * validated (backend-base.ts's TdLossCall), the storage arrays for the CPU kernels.
  * B is the batch size, A the number of actions and N the quantiles per action (1 for a plain DQN):
  * Q tensors have A N columns, action a's quantiles in columns a N .. a N + N - 1.
  */
-export interface TdLossArgs {
+export interface TdLossOf<T> {
   /**
    * Q(s, .) of the online network, (B, A N). With `double`, (2B, A N): rows 0..B-1 are Q(s, .) and
    * rows B..2B-1 the online network's Q(s', .), whose argmax picks the action the target network values.
    */
-  q: Tensor;
+  q: T;
   /** Q_target(s', .), (B, A N); with `munchausen`, (2B, A): Q_target(s, .) then Q_target(s', .). */
-  nextQ: Tensor;
+  nextQ: T;
   /**
    * N > 1: QR-DQN (Dabney et al. 2018). Each action's N outputs are the quantiles at the midpoints
    * tau_k = (2k + 1) / 2N of its return distribution, an action's value is their mean (which picks
@@ -149,15 +151,15 @@ export interface TdLossArgs {
    * (1 / B N) sum_i sum_k sum_j |tau_k - [u < 0]| L_delta(u) / delta with u = T_ij - theta_k(s_i, a_i).
    * Needs `loss` 'huber'. Absent or 1: the plain DQN loss.
    */
-  quantiles?: number;
+  quantiles: number;
   /** Munchausen DQN's target instead of r + discount V(s') (not with `double` or quantiles). Absent or null: off. */
-  munchausen?: MunchausenTarget | null;
+  munchausen: MunchausenTarget | null;
   /** (B, 1) actions taken, exact integers in [0, A). */
-  actions: Tensor;
+  actions: T;
   /** (B, 1) rewards. */
-  rewards: Tensor;
+  rewards: T;
   /** (B, 1): 1 where s' is terminal (no bootstrap), 0 otherwise (a time-limit truncation bootstraps). */
-  terminated: Tensor;
+  terminated: T;
   gamma: number;
   /**
    * (B, 1) per-row factor of V(s'), used instead of gamma (1 - terminated[i]) when given (terminated
@@ -165,19 +167,25 @@ export interface TdLossArgs {
    * window of m steps (m < n where an episode was cut inside the window), 0 where the window ends in
    * a termination. Null or absent: gamma (1 - terminated[i]).
    */
-  discounts?: Tensor | null;
+  discounts: T | null;
   /** Double DQN (van Hasselt et al. 2016): V(s') = Q_target(s', argmax_a Q_online(s', a)); else max_a Q_target(s', a). */
   double: boolean;
   loss: TdLossKind;
   /** Huber threshold (default 1). */
-  delta?: number;
+  delta: number;
   /** (1, 1) <- the loss, a mean over the batch. */
-  lossOut: Tensor;
+  lossOut: T;
   /** (B, A N) <- d loss / d Q(s, .): zero except at each row's action (its N quantiles). */
-  gradQ: Tensor;
+  gradQ: T;
   /** (B, 1) <- the TD targets (with quantiles, the mean of a row's N targets), when given (for inspection; null skips them). */
-  targets?: Tensor | null;
+  targets: T | null;
 }
+
+/** The fields of TdLossOf a caller may leave out: quantiles 1, munchausen null, discounts null, delta 1, targets null. */
+type TdLossDefaulted = 'quantiles' | 'munchausen' | 'discounts' | 'delta' | 'targets';
+
+/** The arguments of tdLoss as a caller gives them, in one object it keeps and reuses (no allocation per update). */
+export interface TdLossArgs extends Omit<TdLossOf<Tensor>, TdLossDefaulted>, Partial<Pick<TdLossOf<Tensor>, TdLossDefaulted>> {}
 
 export interface BackendStats {
   /** Tensors created and not yet disposed. */
@@ -205,6 +213,11 @@ export const VIEW_ALIGNMENT = 64;
 export interface Backend {
   readonly name: BackendName;
   readonly dtype: DType;
+  /**
+   * What runs the ops, in words: the CPU backend's kernels ('WebAssembly SIMD128 + FMA',
+   * 'JavaScript, Float64Array'), the WebGPU backend's adapter ('mesa llvmpipe (LLVM ...)').
+   */
+  describe(): string;
 
   // ---------------------------------------------------------------- storage
   /** A new tensor, zero-filled unless `data` is given (data.length must equal the size). */

@@ -3,7 +3,7 @@
  * else the CPU, saying why in one line).
  */
 import type { Backend } from './backend.js';
-import { checkName } from '../errors.js';
+import { checkName, errorMessage } from '../errors.js';
 import { CpuBackend, type CpuBackendOptions } from './cpu/cpu-backend.js';
 import { WebGpuBackend, type WebGpuBackendOptions } from './webgpu/webgpu-backend.js';
 import { NoAdapterError } from './webgpu/gpu-errors.js';
@@ -63,7 +63,7 @@ export async function createBackend(kind: BackendKind | string, options: CreateB
   try {
     webgpu = await WebGpuBackend.create(options.webgpu);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = errorMessage(error).split('\n')[0];
     return onCpu(`WebGPU is unavailable: ${reason}`);
   }
   // Only when the look failed is the adapter's kind first known here.

@@ -8,7 +8,7 @@
  */
 import { ACTIVATIONS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type LossKind, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
-import { overlaps, sameElements } from './device-tensor.js';
+import { overlaps, sameElements, shapeSize } from './device-tensor.js';
 
 /** `name (r, c)` for error messages, e.g. `a (32, 4)`. */
 function describe(name: string, t: Tensor): string {
@@ -36,7 +36,7 @@ export function validateShape(shape: Shape): void {
 export function validateTensorData(shape: Shape, data: ArrayLike<number> | undefined): void {
   validateShape(shape);
   if (data === undefined) return;
-  const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
+  const size = shapeSize(shape);
   if (data.length !== size) {
     throw new ShapeError(`tensor: data of length ${data.length} does not fit shape ${formatShape(shape)} (size ${size})`);
   }
@@ -46,7 +46,7 @@ export function validateTensorData(shape: Shape, data: ArrayLike<number> | undef
 export function validateView(base: Tensor, offset: number, shape: Shape): void {
   checkAlive('view', 'base', base);
   validateShape(shape);
-  const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
+  const size = shapeSize(shape);
   if (!Number.isInteger(offset) || offset < 0 || offset % VIEW_ALIGNMENT !== 0) {
     throw new InvalidArgumentError(`view: offset must be a non-negative multiple of ${VIEW_ALIGNMENT} elements, got ${offset}`);
   }

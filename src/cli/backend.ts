@@ -25,9 +25,7 @@ export function openBackend(kind: string): Promise<Backend> {
 
 /** 'cpu (<kernels>)', e.g. 'cpu (WebAssembly SIMD128 + FMA)', or 'webgpu (<adapter>)'. */
 export function describeBackend(backend: Backend): string {
-  if (backend instanceof CpuBackend) return `${backend.name} (${backend.kernelsDescription})`;
-  const description = (backend as { adapterDescription?: string }).adapterDescription;
-  return description ? `${backend.name} (${description})` : backend.name;
+  return `${backend.name} (${backend.describe()})`;
 }
 
 /** The GPU device behind a WebGPU backend, or null for the CPU backend. */

@@ -10,6 +10,7 @@
  * Everything the CLI checks before work starts throws (or is wrapped into) a UsageError.
  */
 import { CommanderError } from 'commander';
+import { errorMessage } from '../errors.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -25,13 +26,8 @@ export async function asUsage<T>(check: () => T | Promise<T>): Promise<T> {
     return await check();
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
-}
-
-/** The first line of an error's message (WGSL compiler errors carry more lines, kept below it). */
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -42,7 +38,7 @@ export function reportFailure(error: unknown, write: (text: string) => void): nu
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? 0 : EXIT_USAGE;
   }
-  write(`error: ${messageOf(error)}\n`);
+  write(`error: ${errorMessage(error)}\n`);
   if (process.env.WEBGPU_RL_DEBUG && error instanceof Error && error.stack) write(`${error.stack}\n`);
   return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 }

@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { PRESETS, DQN_CONFIG, preset, type DqnConfig } from '../rl/config.js';
 import { kebab, schemaKeys, type FieldKind } from '../rl/config-schema.js';
+import { sameValue, showValue } from '../rl/config-values.js';
 import { layerWidthsFlag, nonNegativeIntegerFlag, numberFlag } from './flag-parsers.js';
 
 export { kebab };
@@ -43,14 +44,13 @@ export function addConfigFlags(command: Command): void {
   for (const key of CONFIG_KEYS) {
     const field = DQN_CONFIG.fields[key];
     const flag = flagName(key);
-    const plain = (value: unknown) => (Array.isArray(value) ? value.join(',') : String(value));
-    const differs = plain(seedPreset[key]) !== plain(defaults[key]) ? ` [seed preset: ${plain(seedPreset[key])}]` : '';
+    const differs = sameValue(seedPreset[key], defaults[key]) ? '' : ` [seed preset: ${showValue(seedPreset[key])}]`;
     if (field.kind.type === 'boolean') {
       command.addOption(new Option(flag, `${field.doc}${differs}`).default(defaults[key]));
       command.addOption(new Option(`--no-${kebab(key)}`, `turn ${flag} off`));
       continue;
     }
-    const option = new Option(`${flag} <value>`, `${field.doc}${differs}`).default(defaults[key], plain(defaults[key]));
+    const option = new Option(`${flag} <value>`, `${field.doc}${differs}`).default(defaults[key], showValue(defaults[key]));
     if (field.kind.type === 'choice') option.choices(field.kind.choices());
     const parse = parserFor(field.kind, flag);
     if (parse !== null) option.argParser(parse);

@@ -4,7 +4,7 @@
  * path checked before the backend opens; a bad one is refused with exit code 2.
  */
 import type { Command } from 'commander';
-import { make } from '../envs/registry.js';
+import { envDims } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { QNetwork, describeQNetwork } from '../rl/q-network.js';
 import { Rng } from '../random/rng.js';
@@ -26,10 +26,7 @@ export async function runEvaluation(program: Command, options: CliOptions, confi
     checkDistinctPaths([{ flag: '--load', path: file }], [{ flag: '--video', path: gif }]);
     return { ...loaded, video: checkOutputFile(gif, '--video') };
   });
-  const probeEnv = make(network.env);
-  const obsDim = probeEnv.obsDim;
-  const nActions = probeEnv.actionSpace.n;
-  probeEnv.close();
+  const { obsDim, nActions } = envDims(network.env);
   const { hidden, activation, dueling, quantiles } = network;
   const backend = await openBackend(options.backend);
   try {

@@ -2,6 +2,7 @@
 import { lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
+import { errorMessage } from '../errors.js';
 import { errorCode, reasonOf } from '../io/node/fs-errors.js';
 import { makeFolders } from '../io/node/folders.js';
 import { readTextNoFollow } from '../io/node/no-follow.js';
@@ -115,7 +116,7 @@ function makeFoldersFor(path: string, flag: string): string[] {
   try {
     return makeFolders(path);
   } catch (error) {
-    throw new UsageError(`${flag} '${path}': ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`${flag} '${path}': ${errorMessage(error)}`);
   }
 }
 

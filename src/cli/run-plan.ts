@@ -10,9 +10,10 @@
 import type { Command } from 'commander';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { make } from '../envs/registry.js';
+import { envDims } from '../envs/registry.js';
 import type { AlgorithmName } from '../rl/algorithms.js';
 import { validateConfig, type DqnConfig } from '../rl/config.js';
+import { sameValue, showValue } from '../rl/config-values.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { decodeTrainerCheckpoint, type TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
 import { UsageError } from './cli-errors.js';
@@ -133,14 +134,6 @@ export function hostMemoryLimits(): MemoryLimits {
   return { hostBytes: constrained !== undefined && constrained > 0 && constrained < total ? constrained : total };
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function show(value: unknown): string {
-  return Array.isArray(value) ? value.join(',') : String(value);
-}
-
 /** Settles and checks the run (see the module note). Throws UsageError. */
 export function planRun(program: Command, options: CliOptions, flagsConfig: DqnConfig): RunPlan {
   const given = (key: string) => program.getOptionValueSource(key) === 'cli';
@@ -163,8 +156,8 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
     if (options.load !== undefined) throw new UsageError(`--load cannot be combined with --resume: the checkpoint '${path}' holds the weights`);
     const conflicts: string[] = [];
     for (const key of CONFIG_KEYS) {
-      if (given(key) && !RESUMABLE_FIELDS.includes(key) && !same(flagsConfig[key], state.config[key])) {
-        conflicts.push(`${flagName(key)} ${show(flagsConfig[key])} (the checkpoint has ${show(state.config[key])})`);
+      if (given(key) && !RESUMABLE_FIELDS.includes(key) && !sameValue(flagsConfig[key], state.config[key])) {
+        conflicts.push(`${flagName(key)} ${showValue(flagsConfig[key])} (the checkpoint has ${showValue(state.config[key])})`);
       }
     }
     if (given('seed') && options.seed !== state.seed) conflicts.push(`--seed ${options.seed} (the checkpoint has ${state.seed})`);
@@ -202,9 +195,8 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   }
 
   validateConfig(config, flagName);
-  const env = make(config.env);
-  checkRunFits(config, env.obsDim, env.actionSpace.n, hostMemoryLimits(), flagName);
-  env.close();
+  const { obsDim, nActions } = envDims(config.env);
+  checkRunFits(config, obsDim, nActions, hostMemoryLimits(), flagName);
 
   const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);
   // Say where the weights went before, when it was not a run folder's own copy.

@@ -22,7 +22,7 @@ import { dirname, resolve } from 'node:path';
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
-import { envSpec, make } from '../envs/registry.js';
+import { envDims, envSpec } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { FileAccessError } from '../io/node/fs-errors.js';
 import { algorithmName, type DqnConfig } from '../rl/config.js';
@@ -123,9 +123,8 @@ class TrainingRun {
 
   private checkFits(limits: MemoryLimits): void {
     const { config } = this.plan;
-    const env = make(config.env);
-    checkRunFits(config, env.obsDim, env.actionSpace.n, limits, flagName);
-    env.close();
+    const { obsDim, nActions } = envDims(config.env);
+    checkRunFits(config, obsDim, nActions, limits, flagName);
   }
 
   private buildTrainer(backend: Backend): DqnTrainer {

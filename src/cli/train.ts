@@ -8,6 +8,7 @@
  * stop-signal.ts.
  */
 import { EXIT_USAGE, reportFailure } from './cli-errors.js';
+import { errorMessage } from '../errors.js';
 import { algorithm } from '../rl/algorithms.js';
 import type { DqnConfig } from '../rl/config.js';
 import { buildCommand, type CliOptions } from './command.js';
@@ -32,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
     try {
       config = configFromOptions(program, options.preset);
     } catch (error) {
-      warn(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      warn(`error: ${errorMessage(error)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

@@ -11,7 +11,7 @@ export { CartPoleEnv, CARTPOLE_THETA_THRESHOLD, CARTPOLE_X_THRESHOLD, wrapAngle,
 export { AcrobotEnv, type AcrobotOptions } from './acrobot.js';
 export { cosFloat32, sinFloat32 } from './float32-trig.js';
 export { MountainCarEnv, type MountainCarOptions } from './mountain-car.js';
-export { make, register, registeredEnvIds, envSpec, type MakeOptions, type EnvRegistration } from './registry.js';
+export { make, register, registeredEnvIds, envSpec, envDims, type EnvDims, type MakeOptions, type EnvRegistration } from './registry.js';
 export { VectorEnv, makeVec, type AutoresetMode, type VectorEnvOptions, type VectorStepInfo, type VectorStepResult } from './vector-env.js';
 export * from './wrappers/index.js';
 export * from './render/index.js';

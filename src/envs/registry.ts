@@ -62,6 +62,24 @@ export function envSpec(id: string): EnvSpec {
   return { id: entry.id, maxEpisodeSteps: entry.maxEpisodeSteps, rewardThreshold: entry.rewardThreshold };
 }
 
+/** The sizes of a registered env, and its time limit. */
+export interface EnvDims {
+  /** Length of an observation. */
+  obsDim: number;
+  /** Number of discrete actions. */
+  nActions: number;
+  /** The registered time limit, or null. */
+  maxEpisodeSteps: number | null;
+}
+
+/** The sizes of the env `id` makes (one is made and closed to read them); an unknown id throws as `make` does. */
+export function envDims(id: string): EnvDims {
+  const env = make(id);
+  const dims = { obsDim: env.obsDim, nActions: env.actionSpace.n, maxEpisodeSteps: envSpec(id).maxEpisodeSteps };
+  env.close();
+  return dims;
+}
+
 function lookup(id: string): EnvRegistration {
   const entry = registry.get(id);
   if (!entry) throw new UnknownNameError('env id', id, registeredEnvIds());

@@ -17,6 +17,6 @@ export {
   type LearningCurveImage,
   type LearningCurveOptions,
 } from './plot.js';
-export { RasterCanvas, parseHexColour, type ClipRect, type Rgb, type TextOptions } from './raster.js';
+export { RasterCanvas, parseHexColour, type ClipRect, type RgbColour, type TextOptions } from './raster.js';
 export { niceTicks, formatTick } from './ticks.js';
 export { GLYPH_ASCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows, hasGlyph, textWidth } from './bitmap-font.js';

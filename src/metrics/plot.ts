@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { encodePng } from '../io/png.js';
 import type { EpisodeMetrics } from './csv-log.js';
-import { parseHexColour, RasterCanvas, type ClipRect, type Rgb } from './raster.js';
+import { parseHexColour, RasterCanvas, type ClipRect } from './raster.js';
 import { formatTick, niceTicks } from './ticks.js';
 
 /** One run: the environment step count at the end of each episode and that episode's return. */

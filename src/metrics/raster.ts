@@ -4,15 +4,15 @@
  */
 import { GLYPH_ASCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows, textWidth } from './bitmap-font.js';
 
-/** An sRGB colour with channels 0-255. */
-export interface Rgb {
+/** An sRGB colour with channels 0-255, as an object (the env renderer's Rgb is an [r, g, b] tuple). */
+export interface RgbColour {
   r: number;
   g: number;
   b: number;
 }
 
 /** Parses '#rrggbb'. */
-export function parseHexColour(hex: string): Rgb {
+export function parseHexColour(hex: string): RgbColour {
   const m = /^#([0-9a-fA-F]{6})$/.exec(hex);
   if (!m) throw new Error(`bad colour '${hex}', expected #rrggbb`);
   const v = parseInt(m[1], 16);
@@ -46,7 +46,7 @@ export class RasterCanvas {
   readonly rgba: Uint8Array;
   private mask: Float32Array;
 
-  constructor(readonly width: number, readonly height: number, background: Rgb = { r: 255, g: 255, b: 255 }) {
+  constructor(readonly width: number, readonly height: number, background: RgbColour = { r: 255, g: 255, b: 255 }) {
     this.rgba = new Uint8Array(width * height * 4);
     for (let i = 0; i < width * height; i++) {
       this.rgba[i * 4] = background.r;
@@ -58,7 +58,7 @@ export class RasterCanvas {
   }
 
   /** Blends `colour` over pixel (x, y) with opacity `alpha` (0-1). */
-  blend(x: number, y: number, colour: Rgb, alpha: number): void {
+  blend(x: number, y: number, colour: RgbColour, alpha: number): void {
     if (x < 0 || y < 0 || x >= this.width || y >= this.height || alpha <= 0) return;
     const i = (y * this.width + x) * 4;
     const a = Math.min(1, alpha);
@@ -69,7 +69,7 @@ export class RasterCanvas {
   }
 
   /** Fills the pixel rectangle [x, x + w) x [y, y + h). */
-  fillRect(x: number, y: number, w: number, h: number, colour: Rgb, alpha = 1): void {
+  fillRect(x: number, y: number, w: number, h: number, colour: RgbColour, alpha = 1): void {
     const x0 = Math.max(0, Math.round(x));
     const y0 = Math.max(0, Math.round(y));
     const x1 = Math.min(this.width, Math.round(x + w));
@@ -83,7 +83,7 @@ export class RasterCanvas {
    * each other: coverage is accumulated as a maximum, then composited once with `alpha`.
    * NaN points break the line.
    */
-  polyline(xs: ArrayLike<number>, ys: ArrayLike<number>, lineWidth: number, colour: Rgb, alpha = 1, clip?: ClipRect): void {
+  polyline(xs: ArrayLike<number>, ys: ArrayLike<number>, lineWidth: number, colour: RgbColour, alpha = 1, clip?: ClipRect): void {
     const c = clip ?? { x0: 0, y0: 0, x1: this.width, y1: this.height };
     const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
     const half = lineWidth / 2;
@@ -102,7 +102,7 @@ export class RasterCanvas {
   }
 
   /** A dashed straight line (dash and gap lengths in pixels). */
-  dashedLine(ax: number, ay: number, bx: number, by: number, lineWidth: number, dash: number, gap: number, colour: Rgb, alpha = 1, clip?: ClipRect): void {
+  dashedLine(ax: number, ay: number, bx: number, by: number, lineWidth: number, dash: number, gap: number, colour: RgbColour, alpha = 1, clip?: ClipRect): void {
     const c = clip ?? { x0: 0, y0: 0, x1: this.width, y1: this.height };
     const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
     const length = Math.hypot(bx - ax, by - ay);
@@ -148,7 +148,7 @@ export class RasterCanvas {
     if (y1 > box.y1) box.y1 = y1;
   }
 
-  private compositeMask(box: ClipRect, colour: Rgb, alpha: number): void {
+  private compositeMask(box: ClipRect, colour: RgbColour, alpha: number): void {
     if (box.x0 >= box.x1) return;
     for (let y = box.y0; y < box.y1; y++) {
       for (let x = box.x0; x < box.x1; x++) {
@@ -163,7 +163,7 @@ export class RasterCanvas {
   }
 
   /** Draws text with the built-in bitmap font; returns its width in pixels. */
-  text(text: string, x: number, y: number, colour: Rgb, options: TextOptions = {}): number {
+  text(text: string, x: number, y: number, colour: RgbColour, options: TextOptions = {}): number {
     const s = Math.max(1, Math.round(options.scale ?? 1));
     const boldShift = Math.max(1, Math.round(s / 2));
     const width = textWidth(text) * s + (options.bold ? boldShift : 0);

@@ -10,6 +10,7 @@
  * all map zeros to zeros).
  */
 import { VIEW_ALIGNMENT, type Backend, type Shape, type Tensor } from '../backend/backend.js';
+import { shapeSize } from '../backend/device-tensor.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Parameter } from './parameter.js';
 
@@ -25,8 +26,7 @@ export function arenaLayout(shapes: readonly Shape[]): { offsets: number[]; size
   let size = 0;
   for (const shape of shapes) {
     offsets.push(size);
-    const n = shape.length === 1 ? shape[0] : shape[0] * shape[1];
-    size += Math.ceil(n / VIEW_ALIGNMENT) * VIEW_ALIGNMENT;
+    size += Math.ceil(shapeSize(shape) / VIEW_ALIGNMENT) * VIEW_ALIGNMENT;
   }
   return { offsets, size: Math.max(size, VIEW_ALIGNMENT) };
 }

@@ -64,8 +64,8 @@ export function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** A value as messages show it: strings quoted, widths comma-separated. */
-export function showValue(value: unknown): string {
+/** A wrong value as refusals show it: strings quoted (so '' shows), widths comma-separated, absent as 'missing'. */
+export function quotedValue(value: unknown): string {
   if (value === undefined) return 'missing';
   return typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? value.join(',') : String(value);
 }
@@ -74,9 +74,9 @@ export function showValue(value: unknown): string {
 export function fieldProblem(kind: FieldKind, value: unknown, field: string): string | null {
   switch (kind.type) {
     case 'integer': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `${field} must be a finite number, got ${showValue(value)}`;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `${field} must be a finite number, got ${quotedValue(value)}`;
       if (kind.values !== undefined) {
-        return kind.values.includes(value) ? null : `${field} must be ${kind.values.slice(0, -1).join(', ')} or ${kind.values[kind.values.length - 1]}, got ${showValue(value)}`;
+        return kind.values.includes(value) ? null : `${field} must be ${kind.values.slice(0, -1).join(', ')} or ${kind.values[kind.values.length - 1]}, got ${quotedValue(value)}`;
       }
       if (!Number.isSafeInteger(value) || value < kind.min) {
         return kind.min === 1 ? `${field} must be a positive integer, got ${value}` : `${field} must be a non-negative integer (at most 2^53 - 1), got ${value}`;
@@ -85,7 +85,7 @@ export function fieldProblem(kind: FieldKind, value: unknown, field: string): st
       return null;
     }
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `${field} must be a finite number, got ${showValue(value)}`;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `${field} must be a finite number, got ${quotedValue(value)}`;
       if (kind.min !== undefined && kind.max !== undefined && !((kind.minOpen ? value > kind.min : value >= kind.min) && value <= kind.max)) {
         return `${field} must be in ${kind.minOpen ? '(' : '['}${kind.min}, ${kind.max}], got ${value}`;
       }
@@ -95,13 +95,13 @@ export function fieldProblem(kind: FieldKind, value: unknown, field: string): st
     }
     case 'choice': {
       const choices = kind.choices();
-      return typeof value === 'string' && choices.includes(value) ? null : `${field} must be one of ${choices.join(', ')}; got ${showValue(value)}`;
+      return typeof value === 'string' && choices.includes(value) ? null : `${field} must be one of ${choices.join(', ')}; got ${quotedValue(value)}`;
     }
     case 'boolean':
-      return typeof value === 'boolean' ? null : `${field} must be true or false, got ${showValue(value)}`;
+      return typeof value === 'boolean' ? null : `${field} must be true or false, got ${quotedValue(value)}`;
     case 'widths': {
-      if (!Array.isArray(value) || value.length === 0) return `${field} must name at least one layer width, got ${showValue(value)}`;
-      return value.every((w) => typeof w === 'number' && Number.isSafeInteger(w) && w >= 1) ? null : `${field} must be positive integers, got ${showValue(value)}`;
+      if (!Array.isArray(value) || value.length === 0) return `${field} must name at least one layer width, got ${quotedValue(value)}`;
+      return value.every((w) => typeof w === 'number' && Number.isSafeInteger(w) && w >= 1) ? null : `${field} must be positive integers, got ${quotedValue(value)}`;
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { BackendKind } from '../backend/create-backend.js';
 import { envSpec } from '../envs/registry.js';
+import { errorMessage } from '../errors.js';
 import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, algorithm } from '../rl/algorithms.js';
 import { preset, type DqnConfig } from '../rl/config.js';
 import { ConfigForm } from './config-form.js';
@@ -49,10 +50,6 @@ function formatLoss(value: number, updates: number): string {
   if (updates === 0) return '–';
   if (!Number.isFinite(value)) return String(value);
   return Math.abs(value) >= 0.01 ? value.toFixed(4) : value.toExponential(2);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class App {
@@ -101,7 +98,7 @@ export class App {
     });
     this.bindControls();
     const ready = this.configure();
-    ready.catch((error: unknown) => this.showNotice(`could not start: ${errorText(error)}`, 'error'));
+    ready.catch((error: unknown) => this.showNotice(`could not start: ${errorMessage(error)}`, 'error'));
     this.hooks = {
       ready,
       conformance: () => this.client.request({ type: 'conformance' }),
@@ -147,7 +144,7 @@ export class App {
     try {
       await action();
     } catch (error) {
-      this.showNotice(errorText(error), 'error');
+      this.showNotice(errorMessage(error), 'error');
       if (this.phase === 'busy') this.setPhase(this.counters && this.counters.steps > 0 ? 'paused' : 'ready');
     }
   }
@@ -186,7 +183,7 @@ export class App {
       config = this.form.read();
       formError.hidden = true;
     } catch (error) {
-      formError.textContent = errorText(error);
+      formError.textContent = errorMessage(error);
       formError.hidden = false;
       throw error;
     }

@@ -4,6 +4,6 @@
  * src/web/main.ts + app.ts, bundled by scripts/build-web.ts.)
  */
 export type { BackendInfo, TrainingCounters, EnvSnapshot, GreedyEpisode, WorkerRequest, WorkerMessage, RequestMessage, ReplyValues } from './protocol.js';
-export { TrainingSession, openBackend, type PostMessage, type TrainingSessionOptions } from './training-session.js';
+export { TrainingSession, openPageBackend, type PostMessage, type TrainingSessionOptions } from './training-session.js';
 export { runConformanceCases, runOpCase, runTrainingCase, CONFORMANCE_AGENT, CONFORMANCE_UPDATES, type ConformanceResult } from './conformance-case.js';
 export { EnvStateRenderer, captureEnvState, renderFps } from './env-view.js';

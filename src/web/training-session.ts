@@ -7,6 +7,7 @@
 import type { Backend } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend, type BackendKind } from '../backend/create-backend.js';
+import { errorMessage } from '../errors.js';
 import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
@@ -36,10 +37,6 @@ interface RateSample {
 /** Lets pending messages (a pause, say) run between training slices. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class TrainingSession {
@@ -116,7 +113,7 @@ export class TrainingSession {
       if (this.backend === null || this.backendInfo?.requested !== kind) {
         this.backend?.destroy();
         this.backend = null;
-        const { backend, info } = await openBackend(kind);
+        const { backend, info } = await openPageBackend(kind);
         this.backend = backend;
         this.backendInfo = info;
       }
@@ -309,31 +306,31 @@ export class TrainingSession {
 }
 
 /**
- * 'cpu' opens the CPU backend; 'webgpu' uses any WebGPU adapter, SwiftShader included, falling back
+ * The page's backend for `kind`, with what the page shows about it (its description, and why the
+ * CPU is used where WebGPU was wanted). 'cpu' opens the CPU backend; 'webgpu' uses any WebGPU adapter, SwiftShader included, falling back
  * to the CPU only without one; 'auto' follows the CLI's rule (createBackend('auto')): WebGPU on a
  * hardware adapter, else the CPU backend, which trains faster than a software adapter, saying why.
  * The CPU backend runs the WASM SIMD kernels (with FMA: Chrome has relaxed SIMD) where the browser
  * has WebAssembly SIMD, else the TypeScript kernels; its description names them.
  */
-export async function openBackend(kind: BackendKind): Promise<{ backend: Backend; info: BackendInfo }> {
+export async function openPageBackend(kind: BackendKind): Promise<{ backend: Backend; info: BackendInfo }> {
   let fallbackReason: string | null = null;
   if (kind === 'webgpu') {
     try {
       const backend = await createBackend('webgpu');
-      return { backend, info: webgpuInfo(backend, kind) };
+      return { backend, info: backendInfo(backend, kind, null) };
     } catch (error) {
       fallbackReason = errorMessage(error).split('\n')[0];
     }
   } else if (kind === 'auto') {
     const backend = await createBackend('auto', { onNotice: (_message, reason) => (fallbackReason = reason) });
-    if (backend instanceof CpuBackend) return { backend, info: { name: 'cpu', requested: kind, description: backend.kernelsDescription, fallbackReason } };
-    return { backend, info: webgpuInfo(backend, kind) };
+    // onNotice is called only when 'auto' falls back to the CPU.
+    return { backend, info: backendInfo(backend, kind, fallbackReason) };
   }
   const backend = new CpuBackend();
-  return { backend, info: { name: 'cpu', requested: kind, description: backend.kernelsDescription, fallbackReason } };
+  return { backend, info: backendInfo(backend, kind, fallbackReason) };
 }
 
-function webgpuInfo(backend: Backend, requested: BackendKind): BackendInfo {
-  const description = (backend as Backend & { adapterDescription?: string }).adapterDescription ?? 'WebGPU';
-  return { name: 'webgpu', requested, description, fallbackReason: null };
+function backendInfo(backend: Backend, requested: BackendKind, fallbackReason: string | null): BackendInfo {
+  return { name: backend.name, requested, description: backend.describe(), fallbackReason };
 }

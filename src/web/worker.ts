@@ -4,6 +4,7 @@
  * the page's drawing. Bundled as worker.js beside main.js.
  */
 import type { RequestMessage, WorkerMessage } from './protocol.js';
+import { errorMessage } from '../errors.js';
 import { TrainingSession } from './training-session.js';
 
 interface WorkerScope {
@@ -21,5 +22,5 @@ scope.addEventListener('message', (event) => {
 });
 scope.addEventListener('unhandledrejection', (event) => {
   const reason: unknown = event.reason;
-  scope.postMessage({ type: 'notice', level: 'error', text: `worker: ${reason instanceof Error ? reason.message : String(reason)}` });
+  scope.postMessage({ type: 'notice', level: 'error', text: `worker: ${errorMessage(reason)}` });
 });

@@ -7,6 +7,7 @@
  * Tolerances are the table of tolerances.ts.
  */
 import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, type TdLossArgs, type Tensor } from '../../src/backend/backend.js';
+import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
 import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, mismatch, sumTolerance, type Tolerance } from './tolerances.js';
@@ -39,10 +40,6 @@ function seedOf(name: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h & 0x7fffffff;
-}
-
-function sizeOf(shape: Shape): number {
-  return shape.length === 1 ? shape[0] : shape[0] * shape[1];
 }
 
 type InputSpec = Record<string, { shape: Shape; data: Float64Array }>;
@@ -98,7 +95,7 @@ function m(input: { shape: Shape; data: Float64Array }): ref.Matrix {
 }
 
 function uniformInput(rng: Rng, shape: Shape, lo = -1, hi = 1) {
-  return { shape, data: f32Uniform(rng, sizeOf(shape), lo, hi) };
+  return { shape, data: f32Uniform(rng, shapeSize(shape), lo, hi) };
 }
 
 function constInput(shape: Shape, values: ArrayLike<number>) {

@@ -53,6 +53,11 @@ export class CpuBackend extends BackendBase<CpuStorage> {
     return describeCpuKernels(this.kernels, this.dtype);
   }
 
+  /** The kernels (kernelsDescription). */
+  describe(): string {
+    return this.kernelsDescription;
+  }
+
   /** The WebAssembly memory's allocator figures (null on the TypeScript kernels). */
   wasmHeapStats(): WasmHeapStats | null {
     return this.wasm === null ? null : this.wasm.heap.stats();

@@ -15,7 +15,7 @@ import { loss as lossKernel } from './losses.js';
 import { matmul, type MatmulArgs } from './matmul.js';
 import * as optimizers from './optimizers.js';
 import * as reductions from './reductions.js';
-import { TdLossKernel, type TdLossArrays } from './td-loss.js';
+import { TdLossKernel } from './td-loss.js';
 
 /** A CPU tensor: its storage's `data` is a Float32Array or a Float64Array of exactly its size. */
 export type CpuTensor = DeviceTensor<CpuStorage>;
@@ -25,7 +25,8 @@ export class CpuOps implements RawOps<CpuTensor> {
   calls = 0;
   private rowScratch = new Float64Array(0);
   private readonly td = new TdLossKernel();
-  private readonly tdArrays: TdLossArrays = {
+  /** The tdLoss call on the tensors' storage arrays, what the TypeScript kernel reads. */
+  private readonly tdArrays: TdLossCall<FloatArray> = {
     q: new Float32Array(0),
     nextQ: new Float32Array(0),
     actions: new Float32Array(0),
@@ -35,6 +36,13 @@ export class CpuOps implements RawOps<CpuTensor> {
     lossOut: new Float32Array(0),
     gradQ: new Float32Array(0),
     targets: null,
+    gamma: 0,
+    double: false,
+    loss: 'mse',
+    delta: 1,
+    quantiles: 1,
+    munchausen: null,
+    batch: 0,
   };
   private readonly matmulArgs: MatmulArgs = {
     a: new Float32Array(0),
@@ -113,9 +121,16 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.lossOut = call.lossOut.storage.data;
     arrays.gradQ = call.gradQ.storage.data;
     arrays.targets = call.targets === null ? null : call.targets.storage.data;
-    if (call.munchausen !== null) this.td.runMunchausen(arrays, call.batch, call.nextQ.cols, call.gamma, call.munchausen, call.loss, call.delta);
-    else if (call.quantiles > 1) this.td.runQuantiles(arrays, call.batch, call.nextQ.cols / call.quantiles, call.quantiles, call.gamma, call.double, call.delta);
-    else this.td.run(arrays, call.batch, call.nextQ.cols, call.gamma, call.double, call.loss, call.delta);
+    arrays.gamma = call.gamma;
+    arrays.double = call.double;
+    arrays.loss = call.loss;
+    arrays.delta = call.delta;
+    arrays.quantiles = call.quantiles;
+    arrays.munchausen = call.munchausen;
+    arrays.batch = call.batch;
+    if (call.munchausen !== null) this.td.runMunchausen(arrays, call.nextQ.cols, call.munchausen);
+    else if (call.quantiles > 1) this.td.runQuantiles(arrays, call.nextQ.cols / call.quantiles);
+    else this.td.run(arrays, call.nextQ.cols);
   }
 
   biasActivation(x: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {

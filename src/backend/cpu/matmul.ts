@@ -11,22 +11,18 @@
  * own summation error.
  */
 import type { FloatArray } from '../backend.js';
+import type { MatmulCall } from '../backend-base.js';
 
 /** Depth of a k block: a 4 x K_BLOCK slice of op(a) (4 KiB in float32) stays in L1. */
 const K_BLOCK = 256;
 /** Width of a column block: a K_BLOCK x N_BLOCK panel of op(b) (256 KiB in float32) stays in L2. */
 const N_BLOCK = 256;
 
-export interface MatmulArgs {
+/** A matmul (backend-base.ts's MatmulCall) on the operands' storage arrays. */
+export interface MatmulArgs extends MatmulCall {
   a: FloatArray;
   b: FloatArray;
   out: FloatArray;
-  m: number;
-  k: number;
-  n: number;
-  transA: boolean;
-  transB: boolean;
-  accumulate: boolean;
 }
 
 /** out = op(a) op(b) (or += with accumulate). a, b and out must not alias. */

@@ -4,24 +4,11 @@
  * through the same kernels on scratch arrays of the storage's type, so the fused and the unfused
  * updates agree to the bit.
  */
-import type { FloatArray, MunchausenTarget, TdLossKind } from '../backend.js';
+import type { FloatArray, MunchausenTarget } from '../backend.js';
+import type { TdLossCall } from '../backend-base.js';
 import * as indexing from './indexing.js';
 import { loss as lossKernel } from './losses.js';
 import * as reductions from './reductions.js';
-
-/** The storage arrays of one tdLoss call (see TdLossArgs). */
-export interface TdLossArrays {
-  q: FloatArray;
-  nextQ: FloatArray;
-  actions: FloatArray;
-  rewards: FloatArray;
-  terminated: FloatArray;
-  /** Per-row discounts replacing gamma (1 - terminated), or null. */
-  discounts: FloatArray | null;
-  lossOut: FloatArray;
-  gradQ: FloatArray;
-  targets: FloatArray | null;
-}
 
 export class TdLossKernel {
   /** Four scratch rows of the storage's element type, each of at least the batch size (grown on demand, never per call). */
@@ -30,10 +17,11 @@ export class TdLossKernel {
   private chosen: FloatArray = new Float32Array(0);
   private grad: FloatArray = new Float32Array(0);
 
-  run(a: TdLossArrays, batch: number, nActions: number, gamma: number, double: boolean, kind: TdLossKind, delta: number): void {
+  run(a: TdLossCall<FloatArray>, nActions: number): void {
+    const { batch, gamma } = a;
     this.reserve(a.q, batch);
     const { nextValues, targets, chosen, grad } = this;
-    if (double) {
+    if (a.double) {
       // The online argmax over Q(s', .) (rows B..2B-1 of q) picks the action the target values.
       reductions.rowArgmax(a.q, grad, batch, nActions, batch * nActions);
       indexing.gatherColumns(a.nextQ, grad, nextValues, batch, nActions);
@@ -47,24 +35,26 @@ export class TdLossKernel {
     if (rowDiscounts === null) for (let i = 0; i < batch; i++) discounts[i] = gamma * (1 - a.terminated[i]);
     else for (let i = 0; i < batch; i++) discounts[i] = rowDiscounts[i];
     for (let i = 0; i < batch; i++) targets[i] = a.rewards[i] + discounts[i] * nextValues[i];
-    this.regress(a, batch, nActions, kind, delta);
+    this.regress(a, nActions);
   }
 
   /** The loss of Q(s, a) against the scratch targets, its gradient scattered into gradQ, and the targets given out. */
-  private regress(a: TdLossArrays, batch: number, nActions: number, kind: TdLossKind, delta: number): void {
+  private regress(a: TdLossCall<FloatArray>, nActions: number): void {
     const { targets, chosen, grad } = this;
+    const batch = a.batch;
     indexing.gatherColumns(a.q, a.actions, chosen, batch, nActions);
-    a.lossOut[0] = lossKernel(kind, chosen, targets, grad, batch, 1, delta, 0);
+    a.lossOut[0] = lossKernel(a.loss, chosen, targets, grad, batch, 1, a.delta, 0);
     indexing.scatterColumns(grad, a.actions, a.gradQ, batch, nActions);
     if (a.targets !== null) for (let i = 0; i < batch; i++) a.targets[i] = targets[i];
   }
 
   /**
-   * QR-DQN's quantile Huber loss (TdLossArgs.quantiles = n > 1), row by row: a' by the mean of the
+   * QR-DQN's quantile Huber loss (quantiles n > 1), row by row: a' by the mean of the
    * quantiles (the online network's with `double`), the n targets, the n x n pairwise losses, and
    * the gradient of the taken action's n quantiles. Sums run in float64, each stored once.
    */
-  runQuantiles(a: TdLossArrays, batch: number, nActions: number, n: number, gamma: number, double: boolean, delta: number): void {
+  runQuantiles(a: TdLossCall<FloatArray>, nActions: number): void {
+    const { batch, quantiles: n, gamma, double, delta } = a;
     const width = nActions * n;
     const scale = 1 / (batch * n);
     let total = 0;
@@ -105,7 +95,8 @@ export class TdLossKernel {
    * as run() computes them: nextQ holds Q_target(s, .) in rows 0..B-1 and Q_target(s', .) in rows
    * B..2B-1, log-softmaxes are taken stably (the row's maximum first), sums run in float64.
    */
-  runMunchausen(a: TdLossArrays, batch: number, nActions: number, gamma: number, m: MunchausenTarget, kind: TdLossKind, delta: number): void {
+  runMunchausen(a: TdLossCall<FloatArray>, nActions: number, m: MunchausenTarget): void {
+    const { batch, gamma } = a;
     this.reserve(a.q, batch);
     const n = nActions;
     for (let i = 0; i < batch; i++) {
@@ -122,7 +113,7 @@ export class TdLossKernel {
       const discount = a.discounts === null ? gamma * (1 - a.terminated[i]) : a.discounts[i];
       this.targets[i] = a.rewards[i] + bonus + discount * softValue;
     }
-    this.regress(a, batch, nActions, kind, delta);
+    this.regress(a, nActions);
   }
 
   /** Scratch rows of the same element type as `like`, of at least `size` elements. */

@@ -11,7 +11,7 @@
  *   warm calls allocate nothing). Only `alloc` grows the memory: a view stays valid until the
  *   next allocation; take views per op, never store them across allocations.
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, errorMessage } from '../../errors.js';
 import { ALIGN_BYTES, ALIGN_FLOATS, MAX_MEMORY_BYTES, PAGE_BYTES } from './memory-layout.js';
 
 /** A float32 range of WASM memory: a whole allocation, or a view into one (an arena's tensor). */
@@ -207,7 +207,7 @@ export class WasmHeap {
     try {
       this.memory.grow(pages);
     } catch (error) {
-      throw new Error(`wasm heap: cannot grow the memory from ${oldSize} by ${pages * PAGE_BYTES} bytes (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(`wasm heap: cannot grow the memory from ${oldSize} by ${pages * PAGE_BYTES} bytes (${errorMessage(error)})`);
     }
     this.generation++;
     this.grows++;

@@ -10,8 +10,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { detectWasmSupport, WasmSimdUnavailableError, type WasmSupport } from './features.js';
 import { WasmHeap } from './heap.js';
 import { buildKernelModule, MIN_PAGES } from './kernel-module.js';
-import { ACTIVATION_CODE } from './kernels/activation.js';
-import { TD_LOSS_KIND } from './kernels/dqn.js';
+import { ACTIVATION_CODES, TD_LOSS_CODES } from '../kernel-codes.js';
 import { ADAM_ARGS, SGD_ARGS } from './kernels/optimizers.js';
 import { ARGS_PTR, HEAP_START } from './memory-layout.js';
 
@@ -121,7 +120,7 @@ export class WasmKernels {
 
   /** Dense forward: out (m, n) = act(x (m, k) W (k, n) + bias (n)); bias 0 for none. out must not alias x or W. */
   linearForward(x: number, w: number, bias: number, out: number, m: number, k: number, n: number, activation: Activation, alpha: number): void {
-    this.k.linear_forward(x, w, bias, out, m, k, n, ACTIVATION_CODE[activation], alpha);
+    this.k.linear_forward(x, w, bias, out, m, k, n, ACTIVATION_CODES[activation], alpha);
   }
 
   /** dW (in, out) (+)= x (batch, in)^T g (batch, out); db (out) (+)= column sums of g (db 0: skipped). */
@@ -135,19 +134,19 @@ export class WasmKernels {
    * out may be yPrev only when the activation is identity.
    */
   linearInputGrad(g: number, w: number, yPrev: number, out: number, batch: number, outFeatures: number, inFeatures: number, activation: Activation, alpha: number): void {
-    this.k.linear_input_grad(g, w, yPrev, out, batch, outFeatures, inFeatures, ACTIVATION_CODE[activation], alpha);
+    this.k.linear_input_grad(g, w, yPrev, out, batch, outFeatures, inFeatures, ACTIVATION_CODES[activation], alpha);
   }
 
   // ---------------------------------------------------------------- layers
 
   /** out (rows, cols) = act(x + bias); bias 0 for none; out may be x. */
   biasActivation(x: number, bias: number, out: number, rows: number, cols: number, activation: Activation, alpha: number): void {
-    this.k.bias_act(x, out, rows, cols, cols * 4, bias, ACTIVATION_CODE[activation], alpha);
+    this.k.bias_act(x, out, rows, cols, cols * 4, bias, ACTIVATION_CODES[activation], alpha);
   }
 
   /** gradIn = act'(y) applied to gradOut; gradIn may be gradOut. */
   activationBackward(activation: Activation, y: number, gradOut: number, gradIn: number, rows: number, cols: number, alpha: number): void {
-    this.k.act_backward(y, gradOut, gradIn, rows, cols, cols * 4, ACTIVATION_CODE[activation], alpha);
+    this.k.act_backward(y, gradOut, gradIn, rows, cols, cols * 4, ACTIVATION_CODES[activation], alpha);
   }
 
   // ---------------------------------------------------------------- reductions
@@ -266,7 +265,7 @@ export class WasmKernels {
     /** Per-row discounts replacing gamma (n-step returns; 0: none). */
     discounts = 0,
   ): void {
-    const bad = this.k.td_loss(qNext, qNextOnline, q, actions, rewards, terminated, gamma, gradQ, lossOut, targets, batch, nActions, TD_LOSS_KIND[kind], delta, discounts) as number;
+    const bad = this.k.td_loss(qNext, qNextOnline, q, actions, rewards, terminated, gamma, gradQ, lossOut, targets, batch, nActions, TD_LOSS_CODES[kind], delta, discounts) as number;
     if (bad !== 0) {
       const value = this.heap.f32()[(actions >>> 2) + bad - 1];
       throw new InvalidArgumentError(`tdLoss: action ${value} in row ${bad - 1} is not an integer in [0, ${nActions})`);

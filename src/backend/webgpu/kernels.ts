@@ -191,11 +191,5 @@ export type ParamsOf<K extends KernelName> = (typeof KERNELS)[K]['params'] exten
 /** Size in bytes of one op's uniform slot (the largest minUniformBufferOffsetAlignment allowed). */
 export const UNIFORM_SLOT_BYTES = 256;
 
-/** Activation codes shared with bias-activation.wgsl and activation-backward.wgsl. */
-export const ACTIVATION_CODES = { identity: 0, relu: 1, leaky_relu: 2, tanh: 3, sigmoid: 4, softmax: 5 } as const;
-
-/** Loss codes shared with loss.wgsl. */
-export const LOSS_CODES = { mse: 0, huber: 1, softmax_cross_entropy: 2, cross_entropy: 3 } as const;
-
 /** Bits of MATMUL's `flags`, shared with matmul.wgsl. */
 export const MATMUL_FLAGS = { transA: 1, transB: 2, accumulate: 4 } as const;

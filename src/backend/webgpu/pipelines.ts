@@ -4,6 +4,7 @@
  * column and the offending source line.
  */
 import { ShaderCompileError } from './gpu-errors.js';
+import { errorMessage } from '../../errors.js';
 import type { GpuObjectCounts } from './gpu-counters.js';
 import {
   KERNELS,
@@ -27,12 +28,6 @@ function formatMessages(label: string, code: string, messages: readonly GPUCompi
     if (m.lineNum > 0 && source !== undefined) out.push(`    ${source.trim()}`);
   }
   return out;
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
-  return String(error);
 }
 
 /** Compiles one WGSL module; throws ShaderCompileError with the compiler's messages on failure. */
@@ -181,7 +176,7 @@ export async function buildPipelines(
         pipeline = await pending;
       } catch (error) {
         await scope;
-        throw new ShaderCompileError(`pipeline ${name} (${spec.file}.wgsl, entry ${spec.entry}) failed`, [errorText(error)]);
+        throw new ShaderCompileError(`pipeline ${name} (${spec.file}.wgsl, entry ${spec.entry}) failed`, [errorMessage(error)]);
       }
       const scopeError = await scope;
       if (scopeError !== null) {

@@ -144,6 +144,11 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     }
   }
 
+  /** The adapter (adapterDescription). */
+  describe(): string {
+    return this.adapterDescription;
+  }
+
   /** GPU objects created so far (buffers, bind groups, layouts, pipelines, shader modules, encoders, submits). */
   gpuObjectsCreated(): GpuObjectCounts {
     return { ...this.counts };

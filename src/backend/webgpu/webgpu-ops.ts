@@ -7,7 +7,8 @@ import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { ACTIVATION_CODES, ADAM_FLAGS, LINEAR_FLAGS, LOSS_CODES, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName, type SubgroupLanes } from './kernels.js';
+import { ACTIVATION_CODES, LOSS_CODES } from '../kernel-codes.js';
+import { ADAM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName, type SubgroupLanes } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
 
 /** The largest parameter arena whose Adam step takes the sum of squares before it into one workgroup (adam_small). */

@@ -8,7 +8,7 @@
  */
 import type { RgbFrame } from '../types.js';
 
-/** An RGB colour, each channel 0-255. */
+/** An RGB colour, each channel 0-255, as an [r, g, b] tuple (the plot rasteriser's RgbColour is an object). */
 export type Rgb = readonly [number, number, number];
 
 /** A drawing surface with pygame's coordinates (x right, y down, origin top-left). */

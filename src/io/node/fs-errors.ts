@@ -3,6 +3,7 @@
  * says what went wrong in words, with the system's code: "cannot write 'runs/a/checkpoint.zip': no
  * space left on the device (ENOSPC)". Node only.
  */
+import { errorMessage } from '../../errors.js';
 
 /** A file or folder could not be read, written or created; `path` is the one the user named or the run owns. */
 export class FileAccessError extends Error {
@@ -49,7 +50,7 @@ export function reasonOf(error: unknown): string {
   const code = errorCode(error);
   const reason = REASONS[code];
   if (reason !== undefined) return `${reason} (${code})`;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

@@ -7,11 +7,10 @@
  * softmax subtracts the row maximum; NaN in gives NaN out except for ReLU (as `v > 0 ? v : 0`).
  */
 import type { FuncRef, FunctionBuilder, I32, Local, ModuleBuilder, V128 } from '../assembler.js';
+import { ACTIVATION_CODES } from '../../kernel-codes.js';
 import { TILE_PTR } from '../memory-layout.js';
 import { expNonPositive, mathLocals, sigmoid, tanh, type MathLocals } from './vector-math.js';
 
-/** Activation codes the kernels take, in the order of backend.ts's ACTIVATIONS. */
-export const ACTIVATION_CODE = { identity: 0, relu: 1, leaky_relu: 2, tanh: 3, sigmoid: 4, softmax: 5 } as const;
 type ElementwiseActivation = 'identity' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
 const ELEMENTWISE: readonly ElementwiseActivation[] = ['identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid'];
 
@@ -72,13 +71,13 @@ export function emitActivationFunctions(mod: ModuleBuilder): ActivationFunctions
       const last = f.local('i32');
       f.set(alphaV, f32x4.splat(f.get(alpha)));
       f.set(zero, v128.i32x4(0));
-      f.if(i32.eq(f.get(act), i32.const(ACTIVATION_CODE.softmax)), () => {
+      f.if(i32.eq(f.get(act), i32.const(ACTIVATION_CODES.softmax)), () => {
         emitSoftmaxRows(f, x, out, rows, cols, stride, bias, L);
         f.ret();
       });
       for (const name of ELEMENTWISE) {
         for (const withBias of [true, false]) {
-          const cond = (): I32 => i32.and(i32.eq(f.get(act), i32.const(ACTIVATION_CODE[name])), withBias ? i32.ne(f.get(bias), i32.const(0)) : i32.eqz(f.get(bias)));
+          const cond = (): I32 => i32.and(i32.eq(f.get(act), i32.const(ACTIVATION_CODES[name])), withBias ? i32.ne(f.get(bias), i32.const(0)) : i32.eqz(f.get(bias)));
           f.if(cond(), () => {
             const xs = f.local('i32');
             const os = f.local('i32');
@@ -121,12 +120,12 @@ export function emitActivationFunctions(mod: ModuleBuilder): ActivationFunctions
       const alphaV = f.local('v128');
       const last = f.local('i32');
       f.set(alphaV, f32x4.splat(f.get(alpha)));
-      f.if(i32.eq(f.get(act), i32.const(ACTIVATION_CODE.softmax)), () => {
+      f.if(i32.eq(f.get(act), i32.const(ACTIVATION_CODES.softmax)), () => {
         emitSoftmaxBackwardRows(f, y, g, out, rows, cols, stride);
         f.ret();
       });
       for (const name of ELEMENTWISE) {
-        f.if(i32.eq(f.get(act), i32.const(ACTIVATION_CODE[name])), () => {
+        f.if(i32.eq(f.get(act), i32.const(ACTIVATION_CODES[name])), () => {
           const ys = f.local('i32');
           const gs = f.local('i32');
           const os = f.local('i32');

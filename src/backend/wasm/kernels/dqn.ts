@@ -14,8 +14,7 @@
  * Returns 0, or r + 1 when actions[r] is not an integer in [0, nActions).
  */
 import type { F64, ModuleBuilder } from '../assembler.js';
-
-export const TD_LOSS_KIND = { mse: 0, huber: 1 } as const;
+import { TD_LOSS_CODES } from '../../kernel-codes.js';
 
 export function emitDqn(mod: ModuleBuilder): void {
   mod.func(
@@ -90,7 +89,7 @@ export function emitDqn(mod: ModuleBuilder): void {
         f.set(ai, i32.trunc_f32_s(f32.load(i32.add(f.get(P.actions), i32.shl(f.get(r), i32.const(2))))));
         f.set(d, f64.sub(f64.promote_f32(f32.load(at(P.q, ai))), f64.promote_f32(f.get(target))));
         f.if(
-          i32.eq(f.get(P.kind), i32.const(TD_LOSS_KIND.huber)),
+          i32.eq(f.get(P.kind), i32.const(TD_LOSS_CODES.huber)),
           () => {
             f.set(ad, f64.abs(f.get(d)));
             f.if(

@@ -8,7 +8,8 @@
  * whole rows) runs as one pass after the GEMM.
  */
 import type { FunctionBuilder, I32, ModuleBuilder } from '../assembler.js';
-import { ACTIVATION_CODE, type ActivationFunctions } from './activation.js';
+import { ACTIVATION_CODES } from '../../kernel-codes.js';
+import type { ActivationFunctions } from './activation.js';
 import type { ElementwiseFunctions } from './elementwise.js';
 import { emitGemm, type GemmHelpers } from './gemm.js';
 
@@ -24,14 +25,14 @@ export function emitLinear(mod: ModuleBuilder, gemm: GemmHelpers, act: Activatio
       const zero = f.local('i32');
       const blockEpilogue = f.local('i32');
       // The per-block epilogue is needed unless the activation is softmax (done after) or there is nothing to do.
-      f.set(blockEpilogue, i32.and(i32.ne(f.get(code), i32.const(ACTIVATION_CODE.softmax)), i32.or(i32.ne(f.get(code), i32.const(ACTIVATION_CODE.identity)), i32.ne(f.get(bias), i32.const(0)))));
+      f.set(blockEpilogue, i32.and(i32.ne(f.get(code), i32.const(ACTIVATION_CODES.softmax)), i32.or(i32.ne(f.get(code), i32.const(ACTIVATION_CODES.identity)), i32.ne(f.get(bias), i32.const(0)))));
       emitGemm(f, { a: x, b: w, out, m, k, n, transA: zero, transB: zero, accumulate: zero }, gemm, (g, blk) => {
         g.if(g.get(blockEpilogue), () => {
           const biasAt = (): I32 => g.select(i32.add(g.get(bias), i32.shl(g.get(blk.j0), i32.const(2))), i32.const(0), g.get(bias));
           g.call(act.biasAct, g.get(blk.ptr), g.get(blk.ptr), i32.const(blk.rows), g.get(blk.cols), g.get(blk.rowStride), biasAt(), g.get(code), g.get(alpha));
         });
       });
-      f.if(i32.eq(f.get(code), i32.const(ACTIVATION_CODE.softmax)), () => {
+      f.if(i32.eq(f.get(code), i32.const(ACTIVATION_CODES.softmax)), () => {
         f.call(act.biasAct, f.get(out), f.get(out), f.get(m), f.get(n), i32.shl(f.get(n), i32.const(2)), f.get(bias), f.get(code), f.get(alpha));
       });
     },
@@ -74,7 +75,7 @@ export function emitLinear(mod: ModuleBuilder, gemm: GemmHelpers, act: Activatio
         blockEpilogue,
         i32.and(
           i32.ne(f.get(yPrev), i32.const(0)),
-          i32.and(i32.ne(f.get(code), i32.const(ACTIVATION_CODE.identity)), i32.ne(f.get(code), i32.const(ACTIVATION_CODE.softmax))),
+          i32.and(i32.ne(f.get(code), i32.const(ACTIVATION_CODES.identity)), i32.ne(f.get(code), i32.const(ACTIVATION_CODES.softmax))),
         ),
       );
       emitGemm(f, { a: g, b: w, out, m: batch, k: outFeatures, n: inFeatures, transA: zero, transB: one, accumulate: zero }, gemm, (e: FunctionBuilder, blk) => {
@@ -84,7 +85,7 @@ export function emitLinear(mod: ModuleBuilder, gemm: GemmHelpers, act: Activatio
           e.call(act.actBackward, y(), e.get(blk.ptr), e.get(blk.ptr), i32.const(blk.rows), e.get(blk.cols), e.get(blk.rowStride), e.get(code), e.get(alpha));
         });
       });
-      f.if(i32.and(i32.ne(f.get(yPrev), i32.const(0)), i32.eq(f.get(code), i32.const(ACTIVATION_CODE.softmax))), () => {
+      f.if(i32.and(i32.ne(f.get(yPrev), i32.const(0)), i32.eq(f.get(code), i32.const(ACTIVATION_CODES.softmax))), () => {
         f.call(act.actBackward, f.get(yPrev), f.get(out), f.get(out), f.get(batch), f.get(inFeatures), i32.shl(f.get(inFeatures), i32.const(2)), f.get(code), f.get(alpha));
       });
     },
