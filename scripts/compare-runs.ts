@@ -11,7 +11,9 @@
  *   - `evaluations.csv`: identical;
  *   - `eval.json`, `config.json`: every key of the reference has the same value, `wallTimeS` aside
  *     (keys only the candidate has are listed, not failed);
- *   - `checkpoint.zip`: every array bit-identical, and every metadata key of the reference equal;
+ *   - `checkpoint.zip`: every array bit-identical, and every metadata key of the reference equal
+ *     (the CLI's run record with its metrics rows' wall times left out and its paths taken relative
+ *     to the two folders);
  *   - `log*.txt`: identical once timings (`… s`, `… steps/s`, `real/user/sys`) are blanked.
  * Other files (pictures) are skipped. Exits 1 when anything differs, listing each difference.
  *
@@ -21,7 +23,7 @@
  *   node <repo>/bin/train.js --backend cpu --preset seed --steps 20000 --seed 2 --out run2 --save w2.npz --no-video --final-eval-episodes 5 > log2.txt
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { decodeCheckpoint, type JsonValue } from '../src/io/checkpoint.js';
 
 type Verdict = { file: string; ok: boolean; notes: string[] };
@@ -71,7 +73,22 @@ function compareJson(ref: JsonValue, cand: JsonValue, ignored: readonly string[]
   return { differences, added };
 }
 
-function compareCheckpoints(ref: Uint8Array, cand: Uint8Array, name: string): { differences: string[]; added: string[] } {
+/**
+ * A checkpoint's metadata with what is meant to differ between two sets of runs taken out of the
+ * CLI's run record (run.frontEnd): the wall-time column of its metrics rows, and the folder the
+ * runs were made in from its absolute paths.
+ */
+function comparableMeta(meta: JsonValue, folder: string): JsonValue {
+  const run = (meta as { run?: { frontEnd?: Record<string, JsonValue> } }).run;
+  const record = run?.frontEnd;
+  if (record === undefined) return meta;
+  const relativePath = (p: JsonValue) => (typeof p === 'string' && p.startsWith(folder) ? `<runs>${p.slice(folder.length)}` : p);
+  const episodes = Array.isArray(record.episodes) ? record.episodes.map((row) => (Array.isArray(row) ? row.slice(0, 6) : row)) : record.episodes;
+  const frontEnd = { ...record, save: relativePath(record.save), video: relativePath(record.video), episodes };
+  return { ...(meta as Record<string, JsonValue>), run: { ...run, frontEnd } } as JsonValue;
+}
+
+function compareCheckpoints(ref: Uint8Array, cand: Uint8Array, name: string, folders: { ref: string; cand: string }): { differences: string[]; added: string[] } {
   const a = decodeCheckpoint(ref, `reference ${name}`);
   const b = decodeCheckpoint(cand, `candidate ${name}`);
   const differences: string[] = [];
@@ -82,7 +99,7 @@ function compareCheckpoints(ref: Uint8Array, cand: Uint8Array, name: string): { 
     else if (!sameBytes(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength), new Uint8Array(other.data.buffer, other.data.byteOffset, other.data.byteLength))) differences.push(`array ${key}: values differ`);
   }
   const added = [...b.arrays.keys()].filter((key) => !a.arrays.has(key)).map((key) => `array ${key}`);
-  const meta = compareJson(a.meta, b.meta, []);
+  const meta = compareJson(comparableMeta(a.meta, folders.ref), comparableMeta(b.meta, folders.cand), []);
   return { differences: [...differences, ...meta.differences.map((d) => `meta ${d}`)], added: [...added, ...meta.added.map((k) => `meta ${k}`)] };
 }
 
@@ -94,7 +111,7 @@ function withoutTimings(log: string): string[] {
     .map((line) => line.replace(/[\d.]+ s\b/g, '# s').replace(/[\d.-]+ steps\/s/g, '# steps/s'));
 }
 
-function compareFile(refPath: string, candPath: string, rel: string): Verdict | null {
+function compareFile(refPath: string, candPath: string, rel: string, folders: { ref: string; cand: string }): Verdict | null {
   const name = basename(rel);
   const kind = name.endsWith('.npz')
     ? 'npz'
@@ -126,7 +143,7 @@ function compareFile(refPath: string, candPath: string, rel: string): Verdict | 
       return { file: rel, ok: differences.length === 0, notes };
     }
     case 'checkpoint': {
-      const { differences, added } = compareCheckpoints(ref, cand, rel);
+      const { differences, added } = compareCheckpoints(ref, cand, rel, folders);
       const notes = differences.length ? differences : ['every array and metadata value identical'];
       if (added.length) notes.push(`only in the candidate: ${added.join(', ')}`);
       return { file: rel, ok: differences.length === 0, notes };
@@ -153,7 +170,7 @@ function main(argv: string[]): number {
   const verdicts = filesUnder(refDir)
     .map((path) => {
       const rel = relative(refDir, path);
-      return compareFile(path, join(candDir, rel), rel);
+      return compareFile(path, join(candDir, rel), rel, { ref: resolve(refDir), cand: resolve(candDir) });
     })
     .filter((v): v is Verdict => v !== null)
     .sort((a, b) => a.file.localeCompare(b.file));
