@@ -1,5 +1,5 @@
 /**
- * `npm run check:solve [-- --env CartPole-v1] [--preset <name>] [--backend cpu|webgpu] [--seeds 2000-2019]
+ * `npm run check:solve [-- --algo dqn] [--env CartPole-v1] [--preset <name>] [--backend cpu|webgpu] [--seeds 2000-2019]
  *                      [--jobs N] [--need K] [--threshold X] [--extra "--steps 100000"] [--record file.json]`
  *
  * Trains one run per seed with the real CLI (node bin/train.js, the env's preset unless --preset
@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { presetFor } from '../src/rl/config.js';
+import { DEFAULT_ALGORITHM, algorithm } from '../src/rl/algorithms.js';
 
 /** What solving an env means here: a greedy mean over 100 episodes of at least `threshold`, on at least `share` of the seeds (issue 13's targets). */
 export const TARGETS: Record<string, { threshold: number; share: number }> = {
@@ -41,6 +41,8 @@ export interface SeedResult {
 }
 
 export interface SolveSummary {
+  /** The registry's name of the algorithm (absent in records made before the registry: dqn). */
+  algorithm?: string;
   env: string;
   backend: string;
   preset: string;
@@ -101,7 +103,9 @@ async function main(): Promise<void> {
   };
   const env = value('--env', 'CartPole-v1');
   const backend = value('--backend', 'cpu');
-  const presetName = value('--preset', presetFor(env, backend));
+  // The algorithm registry (src/rl/algorithms.ts) names the algorithm and its preset for the env.
+  const algo = algorithm(value('--algo', DEFAULT_ALGORITHM));
+  const presetName = value('--preset', algo.presetFor(env, backend));
   const seeds = parseSeeds(value('--seeds', DEFAULT_SEEDS));
   const jobs = Math.max(1, Number(value('--jobs', String(availableParallelism()))));
   const target = TARGETS[env] ?? { threshold: Number.NaN, share: 1 };
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
   const root = resolve(import.meta.dirname, '..');
   const outRoot = resolve(value('--out', join(root, 'runs', 'check-solve')));
   mkdirSync(outRoot, { recursive: true });
-  const tag = `${env}-${backend}-${presetName}`;
+  const tag = `${env}-${algo.name}-${backend}-${presetName}`;
 
   const runSeed = (seed: number): Promise<SeedResult> => {
     const out = join(outRoot, `${tag}-seed${seed}`);
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const argv = [
       join(root, 'bin', 'train.js'),
-      ...['--env', env, '--backend', backend, '--preset', presetName, '--seed', String(seed), '--out', out],
+      ...['--algo', algo.name, '--env', env, '--backend', backend, '--preset', presetName, '--seed', String(seed), '--out', out],
       ...['--save', join(out, 'final.npz'), '--final-eval-episodes', '100', '--no-video', '--checkpoint-every', '0'],
       ...extra,
     ];
@@ -166,6 +170,7 @@ async function main(): Promise<void> {
   results.sort((a, b) => a.seed - b.seed);
   const solved = results.filter((r) => r.solved).length;
   const summary: SolveSummary = {
+    algorithm: algo.name,
     env,
     backend,
     preset: presetName,
