@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../src/io/crc32.js';
 import { decodePng, encodePng } from '../src/io/png.js';
 import { Rng } from '../src/random/rng.js';
+import { concat } from './support/bytes.js';
 
 const hasPython = spawnSync('python3', ['-c', 'import zlib'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'png-test-'));
@@ -46,14 +47,7 @@ function plainRgbPng(width: number, height: number, rgb: Uint8Array): Uint8Array
   new DataView(ihdr.buffer).setUint32(0, width);
   new DataView(ihdr.buffer).setUint32(4, height);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw)), chunk('IEND', new Uint8Array())];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat([new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw)), chunk('IEND', new Uint8Array())]);
 }
 
 describe('png', () => {

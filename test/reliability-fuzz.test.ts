@@ -1,11 +1,14 @@
 /**
  * [fuzz-files] Thousands of damaged weights (.npz) and checkpoint.zip files (bit flips,
- * truncations, spliced chunks, edited zip fields, edited .npy headers, edited JSON), read as a
- * user's file is read (test/support/fuzz-files.ts). Only successes and clean errors naming the file
- * may come out: no TypeError or RangeError, no silent change of contents, no hang (the child is
- * killed after 3 minutes), and no allocation beyond a bound: the child runs with its address
- * space limited to what the same process needs with no cases plus 1 GiB, so a reader that believed
- * a damaged header's 4 GiB size would fail. About 8 s here for 2 x 3000 cases alone, 21 s inside the full suite (measured; CI runs it).
+ * truncations, spliced chunks, edited zip fields, edited .npy headers, edited JSON, zip bombs,
+ * entries sharing one stream), read as a user's file is read (test/support/fuzz-files.ts). Only
+ * successes and clean errors naming the file may come out: no TypeError or RangeError, no silent
+ * change of contents, no hang (the child is killed after 3 minutes), and no allocation beyond a
+ * bound: the child runs with its address space limited to what the same process needs with no
+ * cases plus 1 GiB, so a reader that believed a damaged header's 4 GiB size, or inflated a bomb,
+ * would fail. Each bomb must be refused within a second, raising the child's peak memory by less
+ * than 100 MB. About 9 s here for 2 x 3000 cases alone (the child's 6,000 files: 6 s), 27 s with
+ * other work on the machine (measured; CI runs it).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ interface FuzzReport {
   counts: Record<string, number>;
   failures: string[];
   slowestMs: number;
+  /** The bomb mutations' slowest read (ms) and largest peak memory growth (MiB). */
+  bombs: { slowestMs: number; peakGrowthMiB: number };
   vmPeakKiB: number;
 }
 
@@ -44,11 +49,17 @@ describe('damaged files', () => {
     // Most damage is caught; every mutation kind was tried on both kinds of file.
     expect(report.counts['total clean error']).toBeGreaterThan(ITERATIONS_PER_KIND);
     for (const kind of ['npz', 'checkpoint']) {
-      for (const mutation of ['flipBits', 'truncate', 'splice', 'editZipField', 'editNpyHeader']) {
+      for (const mutation of ['flipBits', 'truncate', 'splice', 'editZipField', 'editNpyHeader', 'zipBomb', 'overlappingEntries']) {
         const tried = (report.counts[`${kind} ${mutation} ok`] ?? 0) + (report.counts[`${kind} ${mutation} clean error`] ?? 0);
         expect(tried, `${kind} ${mutation}`).toBeGreaterThan(100);
       }
     }
-    console.log(`fuzz: ${report.iterations} files, ${JSON.stringify(report.counts)}; slowest case ${report.slowestMs} ms`);
+    // Zip bombs and shared streams: never read, and refused in under a second and 100 MB each.
+    for (const kind of ['npz', 'checkpoint']) {
+      for (const mutation of ['zipBomb', 'overlappingEntries']) expect(report.counts[`${kind} ${mutation} ok`] ?? 0, `${kind} ${mutation} read`).toBe(0);
+    }
+    expect(report.bombs.slowestMs).toBeLessThan(1000);
+    expect(report.bombs.peakGrowthMiB).toBeLessThan(100);
+    console.log(`fuzz: ${report.iterations} files, ${JSON.stringify(report.counts)}; slowest case ${report.slowestMs} ms; bombs: slowest ${report.bombs.slowestMs} ms, peak memory +${report.bombs.peakGrowthMiB} MiB`);
   });
 });

@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint.js';
 import { ndarray } from '../src/io/npy.js';
@@ -67,3 +68,28 @@ print(json.dumps([len(names), names[-1], meta, len(files), files[-1], last]))`;
     expect(result).toEqual([COUNT + 1, 'checkpoint.json', { steps: 7 }, COUNT, `arr_${COUNT - 1}`, last]);
   });
 });
+
+describe('reading the entry count', () => {
+  /** A classic archive (fflate's zipSync: no zip64) of `count` one-array .npy entries. */
+  const classic = (count: number) => {
+    const files: Record<string, Uint8Array> = {};
+    const npy = writeNpz([ndarray('<f4', [1], new Float32Array([1]))]);
+    const entry = readNpzEntryBytes(npy);
+    for (let i = 0; i < count; i++) files[`arr_${i}.npy`] = entry;
+    return zipSync(files, { level: 0 });
+  };
+
+  it('[zip-count-65535] a classic archive of exactly 65,535 entries (as Python writes one) reads whole: 0xFFFF is a count there, not the zip64 marker', () => {
+    expect(readNpz(classic(0xffff), 'w.npz').size).toBe(0xffff);
+  });
+
+  it('[zip-count-wrapped] an archive whose end record counts fewer entries than its directory holds (a writer that counted modulo 65,536) is refused, not read short', () => {
+    expect(() => readNpz(classic(70_000), 'w.npz')).toThrow(/^w\.npz: corrupt or truncated zip: the central directory holds more than the 4464 entries its end record counts/);
+  });
+});
+
+/** The bytes of the one .npy entry of a stored one-entry .npz. */
+function readNpzEntryBytes(npz: Uint8Array): Uint8Array {
+  const files = unzipSync(npz);
+  return files[Object.keys(files)[0]];
+}

@@ -65,5 +65,5 @@ export function loadWeightsFor(bytes: Uint8Array, path: string, flag: string, co
     );
   }
   const shapes = qNetworkWeightShapes({ ...network, obsDim, nActions });
-  return { arrays: weightsForShapes(file.entries, shapes, path), network };
+  return { arrays: weightsForShapes(file, shapes), network };
 }

@@ -6,8 +6,9 @@
  * other formats and other versions with a message that says which was found.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { fromTypedArray, readNpy, writeNpy, type NdArray, type NpyData } from './npy.js';
-import { looksLikeZip, readZipEntries } from './zip-read.js';
+import { fromTypedArray, writeNpy, type NdArray, type NpyArrayHeader, type NpyData } from './npy.js';
+import { npyEntryHeader, readNpyEntry } from './npz.js';
+import { listNames, looksLikeZip, ZipArchive } from './zip-read.js';
 import { writeZip, type ZipWriteEntry } from './zip-write.js';
 
 /** The format tag written into every checkpoint. */
@@ -30,7 +31,16 @@ export interface DecodedCheckpoint<M extends JsonValue = JsonValue> {
   meta: M;
 }
 
-const META_ENTRY = 'checkpoint.json';
+/** The entry that holds the metadata (and marks a zip as a checkpoint). */
+export const CHECKPOINT_META_ENTRY = 'checkpoint.json';
+/**
+ * The most bytes checkpoint.json may declare; it is read before anything else. It holds counters,
+ * generator states, each env's open episode (fewer actions than the env's step limit) and a front
+ * end's own record: the CLI's metrics rows, about 115 bytes per episode as written. A preset's
+ * whole run (120,000 steps, 8-step episodes at the shortest) writes at most 1.7 MB; 16 MiB is some
+ * 140,000 episodes, and parsing that much JSON takes well under a second.
+ */
+export const MAX_CHECKPOINT_META_BYTES = 16 * 1024 * 1024;
 const NAME = /^[A-Za-z0-9_.\-/]+$/;
 
 /** Options for {@link encodeCheckpoint}. */
@@ -56,7 +66,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint, options: CheckpointWrit
   }
   checkFinite(checkpoint.meta, 'meta');
   const header = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, meta: checkpoint.meta, arrays: names };
-  files.push({ name: META_ENTRY, data: new TextEncoder().encode(JSON.stringify(header, null, 1)) });
+  files.push({ name: CHECKPOINT_META_ENTRY, data: new TextEncoder().encode(JSON.stringify(header, null, 1)) });
   return writeZip(files, { level: options.compress === false ? 0 : 6 });
 }
 
@@ -70,23 +80,40 @@ function checkFinite(value: JsonValue, path: string): void {
   }
 }
 
-/** Decodes a checkpoint, checking its format tag and version. `fileName` appears in errors. */
-export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Array, fileName = 'checkpoint'): DecodedCheckpoint<M> {
+/**
+ * What a reader expects of a checkpoint's arrays, decided from its metadata: called with the
+ * metadata (format and version checked) and the array names it lists, before any array is read;
+ * it returns the check each array's .npy header (dtype, shape) must pass before that array's data
+ * is inflated. Both throw to refuse the file.
+ */
+export type CheckpointExpectations<M extends JsonValue = JsonValue> = (meta: M, names: readonly string[]) => (name: string, header: NpyArrayHeader) => void;
+
+/**
+ * Decodes a checkpoint, checking its format tag and version. `fileName` appears in errors.
+ * Nothing but checkpoint.json (bounded by MAX_CHECKPOINT_META_BYTES) is inflated before every
+ * entry's name and .npy header have been checked: the entries must be exactly the arrays the
+ * metadata lists, each of the size its header implies, and each header must pass `expect`.
+ */
+export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Array, fileName = 'checkpoint', expect?: CheckpointExpectations<M>): DecodedCheckpoint<M> {
   if (!looksLikeZip(bytes)) {
     throw new InvalidArgumentError(`${fileName}: not a checkpoint (not a zip archive)`);
   }
-  // Sizes, offsets and every entry's CRC-32 are checked (zip-read.ts).
-  const files = readZipEntries(bytes, fileName);
-  const metaBytes = files.get(META_ENTRY);
-  if (!metaBytes) throw new InvalidArgumentError(`${fileName}: not a checkpoint (no ${META_ENTRY}; a weights .npz?)`);
+  // Sizes, offsets, names, overlaps (zip-read.ts); CRC-32s as each entry is read.
+  const archive = ZipArchive.open(bytes, fileName);
+  const metaEntry = archive.get(CHECKPOINT_META_ENTRY);
+  if (!metaEntry) throw new InvalidArgumentError(`${fileName}: not a checkpoint (no ${CHECKPOINT_META_ENTRY}; a weights .npz?)`);
+  if (metaEntry.size > MAX_CHECKPOINT_META_BYTES) {
+    throw new InvalidArgumentError(`${fileName}: ${CHECKPOINT_META_ENTRY} declares ${metaEntry.size} bytes, more than the ${MAX_CHECKPOINT_META_BYTES} a checkpoint's metadata may hold`);
+  }
+  const metaBytes = archive.read(CHECKPOINT_META_ENTRY);
   let header: { format?: unknown; version?: unknown; meta?: unknown; arrays?: unknown };
   try {
     header = JSON.parse(new TextDecoder().decode(metaBytes)) as typeof header;
   } catch (error) {
-    throw new InvalidArgumentError(`${fileName}: ${META_ENTRY} is not valid JSON: ${(error as Error).message}`);
+    throw new InvalidArgumentError(`${fileName}: ${CHECKPOINT_META_ENTRY} is not valid JSON: ${(error as Error).message}`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    throw new InvalidArgumentError(`${fileName}: ${META_ENTRY} holds ${header === null ? 'null' : typeof header}, not an object`);
+    throw new InvalidArgumentError(`${fileName}: ${CHECKPOINT_META_ENTRY} holds ${header === null ? 'null' : typeof header}, not an object`);
   }
   if (header.format !== CHECKPOINT_FORMAT) {
     throw new InvalidArgumentError(`${fileName}: format '${String(header.format)}', expected '${CHECKPOINT_FORMAT}'`);
@@ -96,14 +123,25 @@ export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Ar
       `${fileName}: checkpoint version ${String(header.version)}, this build reads version ${CHECKPOINT_VERSION}`,
     );
   }
-  const names: unknown[] = Array.isArray(header.arrays) ? header.arrays : [];
-  const arrays = new Map<string, NdArray>();
-  for (const name of names) {
-    if (typeof name !== 'string' || arrays.has(name)) throw new InvalidArgumentError(`${fileName}: ${META_ENTRY} lists a bad array name ${JSON.stringify(name)}`);
-    const entry = `arrays/${name}.npy`;
-    const content = files.get(entry);
-    if (!content) throw new InvalidArgumentError(`${fileName}: missing entry '${entry}'`);
-    arrays.set(name, readNpy(content, `${fileName}: entry '${entry}'`));
+  const listed: unknown[] = Array.isArray(header.arrays) ? header.arrays : [];
+  const names = new Set<string>();
+  for (const name of listed) {
+    if (typeof name !== 'string' || names.has(name)) throw new InvalidArgumentError(`${fileName}: ${CHECKPOINT_META_ENTRY} lists a bad array name ${JSON.stringify(name)}`);
+    names.add(name);
   }
+  const entryOf = (name: string) => `arrays/${name}.npy`;
+  for (const name of names) if (!archive.get(entryOf(name))) throw new InvalidArgumentError(`${fileName}: missing entry '${entryOf(name)}'`);
+  const wanted = new Set([CHECKPOINT_META_ENTRY, ...[...names].map(entryOf)]);
+  const extra = archive.entries.map((e) => e.name).filter((name) => !wanted.has(name));
+  if (extra.length > 0) throw new InvalidArgumentError(`${fileName}: holds entries ${CHECKPOINT_META_ENTRY} does not list: ${listNames(extra)}`);
+  // Every array's header, before any array's data is inflated.
+  const check = expect?.(header.meta as M, [...names]);
+  const headers = new Map<string, NpyArrayHeader>();
+  for (const name of names) {
+    const npy = npyEntryHeader(archive, entryOf(name));
+    check?.(name, npy);
+    headers.set(name, npy);
+  }
+  const arrays = new Map([...headers].map(([name, npy]) => [name, readNpyEntry(archive, entryOf(name), npy)]));
   return { arrays, meta: header.meta as M };
 }

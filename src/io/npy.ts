@@ -104,8 +104,23 @@ export function writeNpy(array: NdArray): Uint8Array {
   if (shapeSize(array.shape) !== array.data.length) {
     throw new ShapeError(`writeNpy: shape ${formatShape(array.shape)} does not match ${array.data.length} elements`);
   }
-  const shapeText = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
-  const dict = `{'descr': '${array.dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const header = writeNpyHeader(array.dtype, array.shape);
+  const total = header.length;
+  const dataBytes = array.data.length * info.size;
+  const out = new Uint8Array(total + dataBytes);
+  out.set(header, 0);
+  const src = array.data;
+  out.set(new Uint8Array(src.buffer, src.byteOffset, dataBytes), total);
+  if (array.dtype === '|b1') {
+    for (let i = 0; i < src.length; i++) out[total + i] = src[i] ? 1 : 0;
+  }
+  return out;
+}
+
+/** The header of a .npy file holding a C-order array of `dtype` and `shape` (its data follows it). */
+export function writeNpyHeader(dtype: NpyDType, shape: readonly number[]): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   let version = 1;
   let prefix = 10;
   let total = align64(prefix + dict.length + 1);
@@ -115,8 +130,7 @@ export function writeNpy(array: NdArray): Uint8Array {
     total = align64(prefix + dict.length + 1);
   }
   const headerLength = total - prefix;
-  const dataBytes = array.data.length * info.size;
-  const out = new Uint8Array(total + dataBytes);
+  const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = version;
   out[7] = 0;
@@ -126,11 +140,6 @@ export function writeNpy(array: NdArray): Uint8Array {
   for (let i = 0; i < dict.length; i++) out[prefix + i] = dict.charCodeAt(i);
   for (let i = prefix + dict.length; i < total - 1; i++) out[i] = 0x20;
   out[total - 1] = 0x0a;
-  const src = array.data;
-  out.set(new Uint8Array(src.buffer, src.byteOffset, dataBytes), total);
-  if (array.dtype === '|b1') {
-    for (let i = 0; i < src.length; i++) out[total + i] = src[i] ? 1 : 0;
-  }
   return out;
 }
 
@@ -147,6 +156,17 @@ export interface NpyHeader {
   /** Byte offset of the data. */
   dataOffset: number;
   version: [number, number];
+}
+
+/**
+ * The bytes a .npy file's header takes (magic, version, length and text: where the data starts),
+ * from the file's first 12 bytes; null when they do not start a .npy file of a version we read.
+ */
+export function npyHeaderBytes(first: Uint8Array): number | null {
+  if (first.length < 10 || MAGIC.some((m, i) => first[i] !== m)) return null;
+  if (first[6] === 1) return 10 + (first[8] | (first[9] << 8));
+  if ((first[6] === 2 || first[6] === 3) && first.length >= 12) return 12 + (first[8] | (first[9] << 8) | (first[10] << 16)) + first[11] * 2 ** 24;
+  return null;
 }
 
 /** Parses the header of a .npy file; `what` names the file or zip entry in error messages. */
@@ -210,13 +230,32 @@ function normaliseDescr(descr: string, what: string): { dtype: NpyDType; bigEndi
   return { dtype, bigEndian: order === '>' && size > 1 };
 }
 
-/** Reads a .npy file into a C-order, native-endian NdArray. `what` names the file in errors. */
-export function readNpy(bytes: Uint8Array, what = 'npy'): NdArray {
+/** A .npy header with its dtype resolved, and the length of the file its dtype and shape imply. */
+export interface NpyArrayHeader extends NpyHeader {
+  dtype: NpyDType;
+  /** Whether the data is big-endian ('>'), to be swapped when read. */
+  bigEndian: boolean;
+  /** Bytes of the whole file: the header and exactly the data its dtype and shape need. */
+  byteLength: number;
+}
+
+/** Parses a .npy header and resolves its dtype; refuses dtypes we do not read and shapes no file could hold. */
+export function readNpyArrayHeader(bytes: Uint8Array, what = 'npy'): NpyArrayHeader {
   const header = readNpyHeader(bytes, what);
   const { dtype, bigEndian } = normaliseDescr(header.descr, what);
+  const byteLength = header.dataOffset + shapeSize(header.shape) * INFO[dtype].size;
+  if (!Number.isSafeInteger(byteLength)) {
+    throw new InvalidArgumentError(`${what}: shape ${formatShape(header.shape)} of ${header.descr} is larger than any file can be`);
+  }
+  return { ...header, dtype, bigEndian, byteLength };
+}
+
+/** Reads a .npy file into a C-order, native-endian NdArray. `what` names the file in errors. */
+export function readNpy(bytes: Uint8Array, what = 'npy'): NdArray {
+  const header = readNpyArrayHeader(bytes, what);
+  const { dtype, bigEndian } = header;
   const info = INFO[dtype];
-  const count = shapeSize(header.shape);
-  const need = count * info.size;
+  const need = header.byteLength - header.dataOffset;
   const available = bytes.length - header.dataOffset;
   if (available < need) {
     throw new InvalidArgumentError(

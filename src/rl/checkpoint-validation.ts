@@ -3,17 +3,22 @@
  * file is refused with one line naming the field, never a TypeError, a hang (a `steps` that is not
  * a number never reaches the budget) or a huge allocation. Browser-safe.
  *
- * Two steps, both called by decodeTrainerCheckpoint:
+ * Three steps, all called by decodeTrainerCheckpoint:
  * - `checkCheckpointMeta`: the JSON part, field by field (kinds, ranges, the config through
  *   validateConfig, generator states, counters that agree with each other);
- * - `checkCheckpointArrays`: the arrays against the network the config describes (count, length,
- *   dtype), the replay buffer against the config, and every weight and optimizer moment finite.
+ * - `checkpointArrayHeaders`: the arrays' names and .npy headers (dtype, length) against the
+ *   network the config describes and the replay buffer's capacity, before any array is inflated
+ *   (a file's arrays can never make it allocate more than its config implies);
+ * - `checkCheckpointArrays`: the decoded values: every weight and optimizer moment finite, the
+ *   stored actions in range, the policy average present exactly when the config averages.
  *
  * A config field added after checkpoints were first written declares the value older checkpoints
  * imply in the schema (`olderCheckpoints` in DQN_CONFIG); they are filled in here.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, formatShape } from '../errors.js';
 import { envSpec, make } from '../envs/registry.js';
+import { listNames } from '../io/zip-read.js';
+import type { NpyArrayHeader, NpyDType } from '../io/npy.js';
 import { Rng } from '../random/rng.js';
 import { DQN_CONFIG, PRESET_NAMES, validateConfig, type DqnConfig } from './config.js';
 import { olderCheckpointValues } from './config-schema.js';
@@ -168,17 +173,72 @@ function envDims(envId: string): EnvDims {
   return dims;
 }
 
+/** An array a checkpoint holds: the dtypes it may be stored as, its length, and whether older files may lack it. */
+interface ArraySpec {
+  dtypes: readonly NpyDType[];
+  length: number;
+  optional: boolean;
+}
+
+const FLOATS: readonly NpyDType[] = ['<f4', '<f8'];
+
+/** The arrays a checkpoint with this metadata (as checkCheckpointMeta returns it) holds, by name. */
+function checkpointArraySpecs(meta: Json): Map<string, ArraySpec> {
+  const config = meta.config as DqnConfig;
+  const dims = envDims(config.env);
+  const shapes = qNetworkWeightShapes({ ...config, ...dims });
+  const specs = new Map<string, ArraySpec>();
+  const lists = ['online', 'target', 'optimizer/m', 'optimizer/v', ...(meta.hasAveraged === true ? ['averaged'] : []), ...(meta.hasBest === true ? ['best'] : [])];
+  for (const prefix of lists) shapes.forEach(([rows, cols], i) => specs.set(`${prefix}/${i}`, { dtypes: FLOATS, length: rows * cols, optional: false }));
+  const n = config.bufferSize;
+  const replay: [string, readonly NpyDType[], number, boolean][] = [
+    ['observations', ['<f4'], n * dims.obsDim, false],
+    ['next_observations', ['<f4'], n * dims.obsDim, false],
+    ['actions', ['<i4'], n, false],
+    ['rewards', ['<f4'], n, false],
+    ['terminated', ['|u1', '|b1'], n, false],
+    // Absent in files written before n-step returns.
+    ['successors', ['<i4'], n, true],
+    ['stream_last', ['<f8'], config.numEnvs, true],
+  ];
+  for (const [name, dtypes, length, optional] of replay) specs.set(`replay/${name}`, { dtypes, length, optional });
+  return specs;
+}
+
 /**
- * Checks a decoded state's arrays against its config: one weight array per parameter of the
- * network, each of the right length, replay arrays of the buffer's size, and every weight, target
- * weight and optimizer moment finite (a checkpoint never holds a diverged state).
+ * Checks a checkpoint's array names against what its metadata (checked by checkCheckpointMeta)
+ * implies, and returns the check of each array's .npy header: its dtype and length must be what
+ * the network of the config and the replay buffer's capacity need. decodeCheckpoint runs both
+ * before any array's data is inflated.
+ */
+export function checkpointArrayHeaders(meta: Json, fileName: string, names: readonly string[]): (name: string, header: NpyArrayHeader) => void {
+  const bad = (what: string, why: string): never => {
+    throw new InvalidArgumentError(`${fileName}: checkpoint array '${what}' ${why}`);
+  };
+  const specs = checkpointArraySpecs(meta);
+  const unexpected = names.filter((name) => !specs.has(name));
+  if (unexpected.length > 0) throw new InvalidArgumentError(`${fileName}: holds arrays a checkpoint of its config does not: ${listNames(unexpected)}`);
+  const listed = new Set(names);
+  for (const [name, spec] of specs) if (!spec.optional && !listed.has(name)) throw new InvalidArgumentError(`${fileName}: checkpoint is missing '${name}'`);
+  return (name, header) => {
+    const spec = specs.get(name) as ArraySpec;
+    if (!spec.dtypes.includes(header.dtype)) bad(name, `has dtype ${header.descr}; it must be ${spec.dtypes.join(' or ')}`);
+    const length = header.shape.reduce((a, b) => a * b, 1);
+    if (length !== spec.length) bad(name, `has shape ${formatShape(header.shape)} (${length} values); the config needs ${spec.length}`);
+  };
+}
+
+/**
+ * Checks a decoded state's values (its arrays' dtypes and lengths were checked from their headers
+ * by checkpointArrayHeaders): the policy average present exactly when the config averages, every
+ * weight, target weight and optimizer moment finite (a checkpoint never holds a diverged state),
+ * and every stored action one the env has.
  */
 export function checkCheckpointArrays(state: TrainerState, fileName: string): void {
   const bad = (what: string, why: string): never => {
     throw new InvalidArgumentError(`${fileName}: checkpoint array '${what}' ${why}`);
   };
   const dims = envDims(state.config.env);
-  const shapes = qNetworkWeightShapes({ ...state.config, ...dims });
   const lists: [string, readonly ArrayLike<number>[] | null][] = [
     ['online', state.online],
     ['target', state.target],
@@ -193,27 +253,11 @@ export function checkCheckpointArrays(state: TrainerState, fileName: string): vo
   for (const [prefix, list] of lists) {
     if (list === null) continue;
     list.forEach((values, i) => {
-      const [rows, cols] = shapes[i];
-      if (values.length !== rows * cols) bad(`${prefix}/${i}`, `has ${values.length} values; parameter ${i} of the network is ${rows}x${cols}`);
       const j = firstNonFinite(values);
       if (j >= 0) bad(`${prefix}/${i}`, `holds ${values[j]} at index ${j}: a checkpoint must hold finite numbers`);
     });
   }
   const { replay } = state;
-  const n = replay.capacity;
-  const lengths: [string, number, number][] = [
-    ['replay/observations', replay.observations.length, n * dims.obsDim],
-    ['replay/next_observations', replay.nextObservations.length, n * dims.obsDim],
-    ['replay/actions', replay.actions.length, n],
-    ['replay/rewards', replay.rewards.length, n],
-    ['replay/terminated', replay.terminated.length, n],
-    ['replay/successors', replay.successors.length, n],
-    ['replay/stream_last', replay.streamLast.length, state.config.numEnvs],
-  ];
-  for (const [name, actual, expected] of lengths) if (actual !== expected) bad(name, `has ${actual} values; a buffer of ${n} transitions needs ${expected}`);
-  if (replay.observations.constructor !== Float32Array || replay.nextObservations.constructor !== Float32Array || replay.rewards.constructor !== Float32Array) {
-    bad('replay/observations, next_observations, rewards', 'must be float32');
-  }
   for (let i = 0; i < replay.size; i++) {
     const a = replay.actions[i];
     if (a < 0 || a >= dims.nActions) bad('replay/actions', `holds action ${a} at index ${i}; ${state.config.env} has ${dims.nActions} actions`);

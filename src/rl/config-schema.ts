@@ -23,8 +23,8 @@ export type FieldKind =
   /** One of the names `choices()` lists (a function: some lists, such as the env registry, grow at run time). */
   | { type: 'choice'; choices: () => readonly string[] }
   | { type: 'boolean' }
-  /** Positive layer widths, at least one (256,256). */
-  | { type: 'widths' };
+  /** Positive layer widths, at least one and at most maxLayers (256,256). */
+  | { type: 'widths'; maxLayers: number };
 
 /** One config field. */
 export interface FieldSpec<V> {
@@ -101,6 +101,7 @@ export function fieldProblem(kind: FieldKind, value: unknown, field: string): st
       return typeof value === 'boolean' ? null : `${field} must be true or false, got ${quotedValue(value)}`;
     case 'widths': {
       if (!Array.isArray(value) || value.length === 0) return `${field} must name at least one layer width, got ${quotedValue(value)}`;
+      if (value.length > kind.maxLayers) return `${field} must name at most ${kind.maxLayers} layer widths, got ${value.length}`;
       return value.every((w) => typeof w === 'number' && Number.isSafeInteger(w) && w >= 1) ? null : `${field} must be positive integers, got ${quotedValue(value)}`;
     }
   }
@@ -143,6 +144,6 @@ export function valueOutOfRange(kind: FieldKind): number | string | number[] | n
     case 'boolean':
       return null;
     case 'widths':
-      return [0];
+      return new Array<number>(kind.maxLayers + 1).fill(1);
   }
 }

@@ -4,6 +4,7 @@ import { REWARD_SHAPINGS, rewardShapingEnvs, rewardShapingFits } from '../envs/w
 import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
 import { validateWithSchema, type ConfigSpec, type FieldNamer as SchemaFieldNamer } from './config-schema.js';
+import { MAX_HIDDEN_LAYERS } from './q-network.js';
 import { checkEpsilonScheduleConfig } from './schedules.js';
 
 /** The TD losses a DQN config names: the backend's tdLoss kinds. */
@@ -364,7 +365,7 @@ export const DQN_CONFIG: ConfigSpec<DqnConfig> = {
   fields: {
     env: { kind: { type: 'choice', choices: registeredEnvIds }, doc: 'environment id', label: 'Environment', main: true },
     rewardShaping: { kind: { type: 'choice', choices: () => Object.keys(REWARD_SHAPINGS) }, doc: 'reward shaping applied to the rewards the agent learns from', label: 'Reward shaping' },
-    hidden: { kind: { type: 'widths' }, doc: 'hidden layer widths, comma-separated', label: 'Hidden layers', main: true },
+    hidden: { kind: { type: 'widths', maxLayers: MAX_HIDDEN_LAYERS }, doc: 'hidden layer widths, comma-separated', label: 'Hidden layers', main: true },
     activation: { kind: { type: 'choice', choices: () => ACTIVATIONS }, doc: 'hidden activation', label: 'Activation' },
     init: { kind: { type: 'choice', choices: () => INITIALIZERS }, doc: 'weight initialiser', label: 'Initializer' },
     dueling: { kind: { type: 'boolean' }, doc: 'dueling value/advantage heads', label: 'Dueling head' },

@@ -183,6 +183,12 @@ export class QNetwork {
   }
 }
 
+/**
+ * The most hidden layers a Q-network may have (a config refuses more, up front): its weights file
+ * then stays far inside what a reader accepts (weights-file.ts), and 256 is beyond any useful MLP.
+ */
+export const MAX_HIDDEN_LAYERS = 256;
+
 /** The (rows, cols) of every parameter of a Q-network, in getWeights() order, without building one. */
 export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles'>): [number, number][] {
   const { obsDim, nActions, hidden, dueling, quantiles } = spec;

@@ -6,8 +6,8 @@
 import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type JsonValue } from '../io/checkpoint.js';
-import type { NdArray, NpyData } from '../io/npy.js';
-import { checkCheckpointArrays, checkCheckpointMeta } from './checkpoint-validation.js';
+import type { NpyData } from '../io/npy.js';
+import { checkCheckpointArrays, checkCheckpointMeta, checkpointArrayHeaders } from './checkpoint-validation.js';
 import { closestPreset } from './config.js';
 import type { TrainerState } from './trainer-state.js';
 
@@ -83,37 +83,30 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
 
 /**
  * Decodes a checkpoint file. One written before runs recorded their preset gets the preset its
- * config differs from in the fewest fields.
+ * config differs from in the fewest fields. The metadata is checked first, then every array's
+ * name, dtype and length against what its config implies, before any array's data is inflated.
  */
 export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): TrainerCheckpoint {
-  const { arrays, meta: raw } = decodeCheckpoint(bytes, fileName);
-  // Every field's kind and range, before anything is built from them (checkpoint-validation.ts).
-  const meta = checkCheckpointMeta(raw, fileName) as unknown as CheckpointMeta;
-  const get = (name: string): NdArray => {
-    const a = arrays.get(name);
-    if (!a) throw new InvalidArgumentError(`${fileName}: checkpoint is missing '${name}'`);
-    return a;
-  };
-  const floats = (name: string): FloatArray => {
-    const data = get(name).data;
-    if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new InvalidArgumentError(`${fileName}: '${name}' is not a float array`);
-    return data;
-  };
+  let meta = null as CheckpointMeta | null;
+  const { arrays } = decodeCheckpoint(bytes, fileName, (raw, names) => {
+    // Every field's kind and range, before anything is built from them (checkpoint-validation.ts).
+    const checked = checkCheckpointMeta(raw, fileName);
+    meta = checked as unknown as CheckpointMeta;
+    return checkpointArrayHeaders(checked, fileName, names);
+  });
+  if (meta === null) throw new Error('decodeCheckpoint returned without checking the metadata');
+  // Names, dtypes and lengths are as the config needs (checkpointArrayHeaders): these casts hold.
+  const data = (name: string) => arrays.get(name)?.data ?? null;
+  const floats = (name: string) => data(name) as FloatArray;
   const list = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => floats(`${prefix}/${i}`));
-  const actions = get('replay/actions').data;
-  const terminated = get('replay/terminated').data;
-  if (!(actions instanceof Int32Array) || !(terminated instanceof Uint8Array)) {
-    throw new InvalidArgumentError(`${fileName}: replay actions/terminated have the wrong dtype`);
-  }
+  const actions = data('replay/actions') as Int32Array;
+  const terminated = data('replay/terminated') as Uint8Array;
   const { kind: _kind, parameterCount: n, hasBest, hasAveraged, lastLoss, bestMeanReturn, optimizer, replay, run, ...plain } = meta;
   if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || run.preset === '')) {
     throw new InvalidArgumentError(`${fileName}: 'run.preset' must be a preset name`);
   }
-  const successors = arrays.get('replay/successors')?.data ?? null;
-  const streamLast = arrays.get('replay/stream_last')?.data ?? null;
-  if ((successors !== null && !(successors instanceof Int32Array)) || (streamLast !== null && !(streamLast instanceof Float64Array))) {
-    throw new InvalidArgumentError(`${fileName}: replay successors/stream_last have the wrong dtype`);
-  }
+  const successors = data('replay/successors') as Int32Array | null;
+  const streamLast = data('replay/stream_last') as Float64Array | null;
   // The metadata is in this version's layout (checkCheckpointMeta upgrades version-1 files).
   const state: TrainerState = {
     ...plain,

@@ -12,10 +12,13 @@
  */
 import { ACTIVATIONS, type Activation, type FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import { CHECKPOINT_META_ENTRY } from '../io/checkpoint.js';
 import { WEIGHTS_META_ENTRY } from '../io/mlp-weights.js';
-import type { NdArray } from '../io/npy.js';
-import { readNpz, writeNpz } from '../io/npz.js';
+import type { NdArray, NpyArrayHeader } from '../io/npy.js';
+import { npyEntryHeader, openNpz, readNpyEntry, writeNpz } from '../io/npz.js';
+import { listNames, type ZipArchive } from '../io/zip-read.js';
 import type { DqnConfig } from './config.js';
+import { MAX_HIDDEN_LAYERS } from './q-network.js';
 
 /** The network a weights file belongs to, as its `network` entry records it. */
 export interface NetworkDescription {
@@ -62,28 +65,59 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
   return writeNpz(entries);
 }
 
-/** A weights file's parameter entries (arr_0, ...) and the network it records (null when it records none). */
+/**
+ * The most entries a weights file may hold: two parameter arrays per layer of the deepest network a
+ * config allows (MAX_HIDDEN_LAYERS hidden layers and the head), four more for a dueling head, and the record.
+ */
+const MAX_WEIGHTS_ENTRIES = 2 * (MAX_HIDDEN_LAYERS + 1) + 4 + 1;
+/** The most bytes the network record may hold (it is some 200 bytes of JSON). */
+const MAX_NETWORK_RECORD_BYTES = 64 * 1024;
+const NETWORK_FILE = `${WEIGHTS_META_ENTRY}.npy`;
+
+/** A weights file opened for reading: what it declares, checked; no parameter's data inflated yet. */
 export interface WeightsFile {
-  entries: Map<string, NdArray>;
+  /** The parameter entries (arr_0, arr_1, ...) as their .npy headers describe them (dtype, shape). */
+  entries: Map<string, NpyArrayHeader>;
+  /** The network the file records, or null when it records none. */
   network: NetworkDescription | null;
+  /** Where the parameters are read from (by weightsForShapes, once their headers fit). */
+  archive: ZipArchive;
 }
 
-/** Reads a weights .npz: its arr_* entries and its `network` entry, checked. Errors name the file and the entry. */
+/**
+ * Opens a weights .npz: its entry names (arr_0.. and `network`, nothing else), its `network`
+ * record, read and checked, and its parameters' headers. Errors name the file and the entry.
+ */
 export function readWeightsFile(bytes: Uint8Array, fileName: string): WeightsFile {
-  const all = readNpz(bytes, fileName);
-  const meta = all.get(WEIGHTS_META_ENTRY);
-  all.delete(WEIGHTS_META_ENTRY);
-  return { entries: all, network: meta === undefined ? null : parseNetwork(meta, fileName) };
+  const archive = openNpz(bytes, fileName, { maxEntries: MAX_WEIGHTS_ENTRIES });
+  const files = archive.entries.map((entry) => entry.name);
+  if (archive.get(CHECKPOINT_META_ENTRY)) {
+    throw new InvalidArgumentError(`${fileName}: this is a checkpoint: use --resume to continue its run (--load and the page's upload take a weights .npz)`);
+  }
+  const parameters = files.filter((file) => file !== NETWORK_FILE);
+  // Names are unique: k entries are arr_0..arr_{k-1} when each of those is there.
+  if (parameters.some((_, i) => !archive.get(`arr_${i}.npy`))) {
+    throw new InvalidArgumentError(`${fileName}: not a weights file: it holds ${listNames(files)}; a weights file holds arr_0.npy, arr_1.npy, ... (each layer's W and b) and ${NETWORK_FILE}`);
+  }
+  const entries = new Map(parameters.map((_, i) => [`arr_${i}`, npyEntryHeader(archive, `arr_${i}.npy`)]));
+  return { entries, network: archive.get(NETWORK_FILE) ? readNetwork(archive, fileName) : null, archive };
 }
 
-function parseNetwork(entry: NdArray, fileName: string): NetworkDescription {
+/** The `network` record: a small uint8 entry of JSON, its header checked before it is read. */
+function readNetwork(archive: ZipArchive, fileName: string): NetworkDescription {
   const bad = (why: string): never => {
     throw new InvalidArgumentError(`${fileName}: its '${WEIGHTS_META_ENTRY}' entry ${why}`);
   };
-  if (entry.dtype !== '|u1' || entry.shape.length !== 1) bad(`must be UTF-8 JSON bytes (uint8, 1-D), got ${entry.dtype} ${formatShape(entry.shape)}`);
+  const header = npyEntryHeader(archive, NETWORK_FILE);
+  if (header.dtype !== '|u1' || header.shape.length !== 1) bad(`must be UTF-8 JSON bytes (uint8, 1-D), got ${header.dtype} ${formatShape(header.shape)}`);
+  if (header.shape[0] > MAX_NETWORK_RECORD_BYTES) bad(`holds ${header.shape[0]} bytes, more than the ${MAX_NETWORK_RECORD_BYTES} a network record may`);
+  return parseNetwork(readNpyEntry(archive, NETWORK_FILE, header).data as Uint8Array, bad);
+}
+
+function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkDescription {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(entry.data as Uint8Array));
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (error) {
     return bad(`is not valid JSON (${(error as Error).message})`);
   }
@@ -123,28 +157,33 @@ function parseNetwork(entry: NdArray, fileName: string): NetworkDescription {
  * weights of a diverged run) are refused with the entry and index.
  */
 export function decodeWeightsNpz(bytes: Uint8Array, shapes: readonly (readonly [number, number])[], fileName: string): Float64Array[] {
-  return weightsForShapes(readWeightsFile(bytes, fileName).entries, shapes, fileName);
+  return weightsForShapes(readWeightsFile(bytes, fileName), shapes);
 }
 
-/** The arrays of `entries` (a weights file's arr_*) checked against `shapes`; see decodeWeightsNpz. */
-export function weightsForShapes(entries: Map<string, NdArray>, shapes: readonly (readonly [number, number])[], fileName: string): Float64Array[] {
+/**
+ * The parameters of a weights file for a network whose parameters have `shapes`: every entry's
+ * dtype and shape is checked against them first, then the data is read; see decodeWeightsNpz.
+ */
+export function weightsForShapes(file: WeightsFile, shapes: readonly (readonly [number, number])[]): Float64Array[] {
+  const { entries, archive } = file;
+  const fileName = archive.fileName;
   const expected = shapes.map(([r, c]) => formatShape([r, c])).join(', ');
   if (entries.size !== shapes.length) {
-    throw new ShapeError(`${fileName}: holds ${entries.size} arrays, the network needs ${shapes.length} [${expected}]`);
+    const found = entries.size > 0 ? ` (${listNames([...entries.keys()])})` : '';
+    throw new ShapeError(`${fileName}: holds ${entries.size} arrays${found}, the network needs ${shapes.length} [${expected}]`);
   }
-  return shapes.map(([rows, cols], i) => {
+  shapes.forEach(([rows, cols], i) => {
     const name = `arr_${i}`;
-    const array = entries.get(name);
-    if (!array) throw new InvalidArgumentError(`${fileName}: no entry ${name}; entries are ${[...entries.keys()].join(', ')}`);
-    if (array.dtype !== '<f8' && array.dtype !== '<f4') {
-      throw new InvalidArgumentError(`${fileName}: ${name} has dtype ${array.dtype}; weights must be float32 or float64`);
-    }
-    const s = array.shape;
+    const { dtype, shape: s } = entries.get(name) as NpyArrayHeader;
+    if (dtype !== '<f8' && dtype !== '<f4') throw new InvalidArgumentError(`${fileName}: ${name} has dtype ${dtype}; weights must be float32 or float64`);
     const matches = (s.length === 2 && s[0] === rows && s[1] === cols) || (rows === 1 && s.length === 1 && s[0] === cols);
     if (!matches) {
       throw new ShapeError(`${fileName}: ${name} has shape ${formatShape(s)}, the network needs ${formatShape([rows, cols])} (all: [${expected}])`);
     }
-    const values = Float64Array.from(array.data as Float32Array | Float64Array);
+  });
+  return shapes.map((_, i) => {
+    const name = `arr_${i}`;
+    const values = Float64Array.from(readNpyEntry(archive, `${name}.npy`, entries.get(name)).data as Float32Array | Float64Array);
     checkFinite(values, `${fileName}: ${name}`);
     return values;
   });
@@ -168,8 +207,8 @@ export function inferMlpHiddenWidths(bytes: Uint8Array, fileName: string): numbe
   return hiddenWidthsOf(readWeightsFile(bytes, fileName).entries);
 }
 
-/** The hidden widths the W shapes of a plain MLP's entries imply (see inferMlpHiddenWidths). */
-export function hiddenWidthsOf(entries: Map<string, NdArray>): number[] | null {
+/** The hidden widths the W shapes of a plain MLP's entries (their headers) imply (see inferMlpHiddenWidths). */
+export function hiddenWidthsOf(entries: Map<string, { shape: number[] }>): number[] | null {
   const widths: number[] = [];
   for (let i = 0; i < entries.size; i += 2) {
     const w = entries.get(`arr_${i}`);

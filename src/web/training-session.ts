@@ -270,7 +270,7 @@ export class TrainingSession {
     const inferred = recorded === null && !current.config.dueling ? hiddenWidthsOf(file.entries) : null;
     const network = recorded ?? { hidden: inferred ?? current.config.hidden, activation: current.config.activation, dueling: current.config.dueling, quantiles: current.config.quantiles };
     const wanted: DqnConfig = { ...current.config, hidden: [...network.hidden], activation: network.activation, dueling: network.dueling, quantiles: network.quantiles };
-    const arrays = weightsForShapes(file.entries, qNetworkWeightShapes({ ...wanted, obsDim, nActions }), fileName);
+    const arrays = weightsForShapes(file, qNetworkWeightShapes({ ...wanted, obsDim, nActions }));
     const restarted = RECORDED_NETWORK_FIELDS.some((key) => JSON.stringify(wanted[key]) !== JSON.stringify(current.config[key]));
     if (restarted) {
       await this.configure(this.backendInfo?.requested ?? 'auto', wanted, current.seed);

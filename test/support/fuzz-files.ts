@@ -6,11 +6,14 @@
  * message names the file; anything else (TypeError, RangeError, a failed allocation) is a failure.
  * A checkpoint that decodes must also restore into a real trainer and train a few steps. A file
  * damaged below the level of its contents (a flipped bit, a truncation, a spliced chunk, an edited
- * zip field) that still reads must read exactly as the original: never a silent change.
+ * zip field) that still reads must read exactly as the original: never a silent change. Zip bombs
+ * (an entry inflating to 16 MiB - 1 GiB, however declared) and entries sharing one stream must
+ * be refused, each case timed and its peak memory growth measured (test/support/peak-memory.ts).
  *
  *   node --import tsx test/support/fuzz-files.ts <iterations per kind> <seed>
  *
- * Prints one JSON line: counts per kind, mutation and outcome, and up to 20 failures.
+ * Prints one JSON line: counts per kind, mutation and outcome, up to 20 failures, and for the
+ * bomb mutations the slowest case and the largest peak memory growth.
  */
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -25,6 +28,9 @@ import { checkRunFits } from '../../src/rl/memory-budget.js';
 import { qNetworkWeightShapes } from '../../src/rl/q-network.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../../src/rl/trainer-checkpoint.js';
 import { encodeWeightsNpz, readWeightsFile, weightsForShapes } from '../../src/rl/weights-file.js';
+import { measure } from './peak-memory.js';
+import { concat } from './bytes.js';
+import { BOMB_KINDS, inflatingEntry, overlappingEntries as sharedStream } from './zip-bombs.js';
 
 /** mulberry32: a small deterministic generator, so a failure can be replayed from its seed. */
 function generator(seed: number): () => number {
@@ -79,13 +85,7 @@ function splice(bytes: Uint8Array, random: Random): Uint8Array {
   if (choice === 1) parts.push(bytes.subarray(at, at + length));
   if (choice === 2) parts.push(Uint8Array.from({ length }, () => int(random, 256)));
   parts.push(bytes.subarray(choice === 0 ? at + length : at));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 const NPY_HEADER_EDITS: [RegExp, string[]][] = [
@@ -153,10 +153,29 @@ function editNetworkJson(bytes: Uint8Array, random: Random): Uint8Array {
   return zipSync(files, { level: 0 });
 }
 
+/** Sizes a bomb inflates to, in MiB. */
+const BOMB_MIB = [16, 64, 256, 1024];
+
+/** One entry (any: arrays, the network record, checkpoint.json) replaced by a bomb of a random kind and size (zip-bombs.ts). */
+function zipBomb(bytes: Uint8Array, random: Random): Uint8Array {
+  const names = Object.keys(unzipSync(bytes));
+  return inflatingEntry(bytes, pick(random, names), pick(random, BOMB_KINDS), pick(random, BOMB_MIB));
+}
+
+/** Two to four entries pointing at one stream of 16 to 256 MiB. */
+function overlappingEntries(bytes: Uint8Array, random: Random): Uint8Array {
+  const names = Object.keys(unzipSync(bytes)).filter((name) => name.endsWith('.npy'));
+  const shared = names.filter(() => random() < 0.5).slice(0, 4);
+  while (shared.length < 2) shared.push(names.filter((name) => !shared.includes(name))[0]);
+  return sharedStream(bytes, shared, pick(random, BOMB_MIB.slice(0, 3)));
+}
+
 /** Mutations that edit the contents on purpose (re-zipped with correct CRCs): a changed result is allowed. */
 const CONTENT_EDITS = new Set(['editNpyHeader', 'editNetworkJson', 'editCheckpointJson']);
+/** Mutations that make zip bombs: each case is timed and its peak memory growth measured. */
+const BOMB_MUTATIONS = ['zipBomb', 'overlappingEntries'];
 
-const MUTATIONS = { flipBits, truncate, splice, editZipField, editNpyHeader } as const;
+const MUTATIONS = { flipBits, truncate, splice, editZipField, editNpyHeader, zipBomb, overlappingEntries } as const;
 const NPZ_MUTATIONS = { ...MUTATIONS, editNetworkJson } as const;
 const CHECKPOINT_MUTATIONS = { ...MUTATIONS, editCheckpointJson } as const;
 
@@ -169,7 +188,7 @@ function isClean(error: unknown, fileName: string): boolean {
 function readWeights(bytes: Uint8Array, fileName: string): unknown {
   const file = readWeightsFile(bytes, fileName);
   const hidden = file.network?.hidden ?? [8];
-  weightsForShapes(file.entries, qNetworkWeightShapes({ obsDim: 4, nActions: 2, hidden, dueling: file.network?.dueling ?? false, quantiles: file.network?.quantiles ?? 1 }), fileName);
+  weightsForShapes(file, qNetworkWeightShapes({ obsDim: 4, nActions: 2, hidden, dueling: file.network?.dueling ?? false, quantiles: file.network?.quantiles ?? 1 }));
   decodeMlpWeightsNpz(bytes, fileName);
   return readNpz(bytes, fileName);
 }
@@ -207,6 +226,15 @@ async function seeds(): Promise<{ npz: Uint8Array[]; checkpoints: Uint8Array[] }
   };
 }
 
+/** What `read` returns or throws, as a promise (a synchronous throw becomes a rejection). */
+function settled(read: () => unknown): Promise<unknown> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 async function main(iterations: number, seed: number): Promise<void> {
   const random = generator(seed);
   const { npz, checkpoints } = await seeds();
@@ -214,6 +242,7 @@ async function main(iterations: number, seed: number): Promise<void> {
   const failures: string[] = [];
   const count = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
   let slowestMs = 0;
+  const bombs = { slowestMs: 0, peakGrowthMiB: 0 };
   const kinds: [string, Uint8Array[], Record<string, (b: Uint8Array, r: Random) => Uint8Array>, (b: Uint8Array, f: string) => unknown][] = [
     ['npz', npz, NPZ_MUTATIONS, readWeights],
     ['checkpoint', checkpoints, CHECKPOINT_MUTATIONS, readCheckpoint],
@@ -231,7 +260,18 @@ async function main(iterations: number, seed: number): Promise<void> {
       const started = performance.now();
       try {
         const mutated = mutations[mutation](original, caseRandom);
-        const content = await read(mutated, fileName);
+        const reading = () => settled(() => read(mutated, fileName));
+        let pending: Promise<unknown>;
+        if (BOMB_MUTATIONS.includes(mutation)) {
+          // The read of a bomb is measured (not its making): its time and peak memory growth.
+          const { value, ms, peakGrowthMiB } = measure(reading);
+          bombs.slowestMs = Math.max(bombs.slowestMs, ms);
+          bombs.peakGrowthMiB = Math.max(bombs.peakGrowthMiB, peakGrowthMiB);
+          pending = value;
+        } else {
+          pending = reading();
+        }
+        const content = await pending;
         outcome = 'ok';
         // Damage below the contents must never change them silently.
         if (!CONTENT_EDITS.has(mutation) && !isDeepStrictEqual(content, await read(original, 'original'))) {
@@ -251,7 +291,8 @@ async function main(iterations: number, seed: number): Promise<void> {
     }
   }
   const vmPeakKiB = Number(/VmPeak:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
-  process.stdout.write(JSON.stringify({ iterations: 2 * iterations, counts, failures, slowestMs: Math.round(slowestMs), vmPeakKiB }) + '\n');
+  const bombReport = { slowestMs: Math.round(bombs.slowestMs), peakGrowthMiB: Math.round(bombs.peakGrowthMiB * 10) / 10 };
+  process.stdout.write(JSON.stringify({ iterations: 2 * iterations, counts, failures, slowestMs: Math.round(slowestMs), bombs: bombReport, vmPeakKiB }) + '\n');
 }
 
 await main(Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 1));
