@@ -33,7 +33,7 @@ import { describeQNetwork } from '../rl/q-network.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { NonFiniteError, checkStateFinite } from '../rl/non-finite-guard.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
-import { describeNetwork, encodeWeightsNpz } from '../rl/weights-file.js';
+import { networkRecord, encodeWeightsNpz } from '../rl/weights-file.js';
 import { describeBackend, gpuLimits, openBackend, wasmMemoryLimit } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import type { CliOptions } from './command.js';
@@ -312,7 +312,7 @@ class TrainingRun {
     if (trainer.bestWeights) {
       say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
     }
-    const network = describeNetwork(config, trainer.envs.obsDim, trainer.envs.nActions);
+    const network = networkRecord(config, trainer.envs.obsDim, trainer.envs.nActions);
     // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
     const npz = encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network);
     const inFolder = this.files!.weights;

@@ -16,7 +16,7 @@
  * imply in the schema (`olderCheckpoints` in DQN_CONFIG); they are filled in here.
  */
 import { InvalidArgumentError, formatShape } from '../errors.js';
-import { envSpec, make } from '../envs/registry.js';
+import { envDims } from '../envs/registry.js';
 import { listNames } from '../io/zip-read.js';
 import type { NpyArrayHeader, NpyDType } from '../io/npy.js';
 import { Rng } from '../random/rng.js';
@@ -30,13 +30,6 @@ import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from '.
 const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = olderCheckpointValues(DQN_CONFIG.fields);
 
 type Json = Record<string, unknown>;
-
-/** The env's sizes a checkpoint's arrays must match. */
-interface EnvDims {
-  obsDim: number;
-  nActions: number;
-  maxEpisodeSteps: number | null;
-}
 
 /**
  * Checks the JSON part of a checkpoint (as parsed) and returns it with config fields added in later
@@ -164,13 +157,6 @@ export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
     bad('run.preset', `must be one of ${PRESET_NAMES.join(', ')}, got ${show(run?.preset)}`);
   }
   return { ...meta, config };
-}
-
-function envDims(envId: string): EnvDims {
-  const env = make(envId);
-  const dims = { obsDim: env.obsDim, nActions: env.actionSpace.n, maxEpisodeSteps: envSpec(envId).maxEpisodeSteps };
-  env.close();
-  return dims;
 }
 
 /** An array a checkpoint holds: the dtypes it may be stored as, its length, and whether older files may lack it. */

@@ -18,10 +18,12 @@ import type { NdArray, NpyArrayHeader } from '../io/npy.js';
 import { npyEntryHeader, openNpz, readNpyEntry, writeNpz } from '../io/npz.js';
 import { listNames, type ZipArchive } from '../io/zip-read.js';
 import type { DqnConfig } from './config.js';
-import { MAX_HIDDEN_LAYERS } from './q-network.js';
+import { envDims } from '../envs/registry.js';
+import { sameValue, showValue } from './config-values.js';
+import { MAX_HIDDEN_LAYERS, qNetworkWeightShapes } from './q-network.js';
 
 /** The network a weights file belongs to, as its `network` entry records it. */
-export interface NetworkDescription {
+export interface NetworkRecord {
   obsDim: number;
   nActions: number;
   hidden: number[];
@@ -37,7 +39,7 @@ export interface NetworkDescription {
 export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles'] as const;
 
 /** The network a run of `config` trains, on an env with these dimensions, as its weights file records it. */
-export function describeNetwork(config: Pick<DqnConfig, 'env' | 'hidden' | 'activation' | 'dueling' | 'quantiles'>, obsDim: number, nActions: number): NetworkDescription {
+export function networkRecord(config: Pick<DqnConfig, 'env' | 'hidden' | 'activation' | 'dueling' | 'quantiles'>, obsDim: number, nActions: number): NetworkRecord {
   const { env, hidden, activation, dueling, quantiles } = config;
   return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, env };
 }
@@ -46,7 +48,7 @@ export function describeNetwork(config: Pick<DqnConfig, 'env' | 'hidden' | 'acti
 const NETWORK_FORMAT = 'webgpu-rl-engine-q-network';
 
 /** Encodes parameter arrays (flat, row-major) with their (rows, cols) shapes, and the network they belong to. */
-export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly (readonly [number, number])[], network?: NetworkDescription): Uint8Array {
+export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly (readonly [number, number])[], network?: NetworkRecord): Uint8Array {
   if (arrays.length !== shapes.length) throw new ShapeError(`encodeWeightsNpz: ${arrays.length} arrays but ${shapes.length} shapes`);
   const entries: Record<string, NdArray> = {};
   arrays.forEach((data, i) => {
@@ -79,7 +81,7 @@ export interface WeightsFile {
   /** The parameter entries (arr_0, arr_1, ...) as their .npy headers describe them (dtype, shape). */
   entries: Map<string, NpyArrayHeader>;
   /** The network the file records, or null when it records none. */
-  network: NetworkDescription | null;
+  network: NetworkRecord | null;
   /** Where the parameters are read from (by weightsForShapes, once their headers fit). */
   archive: ZipArchive;
 }
@@ -104,7 +106,7 @@ export function readWeightsFile(bytes: Uint8Array, fileName: string): WeightsFil
 }
 
 /** The `network` record: a small uint8 entry of JSON, its header checked before it is read. */
-function readNetwork(archive: ZipArchive, fileName: string): NetworkDescription {
+function readNetwork(archive: ZipArchive, fileName: string): NetworkRecord {
   const bad = (why: string): never => {
     throw new InvalidArgumentError(`${fileName}: its '${WEIGHTS_META_ENTRY}' entry ${why}`);
   };
@@ -114,7 +116,7 @@ function readNetwork(archive: ZipArchive, fileName: string): NetworkDescription 
   return parseNetwork(readNpyEntry(archive, NETWORK_FILE, header).data as Uint8Array, bad);
 }
 
-function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkDescription {
+function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRecord {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -196,6 +198,56 @@ export function checkFinite(values: ArrayLike<number>, what: string): void {
       throw new InvalidArgumentError(`${what} holds ${values[i]} at index ${i}: weights must be finite (a diverged run's?)`);
     }
   }
+}
+
+/** The config fields a weights file can decide: the network's, and the env it was trained on. */
+export type NetworkFields = Pick<DqnConfig, 'env' | (typeof RECORDED_NETWORK_FIELDS)[number]>;
+
+/** A weights file's arrays, decoded for the network settled against a config. */
+export interface ResolvedWeights {
+  arrays: Float64Array[];
+  /** The config's network fields, with the file's where the caller did not fix them. */
+  network: NetworkFields;
+}
+
+/**
+ * Settles which network a weights file is loaded into, and decodes its arrays for it: the one rule
+ * the CLI's --load and the page's upload share. A field the file records takes the file's value
+ * unless the caller fixed it (`fixed(key)`: a flag the user gave); a fixed field with another
+ * value is refused, naming both (`name` spells fields: the CLI's flags). A file that records no
+ * network (numpy-rl-engine's) gets its widths from its W shapes, the rest from the config. The env
+ * is the file's unless fixed; its observation and action counts must be the file's. Errors start
+ * with `source` ("--load 'w.npz'", or the file's name) and say what to do.
+ */
+export function resolveWeightsNetwork(
+  file: WeightsFile,
+  source: string,
+  config: DqnConfig,
+  fixed: (key: keyof DqnConfig) => boolean,
+  name: (key: keyof DqnConfig) => string = (key) => key,
+): ResolvedWeights {
+  const network: NetworkFields = { env: config.env, hidden: [...config.hidden], activation: config.activation, dueling: config.dueling, quantiles: config.quantiles };
+  const recorded = file.network;
+  if (recorded !== null) {
+    const conflicts: string[] = [];
+    for (const key of RECORDED_NETWORK_FIELDS) {
+      if (!fixed(key)) (network as Record<string, unknown>)[key] = Array.isArray(recorded[key]) ? [...(recorded[key] as number[])] : recorded[key];
+      else if (!sameValue(config[key], recorded[key])) conflicts.push(`${name(key)} ${showValue(config[key])} (the file's network has ${showValue(recorded[key])})`);
+    }
+    if (conflicts.length > 0) throw new InvalidArgumentError(`${source} does not fit ${conflicts.join(', ')}; leave the flag out to use the file's value`);
+    if (recorded.env !== undefined && !fixed('env')) network.env = recorded.env;
+  } else if (!config.dueling) {
+    const inferred = hiddenWidthsOf(file.entries);
+    if (inferred !== null) {
+      if (fixed('hidden') && !sameValue(inferred, config.hidden)) throw new InvalidArgumentError(`${source} holds a ${inferred.join(',')} network; it does not fit ${name('hidden')} ${config.hidden.join(',')}`);
+      network.hidden = inferred;
+    }
+  }
+  const { obsDim, nActions } = envDims(network.env);
+  if (recorded !== null && (recorded.obsDim !== obsDim || recorded.nActions !== nActions)) {
+    throw new ShapeError(`${source} holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${network.env} has ${obsDim} and ${nActions}`);
+  }
+  return { arrays: weightsForShapes(file, qNetworkWeightShapes({ ...network, obsDim, nActions })), network };
 }
 
 /**

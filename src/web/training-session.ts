@@ -12,8 +12,8 @@ import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
 import { DqnTrainer, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
-import { RECORDED_NETWORK_FIELDS, describeNetwork, encodeWeightsNpz, hiddenWidthsOf, readWeightsFile, weightsForShapes } from '../rl/weights-file.js';
-import { qNetworkWeightShapes } from '../rl/q-network.js';
+import { sameValue } from '../rl/config-values.js';
+import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork } from '../rl/weights-file.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
 import type { BackendInfo, GreedyEpisode, ReplyValues, RequestMessage, TrainingCounters, WorkerMessage } from './protocol.js';
@@ -246,7 +246,7 @@ export class TrainingSession {
       const trainer = this.requireTrainer();
       const weights = await trainer.agent.policy.getWeights();
       const { config } = trainer;
-      const network = describeNetwork(config, trainer.envs.obsDim, trainer.envs.nActions);
+      const network = networkRecord(config, trainer.envs.obsDim, trainer.envs.nActions);
       return { bytes: encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network), hidden: [...config.hidden] };
     });
   }
@@ -260,18 +260,10 @@ export class TrainingSession {
    */
   async loadWeights(bytes: Uint8Array, fileName: string): Promise<ReplyValues['load-weights']> {
     const current = this.requireTrainer();
-    const file = readWeightsFile(bytes, fileName);
-    const obsDim = current.envs.obsDim;
-    const nActions = current.envs.nActions;
-    const recorded = file.network;
-    if (recorded !== null && (recorded.obsDim !== obsDim || recorded.nActions !== nActions)) {
-      throw new Error(`${fileName} holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${current.config.env} has ${obsDim} and ${nActions}`);
-    }
-    const inferred = recorded === null && !current.config.dueling ? hiddenWidthsOf(file.entries) : null;
-    const network = recorded ?? { hidden: inferred ?? current.config.hidden, activation: current.config.activation, dueling: current.config.dueling, quantiles: current.config.quantiles };
-    const wanted: DqnConfig = { ...current.config, hidden: [...network.hidden], activation: network.activation, dueling: network.dueling, quantiles: network.quantiles };
-    const arrays = weightsForShapes(file, qNetworkWeightShapes({ ...wanted, obsDim, nActions }));
-    const restarted = RECORDED_NETWORK_FIELDS.some((key) => JSON.stringify(wanted[key]) !== JSON.stringify(current.config[key]));
+    // The file decides the network; the run keeps its env (the file's must have its sizes).
+    const { arrays, network } = resolveWeightsNetwork(readWeightsFile(bytes, fileName), fileName, current.config, (key) => key === 'env');
+    const wanted: DqnConfig = { ...current.config, ...network, hidden: [...network.hidden] };
+    const restarted = RECORDED_NETWORK_FIELDS.some((key) => !sameValue(wanted[key], current.config[key]));
     if (restarted) {
       await this.configure(this.backendInfo?.requested ?? 'auto', wanted, current.seed);
     } else {
