@@ -313,32 +313,34 @@ describe('steady state', () => {
 });
 
 describe('no garbage in the hot loop', () => {
-  it('forward + loss + backward + clipping + Adam triggers no garbage collection once warm', async () => {
-    const b = new CpuBackend();
-    const model = mlp(b, [4, 32, 32, 2], { hidden: 'tanh', rng: new Rng(0) });
-    const adam = new Adam(b, model.parameters(), { lr: 1e-3 });
-    const loss = new Loss(b, 'huber');
-    const clipper = new GradNormClipper(b, model.parameters(), 1);
-    const x = b.tensor([32, 4], Float64Array.from({ length: 128 }, (_, i) => Math.sin(i)));
-    const y = b.tensor([32, 2], Float64Array.from({ length: 64 }, (_, i) => Math.cos(i)));
-    const step = () => {
-      adam.zeroGrad();
-      loss.forward(model.forward(x), y);
-      model.backward(loss.grad);
-      clipper.clip();
-      adam.step();
-    };
-    for (let i = 0; i < 500; i++) step();
-    let collections = 0;
-    const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
-    observer.observe({ entryTypes: ['gc'] });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    collections = 0;
-    // A per-element allocation (e.g. a boxed double per activation value) costs dozens of
-    // scavenges over these steps; allocation-free code costs none. One is tolerated for noise.
-    for (let i = 0; i < 3000; i++) step();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    observer.disconnect();
-    expect(collections).toBeLessThanOrEqual(1);
-  });
+  for (const layerNorm of [false, true]) {
+    it(`forward + loss + backward + clipping + Adam triggers no garbage collection once warm${layerNorm ? ', with LayerNorm' : ''}`, async () => {
+      const b = new CpuBackend();
+      const model = mlp(b, [4, 32, 32, 2], { hidden: 'tanh', rng: new Rng(0), layerNorm });
+      const adam = new Adam(b, model.parameters(), { lr: 1e-3 });
+      const loss = new Loss(b, 'huber');
+      const clipper = new GradNormClipper(b, model.parameters(), 1);
+      const x = b.tensor([32, 4], Float64Array.from({ length: 128 }, (_, i) => Math.sin(i)));
+      const y = b.tensor([32, 2], Float64Array.from({ length: 64 }, (_, i) => Math.cos(i)));
+      const step = () => {
+        adam.zeroGrad();
+        loss.forward(model.forward(x), y);
+        model.backward(loss.grad);
+        clipper.clip();
+        adam.step();
+      };
+      for (let i = 0; i < 500; i++) step();
+      let collections = 0;
+      const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
+      observer.observe({ entryTypes: ['gc'] });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      collections = 0;
+      // A per-element allocation (e.g. a boxed double per activation value) costs dozens of
+      // scavenges over these steps; allocation-free code costs none. One is tolerated for noise.
+      for (let i = 0; i < 3000; i++) step();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      observer.disconnect();
+      expect(collections).toBeLessThanOrEqual(1);
+    });
+  }
 });

@@ -519,6 +519,20 @@ function rowStats(op: string, stats: Tensor, x: Tensor): void {
   if (stats.size !== 2 * x.rows) throw new ShapeError(`${op}: ${describe('stats', stats)} must be (${x.rows}, 2), a mean and a reciprocal std per row of ${describe('x', x)}`);
 }
 
+/** An output of layerNorm shares no element with an input. */
+function layerNormOutputDisjoint(name: string, out: Tensor, a: LayerNormArgs): void {
+  disjoint('layerNorm', name, out, 'x', a.x);
+  disjoint('layerNorm', name, out, 'gamma', a.gamma);
+  disjoint('layerNorm', name, out, 'beta', a.beta);
+}
+
+/** An output of layerNormBackward shares no element with an input other than dy. */
+function layerNormGradDisjoint(name: string, out: Tensor, a: LayerNormBackwardArgs): void {
+  disjoint('layerNormBackward', name, out, 'x', a.x);
+  disjoint('layerNormBackward', name, out, 'gamma', a.gamma);
+  disjoint('layerNormBackward', name, out, 'stats', a.stats);
+}
+
 /** layerNorm's tensors and eps: out shaped like x, every output disjoint from every input. */
 export function validateLayerNorm(a: LayerNormArgs, eps: number): void {
   const op = 'layerNorm';
@@ -532,14 +546,8 @@ export function validateLayerNorm(a: LayerNormArgs, eps: number): void {
   featureRow(op, 'beta', a.beta, a.x);
   sameMatrix(op, 'out', a.out, 'x', a.x);
   rowStats(op, a.stats, a.x);
-  for (const [name, t] of [
-    ['out', a.out],
-    ['stats', a.stats],
-  ] as const) {
-    disjoint(op, name, t, 'x', a.x);
-    disjoint(op, name, t, 'gamma', a.gamma);
-    disjoint(op, name, t, 'beta', a.beta);
-  }
+  layerNormOutputDisjoint('out', a.out, a);
+  layerNormOutputDisjoint('stats', a.stats, a);
   disjoint(op, 'out', a.out, 'stats', a.stats);
 }
 
@@ -559,22 +567,15 @@ export function validateLayerNormBackward(a: LayerNormBackwardArgs): void {
   sameMatrix(op, 'dy', a.dy, 'x', a.x);
   featureRow(op, 'dgamma', a.dgamma, a.x);
   featureRow(op, 'dbeta', a.dbeta, a.x);
-  for (const [name, t] of [
-    ['dgamma', a.dgamma],
-    ['dbeta', a.dbeta],
-  ] as const) {
-    disjoint(op, name, t, 'x', a.x);
-    disjoint(op, name, t, 'gamma', a.gamma);
-    disjoint(op, name, t, 'stats', a.stats);
-    disjoint(op, name, t, 'dy', a.dy);
-  }
+  layerNormGradDisjoint('dgamma', a.dgamma, a);
+  layerNormGradDisjoint('dbeta', a.dbeta, a);
+  disjoint(op, 'dgamma', a.dgamma, 'dy', a.dy);
+  disjoint(op, 'dbeta', a.dbeta, 'dy', a.dy);
   disjoint(op, 'dgamma', a.dgamma, 'dbeta', a.dbeta);
   if (dx !== null) {
     sameMatrix(op, 'dx', dx, 'x', a.x);
     inPlaceOrDisjoint(op, 'dx', dx, 'dy', a.dy);
-    disjoint(op, 'dx', dx, 'x', a.x);
-    disjoint(op, 'dx', dx, 'gamma', a.gamma);
-    disjoint(op, 'dx', dx, 'stats', a.stats);
+    layerNormGradDisjoint('dx', dx, a);
     disjoint(op, 'dx', dx, 'dgamma', a.dgamma);
     disjoint(op, 'dx', dx, 'dbeta', a.dbeta);
   }

@@ -13,7 +13,7 @@ import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
 import { BatchBuffers, PrefixViews } from './batch-buffers.js';
 import type { Layer } from './layer.js';
 import type { Parameter } from './parameter.js';
-import { ownParameter, type ParameterSource } from './parameter-arena.js';
+import { disposeOwnParameters, ownParameter, type ParameterSource } from './parameter-arena.js';
 
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5, torch's). */
@@ -103,12 +103,7 @@ export class LayerNorm implements Layer {
   }
 
   dispose(): void {
-    if (this.ownsParameters) {
-      for (const p of this.params) {
-        p.value.dispose();
-        p.grad.dispose();
-      }
-    }
+    if (this.ownsParameters) disposeOwnParameters(this.params);
     this.outputs.dispose();
     this.stats.dispose();
     this.inputGrads.dispose();
