@@ -1,13 +1,13 @@
 /**
  * Gradient checks by central finite differences, in float64 through the very same backend and nn
  * code (CpuBackend({ dtype: 'float64' })): every activation, every loss, Dense with every
- * activation, and 3-layer MLPs. Relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
+ * activation, LayerNorm, and 3-layer MLPs (with and without LayerNorm). Relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
  * must stay below 1e-6.
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, LOSSES, type Backend, type LossKind, type Tensor } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/index.js';
-import { Dense, Loss, Sequential, mlp } from '../src/nn/index.js';
+import { Dense, LayerNorm, Loss, Sequential, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
 import { relativeError } from './support/relative-error.js';
 
@@ -168,6 +168,25 @@ describe('gradient check: Dense', () => {
   }
 });
 
+describe('gradient check: LayerNorm', () => {
+  for (const width of [1, 3, 8]) {
+    it(`LayerNorm(${width}) with MSE: dx, dgamma, dbeta`, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(13 + width);
+      const layer = new LayerNorm(b, width);
+      // Generic gamma and beta, not the initial 1 and 0.
+      b.write(layer.gamma.value, Float64Array.from({ length: width }, () => rng.uniform(-2, 2)));
+      b.write(layer.beta.value, Float64Array.from({ length: width }, () => rng.uniform(-1, 1)));
+      const x = b.tensor([5, width], Float64Array.from({ length: 5 * width }, () => rng.uniform(-2, 2)));
+      const target = b.tensor([5, width], Float64Array.from({ length: 5 * width }, () => rng.uniform(-1, 1)));
+      const errors = await checkModel(b, new Sequential(b, [layer]), x, target, 'mse');
+      expect(Object.keys(errors)).toEqual(['x', 'gamma1', 'beta1']);
+      // Width 1: y = beta whatever x and gamma, so dx and dgamma are exactly 0 (relativeError of two zero vectors is 0).
+      for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
+    });
+  }
+});
+
 describe('gradient check: 3-layer MLPs', () => {
   const configs: { hidden: string; output: string; loss: LossKind }[] = [
     { hidden: 'tanh', output: 'identity', loss: 'softmax_cross_entropy' },
@@ -193,6 +212,23 @@ describe('gradient check: 3-layer MLPs', () => {
       for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
     });
   }
+});
+
+describe('gradient check: an MLP with LayerNorm (PQN)', () => {
+  it('4-6-5-3 Dense, LayerNorm, tanh per hidden layer, Huber', async () => {
+    const b = new CpuBackend({ dtype: 'float64' });
+    const rng = new Rng(17);
+    const model = mlp(b, [4, 6, 5, 3], { hidden: 'tanh', rng, layerNorm: true });
+    model.parameters().forEach((p) => {
+      if (p.name.startsWith('b')) b.write(p.value, Float64Array.from({ length: p.value.size }, () => rng.uniform(-0.1, 0.1)));
+      if (p.name.startsWith('gamma')) b.write(p.value, Float64Array.from({ length: p.value.size }, () => rng.uniform(0.5, 1.5)));
+    });
+    const x = b.tensor([8, 4], Float64Array.from({ length: 32 }, () => rng.uniform(-1, 1)));
+    const target = b.tensor([8, 3], Float64Array.from({ length: 24 }, () => rng.uniform(-3, 3)));
+    const errors = await checkModel(b, model, x, target, 'huber');
+    expect(Object.keys(errors)).toEqual(['x', 'W1', 'b1', 'gamma2', 'beta2', 'W3', 'b3', 'gamma4', 'beta4', 'W5', 'b5']);
+    for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
+  });
 });
 
 describe('gradient check: DQN building blocks', () => {

@@ -1,9 +1,10 @@
 /** Initialisers, Dense and Sequential behaviour, weights I/O, target updates and error messages. */
 import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/index.js';
 import { InvalidArgumentError, ShapeError, UnknownNameError } from '../src/errors.js';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { ActivationLayer, Adam, Dense, GradNormClipper, Loss, Sequential, initBias, initWeights, mlp } from '../src/nn/index.js';
+import { ActivationLayer, Adam, Dense, GradNormClipper, LayerNorm, Loss, Sequential, initBias, initWeights, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
 
 describe('initialisers', () => {
@@ -196,6 +197,97 @@ describe('Sequential and mlp', () => {
   });
 });
 
+describe('LayerNorm', () => {
+  /** Expected values of y = (x - mean) / sqrt(var + 1e-5) gamma + beta (biased variance), computed in float64 by hand from the formula, as torch.nn.LayerNorm(3) gives them. */
+  const X = [1, 2, 4, -1, 0.5, 3];
+  const GAMMA = [0.5, -1, 2];
+  const BETA = [0.1, 0.2, -0.3];
+  const DY = [1, 0, 0, 0.5, 1, -1];
+  // Row 1: mean 7/3, var 14/9; row 2: mean 5/6, var 49/18 (rstd = 1 / sqrt(var + 1e-5)).
+  const Y = [-0.43452076572514886, 0.46726038286257454, 2.372603828625744, -0.4555828790463038, 0.4020301378350196, 2.3263917918552544];
+  // dx_i = sum_j dy_j gamma_j rstd (delta_ij - 1/3 - xhat_i xhat_j / 3); dgamma = sum_rows dy xhat; dbeta = sum_rows dy.
+  const DX = [0.11454114585048407, -0.1718100006843098, 0.057268854833825725, 0.10050191425246685, -0.16079909230786427, 0.060297178055397305];
+  const DGAMMA = [-1.6246244104966014, -0.20203013783501958, -1.313195895927627];
+  const DBETA = [1.5, 1, -1];
+
+  it('matches hand-computed torch values forward and backward (float64), gamma 1 and beta 0 at start', async () => {
+    const b = new CpuBackend({ dtype: 'float64' });
+    const ln = new LayerNorm(b, 3);
+    expect(Array.from(await b.read(ln.gamma.value))).toEqual([1, 1, 1]);
+    expect(Array.from(await b.read(ln.beta.value))).toEqual([0, 0, 0]);
+    b.write(ln.gamma.value, GAMMA);
+    b.write(ln.beta.value, BETA);
+    const y = await b.read(ln.forward(b.tensor([2, 3], X)));
+    Y.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 13));
+    const dx = await b.read(ln.backward(b.tensor([2, 3], DY), true, false) as Tensor);
+    DX.forEach((v, i) => expect(dx[i]).toBeCloseTo(v, 13));
+    const dgamma = await b.read(ln.gamma.grad);
+    DGAMMA.forEach((v, i) => expect(dgamma[i]).toBeCloseTo(v, 13));
+    expect(Array.from(await b.read(ln.beta.grad))).toEqual(DBETA);
+    // Accumulating doubles the parameter gradients.
+    ln.backward(b.tensor([2, 3], DY), false);
+    expect(Array.from(await b.read(ln.beta.grad))).toEqual(DBETA.map((v) => 2 * v));
+  });
+
+  it('differentiates the first rows of a larger forward as if the others had a zero gradient', async () => {
+    const b = new CpuBackend({ dtype: 'float64' });
+    const ln = new LayerNorm(b, 3);
+    const full = b.tensor([3, 3], [...X, 7, -2, 0.25]);
+    ln.forward(full);
+    ln.backward(b.tensor([2, 3], DY), true, false);
+    expect(Array.from(await b.read(ln.beta.grad))).toEqual(DBETA);
+    const padded = b.tensor([3, 3], [...DY, 0, 0, 0]);
+    const dxFull = await b.read(ln.backward(padded, true, false) as Tensor);
+    const gammaFull = await b.read(ln.gamma.grad);
+    ln.backward(b.tensor([2, 3], DY), true, false);
+    expect(Array.from(await b.read(ln.gamma.grad))).toEqual(Array.from(gammaFull));
+    expect(dxFull.slice(6)).toEqual(Float64Array.of(0, 0, 0));
+  });
+
+  it('rejects a wrong width, a bad eps and backward before forward', () => {
+    const b = new CpuBackend();
+    expect(() => new LayerNorm(b, 0)).toThrow(InvalidArgumentError);
+    expect(() => new LayerNorm(b, 3, { eps: 0 })).toThrow(/eps must be positive/);
+    const ln = new LayerNorm(b, 3);
+    expect(() => ln.backward(b.tensor([2, 3]), true)).toThrow(/backward before forward/);
+    expect(() => ln.forward(b.tensor([2, 4]))).toThrow(ShapeError);
+    expect(() => b.layerNorm({ x: b.tensor([2, 3]), gamma: b.tensor([1, 4]), beta: b.tensor([1, 3]), out: b.tensor([2, 3]), stats: b.tensor([2, 2]) })).toThrow(
+      /layerNorm: gamma \(1, 4\) must be \(1, 3\)/,
+    );
+    const x = b.tensor([2, 3]);
+    expect(() => b.layerNorm({ x, gamma: b.tensor([1, 3]), beta: b.tensor([1, 3]), out: x, stats: b.tensor([2, 2]) })).toThrow(/out must not alias x/);
+  });
+
+  it("mlp with layerNorm: Dense, LayerNorm, activation per hidden layer, gamma and beta in the arena, and Adam moves them", async () => {
+    const b = new CpuBackend();
+    const model = mlp(b, [4, 8, 8, 2], { rng: new Rng(3), layerNorm: true });
+    expect(model.layers.map((l) => l.description)).toEqual([
+      'Dense(4 -> 8, identity)',
+      'LayerNorm(8)',
+      'Activation(relu, 8)',
+      'Dense(8 -> 8, identity)',
+      'LayerNorm(8)',
+      'Activation(relu, 8)',
+      'Dense(8 -> 2, identity)',
+    ]);
+    expect(model.parameters().map((p) => p.name)).toEqual(['W1', 'b1', 'gamma2', 'beta2', 'W3', 'b3', 'gamma4', 'beta4', 'W5', 'b5']);
+    expect(model.arena).not.toBeNull();
+    const adam = new Adam(b, model.parameters(), { lr: 1e-2 });
+    const loss = new Loss(b, 'mse');
+    const x = b.tensor([5, 4], Float64Array.from({ length: 20 }, (_, i) => Math.sin(i)));
+    const y = b.tensor([5, 2], Float64Array.from({ length: 10 }, (_, i) => Math.cos(i)));
+    adam.zeroGrad();
+    loss.forward(model.forward(x), y);
+    model.backward(loss.grad);
+    adam.step();
+    const [, , gamma2, beta2] = await model.getWeights();
+    expect(Array.from(gamma2).some((v) => v !== 1)).toBe(true);
+    expect(Array.from(beta2).some((v) => v !== 0)).toBe(true);
+    model.dispose();
+    adam.dispose();
+  });
+});
+
 describe('steady state', () => {
   it('a training step creates no tensors after warm-up', () => {
     const b = new CpuBackend();
@@ -221,32 +313,34 @@ describe('steady state', () => {
 });
 
 describe('no garbage in the hot loop', () => {
-  it('forward + loss + backward + clipping + Adam triggers no garbage collection once warm', async () => {
-    const b = new CpuBackend();
-    const model = mlp(b, [4, 32, 32, 2], { hidden: 'tanh', rng: new Rng(0) });
-    const adam = new Adam(b, model.parameters(), { lr: 1e-3 });
-    const loss = new Loss(b, 'huber');
-    const clipper = new GradNormClipper(b, model.parameters(), 1);
-    const x = b.tensor([32, 4], Float64Array.from({ length: 128 }, (_, i) => Math.sin(i)));
-    const y = b.tensor([32, 2], Float64Array.from({ length: 64 }, (_, i) => Math.cos(i)));
-    const step = () => {
-      adam.zeroGrad();
-      loss.forward(model.forward(x), y);
-      model.backward(loss.grad);
-      clipper.clip();
-      adam.step();
-    };
-    for (let i = 0; i < 500; i++) step();
-    let collections = 0;
-    const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
-    observer.observe({ entryTypes: ['gc'] });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    collections = 0;
-    // A per-element allocation (e.g. a boxed double per activation value) costs dozens of
-    // scavenges over these steps; allocation-free code costs none. One is tolerated for noise.
-    for (let i = 0; i < 3000; i++) step();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    observer.disconnect();
-    expect(collections).toBeLessThanOrEqual(1);
-  });
+  for (const layerNorm of [false, true]) {
+    it(`forward + loss + backward + clipping + Adam triggers no garbage collection once warm${layerNorm ? ', with LayerNorm' : ''}`, async () => {
+      const b = new CpuBackend();
+      const model = mlp(b, [4, 32, 32, 2], { hidden: 'tanh', rng: new Rng(0), layerNorm });
+      const adam = new Adam(b, model.parameters(), { lr: 1e-3 });
+      const loss = new Loss(b, 'huber');
+      const clipper = new GradNormClipper(b, model.parameters(), 1);
+      const x = b.tensor([32, 4], Float64Array.from({ length: 128 }, (_, i) => Math.sin(i)));
+      const y = b.tensor([32, 2], Float64Array.from({ length: 64 }, (_, i) => Math.cos(i)));
+      const step = () => {
+        adam.zeroGrad();
+        loss.forward(model.forward(x), y);
+        model.backward(loss.grad);
+        clipper.clip();
+        adam.step();
+      };
+      for (let i = 0; i < 500; i++) step();
+      let collections = 0;
+      const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
+      observer.observe({ entryTypes: ['gc'] });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      collections = 0;
+      // A per-element allocation (e.g. a boxed double per activation value) costs dozens of
+      // scavenges over these steps; allocation-free code costs none. One is tolerated for noise.
+      for (let i = 0; i < 3000; i++) step();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      observer.disconnect();
+      expect(collections).toBeLessThanOrEqual(1);
+    });
+  }
 });

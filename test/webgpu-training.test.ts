@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, LOSSES, type Activation, type Backend, type FloatArray, type LossKind } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { Adam, Loss, mlp } from '../src/nn/index.js';
+import { Adam, LayerNorm, Loss, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
 import { relativeError } from './support/relative-error.js';
 import { needs } from './support/requirements.js';
@@ -97,13 +97,13 @@ function lossSetup(kind: LossKind, rng: Rng, rows: number, cols: number): { outp
   return { output: kind === 'cross_entropy' ? 'softmax' : 'identity', target };
 }
 
-async function gradients(backend: Backend, hidden: Activation, kind: LossKind): Promise<FloatArray[]> {
+async function gradients(backend: Backend, hidden: Activation, kind: LossKind, layerNorm = false): Promise<FloatArray[]> {
   const rows = 6;
   const sizes = [5, 7, 4];
   const rng = new Rng(2024);
   const x = Float32Array.from({ length: rows * sizes[0] }, () => rng.uniform(-1.5, 1.5));
   const { output, target } = lossSetup(kind, rng, rows, sizes[2]);
-  const model = mlp(backend, sizes, { rng: new Rng(5), hidden, output, init: 'glorot_uniform', alpha: 0.1 });
+  const model = mlp(backend, sizes, { rng: new Rng(5), hidden, output, init: 'glorot_uniform', alpha: 0.1, layerNorm });
   const loss = new Loss(backend, kind, { delta: 0.5 });
   const xt = backend.tensor([rows, sizes[0]], x);
   const yt = backend.tensor([rows, sizes[2]], target);
@@ -135,4 +135,32 @@ describe('WebGPU MLP gradients match the CPU backend (float64)', needs('webgpu',
       });
     }
   }
+});
+
+describe('WebGPU LayerNorm matches the CPU backend (float64)', needs('webgpu', gpu !== null), () => {
+  const cpu64 = new CpuBackend({ dtype: 'float64' });
+  afterAll(() => cpu64.destroy());
+  // As above: float32 through Dense, LayerNorm (sums of 7) and Dense, ~1e-6 relative; 1e-4 is generous.
+  it('an MLP with LayerNorm (PQN): dW, db, dgamma, dbeta, dx and the loss within 1e-4', async () => {
+    const want = await gradients(cpu64, 'relu', 'huber', true);
+    const got = await gradients(gpu as Backend, 'relu', 'huber', true);
+    expect(got.length).toBe(want.length);
+    got.forEach((g, i) => expect(relativeError(g, want[i]), `array ${i}`).toBeLessThan(1e-4));
+  });
+
+  it('forward is one dispatch and backward one dispatch (dx, dgamma and dbeta together)', () => {
+    const b = gpu as Backend;
+    const ln = new LayerNorm(b, 100);
+    const x = b.tensor([9, 100], Float32Array.from({ length: 900 }, (_, i) => Math.sin(i)));
+    const before = b.stats().dispatches;
+    const y = ln.forward(x);
+    const forward = b.stats().dispatches;
+    ln.backward(y, true);
+    const backward = b.stats().dispatches;
+    ln.backward(y, false);
+    expect([forward - before, backward - forward, b.stats().dispatches - backward]).toEqual([1, 1, 1]);
+    b.flush();
+    ln.dispose();
+    x.dispose();
+  });
 });

@@ -15,6 +15,10 @@ import type {
   BackendStats,
   DType,
   FloatArray,
+  LayerNormArgs,
+  LayerNormBackwardArgs,
+  LayerNormBackwardOf,
+  LayerNormOf,
   LossKind,
   LossOptions,
   MatmulOptions,
@@ -37,6 +41,7 @@ import * as v from './validate.js';
 const LEAKY_SLOPE: number = OP_DEFAULTS.leakySlope;
 const HUBER_DELTA: number = OP_DEFAULTS.huberDelta;
 const CROSS_ENTROPY_EPS: number = OP_DEFAULTS.crossEntropyEps;
+const LAYER_NORM_EPS: number = OP_DEFAULTS.layerNormEps;
 
 /** A matmul with its dimensions after the transposes resolved: op(a) (m, k) @ op(b) (k, n). */
 export interface MatmulCall {
@@ -51,6 +56,18 @@ export interface MatmulCall {
 /** A validated tdLoss: its arguments over the device's tensors (or their storage), every default applied, and the batch size. */
 export interface TdLossCall<T> extends TdLossOf<T> {
   batch: number;
+}
+
+/** A validated layerNorm: its arguments over the device's tensors (or their storage), eps applied, and x's shape (B, n). */
+export interface LayerNormCall<T> extends LayerNormOf<T> {
+  rows: number;
+  cols: number;
+}
+
+/** A validated layerNormBackward: its arguments over the device's tensors (or their storage), defaults applied, and x's shape (B, n). */
+export interface LayerNormBackwardCall<T> extends LayerNormBackwardOf<T> {
+  rows: number;
+  cols: number;
 }
 
 /**
@@ -70,6 +87,8 @@ export interface RawOps<T> {
   /** y null means no activation (the plain input gradient). */
   linearInputGrad(g: T, w: T, y: T | null, activation: Activation, out: T, alpha: number): void;
   tdLoss(call: TdLossCall<T>): void;
+  layerNorm(call: LayerNormCall<T>): void;
+  layerNormBackward(call: LayerNormBackwardCall<T>): void;
   biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
   activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
   gatherColumns(x: T, indices: T, out: T): void;
@@ -107,6 +126,8 @@ export abstract class BackendBase<S> implements Backend {
   private destroyed = false;
   private readonly matmulCall: MatmulCall = { m: 0, k: 0, n: 0, transA: false, transB: false, accumulate: false };
   private tdCall: TdLossCall<DeviceTensor<S>> | null = null;
+  private layerNormCall: LayerNormCall<DeviceTensor<S>> | null = null;
+  private layerNormBackwardCall: LayerNormBackwardCall<DeviceTensor<S>> | null = null;
   private readonly release = (t: DeviceTensor<S>, storage: S): void => {
     if (!this.live.delete(t)) return;
     this.bytes -= this.storageBytes(storage);
@@ -289,6 +310,41 @@ export abstract class BackendBase<S> implements Backend {
     call.targets = this.ownOrNull(args.targets ?? null);
     call.batch = batch;
     this.ops.tdLoss(call);
+  }
+
+  // ---------------------------------------------------------------- layer normalisation
+
+  layerNorm(args: LayerNormArgs): void {
+    this.checkUsable();
+    const eps = args.eps ?? LAYER_NORM_EPS;
+    v.validateLayerNorm(args, eps);
+    const call = (this.layerNormCall ??= {} as LayerNormCall<DeviceTensor<S>>);
+    call.x = this.own(args.x);
+    call.gamma = this.own(args.gamma);
+    call.beta = this.own(args.beta);
+    call.eps = eps;
+    call.out = this.own(args.out);
+    call.stats = this.own(args.stats);
+    call.rows = args.x.rows;
+    call.cols = args.x.cols;
+    this.ops.layerNorm(call);
+  }
+
+  layerNormBackward(args: LayerNormBackwardArgs): void {
+    this.checkUsable();
+    v.validateLayerNormBackward(args);
+    const call = (this.layerNormBackwardCall ??= {} as LayerNormBackwardCall<DeviceTensor<S>>);
+    call.x = this.own(args.x);
+    call.gamma = this.own(args.gamma);
+    call.stats = this.own(args.stats);
+    call.dy = this.own(args.dy);
+    call.dx = this.ownOrNull(args.dx ?? null);
+    call.dgamma = this.own(args.dgamma);
+    call.dbeta = this.own(args.dbeta);
+    call.accumulate = args.accumulate === true;
+    call.rows = args.x.rows;
+    call.cols = args.x.cols;
+    this.ops.layerNormBackward(call);
   }
 
   // ---------------------------------------------------------------- layers

@@ -187,6 +187,58 @@ type TdLossDefaulted = 'quantiles' | 'munchausen' | 'discounts' | 'delta' | 'tar
 /** The arguments of tdLoss as a caller gives them, in one object it keeps and reuses (no allocation per update). */
 export interface TdLossArgs extends Omit<TdLossOf<Tensor>, TdLossDefaulted>, Partial<Pick<TdLossOf<Tensor>, TdLossDefaulted>> {}
 
+/**
+ * The arguments of layerNorm, over the type `T` that holds the data (as TdLossOf): torch's
+ * nn.LayerNorm over the last dimension, y = (x - mean) / sqrt(var + eps) * gamma + beta, per row,
+ * with the biased variance (divided by n).
+ */
+export interface LayerNormOf<T> {
+  /** (B, n) input. */
+  x: T;
+  /** (1, n) scale. */
+  gamma: T;
+  /** (1, n) shift. */
+  beta: T;
+  /** Added to the variance (default 1e-5, torch's). */
+  eps: number;
+  /** (B, n) <- y. Shares no element with an input. */
+  out: T;
+  /** (B, 2) <- per row the mean and the reciprocal std 1 / sqrt(var + eps): what layerNormBackward reads. */
+  stats: T;
+}
+
+/** The arguments of layerNorm as a caller gives them (eps may be left out), in one object it keeps and reuses. */
+export interface LayerNormArgs extends Omit<LayerNormOf<Tensor>, 'eps'>, Partial<Pick<LayerNormOf<Tensor>, 'eps'>> {}
+
+/**
+ * The arguments of layerNormBackward, over the type `T` that holds the data. With xhat = (x - mean)
+ * rstd from the forward's stats: dgamma = sum_rows dy xhat, dbeta = sum_rows dy, and
+ * dx = rstd (dy gamma - rowmean(dy gamma) - xhat rowmean(dy gamma xhat)).
+ */
+export interface LayerNormBackwardOf<T> {
+  /** (B, n) the forward's input. */
+  x: T;
+  /** (1, n) the forward's scale. */
+  gamma: T;
+  /** (B, 2) the forward's stats (its first B rows when the forward had more). */
+  stats: T;
+  /** (B, n) d loss / d y. */
+  dy: T;
+  /** (B, n) <- d loss / d x, or null to skip it. May be dy (in place); shares no element with the other tensors. */
+  dx: T | null;
+  /** (1, n) <- d loss / d gamma, or += with `accumulate`. */
+  dgamma: T;
+  /** (1, n) <- d loss / d beta, or += with `accumulate`. */
+  dbeta: T;
+  /** Add into dgamma and dbeta instead of overwriting them (default false). */
+  accumulate: boolean;
+}
+
+/** The arguments of layerNormBackward as a caller gives them: dx and accumulate may be left out (null, false). */
+export interface LayerNormBackwardArgs
+  extends Omit<LayerNormBackwardOf<Tensor>, 'dx' | 'accumulate'>,
+    Partial<Pick<LayerNormBackwardOf<Tensor>, 'dx' | 'accumulate'>> {}
+
 export interface BackendStats {
   /** Tensors created and not yet disposed. */
   tensorsAlive: number;
@@ -305,6 +357,12 @@ export interface Backend {
    */
   tdLoss(args: TdLossArgs): void;
 
+  // ---------------------------------------------------------------- layer normalisation
+  /** LayerNorm's forward over each row of x, saving each row's mean and reciprocal std in stats (see LayerNormOf). */
+  layerNorm(args: LayerNormArgs): void;
+  /** LayerNorm's backward from the forward's x, gamma and stats (see LayerNormBackwardOf). */
+  layerNormBackward(args: LayerNormBackwardArgs): void;
+
   // ---------------------------------------------------------------- indexing and reductions over rows
   /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
@@ -353,6 +411,8 @@ export const BACKEND_OPS = [
   'linearGrad',
   'linearInputGrad',
   'tdLoss',
+  'layerNorm',
+  'layerNormBackward',
   'biasActivation',
   'activationBackward',
   'gatherColumns',

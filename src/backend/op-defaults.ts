@@ -9,4 +9,6 @@ export const OP_DEFAULTS = {
   huberDelta: 1,
   /** Probability floor of `cross_entropy` (the log of a probability below it is taken at it). */
   crossEntropyEps: 1e-7,
+  /** LayerNorm's variance floor (torch.nn.LayerNorm's default). */
+  layerNormEps: 1e-5,
 } as const;

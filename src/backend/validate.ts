@@ -6,7 +6,7 @@
  * may work in place accepts an output that is exactly its input's elements, never a partial overlap.
  * None of them allocates.
  */
-import { ACTIVATIONS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type LossKind, type Shape, type TdLossArgs, type Tensor } from './backend.js';
+import { ACTIVATIONS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
 import { overlaps, sameElements, shapeSize } from './device-tensor.js';
 
@@ -507,6 +507,78 @@ export function validateTdLoss(a: TdLossArgs, delta: number, quantiles: number):
     disjoint(op, 'targets', targets, 'gradQ', a.gradQ);
   }
   return batch;
+}
+
+/** A (1, n) row of per-column values (gamma, beta and their gradients) for x (B, n). */
+function featureRow(op: string, name: string, t: Tensor, x: Tensor): void {
+  if (t.size !== x.cols) throw new ShapeError(`${op}: ${describe(name, t)} must be (1, ${x.cols}), one value per column of ${describe('x', x)}`);
+}
+
+/** A (B, 2) tensor of per-row mean and reciprocal std for x (B, n). */
+function rowStats(op: string, stats: Tensor, x: Tensor): void {
+  if (stats.size !== 2 * x.rows) throw new ShapeError(`${op}: ${describe('stats', stats)} must be (${x.rows}, 2), a mean and a reciprocal std per row of ${describe('x', x)}`);
+}
+
+/** An output of layerNorm shares no element with an input. */
+function layerNormOutputDisjoint(name: string, out: Tensor, a: LayerNormArgs): void {
+  disjoint('layerNorm', name, out, 'x', a.x);
+  disjoint('layerNorm', name, out, 'gamma', a.gamma);
+  disjoint('layerNorm', name, out, 'beta', a.beta);
+}
+
+/** An output of layerNormBackward shares no element with an input other than dy. */
+function layerNormGradDisjoint(name: string, out: Tensor, a: LayerNormBackwardArgs): void {
+  disjoint('layerNormBackward', name, out, 'x', a.x);
+  disjoint('layerNormBackward', name, out, 'gamma', a.gamma);
+  disjoint('layerNormBackward', name, out, 'stats', a.stats);
+}
+
+/** layerNorm's tensors and eps: out shaped like x, every output disjoint from every input. */
+export function validateLayerNorm(a: LayerNormArgs, eps: number): void {
+  const op = 'layerNorm';
+  checkAlive(op, 'x', a.x);
+  checkAlive(op, 'gamma', a.gamma);
+  checkAlive(op, 'beta', a.beta);
+  checkAlive(op, 'out', a.out);
+  checkAlive(op, 'stats', a.stats);
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new InvalidArgumentError(`${op}: eps must be positive, got ${eps}`);
+  featureRow(op, 'gamma', a.gamma, a.x);
+  featureRow(op, 'beta', a.beta, a.x);
+  sameMatrix(op, 'out', a.out, 'x', a.x);
+  rowStats(op, a.stats, a.x);
+  layerNormOutputDisjoint('out', a.out, a);
+  layerNormOutputDisjoint('stats', a.stats, a);
+  disjoint(op, 'out', a.out, 'stats', a.stats);
+}
+
+/** layerNormBackward's tensors: dx may be dy exactly; every other output is disjoint from everything. */
+export function validateLayerNormBackward(a: LayerNormBackwardArgs): void {
+  const op = 'layerNormBackward';
+  const dx = a.dx ?? null;
+  checkAlive(op, 'x', a.x);
+  checkAlive(op, 'gamma', a.gamma);
+  checkAlive(op, 'stats', a.stats);
+  checkAlive(op, 'dy', a.dy);
+  checkAlive(op, 'dx', dx);
+  checkAlive(op, 'dgamma', a.dgamma);
+  checkAlive(op, 'dbeta', a.dbeta);
+  featureRow(op, 'gamma', a.gamma, a.x);
+  rowStats(op, a.stats, a.x);
+  sameMatrix(op, 'dy', a.dy, 'x', a.x);
+  featureRow(op, 'dgamma', a.dgamma, a.x);
+  featureRow(op, 'dbeta', a.dbeta, a.x);
+  layerNormGradDisjoint('dgamma', a.dgamma, a);
+  layerNormGradDisjoint('dbeta', a.dbeta, a);
+  disjoint(op, 'dgamma', a.dgamma, 'dy', a.dy);
+  disjoint(op, 'dbeta', a.dbeta, 'dy', a.dy);
+  disjoint(op, 'dgamma', a.dgamma, 'dbeta', a.dbeta);
+  if (dx !== null) {
+    sameMatrix(op, 'dx', dx, 'x', a.x);
+    inPlaceOrDisjoint(op, 'dx', dx, 'dy', a.dy);
+    layerNormGradDisjoint('dx', dx, a);
+    disjoint(op, 'dx', dx, 'dgamma', a.dgamma);
+    disjoint(op, 'dx', dx, 'dbeta', a.dbeta);
+  }
 }
 
 function adamOperandsDisjoint(name: string, t: Tensor, param: Tensor, grad: Tensor, m: Tensor, v: Tensor): void {

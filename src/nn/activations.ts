@@ -28,7 +28,7 @@ export class ActivationLayer implements Layer {
     private readonly backend: Backend,
     activation: Activation | string,
     readonly features: number,
-    readonly alpha = DEFAULT_LEAKY_SLOPE,
+    readonly alpha: number = DEFAULT_LEAKY_SLOPE,
   ) {
     this.activation = checkActivation(activation);
     this.description = `Activation(${this.activation}, ${features})`;

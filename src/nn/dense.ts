@@ -16,7 +16,7 @@ import { BatchBuffers, PrefixViews } from './batch-buffers.js';
 import { checkInitializer, initBias, initWeights, type Initializer } from './init.js';
 import type { Layer } from './layer.js';
 import type { Parameter } from './parameter.js';
-import { ownParameter, type ParameterSource } from './parameter-arena.js';
+import { disposeOwnParameters, ownParameter, type ParameterSource } from './parameter-arena.js';
 
 /** Hoisted op options: the hot path allocates nothing. */
 const ACCUMULATE = { accumulate: true } as const;
@@ -158,12 +158,7 @@ export class Dense implements Layer {
   }
 
   dispose(): void {
-    if (this.ownsParameters) {
-      for (const p of this.params) {
-        p.value.dispose();
-        p.grad.dispose();
-      }
-    }
+    if (this.ownsParameters) disposeOwnParameters(this.params);
     this.outputs.dispose();
     this.preActivationGrads.dispose();
     this.inputGrads.dispose();

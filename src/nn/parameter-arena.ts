@@ -131,3 +131,11 @@ export function zeroGrads(backend: Backend, params: readonly Parameter[], arena:
 export function ownParameter(backend: Backend, name: string, shape: Shape): Parameter {
   return { name, value: backend.tensor(shape, undefined, name), grad: backend.tensor(shape, undefined, `d${name}`) };
 }
+
+/** Disposes the tensors of parameters a layer allocated itself (ownParameter); a layer's dispose, without an arena. */
+export function disposeOwnParameters(params: readonly Parameter[]): void {
+  for (const p of params) {
+    p.value.dispose();
+    p.grad.dispose();
+  }
+}

@@ -2,9 +2,11 @@
 import type { Activation, Backend, FloatArray, Shape, Tensor } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Rng } from '../random/rng.js';
+import { ActivationLayer } from './activations.js';
 import { Dense } from './dense.js';
 import type { Initializer } from './init.js';
 import type { Layer } from './layer.js';
+import { LayerNorm } from './layer-norm.js';
 import type { Parameter } from './parameter.js';
 import { ParameterArena, arenaOf, zeroGrads } from './parameter-arena.js';
 
@@ -218,6 +220,12 @@ export interface MlpOptions {
   rng: Rng;
   /** LeakyReLU slope (default 0.01). */
   alpha?: number;
+  /**
+   * Normalise every hidden layer (PQN's network): Dense (no activation), LayerNorm, then the hidden
+   * activation, with the LayerNorm's gamma and beta in the arena after the Dense layer's W and b.
+   * Default false.
+   */
+  layerNorm?: boolean;
 }
 
 /**
@@ -227,22 +235,31 @@ export interface MlpOptions {
 export function mlp(backend: Backend, sizes: readonly number[], options: MlpOptions): Sequential {
   if (sizes.length < 2) throw new InvalidArgumentError(`mlp: sizes needs at least [in, out], got [${sizes.join(', ')}]`);
   for (const size of sizes) if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`mlp: sizes must be positive integers, got [${sizes.join(', ')}]`);
-  const layers: Dense[] = [];
+  const layers: Layer[] = [];
   const shapes: Shape[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
+  const normed = options.layerNorm === true;
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
+    if (normed && i + 2 < sizes.length) shapes.push([1, sizes[i + 1]], [1, sizes[i + 1]]);
+  }
   const arena = new ParameterArena(backend, shapes, 'mlp');
   try {
     for (let i = 0; i + 1 < sizes.length; i++) {
       const last = i + 2 === sizes.length;
+      const hidden = options.hidden ?? 'relu';
       layers.push(
         new Dense(backend, sizes[i], sizes[i + 1], {
-          activation: last ? (options.output ?? 'identity') : (options.hidden ?? 'relu'),
+          activation: last ? (options.output ?? 'identity') : normed ? 'identity' : hidden,
           init: options.init,
           rng: options.rng,
           alpha: options.alpha,
           parameters: arena,
         }),
       );
+      if (normed && !last) {
+        layers.push(new LayerNorm(backend, sizes[i + 1], { parameters: arena }));
+        layers.push(new ActivationLayer(backend, hidden, sizes[i + 1], options.alpha));
+      }
     }
   } catch (error) {
     for (const layer of layers) layer.dispose();

@@ -10,7 +10,7 @@ import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, typ
 import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
-import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, mismatch, sumTolerance, type Tolerance } from './tolerances.js';
+import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormTolerance, mismatch, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -511,6 +511,102 @@ for (const [B, A, N] of [
         );
       }
     }
+  }
+}
+
+// ------------------------------------------------------------------ layerNorm
+
+/**
+ * (B, n) shapes of the LayerNorm cases: widths 1 (every row its own mean: out = beta, dx = 0),
+ * odd and prime widths, one workgroup's 64, several threads' worth per column (127, 1000, 1024),
+ * and batches from 1 to 16.
+ */
+const LAYER_NORM_SHAPES = [
+  [4, 1],
+  [1, 3],
+  [5, 5],
+  [7, 8],
+  [16, 33],
+  [3, 64],
+  [9, 127],
+  [2, 256],
+  [3, 1000],
+  [2, 1024],
+] as const;
+
+/** x (B, n), gamma and beta (1, n) for LayerNorm, x uniform in [offset - 2, offset + 2). */
+function layerNormInputs(rng: Rng, B: number, n: number, offset = 0) {
+  return {
+    x: uniformInput(rng, [B, n], offset - 2, offset + 2),
+    gamma: uniformInput(rng, [1, n], -2, 2),
+    beta: uniformInput(rng, [1, n]),
+  };
+}
+
+for (const [B, n, offset, eps] of [...LAYER_NORM_SHAPES.map(([B, n]) => [B, n, 0, undefined] as const), [6, 33, 100, undefined], [5, 7, 0, 0.5]] as const) {
+  cases.push(
+    defineCase({
+      name: `layerNorm (${B}, ${n})${offset !== 0 ? ` offset ${offset}` : ''}${eps !== undefined ? ` eps ${eps}` : ''}`,
+      op: 'layerNorm',
+      tolerance: layerNormTolerance(n, Math.abs(offset) + 2),
+      inputs: (rng) => ({ ...layerNormInputs(rng, B, n, offset), out: uniformInput(rng, [B, n]), stats: uniformInput(rng, [B, 2]) }),
+      outputs: ['out', 'stats'],
+      exec: (b, t) => b.layerNorm({ x: t.x, gamma: t.gamma, beta: t.beta, out: t.out, stats: t.stats, eps }),
+      reference: (i) => ref.refLayerNorm(m(i.x), i.gamma.data, i.beta.data, eps ?? 1e-5),
+    }),
+  );
+}
+
+/** The backward's variants: dx given (into its own tensor or in place into dy) or skipped, dgamma and dbeta overwritten or accumulated. */
+const LAYER_NORM_BACKWARD_VARIANTS = [
+  { dx: 'dx', accumulate: false },
+  { dx: 'in place', accumulate: true },
+  { dx: 'none', accumulate: true },
+] as const;
+
+for (const [B, n] of LAYER_NORM_SHAPES) {
+  for (const v of LAYER_NORM_BACKWARD_VARIANTS) {
+    // Every shape with dx into its own tensor; the other variants on three shapes.
+    if (v.dx !== 'dx' && !(n === 5 || n === 127 || n === 1024)) continue;
+    cases.push(
+      defineCase({
+        name: `layerNormBackward (${B}, ${n})${v.dx === 'dx' ? '' : v.dx === 'none' ? ' without dx' : ' dx in place into dy'}${v.accumulate ? ' accumulate' : ''}`,
+        op: 'layerNormBackward',
+        tolerance: layerNormTolerance(Math.max(B, n), 2),
+        inputs: (rng) => {
+          const inputs = layerNormInputs(rng, B, n);
+          // The forward's stats, as a float32 forward stores them.
+          const stats = ref.refLayerNorm(m(inputs.x), inputs.gamma.data, inputs.beta.data, 1e-5).stats.map(Math.fround);
+          return {
+            ...inputs,
+            stats: { shape: [B, 2] as Shape, data: stats },
+            dy: uniformInput(rng, [B, n]),
+            dx: uniformInput(rng, [B, n]),
+            dgamma: uniformInput(rng, [1, n]),
+            dbeta: uniformInput(rng, [1, n]),
+          };
+        },
+        outputs: v.dx === 'dx' ? ['dx', 'dgamma', 'dbeta'] : v.dx === 'in place' ? ['dy', 'dgamma', 'dbeta'] : ['dx', 'dgamma', 'dbeta'],
+        exec: (b, t) =>
+          b.layerNormBackward({
+            x: t.x,
+            gamma: t.gamma,
+            stats: t.stats,
+            dy: t.dy,
+            dx: v.dx === 'dx' ? t.dx : v.dx === 'in place' ? t.dy : null,
+            dgamma: t.dgamma,
+            dbeta: t.dbeta,
+            accumulate: v.accumulate,
+          }),
+        reference: (i) => {
+          const r = ref.refLayerNormBackward(m(i.x), i.gamma.data, i.stats.data, m(i.dy), v.accumulate ? i.dgamma.data : undefined, v.accumulate ? i.dbeta.data : undefined);
+          // Without dx, dx keeps its initial contents.
+          const out: Record<string, Float64Array> = { dgamma: r.dgamma, dbeta: r.dbeta };
+          out[v.dx === 'in place' ? 'dy' : 'dx'] = v.dx === 'none' ? i.dx.data : r.dx;
+          return out;
+        },
+      }),
+    );
   }
 }
 

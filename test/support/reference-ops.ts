@@ -431,3 +431,54 @@ export function refQuantileTdLoss(
   }
   return { loss, gradQ, targets };
 }
+
+/** torch.nn.LayerNorm over rows: out and the per-row (mean, 1 / sqrt(var + eps)), biased variance, two passes. */
+export function refLayerNorm(x: Matrix, gamma: ArrayLike<number>, beta: ArrayLike<number>, eps: number): { out: Float64Array; stats: Float64Array } {
+  const out = new Float64Array(x.rows * x.cols);
+  const stats = new Float64Array(2 * x.rows);
+  for (let r = 0; r < x.rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < x.cols; c++) sum += at(x, r, c);
+    const mean = sum / x.cols;
+    let v = 0;
+    for (let c = 0; c < x.cols; c++) v += (at(x, r, c) - mean) ** 2;
+    const rstd = 1 / Math.sqrt(v / x.cols + eps);
+    for (let c = 0; c < x.cols; c++) out[r * x.cols + c] = (at(x, r, c) - mean) * rstd * gamma[c] + beta[c];
+    stats[2 * r] = mean;
+    stats[2 * r + 1] = rstd;
+  }
+  return { out, stats };
+}
+
+/**
+ * LayerNorm's backward given the forward's stats (mean, rstd per row), written from the chain rule
+ * term by term: d y_j / d x_i = gamma_j rstd (delta_ij - 1/n - xhat_i xhat_j / n).
+ */
+export function refLayerNormBackward(
+  x: Matrix,
+  gamma: ArrayLike<number>,
+  stats: ArrayLike<number>,
+  dy: Matrix,
+  dgamma0?: ArrayLike<number>,
+  dbeta0?: ArrayLike<number>,
+): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
+  const n = x.cols;
+  const dx = new Float64Array(x.rows * n);
+  const dgamma = Float64Array.from({ length: n }, (_, c) => (dgamma0 ? dgamma0[c] : 0));
+  const dbeta = Float64Array.from({ length: n }, (_, c) => (dbeta0 ? dbeta0[c] : 0));
+  for (let r = 0; r < x.rows; r++) {
+    const mean = stats[2 * r];
+    const rstd = stats[2 * r + 1];
+    const xhat = Array.from({ length: n }, (_, c) => (at(x, r, c) - mean) * rstd);
+    for (let j = 0; j < n; j++) {
+      dgamma[j] += at(dy, r, j) * xhat[j];
+      dbeta[j] += at(dy, r, j);
+    }
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += at(dy, r, j) * gamma[j] * rstd * ((i === j ? 1 : 0) - 1 / n - (xhat[i] * xhat[j]) / n);
+      dx[r * n + i] = s;
+    }
+  }
+  return { dx, dgamma, dbeta };
+}

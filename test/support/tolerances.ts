@@ -39,6 +39,19 @@ export function fusedTolerance(k: number): Tolerance {
   return { abs: sumTolerance(k).abs + TRANSCENDENTAL.abs, rel: TRANSCENDENTAL.rel };
 }
 
+/**
+ * LayerNorm (forward and backward) with inputs of magnitude <= `magnitude`, |gamma| <= 2, |dy| <= 1
+ * and rows spread over an interval of 4 (so rstd |gamma| <= about 2). Its float32 sums (a row's
+ * mean and variance, the backward's two row means, dgamma and dbeta over the batch) of k terms are
+ * off by at most k 2^-24 times the terms' magnitude (worst case; k the longest sum), and that error
+ * is scaled by rstd |gamma|: sumTolerance(k, 2 magnitude). The rounding of sqrt and the division
+ * is relative (the width-1 rstd 1 / sqrt(eps) = 316 included). Measured on lavapipe: at most
+ * 1/50 of this (2.1e-5 for rows offset by 100, whose float32 mean is off by an ulp of 100).
+ */
+export function layerNormTolerance(k: number, magnitude: number): Tolerance {
+  return { abs: sumTolerance(k, 2 * magnitude).abs, rel: 1e-5 };
+}
+
 /** The first element of `got` outside `tol` of `want`, as a message, or null when all are within it. */
 export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
   if (got.length !== want.length) return `has ${got.length} values, expected ${want.length}`;

@@ -5,12 +5,13 @@
  * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
 import type { Activation, AdamHyperParameters, FloatArray, LossKind, SgdHyperParameters } from '../backend.js';
-import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { CpuStorage } from './cpu-storage.js';
 import * as act from './activation.js';
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
+import { layerNorm, layerNormBackward } from './layer-norm.js';
 import { loss as lossKernel } from './losses.js';
 import { matmul, type MatmulArgs } from './matmul.js';
 import * as optimizers from './optimizers.js';
@@ -43,6 +44,29 @@ export class CpuOps implements RawOps<CpuTensor> {
     quantiles: 1,
     munchausen: null,
     batch: 0,
+  };
+  /** The layerNorm and layerNormBackward calls on the tensors' storage arrays. */
+  private readonly layerNormArrays: LayerNormCall<FloatArray> = {
+    x: new Float32Array(0),
+    gamma: new Float32Array(0),
+    beta: new Float32Array(0),
+    eps: 0,
+    out: new Float32Array(0),
+    stats: new Float32Array(0),
+    rows: 0,
+    cols: 0,
+  };
+  private readonly layerNormBackwardArrays: LayerNormBackwardCall<FloatArray> = {
+    x: new Float32Array(0),
+    gamma: new Float32Array(0),
+    stats: new Float32Array(0),
+    dy: new Float32Array(0),
+    dx: null,
+    dgamma: new Float32Array(0),
+    dbeta: new Float32Array(0),
+    accumulate: false,
+    rows: 0,
+    cols: 0,
   };
   private readonly matmulArgs: MatmulArgs = {
     a: new Float32Array(0),
@@ -131,6 +155,36 @@ export class CpuOps implements RawOps<CpuTensor> {
     if (call.munchausen !== null) this.td.runMunchausen(arrays, call.nextQ.cols, call.munchausen);
     else if (call.quantiles > 1) this.td.runQuantiles(arrays, call.nextQ.cols / call.quantiles);
     else this.td.run(arrays, call.nextQ.cols);
+  }
+
+  layerNorm(call: LayerNormCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.layerNormArrays;
+    arrays.x = call.x.storage.data;
+    arrays.gamma = call.gamma.storage.data;
+    arrays.beta = call.beta.storage.data;
+    arrays.eps = call.eps;
+    arrays.out = call.out.storage.data;
+    arrays.stats = call.stats.storage.data;
+    arrays.rows = call.rows;
+    arrays.cols = call.cols;
+    layerNorm(arrays);
+  }
+
+  layerNormBackward(call: LayerNormBackwardCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.layerNormBackwardArrays;
+    arrays.x = call.x.storage.data;
+    arrays.gamma = call.gamma.storage.data;
+    arrays.stats = call.stats.storage.data;
+    arrays.dy = call.dy.storage.data;
+    arrays.dx = call.dx === null ? null : call.dx.storage.data;
+    arrays.dgamma = call.dgamma.storage.data;
+    arrays.dbeta = call.dbeta.storage.data;
+    arrays.accumulate = call.accumulate;
+    arrays.rows = call.rows;
+    arrays.cols = call.cols;
+    layerNormBackward(arrays, this.scratchRow(2 * call.cols));
   }
 
   biasActivation(x: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {

@@ -71,6 +71,7 @@ const TD_LOSS = new ParamLayout({
   m_tau: 'f32',
   m_floor: 'f32',
 });
+const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags: 'u32' });
 const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
 
 export const KERNELS = {
@@ -131,6 +132,8 @@ export const KERNELS = {
   tdLossLanes: { file: 'td-loss', entry: 'td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
   quantileTdLoss: { file: 'td-loss', entry: 'quantile_td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
   quantileTdLossLanes: { file: 'td-loss', entry: 'quantile_td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
+  layerNorm: { file: 'layer-norm', entry: 'layer_norm', access: 'rrrww', threads: 64, params: LAYER_NORM, ops: ['layerNorm'] },
+  layerNormBackward: { file: 'layer-norm', entry: 'layer_norm_backward', access: 'rrrrwww', threads: 64, params: LAYER_NORM, ops: ['layerNormBackward'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {
@@ -181,6 +184,9 @@ export const LINEAR_FLAGS = { transA: 1, transB: 2, accumulate: 4, extra: 8 } as
 
 /** Bits of TD_LOSS's `flags`, shared with td-loss.wgsl. */
 export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4, discounts: 8, munchausen: 16 } as const;
+
+/** Bits of LAYER_NORM's `flags`, shared with layer-norm.wgsl. */
+export const LAYER_NORM_FLAGS = { accumulate: 1, dx: 2 } as const;
 
 /** Bits of ADAM's `flags`, shared with adam.wgsl. */
 export const ADAM_FLAGS = { clip: 1, polyak: 2 } as const;

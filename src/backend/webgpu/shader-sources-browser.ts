@@ -16,6 +16,7 @@ import sgd from '../../../shaders/sgd.wgsl';
 import linear from '../../../shaders/linear.wgsl';
 import linearSubgroup from '../../../shaders/linear-subgroup.wgsl';
 import tdLoss from '../../../shaders/td-loss.wgsl';
+import layerNorm from '../../../shaders/layer-norm.wgsl';
 import activations from '../../../shaders/activations.wgsl';
 import subgroupLanes4 from '../../../shaders/subgroup-lanes4.wgsl';
 import subgroupLanes8 from '../../../shaders/subgroup-lanes8.wgsl';
@@ -35,6 +36,7 @@ const SOURCES: Record<ShaderFile, string> = {
   linear,
   'linear-subgroup': linearSubgroup,
   'td-loss': tdLoss,
+  'layer-norm': layerNorm,
   activations,
   'subgroup-lanes4': subgroupLanes4,
   'subgroup-lanes8': subgroupLanes8,

@@ -3,12 +3,12 @@
  * kernel of the table in kernels.ts, its parameters written by name.
  */
 import type { Activation, AdamHyperParameters, LossKind, SgdHyperParameters } from '../backend.js';
-import type { MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { ACTIVATION_CODES, LOSS_CODES } from '../kernel-codes.js';
-import { ADAM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName, type SubgroupLanes } from './kernels.js';
+import { ADAM_FLAGS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName, type SubgroupLanes } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
 
 /** The largest parameter arena whose Adam step takes the sum of squares before it into one workgroup (adam_small). */
@@ -219,6 +219,30 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       call.targets === null ? this.d.unused('w') : call.targets.storage,
     );
     this.d.grid(kernel, 1, 1);
+  }
+
+  layerNorm(call: LayerNormCall<WebGpuTensor>): void {
+    this.d.params('layerNorm').set('rows', call.rows).set('cols', call.cols).set('eps', call.eps).set('flags', 0);
+    this.d.bind(call.x.storage, call.gamma.storage, call.beta.storage, call.out.storage, call.stats.storage);
+    // One workgroup per row.
+    this.d.workgroups('layerNorm', call.rows);
+  }
+
+  layerNormBackward(call: LayerNormBackwardCall<WebGpuTensor>): void {
+    const flags = (call.accumulate ? LAYER_NORM_FLAGS.accumulate : 0) | (call.dx !== null ? LAYER_NORM_FLAGS.dx : 0);
+    this.d.params('layerNormBackward').set('rows', call.rows).set('cols', call.cols).set('eps', 0).set('flags', flags);
+    this.d.bind(
+      call.x.storage,
+      call.gamma.storage,
+      call.stats.storage,
+      call.dy.storage,
+      call.dx === null ? this.d.unused('w') : call.dx.storage,
+      call.dgamma.storage,
+      call.dbeta.storage,
+    );
+    // One dispatch: a workgroup per row for dx (when wanted), then one per 64 columns for dgamma and dbeta.
+    const columnGroups = Math.ceil(call.cols / KERNELS.layerNormBackward.threads);
+    this.d.workgroups('layerNormBackward', (call.dx !== null ? call.rows : 0) + columnGroups);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
