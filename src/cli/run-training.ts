@@ -27,7 +27,8 @@ import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.
 import { FileAccessError } from '../io/node/fs-errors.js';
 import { algorithmName, type DqnConfig } from '../rl/config.js';
 import { algorithm } from '../rl/algorithms.js';
-import type { DqnTrainer } from '../rl/dqn-trainer.js';
+import type { Trainer } from '../rl/trainer.js';
+import type { TrainerState } from '../rl/trainer-state.js';
 import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { describeQNetwork } from '../rl/q-network.js';
 import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
@@ -67,7 +68,7 @@ export async function runTraining(program: Command, options: CliOptions, flagsCo
 
 class TrainingRun {
   private backend: Backend | null = null;
-  private trainer: DqnTrainer | null = null;
+  private trainer: Trainer<DqnConfig, TrainerState> | null = null;
   private folder: RunFolder | null = null;
   private files: RunFiles | null = null;
   private records: RunRecords | null = null;
@@ -127,7 +128,7 @@ class TrainingRun {
     checkRunFits(config, obsDim, nActions, limits, flagName);
   }
 
-  private buildTrainer(backend: Backend): DqnTrainer {
+  private buildTrainer(backend: Backend): Trainer<DqnConfig, TrainerState> {
     return algorithm(this.plan.algo).createTrainer(backend, this.plan.config, this.plan.seed, {
       onEpisode: (log) => {
         const updates = this.trainer?.updates ?? 0;
@@ -142,12 +143,12 @@ class TrainingRun {
   }
 
   /** Resumes from the checkpoint, or starts from --load's weights (online and target), or from fresh weights. */
-  private setStartWeights(trainer: DqnTrainer): void {
+  private setStartWeights(trainer: Trainer<DqnConfig, TrainerState>): void {
     const { resume, initialWeights } = this.plan;
     if (resume) {
       trainer.restore(resume.checkpoint.state);
     } else if (initialWeights !== null) {
-      trainer.agent.loadWeights(initialWeights.arrays);
+      trainer.loadWeights(initialWeights.arrays);
     }
   }
 
@@ -192,7 +193,7 @@ class TrainingRun {
       `training ${algorithmName(config)} on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
         `net ${describeQNetwork({ ...config, obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions })}${config.doubleDqn ? ' double' : ''}${config.munchausen > 0 ? ` munchausen (alpha ${config.munchausen}, tau ${config.munchausenTau})` : ''} | ` +
         `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
-        `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.schedule.describe()}`,
+        `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.describeExploration()}`,
     );
     say(`run folder: ${shown(this.folder!.path)}`);
     await writeFileAtomic(this.files!.config, JSON.stringify({ seed, preset, backend: backend.name, ...config }, null, 2) + '\n');
@@ -239,7 +240,7 @@ class TrainingRun {
     await outputs.attempt(async () => this.records!.close());
     await outputs.attempt(() => this.saveLearningCurve());
     if (!stopped) {
-      trainer.agent.policy.setWeights(weights);
+      trainer.policy.setWeights(weights);
       try {
         await this.finalEvaluation(outputs);
       } catch (error) {
@@ -314,7 +315,7 @@ class TrainingRun {
     }
     const network = networkRecord(config, trainer.envs.obsDim, trainer.envs.nActions);
     // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
-    const npz = encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network);
+    const npz = encodeWeightsNpz(weights, trainer.weightShapes(), network);
     const inFolder = this.files!.weights;
     // --save may be the run folder's own weights file: one file, written once.
     const targets = save === null || resolve(save) === resolve(inFolder) ? [inFolder] : [save, inFolder];
@@ -353,7 +354,7 @@ class TrainingRun {
   private async finalEvaluation(outputs: OutputAttempts): Promise<void> {
     const { config, finalEvalSeed, finalEvalEpisodes, video } = this.plan;
     const trainer = this.trainer!;
-    const policy = this.stoppable(trainer.agent.policy);
+    const policy = this.stoppable(trainer.policy);
     if (finalEvalEpisodes > 0) {
       const threshold = envSpec(config.env).rewardThreshold;
       const summary = await evaluatePolicy(policy, config.env, finalEvalEpisodes, finalEvalSeed);

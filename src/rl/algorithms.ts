@@ -15,9 +15,11 @@ import { DQN_CONFIG, PRESET_NAMES, algorithmName, preset, presetFor, type DqnCon
 import type { ConfigSpec } from './config-schema.js';
 import { DqnTrainer, type TrainerCallbacks } from './dqn-trainer.js';
 import { describeQNetwork } from './q-network.js';
+import type { Trainer } from './trainer.js';
+import type { TrainerState } from './trainer-state.js';
 
 /** One algorithm, as the front ends see it. */
-export interface AlgorithmEntry<C> {
+export interface AlgorithmEntry<C, S> {
   /** The name `--algo` takes and checkpoints record. */
   name: string;
   /** One line for --help and the page's menu. */
@@ -30,15 +32,15 @@ export interface AlgorithmEntry<C> {
   preset(name: string): C;
   /** The preset a run of `env` starts from when none is named (its vector flavour on WebGPU). */
   presetFor(env: string, backend: string): string;
-  /** Its trainer: the loop that steps the envs, learns, evaluates, checkpoints. */
-  createTrainer(backend: Backend, config: C, seed: number, callbacks?: TrainerCallbacks): DqnTrainer;
+  /** Its trainer: the loop that steps the envs, learns, evaluates, and snapshots itself (trainer.ts). */
+  createTrainer(backend: Backend, config: C, seed: number, callbacks?: TrainerCallbacks): Trainer<C, S>;
   /** What a config trains, by its usual name (e.g. 'QR-DQN' for DQN with quantiles). */
   describe(config: C): string;
   /** The network a config builds for an env of these sizes, as banners and errors show it ('4-64-64-2'). */
   describeNetwork(config: C, obsDim: number, nActions: number): string;
 }
 
-export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig> = {
+export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig, TrainerState> = {
   name: 'dqn',
   summary: 'DQN with experience replay and a target network; Double DQN, dueling heads, n-step returns, QR-DQN (--quantiles) and Munchausen DQN (--munchausen) as options',
   config: DQN_CONFIG,

@@ -32,6 +32,7 @@ import { ReplayBuffer, createMinibatch, type Minibatch } from './replay-buffer.j
 import { createEpsilonSchedule, type EpsilonSchedule } from './schedules.js';
 import { RecentReturns } from './statistics.js';
 import { TRAINER_STATE_VERSION, checkRestorable, type ActingState, type TrainerState } from './trainer-state.js';
+import type { Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs, type FinishedEpisode } from './training-envs.js';
 
 // The payloads of the trainer's callbacks, importable from the trainer's own module.
@@ -63,7 +64,7 @@ export interface TrainerCallbacks {
   onEvaluation?(log: EvaluationLog): void | Promise<void>;
 }
 
-export class DqnTrainer {
+export class DqnTrainer implements Trainer<DqnConfig, TrainerState> {
   readonly config: DqnConfig;
   readonly agent: DqnAgent;
   /** The N training envs, stepped side by side. */
@@ -164,6 +165,26 @@ export class DqnTrainer {
   /** Env steps at which the best weights were evaluated (0 when none). */
   get bestSteps(): number {
     return this.evaluation.bestSteps;
+  }
+
+  /** The greedy policy: the online network, or its average with policy averaging. */
+  get policy(): TrainerPolicy {
+    return this.agent.policy;
+  }
+
+  /** Starts from given weights: online, target and the policy average all take them. */
+  loadWeights(arrays: readonly ArrayLike<number>[]): void {
+    this.agent.loadWeights(arrays);
+  }
+
+  /** The Q-network's parameter shapes, in the weights file's order. */
+  weightShapes(): [number, number][] {
+    return this.agent.online.weightShapes();
+  }
+
+  /** The epsilon schedule, for the banner. */
+  describeExploration(): string {
+    return this.schedule.describe();
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * What the training worker does, free of any worker API so it also runs (and is tested) in Node:
- * it owns the backend and the DqnTrainer, trains in short slices while running, and answers the
+ * it owns the backend and the trainer (the algorithm registry's), trains in short slices while running, and answers the
  * page's requests. Requests that touch the agent are serialised with the training slices, so a
  * greedy episode or a weights download never interleaves with an update.
  */
@@ -10,7 +10,10 @@ import { createBackend, type BackendKind } from '../backend/create-backend.js';
 import { errorMessage } from '../errors.js';
 import { make } from '../envs/registry.js';
 import type { DqnConfig } from '../rl/config.js';
-import { DqnTrainer, type EpisodeLog, type EvaluationLog } from '../rl/dqn-trainer.js';
+import { DQN_ALGORITHM } from '../rl/algorithms.js';
+import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
+import type { Trainer } from '../rl/trainer.js';
+import type { TrainerState } from '../rl/trainer-state.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
 import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork } from '../rl/weights-file.js';
@@ -42,7 +45,7 @@ function yieldToEventLoop(): Promise<void> {
 export class TrainingSession {
   private backend: Backend | null = null;
   private backendInfo: BackendInfo | null = null;
-  private trainer: DqnTrainer | null = null;
+  private trainer: Trainer<DqnConfig, TrainerState> | null = null;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private lock: Promise<unknown> = Promise.resolve();
@@ -99,7 +102,7 @@ export class TrainingSession {
     return result;
   }
 
-  private requireTrainer(): DqnTrainer {
+  private requireTrainer(): Trainer<DqnConfig, TrainerState> {
     if (!this.trainer) throw new Error('no run configured yet');
     return this.trainer;
   }
@@ -117,7 +120,7 @@ export class TrainingSession {
         this.backend = backend;
         this.backendInfo = info;
       }
-      this.trainer = new DqnTrainer(this.backend, config, seed, {
+      this.trainer = DQN_ALGORITHM.createTrainer(this.backend, config, seed, {
         onEpisode: (log) => {
           this.episodesOut.push(log);
         },
@@ -152,7 +155,7 @@ export class TrainingSession {
     return this.counters();
   }
 
-  private async trainingLoop(trainer: DqnTrainer): Promise<void> {
+  private async trainingLoop(trainer: Trainer<DqnConfig, TrainerState>): Promise<void> {
     try {
       while (this.running && !trainer.done && this.trainer === trainer) {
         await this.exclusive(async () => {
@@ -227,7 +230,7 @@ export class TrainingSession {
       const env = make(trainer.config.env);
       const states: number[] = [];
       let stateSize = 0;
-      const [ret] = await evaluateGreedy(trainer.agent.policy, env, 1, seed, (e) => {
+      const [ret] = await evaluateGreedy(trainer.policy, env, 1, seed, (e) => {
         const s = captureEnvState(e);
         if (s) {
           stateSize = s.length;
@@ -244,10 +247,10 @@ export class TrainingSession {
   getWeights(): Promise<{ bytes: Uint8Array; hidden: number[] }> {
     return this.exclusive(async () => {
       const trainer = this.requireTrainer();
-      const weights = await trainer.agent.policy.getWeights();
+      const weights = await trainer.policy.getWeights();
       const { config } = trainer;
       const network = networkRecord(config, trainer.envs.obsDim, trainer.envs.nActions);
-      return { bytes: encodeWeightsNpz(weights, trainer.agent.online.weightShapes(), network), hidden: [...config.hidden] };
+      return { bytes: encodeWeightsNpz(weights, trainer.weightShapes(), network), hidden: [...config.hidden] };
     });
   }
 
@@ -271,7 +274,7 @@ export class TrainingSession {
     }
     return this.exclusive(async () => {
       const trainer = this.requireTrainer();
-      trainer.agent.loadWeights(arrays);
+      trainer.loadWeights(arrays);
       return { hidden: [...trainer.config.hidden], config: { ...trainer.config, hidden: [...trainer.config.hidden] }, restarted };
     });
   }

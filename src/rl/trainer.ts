@@ -1,0 +1,64 @@
+/**
+ * What a front end drives, whatever the algorithm: the CLI's training run (src/cli/run-training.ts)
+ * and the page's session (src/web/training-session.ts) see a trainer through this interface alone,
+ * and the algorithm registry (algorithms.ts) builds one per entry.
+ *
+ * Composition, not a base class: each algorithm's trainer assembles the shared parts its own way
+ * (the N envs with autoreset: training-envs.ts; periodic greedy evaluation and the best weights:
+ * periodic-evaluation.ts; episode statistics: statistics.ts; the non-finite guard:
+ * non-finite-guard.ts; the one seeded stream: random/rng.ts), because the loops differ where it
+ * matters (DQN: a replay buffer, acting groups, rounds of updates every few env steps; PQN: rollouts
+ * of many envs, lambda-returns, epochs of minibatches). A base class would hold one loop and make
+ * the other bend around it; the interface holds only what the front ends need.
+ */
+import type { FloatArray } from '../backend/backend.js';
+import type { GreedyPolicy } from './greedy-evaluation.js';
+import type { TrainingEnvs } from './training-envs.js';
+
+/** The greedy policy a trainer evaluates, keeps and saves. */
+export interface TrainerPolicy extends GreedyPolicy {
+  getWeights(): Promise<FloatArray[]>;
+  setWeights(arrays: readonly ArrayLike<number>[]): void;
+}
+
+/** A training loop of config type C, whose exact snapshots are of type S. */
+export interface Trainer<C, S> {
+  readonly config: C;
+  readonly seed: number;
+  /** The training envs (their sizes, and the first env's episode in progress for the page's canvas). */
+  readonly envs: TrainingEnvs;
+  /** Env steps taken (summed over the envs). */
+  readonly steps: number;
+  /** Finished episodes. */
+  readonly episodes: number;
+  /** Gradient updates so far. */
+  readonly updates: number;
+  /** True once the step or episode budget is spent. */
+  readonly done: boolean;
+  /** Mean return of the last (up to) 100 episodes (NaN before the first). */
+  readonly meanReturn100: number;
+  /** The exploration rate of the next step (NaN for an algorithm that does not explore by epsilon). */
+  readonly epsilon: number;
+  /** The latest loss read back (NaN before the first). */
+  readonly lastLoss: number;
+  /** The best periodic evaluation: its weights (null before the first), mean return and env steps. */
+  readonly bestWeights: FloatArray[] | null;
+  readonly bestMeanReturn: number;
+  readonly bestSteps: number;
+  /** The greedy policy (what is evaluated, kept and saved). */
+  readonly policy: TrainerPolicy;
+  /** Trains for up to about `maxSteps` env steps, stopping early once `shouldStop()` is true; returns the steps taken. */
+  run(maxSteps?: number, shouldStop?: () => boolean): Promise<number>;
+  /** The weights to keep: the best evaluated ones, else the current ones. */
+  finalWeights(): Promise<FloatArray[]>;
+  /** Starts from given weights (a weights file's), in the order of weightShapes(). */
+  loadWeights(arrays: readonly ArrayLike<number>[]): void;
+  /** The (rows, cols) of every parameter array, in the weights file's order. */
+  weightShapes(): [number, number][];
+  /** One line for the banner: how it explores (an epsilon schedule, ...). */
+  describeExploration(): string;
+  /** A snapshot from which restore() continues exactly. */
+  getState(): Promise<S>;
+  restore(state: S): void;
+  dispose(): void;
+}
