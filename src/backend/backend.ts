@@ -246,7 +246,7 @@ export interface LayerNormBackwardArgs
  * computed backwards from t = T - 1:
  *   G[t] = r[t] + gamma (1 - terminated[t]) V_t                                  if t = T - 1 or step t ended its episode,
  *   G[t] = r[t] + gamma (lambda G[t + 1] + (1 - lambda) V_t)                     otherwise.
- * A terminated step does not bootstrap (V_t is not read: garbage there, even NaN, does not matter);
+ * A terminated step does not bootstrap (V_t is not used: its Q row may hold any finite value);
  * a truncated step bootstraps from Q of its final observation (Gymnasium's `final_obs`, not the
  * observation the autoreset gives) and, like a terminated one, stops the lambda-return: no return
  * crosses an episode boundary. lambda 0 gives one-step Q-learning targets, lambda 1 Monte Carlo
