@@ -90,21 +90,22 @@ describe('qLambdaReturns by hand (T = 3, N = 2, gamma = lambda = 0.5)', () => {
   });
 });
 
-describe('qLambdaReturns argument checks', () => {
-  function args(b: Backend, T: number, N: number, A: number): QLambdaReturnsOf<Tensor> {
-    return {
-      rewards: b.tensor([T, N]),
-      terminated: b.tensor([T, N]),
-      truncated: b.tensor([T, N]),
-      nextQ: b.tensor([T * N, A]),
-      gamma: 0.99,
-      lambda: 0.65,
-      returns: b.tensor([T, N]),
-    };
-  }
+/** Zero-filled arguments for a rollout of T steps of N envs with A actions. */
+function zeroArgs(b: Backend, T: number, N: number, A: number): QLambdaReturnsOf<Tensor> {
+  return {
+    rewards: b.tensor([T, N]),
+    terminated: b.tensor([T, N]),
+    truncated: b.tensor([T, N]),
+    nextQ: b.tensor([T * N, A]),
+    gamma: 0.99,
+    lambda: 0.65,
+    returns: b.tensor([T, N]),
+  };
+}
 
+describe('qLambdaReturns argument checks', () => {
   it('rejects mismatched shapes, factors outside [0, 1] and returns that alias an input', () => {
-    const a = args(cpu, 4, 3, 2);
+    const a = zeroArgs(cpu, 4, 3, 2);
     expect(() => cpu.qLambdaReturns({ ...a, truncated: cpu.tensor([3, 4]) })).toThrow(ShapeError);
     expect(() => cpu.qLambdaReturns({ ...a, nextQ: cpu.tensor([4, 6]) })).toThrow(/nextQ \(4, 6\) must have one row per step and env of rewards \(4, 3\) \(12 rows\)/);
     expect(() => cpu.qLambdaReturns({ ...a, returns: cpu.tensor([12]) })).toThrow(ShapeError);
@@ -118,34 +119,21 @@ describe('qLambdaReturns argument checks', () => {
 });
 
 describe('qLambdaReturns dispatches', () => {
+  function dispatchesOf(b: Backend): number {
+    const a = zeroArgs(b, 8, 100, 3);
+    const before = b.stats().dispatches;
+    b.qLambdaReturns(a);
+    const count = b.stats().dispatches - before;
+    for (const t of [a.rewards, a.terminated, a.truncated, a.nextQ, a.returns]) t.dispose();
+    return count;
+  }
+
   it('one kernel call on the CPU backend', () => {
-    const before = cpu.stats().dispatches;
-    const a = {
-      rewards: cpu.tensor([8, 4]),
-      terminated: cpu.tensor([8, 4]),
-      truncated: cpu.tensor([8, 4]),
-      nextQ: cpu.tensor([32, 3]),
-      gamma: 0.99,
-      lambda: 0.65,
-      returns: cpu.tensor([8, 4]),
-    };
-    cpu.qLambdaReturns(a);
-    expect(cpu.stats().dispatches - before).toBe(1);
+    expect(dispatchesOf(cpu)).toBe(1);
   });
 
   it('one dispatch on WebGPU, the max over actions included', needs('webgpu', gpu !== null), () => {
-    const b = gpu as WebGpuBackend;
-    const before = b.stats().dispatches;
-    b.qLambdaReturns({
-      rewards: b.tensor([8, 100]),
-      terminated: b.tensor([8, 100]),
-      truncated: b.tensor([8, 100]),
-      nextQ: b.tensor([800, 3]),
-      gamma: 0.99,
-      lambda: 0.65,
-      returns: b.tensor([8, 100]),
-    });
-    expect(b.stats().dispatches - before).toBe(1);
+    expect(dispatchesOf(gpu as WebGpuBackend)).toBe(1);
   });
 });
 
