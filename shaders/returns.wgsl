@@ -8,7 +8,7 @@
 //   truncated, or t = T - 1:    G = r + gamma V                                   (bootstrap, no lambda)
 //   otherwise:                  G = r + gamma (lambda G[t + 1] + (1 - lambda) V)
 // A flag counts as true where it is not 0. On a terminated step V is computed but selected away,
-// so a non-finite Q there does not reach G.
+// so any finite Q there leaves G unchanged (WGSL may assume no NaN or infinity, so only finite).
 
 struct Params {
   steps: u32,

@@ -244,11 +244,12 @@ export interface LayerNormBackwardArgs
  * Q(lambda) targets over a rollout of T steps of N envs, time-major (row t holds the N envs' step t).
  * With V_t = max_a nextQ[t N + n, a], the online network's value of the observation after step t,
  * computed backwards from t = T - 1:
- *   G[t] = r[t] + gamma (1 - terminated[t]) V_t                                  if t = T - 1 or step t ended its episode,
- *   G[t] = r[t] + gamma (lambda G[t + 1] + (1 - lambda) V_t)                     otherwise.
+ *   G[t] = r[t]                                                 if step t terminated,
+ *   G[t] = r[t] + gamma V_t                                     if step t was truncated, or t = T - 1,
+ *   G[t] = r[t] + gamma (lambda G[t + 1] + (1 - lambda) V_t)    otherwise.
  * A terminated step does not bootstrap (V_t is not used: its Q row may hold any finite value);
- * a truncated step bootstraps from Q of its final observation (Gymnasium's `final_obs`, not the
- * observation the autoreset gives) and, like a terminated one, stops the lambda-return: no return
+ * a truncated step bootstraps from Q of its episode's final observation (Gymnasium's `final_obs`,
+ * not the observation the autoreset gives) and, like a terminated one, stops the lambda-return: no return
  * crosses an episode boundary. lambda 0 gives one-step Q-learning targets, lambda 1 Monte Carlo
  * returns bootstrapped where an episode or the rollout is cut.
  * Flags are 1 (true) or 0; any non-zero value counts as true, and a step both terminated and

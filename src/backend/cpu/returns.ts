@@ -12,7 +12,9 @@
  * - CleanRL's pqn.py (`next_done` = terminated | truncated, V[t+1] = max Q of the observation after
  *   the autoreset) masks only the (1 - lambda) term: on a done step its G[t] = r + gamma lambda G[t+1]
  *   takes in the next episode's return, and a truncation never bootstraps. Here no return crosses an
- *   episode boundary. Without episode ends inside the rollout the three agree.
+ *   episode boundary.
+ * Without truncations this is purejaxql's computation exactly; CleanRL's too where, in addition, no
+ * episode ends before the rollout's last step.
  * shaders/returns.wgsl is the same computation on the device, one thread per env.
  */
 import type { FloatArray } from '../backend.js';
