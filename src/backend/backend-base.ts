@@ -22,6 +22,7 @@ import type {
   LossKind,
   LossOptions,
   MatmulOptions,
+  QLambdaReturnsOf,
   SgdHyperParameters,
   Shape,
   TdLossArgs,
@@ -70,6 +71,13 @@ export interface LayerNormBackwardCall<T> extends LayerNormBackwardOf<T> {
   cols: number;
 }
 
+/** A validated qLambdaReturns: its arguments over the device's tensors (or their storage), and the rollout's T steps, N envs and A actions. */
+export interface QLambdaReturnsCall<T> extends QLambdaReturnsOf<T> {
+  steps: number;
+  envs: number;
+  actions: number;
+}
+
 /**
  * The ops a device implements. Every argument has been validated (shapes, aliasing, scalars) and
  * every tensor belongs to the backend and is alive; optional arguments arrive with their defaults.
@@ -89,6 +97,7 @@ export interface RawOps<T> {
   tdLoss(call: TdLossCall<T>): void;
   layerNorm(call: LayerNormCall<T>): void;
   layerNormBackward(call: LayerNormBackwardCall<T>): void;
+  qLambdaReturns(call: QLambdaReturnsCall<T>): void;
   biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
   activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
   gatherColumns(x: T, indices: T, out: T): void;
@@ -128,6 +137,7 @@ export abstract class BackendBase<S> implements Backend {
   private tdCall: TdLossCall<DeviceTensor<S>> | null = null;
   private layerNormCall: LayerNormCall<DeviceTensor<S>> | null = null;
   private layerNormBackwardCall: LayerNormBackwardCall<DeviceTensor<S>> | null = null;
+  private qLambdaCall: QLambdaReturnsCall<DeviceTensor<S>> | null = null;
   private readonly release = (t: DeviceTensor<S>, storage: S): void => {
     if (!this.live.delete(t)) return;
     this.bytes -= this.storageBytes(storage);
@@ -345,6 +355,25 @@ export abstract class BackendBase<S> implements Backend {
     call.rows = args.x.rows;
     call.cols = args.x.cols;
     this.ops.layerNormBackward(call);
+  }
+
+  // ---------------------------------------------------------------- returns over a rollout
+
+  qLambdaReturns(args: QLambdaReturnsOf<Tensor>): void {
+    this.checkUsable();
+    v.validateQLambdaReturns(args);
+    const call = (this.qLambdaCall ??= {} as QLambdaReturnsCall<DeviceTensor<S>>);
+    call.rewards = this.own(args.rewards);
+    call.terminated = this.own(args.terminated);
+    call.truncated = this.own(args.truncated);
+    call.nextQ = this.own(args.nextQ);
+    call.gamma = args.gamma;
+    call.lambda = args.lambda;
+    call.returns = this.own(args.returns);
+    call.steps = args.rewards.rows;
+    call.envs = args.rewards.cols;
+    call.actions = args.nextQ.cols;
+    this.ops.qLambdaReturns(call);
   }
 
   // ---------------------------------------------------------------- layers

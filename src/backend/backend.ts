@@ -239,6 +239,42 @@ export interface LayerNormBackwardArgs
   extends Omit<LayerNormBackwardOf<Tensor>, 'dx' | 'accumulate'>,
     Partial<Pick<LayerNormBackwardOf<Tensor>, 'dx' | 'accumulate'>> {}
 
+/**
+ * The arguments of qLambdaReturns, over the type `T` that holds the data (as TdLossOf): PQN's
+ * Q(lambda) targets over a rollout of T steps of N envs, time-major (row t holds the N envs' step t).
+ * With V_t = max_a nextQ[t N + n, a], the online network's value of the observation after step t,
+ * computed backwards from t = T - 1:
+ *   G[t] = r[t]                                                 if step t terminated,
+ *   G[t] = r[t] + gamma V_t                                     if step t was truncated, or t = T - 1,
+ *   G[t] = r[t] + gamma (lambda G[t + 1] + (1 - lambda) V_t)    otherwise.
+ * A terminated step does not bootstrap (V_t is not used: its Q row may hold any finite value);
+ * a truncated step bootstraps from Q of its episode's final observation (Gymnasium's `final_obs`,
+ * not the observation the autoreset gives) and, like a terminated one, stops the lambda-return: no return
+ * crosses an episode boundary. lambda 0 gives one-step Q-learning targets, lambda 1 Monte Carlo
+ * returns bootstrapped where an episode or the rollout is cut.
+ * Flags are 1 (true) or 0; any non-zero value counts as true, and a step both terminated and
+ * truncated is terminated.
+ */
+export interface QLambdaReturnsOf<T> {
+  /** (T, N) rewards of each step. */
+  rewards: T;
+  /** (T, N): 1 where step t ended in a termination (no bootstrap), 0 otherwise. */
+  terminated: T;
+  /** (T, N): 1 where step t ended in a truncation (a time limit: it bootstraps), 0 otherwise. */
+  truncated: T;
+  /**
+   * (T N, A) the online network's Q(s'_t, .) for the observation after step t of env n in row t N + n:
+   * a network's output over the T N next observations, the final observation where step t was truncated.
+   */
+  nextQ: T;
+  /** In [0, 1]. */
+  gamma: number;
+  /** In [0, 1]. */
+  lambda: number;
+  /** (T, N) <- G. Shares no element with an input. */
+  returns: T;
+}
+
 export interface BackendStats {
   /** Tensors created and not yet disposed. */
   tensorsAlive: number;
@@ -363,6 +399,10 @@ export interface Backend {
   /** LayerNorm's backward from the forward's x, gamma and stats (see LayerNormBackwardOf). */
   layerNormBackward(args: LayerNormBackwardArgs): void;
 
+  // ---------------------------------------------------------------- returns over a rollout
+  /** PQN's Q(lambda) returns over a time-major rollout of T steps of N envs, in one kernel (see QLambdaReturnsOf). */
+  qLambdaReturns(args: QLambdaReturnsOf<Tensor>): void;
+
   // ---------------------------------------------------------------- indexing and reductions over rows
   /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
@@ -413,6 +453,7 @@ export const BACKEND_OPS = [
   'tdLoss',
   'layerNorm',
   'layerNormBackward',
+  'qLambdaReturns',
   'biasActivation',
   'activationBackward',
   'gatherColumns',

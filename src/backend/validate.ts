@@ -6,7 +6,7 @@
  * may work in place accepts an output that is exactly its input's elements, never a partial overlap.
  * None of them allocates.
  */
-import { ACTIVATIONS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type Shape, type TdLossArgs, type Tensor } from './backend.js';
+import { ACTIVATIONS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type QLambdaReturnsOf, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
 import { overlaps, sameElements, shapeSize } from './device-tensor.js';
 
@@ -507,6 +507,33 @@ export function validateTdLoss(a: TdLossArgs, delta: number, quantiles: number):
     disjoint(op, 'targets', targets, 'gradQ', a.gradQ);
   }
   return batch;
+}
+
+/** A discount or mixing factor in [0, 1]. */
+function unitInterval(op: string, name: string, value: number): void {
+  if (!(value >= 0 && value <= 1)) throw new InvalidArgumentError(`${op}: ${name} must be in [0, 1], got ${value}`);
+}
+
+/** qLambdaReturns' tensors: rewards, flags and returns (T, N), nextQ (T N, A), returns disjoint from every input. */
+export function validateQLambdaReturns(a: QLambdaReturnsOf<Tensor>): void {
+  const op = 'qLambdaReturns';
+  checkAlive(op, 'rewards', a.rewards);
+  checkAlive(op, 'terminated', a.terminated);
+  checkAlive(op, 'truncated', a.truncated);
+  checkAlive(op, 'nextQ', a.nextQ);
+  checkAlive(op, 'returns', a.returns);
+  sameMatrix(op, 'terminated', a.terminated, 'rewards', a.rewards);
+  sameMatrix(op, 'truncated', a.truncated, 'rewards', a.rewards);
+  sameMatrix(op, 'returns', a.returns, 'rewards', a.rewards);
+  if (a.nextQ.rows !== a.rewards.size) {
+    throw new ShapeError(`${op}: ${describe('nextQ', a.nextQ)} must have one row per step and env of ${describe('rewards', a.rewards)} (${a.rewards.size} rows)`);
+  }
+  unitInterval(op, 'gamma', a.gamma);
+  unitInterval(op, 'lambda', a.lambda);
+  disjoint(op, 'returns', a.returns, 'rewards', a.rewards);
+  disjoint(op, 'returns', a.returns, 'terminated', a.terminated);
+  disjoint(op, 'returns', a.returns, 'truncated', a.truncated);
+  disjoint(op, 'returns', a.returns, 'nextQ', a.nextQ);
 }
 
 /** A (1, n) row of per-column values (gamma, beta and their gradients) for x (B, n). */

@@ -10,7 +10,7 @@ import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, typ
 import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
-import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormTolerance, mismatch, sumTolerance, type Tolerance } from './tolerances.js';
+import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -609,6 +609,89 @@ for (const [B, n] of LAYER_NORM_SHAPES) {
     );
   }
 }
+
+// ------------------------------------------------------------------ qLambdaReturns
+
+/**
+ * A rollout of T steps of N envs for qLambdaReturns: rewards in [-1, 1), about 10 % of steps
+ * terminated, 10 % truncated and 3 % both, and boundaries forced at the first and the last step
+ * (even envs: terminated at t = 0, truncated at t = T - 1; odd envs the other way round). nextQ
+ * (T N, A) is uniform in [-2, 2) except on terminated steps, whose rows hold 1e30: the op must not
+ * use them.
+ */
+function rolloutInputs(rng: Rng, T: number, N: number, A: number) {
+  const terminated = new Float64Array(T * N);
+  const truncated = new Float64Array(T * N);
+  for (let i = 0; i < T * N; i++) {
+    const u = rng.random();
+    terminated[i] = u < 0.1 || (u >= 0.2 && u < 0.23) ? 1 : 0;
+    truncated[i] = u >= 0.1 && u < 0.23 ? 1 : 0;
+  }
+  for (let n = 0; n < N; n++) {
+    (n % 2 === 0 ? terminated : truncated)[n] = 1;
+    (n % 2 === 0 ? truncated : terminated)[(T - 1) * N + n] = 1;
+  }
+  const nextQ = f32Uniform(rng, T * N * A, -2, 2);
+  for (let i = 0; i < T * N; i++) if (terminated[i] !== 0) nextQ.fill(1e30, i * A, (i + 1) * A);
+  return {
+    rewards: uniformInput(rng, [T, N]),
+    terminated: { shape: [T, N] as Shape, data: terminated },
+    truncated: { shape: [T, N] as Shape, data: truncated },
+    nextQ: constInput([T * N, A], nextQ),
+    returns: uniformInput(rng, [T, N]),
+  };
+}
+
+const Q_LAMBDA_SHAPES = [1, 5, 64].flatMap((T) => [1, 3, 32].map((N) => ({ T, N, A: 3, gamma: 0.99, lambda: 0.65 })));
+for (const c of [
+  ...Q_LAMBDA_SHAPES,
+  // One-step targets (lambda 0), Monte Carlo returns cut at episode ends (lambda 1), no discount,
+  // and Q values already reduced to their max (A = 1).
+  { T: 5, N: 3, A: 3, gamma: 0.99, lambda: 0 },
+  { T: 64, N: 3, A: 3, gamma: 0.99, lambda: 1 },
+  { T: 5, N: 32, A: 2, gamma: 1, lambda: 0.9 },
+  { T: 64, N: 32, A: 1, gamma: 0.99, lambda: 0.65 },
+]) {
+  cases.push(
+    defineCase({
+      name: `qLambdaReturns T=${c.T} N=${c.N} A=${c.A} gamma ${c.gamma} lambda ${c.lambda}`,
+      op: 'qLambdaReturns',
+      // |r| <= 1 and |V| <= 2, so |G[t]| <= (T - t) + 2.
+      tolerance: scanTolerance(c.T, c.T + 2),
+      inputs: (rng) => rolloutInputs(rng, c.T, c.N, c.A),
+      outputs: ['returns'],
+      exec: (b, t) => b.qLambdaReturns({ ...t, gamma: c.gamma, lambda: c.lambda }),
+      reference: (i) => ({
+        returns: ref.refQLambdaReturns(i.rewards.data, i.terminated.data, i.truncated.data, i.nextQ.data, { steps: c.T, envs: c.N, actions: c.A }, c.gamma, c.lambda),
+      }),
+    }),
+  );
+}
+
+// By hand, from the equations (T = 3, N = 2, A = 2, gamma = lambda = 0.5; every value exact in
+// float32). Env 0: a plain step, a termination, the rollout's last step; env 1: a truncation at
+// the first step, a plain step, a termination at the last. Rows t hold [env 0, env 1]; nextQ's
+// rows are (t, n) = (0, 0), (0, 1), (1, 0), ... and its terminated rows are never used.
+//   env 0: G2 = 3 + 0.5 max(4, 0) = 5;  G1 = 2 (terminated);  G0 = 1 + 0.5 (0.5 G1 + 0.5 max(2, 6)) = 3.
+//   env 1: G2 = 6 (terminated);  G1 = 5 + 0.5 (0.5 G2 + 0.5 max(-4, 2)) = 7;
+//          G0 = 4 + 0.5 max(8, -2) = 8 (truncated: it bootstraps from the final observation, no lambda term).
+cases.push(
+  defineCase({
+    name: 'qLambdaReturns by hand T=3 N=2 A=2',
+    op: 'qLambdaReturns',
+    tolerance: EXACT,
+    inputs: () => ({
+      rewards: constInput([3, 2], [1, 4, 2, 5, 3, 6]),
+      terminated: constInput([3, 2], [0, 0, 1, 0, 0, 1]),
+      truncated: constInput([3, 2], [0, 1, 0, 0, 0, 0]),
+      nextQ: constInput([6, 2], [2, 6, 8, -2, 1000, -1000, -4, 2, 4, 0, 10, 10]),
+      returns: constInput([3, 2], [0, 0, 0, 0, 0, 0]),
+    }),
+    outputs: ['returns'],
+    exec: (b, t) => b.qLambdaReturns({ ...t, gamma: 0.5, lambda: 0.5 }),
+    reference: () => ({ returns: Float64Array.of(3, 8, 2, 7, 5, 6) }),
+  }),
+);
 
 // ------------------------------------------------------------------ columnSum
 

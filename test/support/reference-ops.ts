@@ -482,3 +482,43 @@ export function refLayerNormBackward(
   }
   return { dx, dgamma, dbeta };
 }
+
+/**
+ * PQN's Q(lambda) returns (QLambdaReturnsOf in backend.ts) in the forward view, not the kernels'
+ * backward recursion: from step t, the segment runs to the first step e >= t that ends an episode
+ * (terminated or truncated), or to the rollout's last step; with K = e - t + 1 and the k-step returns
+ * G(k) = sum_{j<k} gamma^j r[t+j] + gamma^k V[t+k-1] (V[e] taken as 0 when step e terminated),
+ * G[t] = sum_{k<K} (1 - lambda) lambda^(k-1) G(k) + lambda^(K-1) G(K).
+ * V[i] is the max of nextQ's row i; rows (T, N) time-major, nextQ (T N, A).
+ */
+export function refQLambdaReturns(
+  rewards: ArrayLike<number>,
+  terminated: ArrayLike<number>,
+  truncated: ArrayLike<number>,
+  nextQ: ArrayLike<number>,
+  shape: { steps: number; envs: number; actions: number },
+  gamma: number,
+  lambda: number,
+): Float64Array {
+  const { steps, envs, actions } = shape;
+  const value = (i: number): number => Math.max(...Array.from({ length: actions }, (_, a) => nextQ[i * actions + a]));
+  const ended = (i: number): boolean => terminated[i] !== 0 || truncated[i] !== 0;
+  const out = new Float64Array(steps * envs);
+  for (let n = 0; n < envs; n++) {
+    for (let t = 0; t < steps; t++) {
+      let e = t;
+      while (e < steps - 1 && !ended(e * envs + n)) e++;
+      const K = e - t + 1;
+      let g = 0;
+      let rewardSum = 0;
+      for (let k = 1; k <= K; k++) {
+        const i = (t + k - 1) * envs + n;
+        rewardSum += gamma ** (k - 1) * rewards[i];
+        const kStep = rewardSum + (terminated[i] !== 0 ? 0 : gamma ** k * value(i));
+        g += (k < K ? (1 - lambda) * lambda ** (k - 1) : lambda ** (K - 1)) * kStep;
+      }
+      out[t * envs + n] = g;
+    }
+  }
+  return out;
+}

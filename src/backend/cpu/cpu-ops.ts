@@ -5,7 +5,7 @@
  * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
 import type { Activation, AdamHyperParameters, FloatArray, LossKind, SgdHyperParameters } from '../backend.js';
-import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { CpuStorage } from './cpu-storage.js';
 import * as act from './activation.js';
@@ -16,6 +16,7 @@ import { loss as lossKernel } from './losses.js';
 import { matmul, type MatmulArgs } from './matmul.js';
 import * as optimizers from './optimizers.js';
 import * as reductions from './reductions.js';
+import { qLambdaReturns } from './returns.js';
 import { TdLossKernel } from './td-loss.js';
 
 /** A CPU tensor: its storage's `data` is a Float32Array or a Float64Array of exactly its size. */
@@ -67,6 +68,19 @@ export class CpuOps implements RawOps<CpuTensor> {
     accumulate: false,
     rows: 0,
     cols: 0,
+  };
+  /** The qLambdaReturns call on the tensors' storage arrays. */
+  private readonly qLambdaArrays: QLambdaReturnsCall<FloatArray> = {
+    rewards: new Float32Array(0),
+    terminated: new Float32Array(0),
+    truncated: new Float32Array(0),
+    nextQ: new Float32Array(0),
+    gamma: 0,
+    lambda: 0,
+    returns: new Float32Array(0),
+    steps: 0,
+    envs: 0,
+    actions: 0,
   };
   private readonly matmulArgs: MatmulArgs = {
     a: new Float32Array(0),
@@ -185,6 +199,22 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.rows = call.rows;
     arrays.cols = call.cols;
     layerNormBackward(arrays, this.scratchRow(2 * call.cols));
+  }
+
+  qLambdaReturns(call: QLambdaReturnsCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.qLambdaArrays;
+    arrays.rewards = call.rewards.storage.data;
+    arrays.terminated = call.terminated.storage.data;
+    arrays.truncated = call.truncated.storage.data;
+    arrays.nextQ = call.nextQ.storage.data;
+    arrays.gamma = call.gamma;
+    arrays.lambda = call.lambda;
+    arrays.returns = call.returns.storage.data;
+    arrays.steps = call.steps;
+    arrays.envs = call.envs;
+    arrays.actions = call.actions;
+    qLambdaReturns(arrays);
   }
 
   biasActivation(x: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {

@@ -17,6 +17,7 @@ import linear from '../../../shaders/linear.wgsl';
 import linearSubgroup from '../../../shaders/linear-subgroup.wgsl';
 import tdLoss from '../../../shaders/td-loss.wgsl';
 import layerNorm from '../../../shaders/layer-norm.wgsl';
+import returns from '../../../shaders/returns.wgsl';
 import activations from '../../../shaders/activations.wgsl';
 import subgroupLanes4 from '../../../shaders/subgroup-lanes4.wgsl';
 import subgroupLanes8 from '../../../shaders/subgroup-lanes8.wgsl';
@@ -37,6 +38,7 @@ const SOURCES: Record<ShaderFile, string> = {
   'linear-subgroup': linearSubgroup,
   'td-loss': tdLoss,
   'layer-norm': layerNorm,
+  returns,
   activations,
   'subgroup-lanes4': subgroupLanes4,
   'subgroup-lanes8': subgroupLanes8,

@@ -3,7 +3,7 @@
  * kernel of the table in kernels.ts, its parameters written by name.
  */
 import type { Activation, AdamHyperParameters, LossKind, SgdHyperParameters } from '../backend.js';
-import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -243,6 +243,18 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     // One dispatch: a workgroup per row for dx (when wanted), then one per 64 columns for dgamma and dbeta.
     const columnGroups = Math.ceil(call.cols / KERNELS.layerNormBackward.threads);
     this.d.workgroups('layerNormBackward', (call.dx !== null ? call.rows : 0) + columnGroups);
+  }
+
+  qLambdaReturns(call: QLambdaReturnsCall<WebGpuTensor>): void {
+    this.d
+      .params('qLambdaReturns')
+      .set('steps', call.steps)
+      .set('envs', call.envs)
+      .set('actions', call.actions)
+      .set('gamma', call.gamma)
+      .set('lambda', call.lambda);
+    // One thread per env, each scanning its column backwards over the T steps.
+    this.d.bind(call.rewards.storage, call.terminated.storage, call.truncated.storage, call.nextQ.storage, call.returns.storage).run('qLambdaReturns', call.envs);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
