@@ -239,6 +239,42 @@ export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayL
   return { param, m, v };
 }
 
+/**
+ * torch.optim.RAdam single step, written as torch/optim/radam.py's _single_tensor_radam computes it
+ * (eps added to sqrt(v), not to the bias-corrected v's root): m_hat = m / (1 - b1^t); if rho_t > 5,
+ * p -= lr m_hat r_t sqrt(1 - b2^t) / (sqrt(v) + eps), else p -= lr m_hat.
+ */
+export function refRAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: AdamHyperParameters) {
+  const n = p0.length;
+  const param = new Float64Array(n);
+  const m = new Float64Array(n);
+  const v = new Float64Array(n);
+  const t = hp.step;
+  const biasCorrection1 = 1 - hp.beta1 ** t;
+  const biasCorrection2 = 1 - hp.beta2 ** t;
+  const rhoInf = 2 / (1 - hp.beta2) - 1;
+  const rho = rhoInf - (2 * t * hp.beta2 ** t) / biasCorrection2;
+  const rect = Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho));
+  for (let i = 0; i < n; i++) {
+    let theta = p0[i];
+    let g = g0[i];
+    if (hp.weightDecay !== 0) {
+      if (hp.decoupledWeightDecay) theta = theta * (1 - hp.lr * hp.weightDecay);
+      else g = g + hp.weightDecay * p0[i];
+    }
+    m[i] = hp.beta1 * m0[i] + (1 - hp.beta1) * g;
+    v[i] = hp.beta2 * v0[i] + (1 - hp.beta2) * g * g;
+    const mHat = m[i] / biasCorrection1;
+    if (rho > 5) {
+      const adaptiveLr = Math.sqrt(biasCorrection2) / (Math.sqrt(v[i]) + hp.eps);
+      param[i] = theta - mHat * hp.lr * adaptiveLr * rect;
+    } else {
+      param[i] = theta - mHat * hp.lr;
+    }
+  }
+  return { param, m, v };
+}
+
 export interface RefSgd {
   lr: number;
   momentum: number;

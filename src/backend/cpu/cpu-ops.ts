@@ -256,9 +256,29 @@ export class CpuOps implements RawOps<CpuTensor> {
     polyakTarget: CpuTensor | null,
     tau: number,
   ): void {
+    this.adamStep(optimizers.adam, param, grad, m, v, hp, clipSumSquares, maxNorm, polyakTarget, tau);
+  }
+
+  radam(...args: Parameters<CpuOps['adam']>): void {
+    this.adamStep(optimizers.radam, ...args);
+  }
+
+  /** Clipping, the update `kernel` (Adam's or RAdam's), then the Polyak target, as one op. */
+  private adamStep(
+    kernel: typeof optimizers.adam,
+    param: CpuTensor,
+    grad: CpuTensor,
+    m: CpuTensor,
+    v: CpuTensor,
+    hp: AdamHyperParameters,
+    clipSumSquares: CpuTensor | null,
+    maxNorm: number,
+    polyakTarget: CpuTensor | null,
+    tau: number,
+  ): void {
     this.calls++;
     if (clipSumSquares !== null) optimizers.clipByGlobalNorm(grad.storage.data, grad.size, clipSumSquares.storage.data[0], maxNorm);
-    optimizers.adam(param.storage.data, grad.storage.data, m.storage.data, v.storage.data, param.size, hp);
+    kernel(param.storage.data, grad.storage.data, m.storage.data, v.storage.data, param.size, hp);
     if (polyakTarget !== null) elementwise.lerp(polyakTarget.storage.data, param.storage.data, tau, param.size);
   }
 
