@@ -219,24 +219,11 @@ export function adamHyperParameters(step: number, overrides: Partial<Omit<AdamHy
 
 /** torch.optim.Adam / AdamW single step, written as in the PyTorch docs' pseudo-code. */
 export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: AdamHyperParameters) {
-  const n = p0.length;
-  const param = new Float64Array(n);
-  const m = new Float64Array(n);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let theta = p0[i];
-    let g = g0[i];
-    if (hp.weightDecay !== 0) {
-      if (hp.decoupledWeightDecay) theta = theta * (1 - hp.lr * hp.weightDecay);
-      else g = g + hp.weightDecay * p0[i];
-    }
-    m[i] = hp.beta1 * m0[i] + (1 - hp.beta1) * g;
-    v[i] = hp.beta2 * v0[i] + (1 - hp.beta2) * g * g;
-    const mHat = m[i] / (1 - hp.beta1 ** hp.step);
-    const vHat = v[i] / (1 - hp.beta2 ** hp.step);
-    param[i] = theta - (hp.lr * mHat) / (Math.sqrt(vHat) + hp.eps);
-  }
-  return { param, m, v };
+  return refAdamFamily(p0, g0, m0, v0, hp, (theta, m, v) => {
+    const mHat = m / (1 - hp.beta1 ** hp.step);
+    const vHat = v / (1 - hp.beta2 ** hp.step);
+    return theta - (hp.lr * mHat) / (Math.sqrt(vHat) + hp.eps);
+  });
 }
 
 /**
@@ -245,16 +232,33 @@ export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayL
  * p -= lr m_hat r_t sqrt(1 - b2^t) / (sqrt(v) + eps), else p -= lr m_hat.
  */
 export function refRAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: AdamHyperParameters) {
-  const n = p0.length;
-  const param = new Float64Array(n);
-  const m = new Float64Array(n);
-  const v = new Float64Array(n);
   const t = hp.step;
   const biasCorrection1 = 1 - hp.beta1 ** t;
   const biasCorrection2 = 1 - hp.beta2 ** t;
   const rhoInf = 2 / (1 - hp.beta2) - 1;
   const rho = rhoInf - (2 * t * hp.beta2 ** t) / biasCorrection2;
   const rect = Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho));
+  return refAdamFamily(p0, g0, m0, v0, hp, (theta, m, v) => {
+    const mHat = m / biasCorrection1;
+    if (!(rho > 5)) return theta - mHat * hp.lr;
+    const adaptiveLr = Math.sqrt(biasCorrection2) / (Math.sqrt(v) + hp.eps);
+    return theta - mHat * hp.lr * adaptiveLr * rect;
+  });
+}
+
+/** What Adam and RAdam share: the weight decay (L2 or decoupled) and the moments; `update` gives the new parameter from the decayed one and the moments. */
+function refAdamFamily(
+  p0: ArrayLike<number>,
+  g0: ArrayLike<number>,
+  m0: ArrayLike<number>,
+  v0: ArrayLike<number>,
+  hp: AdamHyperParameters,
+  update: (theta: number, m: number, v: number) => number,
+) {
+  const n = p0.length;
+  const param = new Float64Array(n);
+  const m = new Float64Array(n);
+  const v = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let theta = p0[i];
     let g = g0[i];
@@ -264,13 +268,7 @@ export function refRAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: Array
     }
     m[i] = hp.beta1 * m0[i] + (1 - hp.beta1) * g;
     v[i] = hp.beta2 * v0[i] + (1 - hp.beta2) * g * g;
-    const mHat = m[i] / biasCorrection1;
-    if (rho > 5) {
-      const adaptiveLr = Math.sqrt(biasCorrection2) / (Math.sqrt(v[i]) + hp.eps);
-      param[i] = theta - mHat * hp.lr * adaptiveLr * rect;
-    } else {
-      param[i] = theta - mHat * hp.lr;
-    }
+    param[i] = update(theta, m[i], v[i]);
   }
   return { param, m, v };
 }

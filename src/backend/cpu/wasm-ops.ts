@@ -149,25 +149,15 @@ export class WasmCpuOps extends CpuOps {
   }
 
   /** RAdam on the adam kernel once its rectification applies; before it (rho_t <= 5), the TypeScript kernel on the heap. */
-  override radam(
-    param: CpuTensor,
-    grad: CpuTensor,
-    m: CpuTensor,
-    v: CpuTensor,
-    hp: RAdamHyperParameters,
-    clipSumSquares: CpuTensor | null,
-    maxNorm: number,
-    polyakTarget: CpuTensor | null,
-    tau: number,
-  ): void {
+  override radam(param: CpuTensor, grad: CpuTensor, m: CpuTensor, v: CpuTensor, hp: RAdamHyperParameters, clip: CpuTensor | null, maxNorm: number, target: CpuTensor | null, tau: number): void {
     const rectification = radamRectification(hp);
     if (rectification === 0) {
-      super.radam(param, grad, m, v, hp, clipSumSquares, maxNorm, polyakTarget, tau);
+      super.radam(param, grad, m, v, hp, clip, maxNorm, target, tau);
       return;
     }
     this.calls++;
     const { kernels } = this;
-    kernels.radamRectified(param.storage.ptr, grad.storage.ptr, m.storage.ptr, v.storage.ptr, param.size, hp, rectification, ptrOrNull(clipSumSquares), maxNorm, ptrOrNull(polyakTarget), tau);
+    kernels.radamRectified(param.storage.ptr, grad.storage.ptr, m.storage.ptr, v.storage.ptr, param.size, hp, rectification, ptrOrNull(clip), maxNorm, ptrOrNull(target), tau);
   }
 
   override sgd(param: CpuTensor, grad: CpuTensor, velocity: CpuTensor, hp: SgdHyperParameters): void {
