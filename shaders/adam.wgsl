@@ -6,6 +6,9 @@
 // (grad *= min(1, max_norm / (sqrt(sum_squares[0]) + 1e-6)), written back), and a Polyak update
 // of a target copy after (target += tau (p - target)). adam_small also computes the sum of
 // squares itself (the sumSquares op before it, fused by the host: see webgpu-ops.ts).
+// RAdam (torch.optim.RAdam) runs the same kernels with sqrt_correction2 = 1 and its rectification
+// in step_size (p -= step_size * m / (sqrt(v) + eps)), or, while rho_t <= 5, with flag bit 2
+// (momentum only: p -= step_size * m, step_size = lr / (1 - b1^t)).
 
 struct Params {
   n: u32,
@@ -16,7 +19,7 @@ struct Params {
   sqrt_correction2: f32,
   l2: f32,       // weight decay added to the gradient (0 when decoupled)
   decay: f32,    // 1 - lr * weight decay when decoupled, else 1
-  flags: u32,    // bit 0: clip the gradient first, bit 1: Polyak target update after
+  flags: u32,    // bit 0: clip the gradient first, bit 1: Polyak target update after, bit 2: momentum only (RAdam)
   max_norm: f32,
   tau: f32,
 }
@@ -40,6 +43,7 @@ struct Params {
 
 fn clipping() -> bool { return (p.flags & 1u) != 0u; }
 fn polyak() -> bool { return (p.flags & 2u) != 0u; }
+fn momentum_only() -> bool { return (p.flags & 4u) != 0u; }
 
 // The clipping factor min(1, max_norm / (norm + 1e-6)) for a gradient whose squares sum to `squares`.
 fn clip_factor(squares: f32) -> f32 {
@@ -57,7 +61,8 @@ fn adam_step(w: vec4f, raw: vec4f, m_old: vec4f, v_old: vec4f) -> AdamStep {
   let g = raw + p.l2 * w;
   let mi = p.beta1 * m_old + (1.0 - p.beta1) * g;
   let vi = p.beta2 * v_old + (1.0 - p.beta2) * g * g;
-  return AdamStep(w * p.decay - (p.step_size * mi) / (sqrt(vi) / p.sqrt_correction2 + p.eps), mi, vi);
+  let step = p.step_size * mi;
+  return AdamStep(w * p.decay - select(step / (sqrt(vi) / p.sqrt_correction2 + p.eps), step, momentum_only()), mi, vi);
 }
 
 @compute @workgroup_size(256)

@@ -42,7 +42,7 @@ if (gpu !== null) {
  * 'blocked' and 'subgroup' take the CPU kernels, 'tiled' and 'small' the GPU ones), so each forced
  * path runs their cases as well.
  */
-const STYLED_OPS = new Set(['sumSquares', 'adam', 'tdLoss']);
+const STYLED_OPS = new Set(['sumSquares', 'adam', 'radam', 'tdLoss']);
 
 afterAll(() => {
   for (const b of forced.values()) b.destroy();

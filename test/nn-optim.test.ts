@@ -1,9 +1,12 @@
-/** Adam and SGD against hand-computed update sequences; clipping; exact resume from getState/setState. */
+/** Adam, RAdam and SGD against hand-computed update sequences; clipping; exact resume from getState/setState. */
 import { describe, expect, it } from 'vitest';
+import type { FloatArray } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/index.js';
 import { InvalidArgumentError, ShapeError } from '../src/errors.js';
-import { Adam, GradNormClipper, Sgd, mlp, type Parameter } from '../src/nn/index.js';
+import { Adam, GradNormClipper, RAdam, Sgd, mlp, type Parameter } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
+import { adamHyperParameters, refRAdam } from './support/reference-ops.js';
+import { ADAM, mismatch } from './support/tolerances.js';
 
 function scalarParam(b: CpuBackend, value: number): Parameter {
   return { name: 'p', value: b.tensor([1], [value]), grad: b.tensor([1]) };
@@ -93,6 +96,98 @@ describe('Adam', () => {
     const state = await adam.getState();
     expect(() => adam.setState({ ...state, slots: { m: [new Float32Array(2)], v: [new Float32Array(1)] } })).toThrow(ShapeError);
     expect(() => adam.setState({ ...state, kind: 'sgd' })).toThrow(/cannot restore/);
+  });
+});
+
+describe('RAdam', () => {
+  // torch.optim.RAdam from its formula (torch/optim/radam.py), in float64 by hand (Python) for one
+  // parameter p0 = 1, lr 0.1, betas 0.9/0.999, eps 1e-8 and these gradients: rho_t = 1, 2.0, 3.0,
+  // 4.0, 5.0 (so p -= lr m_hat) for t = 1..5, then 5.994 and 6.992 (rectified) for t = 6, 7.
+  const grads = [0.5, -0.3, 0.8, 0.1, -0.6, 0.4, 0.2];
+  const torchValues = [0.95, 0.9421052631578947, 0.9076034181394445, 0.880226273620689, 0.8741861280808975, 0.8735021585392194, 0.8724879057612777];
+
+  it("the float64 reference gives torch.optim.RAdam's values on a hand-computed sequence, either side of the rectification", () => {
+    let p = [1];
+    let m = [0];
+    let v = [0];
+    grads.forEach((g, i) => {
+      const r = refRAdam(p, [g], m, v, adamHyperParameters(i + 1, { lr: 0.1 }));
+      [p, m, v] = [[...r.param], [...r.m], [...r.v]];
+      expect(p[0]).toBeCloseTo(torchValues[i], 14);
+    });
+  });
+
+  it('follows the same sequence through the optimiser (float64 CPU backend)', async () => {
+    const b = new CpuBackend({ dtype: 'float64' });
+    const p = scalarParam(b, 1);
+    const radam = new RAdam(b, [p], { lr: 0.1 });
+    for (let i = 0; i < grads.length; i++) {
+      b.write(p.grad, [grads[i]]);
+      radam.step();
+      expect(await value(b, p)).toBeCloseTo(torchValues[i], 12);
+    }
+    expect(radam.stepCount).toBe(grads.length);
+    expect((await radam.getState()).kind).toBe('radam');
+    b.destroy();
+  });
+
+  /**
+   * A 2-8-1 MLP regressing y = x0 - 2 x1 for 10 RAdam steps (one op over its arena), each step's
+   * gradients read back and fed to the float64 reference, which keeps its own parameters and
+   * moments: in float64 they agree to rounding; in float32 (the WASM kernels, then the TypeScript
+   * ones) each step is held to the conformance tolerance from the backend's own state.
+   */
+  for (const dtype of ['float64', 'float32 wasm', 'float32 js'] as const) {
+    it(`trains a tiny regression and matches the float64 reference over 10 steps (${dtype})`, async () => {
+      const b = dtype === 'float64' ? new CpuBackend({ dtype }) : new CpuBackend({ kernels: dtype === 'float32 js' ? 'js' : 'auto' });
+      if (dtype === 'float32 wasm') expect(b.kernels).not.toBe('js');
+      const model = mlp(b, [2, 8, 1], { rng: new Rng(5), hidden: 'tanh' });
+      const radam = new RAdam(b, model.parameters(), { lr: 0.05 });
+      expect(radam.fused).toBe(true);
+      const rng = new Rng(9);
+      const xs = Float64Array.from({ length: 16 * 2 }, () => rng.uniform(-1, 1));
+      const x = b.tensor([16, 2], xs);
+      const y = b.tensor([16, 1], Float64Array.from({ length: 16 }, (_, i) => xs[2 * i] - 2 * xs[2 * i + 1]));
+      const lossOut = b.tensor([1, 1]);
+      const gradPred = b.tensor([16, 1]);
+      const flat = async (arrays: Promise<FloatArray[]>): Promise<number[]> => (await arrays).flatMap((a) => [...a]);
+      let p = await flat(model.getWeights());
+      let m = p.map(() => 0);
+      let v = p.map(() => 0);
+      const losses: number[] = [];
+      for (let step = 1; step <= 10; step++) {
+        model.zeroGrad();
+        b.loss('mse', model.forward(x), y, lossOut, gradPred);
+        model.backward(gradPred);
+        losses.push((await b.read(lossOut))[0]);
+        const g = await flat(Promise.all(model.parameters().map((q) => b.read(q.grad))));
+        if (dtype !== 'float64') {
+          // From the backend's own state: float32 rounding does not compound over the steps.
+          const state = await radam.getState();
+          p = await flat(model.getWeights());
+          m = state.slots.m.flatMap((a) => [...a]);
+          v = state.slots.v.flatMap((a) => [...a]);
+        }
+        const want = refRAdam(p, g, m, v, adamHyperParameters(step, { lr: 0.05 }));
+        radam.step();
+        const got = await flat(model.getWeights());
+        if (dtype === 'float64') expect(mismatch(got, want.param, { abs: 1e-12, rel: 1e-12 }), `step ${step}`).toBeNull();
+        else expect(mismatch(got, want.param, ADAM), `step ${step}`).toBeNull();
+        [p, m, v] = [[...want.param], [...want.m], [...want.v]];
+      }
+      expect(losses[9]).toBeLessThan(losses[0]);
+      b.destroy();
+    });
+  }
+
+  it('rejects bad hyper-parameters, naming itself', () => {
+    const b = new CpuBackend();
+    const p = scalarParam(b, 1);
+    expect(() => new RAdam(b, [p], { beta2: 1 })).toThrow(/radam: beta2/);
+    const radam = new RAdam(b, [p]);
+    expect(radam.lr).toBe(1e-3);
+    expect([radam.beta1, radam.beta2, radam.eps]).toEqual([0.9, 0.999, 1e-8]);
+    b.destroy();
   });
 });
 

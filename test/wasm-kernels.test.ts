@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, type Activation, type AdamHyperParameters, type SgdHyperParameters } from '../src/backend/backend.js';
+import { ACTIVATIONS, radamRectification, type Activation, type AdamHyperParameters, type SgdHyperParameters } from '../src/backend/backend.js';
 import { matmul as tsMatmul } from '../src/backend/cpu/matmul.js';
 import { adam as tsAdam, clipByGlobalNorm as tsClip, sgd as tsSgd } from '../src/backend/cpu/optimizers.js';
 import { lerp as tsLerp } from '../src/backend/cpu/elementwise.js';
@@ -349,6 +349,20 @@ for (const variant of variants) {
             const v = region(n, 0, 0.01);
             const want = ref.refAdam(copyOf(p), copyOf(g), copyOf(m), copyOf(v), hp);
             kernels.adam(p.ptr, g.ptr, m.ptr, v.ptr, n, hp);
+            expectClose(p.view(), want.param, ADAM, 'param');
+            expectClose(m.view(), want.m, ADAM, 'm');
+            expectClose(v.view(), want.v, ADAM, 'v');
+            freeAll(p, g, m, v);
+          });
+        }
+        // RAdam runs the adam kernel once rectified (rho_t > 5): its rectification in the step size, no bias correction of v.
+        for (const hp of [ref.adamHyperParameters(6), ref.adamHyperParameters(50, { lr: 0.01, beta2: 0.99, weightDecay: 0.1, decoupledWeightDecay: true })]) {
+          it(`RAdam step ${hp.step} (rectified), ${n} parameters: against the float64 reference`, () => {
+            const rectification = radamRectification(hp);
+            expect(rectification).toBeGreaterThan(0);
+            const [p, g, m, v] = [region(n), region(n), region(n, -0.1, 0.1), region(n, 0, 0.01)];
+            const want = ref.refRAdam(copyOf(p), copyOf(g), copyOf(m), copyOf(v), hp);
+            kernels.radamRectified(p.ptr, g.ptr, m.ptr, v.ptr, n, hp, rectification);
             expectClose(p.view(), want.param, ADAM, 'param');
             expectClose(m.view(), want.m, ADAM, 'm');
             expectClose(v.view(), want.v, ADAM, 'v');

@@ -23,6 +23,7 @@ import type {
   LossOptions,
   MatmulOptions,
   QLambdaReturnsOf,
+  RAdamHyperParameters,
   SgdHyperParameters,
   Shape,
   TdLossArgs,
@@ -111,6 +112,8 @@ export interface RawOps<T> {
   clipByGlobalNorm(x: T, sumSquares: T, maxNorm: number): void;
   /** With clipSumSquares, the gradient is clipped first; with polyakTarget, the target follows after. */
   adam(param: T, grad: T, m: T, v: T, hp: AdamHyperParameters, clipSumSquares: T | null, maxNorm: number, polyakTarget: T | null, tau: number): void;
+  /** As adam, for torch.optim.RAdam. */
+  radam(param: T, grad: T, m: T, v: T, hp: RAdamHyperParameters, clipSumSquares: T | null, maxNorm: number, polyakTarget: T | null, tau: number): void;
   sgd(param: T, grad: T, velocity: T, hp: SgdHyperParameters): void;
 }
 
@@ -453,12 +456,21 @@ export abstract class BackendBase<S> implements Backend {
   }
 
   adam(param: Tensor, grad: Tensor, m: Tensor, vTensor: Tensor, hp: AdamHyperParameters, fusion?: AdamFusion): void {
+    this.adamStep('adam', param, grad, m, vTensor, hp, fusion);
+  }
+
+  radam(param: Tensor, grad: Tensor, m: Tensor, vTensor: Tensor, hp: RAdamHyperParameters, fusion?: AdamFusion): void {
+    this.adamStep('radam', param, grad, m, vTensor, hp, fusion);
+  }
+
+  /** adam or radam, which take the same arguments. */
+  private adamStep(op: 'adam' | 'radam', param: Tensor, grad: Tensor, m: Tensor, vTensor: Tensor, hp: AdamHyperParameters, fusion: AdamFusion | undefined): void {
     this.checkUsable();
-    v.validateAdam(param, grad, m, vTensor, hp);
-    v.validateAdamFusion(param, grad, m, vTensor, fusion);
+    v.validateAdam(param, grad, m, vTensor, hp, op);
+    v.validateAdamFusion(param, grad, m, vTensor, fusion, op);
     const clip = fusion?.clip ?? null;
     const polyak = fusion?.polyak ?? null;
-    this.ops.adam(
+    this.ops[op](
       this.own(param),
       this.own(grad),
       this.own(m),

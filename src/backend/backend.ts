@@ -98,6 +98,28 @@ export interface SgdHyperParameters {
   step: number;
 }
 
+/**
+ * torch.optim.RAdam's hyper-parameters: Adam's, with the same meaning (L2 added to the gradient, or
+ * decoupled decay p *= 1 - lr weightDecay with `decoupledWeightDecay`; `step` is 1-based).
+ */
+export type RAdamHyperParameters = AdamHyperParameters;
+
+/**
+ * RAdam's rectification at update hp.step, computed on the host in float64 as torch does
+ * (torch/optim/radam.py, _single_tensor_radam): with rho_inf = 2 / (1 - b2) - 1 and
+ * rho_t = rho_inf - 2 t b2^t / (1 - b2^t), it is r_t sqrt(1 - b2^t) where rho_t > 5 and 0 otherwise,
+ * r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)). The step is then
+ * p -= lr / (1 - b1^t) m (rectification / (sqrt(v) + eps)) when it is positive, else lr / (1 - b1^t) m.
+ */
+export function radamRectification(hp: RAdamHyperParameters): number {
+  const t = hp.step;
+  const correction2 = 1 - Math.pow(hp.beta2, t);
+  const rhoInf = 2 / (1 - hp.beta2) - 1;
+  const rho = rhoInf - (2 * t * Math.pow(hp.beta2, t)) / correction2;
+  if (!(rho > 5)) return 0;
+  return Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho)) * Math.sqrt(correction2);
+}
+
 /** Parts of a training step fused into the Adam op, each exactly the op it replaces. */
 export interface AdamFusion {
   /**
@@ -434,6 +456,11 @@ export interface Backend {
    * gradient clipping before it and a Polyak target update after it, in the same kernel.
    */
   adam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperParameters, fusion?: AdamFusion): void;
+  /**
+   * One RAdam step (torch.optim.RAdam, see radamRectification) on param given grad, updating m and v
+   * in place; `fusion` as adam's (clipping before, a Polyak target update after, in the same kernel).
+   */
+  radam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: RAdamHyperParameters, fusion?: AdamFusion): void;
   /** One SGD step (with optional momentum, dampening, Nesterov and weight decay) as torch.optim.SGD. */
   sgd(param: Tensor, grad: Tensor, velocity: Tensor, hp: SgdHyperParameters): void;
 }
@@ -466,6 +493,7 @@ export const BACKEND_OPS = [
   'sumSquares',
   'clipByGlobalNorm',
   'adam',
+  'radam',
   'sgd',
 ] as const satisfies readonly (keyof Backend)[];
 export type BackendOp = (typeof BACKEND_OPS)[number];

@@ -333,32 +333,36 @@ function positiveStep(op: string, step: number): void {
   if (!Number.isInteger(step) || step < 1) throw new InvalidArgumentError(`${op}: step must be an integer >= 1, got ${step}`);
 }
 
+/** The ops that validateAdam and validateAdamFusion check (RAdam takes Adam's arguments). */
+type AdamOp = 'adam' | 'radam';
+
 export function validateAdam(
   param: Tensor,
   grad: Tensor,
   m: Tensor,
   v: Tensor,
   hp: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number },
+  op: AdamOp = 'adam',
 ): void {
-  checkAlive('adam', 'param', param);
-  checkAlive('adam', 'grad', grad);
-  checkAlive('adam', 'm', m);
-  checkAlive('adam', 'v', v);
-  sameSize('adam', 'param', param, 'grad', grad);
-  sameSize('adam', 'param', param, 'm', m);
-  sameSize('adam', 'param', param, 'v', v);
-  disjoint('adam', 'param', param, 'grad', grad);
-  disjoint('adam', 'param', param, 'm', m);
-  disjoint('adam', 'param', param, 'v', v);
-  disjoint('adam', 'grad', grad, 'm', m);
-  disjoint('adam', 'grad', grad, 'v', v);
-  disjoint('adam', 'm', m, 'v', v);
-  positiveStep('adam', hp.step);
-  finite('adam', 'lr', hp.lr);
-  finite('adam', 'weightDecay', hp.weightDecay);
-  if (!(hp.beta1 >= 0 && hp.beta1 < 1)) throw new InvalidArgumentError(`adam: beta1 must be in [0, 1), got ${hp.beta1}`);
-  if (!(hp.beta2 >= 0 && hp.beta2 < 1)) throw new InvalidArgumentError(`adam: beta2 must be in [0, 1), got ${hp.beta2}`);
-  if (!(hp.eps >= 0) || !Number.isFinite(hp.eps)) throw new InvalidArgumentError(`adam: eps must be >= 0, got ${hp.eps}`);
+  checkAlive(op, 'param', param);
+  checkAlive(op, 'grad', grad);
+  checkAlive(op, 'm', m);
+  checkAlive(op, 'v', v);
+  sameSize(op, 'param', param, 'grad', grad);
+  sameSize(op, 'param', param, 'm', m);
+  sameSize(op, 'param', param, 'v', v);
+  disjoint(op, 'param', param, 'grad', grad);
+  disjoint(op, 'param', param, 'm', m);
+  disjoint(op, 'param', param, 'v', v);
+  disjoint(op, 'grad', grad, 'm', m);
+  disjoint(op, 'grad', grad, 'v', v);
+  disjoint(op, 'm', m, 'v', v);
+  positiveStep(op, hp.step);
+  finite(op, 'lr', hp.lr);
+  finite(op, 'weightDecay', hp.weightDecay);
+  if (!(hp.beta1 >= 0 && hp.beta1 < 1)) throw new InvalidArgumentError(`${op}: beta1 must be in [0, 1), got ${hp.beta1}`);
+  if (!(hp.beta2 >= 0 && hp.beta2 < 1)) throw new InvalidArgumentError(`${op}: beta2 must be in [0, 1), got ${hp.beta2}`);
+  if (!(hp.eps >= 0) || !Number.isFinite(hp.eps)) throw new InvalidArgumentError(`${op}: eps must be >= 0, got ${hp.eps}`);
 }
 
 export function validateSgd(
@@ -608,29 +612,29 @@ export function validateLayerNormBackward(a: LayerNormBackwardArgs): void {
   }
 }
 
-function adamOperandsDisjoint(name: string, t: Tensor, param: Tensor, grad: Tensor, m: Tensor, v: Tensor): void {
-  disjoint('adam', name, t, 'param', param);
-  disjoint('adam', name, t, 'grad', grad);
-  disjoint('adam', name, t, 'm', m);
-  disjoint('adam', name, t, 'v', v);
+function adamOperandsDisjoint(op: AdamOp, name: string, t: Tensor, param: Tensor, grad: Tensor, m: Tensor, v: Tensor): void {
+  disjoint(op, name, t, 'param', param);
+  disjoint(op, name, t, 'grad', grad);
+  disjoint(op, name, t, 'm', m);
+  disjoint(op, name, t, 'v', v);
 }
 
 /** The parts of adam's fusion: clipping's sumSquares (1, 1) and a Polyak target shaped like param. */
-export function validateAdamFusion(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, fusion: AdamFusion | undefined): void {
+export function validateAdamFusion(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, fusion: AdamFusion | undefined, op: AdamOp = 'adam'): void {
   const clip = fusion?.clip ?? null;
   const polyak = fusion?.polyak ?? null;
   if (clip !== null) {
-    checkAlive('adam', 'clip.sumSquares', clip.sumSquares);
-    scalarTensor('adam', 'clip.sumSquares', clip.sumSquares);
-    if (!(clip.maxNorm > 0) || !Number.isFinite(clip.maxNorm)) throw new InvalidArgumentError(`adam: clip.maxNorm must be positive, got ${clip.maxNorm}`);
-    adamOperandsDisjoint('clip.sumSquares', clip.sumSquares, param, grad, m, v);
+    checkAlive(op, 'clip.sumSquares', clip.sumSquares);
+    scalarTensor(op, 'clip.sumSquares', clip.sumSquares);
+    if (!(clip.maxNorm > 0) || !Number.isFinite(clip.maxNorm)) throw new InvalidArgumentError(`${op}: clip.maxNorm must be positive, got ${clip.maxNorm}`);
+    adamOperandsDisjoint(op, 'clip.sumSquares', clip.sumSquares, param, grad, m, v);
   }
   if (polyak !== null) {
-    checkAlive('adam', 'polyak.target', polyak.target);
-    sameSize('adam', 'param', param, 'polyak.target', polyak.target);
-    finite('adam', 'polyak.tau', polyak.tau);
-    if (!(polyak.tau >= 0 && polyak.tau <= 1)) throw new InvalidArgumentError(`adam: polyak.tau must be in [0, 1], got ${polyak.tau}`);
-    adamOperandsDisjoint('polyak.target', polyak.target, param, grad, m, v);
-    if (clip !== null) disjoint('adam', 'polyak.target', polyak.target, 'clip.sumSquares', clip.sumSquares);
+    checkAlive(op, 'polyak.target', polyak.target);
+    sameSize(op, 'param', param, 'polyak.target', polyak.target);
+    finite(op, 'polyak.tau', polyak.tau);
+    if (!(polyak.tau >= 0 && polyak.tau <= 1)) throw new InvalidArgumentError(`${op}: polyak.tau must be in [0, 1], got ${polyak.tau}`);
+    adamOperandsDisjoint(op, 'polyak.target', polyak.target, param, grad, m, v);
+    if (clip !== null) disjoint(op, 'polyak.target', polyak.target, 'clip.sumSquares', clip.sumSquares);
   }
 }

@@ -8,6 +8,7 @@ export type { Layer } from './layer.js';
 export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { LOSSES, Loss, checkLoss, type LossKind } from './losses.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
+export { RAdam, type RAdamOptions } from './optim/radam.js';
 export { SlotOptimizer, type Optimizer, type OptimizerState } from './optim/optimizer.js';
 export { Sgd, Sgd as SGD, type SgdOptions } from './optim/sgd.js';
 export type { Parameter } from './parameter.js';

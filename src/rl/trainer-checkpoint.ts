@@ -35,7 +35,7 @@ type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
   lastLoss: number | null;
   /** -Infinity (no evaluation yet) is stored as null. */
   bestMeanReturn: number | null;
-  optimizer: { kind: 'adam' | 'sgd'; step: number; slots: Record<string, number> };
+  optimizer: { kind: TrainerState['optimizer']['kind']; step: number; slots: Record<string, number> };
   parameterCount: number;
   hasBest: boolean;
   /** Whether the policy average's weights are stored ('averaged/<i>'); absent in checkpoints written before policy averaging. */

@@ -1162,6 +1162,81 @@ for (const maxNorm of [0.5, 100]) {
   );
 }
 
+// RAdam at every step t = 1..8: with beta2 = 0.999, rho_t <= 5 (momentum only) up to t = 5 and
+// rectified from t = 6. (5, 4): 20 elements, read as vec4s on WebGPU; (7, 3): 21, the scalar kernel.
+// Tolerance ADAM: the same float32 operations as Adam's step (the rectification is a float64 host
+// scalar rounded once into the step size), and before it fewer (no sqrt, no division).
+for (let step = 1; step <= 8; step++) {
+  for (const [rows, cols] of [
+    [5, 4],
+    [7, 3],
+  ] as const) {
+    const size = rows * cols;
+    // Decay on some steps, L2 and decoupled, on either side of the rectification.
+    const weightDecay = step % 3 === 0 ? 0.01 : 0;
+    const hp = ref.adamHyperParameters(step, { weightDecay, decoupledWeightDecay: step === 6 });
+    const decay = weightDecay === 0 ? '' : hp.decoupledWeightDecay ? ', decoupled decay' : ', L2 decay';
+    cases.push(
+      defineCase({
+        name: `radam step ${step}${decay} (${rows}, ${cols})`,
+        op: 'radam',
+        tolerance: ADAM,
+        inputs: (rng) => ({
+          p: uniformInput(rng, [rows, cols]),
+          g: uniformInput(rng, [rows, cols], -0.5, 0.5),
+          mom: step === 1 ? constInput([rows, cols], new Array(size).fill(0)) : uniformInput(rng, [rows, cols], -0.1, 0.1),
+          vel: step === 1 ? constInput([rows, cols], new Array(size).fill(0)) : uniformInput(rng, [rows, cols], 0, 0.01),
+        }),
+        outputs: ['p', 'mom', 'vel'],
+        exec: (b, t) => b.radam(t.p, t.g, t.mom, t.vel, hp),
+        reference: (i) => {
+          const r = ref.refRAdam(i.p.data, i.g.data, i.mom.data, i.vel.data, hp);
+          return { p: r.param, mom: r.m, vel: r.v };
+        },
+      }),
+    );
+  }
+}
+
+// RAdam fused as PQN records it (the sum of squares of the gradient, then the step clipping by it),
+// with a Polyak target, before (t = 4) and after (t = 7) the rectification; (48, 4) takes adam_small
+// on a CPU-emulated adapter, (70, 3) the scalar kernel after a separate sumSquares.
+for (const step of [4, 7]) {
+  for (const [rows, cols] of [
+    [48, 4],
+    [70, 3],
+  ] as const) {
+    const hp = ref.adamHyperParameters(step);
+    cases.push(
+      defineCase({
+        name: `radam step ${step} after sumSquares of its gradient, maxNorm 0.5, with a Polyak target (${rows}, ${cols})`,
+        op: 'radam',
+        tolerance: ADAM,
+        inputs: (rng) => ({
+          p: uniformInput(rng, [rows, cols]),
+          g: uniformInput(rng, [rows, cols], -0.5, 0.5),
+          mom: uniformInput(rng, [rows, cols], -0.1, 0.1),
+          vel: uniformInput(rng, [rows, cols], 0, 0.01),
+          sumSquares: scalar(7),
+          target: uniformInput(rng, [rows, cols]),
+        }),
+        outputs: ['p', 'g', 'mom', 'vel', 'target', 'sumSquares'],
+        exec: (b, t) => {
+          b.sumSquares(t.g, t.sumSquares);
+          b.radam(t.p, t.g, t.mom, t.vel, hp, { clip: { sumSquares: t.sumSquares, maxNorm: 0.5 }, polyak: { target: t.target, tau: 0.02 } });
+        },
+        reference: (i) => {
+          const squares = ref.refSumSquares(i.g.data);
+          const g = ref.refClip(i.g.data, squares, 0.5);
+          const r = ref.refRAdam(i.p.data, g, i.mom.data, i.vel.data, hp);
+          const target = i.target.data.map((t, k) => t + 0.02 * (r.param[k] - t));
+          return { p: r.param, g, mom: r.m, vel: r.v, target, sumSquares: Float64Array.of(squares) };
+        },
+      }),
+    );
+  }
+}
+
 const SGD_CASES = [
   { name: 'plain', momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, step: 1 },
   { name: 'momentum step 1 (buffer = gradient)', momentum: 0.9, dampening: 0.5, weightDecay: 0, nesterov: false, step: 1 },

@@ -219,6 +219,42 @@ export function adamHyperParameters(step: number, overrides: Partial<Omit<AdamHy
 
 /** torch.optim.Adam / AdamW single step, written as in the PyTorch docs' pseudo-code. */
 export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: AdamHyperParameters) {
+  return refAdamFamily(p0, g0, m0, v0, hp, (theta, m, v) => {
+    const mHat = m / (1 - hp.beta1 ** hp.step);
+    const vHat = v / (1 - hp.beta2 ** hp.step);
+    return theta - (hp.lr * mHat) / (Math.sqrt(vHat) + hp.eps);
+  });
+}
+
+/**
+ * torch.optim.RAdam single step, written as torch/optim/radam.py's _single_tensor_radam computes it
+ * (eps added to sqrt(v), not to the bias-corrected v's root): m_hat = m / (1 - b1^t); if rho_t > 5,
+ * p -= lr m_hat r_t sqrt(1 - b2^t) / (sqrt(v) + eps), else p -= lr m_hat.
+ */
+export function refRAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayLike<number>, v0: ArrayLike<number>, hp: AdamHyperParameters) {
+  const t = hp.step;
+  const biasCorrection1 = 1 - hp.beta1 ** t;
+  const biasCorrection2 = 1 - hp.beta2 ** t;
+  const rhoInf = 2 / (1 - hp.beta2) - 1;
+  const rho = rhoInf - (2 * t * hp.beta2 ** t) / biasCorrection2;
+  const rect = Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho));
+  return refAdamFamily(p0, g0, m0, v0, hp, (theta, m, v) => {
+    const mHat = m / biasCorrection1;
+    if (!(rho > 5)) return theta - mHat * hp.lr;
+    const adaptiveLr = Math.sqrt(biasCorrection2) / (Math.sqrt(v) + hp.eps);
+    return theta - mHat * hp.lr * adaptiveLr * rect;
+  });
+}
+
+/** What Adam and RAdam share: the weight decay (L2 or decoupled) and the moments; `update` gives the new parameter from the decayed one and the moments. */
+function refAdamFamily(
+  p0: ArrayLike<number>,
+  g0: ArrayLike<number>,
+  m0: ArrayLike<number>,
+  v0: ArrayLike<number>,
+  hp: AdamHyperParameters,
+  update: (theta: number, m: number, v: number) => number,
+) {
   const n = p0.length;
   const param = new Float64Array(n);
   const m = new Float64Array(n);
@@ -232,9 +268,7 @@ export function refAdam(p0: ArrayLike<number>, g0: ArrayLike<number>, m0: ArrayL
     }
     m[i] = hp.beta1 * m0[i] + (1 - hp.beta1) * g;
     v[i] = hp.beta2 * v0[i] + (1 - hp.beta2) * g * g;
-    const mHat = m[i] / (1 - hp.beta1 ** hp.step);
-    const vHat = v[i] / (1 - hp.beta2 ** hp.step);
-    param[i] = theta - (hp.lr * mHat) / (Math.sqrt(vHat) + hp.eps);
+    param[i] = update(theta, m[i], v[i]);
   }
   return { param, m, v };
 }

@@ -4,7 +4,7 @@
  * or in WASM memory alike). Scratch space is cached and grown on demand, so no op allocates once
  * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
-import type { Activation, AdamHyperParameters, FloatArray, LossKind, SgdHyperParameters } from '../backend.js';
+import type { Activation, AdamHyperParameters, FloatArray, LossKind, RAdamHyperParameters, SgdHyperParameters } from '../backend.js';
 import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { CpuStorage } from './cpu-storage.js';
@@ -286,9 +286,18 @@ export class CpuOps implements RawOps<CpuTensor> {
     polyakTarget: CpuTensor | null,
     tau: number,
   ): void {
+    this.adamStep(optimizers.adam, param, grad, m, v, hp, clipSumSquares, maxNorm, polyakTarget, tau);
+  }
+
+  radam(param: CpuTensor, grad: CpuTensor, m: CpuTensor, v: CpuTensor, hp: RAdamHyperParameters, clip: CpuTensor | null, maxNorm: number, target: CpuTensor | null, tau: number): void {
+    this.adamStep(optimizers.radam, param, grad, m, v, hp, clip, maxNorm, target, tau);
+  }
+
+  /** Clipping, the update `kernel` (Adam's or RAdam's), then the Polyak target, as one op. */
+  private adamStep(kernel: typeof optimizers.adam, param: CpuTensor, grad: CpuTensor, m: CpuTensor, v: CpuTensor, hp: AdamHyperParameters, clipSumSquares: CpuTensor | null, maxNorm: number, polyakTarget: CpuTensor | null, tau: number): void {
     this.calls++;
     if (clipSumSquares !== null) optimizers.clipByGlobalNorm(grad.storage.data, grad.size, clipSumSquares.storage.data[0], maxNorm);
-    optimizers.adam(param.storage.data, grad.storage.data, m.storage.data, v.storage.data, param.size, hp);
+    kernel(param.storage.data, grad.storage.data, m.storage.data, v.storage.data, param.size, hp);
     if (polyakTarget !== null) elementwise.lerp(polyakTarget.storage.data, param.storage.data, tau, param.size);
   }
 

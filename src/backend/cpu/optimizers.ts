@@ -1,23 +1,49 @@
-/** Parameter updates (Adam, SGD as torch.optim) and global-norm gradient clipping. */
-import type { AdamHyperParameters, FloatArray, SgdHyperParameters } from '../backend.js';
+/** Parameter updates (Adam, RAdam, SGD as torch.optim) and global-norm gradient clipping. */
+import { radamRectification, type AdamHyperParameters, type FloatArray, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
 
 /**
  * torch.optim.Adam / AdamW: g += wd p (L2) or p *= 1 - lr wd (decoupled); m = b1 m + (1 - b1) g;
  * v = b2 v + (1 - b2) g^2; p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  */
 export function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, size: number, hp: AdamHyperParameters): void {
+  const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
+  adamUpdate(param, grad, m, v, size, hp, stepSize, Math.sqrt(1 - Math.pow(hp.beta2, hp.step)), true);
+}
+
+/**
+ * torch.optim.RAdam (torch/optim/radam.py): Adam's decay and moments, then with the rectification
+ * rect = r_t sqrt(1 - b2^t) of radamRectification, p -= lr / (1 - b1^t) rect m / (sqrt(v) + eps)
+ * where rect > 0 (rho_t > 5), else p -= lr / (1 - b1^t) m.
+ */
+export function radam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, size: number, hp: RAdamHyperParameters): void {
+  const rectification = radamRectification(hp);
+  const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
+  if (rectification > 0) adamUpdate(param, grad, m, v, size, hp, stepSize * rectification, 1, true);
+  else adamUpdate(param, grad, m, v, size, hp, stepSize, 1, false);
+}
+
+/** Adam's element loop: p -= stepSize m / (sqrt(v) / sqrtCorrection2 + eps) when `adaptive`, else p -= stepSize m. */
+function adamUpdate(
+  param: FloatArray,
+  grad: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  size: number,
+  hp: AdamHyperParameters,
+  stepSize: number,
+  sqrtCorrection2: number,
+  adaptive: boolean,
+): void {
   const { lr, beta1, beta2, eps, weightDecay } = hp;
   const l2 = hp.decoupledWeightDecay ? 0 : weightDecay;
   const decay = hp.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
-  const stepSize = lr / (1 - Math.pow(beta1, hp.step));
-  const sqrtCorrection2 = Math.sqrt(1 - Math.pow(beta2, hp.step));
   for (let i = 0; i < size; i++) {
     const p = param[i] * decay;
     const g = grad[i] + l2 * param[i];
     m[i] = beta1 * m[i] + (1 - beta1) * g;
     v[i] = beta2 * v[i] + (1 - beta2) * g * g;
     // The stored (rounded) moments are used, as a float32 device would.
-    param[i] = p - (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtCorrection2 + eps);
+    param[i] = adaptive ? p - (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtCorrection2 + eps) : p - stepSize * m[i];
   }
 }
 

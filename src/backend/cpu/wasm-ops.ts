@@ -2,14 +2,14 @@
  * The CPU backend's ops on the WASM SIMD kernels (src/backend/wasm): every tensor lives in the
  * kernels' WebAssembly memory, so each op the kernels cover is one call on the tensors' byte
  * addresses (`storage.ptr`), with no copy and no allocation. The ops they do not cover (gather,
- * scatter, the dueling head, the generic losses, LayerNorm, the Q(lambda) returns) are CpuOps' TypeScript kernels, run on the same
- * memory through `storage.data`.
+ * scatter, the dueling head, the generic losses, LayerNorm, the Q(lambda) returns, RAdam's first steps
+ * before its rectification applies) are CpuOps' TypeScript kernels, run on the same memory through `storage.data`.
  *
  * Every argument arrives validated by BackendBase, whose aliasing rules are within what the kernels
  * allow (wasm/README.md): GEMM outputs never alias their inputs, in-place elementwise ops and
  * activations are exact aliases, linearInputGrad's out never aliases y.
  */
-import type { Activation, AdamHyperParameters, SgdHyperParameters } from '../backend.js';
+import { radamRectification, type Activation, type AdamHyperParameters, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
 import type { MatmulCall, TdLossCall } from '../backend-base.js';
 import type { WasmKernels } from '../wasm/wasm-kernels.js';
 import { CpuOps, type CpuTensor } from './cpu-ops.js';
@@ -146,6 +146,18 @@ export class WasmCpuOps extends CpuOps {
   ): void {
     this.calls++;
     this.kernels.adam(param.storage.ptr, grad.storage.ptr, m.storage.ptr, v.storage.ptr, param.size, hp, ptrOrNull(clipSumSquares), maxNorm, ptrOrNull(polyakTarget), tau);
+  }
+
+  /** RAdam on the adam kernel once its rectification applies; before it (rho_t <= 5), the TypeScript kernel on the heap. */
+  override radam(param: CpuTensor, grad: CpuTensor, m: CpuTensor, v: CpuTensor, hp: RAdamHyperParameters, clip: CpuTensor | null, maxNorm: number, target: CpuTensor | null, tau: number): void {
+    const rectification = radamRectification(hp);
+    if (rectification === 0) {
+      super.radam(param, grad, m, v, hp, clip, maxNorm, target, tau);
+      return;
+    }
+    this.calls++;
+    const { kernels } = this;
+    kernels.radamRectified(param.storage.ptr, grad.storage.ptr, m.storage.ptr, v.storage.ptr, param.size, hp, rectification, ptrOrNull(clip), maxNorm, ptrOrNull(target), tau);
   }
 
   override sgd(param: CpuTensor, grad: CpuTensor, velocity: CpuTensor, hp: SgdHyperParameters): void {

@@ -5,7 +5,7 @@
  * allocation per call. Arguments are not validated here (the backend's validating layer does
  * that); the kernels assume row-major float32 operands of the sizes given, at aligned pointers.
  */
-import type { Activation, AdamHyperParameters, SgdHyperParameters } from '../backend.js';
+import type { Activation, AdamHyperParameters, RAdamHyperParameters, SgdHyperParameters } from '../backend.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { detectWasmSupport, WasmSimdUnavailableError, type WasmSupport } from './features.js';
 import { WasmHeap } from './heap.js';
@@ -209,14 +209,45 @@ export class WasmKernels {
    * the target arena then moves by tau toward the new parameters.
    */
   adam(param: number, grad: number, m: number, v: number, n: number, hp: AdamHyperParameters, clipSumSquares = 0, maxNorm = 0, target = 0, tau = 0): void {
+    const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
+    const invSqrtCorrection2 = 1 / Math.sqrt(1 - Math.pow(hp.beta2, hp.step));
+    this.adamStep(param, grad, m, v, n, hp, stepSize, invSqrtCorrection2, clipSumSquares, maxNorm, target, tau);
+  }
+
+  /**
+   * One RAdam step (torch.optim.RAdam, as optimizers.ts) once its rectification applies
+   * (radamRectification(hp) = `rectification` > 0): the adam kernel with the rectification in its
+   * step size and no bias correction of v. Before that the step has no denominator, which the
+   * kernel lacks: the caller runs the TypeScript kernel (wasm-ops.ts).
+   */
+  radamRectified(param: number, grad: number, m: number, v: number, n: number, hp: RAdamHyperParameters, rectification: number, clipSumSquares = 0, maxNorm = 0, target = 0, tau = 0): void {
+    const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
+    this.adamStep(param, grad, m, v, n, hp, stepSize * rectification, 1, clipSumSquares, maxNorm, target, tau);
+  }
+
+  /** The adam kernel: p -= stepSize m / (sqrt(v) invSqrtCorrection2 + eps), with Adam's decay and fusions. */
+  private adamStep(
+    param: number,
+    grad: number,
+    m: number,
+    v: number,
+    n: number,
+    hp: AdamHyperParameters,
+    stepSize: number,
+    invSqrtCorrection2: number,
+    clipSumSquares: number,
+    maxNorm: number,
+    target: number,
+    tau: number,
+  ): void {
     // The float scalars go through the argument block (see ADAM_ARGS): stores never allocate.
     const a = this.heap.f32();
     a[ARGS + ADAM_ARGS.beta1] = hp.beta1;
     a[ARGS + ADAM_ARGS.beta2] = hp.beta2;
     a[ARGS + ADAM_ARGS.oneMinusBeta1] = 1 - hp.beta1;
     a[ARGS + ADAM_ARGS.oneMinusBeta2] = 1 - hp.beta2;
-    a[ARGS + ADAM_ARGS.stepSize] = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
-    a[ARGS + ADAM_ARGS.invSqrtCorrection2] = 1 / Math.sqrt(1 - Math.pow(hp.beta2, hp.step));
+    a[ARGS + ADAM_ARGS.stepSize] = stepSize;
+    a[ARGS + ADAM_ARGS.invSqrtCorrection2] = invSqrtCorrection2;
     a[ARGS + ADAM_ARGS.eps] = hp.eps;
     a[ARGS + ADAM_ARGS.l2] = hp.decoupledWeightDecay ? 0 : hp.weightDecay;
     a[ARGS + ADAM_ARGS.decay] = hp.decoupledWeightDecay ? 1 - hp.lr * hp.weightDecay : 1;

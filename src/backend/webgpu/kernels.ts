@@ -148,8 +148,8 @@ export const KERNELS = {
   },
   softmaxBackward: { file: 'activation-backward', entry: 'softmax_backward', access: 'rrw', threads: 64, params: ACTIVATION_BACKWARD, ops: ['activationBackward'] },
   columnSum: { file: 'reduce', entry: 'column_sum', access: 'rw', threads: 64, params: REDUCE, ops: ['columnSum'] },
-  // Also dispatched by an Adam case that sums its gradient's squares first (unfused on GPUs).
-  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256, params: REDUCE, ops: ['sumSquares', 'adam'] },
+  // Also dispatched by Adam and RAdam cases that sum their gradient's squares first (unfused on GPUs).
+  sumSquares: { file: 'reduce', entry: 'sum_squares', access: 'rw', threads: 256, params: REDUCE, ops: ['sumSquares', 'adam', 'radam'] },
   sumSquaresQuads: { file: 'reduce', entry: 'sum_squares_quads', access: 'rw', threads: 8, params: REDUCE, ops: ['sumSquares'] },
   rowMax: { file: 'reduce', entry: 'row_max', access: 'rw', threads: 64, params: REDUCE, ops: ['rowMax'] },
   rowArgmax: { file: 'reduce', entry: 'row_argmax', access: 'rw', threads: 64, params: REDUCE, ops: ['rowArgmax'] },
@@ -160,10 +160,11 @@ export const KERNELS = {
   lossValue: { file: 'loss', entry: 'loss_value', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
   lossGrad: { file: 'loss', entry: 'loss_grad', access: 'rrw', threads: 256, params: LOSS, ops: ['loss'] },
   lossGradSoftmax: { file: 'loss', entry: 'loss_grad_softmax', access: 'rrw', threads: 64, params: LOSS, ops: ['loss'] },
-  adam: { file: 'adam', entry: 'adam', access: 'wwwwrw', threads: 256, params: ADAM, ops: ['adam'] },
-  adamQuads: { file: 'adam', entry: 'adam_quads', access: 'wwwwrw', threads: 64, params: ADAM, ops: ['adam'] },
+  // RAdam runs Adam's kernels (ADAM_FLAGS.momentumOnly before its rectification applies).
+  adam: { file: 'adam', entry: 'adam', access: 'wwwwrw', threads: 256, params: ADAM, ops: ['adam', 'radam'] },
+  adamQuads: { file: 'adam', entry: 'adam_quads', access: 'wwwwrw', threads: 64, params: ADAM, ops: ['adam', 'radam'] },
   // The sum of squares too: replaces the sumSquares dispatch just before it (webgpu-ops.ts).
-  adamSmall: { file: 'adam', entry: 'adam_small', access: 'wwwwww', threads: 8, params: ADAM, ops: ['adam'] },
+  adamSmall: { file: 'adam', entry: 'adam_small', access: 'wwwwww', threads: 8, params: ADAM, ops: ['adam', 'radam'] },
   sgd: { file: 'sgd', entry: 'sgd', access: 'wrw', threads: 256, params: SGD, ops: ['sgd'] },
 } as const satisfies Record<string, KernelSpec>;
 
@@ -191,7 +192,7 @@ export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4, discounts: 8, mu
 export const LAYER_NORM_FLAGS = { accumulate: 1, dx: 2 } as const;
 
 /** Bits of ADAM's `flags`, shared with adam.wgsl. */
-export const ADAM_FLAGS = { clip: 1, polyak: 2 } as const;
+export const ADAM_FLAGS = { clip: 1, polyak: 2, momentumOnly: 4 } as const;
 
 /** The parameter field names of a kernel. */
 export type ParamsOf<K extends KernelName> = (typeof KERNELS)[K]['params'] extends ParamLayout<infer F> ? F : never;

@@ -2,7 +2,7 @@
  * The WebGPU backend's ops: each validated op of BackendBase becomes one or two dispatches of a
  * kernel of the table in kernels.ts, its parameters written by name.
  */
-import type { Activation, AdamHyperParameters, LossKind, SgdHyperParameters } from '../backend.js';
+import { radamRectification, type Activation, type AdamHyperParameters, type LossKind, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
 import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -343,7 +343,47 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     polyakTarget: WebGpuTensor | null,
     tau: number,
   ): void {
-    const flags = (clipSumSquares !== null ? ADAM_FLAGS.clip : 0) | (polyakTarget !== null ? ADAM_FLAGS.polyak : 0);
+    // Bias corrections in float64 on the host, as the CPU backend computes them.
+    const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
+    this.adamStep(param, grad, m, v, hp, stepSize, Math.sqrt(1 - Math.pow(hp.beta2, hp.step)), 0, clipSumSquares, maxNorm, polyakTarget, tau);
+  }
+
+  radam(
+    param: WebGpuTensor,
+    grad: WebGpuTensor,
+    m: WebGpuTensor,
+    v: WebGpuTensor,
+    hp: RAdamHyperParameters,
+    clipSumSquares: WebGpuTensor | null,
+    maxNorm: number,
+    polyakTarget: WebGpuTensor | null,
+    tau: number,
+  ): void {
+    // Adam's kernels with sqrt_correction2 = 1: the rectification (float64 on the host) goes into
+    // the step size, or, before it applies, the momentum-only flag drops the denominator.
+    const rectification = radamRectification(hp);
+    const stepSize = hp.lr / (1 - Math.pow(hp.beta1, hp.step));
+    const rectified = rectification > 0;
+    const flags = rectified ? 0 : ADAM_FLAGS.momentumOnly;
+    this.adamStep(param, grad, m, v, hp, rectified ? stepSize * rectification : stepSize, 1, flags, clipSumSquares, maxNorm, polyakTarget, tau);
+  }
+
+  /** One dispatch of adam.wgsl (adam, adamQuads or adamSmall) over the arena, with `modeFlags` beside the fusions' bits. */
+  private adamStep(
+    param: WebGpuTensor,
+    grad: WebGpuTensor,
+    m: WebGpuTensor,
+    v: WebGpuTensor,
+    hp: AdamHyperParameters,
+    stepSize: number,
+    sqrtCorrection2: number,
+    modeFlags: number,
+    clipSumSquares: WebGpuTensor | null,
+    maxNorm: number,
+    polyakTarget: WebGpuTensor | null,
+    tau: number,
+  ): void {
+    const flags = modeFlags | (clipSumSquares !== null ? ADAM_FLAGS.clip : 0) | (polyakTarget !== null ? ADAM_FLAGS.polyak : 0);
     const n = param.size;
     // On CPU-emulated adapters a small arena's step also takes in the sum of squares of its
     // gradient recorded just before it (the clipper's measure): one dispatch instead of two.
@@ -359,7 +399,6 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       sameRange(latest.out, clipSumSquares.storage) &&
       this.d.dropLatest(latest.kernel, latest.dispatch);
     const kernel = fuse ? 'adamSmall' : n % 4 === 0 ? 'adamQuads' : 'adam';
-    // Bias corrections in float64 on the host, as the CPU backend computes them.
     this.d
       .params(kernel)
       .set('flags', flags)
@@ -369,8 +408,8 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('beta1', hp.beta1)
       .set('beta2', hp.beta2)
       .set('eps', hp.eps)
-      .set('step_size', hp.lr / (1 - Math.pow(hp.beta1, hp.step)))
-      .set('sqrt_correction2', Math.sqrt(1 - Math.pow(hp.beta2, hp.step)))
+      .set('step_size', stepSize)
+      .set('sqrt_correction2', sqrtCorrection2)
       .set('l2', hp.decoupledWeightDecay ? 0 : hp.weightDecay)
       .set('decay', hp.decoupledWeightDecay ? 1 - hp.lr * hp.weightDecay : 1);
     this.d.bind(

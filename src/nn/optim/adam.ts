@@ -29,7 +29,11 @@ export const ADAM_DEFAULTS: Readonly<Required<AdamOptions>> = {
   decoupledWeightDecay: false,
 };
 
-export class Adam extends SlotOptimizer {
+/**
+ * What Adam and RAdam share: torch's options (the same for both), the moments m and v, and a step
+ * that is one op over a ParameterArena (with clipping and a Polyak update fused) or one per parameter.
+ */
+export abstract class AdamFamily extends SlotOptimizer {
   lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -38,19 +42,19 @@ export class Adam extends SlotOptimizer {
   readonly decoupledWeightDecay: boolean;
   private readonly hp: AdamHyperParameters;
 
-  constructor(backend: Backend, params: readonly Parameter[], options: AdamOptions = {}) {
-    super(backend, params, 'adam', ['m', 'v']);
+  protected constructor(backend: Backend, params: readonly Parameter[], private readonly op: 'adam' | 'radam', options: AdamOptions) {
+    super(backend, params, op, ['m', 'v']);
     this.lr = options.lr ?? ADAM_DEFAULTS.lr;
     this.beta1 = options.beta1 ?? ADAM_DEFAULTS.beta1;
     this.beta2 = options.beta2 ?? ADAM_DEFAULTS.beta2;
     this.eps = options.eps ?? ADAM_DEFAULTS.eps;
     this.weightDecay = options.weightDecay ?? ADAM_DEFAULTS.weightDecay;
     this.decoupledWeightDecay = options.decoupledWeightDecay ?? ADAM_DEFAULTS.decoupledWeightDecay;
-    checkNonNegative('adam', 'lr', this.lr);
-    checkUnitInterval('adam', 'beta1', this.beta1);
-    checkUnitInterval('adam', 'beta2', this.beta2);
-    checkNonNegative('adam', 'eps', this.eps);
-    checkNonNegative('adam', 'weightDecay', this.weightDecay);
+    checkNonNegative(op, 'lr', this.lr);
+    checkUnitInterval(op, 'beta1', this.beta1);
+    checkUnitInterval(op, 'beta2', this.beta2);
+    checkNonNegative(op, 'eps', this.eps);
+    checkNonNegative(op, 'weightDecay', this.weightDecay);
     this.hp = {
       lr: this.lr,
       beta1: this.beta1,
@@ -71,23 +75,31 @@ export class Adam extends SlotOptimizer {
     this.steps++;
     this.hp.lr = this.lr;
     this.hp.step = this.steps;
+    const backend = this.backend;
+    const op = this.op;
     if (this.arena !== null) {
-      this.backend.adam(this.arena.values, this.arena.grads, this.flatSlots.m, this.flatSlots.v, this.hp, fusion);
+      backend[op](this.arena.values, this.arena.grads, this.flatSlots.m, this.flatSlots.v, this.hp, fusion);
       return;
     }
     if (fusion !== undefined && ((fusion.clip ?? null) !== null || (fusion.polyak ?? null) !== null)) {
-      throw new InvalidArgumentError('adam: a fused step needs parameters that fill one ParameterArena');
+      throw new InvalidArgumentError(`${op}: a fused step needs parameters that fill one ParameterArena`);
     }
     const m = this.slots.m;
     const v = this.slots.v;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];
-      this.backend.adam(p.value, p.grad, m[i], v[i], this.hp);
+      backend[op](p.value, p.grad, m[i], v[i], this.hp);
     }
   }
 
   /** Whether step() runs as one op over a ParameterArena (and so can fuse clipping and a Polyak update). */
   get fused(): boolean {
     return this.arena !== null;
+  }
+}
+
+export class Adam extends AdamFamily {
+  constructor(backend: Backend, params: readonly Parameter[], options: AdamOptions = {}) {
+    super(backend, params, 'adam', options);
   }
 }

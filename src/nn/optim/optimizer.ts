@@ -4,9 +4,9 @@ import { InvalidArgumentError, ShapeError, formatShape } from '../../errors.js';
 import type { Parameter } from '../parameter.js';
 import { arenaOf, zeroGrads, type ParameterArena } from '../parameter-arena.js';
 
-/** Optimiser state: the update count and per-parameter slot tensors (Adam: m, v; SGD: momentum). */
+/** Optimiser state: the update count and per-parameter slot tensors (Adam, RAdam: m, v; SGD: momentum). */
 export interface OptimizerState {
-  kind: 'adam' | 'sgd';
+  kind: 'adam' | 'radam' | 'sgd';
   /** Updates taken so far. */
   step: number;
   /** Per slot name, one flat array per parameter (in parameter order). */
