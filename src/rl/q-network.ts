@@ -1,14 +1,17 @@
 /**
  * The Q-function approximator: hidden Dense layers obs -> features, then a linear head to Q(s, .)
  * or, with `dueling`, a DuelingHead (Q = V + A - mean(A)). One Sequential either way. With
+ * `layerNorm` (PQN's network) each hidden layer is Dense, LayerNorm, then the activation. With
  * `quantiles` N > 1 (QR-DQN) the head has N outputs per action, the quantiles of its return
  * (action a's in columns a N .. a N + N - 1), and Q(s, a) is their mean.
  */
 import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { ShapeError } from '../errors.js';
+import { ActivationLayer } from '../nn/activations.js';
 import { Dense } from '../nn/dense.js';
 import type { Initializer } from '../nn/init.js';
 import type { Layer } from '../nn/layer.js';
+import { LayerNorm } from '../nn/layer-norm.js';
 import type { Parameter } from '../nn/parameter.js';
 import { ParameterArena } from '../nn/parameter-arena.js';
 import { Sequential } from '../nn/sequential.js';
@@ -28,6 +31,11 @@ export interface QNetworkSpec {
   dueling: boolean;
   /** Outputs per action: 1 for Q-values, N > 1 for QR-DQN's quantiles (not with `dueling`). */
   quantiles: number;
+  /**
+   * Normalise every hidden layer (PQN): Dense (no activation), LayerNorm, then `activation`, with
+   * the LayerNorm's gamma (1, h) and beta (1, h) after the Dense layer's W and b. Default false.
+   */
+  layerNorm?: boolean;
 }
 
 export class QNetwork {
@@ -53,7 +61,11 @@ export class QNetwork {
     // Layers are built, and their initial weights drawn, in order: hidden layers, then the head.
     const layers: Layer[] = [];
     const sizes = [obsDim, ...hidden];
-    for (let i = 0; i + 1 < sizes.length; i++) layers.push(new Dense(backend, sizes[i], sizes[i + 1], { activation, init, rng, parameters: arena }));
+    const normed = spec.layerNorm === true;
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      layers.push(new Dense(backend, sizes[i], sizes[i + 1], { activation: normed ? 'identity' : activation, init, rng, parameters: arena }));
+      if (normed) layers.push(new LayerNorm(backend, sizes[i + 1], { parameters: arena }), new ActivationLayer(backend, activation, sizes[i + 1]));
+    }
     const width = sizes[sizes.length - 1];
     layers.push(
       spec.dueling
@@ -120,7 +132,7 @@ export class QNetwork {
     this.net.backward(gradQ, accumulate ? ACCUMULATE : OVERWRITE);
   }
 
-  /** Every trainable parameter, first layer first (W1, b1, W2, b2, ..., then the head's). */
+  /** Every trainable parameter, first layer first (W1, b1, with layerNorm gamma1, beta1, then W2, b2, ..., then the head's). */
   parameters(): Parameter[] {
     return this.net.parameters();
   }
@@ -178,6 +190,7 @@ export class QNetwork {
       a.nActions === b.nActions &&
       a.dueling === b.dueling &&
       a.quantiles === b.quantiles &&
+      (a.layerNorm === true) === (b.layerNorm === true) &&
       a.hidden.length === b.hidden.length && a.hidden.every((h, i) => h === b.hidden[i]);
     if (!same) throw new ShapeError(`Q-networks differ: ${describeQNetwork(a)} vs ${describeQNetwork(b)}`);
   }
@@ -190,11 +203,15 @@ export class QNetwork {
 export const MAX_HIDDEN_LAYERS = 256;
 
 /** The (rows, cols) of every parameter of a Q-network, in getWeights() order, without building one. */
-export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles'>): [number, number][] {
+export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles' | 'layerNorm'>): [number, number][] {
   const { obsDim, nActions, hidden, dueling, quantiles } = spec;
   const sizes = dueling ? [obsDim, ...hidden] : [obsDim, ...hidden, nActions * quantiles];
   const shapes: [number, number][] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
+    // A hidden layer's LayerNorm: gamma, then beta.
+    if (spec.layerNorm === true && i < hidden.length) shapes.push([1, sizes[i + 1]], [1, sizes[i + 1]]);
+  }
   if (dueling) {
     const h = hidden[hidden.length - 1];
     shapes.push([h, 1], [1, 1], [h, nActions], [1, nActions]);
@@ -202,9 +219,9 @@ export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActio
   return shapes;
 }
 
-/** A network's shape as the CLI and errors show it: '6-256-256-3', with ' dueling' or ' x 25 quantiles'. */
-export function describeQNetwork(s: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles'>): string {
-  return `${s.obsDim}-${s.hidden.join('-')}-${s.nActions}${s.dueling ? ' dueling' : ''}${s.quantiles > 1 ? ` x ${s.quantiles} quantiles` : ''}`;
+/** A network's shape as the CLI and errors show it: '6-256-256-3', with ' layernorm', ' dueling' or ' x 25 quantiles'. */
+export function describeQNetwork(s: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles' | 'layerNorm'>): string {
+  return `${s.obsDim}-${s.hidden.join('-')}-${s.nActions}${s.layerNorm === true ? ' layernorm' : ''}${s.dueling ? ' dueling' : ''}${s.quantiles > 1 ? ` x ${s.quantiles} quantiles` : ''}`;
 }
 
 /** out[g] <- the mean of quantiles[g n .. g n + n - 1] for each of `groups` groups (summed in float64, in order). */
