@@ -11,23 +11,19 @@
  *
  * Runs when python3 with NumPy is present, else skips with a one-line reason.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FloatArray } from '../src/backend/backend.js';
-import { CpuBackend, type CpuBackendOptions } from '../src/backend/cpu/cpu-backend.js';
 import { ADAM_DEFAULTS } from '../src/nn/optim/adam.js';
 import { Rng } from '../src/random/rng.js';
 import { preset, type DqnConfig } from '../src/rl/config.js';
 import { DqnAgent } from '../src/rl/dqn-agent.js';
 import { qNetworkWeightShapes } from '../src/rl/q-network.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from '../src/rl/replay-buffer.js';
+import { crossCheckBackend, crossCheckKernels, float32Uniforms, numpySkipReason as skipReason, runNumpyReference, worstRelativeError as worst, type CrossCheckKernels } from './support/numpy-reference.js';
 import { relativeError } from './support/relative-error.js';
 
 const REFERENCE = fileURLToPath(new URL('./support/dqn_update_reference.py', import.meta.url));
-const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-const skipReason =
-  probe.error !== undefined ? `python3 not found (${probe.error.message})` : probe.status !== 0 ? 'python3 has no NumPy' : null;
 if (skipReason) console.warn(`dqn-numpy-crosscheck skipped: ${skipReason}`);
 
 const OBS = 4;
@@ -115,25 +111,20 @@ interface EngineResult {
   targetAfterSync: FloatArray[];
 }
 
-/** Uniform values, each exactly representable in float32, so a float32 backend holds the very numbers the reference gets. */
-function uniformArray(rng: Rng, n: number, low: number, high: number): number[] {
-  return Array.from({ length: n }, () => Math.fround(rng.uniform(low, high)));
-}
-
 function makeInputs(dueling: boolean, seed: number): Inputs {
   const rng = new Rng(seed);
   const shapes = qNetworkWeightShapes({ obsDim: OBS, nActions: ACTIONS, hidden: HIDDEN, dueling, quantiles: 1 });
-  const params = () => shapes.map(([r, c]) => uniformArray(rng, r * c, -0.8, 0.8));
+  const params = () => shapes.map(([r, c]) => float32Uniforms(rng, r * c, -0.8, 0.8));
   const online = params();
   // A different target network, so that Double DQN's argmax network matters.
   const target = params();
-  const m = shapes.map(([r, c]) => uniformArray(rng, r * c, -0.02, 0.02));
-  const v = shapes.map(([r, c]) => uniformArray(rng, r * c, 0, 4e-4));
+  const m = shapes.map(([r, c]) => float32Uniforms(rng, r * c, -0.02, 0.02));
+  const v = shapes.map(([r, c]) => float32Uniforms(rng, r * c, 0, 4e-4));
   const transitions: Transitions = {
-    observations: uniformArray(rng, BATCH * OBS, -2, 2),
-    nextObservations: uniformArray(rng, BATCH * OBS, -2, 2),
+    observations: float32Uniforms(rng, BATCH * OBS, -2, 2),
+    nextObservations: float32Uniforms(rng, BATCH * OBS, -2, 2),
     actions: Array.from({ length: BATCH }, () => rng.integers(ACTIONS)),
-    rewards: uniformArray(rng, BATCH, -2.5, 2.5),
+    rewards: float32Uniforms(rng, BATCH, -2.5, 2.5),
     terminated: Array.from({ length: BATCH }, (_, i) => i % 4 === 1),
   };
   return { online, target, m, v, transitions };
@@ -175,9 +166,8 @@ function agentConfig(c: Case, maxGradNorm: number): DqnConfig {
   };
 }
 
-async function engineUpdate(c: Case, inputs: Inputs, maxGradNorm: number, kernels: Kernels): Promise<EngineResult> {
-  const backend = new CpuBackend(kernels.options);
-  expect(backend.kernels.startsWith('wasm'), backend.kernels).toBe(kernels.wasm);
+async function engineUpdate(c: Case, inputs: Inputs, maxGradNorm: number, kernels: CrossCheckKernels): Promise<EngineResult> {
+  const backend = crossCheckBackend(kernels);
   const agent = new DqnAgent(backend, agentConfig(c, maxGradNorm), OBS, ACTIONS, new Rng(1));
   try {
     agent.online.setWeights(inputs.online);
@@ -231,47 +221,19 @@ function referenceUpdate(c: Case, inputs: Inputs, overrides: Partial<{ doubleDqn
       munchausenTau: MUNCHAUSEN_TAU,
     },
   };
-  const run = spawnSync('python3', [REFERENCE], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new Error(`${REFERENCE} failed (exit ${run.status}): ${run.stderr}`);
-  return JSON.parse(run.stdout) as ReferenceResult;
+  return runNumpyReference<ReferenceResult>(REFERENCE, request);
 }
 
-/** The worst relative error over a list of arrays, as `label[index]`, for one readable failure. */
-function worst(label: string, actual: ArrayLike<number>[], expected: ArrayLike<number>[]): [string, number] {
-  if (actual.length !== expected.length) return [`${label} (array count ${actual.length} vs ${expected.length})`, Number.POSITIVE_INFINITY];
-  let result: [string, number] = [label, 0];
-  actual.forEach((a, i) => {
-    const e = relativeError(a, expected[i]);
-    if (!(e <= result[1])) result = [`${label}[${i}]`, e];
-  });
-  return result;
-}
-
-/** The CPU kernels an update runs on, and how close to the float64 reference it must come. */
-interface Kernels {
-  name: string;
-  options: CpuBackendOptions;
-  /** Whether these options must give the WASM kernels (Node 20 has WebAssembly SIMD). */
-  wasm: boolean;
-  tolerance: number;
-}
-
-const KERNELS: Kernels[] = [
-  // Float64 storage on the TypeScript kernels: only summation order separates it from NumPy.
-  { name: 'float64 TypeScript kernels', options: { dtype: 'float64' }, wasm: false, tolerance: 1e-12 },
-  {
-    name: 'default WASM kernels (float32)',
-    options: {},
-    wasm: true,
-    // Float32 storage and kernels, as the CLI runs them. Every input is float32-exact, so only the
-    // kernels' own roundings count, 2^-24 (6e-8) relative each, along chains of a few dozen: sums
-    // of up to 16 batch rows or 8 hidden units through the layers forward and back, the loss,
-    // clipping, then Adam's sqrt and division. That is the conformance table's bound for float32
-    // sums with exp/log (LOSS in test/support/tolerances.ts), 1e-5; the worst error measured over
-    // these cases is 6.4e-7 (Adam's m). A wrong target moves the loss by 1e-3 or more (checked below).
-    tolerance: 1e-5,
-  },
-];
+/**
+ * Float64 kernels: only summation order separates them from NumPy, 1e-12.
+ * Float32 WASM kernels, as the CLI runs them: every input is float32-exact, so only the kernels'
+ * own roundings count, 2^-24 (6e-8) relative each, along chains of a few dozen: sums of up to 16
+ * batch rows or 8 hidden units through the layers forward and back, the loss, clipping, then Adam's
+ * sqrt and division. That is the conformance table's bound for float32 sums with exp/log (LOSS in
+ * test/support/tolerances.ts), 1e-5; the worst error measured over these cases is 6.4e-7 (Adam's
+ * m). A wrong target moves the loss by 1e-3 or more (checked below).
+ */
+const KERNELS = crossCheckKernels({ float64: 1e-12, float32: 1e-5 });
 
 /** The NumPy reference of each case, computed once for every kernel set (a python3 process each). */
 const references = new Map<number, ReferenceResult>();

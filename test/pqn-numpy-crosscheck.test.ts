@@ -11,21 +11,17 @@
  *
  * Runs when python3 with NumPy is present, else skips with a one-line reason.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FloatArray } from '../src/backend/backend.js';
-import { CpuBackend, type CpuBackendOptions } from '../src/backend/cpu/cpu-backend.js';
 import { OP_DEFAULTS } from '../src/backend/op-defaults.js';
 import { ADAM_DEFAULTS } from '../src/nn/optim/adam.js';
 import { Rng } from '../src/random/rng.js';
 import { PqnAgent, pqnWeightShapes, type PqnMinibatch } from '../src/rl/pqn-agent.js';
+import { crossCheckBackend, crossCheckKernels, float32Uniforms, numpySkipReason as skipReason, runNumpyReference, worstRelativeError as worst, type CrossCheckKernels } from './support/numpy-reference.js';
 import { relativeError } from './support/relative-error.js';
 
 const REFERENCE = fileURLToPath(new URL('./support/pqn_update_reference.py', import.meta.url));
-const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-const skipReason =
-  probe.error !== undefined ? `python3 not found (${probe.error.message})` : probe.status !== 0 ? 'python3 has no NumPy' : null;
 if (skipReason) console.warn(`pqn-numpy-crosscheck skipped: ${skipReason}`);
 
 const OBS = 4;
@@ -97,35 +93,30 @@ interface EngineResult {
   returns: FloatArray;
 }
 
-/** Uniform values, each exactly representable in float32, so a float32 backend holds the very numbers the reference gets. */
-function uniformArray(rng: Rng, n: number, low: number, high: number): number[] {
-  return Array.from({ length: n }, () => Math.fround(rng.uniform(low, high)));
-}
-
 function makeInputs(c: Case, seed: number): Inputs {
   const rng = new Rng(seed);
   const shapes = pqnWeightShapes(OBS, ACTIONS, HIDDEN);
   // Per hidden layer W, b, gamma, beta: gamma away from 1 and beta away from 0, so both matter.
   const weights = shapes.map(([r, c], i) => {
     const isGamma = i < 4 * HIDDEN.length && i % 4 === 2;
-    return isGamma ? uniformArray(rng, r * c, 0.5, 1.5) : uniformArray(rng, r * c, -0.8, 0.8);
+    return isGamma ? float32Uniforms(rng, r * c, 0.5, 1.5) : float32Uniforms(rng, r * c, -0.8, 0.8);
   });
   const first = c.stepsBefore === 0;
-  const m = shapes.map(([r, c]) => (first ? new Array<number>(r * c).fill(0) : uniformArray(rng, r * c, -0.02, 0.02)));
-  const v = shapes.map(([r, c]) => (first ? new Array<number>(r * c).fill(0) : uniformArray(rng, r * c, 0, 4e-4)));
+  const m = shapes.map(([r, c]) => (first ? new Array<number>(r * c).fill(0) : float32Uniforms(rng, r * c, -0.02, 0.02)));
+  const v = shapes.map(([r, c]) => (first ? new Array<number>(r * c).fill(0) : float32Uniforms(rng, r * c, 0, 4e-4)));
   const batch = {
-    observations: uniformArray(rng, BATCH * OBS, -2, 2),
+    observations: float32Uniforms(rng, BATCH * OBS, -2, 2),
     actions: Array.from({ length: BATCH }, () => rng.integers(ACTIONS)),
-    returns: uniformArray(rng, BATCH, -3, 3),
+    returns: float32Uniforms(rng, BATCH, -3, 3),
   };
   const n = STEPS * ENVS;
   // Env 0 terminates at step 1, env 1 is truncated at step 2 and terminates at the last step, env 2 runs through.
   const flag = (cells: [number, number][]) => Array.from({ length: n }, (_, i) => (cells.some(([t, e]) => t * ENVS + e === i) ? 1 : 0));
   const rollout: Rollout = {
-    rewards: uniformArray(rng, n, -1, 2),
+    rewards: float32Uniforms(rng, n, -1, 2),
     terminated: flag([[1, 0], [STEPS - 1, 1]]),
     truncated: flag([[2, 1]]),
-    nextQ: uniformArray(rng, n * ACTIONS, -3, 3),
+    nextQ: float32Uniforms(rng, n * ACTIONS, -3, 3),
   };
   return { weights, m, v, batch, rollout };
 }
@@ -139,14 +130,11 @@ function referenceUpdate(c: Case, inputs: Inputs): ReferenceResult {
     config: { lr: LR, beta1: ADAM_DEFAULTS.beta1, beta2: ADAM_DEFAULTS.beta2, eps: RADAM_EPS, maxGradNorm: c.maxGradNorm, layerNormEps: OP_DEFAULTS.layerNormEps },
     rollout: { steps: STEPS, envs: ENVS, ...inputs.rollout, gamma: GAMMA, lambda: LAMBDA },
   };
-  const run = spawnSync('python3', [REFERENCE], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new Error(`${REFERENCE} failed (exit ${run.status}): ${run.stderr}`);
-  return JSON.parse(run.stdout) as ReferenceResult;
+  return runNumpyReference<ReferenceResult>(REFERENCE, request);
 }
 
-async function engineUpdate(c: Case, inputs: Inputs, kernels: Kernels): Promise<EngineResult> {
-  const backend = new CpuBackend(kernels.options);
-  expect(backend.kernels.startsWith('wasm'), backend.kernels).toBe(kernels.wasm);
+async function engineUpdate(c: Case, inputs: Inputs, kernels: CrossCheckKernels): Promise<EngineResult> {
+  const backend = crossCheckBackend(kernels);
   const agent = new PqnAgent(backend, { hidden: HIDDEN, init: 'torch_default', batchSize: BATCH, eps: RADAM_EPS, maxGradNorm: c.maxGradNorm }, OBS, ACTIONS, new Rng(1));
   const n = STEPS * ENVS;
   const r = inputs.rollout;
@@ -183,46 +171,19 @@ async function engineUpdate(c: Case, inputs: Inputs, kernels: Kernels): Promise<
   }
 }
 
-/** The worst relative error over a list of arrays, as `label[index]`, for one readable failure. */
-function worst(label: string, actual: ArrayLike<number>[], expected: ArrayLike<number>[]): [string, number] {
-  if (actual.length !== expected.length) return [`${label} (array count ${actual.length} vs ${expected.length})`, Number.POSITIVE_INFINITY];
-  let result: [string, number] = [label, 0];
-  actual.forEach((a, i) => {
-    const e = relativeError(a, expected[i]);
-    if (!(e <= result[1])) result = [`${label}[${i}]`, e];
-  });
-  return result;
-}
-
-/** The CPU kernels an update runs on, and how close to the float64 reference it must come. */
-interface Kernels {
-  name: string;
-  options: CpuBackendOptions;
-  /** Whether these options must give the WASM kernels (Node 20 has WebAssembly SIMD). */
-  wasm: boolean;
-  tolerance: number;
-}
-
-const KERNELS: Kernels[] = [
-  // Float64 storage on the TypeScript kernels: only summation order separates it from NumPy.
-  { name: 'float64 TypeScript kernels', options: { dtype: 'float64' }, wasm: false, tolerance: 1e-10 },
-  {
-    name: 'default WASM kernels (float32)',
-    options: {},
-    wasm: true,
-    // Float32 storage and kernels, as the CLI runs them. Every input is float32-exact, so only the
-    // kernels' own roundings count, 2^-24 (6e-8) relative each, along chains of a few dozen: sums
-    // of up to 16 batch rows or 8 hidden units through the layers forward and back, each
-    // LayerNorm's row means, rsqrt and its backward's two row means, the loss, clipping, then
-    // RAdam's sqrt and division; the returns are a 5-step scan (scanTolerance's 8 T 2^-24 = 2.4e-6
-    // of their magnitude). The DQN cross-check's bound, the conformance table's for float32 sums
-    // with exp/log (LOSS in test/support/tolerances.ts): 1e-5. The worst error measured over these
-    // cases is 3.5e-7 (RAdam's v); the float64 kernels' is 1.3e-15. A loss halved as purejaxql's
-    // (0.5 mean) is off by 1 in the loss and the gradient norm; truncations that did not bootstrap
-    // would move the returns by 1e-2 or more.
-    tolerance: 1e-5,
-  },
-];
+/**
+ * Float64 kernels: only summation order separates them from NumPy, 1e-10 (measured 1.3e-15).
+ * Float32 WASM kernels, as the CLI runs them: every input is float32-exact, so only the kernels'
+ * own roundings count, 2^-24 (6e-8) relative each, along chains of a few dozen: sums of up to 16
+ * batch rows or 8 hidden units through the layers forward and back, each LayerNorm's row means,
+ * rsqrt and its backward's two row means, the loss, clipping, then RAdam's sqrt and division; the
+ * returns are a 5-step scan (scanTolerance's 8 T 2^-24 = 2.4e-6 of their magnitude). The DQN
+ * cross-check's bound, the conformance table's for float32 sums with exp/log (LOSS in
+ * test/support/tolerances.ts): 1e-5. The worst error measured over these cases is 3.5e-7 (RAdam's
+ * v). A loss halved as purejaxql's (0.5 mean) is off by 1 in the loss and the gradient norm;
+ * truncations that did not bootstrap would move the returns by 1e-2 or more.
+ */
+const KERNELS = crossCheckKernels({ float64: 1e-10, float32: 1e-5 });
 
 const references = new Map<number, ReferenceResult>();
 
