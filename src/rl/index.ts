@@ -1,10 +1,11 @@
-/** DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files. */
+/** DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's agent. */
 export { DQN_LOSSES, EPSILON_SCHEDULES, PRESETS, PRESET_NAMES, TARGET_UPDATES, preset, validateConfig, type DqnConfig, type DqnLoss, type EpsilonScheduleName, type PresetName, type TargetUpdate } from './config.js';
 export { DqnAgent, argmax, type DqnAgentConfig, type DqnAgentState } from './dqn-agent.js';
 export { DqnTrainer, type EpisodeLog, type TrainerCallbacks } from './dqn-trainer.js';
 export { DuelingHead } from './dueling-head.js';
 export { evaluateGreedy, type GreedyPolicy } from './greedy-evaluation.js';
 export type { EvaluationLog } from './periodic-evaluation.js';
+export { PqnAgent, pqnWeightShapes, type PqnAgentConfig, type PqnAgentState, type PqnMinibatch } from './pqn-agent.js';
 export { QNetwork, qNetworkWeightShapes, type QNetworkSpec } from './q-network.js';
 export { ReplayBuffer, createMinibatch, type Minibatch, type ReplayBufferState } from './replay-buffer.js';
 export { ExponentialEpisodeDecay, LinearStepDecay, createEpsilonSchedule, type EpsilonSchedule, type EpsilonScheduleConfig } from './schedules.js';
