@@ -22,12 +22,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { cachedObjectTotal, type WebGpuBackend } from '../src/backend/webgpu/index.js';
+import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { Rng } from '../src/random/rng.js';
 import { DqnAgent } from '../src/rl/dqn-agent.js';
 import { preset, type DqnConfig } from '../src/rl/config.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from '../src/rl/replay-buffer.js';
 import { needs } from './support/requirements.js';
+import { countRounds, type RoundCounts } from './support/round-counts.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
@@ -60,30 +61,15 @@ function minibatches(config: DqnConfig, count: number): Minibatch[] {
 }
 
 /** Counter deltas over `rounds` rounds of `config.gradientSteps` updates, each round flushed, after two warm-up rounds. */
-async function countRounds(backend: Backend, config: DqnConfig, rounds: number) {
+async function countUpdates(backend: Backend, config: DqnConfig, rounds: number): Promise<RoundCounts> {
   const agent = new DqnAgent(backend, config, OBS, ACTIONS, new Rng(0));
   const batches = minibatches(config, (rounds + 2) * config.gradientSteps);
   let next = 0;
-  const round = () => {
+  const counts = await countRounds(backend, () => {
     for (let i = 0; i < config.gradientSteps; i++) agent.update(batches[next++]);
-    backend.flush();
-  };
-  round();
-  round();
-  await backend.sync();
-  const objects = 'gpuObjectsCreated' in backend ? cachedObjectTotal((backend as WebGpuBackend).gpuObjectsCreated()) : 0;
-  const before = backend.stats();
-  for (let r = 0; r < rounds; r++) round();
-  await backend.sync();
-  const after = backend.stats();
-  const objectsAfter = 'gpuObjectsCreated' in backend ? cachedObjectTotal((backend as WebGpuBackend).gpuObjectsCreated()) : 0;
+  }, rounds);
   agent.dispose();
-  return {
-    dispatches: after.dispatches - before.dispatches,
-    submits: after.submits - before.submits,
-    readbacks: after.readbacks - before.readbacks,
-    newGpuObjects: objectsAfter - objects,
-  };
+  return counts;
 }
 
 const DEFAULT = preset('default');
@@ -93,7 +79,7 @@ describe('one DQN update of the default preset (4-64-64-2, Double DQN, Huber, cl
     expect(DEFAULT.hidden).toEqual([64, 64]);
     expect(DEFAULT).toMatchObject({ doubleDqn: true, loss: 'huber', targetUpdate: 'soft', dueling: false, gradientSteps: 1 });
     expect(DEFAULT.maxGradNorm).toBeGreaterThan(0);
-    expect(await countRounds(cpu, DEFAULT, 5)).toMatchObject({ dispatches: 5 * 14, submits: 0, readbacks: 0 });
+    expect(await countUpdates(cpu, DEFAULT, 5)).toMatchObject({ dispatches: 5 * 14, submits: 0, readbacks: 0 });
   });
 
   describe('on WebGPU', needs('webgpu', gpu !== null), () => {
@@ -101,7 +87,7 @@ describe('one DQN update of the default preset (4-64-64-2, Double DQN, Huber, cl
     const sumOfSquares = gpu?.software === true ? 0 : 1;
 
     it(`is ${13 + sumOfSquares} dispatches and exactly one submission, with no readback and no new GPU object`, async () => {
-      expect(await countRounds(gpu as WebGpuBackend, DEFAULT, 5)).toEqual({ dispatches: 5 * (13 + sumOfSquares), submits: 5, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, DEFAULT, 5)).toEqual({ dispatches: 5 * (13 + sumOfSquares), submits: 5, readbacks: 0, newGpuObjects: 0 });
     });
 
     it('takes the sum of squares into the Adam step exactly on a CPU-emulated adapter', () => {
@@ -110,7 +96,7 @@ describe('one DQN update of the default preset (4-64-64-2, Double DQN, Huber, cl
 
     it('records a round of several gradient steps into one submission', async () => {
       const config = { ...DEFAULT, gradientSteps: 4 };
-      expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * 4 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * 4 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
     });
 
     it(`costs ${22 + sumOfSquares} dispatches with a dueling head (its two streams, the combine and their backward are separate ops)`, async () => {
@@ -118,28 +104,28 @@ describe('one DQN update of the default preset (4-64-64-2, Double DQN, Huber, cl
       // Forward 5 per network (2 hidden, value, advantage, combine), tdLoss 1, backward 10 (dueling
       // backward, 2 per stream, the sum of the streams' gradients, ReLU backward and 2 for hidden
       // layer 2, 1 for hidden layer 1), sum of squares (see above) and the fused Adam 1 + 1.
-      expect(await countRounds(gpu as WebGpuBackend, config, 2)).toEqual({ dispatches: 2 * (22 + sumOfSquares), submits: 2, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, config, 2)).toEqual({ dispatches: 2 * (22 + sumOfSquares), submits: 2, readbacks: 0, newGpuObjects: 0 });
     });
 
     it(`costs one more dispatch with policy averaging (${14 + sumOfSquares}: the average's lerp over the arena), still one submission`, async () => {
       const config = { ...DEFAULT, policyAverageTau: 0.01 };
-      expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (14 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (14 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
     });
 
     it(`costs the same ${13 + sumOfSquares} dispatches as QR-DQN (25 quantiles per action: a wider head, one quantile loss kernel)`, async () => {
       const config = { ...DEFAULT, quantiles: 25 };
-      expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
     });
 
     it(`costs ${13 + sumOfSquares} with Munchausen targets (no Double DQN: the target network values [s; s'] in one forward, the online network s alone)`, async () => {
       const config = { ...DEFAULT, doubleDqn: false, munchausen: 0.9 };
-      expect(await countRounds(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, config, 3)).toEqual({ dispatches: 3 * (13 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
     });
 
     it('without Double DQN, clipping or a soft target it is 13 (the online forward covers s only)', async () => {
       const config = { ...DEFAULT, doubleDqn: false, maxGradNorm: 0, targetUpdate: 'hard' as const };
       // 3 target + 3 online forward, 1 tdLoss, 5 backward, 1 Adam: no sum of squares.
-      expect(await countRounds(gpu as WebGpuBackend, config, 2)).toEqual({ dispatches: 2 * 13, submits: 2, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, config, 2)).toEqual({ dispatches: 2 * 13, submits: 2, readbacks: 0, newGpuObjects: 0 });
     });
   });
 });

@@ -17,11 +17,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend, FloatArray } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { cachedObjectTotal, type WebGpuBackend } from '../src/backend/webgpu/index.js';
+import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { Rng } from '../src/random/rng.js';
 import { PqnAgent, type PqnAgentConfig, type PqnMinibatch } from '../src/rl/pqn-agent.js';
 import { relativeError } from './support/relative-error.js';
 import { needs } from './support/requirements.js';
+import { countRounds, type RoundCounts } from './support/round-counts.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
 
 const gpu = await acquireTestBackend();
@@ -65,31 +66,20 @@ async function train(backend: Backend): Promise<{ losses: number[]; weights: Flo
 }
 
 /** Counter deltas over `rounds` rounds of `perRound` updates, each round flushed, after two warm-up rounds. */
-async function countRounds(backend: Backend, config: PqnAgentConfig, rounds: number, perRound = 1) {
+async function countUpdates(backend: Backend, config: PqnAgentConfig, rounds: number, perRound = 1): Promise<RoundCounts> {
   const agent = new PqnAgent(backend, config, OBS, ACTIONS, new Rng(0));
   const batches = minibatches(config, (rounds + 2) * perRound, 7);
   let next = 0;
-  const round = () => {
+  const counts = await countRounds(backend, () => {
     for (let i = 0; i < perRound; i++) agent.update(batches[next++], 1e-3);
-    backend.flush();
-  };
-  const objects = () => ('gpuObjectsCreated' in backend ? cachedObjectTotal((backend as WebGpuBackend).gpuObjectsCreated()) : 0);
-  round();
-  round();
-  await backend.sync();
-  const objectsBefore = objects();
-  const before = backend.stats();
-  for (let r = 0; r < rounds; r++) round();
-  await backend.sync();
-  const after = backend.stats();
-  const newGpuObjects = objects() - objectsBefore;
+  }, rounds);
   agent.dispose();
-  return { dispatches: after.dispatches - before.dispatches, submits: after.submits - before.submits, readbacks: after.readbacks - before.readbacks, newGpuObjects };
+  return counts;
 }
 
 describe("one PQN update of CleanRL's network (4-120-84-2 with LayerNorm, minibatch 128, clipping, RAdam)", () => {
   it('is 19 kernel calls on the CPU backend', async () => {
-    expect(await countRounds(cpu, CLEANRL, 5)).toMatchObject({ dispatches: 5 * 19, submits: 0, readbacks: 0 });
+    expect(await countUpdates(cpu, CLEANRL, 5)).toMatchObject({ dispatches: 5 * 19, submits: 0, readbacks: 0 });
   });
 
   describe('on WebGPU', needs('webgpu', gpu !== null), () => {
@@ -97,16 +87,16 @@ describe("one PQN update of CleanRL's network (4-120-84-2 with LayerNorm, miniba
     const sumOfSquares = gpu?.software === true ? 0 : 1;
 
     it(`is ${18 + sumOfSquares} dispatches and exactly one submission, with no readback and no new GPU object`, async () => {
-      expect(await countRounds(gpu as WebGpuBackend, CLEANRL, 5)).toEqual({ dispatches: 5 * (18 + sumOfSquares), submits: 5, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, CLEANRL, 5)).toEqual({ dispatches: 5 * (18 + sumOfSquares), submits: 5, readbacks: 0, newGpuObjects: 0 });
     });
 
     it('records an epoch of minibatches into one submission when the agent has a slot per minibatch', async () => {
       const config = { ...CLEANRL, slots: 4 };
-      expect(await countRounds(gpu as WebGpuBackend, config, 3, 4)).toEqual({ dispatches: 3 * 4 * (18 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
+      expect(await countUpdates(gpu as WebGpuBackend, config, 3, 4)).toEqual({ dispatches: 3 * 4 * (18 + sumOfSquares), submits: 3, readbacks: 0, newGpuObjects: 0 });
     });
 
     it('is 18 dispatches without clipping (no sum of squares)', async () => {
-      expect(await countRounds(gpu as WebGpuBackend, { ...CLEANRL, maxGradNorm: 0 }, 3)).toMatchObject({ dispatches: 3 * 18, submits: 3 });
+      expect(await countUpdates(gpu as WebGpuBackend, { ...CLEANRL, maxGradNorm: 0 }, 3)).toMatchObject({ dispatches: 3 * 18, submits: 3 });
     });
 
     /*
