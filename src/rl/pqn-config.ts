@@ -1,0 +1,147 @@
+/**
+ * PQN's hyper-parameters (Gallici et al. 2025; CleanRL's pqn.py): the PqnConfig type, its schema
+ * (config-schema.ts: one entry per field, the rules between them) and its presets. Browser-safe.
+ *
+ * Counted in env steps (summed over the envs, as CleanRL's global_step): steps, evalFreq and the
+ * epsilon schedule. One iteration is a rollout of numSteps vector steps of numEnvs envs, then
+ * updateEpochs epochs of numMinibatches shuffled minibatches over its numEnvs x numSteps transitions.
+ */
+import { registeredEnvIds } from '../envs/registry.js';
+import { checkName } from '../errors.js';
+import { INITIALIZERS, type Initializer } from '../nn/init.js';
+import { MAX_ENVS, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
+import type { ConfigSpec } from './config-schema.js';
+import { MAX_HIDDEN_LAYERS } from './q-network.js';
+
+/** Every hyper-parameter of a PQN run. */
+export interface PqnConfig {
+  /** Environment id from the registry. */
+  env: string;
+  /** Hidden layer widths (each Dense, LayerNorm, ReLU). */
+  hidden: number[];
+  init: Initializer;
+  /** Envs stepped side by side (same-step autoreset). */
+  numEnvs: number;
+  /** Rollout length T: vector steps per iteration. */
+  numSteps: number;
+  /** Minibatches per epoch (numEnvs x numSteps must be a multiple). */
+  numMinibatches: number;
+  /** Epochs over each rollout. */
+  updateEpochs: number;
+  gamma: number;
+  /** lambda of the Q(lambda) returns. */
+  qLambda: number;
+  lr: number;
+  /** Anneal the learning rate linearly to 0 over the step budget (CleanRL's anneal_lr). */
+  lrDecay: boolean;
+  /** RAdam's epsilon and betas (torch's defaults: 1e-8, 0.9, 0.999). */
+  adamEps: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  /** Global-norm gradient clipping threshold; 0 turns clipping off. */
+  maxGradNorm: number;
+  /** Factor on the rewards the agent learns from (the returns logged are the env's own). */
+  rewardScale: number;
+  epsilonStart: number;
+  epsilonEnd: number;
+  /** Fraction of the step budget over which epsilon goes linearly from start to end. */
+  explorationFraction: number;
+  /** Env step budget (summed over the envs); the run ends at the iteration that reaches it. */
+  steps: number;
+  /** Greedy evaluation every this many env steps (at the end of the iteration that reaches it), keeping the best weights (0 = off). */
+  evalFreq: number;
+  evalEpisodes: number;
+  /** A non-finite loss: 'stop' (throw, naming the step) or 'skip' the iteration's updates (restoring the weights from before them). */
+  onNonFinite: NonFinitePolicy;
+}
+
+/** Transitions per minibatch: numEnvs x numSteps / numMinibatches. */
+export function pqnMinibatchSize(c: Pick<PqnConfig, 'numEnvs' | 'numSteps' | 'numMinibatches'>): number {
+  return (c.numEnvs * c.numSteps) / c.numMinibatches;
+}
+
+export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
+  fields: {
+    env: { kind: { type: 'choice', choices: registeredEnvIds }, doc: 'environment id', label: 'Environment', main: true },
+    hidden: { kind: { type: 'widths', maxLayers: MAX_HIDDEN_LAYERS }, doc: 'hidden layer widths (Dense, LayerNorm, ReLU each), comma-separated', label: 'Hidden layers', main: true },
+    init: { kind: { type: 'choice', choices: () => INITIALIZERS }, doc: 'weight initialiser', label: 'Initializer' },
+    numEnvs: { kind: { type: 'integer', min: 1, max: MAX_ENVS }, doc: 'environments stepped side by side, acting through one forward pass per step', label: 'Environments', main: true },
+    numSteps: { kind: { type: 'integer', min: 1 }, doc: 'rollout length: vector steps per iteration', label: 'Rollout steps', main: true },
+    numMinibatches: { kind: { type: 'integer', min: 1 }, doc: 'minibatches per epoch over a rollout', label: 'Minibatches' },
+    updateEpochs: { kind: { type: 'integer', min: 1 }, doc: 'epochs over each rollout', label: 'Epochs per rollout' },
+    gamma: { kind: { type: 'number', min: 0, max: 1 }, doc: 'discount factor', label: 'Discount γ', main: true },
+    qLambda: { kind: { type: 'number', min: 0, max: 1 }, doc: 'lambda of the Q(lambda) returns', label: 'Q(λ) λ' },
+    lr: { kind: { type: 'number', positive: true }, doc: 'RAdam learning rate', label: 'Learning rate', main: true },
+    lrDecay: { kind: { type: 'boolean' }, doc: 'anneal the learning rate linearly to 0 over the step budget', label: 'Anneal learning rate' },
+    adamEps: { kind: { type: 'number', positive: true }, doc: 'RAdam epsilon', label: 'RAdam ε' },
+    adamBeta1: { kind: { type: 'number', min: 0, max: 1 }, doc: "RAdam's beta1", label: 'RAdam β1' },
+    adamBeta2: { kind: { type: 'number', min: 0, max: 1 }, doc: "RAdam's beta2", label: 'RAdam β2' },
+    maxGradNorm: { kind: { type: 'number', offAtZero: true }, doc: 'global gradient-norm clip (0 = off)', label: 'Max grad norm (0 = off)' },
+    rewardScale: { kind: { type: 'number', positive: true }, doc: 'factor on the rewards the agent learns from', label: 'Reward scale' },
+    epsilonStart: { kind: { type: 'number', min: 0, max: 1 }, doc: 'initial exploration rate', label: 'ε start' },
+    epsilonEnd: { kind: { type: 'number', min: 0, max: 1 }, doc: 'final exploration rate', label: 'ε end' },
+    explorationFraction: { kind: { type: 'number', min: 0, max: 1, minOpen: true }, doc: 'fraction of --steps over which epsilon decays linearly', label: 'Exploration fraction' },
+    steps: { kind: { type: 'integer', min: 1 }, doc: 'env step budget (summed over the envs)', label: 'Env steps', main: true },
+    evalFreq: { kind: { type: 'integer', min: 0 }, doc: 'greedy evaluation every N env steps, keeping the best weights (0 = off)', label: 'Evaluate every (steps, 0 = off)' },
+    evalEpisodes: { kind: { type: 'integer', min: 1 }, doc: 'episodes per periodic evaluation', label: 'Episodes per evaluation' },
+    onNonFinite: {
+      kind: { type: 'choice', choices: () => NON_FINITE_POLICIES },
+      doc: "a NaN/Inf loss: stop (naming the step), or skip that iteration's updates (snapshots the agent every iteration: slower)",
+      label: 'On a non-finite update',
+    },
+  },
+  rules: [
+    (c, name) =>
+      (c.numEnvs * c.numSteps) % c.numMinibatches !== 0
+        ? `${name('numEnvs')} x ${name('numSteps')} (${c.numEnvs * c.numSteps}) must be a multiple of ${name('numMinibatches')} ${c.numMinibatches}`
+        : null,
+    (c, name) =>
+      c.steps < c.numEnvs * c.numSteps ? `${name('steps')} ${c.steps} is less than one rollout (${name('numEnvs')} x ${name('numSteps')} = ${c.numEnvs * c.numSteps})` : null,
+  ],
+};
+
+export const PQN_PRESET_NAMES = ['pqn-cartpole'] as const;
+export type PqnPresetName = (typeof PQN_PRESET_NAMES)[number];
+
+/**
+ * `pqn-cartpole`: CleanRL's pqn.py defaults (vwxyzjn/cleanrl, cleanrl/pqn.py, Args): CartPole-v1,
+ * 4 envs x 128 steps, 4 minibatches x 4 epochs, a 120-84 network with LayerNorm, RAdam lr 2.5e-4
+ * annealed linearly to 0, gamma 0.99, q_lambda 0.65, epsilon 1 -> 0.05 over the first 50 % of
+ * 500k steps, max grad norm 10. Differences: torch's default Linear init where CleanRL uses
+ * orthogonal (sqrt 2) with zero biases (no orthogonal initialiser here yet); a truncated step
+ * bootstraps from its final observation (src/backend/cpu/returns.ts); and a greedy evaluation
+ * every 10k steps keeping the best weights, which CleanRL does not do.
+ */
+const PQN_CARTPOLE: PqnConfig = {
+  env: 'CartPole-v1',
+  hidden: [120, 84],
+  init: 'torch_default',
+  numEnvs: 4,
+  numSteps: 128,
+  numMinibatches: 4,
+  updateEpochs: 4,
+  gamma: 0.99,
+  qLambda: 0.65,
+  lr: 2.5e-4,
+  lrDecay: true,
+  adamEps: 1e-8,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  maxGradNorm: 10,
+  rewardScale: 1,
+  epsilonStart: 1,
+  epsilonEnd: 0.05,
+  explorationFraction: 0.5,
+  steps: 500_000,
+  evalFreq: 10_000,
+  evalEpisodes: 10,
+  onNonFinite: 'stop',
+};
+
+export const PQN_PRESETS: Record<PqnPresetName, PqnConfig> = { 'pqn-cartpole': PQN_CARTPOLE };
+
+/** A PQN preset by name, copied so callers can override fields. */
+export function pqnPreset(name: string): PqnConfig {
+  const p = PQN_PRESETS[checkName('preset', name, PQN_PRESET_NAMES)];
+  return { ...p, hidden: [...p.hidden] };
+}
