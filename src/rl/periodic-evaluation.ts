@@ -7,9 +7,9 @@ import type { FloatArray } from '../backend/backend.js';
 import type { Env } from '../envs/env.js';
 import { make } from '../envs/registry.js';
 import type { RngState } from '../random/rng.js';
-import type { DqnAgent } from './dqn-agent.js';
 import { GreedyEvaluator } from './greedy-evaluation.js';
 import { allFinite } from './non-finite-guard.js';
+import type { TrainerPolicy } from './trainer.js';
 import { meanAndStd } from './statistics.js';
 import { envRngState, setEnvRngState } from './training-env.js';
 
@@ -55,8 +55,8 @@ export class PeriodicEvaluation {
     this.evaluator = new GreedyEvaluator(() => make(envId));
   }
 
-  /** Plays `episodes` greedy episodes with the agent's policy network (DqnAgent.policy), and keeps its weights if they are the best so far. */
-  async evaluate(agent: DqnAgent, steps: number): Promise<EvaluationLog> {
+  /** Plays `episodes` greedy episodes with the agent's policy network (DqnAgent.policy, PqnTrainer's network), and keeps its weights if they are the best so far. */
+  async evaluate(agent: { readonly policy: TrainerPolicy }, steps: number): Promise<EvaluationLog> {
     const first = this.env === null;
     this.env ??= make(this.envId);
     const returns = await this.evaluator.evaluate(agent.policy, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);

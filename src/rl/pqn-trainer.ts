@@ -1,0 +1,396 @@
+/**
+ * The PQN training loop (Gallici et al. 2025; CleanRL's pqn.py), from the shared parts: N envs on
+ * the host with same-step autoreset (training-envs.ts), periodic greedy evaluation keeping the best
+ * weights (periodic-evaluation.ts), episode statistics (statistics.ts), the one seeded Rng, and
+ * the agent's update (pqn-agent.ts). No replay buffer, no target network.
+ *
+ * One iteration:
+ * - a rollout of numSteps vector steps: per vector step, epsilon-greedy actions for the N envs (one
+ *   uniform per env from the run's stream, one integer when it explores; one forward pass and one
+ *   read back for all, skipped when every env explores), the env steps, and the step's s, a,
+ *   reward x rewardScale, terminated, truncated and s' stored (s' is the final observation where an
+ *   episode ended: TrainingEnvs.nextObservations);
+ * - Q(s') of the T N next observations in one forward pass, then the backend's qLambdaReturns
+ *   (a truncated step bootstraps from Q of its final observation, a terminated one does not);
+ * - updateEpochs epochs of numMinibatches minibatches, each epoch a fresh shuffle of the T N
+ *   transitions (Fisher-Yates from the run's stream), at lr x (1 - iteration / iterations) with
+ *   lrDecay (CleanRL's anneal_lr), else lr; one loss read back per iteration;
+ * - a greedy evaluation when the iteration's steps reach or pass a multiple of evalFreq.
+ *
+ * The run is floor(steps / (numEnvs numSteps)) iterations, as CleanRL's num_iterations. Epsilon at
+ * a vector step is the linear schedule at the env steps counted after it (CleanRL increments
+ * global_step before computing it). `run` works in whole iterations, so getState/restore (taken
+ * between any two `run` calls) resume exactly.
+ */
+import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Rng, type RngState } from '../random/rng.js';
+import { argmaxRow } from './dqn-agent.js';
+import type { TrainerCallbacks } from './dqn-trainer.js';
+import { validateWithSchema, type FieldNamer } from './config-schema.js';
+import { yieldIfDue } from './event-loop-yield.js';
+import { NonFiniteError, allFinite } from './non-finite-guard.js';
+import type { OpenEpisodeState } from './open-episode.js';
+import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
+import { PqnAgent, type PqnAgentState } from './pqn-agent.js';
+import { PQN_CONFIG, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
+import { LinearStepDecay } from './schedules.js';
+import { RecentReturns } from './statistics.js';
+import type { Trainer, TrainerPolicy } from './trainer.js';
+import { TrainingEnvs, type FinishedEpisode } from './training-envs.js';
+
+/** The snapshot format PqnTrainer writes. */
+export const PQN_STATE_VERSION = 1;
+
+/** A PqnTrainer snapshot, taken between iterations: everything `run` needs to continue exactly. */
+export interface PqnState extends PeriodicEvaluationState {
+  version: typeof PQN_STATE_VERSION;
+  algorithm: 'pqn';
+  config: PqnConfig;
+  seed: number;
+  steps: number;
+  episodes: number;
+  iterations: number;
+  lastLoss: number;
+  /** Iterations whose updates were undone (onNonFinite 'skip'). */
+  skippedIterations: number;
+  recentReturns: number[];
+  rng: RngState;
+  envs: OpenEpisodeState[];
+  agent: PqnAgentState;
+}
+
+/** Throws naming the first field out of range or the first rule broken (PQN_CONFIG). */
+export function validatePqnConfig(config: PqnConfig, name?: FieldNamer<PqnConfig>): void {
+  validateWithSchema(PQN_CONFIG, config, name);
+}
+
+/** Undone iterations in a row after which 'skip' gives up, as NonFiniteGuard does with rounds. */
+const MAX_CONSECUTIVE_SKIPS = 100;
+
+export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
+  readonly config: PqnConfig;
+  readonly agent: PqnAgent;
+  readonly envs: TrainingEnvs;
+  readonly rng: Rng;
+  readonly schedule: LinearStepDecay;
+  /** Iterations in the run: floor(steps / (numEnvs numSteps)). */
+  readonly totalIterations: number;
+  steps = 0;
+  episodes = 0;
+  /** Iterations done (rollout and updates). */
+  iterations = 0;
+  lastLoss = Number.NaN;
+  skippedIterations = 0;
+  private consecutiveSkips = 0;
+  private readonly recentReturns = new RecentReturns(100);
+  private readonly evaluation: PeriodicEvaluation;
+  private readonly started = performance.now();
+  private readonly batch: number;
+  private readonly minibatchSize: number;
+  // The rollout, time-major (row t N + n is env n's step t).
+  private readonly obs: Float32Array;
+  private readonly nextObs: Float32Array;
+  private readonly actions: Float32Array;
+  private readonly rewards: Float32Array;
+  private readonly terminated: Float32Array;
+  private readonly truncated: Float32Array;
+  private readonly nextQ: Float32Array;
+  private readonly returns: Float32Array;
+  /** The actions of the vector step being taken, and the epsilon they were drawn with. */
+  private readonly stepActions: Int32Array;
+  private stepEpsilon = Number.NaN;
+  private readonly order: Int32Array;
+  private readonly mb: { observations: Float32Array; actions: Float32Array; returns: Float32Array };
+  private readonly tensors: { rewards: Tensor; terminated: Tensor; truncated: Tensor; nextQ: Tensor; returns: Tensor };
+
+  constructor(
+    readonly backend: Backend,
+    config: PqnConfig,
+    readonly seed: number,
+    private readonly callbacks: TrainerCallbacks = {},
+  ) {
+    validatePqnConfig(config);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
+    this.config = { ...config, hidden: [...config.hidden] };
+    const c = this.config;
+    this.schedule = new LinearStepDecay(c.epsilonStart, c.epsilonEnd, c.explorationFraction, c.steps);
+    this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs });
+    const { obsDim, nActions, numEnvs } = this.envs;
+    this.rng = new Rng(seed);
+    this.batch = numEnvs * c.numSteps;
+    this.minibatchSize = pqnMinibatchSize(c);
+    this.totalIterations = Math.floor(c.steps / this.batch);
+    this.agent = new PqnAgent(
+      backend,
+      { hidden: c.hidden, init: c.init, batchSize: this.minibatchSize, eps: c.adamEps, beta1: c.adamBeta1, beta2: c.adamBeta2, maxGradNorm: c.maxGradNorm, slots: c.numMinibatches },
+      obsDim,
+      nActions,
+      this.rng,
+    );
+    const rows = this.batch;
+    this.obs = new Float32Array(rows * obsDim);
+    this.nextObs = new Float32Array(rows * obsDim);
+    this.actions = new Float32Array(rows);
+    this.rewards = new Float32Array(rows);
+    this.terminated = new Float32Array(rows);
+    this.truncated = new Float32Array(rows);
+    this.nextQ = new Float32Array(rows * nActions);
+    this.returns = new Float32Array(rows);
+    this.stepActions = new Int32Array(numEnvs);
+    this.order = new Int32Array(rows);
+    const b = this.minibatchSize;
+    this.mb = { observations: new Float32Array(b * obsDim), actions: new Float32Array(b), returns: new Float32Array(b) };
+    const T = c.numSteps;
+    this.tensors = {
+      rewards: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.r'),
+      terminated: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.terminated'),
+      truncated: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.truncated'),
+      nextQ: backend.tensor([rows, nActions], undefined, 'pqn.rollout.next_q'),
+      returns: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.G'),
+    };
+    this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
+  }
+
+  /** The exploration rate of the next vector step. */
+  get epsilon(): number {
+    return this.schedule.value(this.steps + this.envs.numEnvs);
+  }
+
+  /** True once the run's iterations are done. */
+  get done(): boolean {
+    return this.iterations >= this.totalIterations;
+  }
+
+  get meanReturn100(): number {
+    return this.recentReturns.mean;
+  }
+
+  get updates(): number {
+    return this.agent.updateCount;
+  }
+
+  get bestMeanReturn(): number {
+    return this.evaluation.bestMeanReturn;
+  }
+
+  get bestWeights(): FloatArray[] | null {
+    return this.evaluation.bestWeights;
+  }
+
+  get bestSteps(): number {
+    return this.evaluation.bestSteps;
+  }
+
+  /** The greedy policy: the Q-network itself. */
+  get policy(): TrainerPolicy {
+    return this.agent.net;
+  }
+
+  /** The learning rate of the next iteration's updates. */
+  get learningRate(): number {
+    return this.config.lrDecay ? this.config.lr * (1 - this.iterations / this.totalIterations) : this.config.lr;
+  }
+
+  loadWeights(arrays: readonly ArrayLike<number>[]): void {
+    this.agent.setWeights(arrays);
+  }
+
+  weightShapes(): [number, number][] {
+    return this.agent.weightShapes();
+  }
+
+  describeExploration(): string {
+    return this.schedule.describe();
+  }
+
+  /**
+   * Trains whole iterations (numEnvs x numSteps env steps each) until about `maxSteps` env steps are
+   * taken (a slice may pass it by up to one iteration less one step), the run is done, or
+   * `shouldStop()` turns true (checked between iterations). Returns the env steps taken.
+   */
+  async run(maxSteps = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): Promise<number> {
+    const before = this.steps;
+    this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
+    while (this.steps - before < maxSteps && !this.done && !shouldStop()) await this.iteration();
+    return this.steps - before;
+  }
+
+  private async iteration(): Promise<void> {
+    const before = this.steps;
+    await this.rollout();
+    await this.computeReturns();
+    await this.train();
+    this.iterations++;
+    const every = this.config.evalFreq;
+    if (every > 0 && Math.floor(this.steps / every) > Math.floor(before / every)) {
+      const log = await this.evaluation.evaluate(this, this.steps);
+      await this.callbacks.onEvaluation?.(log);
+    }
+  }
+
+  /** numSteps vector steps of every env, stored time-major. */
+  private async rollout(): Promise<void> {
+    const envs = this.envs;
+    const { numEnvs: n, obsDim, nActions } = envs;
+    const scale = this.config.rewardScale;
+    const actions = this.stepActions;
+    for (let t = 0; t < this.config.numSteps; t++) {
+      const epsilon = this.epsilon;
+      this.stepEpsilon = epsilon;
+      let greedy = false;
+      for (let i = 0; i < n; i++) {
+        if (this.rng.random() < epsilon) actions[i] = this.rng.integers(nActions);
+        else {
+          actions[i] = -1;
+          greedy = true;
+        }
+      }
+      if (greedy) {
+        const q = await this.agent.qValuesBatch(envs.observations, n);
+        for (let i = 0; i < n; i++) if (actions[i] < 0) actions[i] = argmaxRow(q, i * nActions, nActions);
+      }
+      const finished = envs.step(actions);
+      const row = t * n;
+      this.obs.set(envs.states, row * obsDim);
+      this.nextObs.set(envs.nextObservations, row * obsDim);
+      for (let i = 0; i < n; i++) {
+        this.actions[row + i] = actions[i];
+        this.rewards[row + i] = envs.rewards[i] * scale;
+        this.terminated[row + i] = envs.terminated[i];
+        this.truncated[row + i] = envs.truncated[i];
+      }
+      this.steps += n;
+      for (const episode of finished) await this.endEpisode(episode);
+      await yieldIfDue();
+    }
+  }
+
+  /** Q of the T N next observations (one forward pass), then the Q(lambda) returns on the backend. */
+  private async computeReturns(): Promise<void> {
+    const { backend, tensors, config: c } = this;
+    await this.agent.qValuesBatch(this.nextObs, this.batch, this.nextQ);
+    backend.write(tensors.rewards, this.rewards);
+    backend.write(tensors.terminated, this.terminated);
+    backend.write(tensors.truncated, this.truncated);
+    backend.write(tensors.nextQ, this.nextQ);
+    backend.qLambdaReturns({ ...tensors, gamma: c.gamma, lambda: c.qLambda });
+    const g = await backend.read(tensors.returns);
+    this.returns.set(g);
+  }
+
+  /** updateEpochs epochs of numMinibatches shuffled minibatches; the loss read back once, at the end. */
+  private async train(): Promise<void> {
+    const c = this.config;
+    const agent = this.agent;
+    const snapshot = c.onNonFinite === 'skip' ? await agent.getState() : null;
+    const lr = this.learningRate;
+    const { order, mb, minibatchSize: b } = this;
+    const obsDim = this.envs.obsDim;
+    for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = this.rng.integers(i + 1);
+        const swap = order[i];
+        order[i] = order[j];
+        order[j] = swap;
+      }
+      for (let m = 0; m < c.numMinibatches; m++) {
+        for (let k = 0; k < b; k++) {
+          const r = order[m * b + k];
+          mb.observations.set(this.obs.subarray(r * obsDim, (r + 1) * obsDim), k * obsDim);
+          mb.actions[k] = this.actions[r];
+          mb.returns[k] = this.returns[r];
+        }
+        agent.update(mb, lr);
+      }
+      this.backend.flush();
+      await yieldIfDue();
+    }
+    const loss = await agent.readLoss();
+    if (snapshot === null) {
+      if (!Number.isFinite(loss)) throw new NonFiniteError(this.steps, agent.updateCount, `the loss is ${loss}`);
+      this.lastLoss = loss;
+      return;
+    }
+    if (Number.isFinite(loss) && allFinite(await agent.getWeights())) {
+      this.consecutiveSkips = 0;
+      this.lastLoss = loss;
+      return;
+    }
+    const update = agent.updateCount;
+    agent.setState(snapshot);
+    this.skippedIterations++;
+    this.consecutiveSkips++;
+    if (this.consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
+      throw new NonFiniteError(this.steps, update, `the loss is ${loss}; ${this.consecutiveSkips} iterations of updates in a row were non-finite (all skipped)`);
+    }
+  }
+
+  private async endEpisode(finished: FinishedEpisode): Promise<void> {
+    this.episodes++;
+    this.recentReturns.push(finished.stats.r);
+    await this.callbacks.onEpisode?.({
+      episode: this.episodes,
+      steps: this.steps,
+      return: finished.stats.r,
+      shapedReturn: finished.stats.r * this.config.rewardScale,
+      length: finished.stats.l,
+      epsilon: this.stepEpsilon,
+      loss: this.lastLoss,
+      meanReturn100: this.meanReturn100,
+      wallTime: (performance.now() - this.started) / 1000,
+    });
+  }
+
+  async finalWeights(): Promise<FloatArray[]> {
+    return this.bestWeights ?? (await this.agent.getWeights());
+  }
+
+  /** A snapshot from which restore() continues exactly (the trainer is always between iterations outside run). */
+  async getState(): Promise<PqnState> {
+    return {
+      version: PQN_STATE_VERSION,
+      algorithm: 'pqn',
+      config: { ...this.config, hidden: [...this.config.hidden] },
+      seed: this.seed,
+      steps: this.steps,
+      episodes: this.episodes,
+      iterations: this.iterations,
+      lastLoss: this.lastLoss,
+      skippedIterations: this.skippedIterations,
+      recentReturns: this.recentReturns.values(),
+      rng: this.rng.getState(),
+      envs: this.envs.getState(),
+      agent: await this.agent.getState(),
+      ...this.evaluation.getState(),
+    };
+  }
+
+  /** Restores a snapshot taken by getState() of a trainer with the same config and seed. */
+  restore(state: PqnState): void {
+    if (state.version !== PQN_STATE_VERSION || state.algorithm !== 'pqn') {
+      throw new InvalidArgumentError(`checkpoint is not a PQN snapshot of format version ${PQN_STATE_VERSION}`);
+    }
+    if (state.seed !== this.seed) throw new InvalidArgumentError(`checkpoint was made with seed ${state.seed}, this run uses ${this.seed}`);
+    if (state.envs.length !== this.envs.numEnvs) throw new InvalidArgumentError(`checkpoint holds ${state.envs.length} env states, this run steps ${this.envs.numEnvs} envs`);
+    this.steps = state.steps;
+    this.episodes = state.episodes;
+    this.iterations = state.iterations;
+    this.lastLoss = state.lastLoss;
+    this.skippedIterations = state.skippedIterations;
+    this.consecutiveSkips = 0;
+    this.recentReturns.setValues(state.recentReturns);
+    this.rng.setState(state.rng);
+    this.agent.setState(state.agent);
+    this.evaluation.restore(state);
+    this.envs.restore(state.envs);
+  }
+
+  dispose(): void {
+    this.agent.dispose();
+    for (const t of Object.values(this.tensors)) t.dispose();
+    this.envs.close();
+    this.evaluation.dispose();
+  }
+}
