@@ -6,6 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { InvalidArgumentError } from '../src/errors.js';
+import { PQN_ALGORITHM } from '../src/rl/algorithms.js';
+import { schemaKeys, validateWithSchema, valueOutOfRange } from '../src/rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../src/rl/dqn-trainer.js';
 import { PQN_CONFIG, pqnPreset, type PqnConfig } from '../src/rl/pqn-config.js';
 import { PqnTrainer, validatePqnConfig } from '../src/rl/pqn-trainer.js';
@@ -30,6 +32,29 @@ describe('PQN config', () => {
     expect(() => validatePqnConfig({ ...SMALL, steps: 100 })).toThrow(/less than one rollout/);
     expect(() => validatePqnConfig({ ...SMALL, qLambda: 1.5 })).toThrow(InvalidArgumentError);
     expect(() => new PqnTrainer(backend, SMALL, -1)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('the pqn registry entry', () => {
+  it('refuses each field\'s out-of-range value, naming the field', () => {
+    const base = PQN_ALGORITHM.preset('pqn-cartpole');
+    const fields = PQN_ALGORITHM.config.fields;
+    for (const key of schemaKeys(fields)) {
+      const bad = valueOutOfRange(fields[key].kind);
+      if (bad === null) continue;
+      expect(() => validateWithSchema(PQN_ALGORITHM.config, { ...base, [key]: bad } as PqnConfig), key).toThrow(new RegExp(`^${key} must `));
+    }
+  });
+
+  it('describes and builds a PQN trainer', async () => {
+    expect(PQN_ALGORITHM.presetFor('Acrobot-v1', 'cpu')).toBe('pqn-cartpole');
+    const config = PQN_ALGORITHM.preset(PQN_ALGORITHM.presetNames[0]);
+    expect(PQN_ALGORITHM.describe(config)).toBe('PQN');
+    expect(PQN_ALGORITHM.describeNetwork(config, 4, 2)).toBe('4-120-84-2 layernorm');
+    const trainer = PQN_ALGORITHM.createTrainer(backend, SMALL, 1);
+    expect(trainer.weightShapes()[0]).toEqual([4, 16]);
+    expect(await trainer.run(1)).toBe(128);
+    trainer.dispose();
   });
 });
 
