@@ -1,4 +1,4 @@
-/** DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's agent. */
+/** DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's agent, config and trainer. */
 export { DQN_LOSSES, EPSILON_SCHEDULES, PRESETS, PRESET_NAMES, TARGET_UPDATES, preset, validateConfig, type DqnConfig, type DqnLoss, type EpsilonScheduleName, type PresetName, type TargetUpdate } from './config.js';
 export { DqnAgent, argmax, type DqnAgentConfig, type DqnAgentState } from './dqn-agent.js';
 export { DqnTrainer, type EpisodeLog, type TrainerCallbacks } from './dqn-trainer.js';
@@ -6,6 +6,8 @@ export { DuelingHead } from './dueling-head.js';
 export { evaluateGreedy, type GreedyPolicy } from './greedy-evaluation.js';
 export type { EvaluationLog } from './periodic-evaluation.js';
 export { PqnAgent, pqnWeightShapes, type PqnAgentConfig, type PqnAgentState, type PqnMinibatch } from './pqn-agent.js';
+export { PQN_CONFIG, PQN_PRESETS, PQN_PRESET_NAMES, pqnPreset, type PqnConfig, type PqnPresetName } from './pqn-config.js';
+export { PqnTrainer, validatePqnConfig, type PqnState } from './pqn-trainer.js';
 export { QNetwork, qNetworkWeightShapes, type QNetworkSpec } from './q-network.js';
 export { ReplayBuffer, createMinibatch, type Minibatch, type ReplayBufferState } from './replay-buffer.js';
 export { ExponentialEpisodeDecay, LinearStepDecay, createEpsilonSchedule, type EpsilonSchedule, type EpsilonScheduleConfig } from './schedules.js';
