@@ -6,10 +6,9 @@
  * epsilon schedule. One iteration is a rollout of numSteps vector steps of numEnvs envs, then
  * updateEpochs epochs of numMinibatches shuffled minibatches over its numEnvs x numSteps transitions.
  */
-import { registeredEnvIds } from '../envs/registry.js';
 import { checkName } from '../errors.js';
-import { INITIALIZERS, type Initializer } from '../nn/init.js';
-import { MAX_ENVS, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
+import type { Initializer } from '../nn/init.js';
+import { DQN_CONFIG, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
 import type { ConfigSpec } from './config-schema.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
 
@@ -60,30 +59,31 @@ export function pqnMinibatchSize(c: Pick<PqnConfig, 'numEnvs' | 'numSteps' | 'nu
   return (c.numEnvs * c.numSteps) / c.numMinibatches;
 }
 
+/** PQN's hyper-parameters; the fields it shares with DQN (env, discount, exploration, evaluation) are DQN_CONFIG's entries. */
 export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
   fields: {
-    env: { kind: { type: 'choice', choices: registeredEnvIds }, doc: 'environment id', label: 'Environment', main: true },
+    env: DQN_CONFIG.fields.env,
     hidden: { kind: { type: 'widths', maxLayers: MAX_HIDDEN_LAYERS }, doc: 'hidden layer widths (Dense, LayerNorm, ReLU each), comma-separated', label: 'Hidden layers', main: true },
-    init: { kind: { type: 'choice', choices: () => INITIALIZERS }, doc: 'weight initialiser', label: 'Initializer' },
-    numEnvs: { kind: { type: 'integer', min: 1, max: MAX_ENVS }, doc: 'environments stepped side by side, acting through one forward pass per step', label: 'Environments', main: true },
+    init: DQN_CONFIG.fields.init,
+    numEnvs: DQN_CONFIG.fields.numEnvs,
     numSteps: { kind: { type: 'integer', min: 1 }, doc: 'rollout length: vector steps per iteration', label: 'Rollout steps', main: true },
     numMinibatches: { kind: { type: 'integer', min: 1 }, doc: 'minibatches per epoch over a rollout', label: 'Minibatches' },
     updateEpochs: { kind: { type: 'integer', min: 1 }, doc: 'epochs over each rollout', label: 'Epochs per rollout' },
-    gamma: { kind: { type: 'number', min: 0, max: 1 }, doc: 'discount factor', label: 'Discount γ', main: true },
+    gamma: DQN_CONFIG.fields.gamma,
     qLambda: { kind: { type: 'number', min: 0, max: 1 }, doc: 'lambda of the Q(lambda) returns', label: 'Q(λ) λ' },
     lr: { kind: { type: 'number', positive: true }, doc: 'RAdam learning rate', label: 'Learning rate', main: true },
     lrDecay: { kind: { type: 'boolean' }, doc: 'anneal the learning rate linearly to 0 over the step budget', label: 'Anneal learning rate' },
     adamEps: { kind: { type: 'number', positive: true }, doc: 'RAdam epsilon', label: 'RAdam ε' },
     adamBeta1: { kind: { type: 'number', min: 0, max: 1 }, doc: "RAdam's beta1", label: 'RAdam β1' },
     adamBeta2: { kind: { type: 'number', min: 0, max: 1 }, doc: "RAdam's beta2", label: 'RAdam β2' },
-    maxGradNorm: { kind: { type: 'number', offAtZero: true }, doc: 'global gradient-norm clip (0 = off)', label: 'Max grad norm (0 = off)' },
+    maxGradNorm: DQN_CONFIG.fields.maxGradNorm,
     rewardScale: { kind: { type: 'number', positive: true }, doc: 'factor on the rewards the agent learns from', label: 'Reward scale' },
-    epsilonStart: { kind: { type: 'number', min: 0, max: 1 }, doc: 'initial exploration rate', label: 'ε start' },
-    epsilonEnd: { kind: { type: 'number', min: 0, max: 1 }, doc: 'final exploration rate', label: 'ε end' },
+    epsilonStart: DQN_CONFIG.fields.epsilonStart,
+    epsilonEnd: DQN_CONFIG.fields.epsilonEnd,
     explorationFraction: { kind: { type: 'number', min: 0, max: 1, minOpen: true }, doc: 'fraction of --steps over which epsilon decays linearly', label: 'Exploration fraction' },
     steps: { kind: { type: 'integer', min: 1 }, doc: 'env step budget (summed over the envs)', label: 'Env steps', main: true },
-    evalFreq: { kind: { type: 'integer', min: 0 }, doc: 'greedy evaluation every N env steps, keeping the best weights (0 = off)', label: 'Evaluate every (steps, 0 = off)' },
-    evalEpisodes: { kind: { type: 'integer', min: 1 }, doc: 'episodes per periodic evaluation', label: 'Episodes per evaluation' },
+    evalFreq: DQN_CONFIG.fields.evalFreq,
+    evalEpisodes: DQN_CONFIG.fields.evalEpisodes,
     onNonFinite: {
       kind: { type: 'choice', choices: () => NON_FINITE_POLICIES },
       doc: "a NaN/Inf loss: stop (naming the step), or skip that iteration's updates (snapshots the agent every iteration: slower)",
