@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { InvalidArgumentError } from '../src/errors.js';
+import { NonFiniteError } from '../src/rl/non-finite-guard.js';
 import { PQN_ALGORITHM } from '../src/rl/algorithms.js';
 import { schemaKeys, validateWithSchema, valueOutOfRange } from '../src/rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../src/rl/dqn-trainer.js';
@@ -128,5 +129,19 @@ describe('PqnTrainer', () => {
     expect(() => new PqnTrainer(backend, SMALL, 8).restore(state)).toThrow(/seed 7/);
     straight.dispose();
     resumed.dispose();
+  });
+
+  it("stops on a non-finite loss ('stop'), or undoes that iteration's updates ('skip')", async () => {
+    const diverging: PqnConfig = { ...SMALL, lr: 1e30, lrDecay: false, maxGradNorm: 0 };
+    const stopping = new PqnTrainer(backend, diverging, 2);
+    await expect(stopping.run()).rejects.toThrow(NonFiniteError);
+    stopping.dispose();
+    const skipping = new PqnTrainer(backend, { ...diverging, onNonFinite: 'skip' }, 2);
+    const before = await skipping.agent.getWeights();
+    await skipping.run(1);
+    expect(skipping.skippedIterations).toBe(1);
+    expect(skipping.updates).toBe(0);
+    expect((await skipping.agent.getWeights()).map((w) => Array.from(w))).toEqual(before.map((w) => Array.from(w)));
+    skipping.dispose();
   });
 });
