@@ -11,7 +11,8 @@
  *   reward x rewardScale, terminated, truncated and s' stored (s' is the final observation where an
  *   episode ended: TrainingEnvs.nextObservations);
  * - Q(s') of the T N next observations in one forward pass, then the backend's qLambdaReturns
- *   (a truncated step bootstraps from Q of its final observation, a terminated one does not);
+ *   (a truncated step bootstraps from Q of its final observation, a terminated one does not), with
+ *   only the returns read back;
  * - updateEpochs epochs of numMinibatches minibatches, each epoch a fresh shuffle of the T N
  *   transitions (Fisher-Yates from the run's stream), at lr x (1 - iteration / iterations) with
  *   lrDecay (CleanRL's anneal_lr), else lr; one loss read back per iteration;
@@ -95,14 +96,13 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private readonly rewards: Float32Array;
   private readonly terminated: Float32Array;
   private readonly truncated: Float32Array;
-  private readonly nextQ: Float32Array;
   private readonly returns: Float32Array;
   /** The actions of the vector step being taken, and the epsilon they were drawn with. */
   private readonly stepActions: Int32Array;
   private stepEpsilon = Number.NaN;
   private readonly order: Int32Array;
   private readonly mb: { observations: Float32Array; actions: Float32Array; returns: Float32Array };
-  private readonly tensors: { rewards: Tensor; terminated: Tensor; truncated: Tensor; nextQ: Tensor; returns: Tensor };
+  private readonly tensors: { rewards: Tensor; terminated: Tensor; truncated: Tensor; nextObservations: Tensor; returns: Tensor };
 
   constructor(
     readonly backend: Backend,
@@ -135,7 +135,6 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.rewards = new Float32Array(rows);
     this.terminated = new Float32Array(rows);
     this.truncated = new Float32Array(rows);
-    this.nextQ = new Float32Array(rows * nActions);
     this.returns = new Float32Array(rows);
     this.stepActions = new Int32Array(numEnvs);
     this.order = new Int32Array(rows);
@@ -146,7 +145,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
       rewards: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.r'),
       terminated: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.terminated'),
       truncated: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.truncated'),
-      nextQ: backend.tensor([rows, nActions], undefined, 'pqn.rollout.next_q'),
+      nextObservations: backend.tensor([rows, obsDim], undefined, 'pqn.rollout.next_s'),
       returns: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.G'),
     };
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
@@ -266,15 +265,19 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     }
   }
 
-  /** Q of the T N next observations (one forward pass), then the Q(lambda) returns on the backend. */
+  /**
+   * Q of the T N next observations (one forward pass, left on the backend), then the Q(lambda)
+   * returns there, read back once: one round trip.
+   */
   private async computeReturns(): Promise<void> {
     const { backend, tensors, config: c } = this;
-    await this.agent.qValuesBatch(this.nextObs, this.batch, this.nextQ);
+    backend.write(tensors.nextObservations, this.nextObs);
+    const nextQ = this.agent.net.forward(tensors.nextObservations);
     backend.write(tensors.rewards, this.rewards);
     backend.write(tensors.terminated, this.terminated);
     backend.write(tensors.truncated, this.truncated);
-    backend.write(tensors.nextQ, this.nextQ);
-    backend.qLambdaReturns({ ...tensors, gamma: c.gamma, lambda: c.qLambda });
+    const { rewards, terminated, truncated, returns } = tensors;
+    backend.qLambdaReturns({ rewards, terminated, truncated, nextQ, returns, gamma: c.gamma, lambda: c.qLambda });
     const g = await backend.read(tensors.returns);
     this.returns.set(g);
   }
