@@ -1,9 +1,11 @@
 /**
  * PqnTrainer on the CPU backend: its config's rules, that it learns CartPole-v1 with the
  * pqn-cartpole preset's settings over a shorter budget, exact resume from a snapshot taken between
- * iterations, and the budget (whole iterations) and callback semantics.
+ * iterations, the budget (whole iterations) and callback semantics, the non-finite policies, and
+ * the read backs per iteration (on the CPU backend's counter, and on WebGPU where there is a device).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { NonFiniteError } from '../src/rl/non-finite-guard.js';
@@ -12,9 +14,15 @@ import { schemaKeys, validateWithSchema, valueOutOfRange } from '../src/rl/confi
 import type { EpisodeLog, EvaluationLog } from '../src/rl/dqn-trainer.js';
 import { PQN_CONFIG, pqnPreset, type PqnConfig } from '../src/rl/pqn-config.js';
 import { PqnTrainer, validatePqnConfig } from '../src/rl/pqn-trainer.js';
+import { needs } from './support/requirements.js';
+import { acquireTestBackend } from './support/webgpu-device.js';
 
 const backend = new CpuBackend();
-afterAll(() => backend.destroy());
+const gpu = await acquireTestBackend();
+afterAll(() => {
+  backend.destroy();
+  gpu?.destroy();
+});
 
 /** A small run: 4 envs x 32 steps (128 transitions), 4 minibatches of 32, 2 epochs. */
 const SMALL: PqnConfig = { ...pqnPreset('pqn-cartpole'), hidden: [16, 16], numSteps: 32, updateEpochs: 2, steps: 1280, evalFreq: 512, evalEpisodes: 2 };
@@ -143,5 +151,29 @@ describe('PqnTrainer', () => {
     expect(skipping.updates).toBe(0);
     expect((await skipping.agent.getWeights()).map((w) => Array.from(w))).toEqual(before.map((w) => Array.from(w)));
     skipping.dispose();
+  });
+
+  /** Two iterations of SMALL on `b` (no evaluation): the read backs per iteration, and the trainer. */
+  async function twoIterations(b: Backend): Promise<{ perIteration: number; trainer: PqnTrainer }> {
+    const trainer = new PqnTrainer(b, { ...SMALL, evalFreq: 0 }, 4);
+    const before = b.stats().readbacks;
+    await trainer.run(2 * 128);
+    return { perIteration: (b.stats().readbacks - before) / 2, trainer };
+  }
+
+  it('reads back at most once per vector step (acting), once for the returns and once for the loss per iteration', async () => {
+    const { perIteration, trainer } = await twoIterations(backend);
+    expect(perIteration).toBeLessThanOrEqual(SMALL.numSteps + 2);
+    expect(perIteration).toBeGreaterThanOrEqual(2);
+    trainer.dispose();
+  });
+
+  it('trains on WebGPU: finite loss and weights, and the same read backs per iteration', needs('webgpu', gpu !== null), async () => {
+    const { perIteration, trainer } = await twoIterations(gpu as Backend);
+    expect(perIteration).toBeLessThanOrEqual(SMALL.numSteps + 2);
+    expect(trainer.updates).toBe(2 * 2 * 4);
+    expect(Number.isFinite(trainer.lastLoss)).toBe(true);
+    expect((await trainer.agent.getWeights()).every((w) => w.every(Number.isFinite))).toBe(true);
+    trainer.dispose();
   });
 });
