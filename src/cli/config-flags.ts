@@ -10,7 +10,6 @@ import { kebab, schemaKeys, type FieldKind } from '../rl/config-schema.js';
 import { sameValue, showValue } from '../rl/config-values.js';
 import { layerWidthsFlag, nonNegativeIntegerFlag, numberFlag } from './flag-parsers.js';
 
-export { kebab };
 
 type ConfigKey = keyof DqnConfig;
 
