@@ -1,5 +1,8 @@
-/** DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's agent, config and trainer. */
-export { DQN_LOSSES, EPSILON_SCHEDULES, PRESETS, PRESET_NAMES, TARGET_UPDATES, preset, validateConfig, type DqnConfig, type DqnLoss, type EpsilonScheduleName, type PresetName, type TargetUpdate } from './config.js';
+/** The algorithm registry and hyper-parameter schemas; DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's agent, config and trainer. */
+export { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, algorithm, type AlgorithmEntry, type AlgorithmName } from './algorithms.js';
+export { validateWithSchema, type ConfigSchema, type ConfigSpec, type CrossFieldRule, type FieldKind, type FieldSpec } from './config-schema.js';
+export type { Trainer, TrainerPolicy } from './trainer.js';
+export { DQN_CONFIG, DQN_LOSSES, EPSILON_SCHEDULES, PRESETS, PRESET_NAMES, TARGET_UPDATES, preset, validateConfig, type DqnConfig, type DqnLoss, type EpsilonScheduleName, type PresetName, type TargetUpdate } from './config.js';
 export { DqnAgent, argmax, type DqnAgentConfig, type DqnAgentState } from './dqn-agent.js';
 export { DqnTrainer, type EpisodeLog, type TrainerCallbacks } from './dqn-trainer.js';
 export { DuelingHead } from './dueling-head.js';
