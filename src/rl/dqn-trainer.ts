@@ -24,7 +24,7 @@ import type { Backend, FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { validateConfig, type DqnConfig } from './config.js';
-import { DqnAgent } from './dqn-agent.js';
+import { DqnAgent, type DqnAgentState } from './dqn-agent.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
 import { PeriodicEvaluation, type EvaluationLog } from './periodic-evaluation.js';
@@ -102,7 +102,7 @@ export class DqnTrainer implements Trainer<DqnConfig, TrainerState> {
   private readonly groupQ: Float32Array[];
   private readonly started = performance.now();
   /** Stops on (or skips) a round of updates that made the loss or weights non-finite. */
-  readonly nonFiniteGuard: NonFiniteGuard;
+  readonly nonFiniteGuard: NonFiniteGuard<DqnAgent, DqnAgentState>;
 
   constructor(
     readonly backend: Backend,
@@ -128,7 +128,7 @@ export class DqnTrainer implements Trainer<DqnConfig, TrainerState> {
     );
     this.groupQ = Array.from({ length: config.actingGroups }, () => new Float32Array(this.groupSize * nActions));
     this.evaluation = new PeriodicEvaluation(config.env, config.evalEpisodes, seed);
-    this.nonFiniteGuard = new NonFiniteGuard(config.onNonFinite);
+    this.nonFiniteGuard = new NonFiniteGuard(config.onNonFinite, { weights: (agent) => agent.online.getWeights(), what: 'online weights', rounds: 'rounds' });
   }
 
   /** Exploration rate for the next step. */

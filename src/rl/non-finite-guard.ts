@@ -7,15 +7,14 @@
  *   snapshot with a non-finite weight or optimizer moment (the CLI calls it before every
  *   checkpoint), encodeWeightsNpz refuses non-finite weights, and periodic evaluation never keeps
  *   non-finite weights as the best.
- * - 'skip': the agent's state is snapshotted before every round of updates and the loss and online
- *   weights are read back after it; a round that made either non-finite is undone (weights, target,
+ * - 'skip': the agent's state is snapshotted before every round of updates and the loss and the
+ *   watched weights (DQN: the online network's) are read back after it; a round that made either non-finite is undone (weights, target,
  *   Adam moments, update count) and training goes on. The replay samples it drew stay drawn, so a
  *   resumed run still replays exactly. After `maxConsecutiveSkips` undone rounds in a row it stops
  *   as 'stop' would: every update is diverging.
  */
 import type { FloatArray } from '../backend/backend.js';
 import type { NonFinitePolicy } from './config.js';
-import type { DqnAgent, DqnAgentState } from './dqn-agent.js';
 import type { TrainerState } from './trainer-state.js';
 
 /** Training produced a non-finite loss or parameter. */
@@ -67,15 +66,33 @@ export function checkStateFinite(state: Pick<TrainerState, 'online' | 'target' |
   }
 }
 
-export class NonFiniteGuard {
+/** What the guard needs of an agent: its update count, and its state to snapshot before a round and restore after a bad one. */
+export interface GuardedAgent<S> {
+  readonly updateCount: number;
+  getState(): Promise<S>;
+  setState(state: S): void;
+}
+
+/** How a trainer's guard reads the weights that must stay finite, and how its messages name them and its rounds. */
+export interface GuardWatch<A> {
+  weights(agent: A): Promise<readonly ArrayLike<number>[]>;
+  /** 'online weights' (DQN), 'weights' (PQN). */
+  what: string;
+  /** 'rounds' (DQN: a round of updates), 'iterations' (PQN: a rollout's epochs). */
+  rounds: string;
+}
+
+/** The one place for 'stop' and 'skip': DQN guards its rounds of updates, PQN its iterations. */
+export class NonFiniteGuard<A extends GuardedAgent<S>, S> {
   /** Rounds of updates undone so far ('skip'). */
   skippedRounds = 0;
   private consecutiveSkips = 0;
-  private snapshot: DqnAgentState | null = null;
+  private snapshot: S | null = null;
   private lossBefore = Number.NaN;
 
   constructor(
     readonly policy: NonFinitePolicy,
+    private readonly watch: GuardWatch<A>,
     readonly maxConsecutiveSkips = 100,
   ) {}
 
@@ -85,7 +102,7 @@ export class NonFiniteGuard {
   }
 
   /** Before a round of updates ('skip': snapshots the agent). `lastLoss`: the loss reported so far. */
-  async beforeRound(agent: DqnAgent, lastLoss: number): Promise<void> {
+  async beforeRound(agent: A, lastLoss: number): Promise<void> {
     if (this.policy !== 'skip') return;
     this.snapshot = await agent.getState();
     this.lossBefore = lastLoss;
@@ -93,15 +110,15 @@ export class NonFiniteGuard {
 
   /**
    * After a round, with `loss` the latest loss read back. 'stop': throws NonFiniteError when it is
-   * not finite. 'skip': undoes the round when the loss or the online weights are not finite.
+   * not finite. 'skip': undoes the round when the loss or the watched weights are not finite.
    * Returns the loss to report (the one from before an undone round).
    */
-  async afterRound(agent: DqnAgent, loss: number, step: number): Promise<number> {
+  async afterRound(agent: A, loss: number, step: number): Promise<number> {
     if (this.policy === 'stop') {
       if (!Number.isFinite(loss)) throw new NonFiniteError(step, agent.updateCount, `the loss is ${loss}`);
       return loss;
     }
-    const problem = !Number.isFinite(loss) ? `the loss is ${loss}` : describeNonFinite(await agent.online.getWeights(), 'online weights');
+    const problem = !Number.isFinite(loss) ? `the loss is ${loss}` : describeNonFinite(await this.watch.weights(agent), this.watch.what);
     if (problem === null) {
       this.consecutiveSkips = 0;
       return loss;
@@ -112,8 +129,14 @@ export class NonFiniteGuard {
     this.skippedRounds++;
     this.consecutiveSkips++;
     if (this.consecutiveSkips >= this.maxConsecutiveSkips) {
-      throw new NonFiniteError(step, update, `${problem}; ${this.consecutiveSkips} rounds of updates in a row were non-finite (all skipped)`);
+      throw new NonFiniteError(step, update, `${problem}; ${this.consecutiveSkips} ${this.watch.rounds} of updates in a row were non-finite (all skipped)`);
     }
     return this.lossBefore;
+  }
+
+  /** Continues a restored run: `skipped` rounds undone before it, none in a row. */
+  restore(skipped: number): void {
+    this.skippedRounds = skipped;
+    this.consecutiveSkips = 0;
   }
 }

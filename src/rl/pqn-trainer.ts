@@ -30,7 +30,7 @@ import { argmaxRow } from './dqn-agent.js';
 import type { TrainerCallbacks } from './dqn-trainer.js';
 import { validateWithSchema, type FieldNamer } from './config-schema.js';
 import { yieldIfDue } from './event-loop-yield.js';
-import { NonFiniteError, allFinite } from './non-finite-guard.js';
+import { NonFiniteGuard } from './non-finite-guard.js';
 import type { OpenEpisodeState } from './open-episode.js';
 import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
 import { PqnAgent, type PqnAgentState } from './pqn-agent.js';
@@ -66,9 +66,6 @@ export function validatePqnConfig(config: PqnConfig, name?: FieldNamer<PqnConfig
   validateWithSchema(PQN_CONFIG, config, name);
 }
 
-/** Undone iterations in a row after which 'skip' gives up, as NonFiniteGuard does with rounds. */
-const MAX_CONSECUTIVE_SKIPS = 100;
-
 export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   readonly config: PqnConfig;
   readonly agent: PqnAgent;
@@ -82,8 +79,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   /** Iterations done (rollout and updates). */
   iterations = 0;
   lastLoss = Number.NaN;
-  skippedIterations = 0;
-  private consecutiveSkips = 0;
+  /** 'stop' or 'skip' on a non-finite loss or weights, per iteration (non-finite-guard.ts). */
+  readonly nonFiniteGuard: NonFiniteGuard<PqnAgent, PqnAgentState>;
   private readonly recentReturns = new RecentReturns(100);
   private readonly evaluation: PeriodicEvaluation;
   private readonly started = performance.now();
@@ -149,6 +146,12 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
       returns: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.G'),
     };
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
+    this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
+  }
+
+  /** Iterations whose updates were undone (onNonFinite 'skip'). */
+  get skippedIterations(): number {
+    return this.nonFiniteGuard.skippedRounds;
   }
 
   /** The exploration rate of the next vector step. */
@@ -286,7 +289,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private async train(): Promise<void> {
     const c = this.config;
     const agent = this.agent;
-    const snapshot = c.onNonFinite === 'skip' ? await agent.getState() : null;
+    await this.nonFiniteGuard.beforeRound(agent, this.lastLoss);
     const lr = this.learningRate;
     const { order, mb, minibatchSize: b } = this;
     const obsDim = this.envs.obsDim;
@@ -310,24 +313,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
       this.backend.flush();
       await yieldIfDue();
     }
-    const loss = await agent.readLoss();
-    if (snapshot === null) {
-      if (!Number.isFinite(loss)) throw new NonFiniteError(this.steps, agent.updateCount, `the loss is ${loss}`);
-      this.lastLoss = loss;
-      return;
-    }
-    if (Number.isFinite(loss) && allFinite(await agent.getWeights())) {
-      this.consecutiveSkips = 0;
-      this.lastLoss = loss;
-      return;
-    }
-    const update = agent.updateCount;
-    agent.setState(snapshot);
-    this.skippedIterations++;
-    this.consecutiveSkips++;
-    if (this.consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
-      throw new NonFiniteError(this.steps, update, `the loss is ${loss}; ${this.consecutiveSkips} iterations of updates in a row were non-finite (all skipped)`);
-    }
+    this.lastLoss = await this.nonFiniteGuard.afterRound(agent, await agent.readLoss(), this.steps);
   }
 
   private async endEpisode(finished: FinishedEpisode): Promise<void> {
@@ -381,8 +367,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.episodes = state.episodes;
     this.iterations = state.iterations;
     this.lastLoss = state.lastLoss;
-    this.skippedIterations = state.skippedIterations;
-    this.consecutiveSkips = 0;
+    this.nonFiniteGuard.restore(state.skippedIterations);
     this.recentReturns.setValues(state.recentReturns);
     this.rng.setState(state.rng);
     this.agent.setState(state.agent);
