@@ -162,6 +162,11 @@ function realFolder(folder: string): string {
   }
 }
 
+/** Whether writing `a` and writing `b` land in the same file (see writtenAt): one output, not two. */
+export function sameWrittenFile(a: string, b: string): boolean {
+  return writtenAt(a) === writtenAt(b);
+}
+
 /** The places that reading `path` depends on: its name, and the file it leads to (through links). */
 function readFrom(path: string): string[] {
   const named = writtenAt(path);

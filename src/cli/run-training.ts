@@ -42,6 +42,7 @@ import { say, shellQuoted, shown } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
 import { FaultInjection } from './fault-injection.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
+import { sameWrittenFile } from './output-paths.js';
 import { encodeRunRecord } from './resume-record.js';
 import { RunFolder, readEvaluations, readMetrics, writeLearningCurve } from './run-folder.js';
 import { checkRunPaths, flagName, hostMemoryLimits, planRun, runFilesIn, type RunFiles, type RunPlan } from './run-plan.js';
@@ -318,7 +319,7 @@ class TrainingRun {
     const npz = encodeWeightsNpz(weights, trainer.weightShapes(), network);
     const inFolder = this.files!.weights;
     // --save may be the run folder's own weights file: one file, written once.
-    const targets = save === null || resolve(save) === resolve(inFolder) ? [inFolder] : [save, inFolder];
+    const targets = save === null || sameWrittenFile(save, inFolder) ? [inFolder] : [save, inFolder];
     const written: string[] = [];
     for (const target of targets) if (await outputs.attempt(() => writeFileAtomic(target, npz))) written.push(target);
     if (written.length > 0) {
