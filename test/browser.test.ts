@@ -274,7 +274,9 @@ describe('the web page in Chromium', needs('chromium', available), () => {
         await page.selectOption('#preset', startPreset);
       }
     }
+    // A valid form opens a run and hides the error: waited for, since the phase may read 'ready' before the reset's configure ends.
     await page.click('#reset');
+    await page.waitForSelector('#form-error', { state: 'hidden', timeout: 30_000 });
     await page.waitForFunction(() => window.webRl?.state().phase === 'ready');
     expect(await page.isHidden('#form-error')).toBe(true);
     const unexpected = problems.messages.filter((message) => !refusals.has(message));
