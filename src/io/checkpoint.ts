@@ -62,7 +62,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint, options: CheckpointWrit
     }
     const value = checkpoint.arrays[name];
     const array = ArrayBuffer.isView(value) ? fromTypedArray(value) : value;
-    files.push({ name: `arrays/${name}.npy`, data: writeNpy(array) });
+    files.push({ name: arrayEntry(name), data: writeNpy(array) });
   }
   checkFinite(checkpoint.meta, 'meta');
   const header = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, meta: checkpoint.meta, arrays: names };
@@ -88,13 +88,23 @@ function checkFinite(value: JsonValue, path: string): void {
  */
 export type CheckpointExpectations<M extends JsonValue = JsonValue> = (meta: M, names: readonly string[]) => (name: string, header: NpyArrayHeader) => void;
 
+/** A checkpoint whose metadata is read and whose entries are listed, no array inflated yet (openCheckpoint). */
+export interface OpenedCheckpoint {
+  fileName: string;
+  /** The metadata as parsed (a reader checks it before trusting any field). */
+  meta: unknown;
+  /** The arrays checkpoint.json lists, each with its entry present. */
+  names: readonly string[];
+  archive: ZipArchive;
+}
+
 /**
- * Decodes a checkpoint, checking its format tag and version. `fileName` appears in errors.
- * Nothing but checkpoint.json (bounded by MAX_CHECKPOINT_META_BYTES) is inflated before every
- * entry's name and .npy header have been checked: the entries must be exactly the arrays the
- * metadata lists, each of the size its header implies, and each header must pass `expect`.
+ * Opens a checkpoint: its format tag and version, its metadata (bounded by
+ * MAX_CHECKPOINT_META_BYTES) and the arrays it lists, which must be exactly its other entries.
+ * Nothing else is inflated, so a reader can decide from the metadata (its kind: which algorithm
+ * wrote it) how to check and read the rest (readCheckpointArrays). `fileName` appears in errors.
  */
-export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Array, fileName = 'checkpoint', expect?: CheckpointExpectations<M>): DecodedCheckpoint<M> {
+export function openCheckpoint(bytes: Uint8Array, fileName = 'checkpoint'): OpenedCheckpoint {
   if (!looksLikeZip(bytes)) {
     throw new InvalidArgumentError(`${fileName}: not a checkpoint (not a zip archive)`);
   }
@@ -129,19 +139,41 @@ export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Ar
     if (typeof name !== 'string' || names.has(name)) throw new InvalidArgumentError(`${fileName}: ${CHECKPOINT_META_ENTRY} lists a bad array name ${JSON.stringify(name)}`);
     names.add(name);
   }
-  const entryOf = (name: string) => `arrays/${name}.npy`;
-  for (const name of names) if (!archive.get(entryOf(name))) throw new InvalidArgumentError(`${fileName}: missing entry '${entryOf(name)}'`);
-  const wanted = new Set([CHECKPOINT_META_ENTRY, ...[...names].map(entryOf)]);
+  for (const name of names) if (!archive.get(arrayEntry(name))) throw new InvalidArgumentError(`${fileName}: missing entry '${arrayEntry(name)}'`);
+  const wanted = new Set([CHECKPOINT_META_ENTRY, ...[...names].map(arrayEntry)]);
   const extra = archive.entries.map((e) => e.name).filter((name) => !wanted.has(name));
   if (extra.length > 0) throw new InvalidArgumentError(`${fileName}: holds entries ${CHECKPOINT_META_ENTRY} does not list: ${listNames(extra)}`);
-  // Every array's header, before any array's data is inflated.
-  const check = expect?.(header.meta as M, [...names]);
+  return { fileName, meta: header.meta, names: [...names], archive };
+}
+
+/** The zip entry of a checkpoint array. */
+function arrayEntry(name: string): string {
+  return `arrays/${name}.npy`;
+}
+
+/**
+ * Reads an opened checkpoint's arrays: every array's .npy header is checked (by `expect`, given
+ * the metadata and the names) before any array's data is inflated.
+ */
+export function readCheckpointArrays<M extends JsonValue = JsonValue>(opened: OpenedCheckpoint, expect?: CheckpointExpectations<M>): DecodedCheckpoint<M> {
+  const { archive, names } = opened;
+  const check = expect?.(opened.meta as M, names);
   const headers = new Map<string, NpyArrayHeader>();
   for (const name of names) {
-    const npy = npyEntryHeader(archive, entryOf(name));
+    const npy = npyEntryHeader(archive, arrayEntry(name));
     check?.(name, npy);
     headers.set(name, npy);
   }
-  const arrays = new Map([...headers].map(([name, npy]) => [name, readNpyEntry(archive, entryOf(name), npy)]));
-  return { arrays, meta: header.meta as M };
+  const arrays = new Map([...headers].map(([name, npy]) => [name, readNpyEntry(archive, arrayEntry(name), npy)]));
+  return { arrays, meta: opened.meta as M };
+}
+
+/**
+ * Decodes a checkpoint (openCheckpoint, then readCheckpointArrays): nothing but checkpoint.json is
+ * inflated before every entry's name and .npy header have been checked: the entries must be
+ * exactly the arrays the metadata lists, each of the size its header implies, and each header
+ * must pass `expect`.
+ */
+export function decodeCheckpoint<M extends JsonValue = JsonValue>(bytes: Uint8Array, fileName = 'checkpoint', expect?: CheckpointExpectations<M>): DecodedCheckpoint<M> {
+  return readCheckpointArrays(openCheckpoint(bytes, fileName), expect);
 }

@@ -2,27 +2,42 @@
  * The algorithm registry: one entry per algorithm, the one list that the CLI (`--algo`), the page
  * (its algorithm menu) and `check:solve` read. An entry holds the algorithm's hyper-parameter spec
  * (config-schema.ts: fields and rules, from which flags, form, validation and checkpoint upgrading
- * are derived), its presets (data) and which preset trains an env, how to build its trainer, and
- * how its weights and greedy policy are described. Browser-safe.
+ * are derived), its presets (data) and which preset trains an env, how to build its trainer, its
+ * network as the weights file records it, its memory estimate and its checkpoint files. Front ends
+ * are written once against AlgorithmEntry<C, S> and reach an entry through withAlgorithm.
+ * Browser-safe.
  *
- * DQN is the one entry listed today; QR-DQN, Munchausen DQN, Double DQN, dueling heads and n-step
- * returns are options of it (its `quantiles`, `munchausen`, ... fields), as in Stable-Baselines3's
- * DQN and sb3-contrib's QR-DQN. PQN_ALGORITHM is built but not listed yet (see there); PPO will
- * add an entry here.
+ * Two entries: DQN (QR-DQN, Munchausen DQN, Double DQN, dueling heads and n-step returns are
+ * options of it, its `quantiles`, `munchausen`, ... fields, as in Stable-Baselines3's DQN and
+ * sb3-contrib's QR-DQN) and PQN. PPO will add an entry here.
  */
 import type { Backend } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { OpenedCheckpoint } from '../io/checkpoint.js';
 import { DQN_CONFIG, PRESET_NAMES, algorithmName, preset, presetFor, type DqnConfig } from './config.js';
-import type { ConfigSpec } from './config-schema.js';
+import type { ConfigSpec, FieldNamer } from './config-schema.js';
 import { DqnTrainer, type TrainerCallbacks } from './dqn-trainer.js';
-import { PQN_CONFIG, PQN_PRESET_NAMES, pqnPreset, type PqnConfig } from './pqn-config.js';
+import { estimatePqnMemory, estimateRunMemory, type MemoryItem } from './memory-budget.js';
+import { PQN_CHECKPOINT_KIND, decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
+import { PQN_CONFIG, PQN_PRESET_NAMES, pqnMinibatchSize, pqnPreset, pqnPresetFor, type PqnConfig } from './pqn-config.js';
 import { PqnTrainer, type PqnState } from './pqn-trainer.js';
 import { describeQNetwork } from './q-network.js';
-import type { Trainer } from './trainer.js';
+import type { BaseConfig, BaseState, Trainer } from './trainer.js';
+import { DQN_CHECKPOINT_KIND, decodeDqnCheckpoint, encodeTrainerCheckpoint, type RunInfo, type TrainerCheckpoint } from './trainer-checkpoint.js';
 import type { TrainerState } from './trainer-state.js';
+import type { NetworkArchitecture, NetworkFields } from './weights-file.js';
+
+/** How an algorithm's runs are saved and continued: its checkpoint files (src/io/checkpoint.ts). */
+export interface CheckpointCodec<S> {
+  /** The `kind` its checkpoints' metadata carries (which entry reads a checkpoint: checkpointAlgorithm). */
+  kind: string;
+  encode(state: S, run: RunInfo): Uint8Array;
+  /** Checks and decodes an opened checkpoint of this kind; throws InvalidArgumentError naming the field. */
+  decode(opened: OpenedCheckpoint): TrainerCheckpoint<S>;
+}
 
 /** One algorithm, as the front ends see it. */
-export interface AlgorithmEntry<C, S> {
+export interface AlgorithmEntry<C extends BaseConfig, S extends BaseState<C>> {
   /** The name `--algo` takes and checkpoints record. */
   name: string;
   /** One line for --help and the page's menu. */
@@ -39,8 +54,32 @@ export interface AlgorithmEntry<C, S> {
   createTrainer(backend: Backend, config: C, seed: number, callbacks?: TrainerCallbacks): Trainer<C, S>;
   /** What a config trains, by its usual name (e.g. 'QR-DQN' for DQN with quantiles). */
   describe(config: C): string;
-  /** The network a config builds for an env of these sizes, as banners and errors show it ('4-64-64-2'). */
-  describeNetwork(config: C, obsDim: number, nActions: number): string;
+  /** Banner details beyond the name and the network ('double', '16 envs in 2 acting groups', ...), '' when none. */
+  describeRun(config: C): string;
+  /** The run's budget, as progress bars count it (steps, or episodes where steps is 0). */
+  budget(config: C): { steps: number; episodes: number };
+  /** Config fields a resumed run may change: its budget. */
+  resumableFields: readonly (keyof C & string)[];
+  /** The Q-network a config trains, as its weights file records it. */
+  architecture(config: C): NetworkArchitecture;
+  /** Why this algorithm cannot train `architecture` (a weights file's), or null when it can. */
+  architectureProblem(architecture: NetworkArchitecture): string | null;
+  /** `config` with a weights file's network (its env and architecture; one architectureProblem allows). */
+  withNetwork(config: C, network: NetworkFields): C;
+  /** What a run of `config` holds in memory, checked before anything is allocated (memory-budget.ts). */
+  estimateMemory(config: C, obsDim: number, nActions: number, name: FieldNamer<C>): MemoryItem[];
+  /** Its checkpoint files. */
+  checkpoint: CheckpointCodec<S>;
+  /**
+   * A front end's rule for fields set by flags, after the preset's values are overridden by them
+   * (DQN: a step budget given alone turns an episode-budget preset into a step budget).
+   */
+  adjustGiven?(config: C, given: (key: keyof C) => boolean): void;
+}
+
+/** The network a config describes, as banners and errors show it ('4-64-64-2'). */
+export function describeNetwork<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, config: C, obsDim: number, nActions: number): string {
+  return describeQNetwork({ ...entry.architecture(config), obsDim, nActions });
 }
 
 export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig, TrainerState> = {
@@ -52,37 +91,99 @@ export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig, TrainerState> = {
   presetFor,
   createTrainer: (backend, config, seed, callbacks) => new DqnTrainer(backend, config, seed, callbacks),
   describe: algorithmName,
-  describeNetwork: (config, obsDim, nActions) => describeQNetwork({ ...config, obsDim, nActions }),
+  describeRun: (c) =>
+    [
+      ...(c.doubleDqn ? ['double'] : []),
+      ...(c.munchausen > 0 ? [`munchausen (alpha ${c.munchausen}, tau ${c.munchausenTau})`] : []),
+      ...(c.numEnvs > 1 ? [`${c.numEnvs} envs${c.actingGroups > 1 ? ` in ${c.actingGroups} acting groups` : ''}`] : []),
+    ].join(' | '),
+  budget: (c) => ({ steps: c.steps, episodes: c.episodes }),
+  resumableFields: ['steps', 'episodes'],
+  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: c.dueling, quantiles: c.quantiles, layerNorm: false }),
+  architectureProblem: (a) => (a.layerNorm ? 'has LayerNorm layers (a PQN network: train it with --algo pqn)' : null),
+  withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden], activation: n.activation, dueling: n.dueling, quantiles: n.quantiles }),
+  estimateMemory: estimateRunMemory,
+  checkpoint: { kind: DQN_CHECKPOINT_KIND, encode: encodeTrainerCheckpoint, decode: decodeDqnCheckpoint },
+  adjustGiven: (config, given) => {
+    if (given('steps') && !given('episodes')) config.episodes = 0;
+    if (given('episodes') && !given('steps')) config.steps = 0;
+  },
 };
 
-/**
- * PQN (Gallici et al. 2025; CleanRL's pqn.py). Not in ALGORITHMS yet: the CLI's run (flags, run
- * plan, checkpoints) and the page's session still build DQN configs, so `--algo pqn` waits for them
- * to become generic over the entry; tests and scripts use this entry directly until then.
- */
+/** PQN (Gallici et al. 2025; CleanRL's pqn.py): a LayerNorm ReLU Q-network, no dueling head, no quantiles. */
 export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
   name: 'pqn',
   summary: 'PQN: Q(lambda) returns over rollouts of many envs, epochs of minibatches, a LayerNorm Q-network, no replay or target network',
   config: PQN_CONFIG,
   presetNames: PQN_PRESET_NAMES,
   preset: pqnPreset,
-  // The one preset is CartPole's; another env starts from it, its env field overridden by the caller.
-  presetFor: () => 'pqn-cartpole',
+  presetFor: pqnPresetFor,
   createTrainer: (backend, config, seed, callbacks) => new PqnTrainer(backend, config, seed, callbacks),
   describe: () => 'PQN',
-  describeNetwork: (config, obsDim, nActions) => describeQNetwork({ obsDim, nActions, hidden: config.hidden, dueling: false, quantiles: 1, layerNorm: true }),
+  describeRun: (c) =>
+    `${c.numEnvs} envs x ${c.numSteps} steps a rollout, ${c.updateEpochs} epochs x ${c.numMinibatches} minibatches of ${pqnMinibatchSize(c)} | ` +
+    `RAdam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | lambda ${c.qLambda}`,
+  budget: (c) => ({ steps: c.steps, episodes: 0 }),
+  resumableFields: ['steps'],
+  architecture: (c) => ({ hidden: [...c.hidden], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true }),
+  architectureProblem: (a) => {
+    if (!a.layerNorm) return 'has no LayerNorm layers (a DQN network: train it with --algo dqn)';
+    if (a.activation !== 'relu') return `uses ${a.activation}; PQN's network uses relu`;
+    if (a.dueling) return "has a dueling head; PQN's network has none";
+    if (a.quantiles > 1) return `has ${a.quantiles} quantiles per action; PQN's network has one output per action`;
+    return null;
+  },
+  withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden] }),
+  estimateMemory: estimatePqnMemory,
+  checkpoint: { kind: PQN_CHECKPOINT_KIND, encode: encodePqnCheckpoint, decode: decodePqnCheckpoint },
 };
 
 /** Every algorithm, by the name `--algo` takes. */
-export const ALGORITHMS = { dqn: DQN_ALGORITHM } as const;
+export const ALGORITHMS = { dqn: DQN_ALGORITHM, pqn: PQN_ALGORITHM } as const;
 export type AlgorithmName = keyof typeof ALGORITHMS;
 export const ALGORITHM_NAMES = Object.keys(ALGORITHMS) as AlgorithmName[];
 /** The algorithm a run trains when none is named. */
 export const DEFAULT_ALGORITHM: AlgorithmName = 'dqn';
 
-/** The entry named `name`; throws InvalidArgumentError listing the names there are. */
-export function algorithm(name: string): (typeof ALGORITHMS)[AlgorithmName] {
+/** Throws InvalidArgumentError unless `name` is an algorithm, listing the names there are. */
+export function checkAlgorithmName(name: string): AlgorithmName {
   if (!(ALGORITHM_NAMES as string[]).includes(name)) throw new InvalidArgumentError(`unknown algorithm '${name}'; there are ${ALGORITHM_NAMES.join(', ')}`);
-  return ALGORITHMS[name as AlgorithmName];
+  return name as AlgorithmName;
 }
 
+/** The entry named `name`; throws InvalidArgumentError listing the names there are. */
+export function algorithm(name: string): (typeof ALGORITHMS)[AlgorithmName] {
+  return ALGORITHMS[checkAlgorithmName(name)];
+}
+
+/** Code that works with any algorithm's entry, its config and snapshot types kept together. */
+export type AlgorithmUser<R> = <C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>) => R;
+
+/**
+ * Calls `use` with the entry named `name`, typed as one entry (its config type and snapshot type
+ * together), so a front end written once against AlgorithmEntry<C, S> serves every algorithm.
+ */
+export function withAlgorithm<R>(name: string, use: AlgorithmUser<R>): R {
+  const checked = checkAlgorithmName(name);
+  switch (checked) {
+    case 'dqn':
+      return use(DQN_ALGORITHM);
+    case 'pqn':
+      return use(PQN_ALGORITHM);
+  }
+}
+
+/** The algorithm whose preset `name` is, or null when no algorithm has it. */
+export function presetOwner(name: string): AlgorithmName | null {
+  return ALGORITHM_NAMES.find((algo) => ALGORITHMS[algo].presetNames.includes(name)) ?? null;
+}
+
+/** The algorithm that wrote an opened checkpoint, from its metadata's `kind`. */
+export function checkpointAlgorithm(opened: OpenedCheckpoint): AlgorithmName {
+  const kind = (opened.meta as { kind?: unknown } | null)?.kind;
+  const found = ALGORITHM_NAMES.find((algo) => ALGORITHMS[algo].checkpoint.kind === kind);
+  if (found === undefined) {
+    throw new InvalidArgumentError(`${opened.fileName}: not a trainer checkpoint this build reads (kind ${JSON.stringify(kind)}; there are ${ALGORITHM_NAMES.map((a) => ALGORITHMS[a].checkpoint.kind).join(', ')})`);
+  }
+  return found;
+}

@@ -19,98 +19,55 @@ import { InvalidArgumentError, formatShape } from '../errors.js';
 import { envDims } from '../envs/registry.js';
 import { listNames } from '../io/zip-read.js';
 import type { NpyArrayHeader, NpyDType } from '../io/npy.js';
-import { Rng } from '../random/rng.js';
 import { DQN_CONFIG, PRESET_NAMES, validateConfig, type DqnConfig } from './config.js';
+import { CheckpointFields, type Json } from './checkpoint-fields.js';
 import { olderCheckpointValues } from './config-schema.js';
 import { firstNonFinite } from './non-finite-guard.js';
 import { qNetworkWeightShapes } from './q-network.js';
 import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from './trainer-state.js';
 
+/** The `kind` a DQN checkpoint's metadata carries. */
+export const DQN_CHECKPOINT_KIND = 'dqn-trainer';
+
 /** Config fields added after checkpoints were first written, with the value older checkpoints mean (from the schema). */
 const CONFIG_FIELDS_ADDED_LATER: Partial<DqnConfig> = olderCheckpointValues(DQN_CONFIG.fields);
-
-type Json = Record<string, unknown>;
 
 /**
  * Checks the JSON part of a checkpoint (as parsed) and returns it with config fields added in later
  * versions filled in. Throws InvalidArgumentError `${fileName}: field 'x' ...`.
  */
 export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
-  const bad = (field: string, why: string): never => {
-    throw new InvalidArgumentError(`${fileName}: checkpoint field '${field}' ${why}`);
-  };
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidArgumentError(`${fileName}: checkpoint metadata is not an object`);
-  if ((raw as Json).kind !== 'dqn-trainer') throw new InvalidArgumentError(`${fileName}: not a DQN trainer checkpoint`);
+  if ((raw as Json).kind !== DQN_CHECKPOINT_KIND) throw new InvalidArgumentError(`${fileName}: not a DQN trainer checkpoint`);
   const version = (raw as Json).version;
+  const bad = (field: string, why: string): never => new CheckpointFields(raw as Json, fileName).bad(field, why);
   if (version !== 1 && version !== TRAINER_STATE_VERSION) bad('version', `is ${JSON.stringify(version)}; this build reads versions 1 and ${TRAINER_STATE_VERSION}`);
   const rawConfig = (raw as Json).config;
   if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) bad('config', `must be an object, got ${JSON.stringify(rawConfig)}`);
   // A version-1 file (one env, its episode at the top level) in this version's layout.
   const meta = upgradeTrainerState(raw as never) as unknown as Json;
-  const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
-  const count = (field: string): number => {
-    const v = meta[field];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) bad(field, `must be a non-negative integer, got ${show(v)}`);
-    return v as number;
-  };
-  const numberOrNull = (field: string) => {
-    const v = meta[field];
-    if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) bad(field, `must be a finite number or null, got ${show(v)}`);
-  };
-  const rngStateOf = (v: unknown, field: string, nullable: boolean) => {
-    if (v === null && nullable) return;
-    const state = v as { bitGenerator?: { state?: unknown; inc?: unknown } } | null;
-    const bits = state?.bitGenerator;
-    const decimal = (x: unknown) => typeof x === 'string' && /^\d{1,40}$/.test(x);
-    if (state === null || typeof state !== 'object' || bits === null || typeof bits !== 'object' || !decimal(bits?.state) || !decimal(bits?.inc)) {
-      bad(field, `must be a generator state (decimal 'state' and 'inc'), got ${show(v)}`);
-    }
-    try {
-      Rng.fromState(v as never);
-    } catch (error) {
-      bad(field, `is not a usable generator state (${(error as Error).message})`);
-    }
-  };
+  const fields = new CheckpointFields(meta, fileName);
+  const show = CheckpointFields.show;
 
   // The config first: everything else is checked against it.
   const config = { ...CONFIG_FIELDS_ADDED_LATER, ...(meta.config as Json) } as unknown as DqnConfig;
   validateConfig(config, (key) => `${fileName}: checkpoint field 'config.${key}'`);
   const dims = envDims(config.env);
 
-  count('seed');
-  const steps = count('steps');
-  const episodes = count('episodes');
-  count('updates');
-  const sinceRead = count('updatesSinceLossRead');
-  if (sinceRead > count('updates')) bad('updatesSinceLossRead', `(${sinceRead}) exceeds 'updates' (${String(meta.updates)})`);
-  numberOrNull('lastLoss');
-  numberOrNull('bestMeanReturn');
-  const bestSteps = count('bestSteps');
-  if (bestSteps > steps) bad('bestSteps', `(${bestSteps}) exceeds 'steps' (${steps})`);
-  const recent = meta.recentReturns;
-  if (!Array.isArray(recent) || recent.length > 100 || recent.length > episodes || recent.some((r) => typeof r !== 'number' || !Number.isFinite(r))) {
-    bad('recentReturns', `must list at most min(100, episodes) finite returns, got ${Array.isArray(recent) ? `${recent.length} values` : show(recent)}`);
-  }
-  const rngState = (field: string, nullable: boolean) => rngStateOf(meta[field], field, nullable);
-  rngState('rng', false);
-  rngState('evalEnvRng', true);
+  fields.count('seed');
+  const steps = fields.count('steps');
+  const episodes = fields.count('episodes');
+  fields.count('updates');
+  const sinceRead = fields.count('updatesSinceLossRead');
+  if (sinceRead > fields.count('updates')) bad('updatesSinceLossRead', `(${sinceRead}) exceeds 'updates' (${String(meta.updates)})`);
+  fields.numberOrNull('lastLoss');
+  fields.numberOrNull('bestMeanReturn');
+  fields.bestSteps(steps);
+  fields.recentReturns(episodes);
+  fields.rngState(meta.rng, 'rng', false);
+  fields.rngState(meta.evalEnvRng, 'evalEnvRng', true);
   // Each env's episode in progress.
-  const envs = meta.envs;
-  if (!Array.isArray(envs) || envs.length !== config.numEnvs) bad('envs', `must hold one episode state per env (${config.numEnvs}), got ${Array.isArray(envs) ? `${envs.length}` : show(envs)}`);
-  const longest = dims.maxEpisodeSteps ?? Number.POSITIVE_INFINITY;
-  (envs as unknown[]).forEach((entry, i) => {
-    const field = (name: string) => `envs[${i}].${name}`;
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) bad(`envs[${i}]`, `must be an object, got ${show(entry)}`);
-    const e = entry as Json;
-    rngStateOf(e.envRng, field('envRng'), true);
-    const resetSeed = e.episodeResetSeed;
-    if (resetSeed !== null && (typeof resetSeed !== 'number' || !Number.isSafeInteger(resetSeed) || resetSeed < 0)) bad(field('episodeResetSeed'), `must be a seed or null, got ${show(resetSeed)}`);
-    const actions = e.episodeActions;
-    if (!Array.isArray(actions) || actions.length >= longest || actions.length > steps || actions.some((a) => !Number.isInteger(a) || a < 0 || a >= dims.nActions)) {
-      bad(field('episodeActions'), `must list the open episode's actions (integers in [0, ${dims.nActions}), fewer than ${longest}), got ${Array.isArray(actions) ? `${actions.length} values` : show(actions)}`);
-    }
-    if (typeof e.episodeShapedReturn !== 'number' || !Number.isFinite(e.episodeShapedReturn)) bad(field('episodeShapedReturn'), `must be a finite number, got ${show(e.episodeShapedReturn)}`);
-  });
+  fields.openEpisodes(config.numEnvs, dims.nActions, dims.maxEpisodeSteps, steps);
   // The acting pipeline: the group deciding next, and a group's decided actions not yet stepped.
   const acting = meta.acting as Json | null;
   if (acting === null || typeof acting !== 'object' || Array.isArray(acting)) bad('acting', `must be an object, got ${show(acting)}`);
@@ -128,7 +85,7 @@ export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
   if (!Array.isArray(epsilons) || epsilons.length !== config.numEnvs || epsilons.some((x) => typeof x !== 'number' || !(x >= 0 && x <= 1))) {
     bad('acting.epsilons', `must list ${config.numEnvs} exploration rates in [0, 1], got ${Array.isArray(epsilons) ? `${epsilons.length} values` : show(epsilons)}`);
   }
-  if (typeof meta.hasBest !== 'boolean') bad('hasBest', `must be true or false, got ${show(meta.hasBest)}`);
+  fields.flag('hasBest');
 
   const shapes = qNetworkWeightShapes({ ...config, ...dims });
   if (meta.parameterCount !== shapes.length) bad('parameterCount', `is ${show(meta.parameterCount)}; the network of the config has ${shapes.length} parameter arrays`);
@@ -152,10 +109,7 @@ export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
   };
   inBuffer('size', Math.min(config.bufferSize, steps));
   inBuffer('next', config.bufferSize - 1);
-  const run = meta.run as Json | undefined | null;
-  if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || !(PRESET_NAMES as readonly string[]).includes(run.preset))) {
-    bad('run.preset', `must be one of ${PRESET_NAMES.join(', ')}, got ${show(run?.preset)}`);
-  }
+  fields.runPreset(PRESET_NAMES);
   return { ...meta, config };
 }
 

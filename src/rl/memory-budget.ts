@@ -12,6 +12,8 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { DqnConfig, FieldNamer } from './config.js';
+import type { FieldNamer as SchemaFieldNamer } from './config-schema.js';
+import { pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
 import { qNetworkWeightShapes } from './q-network.js';
 
 /** The most elements a typed array may have (V8 on 64-bit: 2^32 - 1 is safe everywhere we run). */
@@ -108,7 +110,60 @@ export function formatBytes(bytes: number): string {
  * `limits.hostBytes`.
  */
 export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number, limits: MemoryLimits, name: FieldNamer = (key) => key): void {
-  const items = estimateRunMemory(config, obsDim, nActions, name);
+  checkMemoryFits(estimateRunMemory(config, obsDim, nActions, name), limits);
+}
+
+/**
+ * The parts of a PQN run's memory: the rollout (s, s', a, r, terminated, truncated, returns for
+ * numEnvs x numSteps transitions, and its backend copies), the network with its copies (weights,
+ * gradients, RAdam's two moments, the best weights, the host copies a checkpoint takes), and the
+ * activations of the larger of a minibatch and the rollout's one forward pass over its next
+ * observations. No replay buffer.
+ */
+export function estimatePqnMemory(config: PqnConfig, obsDim: number, nActions: number, name: SchemaFieldNamer<PqnConfig> = (key) => key): MemoryItem[] {
+  const rows = config.numEnvs * config.numSteps;
+  const rolloutValues = rows * (2 * obsDim + 5);
+  const parameters = qNetworkWeightShapes({ obsDim, nActions, hidden: config.hidden, dueling: false, quantiles: 1, layerNorm: true }).reduce((sum, [r, c]) => sum + r * c, 0);
+  const widest = Math.max(obsDim, nActions, ...config.hidden);
+  const activationRows = Math.max(rows, pqnMinibatchSize(config));
+  // Per hidden layer: the Dense output, the normalised output, the activation (and their gradients).
+  const activations = activationRows * (obsDim + 3 * config.hidden.reduce((a, b) => a + b, 0) + nActions);
+  return [
+    {
+      what: 'the rollout',
+      sizedBy: `${name('numEnvs')} ${config.numEnvs} x ${name('numSteps')} ${config.numSteps}`,
+      // Host arrays, the minibatch copies, and the backend's rollout tensors.
+      hostBytes: rolloutValues * 4 * 3,
+      largestArray: rows * obsDim,
+      largestGpuBuffer: rows * obsDim * 4,
+      backendBytes: rows * (obsDim + 4) * 4,
+    },
+    {
+      what: 'the network',
+      sizedBy: `${name('hidden')} ${config.hidden.join(',')}`,
+      // Backend tensors: weights, gradients, RAdam m and v; host copies: the same in a checkpoint,
+      // the best weights, and their float64 .npz copy.
+      hostBytes: parameters * (4 * 4 + 5 * 8 + 8),
+      largestArray: parameters,
+      largestGpuBuffer: parameters * 4,
+      backendBytes: parameters * 6 * 4,
+    },
+    {
+      what: 'the activations',
+      sizedBy: `${name('numEnvs')} ${config.numEnvs} x ${name('numSteps')} ${config.numSteps}`,
+      hostBytes: activations * 4 * 2,
+      largestArray: activationRows * widest,
+      largestGpuBuffer: activationRows * widest * 4,
+      backendBytes: activations * 4 * 2,
+    },
+  ];
+}
+
+/**
+ * Throws InvalidArgumentError naming the flag and the size when a run whose memory is `items`
+ * cannot fit (see checkRunFits).
+ */
+export function checkMemoryFits(items: readonly MemoryItem[], limits: MemoryLimits): void {
   for (const item of items) {
     if (item.largestArray > MAX_TYPED_ARRAY_LENGTH) {
       throw new InvalidArgumentError(

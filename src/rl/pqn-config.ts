@@ -145,3 +145,11 @@ export function pqnPreset(name: string): PqnConfig {
   const p = PQN_PRESETS[checkName('preset', name, PQN_PRESET_NAMES)];
   return { ...p, hidden: [...p.hidden] };
 }
+
+/** The preset each env trains with; an env without one starts from CartPole's, its env replaced by the caller. */
+const PQN_PRESET_OF_ENV: Readonly<Record<string, PqnPresetName>> = { 'CartPole-v1': 'pqn-cartpole' };
+
+/** The PQN preset a run of `env` starts from (the same on every backend: PQN's batches are already wide). */
+export function pqnPresetFor(env: string, _backend: string): PqnPresetName {
+  return PQN_PRESET_OF_ENV[env] ?? 'pqn-cartpole';
+}

@@ -5,9 +5,11 @@
  */
 import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
-import { decodeCheckpoint, encodeCheckpoint, type JsonValue } from '../io/checkpoint.js';
+import { encodeCheckpoint, openCheckpoint, readCheckpointArrays, type JsonValue, type OpenedCheckpoint } from '../io/checkpoint.js';
 import type { NpyData } from '../io/npy.js';
-import { checkCheckpointArrays, checkCheckpointMeta, checkpointArrayHeaders } from './checkpoint-validation.js';
+import { DQN_CHECKPOINT_KIND, checkCheckpointArrays, checkCheckpointMeta, checkpointArrayHeaders } from './checkpoint-validation.js';
+
+export { DQN_CHECKPOINT_KIND };
 import { closestPreset } from './config.js';
 import type { TrainerState } from './trainer-state.js';
 
@@ -20,8 +22,8 @@ export interface RunInfo {
 }
 
 /** A decoded checkpoint file. */
-export interface TrainerCheckpoint {
-  state: TrainerState;
+export interface TrainerCheckpoint<S = TrainerState> {
+  state: S;
   run: RunInfo;
 }
 
@@ -30,7 +32,7 @@ type ArrayFields = 'online' | 'target' | 'averaged' | 'optimizer' | 'replay' | '
 
 /** The JSON part: every plain field of TrainerState as it is, plus what locates the arrays. */
 type CheckpointMeta = Omit<TrainerState, ArrayFields> & {
-  kind: 'dqn-trainer';
+  kind: typeof DQN_CHECKPOINT_KIND;
   /** NaN (before the first loss read) is stored as null: JSON has no NaN. */
   lastLoss: number | null;
   /** -Infinity (no evaluation yet) is stored as null. */
@@ -63,7 +65,7 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
   arrays['replay/successors'] = replay.successors;
   arrays['replay/stream_last'] = replay.streamLast;
   const meta: CheckpointMeta = {
-    kind: 'dqn-trainer',
+    kind: DQN_CHECKPOINT_KIND,
     ...plain,
     lastLoss: Number.isFinite(lastLoss) ? lastLoss : null,
     bestMeanReturn: Number.isFinite(bestMeanReturn) ? bestMeanReturn : null,
@@ -87,14 +89,20 @@ export function encodeTrainerCheckpoint(state: TrainerState, run: RunInfo): Uint
  * name, dtype and length against what its config implies, before any array's data is inflated.
  */
 export function decodeTrainerCheckpoint(bytes: Uint8Array, fileName: string): TrainerCheckpoint {
+  return decodeDqnCheckpoint(openCheckpoint(bytes, fileName));
+}
+
+/** Decodes an opened DQN checkpoint (openCheckpoint; its kind says DQN): see decodeTrainerCheckpoint. */
+export function decodeDqnCheckpoint(opened: OpenedCheckpoint): TrainerCheckpoint {
+  const fileName = opened.fileName;
   let meta = null as CheckpointMeta | null;
-  const { arrays } = decodeCheckpoint(bytes, fileName, (raw, names) => {
+  const { arrays } = readCheckpointArrays(opened, (raw, names) => {
     // Every field's kind and range, before anything is built from them (checkpoint-validation.ts).
     const checked = checkCheckpointMeta(raw, fileName);
     meta = checked as unknown as CheckpointMeta;
     return checkpointArrayHeaders(checked, fileName, names);
   });
-  if (meta === null) throw new Error('decodeCheckpoint returned without checking the metadata');
+  if (meta === null) throw new Error('readCheckpointArrays returned without checking the metadata');
   // Names, dtypes and lengths are as the config needs (checkpointArrayHeaders): these casts hold.
   const data = (name: string) => arrays.get(name)?.data ?? null;
   const floats = (name: string) => data(name) as FloatArray;

@@ -15,6 +15,25 @@ import type { FloatArray } from '../backend/backend.js';
 import type { GreedyPolicy } from './greedy-evaluation.js';
 import type { TrainingEnvs } from './training-envs.js';
 
+/** What every algorithm's config holds, whatever else it has (the front ends read these). */
+export interface BaseConfig {
+  /** Environment id from the registry. */
+  env: string;
+  /** Env step budget (summed over the envs); 0 where an episode budget is used instead. */
+  steps: number;
+  /** Episodes of each periodic greedy evaluation. */
+  evalEpisodes: number;
+}
+
+/** What every trainer snapshot holds, whatever else it has. */
+export interface BaseState<C> {
+  config: C;
+  seed: number;
+  /** Env steps taken (summed over the envs). */
+  steps: number;
+  episodes: number;
+}
+
 /** The greedy policy a trainer evaluates, keeps and saves. */
 export interface TrainerPolicy extends GreedyPolicy {
   getWeights(): Promise<FloatArray[]>;

@@ -5,8 +5,12 @@
  * against the network before anything is overwritten. Browser-safe (no Node APIs).
  *
  * Files written here also hold one more entry, `network` (WEIGHTS_META_ENTRY): the network they
- * belong to (layer widths, activation, dueling head, quantiles, env) as UTF-8 JSON bytes, so weights trained
- * with one activation are never evaluated with another. numpy-rl-engine's loader reads arr_0.. by
+ * belong to (layer widths, activation, dueling head, quantiles, LayerNorm, env) as UTF-8 JSON bytes, so
+ * weights trained with one activation are never evaluated with another.
+ *
+ * A network with LayerNorm (PQN's) holds, per hidden layer, W (in, out), b (1, out), the
+ * LayerNorm's gamma (1, out) and beta (1, out), in that order (Dense -> LayerNorm -> activation),
+ * then the head's W and b; its record says `"norm": "layer"` and the LayerNorm's `"normEps"`. numpy-rl-engine's loader reads arr_0.. by
  * index and never looks at it; in NumPy, `json.loads(np.load(f)['network'].tobytes())` reads it.
  * Files without it (numpy-rl-engine's own) still load, their layout inferred from the W shapes.
  */
@@ -17,32 +21,48 @@ import { WEIGHTS_META_ENTRY } from '../io/mlp-weights.js';
 import type { NdArray, NpyArrayHeader } from '../io/npy.js';
 import { npyEntryHeader, openNpz, readNpyEntry, writeNpz } from '../io/npz.js';
 import { listNames, type ZipArchive } from '../io/zip-read.js';
-import type { DqnConfig } from './config.js';
+import { OP_DEFAULTS } from '../backend/op-defaults.js';
 import { envDims } from '../envs/registry.js';
 import { sameValue, showValue } from './config-values.js';
 import { MAX_HIDDEN_LAYERS, qNetworkWeightShapes } from './q-network.js';
 
-/** The network a weights file belongs to, as its `network` entry records it. */
-export interface NetworkRecord {
-  obsDim: number;
-  nActions: number;
+/**
+ * A Q-network's architecture: what its weights file records and what decides the shapes of its
+ * arrays (with the env's observation and action counts). Each algorithm maps its config to one
+ * (AlgorithmEntry.architecture) and says which it can train.
+ */
+export interface NetworkArchitecture {
   hidden: number[];
   activation: Activation;
   dueling: boolean;
   /** Outputs per action: 1, or QR-DQN's quantiles (files that do not record it: 1). */
   quantiles: number;
+  /** Dense -> LayerNorm -> activation per hidden layer (PQN); files that do not record a norm: false. */
+  layerNorm: boolean;
+}
+
+/** The network a weights file belongs to, as its `network` entry records it. */
+export interface NetworkRecord extends NetworkArchitecture {
+  obsDim: number;
+  nActions: number;
   /** The env the weights were trained on (informative). */
   env?: string;
 }
 
-/** The config fields a weights file records and so decides when it is loaded (the rest are the run's). */
-export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles'] as const;
+/** The architecture's fields a weights file records, and so decides when it is loaded. */
+export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles', 'layerNorm'] as const;
 
-/** The network a run of `config` trains, on an env with these dimensions, as its weights file records it. */
-export function networkRecord(config: Pick<DqnConfig, 'env' | 'hidden' | 'activation' | 'dueling' | 'quantiles'>, obsDim: number, nActions: number): NetworkRecord {
-  const { env, hidden, activation, dueling, quantiles } = config;
-  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, env };
+/** A network trained on an env: its architecture and the env's id. */
+export type NetworkFields = NetworkArchitecture & { env: string };
+
+/** The network of `architecture` on `env` (with these dimensions), as its weights file records it. */
+export function networkRecord(network: NetworkFields, obsDim: number, nActions: number): NetworkRecord {
+  const { env, hidden, activation, dueling, quantiles, layerNorm } = network;
+  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, env };
 }
+
+/** The LayerNorm epsilon every LayerNorm of this engine uses, as a network record states it. */
+const NORM_EPS = OP_DEFAULTS.layerNormEps;
 
 /** The format tag of the `network` entry. */
 const NETWORK_FORMAT = 'webgpu-rl-engine-q-network';
@@ -58,9 +78,9 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
     entries[`arr_${i}`] = { dtype: '<f8', shape: [rows, cols], data: Float64Array.from(data) };
   });
   if (network !== undefined) {
-    // quantiles 1 is left out, as files from before QR-DQN have it (and read it as 1).
-    const { quantiles, ...rest } = network;
-    const json = JSON.stringify({ format: NETWORK_FORMAT, version: 1, ...rest, ...(quantiles > 1 ? { quantiles } : {}) });
+    // quantiles 1 and no norm are left out, as files from before QR-DQN and PQN have them (and read them so).
+    const { quantiles, layerNorm, ...rest } = network;
+    const json = JSON.stringify({ format: NETWORK_FORMAT, version: 1, ...rest, ...(quantiles > 1 ? { quantiles } : {}), ...(layerNorm ? { norm: 'layer', normEps: NORM_EPS } : {}) });
     const bytes = new TextEncoder().encode(json);
     entries[WEIGHTS_META_ENTRY] = { dtype: '|u1', shape: [bytes.length], data: bytes };
   }
@@ -141,6 +161,9 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   }
   if (typeof v.dueling !== 'boolean') bad(`field 'dueling' must be true or false, got ${JSON.stringify(v.dueling)}`);
   const quantiles = v.quantiles === undefined ? 1 : positive('quantiles');
+  if (v.norm !== undefined && v.norm !== 'layer') bad(`field 'norm' must be 'layer' (or absent: no normalisation), got ${JSON.stringify(v.norm)}`);
+  const layerNorm = v.norm === 'layer';
+  if (layerNorm && v.normEps !== NORM_EPS) bad(`field 'normEps' must be ${NORM_EPS}, the LayerNorm epsilon of this engine, got ${JSON.stringify(v.normEps)}`);
   if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
   return {
     obsDim: positive('obsDim'),
@@ -149,6 +172,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     activation: v.activation as Activation,
     dueling: v.dueling as boolean,
     quantiles,
+    layerNorm,
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
   };
 }
@@ -200,46 +224,45 @@ export function checkFinite(values: ArrayLike<number>, what: string): void {
   }
 }
 
-/** The config fields a weights file can decide: the network's, and the env it was trained on. */
-export type NetworkFields = Pick<DqnConfig, 'env' | (typeof RECORDED_NETWORK_FIELDS)[number]>;
-
-/** A weights file's arrays, decoded for the network settled against a config. */
+/** A weights file's arrays, decoded for the network settled against the run's. */
 export interface ResolvedWeights {
   arrays: Float64Array[];
-  /** The config's network fields, with the file's where the caller did not fix them. */
+  /** The run's network, with the file's fields where the caller did not fix them. */
   network: NetworkFields;
 }
 
 /**
  * Settles which network a weights file is loaded into, and decodes its arrays for it: the one rule
- * the CLI's --load and the page's upload share. A field the file records takes the file's value
- * unless the caller fixed it (`fixed(key)`: a flag the user gave); a fixed field with another
- * value is refused, naming both (`name` spells fields: the CLI's flags). A file that records no
- * network (numpy-rl-engine's) gets its widths from its W shapes, the rest from the config. The env
- * is the file's unless fixed; its observation and action counts must be the file's. Errors start
- * with `source` ("--load 'w.npz'", or the file's name) and say what to do.
+ * the CLI's --load and --mode eval and the page's upload share. A field the file records takes the
+ * file's value unless the caller fixed it (`fixed(key)`: a flag the user gave); a fixed field with
+ * another value is refused, naming both (`name` spells fields: the CLI's flags). A file that
+ * records no network (numpy-rl-engine's) gets its widths from its W shapes, the rest from
+ * `current`. The env is the file's unless fixed; its observation and action counts must be the
+ * file's. Whether the algorithm can train the network is its own question
+ * (AlgorithmEntry.architectureProblem). Errors start with `source` ("--load 'w.npz'", or the
+ * file's name) and say what to do.
  */
 export function resolveWeightsNetwork(
   file: WeightsFile,
   source: string,
-  config: DqnConfig,
-  fixed: (key: keyof DqnConfig) => boolean,
-  name: (key: keyof DqnConfig) => string = (key) => key,
+  current: NetworkFields,
+  fixed: (key: keyof NetworkFields) => boolean,
+  name: (key: keyof NetworkFields) => string = (key) => key,
 ): ResolvedWeights {
-  const network: NetworkFields = { env: config.env, hidden: [...config.hidden], activation: config.activation, dueling: config.dueling, quantiles: config.quantiles };
+  const network: NetworkFields = { ...current, hidden: [...current.hidden] };
   const recorded = file.network;
   if (recorded !== null) {
     const conflicts: string[] = [];
     for (const key of RECORDED_NETWORK_FIELDS) {
-      if (!fixed(key)) (network as Record<string, unknown>)[key] = Array.isArray(recorded[key]) ? [...(recorded[key] as number[])] : recorded[key];
-      else if (!sameValue(config[key], recorded[key])) conflicts.push(`${name(key)} ${showValue(config[key])} (the file's network has ${showValue(recorded[key])})`);
+      if (!fixed(key)) (network as unknown as Record<string, unknown>)[key] = Array.isArray(recorded[key]) ? [...(recorded[key] as number[])] : recorded[key];
+      else if (!sameValue(current[key], recorded[key])) conflicts.push(`${name(key)} ${showValue(current[key])} (the file's network has ${showValue(recorded[key])})`);
     }
     if (conflicts.length > 0) throw new InvalidArgumentError(`${source} does not fit ${conflicts.join(', ')}; leave the flag out to use the file's value`);
     if (recorded.env !== undefined && !fixed('env')) network.env = recorded.env;
-  } else if (!config.dueling) {
-    const inferred = hiddenWidthsOf(file.entries);
+  } else if (!current.dueling) {
+    const inferred = hiddenWidthsOf(file.entries, current.layerNorm ? 4 : 2);
     if (inferred !== null) {
-      if (fixed('hidden') && !sameValue(inferred, config.hidden)) throw new InvalidArgumentError(`${source} holds a ${inferred.join(',')} network; it does not fit ${name('hidden')} ${config.hidden.join(',')}`);
+      if (fixed('hidden') && !sameValue(inferred, current.hidden)) throw new InvalidArgumentError(`${source} holds a ${inferred.join(',')} network; it does not fit ${name('hidden')} ${current.hidden.join(',')}`);
       network.hidden = inferred;
     }
   }
@@ -259,10 +282,13 @@ export function inferMlpHiddenWidths(bytes: Uint8Array, fileName: string): numbe
   return hiddenWidthsOf(readWeightsFile(bytes, fileName).entries);
 }
 
-/** The hidden widths the W shapes of a plain MLP's entries (their headers) imply (see inferMlpHiddenWidths). */
-export function hiddenWidthsOf(entries: Map<string, { shape: number[] }>): number[] | null {
+/**
+ * The hidden widths the W shapes of an MLP's entries (their headers) imply (see
+ * inferMlpHiddenWidths): `perLayer` arrays per hidden layer (2: W, b; 4 with LayerNorm's gamma and beta).
+ */
+export function hiddenWidthsOf(entries: Map<string, { shape: number[] }>, perLayer = 2): number[] | null {
   const widths: number[] = [];
-  for (let i = 0; i < entries.size; i += 2) {
+  for (let i = 0; i < entries.size; i += perLayer) {
     const w = entries.get(`arr_${i}`);
     if (w && w.shape.length === 2) widths.push(w.shape[1]);
   }

@@ -1,0 +1,111 @@
+/**
+ * The checks every trainer checkpoint's JSON part shares, whatever the algorithm: counters,
+ * generator states, the last 100 returns, each env's open episode, the run's preset. A damaged or
+ * hand-edited field is refused with one line naming it (`${file}: checkpoint field 'x' ...`), never
+ * a TypeError or a hang. Used by checkpoint-validation.ts (DQN) and pqn-checkpoint.ts (PQN).
+ * Browser-safe.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { Rng } from '../random/rng.js';
+
+export type Json = Record<string, unknown>;
+
+/** A checkpoint's metadata, read field by field. */
+export class CheckpointFields {
+  constructor(
+    readonly meta: Json,
+    readonly fileName: string,
+  ) {}
+
+  /** Throws naming the field and why. */
+  bad(field: string, why: string): never {
+    throw new InvalidArgumentError(`${this.fileName}: checkpoint field '${field}' ${why}`);
+  }
+
+  /** How a value shows in a message ('missing' when absent). */
+  static show(value: unknown): string {
+    return value === undefined ? 'missing' : JSON.stringify(value);
+  }
+
+  /** A non-negative safe integer. */
+  count(field: string): number {
+    const v = this.meta[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.bad(field, `must be a non-negative integer, got ${CheckpointFields.show(v)}`);
+    return v as number;
+  }
+
+  /** A finite number, or null (JSON's spelling of NaN and -Infinity here). */
+  numberOrNull(field: string): void {
+    const v = this.meta[field];
+    if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) this.bad(field, `must be a finite number or null, got ${CheckpointFields.show(v)}`);
+  }
+
+  /** A generator state Rng can continue from (or null when `nullable`). */
+  rngState(value: unknown, field: string, nullable: boolean): void {
+    if (value === null && nullable) return;
+    const state = value as { bitGenerator?: { state?: unknown; inc?: unknown } } | null;
+    const bits = state?.bitGenerator;
+    const decimal = (x: unknown) => typeof x === 'string' && /^\d{1,40}$/.test(x);
+    if (state === null || typeof state !== 'object' || bits === null || typeof bits !== 'object' || !decimal(bits?.state) || !decimal(bits?.inc)) {
+      this.bad(field, `must be a generator state (decimal 'state' and 'inc'), got ${CheckpointFields.show(value)}`);
+    }
+    try {
+      Rng.fromState(value as never);
+    } catch (error) {
+      this.bad(field, `is not a usable generator state (${(error as Error).message})`);
+    }
+  }
+
+  /** `recentReturns`: at most min(100, episodes) finite returns. */
+  recentReturns(episodes: number): void {
+    const recent = this.meta.recentReturns;
+    if (!Array.isArray(recent) || recent.length > 100 || recent.length > episodes || recent.some((r) => typeof r !== 'number' || !Number.isFinite(r))) {
+      this.bad('recentReturns', `must list at most min(100, episodes) finite returns, got ${Array.isArray(recent) ? `${recent.length} values` : CheckpointFields.show(recent)}`);
+    }
+  }
+
+  /** `bestSteps`, at most `steps`. */
+  bestSteps(steps: number): void {
+    const bestSteps = this.count('bestSteps');
+    if (bestSteps > steps) this.bad('bestSteps', `(${bestSteps}) exceeds 'steps' (${steps})`);
+  }
+
+  /**
+   * `envs`: one open episode per env (open-episode.ts): how it was reset, and its actions so far
+   * (integers below `nActions`, fewer than the env's step limit and than the run's steps).
+   */
+  openEpisodes(numEnvs: number, nActions: number, maxEpisodeSteps: number | null, steps: number): void {
+    const envs = this.meta.envs;
+    const show = CheckpointFields.show;
+    if (!Array.isArray(envs) || envs.length !== numEnvs) this.bad('envs', `must hold one episode state per env (${numEnvs}), got ${Array.isArray(envs) ? `${envs.length}` : show(envs)}`);
+    const longest = maxEpisodeSteps ?? Number.POSITIVE_INFINITY;
+    (envs as unknown[]).forEach((entry, i) => {
+      const field = (name: string) => `envs[${i}].${name}`;
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) this.bad(`envs[${i}]`, `must be an object, got ${show(entry)}`);
+      const e = entry as Json;
+      this.rngState(e.envRng, field('envRng'), true);
+      const resetSeed = e.episodeResetSeed;
+      if (resetSeed !== null && (typeof resetSeed !== 'number' || !Number.isSafeInteger(resetSeed) || resetSeed < 0)) this.bad(field('episodeResetSeed'), `must be a seed or null, got ${show(resetSeed)}`);
+      const actions = e.episodeActions;
+      if (!Array.isArray(actions) || actions.length >= longest || actions.length > steps || actions.some((a) => !Number.isInteger(a) || a < 0 || a >= nActions)) {
+        this.bad(field('episodeActions'), `must list the open episode's actions (integers in [0, ${nActions}), fewer than ${longest}), got ${Array.isArray(actions) ? `${actions.length} values` : show(actions)}`);
+      }
+      if (typeof e.episodeShapedReturn !== 'number' || !Number.isFinite(e.episodeShapedReturn)) this.bad(field('episodeShapedReturn'), `must be a finite number, got ${show(e.episodeShapedReturn)}`);
+    });
+  }
+
+  /** `run.preset` (absent in files written before runs recorded it): one of `presetNames`. */
+  runPreset(presetNames: readonly string[]): void {
+    const run = this.meta.run as Json | undefined | null;
+    if (run !== undefined && (run === null || typeof run !== 'object' || typeof run.preset !== 'string' || !presetNames.includes(run.preset))) {
+      this.bad('run.preset', `must be one of ${presetNames.join(', ')}, got ${CheckpointFields.show(run?.preset)}`);
+    }
+  }
+
+  /** `hasBest`: a boolean. */
+  flag(field: string): boolean {
+    const v = this.meta[field];
+    if (typeof v !== 'boolean') this.bad(field, `must be true or false, got ${CheckpointFields.show(v)}`);
+    return v as boolean;
+  }
+}
