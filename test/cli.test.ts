@@ -177,7 +177,7 @@ describe('node bin/train.js', () => {
     expect(badNumber.code).not.toBe(0);
     expect(badNumber.stderr).toMatch(/--lr expects a number, got 'fast'/);
     const badPreset = train(['--preset', 'turbo']);
-    expect(badPreset.stderr).toMatch(/Allowed choices are default, vector, pole-down, pole-down-vector, acrobot, acrobot-vector, mountain-car, mountain-car-vector, seed/);
+    expect(badPreset.stderr).toMatch(/Allowed choices are default, vector, pole-down, pole-down-vector, acrobot, acrobot-vector, mountain-car, mountain-car-vector, seed, pqn-cartpole/);
     const badRange = train(['--gamma', '1.5', '--backend', 'cpu']);
     expect(badRange.stderr).toMatch(/gamma must be in \[0, 1\], got 1.5/);
     const shapes = train(['--mode', 'eval', '--load', 'dqn_weights.npz', '--env', 'Acrobot-v1', '--backend', 'cpu']);
@@ -189,7 +189,8 @@ describe('node bin/train.js', () => {
     for (const flag of ['--lr <value>', '--batch-size <value>', '--buffer-size <value>', '--gamma <value>', '--tau <value>', '--double-dqn', '--dueling', '--hidden <value>', '--resume <checkpoint>']) {
       expect(help).toContain(flag);
     }
-    expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\(default: 0.0015\)/);
+    expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\[pqn-cartpole: 0.00025\]\s+\(default: 0.0015\)/);
+    expect(help).toMatch(/--num-steps <value>\s+rollout length: vector steps per iteration\s+\(pqn\)\s+\(default: 128\)/);
   });
 
   it("trains an env with its own preset unless --preset names one", () => {

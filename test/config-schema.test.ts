@@ -11,7 +11,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALGORITHMS, ALGORITHM_NAMES } from '../src/rl/algorithms.js';
+import { ALGORITHM_NAMES, withAlgorithm, type AlgorithmEntry } from '../src/rl/algorithms.js';
+import type { BaseConfig, BaseState } from '../src/rl/trainer.js';
 import { kebab, olderCheckpointValues, schemaKeys, validateWithSchema, valueOutOfRange, type FieldKind } from '../src/rl/config-schema.js';
 import { DQN_CONFIG, PRESETS, type DqnConfig } from '../src/rl/config.js';
 import { bin, childEnv, ensureBuilt, root, runCli } from './support/cli-process.js';
@@ -62,9 +63,12 @@ function flagText(kind: FieldKind): string | null {
 }
 
 for (const algoName of ALGORITHM_NAMES) {
-  const algo = ALGORITHMS[algoName];
+  withAlgorithm(algoName, (algo) => describeSchema(algoName, algo));
+}
+
+function describeSchema<C extends BaseConfig, S extends BaseState<C>>(algoName: string, algo: AlgorithmEntry<C, S>): void {
   const fields = algo.config.fields;
-  const keys = schemaKeys(fields);
+  const keys = schemaKeys(fields).map(String) as (keyof C & string)[];
 
   describe(`the ${algoName} schema`, () => {
     it('refuses each field\'s out-of-range value, naming the field, and accepts every preset', () => {

@@ -9,7 +9,7 @@ import type { Backend } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { NonFiniteError } from '../src/rl/non-finite-guard.js';
-import { PQN_ALGORITHM } from '../src/rl/algorithms.js';
+import { PQN_ALGORITHM, describeNetwork } from '../src/rl/algorithms.js';
 import { schemaKeys, validateWithSchema, valueOutOfRange } from '../src/rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../src/rl/dqn-trainer.js';
 import { PQN_CONFIG, pqnPreset, type PqnConfig } from '../src/rl/pqn-config.js';
@@ -59,7 +59,7 @@ describe('the pqn registry entry', () => {
     expect(PQN_ALGORITHM.presetFor('Acrobot-v1', 'cpu')).toBe('pqn-cartpole');
     const config = PQN_ALGORITHM.preset(PQN_ALGORITHM.presetNames[0]);
     expect(PQN_ALGORITHM.describe(config)).toBe('PQN');
-    expect(PQN_ALGORITHM.describeNetwork(config, 4, 2)).toBe('4-120-84-2 layernorm');
+    expect(describeNetwork(PQN_ALGORITHM, config, 4, 2)).toBe('4-120-84-2 layernorm');
     const trainer = PQN_ALGORITHM.createTrainer(backend, SMALL, 1);
     expect(trainer.weightShapes()[0]).toEqual([4, 16]);
     expect(await trainer.run(1)).toBe(128);

@@ -13,6 +13,7 @@ import { DqnTrainer } from '../src/rl/dqn-trainer.js';
 import { QNetwork, quantileMeans } from '../src/rl/q-network.js';
 import { createMinibatch } from '../src/rl/replay-buffer.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../src/rl/trainer-checkpoint.js';
+import { DQN_ALGORITHM } from '../src/rl/algorithms.js';
 import { networkRecord, encodeWeightsNpz, readWeightsFile } from '../src/rl/weights-file.js';
 
 const OBS = 3;
@@ -72,7 +73,7 @@ describe('QR-DQN', () => {
 
   it('weights files record the quantiles; files without the record read as 1 and stay as they were', () => {
     const config = quantileConfig({ quantiles: 25 });
-    const network = networkRecord(config, OBS, 2);
+    const network = networkRecord({ env: config.env, ...DQN_ALGORITHM.architecture(config) }, OBS, 2);
     const shapes: [number, number][] = [
       [OBS, 16],
       [1, 16],

@@ -3,7 +3,6 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { BACKEND_KINDS } from '../backend/create-backend.js';
 import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, type AlgorithmName } from '../rl/algorithms.js';
-import { PRESET_NAMES } from '../rl/config.js';
 import { addConfigFlags } from './config-flags.js';
 import { nonNegativeIntegerFlag } from './flag-parsers.js';
 
@@ -29,15 +28,17 @@ export interface CliOptions {
 
 export function buildCommand(): Command {
   const program = new Command('train')
-    .description('Train a DQN agent (or evaluate saved weights) with webgpu-rl-engine.')
+    .description('Train an agent (DQN or PQN) or evaluate saved weights with webgpu-rl-engine.')
     .addOption(new Option('--mode <mode>', 'train, or eval saved weights').choices(['train', 'eval']).default('train'))
     .addOption(
-      new Option('--algo <name>', `algorithm: ${ALGORITHM_NAMES.map((name) => `${name} (${ALGORITHMS[name].summary})`).join('; ')}`).choices(ALGORITHM_NAMES).default(DEFAULT_ALGORITHM),
+      new Option('--algo <name>', `algorithm (default: the one --preset or --resume names, else ${DEFAULT_ALGORITHM}): ${ALGORITHM_NAMES.map((name) => `${name} (${ALGORITHMS[name].summary})`).join('; ')}`).choices(ALGORITHM_NAMES).default(DEFAULT_ALGORITHM),
     )
     .addOption(new Option('--backend <kind>', 'compute backend (auto: WebGPU on a hardware adapter, else CPU)').choices(BACKEND_KINDS).default('auto'))
-    .option('--seed <n>', 'seed of every random stream (weights, replay sampling, exploration, env resets)', nonNegativeIntegerFlag('--seed'), 0)
+    .option('--seed <n>', 'seed of every random stream (weights, replay sampling or minibatch shuffles, exploration, env resets)', nonNegativeIntegerFlag('--seed'), 0)
     .addOption(
-      new Option('--preset <name>', "hyper-parameter preset; flags given override it (default: the env's own, its vector flavour with --backend webgpu)").choices(PRESET_NAMES),
+      new Option('--preset <name>', "hyper-parameter preset; flags given override it (default: the algorithm's preset for the env, DQN's vector flavour with --backend webgpu)").choices(
+        ALGORITHM_NAMES.flatMap((name) => ALGORITHMS[name].presetNames),
+      ),
     )
     .option('--load [file]', `start from saved weights (.npz; default file ${DEFAULT_WEIGHTS}); required by --mode eval`)
     .option('--save <file>', 'where training saves the final weights (.npz, numpy-rl-engine layout)', DEFAULT_WEIGHTS)

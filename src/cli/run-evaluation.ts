@@ -1,38 +1,42 @@
 /**
  * `--mode eval`: greedy episodes of saved weights, and a GIF of one. The weights file is read and
  * checked in full (shapes, finite values, the network it records against the flags) and the GIF's
- * path checked before the backend opens; a bad one is refused with exit code 2.
+ * path checked before the backend opens; a bad one is refused with exit code 2. The network is the
+ * file's (a DQN, QR-DQN or PQN Q-network alike, whatever --algo says); a file that records none
+ * (numpy-rl-engine's) gets the chosen algorithm's, its widths read from the W shapes.
  */
 import type { Command } from 'commander';
 import { envDims } from '../envs/registry.js';
-import type { DqnConfig } from '../rl/config.js';
+import type { AlgorithmEntry } from '../rl/algorithms.js';
 import { QNetwork, describeQNetwork } from '../rl/q-network.js';
+import type { BaseConfig, BaseState } from '../rl/trainer.js';
+import { readWeightsFile, resolveWeightsNetwork } from '../rl/weights-file.js';
 import { Rng } from '../random/rng.js';
 import { describeBackend, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import { DEFAULT_WEIGHTS, loadPath, videoPath, type CliOptions } from './command.js';
+import { flagName } from './config-flags.js';
 import { say } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
 import { checkDistinctPaths, checkOutputFile, readInputFile } from './output-paths.js';
-import { loadWeightsFor } from './weights.js';
 
-export async function runEvaluation(program: Command, options: CliOptions, config: DqnConfig): Promise<number> {
+export async function runEvaluation<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, program: Command, options: CliOptions, config: C): Promise<number> {
   const given = (key: string) => program.getOptionValueSource(key) === 'cli';
   const file = loadPath(options) ?? DEFAULT_WEIGHTS;
   const { arrays, network, video } = await asUsage(() => {
-    const loaded = loadWeightsFor(readInputFile(file, '--load'), file, '--load', config, given);
+    const current = { env: config.env, ...entry.architecture(config) };
+    const loaded = resolveWeightsNetwork(readWeightsFile(readInputFile(file, '--load'), file), `--load '${file}'`, current, (key) => key !== 'layerNorm' && given(key), flagName);
     const gif = videoPath(options, loaded.network.env, options.seed);
     if (gif === null) return { ...loaded, video: null };
     checkDistinctPaths([{ flag: '--load', path: file }], [{ flag: '--video', path: gif }]);
     return { ...loaded, video: checkOutputFile(gif, '--video') };
   });
   const { obsDim, nActions } = envDims(network.env);
-  const { hidden, activation, dueling, quantiles } = network;
   const backend = await openBackend(options.backend);
   try {
-    const qNetwork = new QNetwork(backend, { obsDim, nActions, hidden, activation, init: config.init, dueling, quantiles }, new Rng(options.seed));
+    const qNetwork = new QNetwork(backend, { ...network, obsDim, nActions, init: 'torch_default' }, new Rng(options.seed));
     qNetwork.setWeights(arrays);
-    say(`evaluating ${file} (${describeQNetwork({ obsDim, nActions, hidden, dueling, quantiles })}) ${activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
+    say(`evaluating ${file} (${describeQNetwork({ ...network, obsDim, nActions })}) ${network.activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
     const episodes = Math.max(1, options.finalEvalEpisodes);
     const summary = await evaluatePolicy(qNetwork, network.env, episodes, options.seed);
     say(`returns: ${summary.returns.join(' ')}`);

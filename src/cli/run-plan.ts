@@ -11,14 +11,16 @@ import type { Command } from 'commander';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { envDims } from '../envs/registry.js';
-import type { AlgorithmName } from '../rl/algorithms.js';
-import { validateConfig, type DqnConfig } from '../rl/config.js';
+import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
+import type { AlgorithmEntry } from '../rl/algorithms.js';
+import { validateWithSchema } from '../rl/config-schema.js';
 import { sameValue, showValue } from '../rl/config-values.js';
-import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
-import { decodeTrainerCheckpoint, type TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
+import { checkMemoryFits, type MemoryLimits } from '../rl/memory-budget.js';
+import type { BaseConfig, BaseState } from '../rl/trainer.js';
+import type { TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
 import { UsageError } from './cli-errors.js';
 import { DEFAULT_WEIGHTS, loadPath, videoFileName, videoPath, type CliOptions } from './command.js';
-import { CONFIG_KEYS, flagName } from './config-flags.js';
+import { flagName, givenConfigKeys } from './config-flags.js';
 import { checkDistinctPaths, checkOutputFile, checkOutputFolder, readInputFile, type PathUse } from './output-paths.js';
 import { checkNoRunIn } from './run-folder.js';
 import { checkNotInUse } from './run-lock.js';
@@ -27,9 +29,6 @@ import { loadWeightsFor } from './weights.js';
 
 /** Offset from the run's seed to the seed of the final evaluation and the GIF's episode. */
 export const FINAL_EVAL_SEED_OFFSET = 10_000;
-
-/** Config fields a resumed run may change: its budget. */
-const RESUMABLE_FIELDS: readonly (keyof DqnConfig)[] = ['steps', 'episodes'];
 
 /** The files a run writes into its folder (the one list of them: the same-file check and every writer take it from here). */
 export interface RunFiles {
@@ -67,7 +66,7 @@ function runFileFlag(path: string): string {
  * each other. --save may be the run folder's weights file (the same weights, written once), and a
  * resumed run rewrites the checkpoint it continues.
  */
-export function checkRunPaths(plan: Pick<RunPlan, 'save' | 'video' | 'resume' | 'initialWeights'>, folder: string | null): void {
+export function checkRunPaths(plan: { save: string | null; video: string | null; resume: { path: string } | null; initialWeights: { path: string } | null }, folder: string | null): void {
   const files = folder === null ? [] : Object.values(runFilesIn(folder));
   const writes: PathUse[] = [
     ...(plan.save !== null ? [{ flag: '--save', path: plan.save }] : []),
@@ -95,16 +94,16 @@ export interface FolderChoice {
   fresh: boolean;
 }
 
-export interface RunPlan {
-  /** The algorithm trained (the registry's name: rl/algorithms.ts). */
-  algo: AlgorithmName;
-  config: DqnConfig;
+export interface RunPlan<C extends BaseConfig, S extends BaseState<C>> {
+  /** The algorithm trained (the registry's entry: rl/algorithms.ts). */
+  entry: AlgorithmEntry<C, S>;
+  config: C;
   seed: number;
   /** The preset the config started from (with --resume, the checkpoint's). */
   preset: string;
   backendKind: string;
   /** The checkpoint --resume continues from, its path and the CLI's record in it; null for a fresh run. */
-  resume: { path: string; checkpoint: TrainerCheckpoint; record: CliRunRecord | null } | null;
+  resume: { path: string; checkpoint: TrainerCheckpoint<S>; record: CliRunRecord | null } | null;
   /** Weights --load starts from (decoded and checked), or null. */
   initialWeights: { path: string; arrays: Float64Array[] } | null;
   /** Seed of the final evaluation's first reset and of the GIF's episode. */
@@ -134,14 +133,17 @@ export function hostMemoryLimits(): MemoryLimits {
   return { hostBytes: constrained !== undefined && constrained > 0 && constrained < total ? constrained : total };
 }
 
-/** Settles and checks the run (see the module note). Throws UsageError. */
-export function planRun(program: Command, options: CliOptions, flagsConfig: DqnConfig): RunPlan {
+/**
+ * Settles and checks the run (see the module note): `flagsConfig` is the preset overridden by the
+ * flags, `opened` the checkpoint --resume names (opened to learn its algorithm). Throws UsageError.
+ */
+export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, program: Command, options: CliOptions, flagsConfig: C, opened: OpenedCheckpoint | null): RunPlan<C, S> {
   const given = (key: string) => program.getOptionValueSource(key) === 'cli';
-  let config: DqnConfig = { ...flagsConfig, hidden: [...flagsConfig.hidden] };
+  let config: C = structuredClone(flagsConfig);
   let seed = options.seed;
   let preset = options.preset;
-  let resume: RunPlan['resume'] = null;
-  let initialWeights: RunPlan['initialWeights'] = null;
+  let resume: RunPlan<C, S>['resume'] = null;
+  let initialWeights: RunPlan<C, S>['initialWeights'] = null;
   let save: string | null = options.save;
   let video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
   const notices: string[] = [];
@@ -151,22 +153,23 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
 
   if (options.resume !== undefined) {
     const path = options.resume;
-    const checkpoint = decodeTrainerCheckpoint(readInputFile(path, '--resume'), path);
+    const checkpoint = entry.checkpoint.decode(opened ?? openCheckpoint(readInputFile(path, '--resume'), path));
     const { state, run } = checkpoint;
     if (options.load !== undefined) throw new UsageError(`--load cannot be combined with --resume: the checkpoint '${path}' holds the weights`);
     const conflicts: string[] = [];
-    for (const key of CONFIG_KEYS) {
-      if (given(key) && !RESUMABLE_FIELDS.includes(key) && !sameValue(flagsConfig[key], state.config[key])) {
-        conflicts.push(`${flagName(key)} ${showValue(flagsConfig[key])} (the checkpoint has ${showValue(state.config[key])})`);
-      }
+    const resumable: readonly string[] = entry.resumableFields;
+    const flags = flagsConfig as unknown as Record<string, unknown>;
+    const saved = state.config as unknown as Record<string, unknown>;
+    for (const key of givenConfigKeys(program)) {
+      if (!resumable.includes(key) && !sameValue(flags[key], saved[key])) conflicts.push(`${flagName(key)} ${showValue(flags[key])} (the checkpoint has ${showValue(saved[key])})`);
     }
     if (given('seed') && options.seed !== state.seed) conflicts.push(`--seed ${options.seed} (the checkpoint has ${state.seed})`);
     if (given('preset') && options.preset !== run.preset) conflicts.push(`--preset ${options.preset} (the checkpoint has ${run.preset})`);
     if (conflicts.length > 0) {
-      throw new UsageError(`--resume '${path}' conflicts with ${conflicts.join(', ')}: a resumed run keeps its checkpoint's settings (only --steps and --episodes may change); leave these flags out`);
+      throw new UsageError(`--resume '${path}' conflicts with ${conflicts.join(', ')}: a resumed run keeps its checkpoint's settings (only ${entry.resumableFields.map(flagName).join(' and ')} may change); leave these flags out`);
     }
-    config = { ...state.config, hidden: [...state.config.hidden] };
-    for (const key of RESUMABLE_FIELDS) if (given(key)) (config as unknown as Record<string, unknown>)[key] = flagsConfig[key];
+    config = structuredClone(state.config);
+    for (const key of entry.resumableFields) if (given(key)) config[key] = flagsConfig[key];
     seed = state.seed;
     preset = run.preset;
     const record = decodeRunRecord(run.frontEnd, path);
@@ -187,16 +190,16 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
     const load = loadPath(options);
     if (load !== null) {
       // The file's network decides the fields the user left to their defaults.
-      const loaded = loadWeightsFor(readInputFile(load, '--load'), load, '--load', config, (key) => given(key));
-      config = { ...config, ...loaded.network, hidden: [...loaded.network.hidden] };
+      const loaded = loadWeightsFor(entry, readInputFile(load, '--load'), load, '--load', config, (key) => given(key));
+      config = loaded.config;
       initialWeights = { path: load, arrays: loaded.arrays };
       if (!given('video')) video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
     }
   }
 
-  validateConfig(config, flagName);
+  validateWithSchema(entry.config, config, flagName);
   const { obsDim, nActions } = envDims(config.env);
-  checkRunFits(config, obsDim, nActions, hostMemoryLimits(), flagName);
+  checkMemoryFits(entry.estimateMemory(config, obsDim, nActions, flagName), hostMemoryLimits());
 
   const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);
   // Say where the weights went before, when it was not a run folder's own copy.
@@ -214,7 +217,7 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
   if (video !== null) video = checkOutputFile(video, '--video');
 
   return {
-    algo: options.algo,
+    entry,
     config,
     seed,
     preset,
@@ -236,7 +239,7 @@ export function planRun(program: Command, options: CliOptions, flagsConfig: DqnC
  * The run folder: --out as given; with --resume and no --out, the checkpoint's folder; else
  * runs/<env>-<preset>-seed<seed>, numbered when taken.
  */
-function chooseFolder(options: CliOptions, outGiven: boolean, config: DqnConfig, preset: string, seed: number, resumePath: string | null): FolderChoice {
+function chooseFolder(options: CliOptions, outGiven: boolean, config: BaseConfig, preset: string, seed: number, resumePath: string | null): FolderChoice {
   const checkpointFolder = resumePath === null ? null : resolve(dirname(resumePath));
   if (outGiven && options.out !== undefined) {
     if (options.out.trim() === '') throw new UsageError('--out: the path is empty');

@@ -25,15 +25,12 @@ import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-erro
 import { envDims, envSpec } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { FileAccessError } from '../io/node/fs-errors.js';
-import { algorithmName, type DqnConfig } from '../rl/config.js';
-import { algorithm } from '../rl/algorithms.js';
-import type { Trainer } from '../rl/trainer.js';
-import type { TrainerState } from '../rl/trainer-state.js';
+import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
+import { describeNetwork, type AlgorithmEntry } from '../rl/algorithms.js';
+import type { BaseConfig, BaseState, Trainer } from '../rl/trainer.js';
 import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
-import { describeQNetwork } from '../rl/q-network.js';
-import { checkRunFits, type MemoryLimits } from '../rl/memory-budget.js';
-import { NonFiniteError, checkStateFinite } from '../rl/non-finite-guard.js';
-import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../rl/trainer-checkpoint.js';
+import { checkMemoryFits, type MemoryLimits } from '../rl/memory-budget.js';
+import { NonFiniteError } from '../rl/non-finite-guard.js';
 import { networkRecord, encodeWeightsNpz } from '../rl/weights-file.js';
 import { describeBackend, gpuLimits, openBackend, wasmMemoryLimit } from './backend.js';
 import { asUsage } from './cli-errors.js';
@@ -62,14 +59,20 @@ interface SavedPoint {
 }
 
 /** Trains as the flags say; returns the exit code (0, or 128 + n after signal n). */
-export async function runTraining(program: Command, options: CliOptions, flagsConfig: DqnConfig): Promise<number> {
-  const plan = await asUsage(() => planRun(program, options, flagsConfig));
+export async function runTraining<C extends BaseConfig, S extends BaseState<C>>(
+  entry: AlgorithmEntry<C, S>,
+  program: Command,
+  options: CliOptions,
+  flagsConfig: C,
+  resume: OpenedCheckpoint | null,
+): Promise<number> {
+  const plan = await asUsage(() => planRun(entry, program, options, flagsConfig, resume));
   return new TrainingRun(plan).run();
 }
 
-class TrainingRun {
+class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
   private backend: Backend | null = null;
-  private trainer: Trainer<DqnConfig, TrainerState> | null = null;
+  private trainer: Trainer<C, S> | null = null;
   private folder: RunFolder | null = null;
   private files: RunFiles | null = null;
   private records: RunRecords | null = null;
@@ -80,8 +83,8 @@ class TrainingRun {
   private stepsTaken = 0;
   private trainingSeconds = 0;
 
-  constructor(private readonly plan: RunPlan) {
-    this.progress = createProgressReporter(plan.config, process.stdout, Math.max(1, plan.logEvery));
+  constructor(private readonly plan: RunPlan<C, S>) {
+    this.progress = createProgressReporter(plan.entry.budget(plan.config), process.stdout, Math.max(1, plan.logEvery));
     this.stop = new StopSignal(
       (text) => this.progress.message(text),
       () => this.progress.stop(),
@@ -124,13 +127,13 @@ class TrainingRun {
   }
 
   private checkFits(limits: MemoryLimits): void {
-    const { config } = this.plan;
+    const { config, entry } = this.plan;
     const { obsDim, nActions } = envDims(config.env);
-    checkRunFits(config, obsDim, nActions, limits, flagName);
+    checkMemoryFits(entry.estimateMemory(config, obsDim, nActions, flagName), limits);
   }
 
-  private buildTrainer(backend: Backend): Trainer<DqnConfig, TrainerState> {
-    return algorithm(this.plan.algo).createTrainer(backend, this.plan.config, this.plan.seed, {
+  private buildTrainer(backend: Backend): Trainer<C, S> {
+    return this.plan.entry.createTrainer(backend, this.plan.config, this.plan.seed, {
       onEpisode: (log) => {
         const updates = this.trainer?.updates ?? 0;
         this.records?.addEpisode(log, updates);
@@ -144,7 +147,7 @@ class TrainingRun {
   }
 
   /** Resumes from the checkpoint, or starts from --load's weights (online and target), or from fresh weights. */
-  private setStartWeights(trainer: Trainer<DqnConfig, TrainerState>): void {
+  private setStartWeights(trainer: Trainer<C, S>): void {
     const { resume, initialWeights } = this.plan;
     if (resume) {
       trainer.restore(resume.checkpoint.state);
@@ -187,17 +190,18 @@ class TrainingRun {
 
   /** The banner, the run folder, and config.json. */
   private async announce(): Promise<void> {
-    const { config, seed, preset } = this.plan;
+    const { config, seed, preset, entry } = this.plan;
     const trainer = this.trainer!;
     const backend = this.backend!;
+    const details = entry.describeRun(config);
+    const budget = entry.budget(config);
     say(
-      `training ${algorithmName(config)} on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
-        `net ${describeQNetwork({ ...config, obsDim: trainer.envs.obsDim, nActions: trainer.envs.nActions })}${config.doubleDqn ? ' double' : ''}${config.munchausen > 0 ? ` munchausen (alpha ${config.munchausen}, tau ${config.munchausenTau})` : ''} | ` +
-        `${config.numEnvs > 1 ? `${config.numEnvs} envs${config.actingGroups > 1 ? ` in ${config.actingGroups} acting groups` : ''} | ` : ''}` +
-        `${config.steps > 0 ? `${config.steps} steps` : `${config.episodes} episodes`} | ${trainer.describeExploration()}`,
+      `training ${entry.describe(config)} on ${config.env} | preset ${preset} | seed ${seed} | backend ${describeBackend(backend)} | ` +
+        `net ${describeNetwork(entry, config, trainer.envs.obsDim, trainer.envs.nActions)} | ${details !== '' ? `${details} | ` : ''}` +
+        `${budget.steps > 0 ? `${budget.steps} steps` : `${budget.episodes} episodes`} | ${trainer.describeExploration()}`,
     );
     say(`run folder: ${shown(this.folder!.path)}`);
-    await writeFileAtomic(this.files!.config, JSON.stringify({ seed, preset, backend: backend.name, ...config }, null, 2) + '\n');
+    await writeFileAtomic(this.files!.config, JSON.stringify({ algo: entry.name, seed, preset, backend: backend.name, ...config }, null, 2) + '\n');
   }
 
   /**
@@ -296,10 +300,10 @@ class TrainingRun {
   private async saveCheckpoint(): Promise<void> {
     const trainer = this.trainer!;
     const state = await trainer.getState();
-    checkStateFinite(state);
+    this.plan.entry.checkpoint.checkFinite(state);
     const { save, video, checkpointEvery, finalEvalEpisodes, logEvery, preset } = this.plan;
     const frontEnd = encodeRunRecord({ save: save ?? this.files!.weights, video, checkpointEvery, finalEvalEpisodes, logEvery, episodes: this.records!.episodes, evaluations: this.records!.evaluations });
-    await writeFileAtomic(this.files!.checkpoint, encodeTrainerCheckpoint(state, { preset, frontEnd }));
+    await writeFileAtomic(this.files!.checkpoint, this.plan.entry.checkpoint.encode(state, { preset, frontEnd }));
     this.saved = { path: this.files!.checkpoint, steps: state.steps };
   }
 
@@ -309,12 +313,12 @@ class TrainingRun {
    */
   private async saveWeights(outputs: OutputAttempts): Promise<FloatArray[]> {
     const trainer = this.trainer!;
-    const { config, save } = this.plan;
+    const { config, save, entry } = this.plan;
     const weights = await trainer.finalWeights();
     if (trainer.bestWeights) {
       say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
     }
-    const network = networkRecord(config, trainer.envs.obsDim, trainer.envs.nActions);
+    const network = networkRecord({ env: config.env, ...entry.architecture(config) }, trainer.envs.obsDim, trainer.envs.nActions);
     // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
     const npz = encodeWeightsNpz(weights, trainer.weightShapes(), network);
     const inFolder = this.files!.weights;
@@ -330,8 +334,8 @@ class TrainingRun {
   }
 
   private async saveLearningCurve(): Promise<void> {
-    const { config, preset, seed } = this.plan;
-    const title = `${algorithmName(config)} on ${config.env} (${preset} preset, ${this.backend!.name})`;
+    const { config, preset, seed, entry } = this.plan;
+    const title = `${entry.describe(config)} on ${config.env} (${preset} preset, ${this.backend!.name})`;
     const records = this.records!;
     const { curvePng, curveSvg } = this.files!;
     await writeLearningCurve({ png: curvePng, svg: curveSvg }, `${preset} seed ${seed}`, records.episodes, records.evaluations, title, envSpec(config.env).rewardThreshold);
@@ -399,7 +403,7 @@ class TrainingRun {
     this.trainer = replacement;
     if (this.saved !== null) {
       const bytes = new Uint8Array(readFileSync(this.saved.path));
-      replacement.restore(decodeTrainerCheckpoint(bytes, this.saved.path).state);
+      replacement.restore(this.plan.entry.checkpoint.decode(openCheckpoint(bytes, this.saved.path)).state);
     } else {
       this.setStartWeights(replacement);
     }

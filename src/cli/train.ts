@@ -1,19 +1,21 @@
 /**
- * `node bin/train.js`: trains a DQN agent (or evaluates saved weights) on either backend, leaving
- * weights, a checkpoint, metrics.csv, a learning-curve picture and an evaluation GIF behind.
+ * `node bin/train.js`: trains an agent (DQN or PQN: rl/algorithms.ts) or evaluates saved weights
+ * on either backend, leaving weights, a checkpoint, metrics.csv, a learning-curve picture and an
+ * evaluation GIF behind.
  *
  * Where things are: the flags in command.ts (run flags) and config-flags.ts (one per config
- * field); a training run in run-training.ts (its plan and every up-front check in run-plan.ts);
- * --mode eval in run-evaluation.ts; exit codes and error lines in cli-errors.ts; signals in
- * stop-signal.ts.
+ * field of any algorithm); a training run in run-training.ts (its plan and every up-front check in
+ * run-plan.ts); --mode eval in run-evaluation.ts; exit codes and error lines in cli-errors.ts;
+ * signals in stop-signal.ts.
  */
-import { EXIT_USAGE, reportFailure } from './cli-errors.js';
+import type { Command } from 'commander';
+import { EXIT_USAGE, UsageError, asUsage, reportFailure } from './cli-errors.js';
 import { errorMessage } from '../errors.js';
-import { algorithm } from '../rl/algorithms.js';
-import type { DqnConfig } from '../rl/config.js';
+import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
+import { checkAlgorithmName, checkpointAlgorithm, presetOwner, withAlgorithm, type AlgorithmName } from '../rl/algorithms.js';
 import { buildCommand, type CliOptions } from './command.js';
-import { configFromOptions } from './config-flags.js';
-import { checkWorkingFolder } from './output-paths.js';
+import { checkFlagsBelongTo, configFromOptions } from './config-flags.js';
+import { checkWorkingFolder, readInputFile } from './output-paths.js';
 import { guardStandardStreams, warn } from './console.js';
 import { runEvaluation } from './run-evaluation.js';
 import { runTraining } from './run-training.js';
@@ -27,19 +29,42 @@ export async function main(argv: string[]): Promise<void> {
     const program = buildCommand();
     program.parse(argv);
     const options = program.opts<CliOptions>();
-    // Without --preset: the algorithm's preset for the env, in its vector flavour with --backend webgpu.
-    options.preset ??= algorithm(options.algo).presetFor(program.opts<Pick<DqnConfig, 'env'>>().env, options.backend);
-    let config;
-    try {
-      config = configFromOptions(program, options.preset);
-    } catch (error) {
-      warn(`error: ${errorMessage(error)}\n`);
-      process.exitCode = EXIT_USAGE;
-      return;
-    }
-    code = options.mode === 'eval' ? await runEvaluation(program, options, config) : await runTraining(program, options, config);
+    const resume = options.resume !== undefined && options.mode === 'train' ? await asUsage(() => openCheckpoint(readInputFile(options.resume as string, '--resume'), options.resume)) : null;
+    const { algo, why } = await asUsage(() => chooseAlgorithm(program, options, resume));
+    code = await withAlgorithm(algo, async (entry) => {
+      let config;
+      try {
+        checkFlagsBelongTo(entry, program, why);
+        // Without --preset: the algorithm's preset for the env (DQN's vector flavour with --backend webgpu).
+        options.preset ??= entry.presetFor(program.opts<{ env: string }>().env, options.backend);
+        if (!entry.presetNames.includes(options.preset)) throw new UsageError(`--preset ${options.preset} is a preset of ${presetOwner(options.preset)}, not of ${entry.name} (${why}); its presets are ${entry.presetNames.join(', ')}`);
+        config = configFromOptions(entry, program, options.preset);
+      } catch (error) {
+        warn(`error: ${errorMessage(error)}\n`);
+        return EXIT_USAGE;
+      }
+      return options.mode === 'eval' ? runEvaluation(entry, program, options, config) : runTraining(entry, program, options, config, resume);
+    });
   } catch (error) {
     code = reportFailure(error, warn);
   }
   process.exitCode = code;
+}
+
+/**
+ * The algorithm a run trains, and why (for messages): a resumed run's is its checkpoint's; else
+ * --algo's; else the one --preset's preset belongs to; else the default. An --algo that disagrees
+ * with the checkpoint or the preset is refused.
+ */
+function chooseAlgorithm(program: Command, options: CliOptions, resume: OpenedCheckpoint | null): { algo: AlgorithmName; why: string } {
+  const algoGiven = program.getOptionValueSource('algo') === 'cli';
+  if (resume !== null) {
+    const algo = checkpointAlgorithm(resume);
+    if (algoGiven && options.algo !== algo) throw new UsageError(`--algo ${options.algo} conflicts with --resume '${resume.fileName}', a ${algo} checkpoint; leave --algo out`);
+    return { algo, why: `the checkpoint's algorithm` };
+  }
+  const owner = options.preset === undefined ? null : presetOwner(options.preset);
+  if (algoGiven) return { algo: checkAlgorithmName(options.algo), why: `--algo ${options.algo}` };
+  if (owner !== null) return { algo: owner, why: `the algorithm of --preset ${options.preset}` };
+  return { algo: checkAlgorithmName(options.algo), why: `the default algorithm; --algo chooses another` };
 }

@@ -1,16 +1,32 @@
 /**
  * Reading a weights file (.npz) for the network the flags describe: the file's network decides
  * every field the user gave no flag for, and a flag given with another value is refused, naming
- * both (resolveWeightsNetwork in rl/weights-file.ts, the rule the page's upload shares).
+ * both (resolveWeightsNetwork in rl/weights-file.ts, the rule the page's upload shares); a network
+ * the algorithm cannot train (a PQN file for DQN, say) is refused with the reason.
  */
-import type { DqnConfig } from '../rl/config.js';
-import { readWeightsFile, resolveWeightsNetwork, type ResolvedWeights } from '../rl/weights-file.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { AlgorithmEntry } from '../rl/algorithms.js';
+import type { BaseConfig, BaseState } from '../rl/trainer.js';
+import { readWeightsFile, resolveWeightsNetwork } from '../rl/weights-file.js';
 import { flagName } from './config-flags.js';
 
 /**
  * Decodes `bytes` (the file `path`, read for `flag`) for the network of `config`, where
- * `given(key)` tells whether the user set that field by a flag. Throws naming the flag and the file.
+ * `given(key)` tells whether the user set that field by a flag; returns the arrays and the config
+ * with the file's network. Throws naming the flag and the file.
  */
-export function loadWeightsFor(bytes: Uint8Array, path: string, flag: string, config: DqnConfig, given: (key: keyof DqnConfig) => boolean): ResolvedWeights {
-  return resolveWeightsNetwork(readWeightsFile(bytes, path), `${flag} '${path}'`, config, given, flagName);
+export function loadWeightsFor<C extends BaseConfig, S extends BaseState<C>>(
+  entry: AlgorithmEntry<C, S>,
+  bytes: Uint8Array,
+  path: string,
+  flag: string,
+  config: C,
+  given: (key: string) => boolean,
+): { arrays: Float64Array[]; config: C } {
+  const source = `${flag} '${path}'`;
+  const current = { env: config.env, ...entry.architecture(config) };
+  const { arrays, network } = resolveWeightsNetwork(readWeightsFile(bytes, path), source, current, (key) => key !== 'layerNorm' && given(key), flagName);
+  const problem = entry.architectureProblem(network);
+  if (problem !== null) throw new InvalidArgumentError(`${source}: its network ${problem}`);
+  return { arrays, config: entry.withNetwork(config, network) };
 }

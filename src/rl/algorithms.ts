@@ -18,7 +18,8 @@ import { DQN_CONFIG, PRESET_NAMES, algorithmName, preset, presetFor, type DqnCon
 import type { ConfigSpec, FieldNamer } from './config-schema.js';
 import { DqnTrainer, type TrainerCallbacks } from './dqn-trainer.js';
 import { estimatePqnMemory, estimateRunMemory, type MemoryItem } from './memory-budget.js';
-import { PQN_CHECKPOINT_KIND, decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
+import { checkStateFinite } from './non-finite-guard.js';
+import { PQN_CHECKPOINT_KIND, checkPqnStateFinite, decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
 import { PQN_CONFIG, PQN_PRESET_NAMES, pqnMinibatchSize, pqnPreset, pqnPresetFor, type PqnConfig } from './pqn-config.js';
 import { PqnTrainer, type PqnState } from './pqn-trainer.js';
 import { describeQNetwork } from './q-network.js';
@@ -34,6 +35,8 @@ export interface CheckpointCodec<S> {
   encode(state: S, run: RunInfo): Uint8Array;
   /** Checks and decodes an opened checkpoint of this kind; throws InvalidArgumentError naming the field. */
   decode(opened: OpenedCheckpoint): TrainerCheckpoint<S>;
+  /** Throws NonFiniteError (naming the step) when a snapshot holds NaN or an infinity: it is never written. */
+  checkFinite(state: S): void;
 }
 
 /** One algorithm, as the front ends see it. */
@@ -103,7 +106,7 @@ export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig, TrainerState> = {
   architectureProblem: (a) => (a.layerNorm ? 'has LayerNorm layers (a PQN network: train it with --algo pqn)' : null),
   withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden], activation: n.activation, dueling: n.dueling, quantiles: n.quantiles }),
   estimateMemory: estimateRunMemory,
-  checkpoint: { kind: DQN_CHECKPOINT_KIND, encode: encodeTrainerCheckpoint, decode: decodeDqnCheckpoint },
+  checkpoint: { kind: DQN_CHECKPOINT_KIND, encode: encodeTrainerCheckpoint, decode: decodeDqnCheckpoint, checkFinite: checkStateFinite },
   adjustGiven: (config, given) => {
     if (given('steps') && !given('episodes')) config.episodes = 0;
     if (given('episodes') && !given('steps')) config.steps = 0;
@@ -135,7 +138,7 @@ export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
   },
   withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden] }),
   estimateMemory: estimatePqnMemory,
-  checkpoint: { kind: PQN_CHECKPOINT_KIND, encode: encodePqnCheckpoint, decode: decodePqnCheckpoint },
+  checkpoint: { kind: PQN_CHECKPOINT_KIND, encode: encodePqnCheckpoint, decode: decodePqnCheckpoint, checkFinite: checkPqnStateFinite },
 };
 
 /** Every algorithm, by the name `--algo` takes. */

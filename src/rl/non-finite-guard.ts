@@ -44,7 +44,7 @@ export function allFinite(arrays: readonly ArrayLike<number>[]): boolean {
 }
 
 /** 'the online weights hold NaN (parameter 2, index 17)', or null when all are finite. */
-function describeNonFinite(arrays: readonly ArrayLike<number>[], what: string): string | null {
+export function describeNonFinite(arrays: readonly ArrayLike<number>[], what: string): string | null {
   for (let p = 0; p < arrays.length; p++) {
     const i = firstNonFinite(arrays[p]);
     if (i >= 0) return `the ${what} hold ${arrays[p][i]} (parameter ${p}, index ${i})`;

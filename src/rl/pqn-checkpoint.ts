@@ -17,7 +17,7 @@ import type { NpyArrayHeader, NpyData } from '../io/npy.js';
 import { listNames } from '../io/zip-read.js';
 import { CheckpointFields, type Json } from './checkpoint-fields.js';
 import { validateWithSchema } from './config-schema.js';
-import { firstNonFinite } from './non-finite-guard.js';
+import { NonFiniteError, describeNonFinite, firstNonFinite } from './non-finite-guard.js';
 import { pqnWeightShapes } from './pqn-agent.js';
 import { PQN_CONFIG, PQN_PRESET_NAMES, type PqnConfig } from './pqn-config.js';
 import { PQN_STATE_VERSION, type PqnState } from './pqn-trainer.js';
@@ -185,4 +185,16 @@ export function decodePqnCheckpoint(opened: OpenedCheckpoint): TrainerCheckpoint
   };
   const frontEnd = meta.run.frontEnd;
   return { state, run: { preset: meta.run.preset, ...(frontEnd !== undefined ? { frontEnd } : {}) } };
+}
+
+/** Throws NonFiniteError when a snapshot's weights or RAdam moments hold NaN or an infinity (a checkpoint never holds them). */
+export function checkPqnStateFinite(state: PqnState): void {
+  const parts: [readonly FloatArray[], string][] = [
+    [state.agent.weights, 'weights'],
+    ...Object.entries(state.agent.optimizer.slots).map(([slot, list]): [readonly FloatArray[], string] => [list, `optimizer's ${slot} slots`]),
+  ];
+  for (const [arrays, what] of parts) {
+    const found = describeNonFinite(arrays, what);
+    if (found !== null) throw new NonFiniteError(state.steps, state.agent.updates, found);
+  }
 }

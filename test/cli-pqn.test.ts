@@ -1,0 +1,140 @@
+/**
+ * PQN through the real CLI (a child process per run, CPU backend): `--algo pqn` trains with its own
+ * preset and banner, writes the run folder, a weights file that records its LayerNorm network, and a
+ * checkpoint of its own kind; Ctrl-C and --resume continue it exactly; --mode eval plays its
+ * weights whatever --algo says; and what does not fit an algorithm is refused before any work:
+ * another algorithm's flag or preset, a checkpoint or weights file of the other algorithm.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCheckpoint } from '../src/io/checkpoint.js';
+import { OP_DEFAULTS } from '../src/backend/op-defaults.js';
+import { checkpointAlgorithm } from '../src/rl/algorithms.js';
+import { decodePqnCheckpoint } from '../src/rl/pqn-checkpoint.js';
+import { readWeightsFile } from '../src/rl/weights-file.js';
+import { QUICK, editCheckpoint, ensureBuilt, readBytes, runCli, startCli } from './support/cli-process.js';
+
+let dir: string;
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'cli-pqn-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A small PQN: 4 envs x 32 steps a rollout (128 transitions), 2 epochs x 2 minibatches of 64, a 16-16 network. */
+const PQN_QUICK = ['--algo', 'pqn', '--backend', 'cpu', '--hidden', '16,16', '--num-envs', '4', '--num-steps', '32', '--num-minibatches', '2', '--update-epochs', '2', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video'];
+
+const train = (args: string[]) => runCli(args, dir);
+
+describe('--algo pqn', () => {
+  it('trains with its preset: banner, config.json, checkpoint kind, and a weights file recording its LayerNorm network', () => {
+    const r = train([...PQN_QUICK, '--steps', '1024', '--out', 'first', '--save', 'first.npz', '--eval-freq', '512', '--eval-episodes', '2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^training PQN on CartPole-v1 \| preset pqn-cartpole \| seed 0 \| backend cpu .*\| net 4-16-16-2 layernorm \| 4 envs x 32 steps a rollout, 2 epochs x 2 minibatches of 64 \| RAdam lr 0.00025 annealed \| lambda 0.65 \| 1024 steps \| epsilon /m,
+    );
+    expect(r.stdout).toMatch(/^finished: 1024 steps, \d+ episodes, 32 updates in /m);
+    const config = JSON.parse(readFileSync(join(dir, 'first', 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ algo: 'pqn', preset: 'pqn-cartpole', numEnvs: 4, numSteps: 32, hidden: [16, 16], qLambda: 0.65 });
+    const opened = openCheckpoint(readBytes(join(dir, 'first', 'checkpoint.zip')), 'checkpoint.zip');
+    expect(checkpointAlgorithm(opened)).toBe('pqn');
+    expect(decodePqnCheckpoint(opened).state).toMatchObject({ steps: 1024, iterations: 8, agent: { updates: 32 } });
+    const weights = readWeightsFile(readBytes(join(dir, 'first.npz')), 'first.npz');
+    expect(weights.network).toEqual({ obsDim: 4, nActions: 2, hidden: [16, 16], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true, env: 'CartPole-v1' });
+    // Per hidden layer W, b, gamma, beta; then the head's W and b.
+    expect([...weights.entries.values()].map((h) => h.shape)).toEqual([[4, 16], [1, 16], [1, 16], [1, 16], [16, 16], [1, 16], [1, 16], [1, 16], [16, 2], [1, 2]]);
+    const json = new TextDecoder().decode(weights.archive.read('network.npy')).slice(-200);
+    expect(json).toContain(`"norm":"layer","normEps":${OP_DEFAULTS.layerNormEps}`);
+  });
+
+  it('--preset pqn-cartpole alone chooses PQN; another algorithm\'s flag, preset or checkpoint is refused with exit code 2 and nothing written', () => {
+    const byPreset = train(['--preset', 'pqn-cartpole', '--backend', 'cpu', '--hidden', '8', '--steps', '512', '--num-steps', '16', '--out', 'by-preset', '--save', 'by-preset.npz', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video']);
+    expect(byPreset.stderr).toBe('');
+    expect(byPreset.stdout).toMatch(/^training PQN on CartPole-v1 \| preset pqn-cartpole /m);
+
+    const cases: [string[], RegExp][] = [
+      [[...PQN_QUICK, '--batch-size', '32'], /^error: --batch-size \(dqn\) is not a setting of pqn \(--algo pqn\); leave it out\n$/],
+      [['--algo', 'dqn', '--preset', 'pqn-cartpole', '--backend', 'cpu'], /^error: --preset pqn-cartpole is a preset of pqn, not of dqn \(--algo dqn\); its presets are default, vector, /],
+      [['--preset', 'pqn-cartpole', '--backend', 'cpu', '--tau', '0.1'], /^error: --tau \(dqn\) is not a setting of pqn \(the algorithm of --preset pqn-cartpole\); leave it out\n$/],
+      [['--num-steps', '16', '--backend', 'cpu'], /^error: --num-steps \(pqn\) is not a setting of dqn \(the default algorithm; --algo chooses another\); leave it out\n$/],
+      [['--resume', join('first', 'checkpoint.zip'), '--algo', 'dqn', '--backend', 'cpu'], /^error: --algo dqn conflicts with --resume 'first\/checkpoint.zip', a pqn checkpoint; leave --algo out\n$/],
+      [['--resume', join('first', 'checkpoint.zip'), '--backend', 'cpu', '--lr', '0.1'], /^error: --resume 'first\/checkpoint.zip' conflicts with --lr 0.1 \(the checkpoint has 0.00025\): .*only --steps may change/],
+      [['--algo', 'pqn', '--backend', 'cpu', '--load', 'dqn.npz'], /^error: --load 'dqn.npz': its network has no LayerNorm layers \(a DQN network: train it with --algo dqn\)\n$/],
+      [['--backend', 'cpu', '--load', 'first.npz', '--steps', '100'], /^error: --load 'first.npz': its network has LayerNorm layers \(a PQN network: train it with --algo pqn\)\n$/],
+      [['--algo', 'pqn', '--backend', 'cpu', '--hidden', '32', '--load', 'first.npz'], /^error: --load 'first.npz' does not fit --hidden 32 \(the file's network has 16,16\); leave the flag out/],
+      [[...PQN_QUICK, '--num-minibatches', '3'], /^error: --num-envs x --num-steps \(128\) must be a multiple of --num-minibatches 3\n$/],
+    ];
+    const dqn = train([...QUICK, '--steps', '200', '--out', 'dqn', '--save', 'dqn.npz']);
+    expect(dqn.code).toBe(0);
+    for (const [args, message] of cases) {
+      const before = new Set(readdirNames());
+      const r = train([...args, '--out', 'refused']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(readdirNames().filter((name) => !before.has(name)), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('Ctrl-C saves a checkpoint; --resume from it ends with the uninterrupted run\'s weights and metrics', async () => {
+    const args = [...PQN_QUICK, '--steps', '24576', '--seed', '4', '--eval-freq', '4096', '--eval-episodes', '2'];
+    const whole = train([...args, '--out', 'whole', '--save', 'whole.npz']);
+    expect(whole.code).toBe(0);
+    let interrupted = false;
+    const part = await startCli([...args, '--out', 'part', '--save', 'part.npz', '--log-every', '5'], dir, (text, child) => {
+      if (!interrupted && /episode 200 /.test(text)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(interrupted).toBe(true);
+    expect(part.code).toBe(130);
+    expect(part.stdout).toMatch(/continue with --resume part\/checkpoint.zip/);
+    const stoppedAt = Number(/stopped: (\d+) steps/.exec(part.stdout)?.[1]);
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(24576);
+    expect(stoppedAt % 128).toBe(0);
+    const resumed = train(['--resume', join('part', 'checkpoint.zip'), '--backend', 'cpu', '--save', 'resumed.npz', '--no-video', '--final-eval-episodes', '0']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(new RegExp(`resumed from part/checkpoint.zip at step ${stoppedAt}`));
+    expect(resumed.stdout).toMatch(/finished: 24576 steps/);
+    expect(readBytes(join(dir, 'resumed.npz'))).toEqual(readBytes(join(dir, 'whole.npz')));
+    const rows = (folder: string) => readFileSync(join(dir, folder, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, 6).join(','));
+    expect(rows('part')).toEqual(rows('whole'));
+    expect(readFileSync(join(dir, 'part', 'evaluations.csv'), 'utf8')).toEqual(readFileSync(join(dir, 'whole', 'evaluations.csv'), 'utf8'));
+  });
+
+  it('--mode eval plays PQN weights (without --algo) and writes the GIF', () => {
+    const r = train(['--mode', 'eval', '--load', 'first.npz', '--backend', 'cpu', '--final-eval-episodes', '3', '--video', 'pqn.gif']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^evaluating first.npz \(4-16-16-2 layernorm\) relu on CartPole-v1, backend cpu/m);
+    expect(r.stdout).toMatch(/^greedy evaluation over 3 episodes: mean return /m);
+    expect(existsSync(join(dir, 'pqn.gif'))).toBe(true);
+  });
+
+  it('refuses a PQN checkpoint whose fields were edited, naming the field', () => {
+    const bytes = readBytes(join(dir, 'first', 'checkpoint.zip'));
+    const edits: [(meta: Record<string, unknown>) => void, RegExp][] = [
+      [(m) => (m.steps = 1000), /checkpoint field 'steps' \(1000\) must be 'iterations' \(8\) x numEnvs x numSteps \(128\)/],
+      [(m) => (m.updates = 1e6), /checkpoint field 'updates' \(1000000\) exceeds/],
+      [(m) => ((m.config as Record<string, unknown>).qLambda = 2), /checkpoint field 'config.qLambda' must be in \[0, 1\], got 2/],
+      [(m) => (m.rng = { bitGenerator: { state: 'x', inc: '1' } }), /checkpoint field 'rng' must be a generator state/],
+      [(m) => ((m.run as Record<string, unknown>).preset = 'default'), /checkpoint field 'run.preset' must be one of pqn-cartpole/],
+      [(m) => (m.kind = 'ppo-trainer'), /not a trainer checkpoint this build reads \(kind "ppo-trainer"; there are dqn-trainer, pqn-trainer\)/],
+    ];
+    for (const [edit, message] of edits) {
+      writeFileSync(join(dir, 'edited.zip'), editCheckpoint(bytes, (header) => edit(header.meta)));
+      const r = train(['--resume', 'edited.zip', '--backend', 'cpu', '--out', 'edited-run']);
+      expect(r.code, String(message)).toBe(2);
+      expect(r.stderr, String(message)).toMatch(message);
+      expect(existsSync(join(dir, 'edited-run')), String(message)).toBe(false);
+    }
+  });
+});
+
+function readdirNames(): string[] {
+  return readdirSync(dir);
+}
