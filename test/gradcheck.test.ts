@@ -1,7 +1,7 @@
 /**
  * Gradient checks by central finite differences, in float64 through the very same backend and nn
  * code (CpuBackend({ dtype: 'float64' })): every activation, every loss, Dense with every
- * activation, LayerNorm, and 3-layer MLPs (with and without LayerNorm). Relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
+ * activation, LayerNorm (alone and with each activation fused), and 3-layer MLPs (with and without LayerNorm). Relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
  * must stay below 1e-6.
  */
 import { describe, expect, it } from 'vitest';
@@ -187,6 +187,29 @@ describe('gradient check: LayerNorm', () => {
   }
 });
 
+describe('gradient check: LayerNorm with its activation fused (one op each way)', () => {
+  for (const activation of ['relu', 'leaky_relu', 'tanh', 'sigmoid'] as const) {
+    it(`LayerNorm(6, ${activation}) with MSE: dx, dgamma, dbeta through the activation's derivative`, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(41);
+      const layer = new LayerNorm(b, 6, { activation, alpha: 0.2 });
+      b.write(layer.gamma.value, Float64Array.from({ length: 6 }, () => rng.uniform(-2, 2)));
+      // beta spreads the outputs either side of 0, so ReLU's mask cuts some of them.
+      b.write(layer.beta.value, Float64Array.from({ length: 6 }, () => rng.uniform(-1, 1)));
+      const x = b.tensor([5, 6], Float64Array.from({ length: 30 }, () => rng.uniform(-2, 2)));
+      const target = b.tensor([5, 6], Float64Array.from({ length: 30 }, () => rng.uniform(-1, 1)));
+      // Keep ReLU's and LeakyReLU's kink out of the finite differences' reach (|pre-activation| > 1e-3).
+      const y = await b.read(layer.forward(x));
+      if (activation === 'relu') expect(Array.from(y).filter((v) => v > 0 && v < 1e-3)).toEqual([]);
+      const errors = await checkModel(b, new Sequential(b, [layer]), x, target, 'mse');
+      expect(Object.keys(errors)).toEqual(['x', 'gamma1', 'beta1']);
+      for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
+      // ReLU zeroes some outputs and passes others: both sides of the mask are checked.
+      if (activation === 'relu') expect(Array.from(y).some((v) => v === 0) && Array.from(y).some((v) => v > 0)).toBe(true);
+    });
+  }
+});
+
 describe('gradient check: 3-layer MLPs', () => {
   const configs: { hidden: string; output: string; loss: LossKind }[] = [
     { hidden: 'tanh', output: 'identity', loss: 'softmax_cross_entropy' },
@@ -215,20 +238,24 @@ describe('gradient check: 3-layer MLPs', () => {
 });
 
 describe('gradient check: an MLP with LayerNorm (PQN)', () => {
-  it('4-6-5-3 Dense, LayerNorm, tanh per hidden layer, Huber', async () => {
-    const b = new CpuBackend({ dtype: 'float64' });
-    const rng = new Rng(17);
-    const model = mlp(b, [4, 6, 5, 3], { hidden: 'tanh', rng, layerNorm: true });
-    model.parameters().forEach((p) => {
-      if (p.name.startsWith('b')) b.write(p.value, Float64Array.from({ length: p.value.size }, () => rng.uniform(-0.1, 0.1)));
-      if (p.name.startsWith('gamma')) b.write(p.value, Float64Array.from({ length: p.value.size }, () => rng.uniform(0.5, 1.5)));
+  for (const hidden of ['tanh', 'relu'] as const) {
+    it(`4-6-5-3 Dense, LayerNorm with ${hidden} fused per hidden layer, Huber`, async () => {
+      const b = new CpuBackend({ dtype: 'float64' });
+      const rng = new Rng(17);
+      const model = mlp(b, [4, 6, 5, 3], { hidden, rng, layerNorm: true });
+      // The fused path: each hidden LayerNorm carries the activation (no ActivationLayer).
+      expect(model.layers.map((l) => l.description)).toEqual(['Dense(4 -> 6, identity)', `LayerNorm(6, ${hidden})`, 'Dense(6 -> 5, identity)', `LayerNorm(5, ${hidden})`, 'Dense(5 -> 3, identity)']);
+      model.parameters().forEach((p) => {
+        if (p.name.startsWith('b')) b.write(p.value, Float64Array.from({ length: p.value.size }, () => rng.uniform(-0.1, 0.1)));
+        if (p.name.startsWith('gamma')) b.write(p.value, Float64Array.from({ length: p.value.size }, () => rng.uniform(0.5, 1.5)));
+      });
+      const x = b.tensor([8, 4], Float64Array.from({ length: 32 }, () => rng.uniform(-1, 1)));
+      const target = b.tensor([8, 3], Float64Array.from({ length: 24 }, () => rng.uniform(-3, 3)));
+      const errors = await checkModel(b, model, x, target, 'huber');
+      expect(Object.keys(errors)).toEqual(['x', 'W1', 'b1', 'gamma2', 'beta2', 'W3', 'b3', 'gamma4', 'beta4', 'W5', 'b5']);
+      for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
     });
-    const x = b.tensor([8, 4], Float64Array.from({ length: 32 }, () => rng.uniform(-1, 1)));
-    const target = b.tensor([8, 3], Float64Array.from({ length: 24 }, () => rng.uniform(-3, 3)));
-    const errors = await checkModel(b, model, x, target, 'huber');
-    expect(Object.keys(errors)).toEqual(['x', 'W1', 'b1', 'gamma2', 'beta2', 'W3', 'b3', 'gamma4', 'beta4', 'W5', 'b5']);
-    for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(TOLERANCE);
-  });
+  }
 });
 
 describe('gradient check: DQN building blocks', () => {

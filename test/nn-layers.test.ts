@@ -256,20 +256,27 @@ describe('LayerNorm', () => {
     );
     const x = b.tensor([2, 3]);
     expect(() => b.layerNorm({ x, gamma: b.tensor([1, 3]), beta: b.tensor([1, 3]), out: x, stats: b.tensor([2, 2]) })).toThrow(/out must not alias x/);
+    // The activation epilogue: elementwise only, and the backward needs the forward's output.
+    expect(() => new LayerNorm(b, 3, { activation: 'softmax' })).toThrow(/softmax is not elementwise/);
+    expect(() => new LayerNorm(b, 3, { activation: 'gelu' })).toThrow(UnknownNameError);
+    const args = { x: b.tensor([2, 3]), gamma: b.tensor([1, 3]), beta: b.tensor([1, 3]), out: b.tensor([2, 3]), stats: b.tensor([2, 2]) };
+    expect(() => b.layerNorm({ ...args, activation: 'softmax' })).toThrow(/layerNorm: softmax is not elementwise/);
+    expect(() => b.layerNorm({ ...args, activation: 'leaky_relu', alpha: Number.NaN })).toThrow(/alpha must be a finite number/);
+    const grads = { x: args.x, gamma: args.gamma, stats: args.stats, dy: b.tensor([2, 3]), dgamma: b.tensor([1, 3]), dbeta: b.tensor([1, 3]) };
+    expect(() => b.layerNormBackward({ ...grads, activation: 'relu' })).toThrow(/layerNormBackward: activation relu needs y/);
+    expect(() => b.layerNormBackward({ ...grads, activation: 'relu', y: b.tensor([3, 3]) })).toThrow(ShapeError);
+    expect(() => b.layerNormBackward({ ...grads, activation: 'relu', y: args.out, dx: args.out })).toThrow(/dx must not alias y/);
   });
 
-  it("mlp with layerNorm: Dense, LayerNorm, activation per hidden layer, gamma and beta in the arena, and Adam moves them", async () => {
+  it("mlp with layerNorm: Dense, LayerNorm with the activation fused per hidden layer, gamma and beta in the arena, and Adam moves them", async () => {
     const b = new CpuBackend();
     const model = mlp(b, [4, 8, 8, 2], { rng: new Rng(3), layerNorm: true });
-    expect(model.layers.map((l) => l.description)).toEqual([
-      'Dense(4 -> 8, identity)',
-      'LayerNorm(8)',
-      'Activation(relu, 8)',
-      'Dense(8 -> 8, identity)',
-      'LayerNorm(8)',
-      'Activation(relu, 8)',
-      'Dense(8 -> 2, identity)',
-    ]);
+    expect(model.layers.map((l) => l.description)).toEqual(['Dense(4 -> 8, identity)', 'LayerNorm(8, relu)', 'Dense(8 -> 8, identity)', 'LayerNorm(8, relu)', 'Dense(8 -> 2, identity)']);
+    // Softmax is a row op: a LayerNorm, then the activation as its own layer; the weights are laid out the same.
+    const softmax = mlp(b, [4, 8, 2], { rng: new Rng(3), layerNorm: true, hidden: 'softmax' });
+    expect(softmax.layers.map((l) => l.description)).toEqual(['Dense(4 -> 8, identity)', 'LayerNorm(8)', 'Activation(softmax, 8)', 'Dense(8 -> 2, identity)']);
+    expect(softmax.parameters().map((p) => p.name)).toEqual(['W1', 'b1', 'gamma2', 'beta2', 'W3', 'b3']);
+    softmax.dispose();
     expect(model.parameters().map((p) => p.name)).toEqual(['W1', 'b1', 'gamma2', 'beta2', 'W3', 'b3', 'gamma4', 'beta4', 'W5', 'b5']);
     expect(model.arena).not.toBeNull();
     const adam = new Adam(b, model.parameters(), { lr: 1e-2 });

@@ -330,7 +330,9 @@ export abstract class BackendBase<S> implements Backend {
   layerNorm(args: LayerNormArgs): void {
     this.checkUsable();
     const eps = args.eps ?? LAYER_NORM_EPS;
-    v.validateLayerNorm(args, eps);
+    const activation = args.activation ?? 'identity';
+    const alpha = args.alpha ?? LEAKY_SLOPE;
+    v.validateLayerNorm(args, eps, activation, alpha);
     const call = (this.layerNormCall ??= {} as LayerNormCall<DeviceTensor<S>>);
     call.x = this.own(args.x);
     call.gamma = this.own(args.gamma);
@@ -338,6 +340,8 @@ export abstract class BackendBase<S> implements Backend {
     call.eps = eps;
     call.out = this.own(args.out);
     call.stats = this.own(args.stats);
+    call.activation = activation;
+    call.alpha = alpha;
     call.rows = args.x.rows;
     call.cols = args.x.cols;
     this.ops.layerNorm(call);
@@ -345,7 +349,9 @@ export abstract class BackendBase<S> implements Backend {
 
   layerNormBackward(args: LayerNormBackwardArgs): void {
     this.checkUsable();
-    v.validateLayerNormBackward(args);
+    const activation = args.activation ?? 'identity';
+    const alpha = args.alpha ?? LEAKY_SLOPE;
+    v.validateLayerNormBackward(args, activation, alpha);
     const call = (this.layerNormBackwardCall ??= {} as LayerNormBackwardCall<DeviceTensor<S>>);
     call.x = this.own(args.x);
     call.gamma = this.own(args.gamma);
@@ -355,6 +361,10 @@ export abstract class BackendBase<S> implements Backend {
     call.dgamma = this.own(args.dgamma);
     call.dbeta = this.own(args.dbeta);
     call.accumulate = args.accumulate === true;
+    // y only matters to an activation's derivative (validated then); identity reads none.
+    call.y = activation === 'identity' ? null : this.ownOrNull(args.y ?? null);
+    call.activation = activation;
+    call.alpha = alpha;
     call.rows = args.x.rows;
     call.cols = args.x.cols;
     this.ops.layerNormBackward(call);

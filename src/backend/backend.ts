@@ -212,7 +212,15 @@ export interface TdLossArgs extends Omit<TdLossOf<Tensor>, TdLossDefaulted>, Par
 /**
  * The arguments of layerNorm, over the type `T` that holds the data (as TdLossOf): torch's
  * nn.LayerNorm over the last dimension, y = (x - mean) / sqrt(var + eps) * gamma + beta, per row,
- * with the biased variance (divided by n).
+ * with the biased variance (divided by n), then an elementwise activation epilogue (as linear's):
+ * out = act(y), exactly layerNorm then biasActivation(out, null, activation, out, alpha).
+ *
+ * The epilogue is on the LayerNorm, not LayerNorm on the matmul's: a row's normalisation needs the
+ * whole output row in one workgroup, which none of the linear kernels has (their workgroups tile
+ * 64 x 64 outputs, or 16 rows of 4 columns per lane with subgroups), and the backward needs the
+ * pre-normalisation output in memory anyway (it is LayerNorm's x), so a Dense + LayerNorm kernel
+ * would save one dispatch per hidden layer at the price of a row-per-workgroup matmul variant on
+ * every path (tiled, blocked, subgroup, narrow) and backend.
  */
 export interface LayerNormOf<T> {
   /** (B, n) input. */
@@ -227,15 +235,25 @@ export interface LayerNormOf<T> {
   out: T;
   /** (B, 2) <- per row the mean and the reciprocal std 1 / sqrt(var + eps): what layerNormBackward reads. */
   stats: T;
+  /** Applied to every output (default 'identity'); elementwise only: softmax is refused (use biasActivation after). */
+  activation: Activation;
+  /** LeakyReLU's negative slope (default 0.01). */
+  alpha: number;
 }
 
-/** The arguments of layerNorm as a caller gives them (eps may be left out), in one object it keeps and reuses. */
-export interface LayerNormArgs extends Omit<LayerNormOf<Tensor>, 'eps'>, Partial<Pick<LayerNormOf<Tensor>, 'eps'>> {}
+/** The fields of LayerNormOf a caller may leave out: eps 1e-5, activation 'identity', alpha 0.01. */
+type LayerNormDefaulted = 'eps' | 'activation' | 'alpha';
+
+/** The arguments of layerNorm as a caller gives them (eps and the activation may be left out), in one object it keeps and reuses. */
+export interface LayerNormArgs extends Omit<LayerNormOf<Tensor>, LayerNormDefaulted>, Partial<Pick<LayerNormOf<Tensor>, LayerNormDefaulted>> {}
 
 /**
  * The arguments of layerNormBackward, over the type `T` that holds the data. With xhat = (x - mean)
  * rstd from the forward's stats: dgamma = sum_rows dy xhat, dbeta = sum_rows dy, and
  * dx = rstd (dy gamma - rowmean(dy gamma) - xhat rowmean(dy gamma xhat)).
+ * With an activation (the forward's epilogue), dy is first replaced by dy act'(y), computed from
+ * the forward's output y (ReLU: y > 0): exactly activationBackward(activation, y, dy, dy', alpha)
+ * then layerNormBackward from dy'.
  */
 export interface LayerNormBackwardOf<T> {
   /** (B, n) the forward's input. */
@@ -254,12 +272,21 @@ export interface LayerNormBackwardOf<T> {
   dbeta: T;
   /** Add into dgamma and dbeta instead of overwriting them (default false). */
   accumulate: boolean;
+  /** (B, n) the forward's output act(y) (its first B rows), read only with an activation other than 'identity'. Default null. */
+  y: T | null;
+  /** The forward's activation epilogue, whose derivative is applied to dy first (default 'identity'; not softmax). */
+  activation: Activation;
+  /** LeakyReLU's negative slope (default 0.01). */
+  alpha: number;
 }
 
-/** The arguments of layerNormBackward as a caller gives them: dx and accumulate may be left out (null, false). */
+/** The fields of LayerNormBackwardOf a caller may leave out: dx null, accumulate false, y null, activation 'identity', alpha 0.01. */
+type LayerNormBackwardDefaulted = 'dx' | 'accumulate' | 'y' | 'activation' | 'alpha';
+
+/** The arguments of layerNormBackward as a caller gives them (the defaulted fields may be left out). */
 export interface LayerNormBackwardArgs
-  extends Omit<LayerNormBackwardOf<Tensor>, 'dx' | 'accumulate'>,
-    Partial<Pick<LayerNormBackwardOf<Tensor>, 'dx' | 'accumulate'>> {}
+  extends Omit<LayerNormBackwardOf<Tensor>, LayerNormBackwardDefaulted>,
+    Partial<Pick<LayerNormBackwardOf<Tensor>, LayerNormBackwardDefaulted>> {}
 
 /**
  * The arguments of qLambdaReturns, over the type `T` that holds the data (as TdLossOf): PQN's
@@ -416,9 +443,9 @@ export interface Backend {
   tdLoss(args: TdLossArgs): void;
 
   // ---------------------------------------------------------------- layer normalisation
-  /** LayerNorm's forward over each row of x, saving each row's mean and reciprocal std in stats (see LayerNormOf). */
+  /** LayerNorm's forward over each row of x and its activation epilogue, saving each row's mean and reciprocal std in stats (see LayerNormOf). */
   layerNorm(args: LayerNormArgs): void;
-  /** LayerNorm's backward from the forward's x, gamma and stats (see LayerNormBackwardOf). */
+  /** LayerNorm's backward from the forward's x, gamma and stats, through its activation's derivative at y (see LayerNormBackwardOf). */
   layerNormBackward(args: LayerNormBackwardArgs): void;
 
   // ---------------------------------------------------------------- returns over a rollout

@@ -564,9 +564,18 @@ function layerNormGradDisjoint(name: string, out: Tensor, a: LayerNormBackwardAr
   disjoint('layerNormBackward', name, out, 'stats', a.stats);
 }
 
-/** layerNorm's tensors and eps: out shaped like x, every output disjoint from every input. */
-export function validateLayerNorm(a: LayerNormArgs, eps: number): void {
+/** The activation epilogue of layerNorm and layerNormBackward: a known elementwise one and a finite slope. */
+function layerNormActivation(op: string, activation: string, alpha: number): Activation {
+  const act = validateActivationName(activation);
+  finite(op, 'alpha', alpha);
+  if (act === 'softmax') throw new InvalidArgumentError(`${op}: softmax is not elementwise; use biasActivation (activationBackward) after (before) it`);
+  return act;
+}
+
+/** layerNorm's tensors, eps and activation: out shaped like x, every output disjoint from every input. */
+export function validateLayerNorm(a: LayerNormArgs, eps: number, activation: string, alpha: number): void {
   const op = 'layerNorm';
+  layerNormActivation(op, activation, alpha);
   checkAlive(op, 'x', a.x);
   checkAlive(op, 'gamma', a.gamma);
   checkAlive(op, 'beta', a.beta);
@@ -582,10 +591,23 @@ export function validateLayerNorm(a: LayerNormArgs, eps: number): void {
   disjoint(op, 'out', a.out, 'stats', a.stats);
 }
 
-/** layerNormBackward's tensors: dx may be dy exactly; every other output is disjoint from everything. */
-export function validateLayerNormBackward(a: LayerNormBackwardArgs): void {
+/**
+ * layerNormBackward's tensors: dx may be dy exactly; every other output is disjoint from everything.
+ * With an activation other than identity, y (the forward's output) is given, shaped like dy.
+ */
+export function validateLayerNormBackward(a: LayerNormBackwardArgs, activation: string, alpha: number): void {
   const op = 'layerNormBackward';
   const dx = a.dx ?? null;
+  const y = a.y ?? null;
+  const act = layerNormActivation(op, activation, alpha);
+  checkAlive(op, 'y', y);
+  if (act !== 'identity' && y === null) throw new InvalidArgumentError(`${op}: activation ${act} needs y, the forward's output`);
+  if (y !== null) {
+    sameMatrix(op, 'y', y, 'x', a.x);
+    disjoint(op, 'dgamma', a.dgamma, 'y', y);
+    disjoint(op, 'dbeta', a.dbeta, 'y', y);
+    if (dx !== null) disjoint(op, 'dx', dx, 'y', y);
+  }
   checkAlive(op, 'x', a.x);
   checkAlive(op, 'gamma', a.gamma);
   checkAlive(op, 'stats', a.stats);

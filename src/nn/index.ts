@@ -5,7 +5,7 @@ export { GradNormClipper } from './clip.js';
 export { Dense, type DenseOptions } from './dense.js';
 export { INITIALIZERS, checkInitializer, initBias, initWeights, type Initializer } from './init.js';
 export type { Layer } from './layer.js';
-export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export { LayerNorm, layerNormThen, type LayerNormOptions } from './layer-norm.js';
 export { LOSSES, Loss, checkLoss, type LossKind } from './losses.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { RAdam, type RAdamOptions } from './optim/radam.js';

@@ -2,11 +2,10 @@
 import type { Activation, Backend, FloatArray, Shape, Tensor } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Rng } from '../random/rng.js';
-import { ActivationLayer } from './activations.js';
 import { Dense } from './dense.js';
 import type { Initializer } from './init.js';
 import type { Layer } from './layer.js';
-import { LayerNorm } from './layer-norm.js';
+import { layerNormThen } from './layer-norm.js';
 import type { Parameter } from './parameter.js';
 import { ParameterArena, arenaOf, zeroGrads } from './parameter-arena.js';
 
@@ -221,8 +220,9 @@ export interface MlpOptions {
   /** LeakyReLU slope (default 0.01). */
   alpha?: number;
   /**
-   * Normalise every hidden layer (PQN's network): Dense (no activation), LayerNorm, then the hidden
-   * activation, with the LayerNorm's gamma and beta in the arena after the Dense layer's W and b.
+   * Normalise every hidden layer (PQN's network): Dense (no activation), then LayerNorm with the
+   * hidden activation fused (layerNormThen), with the LayerNorm's gamma and beta in the arena after
+   * the Dense layer's W and b.
    * Default false.
    */
   layerNorm?: boolean;
@@ -256,10 +256,8 @@ export function mlp(backend: Backend, sizes: readonly number[], options: MlpOpti
           parameters: arena,
         }),
       );
-      if (normed && !last) {
-        layers.push(new LayerNorm(backend, sizes[i + 1], { parameters: arena }));
-        layers.push(new ActivationLayer(backend, hidden, sizes[i + 1], options.alpha));
-      }
+      // LayerNorm with the hidden activation fused into its ops (one op each way instead of two).
+      if (normed && !last) layers.push(...layerNormThen(backend, sizes[i + 1], hidden, { parameters: arena, alpha: options.alpha }));
     }
   } catch (error) {
     for (const layer of layers) layer.dispose();

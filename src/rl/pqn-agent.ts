@@ -9,14 +9,14 @@
  * pqn_gymnax.py halves it, 0.5 mean, which only rescales the gradient before clipping and RAdam's
  * normalisation). An update is recorded on the backend with no read back:
  *
- *   Q(s)                               net.forward(s)          (3 ops per hidden layer: Dense, LayerNorm, ReLU; 1 for the head)
+ *   Q(s)                               net.forward(s)          (2 ops per hidden layer: Dense, LayerNorm with the ReLU fused; 1 for the head)
  *   loss(Q(s, a), G), dL/dQ            tdLoss                  (one op: G as the rewards, a zero discount)
- *   gradients                          net.backward(dL/dQ)     (dW+db and the input gradient per Dense, ReLU and LayerNorm backward)
+ *   gradients                          net.backward(dL/dQ)     (dW+db and the input gradient per Dense; per LayerNorm one op, ReLU's mask fused)
  *   clipping, RAdam                    sumSquares + one fused radam op over the parameter arena
  *
- * On WebGPU that is one submission of 19 dispatches for a 2-hidden-layer network (18 on a
- * CPU-emulated adapter, where the optimiser step sums the squares itself). The loss is read back
- * only when asked (readLoss).
+ * On WebGPU that is one submission of 15 dispatches for a 2-hidden-layer network (14 on a
+ * CPU-emulated adapter, where the optimiser step sums the squares itself; test/webgpu-pqn.test.ts
+ * counts them). The loss is read back only when asked (readLoss).
  */
 import type { Backend, FloatArray, Tensor, TdLossArgs } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';

@@ -1,17 +1,17 @@
 /**
  * The Q-function approximator: hidden Dense layers obs -> features, then a linear head to Q(s, .)
  * or, with `dueling`, a DuelingHead (Q = V + A - mean(A)). One Sequential either way. With
- * `layerNorm` (PQN's network) each hidden layer is Dense, LayerNorm, then the activation. With
+ * `layerNorm` (PQN's network) each hidden layer is Dense, then LayerNorm with the activation fused
+ * (layerNormThen: the same function as LayerNorm then the activation, in one op each way). With
  * `quantiles` N > 1 (QR-DQN) the head has N outputs per action, the quantiles of its return
  * (action a's in columns a N .. a N + N - 1), and Q(s, a) is their mean.
  */
 import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { ShapeError } from '../errors.js';
-import { ActivationLayer } from '../nn/activations.js';
 import { Dense } from '../nn/dense.js';
 import type { Initializer } from '../nn/init.js';
 import type { Layer } from '../nn/layer.js';
-import { LayerNorm } from '../nn/layer-norm.js';
+import { layerNormThen } from '../nn/layer-norm.js';
 import type { Parameter } from '../nn/parameter.js';
 import { ParameterArena } from '../nn/parameter-arena.js';
 import { Sequential } from '../nn/sequential.js';
@@ -32,7 +32,7 @@ export interface QNetworkSpec {
   /** Outputs per action: 1 for Q-values, N > 1 for QR-DQN's quantiles (not with `dueling`). */
   quantiles: number;
   /**
-   * Normalise every hidden layer (PQN): Dense (no activation), LayerNorm, then `activation`, with
+   * Normalise every hidden layer (PQN): Dense (no activation), LayerNorm, then `activation` (fused into the LayerNorm), with
    * the LayerNorm's gamma (1, h) and beta (1, h) after the Dense layer's W and b. Default false.
    */
   layerNorm?: boolean;
@@ -64,7 +64,8 @@ export class QNetwork {
     const normed = spec.layerNorm === true;
     for (let i = 0; i + 1 < sizes.length; i++) {
       layers.push(new Dense(backend, sizes[i], sizes[i + 1], { activation: normed ? 'identity' : activation, init, rng, parameters: arena }));
-      if (normed) layers.push(new LayerNorm(backend, sizes[i + 1], { parameters: arena }), new ActivationLayer(backend, activation, sizes[i + 1]));
+      // LayerNorm with the activation fused into its ops (one op each way instead of two).
+      if (normed) layers.push(...layerNormThen(backend, sizes[i + 1], activation, { parameters: arena }));
     }
     const width = sizes[sizes.length - 1];
     layers.push(

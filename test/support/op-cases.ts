@@ -10,7 +10,7 @@ import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, typ
 import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
-import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
+import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -601,6 +601,81 @@ for (const [B, n] of LAYER_NORM_SHAPES) {
         reference: (i) => {
           const r = ref.refLayerNormBackward(m(i.x), i.gamma.data, i.stats.data, m(i.dy), v.accumulate ? i.dgamma.data : undefined, v.accumulate ? i.dbeta.data : undefined);
           // Without dx, dx keeps its initial contents.
+          const out: Record<string, Float64Array> = { dgamma: r.dgamma, dbeta: r.dbeta };
+          out[v.dx === 'in place' ? 'dy' : 'dx'] = v.dx === 'none' ? i.dx.data : r.dx;
+          return out;
+        },
+      }),
+    );
+  }
+}
+
+/**
+ * The activation epilogue (forward) and its derivative (backward), each elementwise activation on a
+ * shape of several threads' worth per column, ReLU also on a width-1 shape (out = relu(beta)) and on
+ * a batch of 16; leaky_relu with a slope of 0.2, not the default. The backward's y is the forward's
+ * output as a float32 forward stores it; its variants as above on ReLU (PQN's).
+ */
+const LAYER_NORM_ACTIVATIONS = [
+  ['relu', 0.01, [9, 127]],
+  ['relu', 0.01, [4, 1]],
+  ['relu', 0.01, [16, 33]],
+  ['leaky_relu', 0.2, [9, 127]],
+  ['tanh', 0.01, [9, 127]],
+  ['sigmoid', 0.01, [7, 8]],
+] as const;
+
+for (const [activation, alpha, [B, n]] of LAYER_NORM_ACTIVATIONS) {
+  const slope = activation === 'leaky_relu' ? ` slope ${alpha}` : '';
+  cases.push(
+    defineCase({
+      name: `layerNorm (${B}, ${n}) then ${activation}${slope}`,
+      op: 'layerNorm',
+      tolerance: layerNormActivationTolerance(n, 2),
+      inputs: (rng) => ({ ...layerNormInputs(rng, B, n), out: uniformInput(rng, [B, n]), stats: uniformInput(rng, [B, 2]) }),
+      outputs: ['out', 'stats'],
+      exec: (b, t) => b.layerNorm({ x: t.x, gamma: t.gamma, beta: t.beta, out: t.out, stats: t.stats, activation, alpha }),
+      reference: (i) => ref.refLayerNorm(m(i.x), i.gamma.data, i.beta.data, 1e-5, activation, alpha),
+    }),
+  );
+  for (const v of LAYER_NORM_BACKWARD_VARIANTS) {
+    if (v.dx !== 'dx' && !(activation === 'relu' && n === 127)) continue;
+    cases.push(
+      defineCase({
+        name: `layerNormBackward (${B}, ${n}) through ${activation}${slope}${v.dx === 'dx' ? '' : v.dx === 'none' ? ' without dx' : ' dx in place into dy'}${v.accumulate ? ' accumulate' : ''}`,
+        op: 'layerNormBackward',
+        tolerance: layerNormActivationTolerance(Math.max(B, n), 2),
+        inputs: (rng) => {
+          const inputs = layerNormInputs(rng, B, n);
+          const forward = ref.refLayerNorm(m(inputs.x), inputs.gamma.data, inputs.beta.data, 1e-5, activation, alpha);
+          return {
+            ...inputs,
+            stats: { shape: [B, 2] as Shape, data: forward.stats.map(Math.fround) },
+            y: { shape: [B, n] as Shape, data: forward.out.map(Math.fround) },
+            dy: uniformInput(rng, [B, n]),
+            dx: uniformInput(rng, [B, n]),
+            dgamma: uniformInput(rng, [1, n]),
+            dbeta: uniformInput(rng, [1, n]),
+          };
+        },
+        outputs: v.dx === 'dx' ? ['dx', 'dgamma', 'dbeta'] : v.dx === 'in place' ? ['dy', 'dgamma', 'dbeta'] : ['dx', 'dgamma', 'dbeta'],
+        exec: (b, t) =>
+          b.layerNormBackward({
+            x: t.x,
+            gamma: t.gamma,
+            stats: t.stats,
+            dy: t.dy,
+            dx: v.dx === 'dx' ? t.dx : v.dx === 'in place' ? t.dy : null,
+            dgamma: t.dgamma,
+            dbeta: t.dbeta,
+            accumulate: v.accumulate,
+            y: t.y,
+            activation,
+            alpha,
+          }),
+        reference: (i) => {
+          const dy = ref.refActivationBackward(activation, m(i.y), i.dy.data, alpha);
+          const r = ref.refLayerNormBackward(m(i.x), i.gamma.data, i.stats.data, ref.matrix(B, n, dy), v.accumulate ? i.dgamma.data : undefined, v.accumulate ? i.dbeta.data : undefined);
           const out: Record<string, Float64Array> = { dgamma: r.dgamma, dbeta: r.dbeta };
           out[v.dx === 'in place' ? 'dy' : 'dx'] = v.dx === 'none' ? i.dx.data : r.dx;
           return out;

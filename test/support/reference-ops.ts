@@ -467,7 +467,15 @@ export function refQuantileTdLoss(
 }
 
 /** torch.nn.LayerNorm over rows: out and the per-row (mean, 1 / sqrt(var + eps)), biased variance, two passes. */
-export function refLayerNorm(x: Matrix, gamma: ArrayLike<number>, beta: ArrayLike<number>, eps: number): { out: Float64Array; stats: Float64Array } {
+/** LayerNorm then (by default no) activation: out = act((x - mean) rstd gamma + beta), stats the row's (mean, rstd). */
+export function refLayerNorm(
+  x: Matrix,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  eps: number,
+  activation = 'identity',
+  alpha = 0.01,
+): { out: Float64Array; stats: Float64Array } {
   const out = new Float64Array(x.rows * x.cols);
   const stats = new Float64Array(2 * x.rows);
   for (let r = 0; r < x.rows; r++) {
@@ -481,7 +489,7 @@ export function refLayerNorm(x: Matrix, gamma: ArrayLike<number>, beta: ArrayLik
     stats[2 * r] = mean;
     stats[2 * r + 1] = rstd;
   }
-  return { out, stats };
+  return { out: activation === 'identity' ? out : refActivation(activation, matrix(x.rows, x.cols, out), null, alpha), stats };
 }
 
 /**

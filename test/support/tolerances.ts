@@ -53,6 +53,16 @@ export function layerNormTolerance(k: number, magnitude: number): Tolerance {
 }
 
 /**
+ * LayerNorm with an activation epilogue (forward) or its derivative applied to dy first (backward).
+ * The elementwise activations are 1-Lipschitz (|act'| <= 1: relu, leaky_relu with slope <= 1, tanh,
+ * sigmoid), so LayerNorm's error passes through them unamplified and the backward's dy act'(y) is at
+ * most |dy|; what they add is their own rounding, TRANSCENDENTAL's (tanh and exp in float32).
+ */
+export function layerNormActivationTolerance(k: number, magnitude: number): Tolerance {
+  return { abs: layerNormTolerance(k, magnitude).abs + TRANSCENDENTAL.abs, rel: TRANSCENDENTAL.rel };
+}
+
+/**
  * A backward scan over `steps` steps (the Q(lambda) returns) whose values (rewards, Q values and
  * returns) are at most `magnitude`. Each step rounds about six float32 operations (lambda G,
  * (1 - lambda) V, their sum, the factor gamma, the reward's sum, the stored G) at 2^-24 of the

@@ -54,6 +54,8 @@ export class CpuOps implements RawOps<CpuTensor> {
     eps: 0,
     out: new Float32Array(0),
     stats: new Float32Array(0),
+    activation: 'identity',
+    alpha: 0,
     rows: 0,
     cols: 0,
   };
@@ -66,9 +68,14 @@ export class CpuOps implements RawOps<CpuTensor> {
     dgamma: new Float32Array(0),
     dbeta: new Float32Array(0),
     accumulate: false,
+    y: null,
+    activation: 'identity',
+    alpha: 0,
     rows: 0,
     cols: 0,
   };
+  /** layerNormBackward's dy act'(y), in the storage's type (grown on demand). */
+  private activatedScratch: FloatArray = new Float32Array(0);
   /** The qLambdaReturns call on the tensors' storage arrays. */
   private readonly qLambdaArrays: QLambdaReturnsCall<FloatArray> = {
     rewards: new Float32Array(0),
@@ -173,6 +180,18 @@ export class CpuOps implements RawOps<CpuTensor> {
 
   layerNorm(call: LayerNormCall<CpuTensor>): void {
     this.calls++;
+    layerNorm(this.layerNormOn(call));
+  }
+
+  layerNormBackward(call: LayerNormBackwardCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.layerNormBackwardOn(call);
+    const activated = call.activation === 'identity' ? null : this.activatedLike(arrays.dy, call.rows * call.cols);
+    layerNormBackward(arrays, this.scratchRow(2 * call.cols), activated);
+  }
+
+  /** layerNorm's call on the tensors' storage arrays (one object, refilled on every call). */
+  protected layerNormOn(call: LayerNormCall<CpuTensor>): LayerNormCall<FloatArray> {
     const arrays = this.layerNormArrays;
     arrays.x = call.x.storage.data;
     arrays.gamma = call.gamma.storage.data;
@@ -180,13 +199,15 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.eps = call.eps;
     arrays.out = call.out.storage.data;
     arrays.stats = call.stats.storage.data;
+    arrays.activation = call.activation;
+    arrays.alpha = call.alpha;
     arrays.rows = call.rows;
     arrays.cols = call.cols;
-    layerNorm(arrays);
+    return arrays;
   }
 
-  layerNormBackward(call: LayerNormBackwardCall<CpuTensor>): void {
-    this.calls++;
+  /** layerNormBackward's call on the tensors' storage arrays (one object, refilled on every call). */
+  protected layerNormBackwardOn(call: LayerNormBackwardCall<CpuTensor>): LayerNormBackwardCall<FloatArray> {
     const arrays = this.layerNormBackwardArrays;
     arrays.x = call.x.storage.data;
     arrays.gamma = call.gamma.storage.data;
@@ -196,9 +217,22 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.dgamma = call.dgamma.storage.data;
     arrays.dbeta = call.dbeta.storage.data;
     arrays.accumulate = call.accumulate;
+    arrays.y = call.y === null ? null : call.y.storage.data;
+    arrays.activation = call.activation;
+    arrays.alpha = call.alpha;
     arrays.rows = call.rows;
     arrays.cols = call.cols;
-    layerNormBackward(arrays, this.scratchRow(2 * call.cols));
+    return arrays;
+  }
+
+  /** At least `size` values of scratch of the same type as `like` (float32 or float64 storage); the kernels use its first `size`. */
+  private activatedLike(like: FloatArray, size: number): FloatArray {
+    let s = this.activatedScratch;
+    if (s.constructor !== like.constructor || s.length < size) {
+      s = like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+      this.activatedScratch = s;
+    }
+    return s;
   }
 
   qLambdaReturns(call: QLambdaReturnsCall<CpuTensor>): void {
@@ -320,7 +354,7 @@ export class CpuOps implements RawOps<CpuTensor> {
     matmul(args);
   }
 
-  private scratchRow(size: number): Float64Array {
+  protected scratchRow(size: number): Float64Array {
     if (this.rowScratch.length < size) this.rowScratch = new Float64Array(size);
     return this.rowScratch;
   }

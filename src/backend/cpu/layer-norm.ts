@@ -6,8 +6,12 @@
  */
 import type { FloatArray } from '../backend.js';
 import type { LayerNormBackwardCall, LayerNormCall } from '../backend-base.js';
+import { activationBackward, biasActivation } from './activation.js';
 
-/** out <- (x - mean) rstd gamma + beta per row, stats <- [mean, rstd] per row. */
+/**
+ * out <- act((x - mean) rstd gamma + beta) per row, stats <- [mean, rstd] per row. The activation
+ * runs on the stored (rounded) values, as biasActivation after an unfused layerNorm would.
+ */
 export function layerNorm(a: LayerNormCall<FloatArray>): void {
   const { x, gamma, beta, out, stats, rows, cols, eps } = a;
   for (let r = 0; r < rows; r++) {
@@ -26,15 +30,24 @@ export function layerNorm(a: LayerNormCall<FloatArray>): void {
     stats[2 * r] = mean;
     stats[2 * r + 1] = rstd;
   }
+  if (a.activation !== 'identity') biasActivation(out, null, a.activation, out, rows, cols, a.alpha);
 }
 
 /**
  * dgamma (+)= sum_rows dy xhat, dbeta (+)= sum_rows dy and (when dx is given)
  * dx <- rstd (dy gamma - rowmean(dy gamma) - xhat rowmean(dy gamma xhat)), with xhat = (x - mean) rstd.
  * dx may be dy: each row is read whole before it is written. `scratch` holds at least 2 n values.
+ * With an activation, dy is first replaced by dy act'(y) in `activated` (at least B n values, of
+ * the storage's type, so that it rounds as activationBackward's output would).
  */
-export function layerNormBackward(a: LayerNormBackwardCall<FloatArray>, scratch: Float64Array): void {
-  const { x, gamma, stats, dy, dx, dgamma, dbeta, rows, cols, accumulate } = a;
+export function layerNormBackward(a: LayerNormBackwardCall<FloatArray>, scratch: Float64Array, activated: FloatArray | null): void {
+  const { x, gamma, stats, dx, dgamma, dbeta, rows, cols, accumulate } = a;
+  let dy = a.dy;
+  if (a.activation !== 'identity') {
+    if (a.y === null || activated === null) throw new Error('layerNormBackward: an activation needs y and a scratch array');
+    activationBackward(a.activation, a.y, dy, activated, rows, cols, a.alpha);
+    dy = activated;
+  }
   scratch.fill(0, 0, 2 * cols);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;

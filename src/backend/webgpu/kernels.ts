@@ -71,7 +71,7 @@ const TD_LOSS = new ParamLayout({
   m_tau: 'f32',
   m_floor: 'f32',
 });
-const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags: 'u32' });
+const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags: 'u32', activation: 'u32', alpha: 'f32' });
 const RETURNS = new ParamLayout({ steps: 'u32', envs: 'u32', actions: 'u32', gamma: 'f32', lambda: 'f32' });
 const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
 
@@ -134,7 +134,7 @@ export const KERNELS = {
   quantileTdLoss: { file: 'td-loss', entry: 'quantile_td_loss', access: 'rrrrrwww', threads: 256, params: TD_LOSS, ops: ['tdLoss'] },
   quantileTdLossLanes: { file: 'td-loss', entry: 'quantile_td_loss_lanes', access: 'rrrrrwww', threads: 8, params: TD_LOSS, ops: ['tdLoss'] },
   layerNorm: { file: 'layer-norm', entry: 'layer_norm', access: 'rrrww', threads: 64, params: LAYER_NORM, ops: ['layerNorm'] },
-  layerNormBackward: { file: 'layer-norm', entry: 'layer_norm_backward', access: 'rrrrwww', threads: 64, params: LAYER_NORM, ops: ['layerNormBackward'] },
+  layerNormBackward: { file: 'layer-norm', entry: 'layer_norm_backward', access: 'rrrrrwww', threads: 64, params: LAYER_NORM, ops: ['layerNormBackward'] },
   qLambdaReturns: { file: 'returns', entry: 'q_lambda_returns', access: 'rrrrw', threads: 64, params: RETURNS, ops: ['qLambdaReturns'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },

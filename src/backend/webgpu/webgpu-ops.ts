@@ -222,7 +222,14 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   }
 
   layerNorm(call: LayerNormCall<WebGpuTensor>): void {
-    this.d.params('layerNorm').set('rows', call.rows).set('cols', call.cols).set('eps', call.eps).set('flags', 0);
+    this.d
+      .params('layerNorm')
+      .set('rows', call.rows)
+      .set('cols', call.cols)
+      .set('eps', call.eps)
+      .set('flags', 0)
+      .set('activation', ACTIVATION_CODES[call.activation])
+      .set('alpha', call.alpha);
     this.d.bind(call.x.storage, call.gamma.storage, call.beta.storage, call.out.storage, call.stats.storage);
     // One workgroup per row.
     this.d.workgroups('layerNorm', call.rows);
@@ -230,12 +237,22 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   layerNormBackward(call: LayerNormBackwardCall<WebGpuTensor>): void {
     const flags = (call.accumulate ? LAYER_NORM_FLAGS.accumulate : 0) | (call.dx !== null ? LAYER_NORM_FLAGS.dx : 0);
-    this.d.params('layerNormBackward').set('rows', call.rows).set('cols', call.cols).set('eps', 0).set('flags', flags);
+    // y is bound (and read) only with an activation; BackendBase gives it then and only then.
+    const y = call.y;
+    this.d
+      .params('layerNormBackward')
+      .set('rows', call.rows)
+      .set('cols', call.cols)
+      .set('eps', 0)
+      .set('flags', flags)
+      .set('activation', y === null ? 0 : ACTIVATION_CODES[call.activation])
+      .set('alpha', call.alpha);
     this.d.bind(
       call.x.storage,
       call.gamma.storage,
       call.stats.storage,
       call.dy.storage,
+      y === null ? this.d.unused('r') : y.storage,
       call.dx === null ? this.d.unused('w') : call.dx.storage,
       call.dgamma.storage,
       call.dbeta.storage,
