@@ -13,9 +13,10 @@
  *
  * BENCH_DQN_REGIME picks the regime (see EngineContender and bench/numpy/dqn_update.py):
  *   continued (default)  each contender's network keeps training across all its blocks. This is what
- *                        the README's figures mean; over a long run NumPy's network at 4-256-256-2
- *                        drifts into subnormal Adam moments and slows down (about 2x, as reported in
- *                        the issue that added the fresh regime), which flatters the engine's ratio.
+ *                        the README's figures mean; at 4-256-256-2 about 45 % of NumPy's Adam first
+ *                        moments are subnormal after 1000 updates (dead ReLU units' moments decay
+ *                        into them), and the issue that added the fresh regime saw NumPy slow down
+ *                        about 2x there, which flatters the engine's ratio.
  *   fresh                every block, engine and NumPy alike, starts from the network's initial
  *                        weights and a zeroed Adam (restored untimed): live gradients throughout.
  *                        Figures under `fresh` in each network's entry.
