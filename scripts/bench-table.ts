@@ -25,6 +25,7 @@ const CPU_COLUMNS = [
   ['js', 'CPU, TypeScript'],
 ] as const;
 const NETWORKS = ['4-64-64-2', '4-256-256-2'];
+const PQN_NETWORKS = ['4-256-256-2', '4-120-84-2'];
 const DASH = '–';
 
 type Json = Record<string, unknown>;
@@ -71,7 +72,9 @@ function table(header: string[], align: ('l' | 'r')[], rows: string[][]): string
 
 /** The CPU variants present in the results, in column order. */
 function cpuVariants(results: unknown): (typeof CPU_COLUMNS)[number][] {
-  return CPU_COLUMNS.filter(([kernels]) => at(results, 'cpu', kernels) !== null || at(results, 'dqn-update', NETWORKS[0], `cpu ${kernels}`) !== null);
+  return CPU_COLUMNS.filter(
+    ([kernels]) => at(results, 'cpu', kernels) !== null || at(results, 'dqn-update', NETWORKS[0], `cpu ${kernels}`) !== null || at(results, 'pqn-update', PQN_NETWORKS[0], `cpu ${kernels}`) !== null,
+  );
 }
 
 /** The markdown between the markers (without them). */
@@ -99,6 +102,8 @@ export function renderBenchTables(results: unknown): string {
     return [net, ...variants.map(([kernels]) => entry(`cpu ${kernels}`)), entry('webgpu'), formatRate(numberAt(results, 'dqn-update', net, 'numpy', 'updatesPerSecond'))];
   });
   lines.push(...table(dqnHeader, ['l', ...dqnHeader.slice(1).map(() => 'r' as const)], dqnRows));
+  lines.push(...dqnFreshLine(results, variants));
+  lines.push(...pqnTable(results, variants, webgpuTitle));
   lines.push('');
   lines.push('**matmul GFLOP/s** (`cpu`, `webgpu`; a·b, and aᵀ·b / a·bᵀ / aᵀ·bᵀ where measured)');
   lines.push('');
@@ -138,6 +143,40 @@ export function renderBenchTables(results: unknown): string {
   lines.push(...referenceTables(results, webgpuTitle));
   lines.push(...trainingTables(results, webgpuTitle));
   return lines.join('\n');
+}
+
+/**
+ * The DQN ratios in the fresh-network regime (`BENCH_DQN_REGIME=fresh` or `both`: every block from
+ * the initial network and a zeroed Adam), beside the table's continued ones; nothing without them.
+ */
+function dqnFreshLine(results: unknown, variants: readonly (typeof CPU_COLUMNS)[number][]): string[] {
+  if (at(results, 'dqn-update', NETWORKS[0], 'fresh') === null && at(results, 'dqn-update', NETWORKS[1], 'fresh') === null) return [];
+  const cells = NETWORKS.map((net) => {
+    const ratios = [...variants.map(([k]) => `cpu ${k}`), 'webgpu']
+      .map((name) => numberAt(results, 'dqn-update', net, 'fresh', name, 'overNumpy'))
+      .map((x) => (x === null ? DASH : `${x.toFixed(2)}×`));
+    return `${net} ${ratios.join(' / ')}`;
+  });
+  return ['', `The same ratios with fresh networks in every block (\`BENCH_DQN_REGIME\`; columns in the table's order): ${cells.join('; ')}.`];
+}
+
+/** The PQN step (`pqn-update`) beside NumPy; nothing when the suite is missing. */
+function pqnTable(results: unknown, variants: readonly (typeof CPU_COLUMNS)[number][], webgpuTitle: string): string[] {
+  if (at(results, 'pqn-update', PQN_NETWORKS[0]) === null && at(results, 'pqn-update', PQN_NETWORKS[1]) === null) return [];
+  const numpyVersion = stringAt(results, 'pqn-update', 'numpy', 'numpy');
+  const header = ['network', ...variants.map(([, title]) => title), webgpuTitle, 'NumPy'];
+  const rows = PQN_NETWORKS.map((net) => {
+    const entry = (name: string): string => formatRate(numberAt(results, 'pqn-update', net, name, 'updatesPerSecond')) + formatRatio(numberAt(results, 'pqn-update', net, name, 'overNumpy'));
+    return [net, ...variants.map(([kernels]) => entry(`cpu ${kernels}`)), entry('webgpu'), formatRate(numberAt(results, 'pqn-update', net, 'numpy', 'updatesPerSecond'))];
+  });
+  const dispatches = PQN_NETWORKS.map((net) => numberAt(results, 'pqn-update', net, 'webgpu', 'countersPerUpdate', 'dispatches'));
+  return [
+    '',
+    `**PQN minibatch step** (\`pqn-update\`: \`PqnAgent.update\`, LayerNorm, batch 128, a fresh network in every block; steps/s, and × NumPy ${numpyVersion === null ? '' : `${numpyVersion} `}on one thread in the same run)`,
+    '',
+    ...table(header, ['l', ...header.slice(1).map(() => 'r' as const)], rows),
+    ...(dispatches.every((d) => d === null) ? [] : ['', `WebGPU dispatches per step: ${PQN_NETWORKS.map((net, i) => `${formatRate(dispatches[i])} (${net})`).join(', ')}.`]),
+  ];
 }
 
 /** TensorFlow.js beside the engine (`tfjs-dqn-update`), measured in the same run; nothing when the suite is missing. */

@@ -44,6 +44,35 @@ describe('the README benchmark tables', () => {
     expect(tables).not.toContain('WASM SIMD + FMA');
   });
 
+  it('show the PQN step and the fresh-network DQN ratios when a run has them, and nothing of them otherwise', () => {
+    const base = { date: '2030-01-02T03:04:05.000Z', cpuModel: 'Test CPU', cores: 2, node: 'v20.0.0', platform: 'linux-x64' };
+    const results = {
+      ...base,
+      'dqn-update': {
+        '4-64-64-2': { 'cpu wasm-simd128': { updatesPerSecond: 5000, overNumpy: 0.9 }, fresh: { 'cpu wasm-simd128': { overNumpy: 0.7 }, webgpu: { overNumpy: 0.25 } } },
+        '4-256-256-2': { 'cpu wasm-simd128': { updatesPerSecond: 900, overNumpy: 1.4 }, fresh: { 'cpu wasm-simd128': { overNumpy: 0.72 } } },
+      },
+      'pqn-update': {
+        numpy: { numpy: '2.4.6' },
+        '4-256-256-2': {
+          'cpu wasm-simd128': { updatesPerSecond: 812.3, overNumpy: 0.8412 },
+          webgpu: { updatesPerSecond: 89.6, overNumpy: 0.0921, countersPerUpdate: { dispatches: 19 } },
+          numpy: { updatesPerSecond: 973 },
+        },
+        '4-120-84-2': { 'cpu wasm-simd128': { updatesPerSecond: 1292, overNumpy: 0.4404 }, webgpu: { updatesPerSecond: 157.8, countersPerUpdate: { dispatches: 18 } }, numpy: { updatesPerSecond: 2933 } },
+      },
+    };
+    const tables = renderBenchTables(results);
+    expect(tables).toContain('The same ratios with fresh networks in every block (`BENCH_DQN_REGIME`; columns in the table\'s order): 4-64-64-2 0.70× / 0.25×; 4-256-256-2 0.72× / –.');
+    expect(tables).toContain('**PQN minibatch step** (`pqn-update`: `PqnAgent.update`, LayerNorm, batch 128, a fresh network in every block; steps/s, and × NumPy 2.4.6 on one thread');
+    expect(tables).toContain('| 4-256-256-2 | 812 (0.84×) | 89.6 (0.09×) | 973 |');
+    expect(tables).toContain('| 4-120-84-2 | 1,292 (0.44×) | 158 | 2,933 |');
+    expect(tables).toContain('WebGPU dispatches per step: 19 (4-256-256-2), 18 (4-120-84-2).');
+    const without = renderBenchTables({ ...base, 'dqn-update': { '4-64-64-2': { 'cpu js': { updatesPerSecond: 10 } } } });
+    expect(without).not.toContain('PQN');
+    expect(without).not.toContain('fresh networks');
+  });
+
   it('replace only the block between the markers, and say so when there is none', () => {
     const readme = `before\n${BEGIN_MARKER}\nold\n${END_MARKER}\nafter\n`;
     expect(replaceBenchTables(readme, 'new')).toBe(`before\n${BEGIN_MARKER}\nnew\n${END_MARKER}\nafter\n`);

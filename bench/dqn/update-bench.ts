@@ -12,7 +12,7 @@
 import type { Backend, BackendStats } from '../../src/backend/backend.js';
 import { Rng } from '../../src/random/rng.js';
 import { preset, type DqnConfig } from '../../src/rl/config.js';
-import { DqnAgent } from '../../src/rl/dqn-agent.js';
+import { DqnAgent, type DqnAgentState } from '../../src/rl/dqn-agent.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from '../../src/rl/replay-buffer.js';
 import { round } from '../harness.js';
 
@@ -91,22 +91,32 @@ export interface Contender {
   run(units: number): Promise<number>;
 }
 
-/** DqnAgent.update on one backend, one submission per update on WebGPU (as in training). */
+/**
+ * DqnAgent.update on one backend, one submission per update on WebGPU (as in training).
+ *
+ * Regimes: by default (continued) the agent keeps training across every block, as the README's
+ * figures were measured. With `fresh`, the agent's initial state (online and target weights, a
+ * zeroed Adam) is restored before each block, untimed, so every block runs on live gradients (the
+ * NumPy side's "fresh" requests do the same: bench/numpy/dqn_update.py).
+ */
 export class EngineContender implements Contender {
   readonly name: string;
   private readonly agent: DqnAgent;
   private readonly batches: Minibatch[];
+  private readonly fresh: boolean;
+  private initial: DqnAgentState | null = null;
   private next = 0;
-  private updatesTimed = 0;
-  private statsBefore: BackendStats | null = null;
+  private readonly counters = new BlockCounters();
 
   constructor(
     private readonly backend: Backend,
     hidden: readonly number[],
     /** The name in the figures (default `engine <backend>`). */
     name?: string,
+    options: { fresh?: boolean } = {},
   ) {
     this.name = name ?? `engine ${backend.name}`;
+    this.fresh = options.fresh ?? false;
     this.agent = new DqnAgent(backend, updateConfig(hidden), OBS, ACTIONS, new Rng(0));
     this.batches = prepareMinibatches(new Rng(1));
   }
@@ -124,31 +134,61 @@ export class EngineContender implements Contender {
   }
 
   async warmUp(): Promise<void> {
+    if (this.fresh) this.initial = await this.agent.getState();
     await this.block(WARMUP_UPDATES);
-    this.statsBefore = this.backend.stats();
+    this.counters.warm = true;
   }
 
   async run(updates: number): Promise<number> {
-    const seconds = await this.block(updates);
-    this.updatesTimed += updates;
-    return seconds;
+    if (this.initial !== null) {
+      this.agent.setState(this.initial);
+      await this.backend.sync();
+    }
+    return this.counters.around(this.backend, updates, () => this.block(updates));
   }
 
   /** The last loss (which must be finite) and the counters' increase per timed update; disposes the agent. */
   async finish(): Promise<{ loss: number; countersPerUpdate: Record<string, number> }> {
     const loss = await this.agent.readLoss();
     if (!Number.isFinite(loss)) throw new Error(`${this.name}: the update diverged (loss ${loss})`);
-    if (this.statsBefore === null) throw new Error(`${this.name}: finish() before warmUp()`);
-    const counters = countersPerUpdate(this.statsBefore, this.backend.stats(), this.updatesTimed);
+    const counters = this.counters.perUpdate(this.name);
     this.agent.dispose();
     return { loss, countersPerUpdate: counters };
   }
 }
 
-/** dispatches, submits and readbacks per update, and the tensors allocated per update (which must be 0). */
-function countersPerUpdate(before: BackendStats, after: BackendStats, updates: number): Record<string, number> {
-  const per = (key: 'dispatches' | 'submits' | 'readbacks' | 'tensorsAlive'): number => round((after[key] - before[key]) / updates);
-  return { dispatches: per('dispatches'), submits: per('submits'), readbacks: per('readbacks'), tensorsAllocatedPerUpdate: per('tensorsAlive') };
+type CounterKey = 'dispatches' | 'submits' | 'readbacks' | 'tensorsAlive';
+const COUNTER_KEYS: readonly CounterKey[] = ['dispatches', 'submits', 'readbacks', 'tensorsAlive'];
+
+/**
+ * The backend's counters summed over the timed blocks only (not over what a contender does untimed
+ * between them, such as restoring a fresh state), for the figures per update.
+ */
+export class BlockCounters {
+  /** Set once the contender has warmed up; blocks before do not count. */
+  warm = false;
+  private updates = 0;
+  private readonly sums: Record<CounterKey, number> = { dispatches: 0, submits: 0, readbacks: 0, tensorsAlive: 0 };
+
+  /** Runs `block` and adds the counters' increase over it. */
+  async around(backend: Backend, updates: number, block: () => Promise<number>): Promise<number> {
+    const before = backend.stats();
+    const seconds = await block();
+    if (this.warm) this.add(before, backend.stats(), updates);
+    return seconds;
+  }
+
+  private add(before: BackendStats, after: BackendStats, updates: number): void {
+    for (const key of COUNTER_KEYS) this.sums[key] += after[key] - before[key];
+    this.updates += updates;
+  }
+
+  /** dispatches, submits and readbacks per update, and the tensors allocated per update (which must be 0). */
+  perUpdate(name: string): Record<string, number> {
+    if (!this.warm) throw new Error(`${name}: finish() before warmUp()`);
+    const per = (key: CounterKey): number => round(this.sums[key] / this.updates);
+    return { dispatches: per('dispatches'), submits: per('submits'), readbacks: per('readbacks'), tensorsAllocatedPerUpdate: per('tensorsAlive') };
+  }
 }
 
 /** Units per block so that one block of `contender` takes about `seconds`. */

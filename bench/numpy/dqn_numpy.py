@@ -19,12 +19,19 @@ F32 = np.float32
 
 
 class Arena:
-    """One flat float32 array viewed as a list of (in, out) weight matrices and (out,) biases."""
+    """One flat float32 array viewed as a list of (in, out) weight matrices and (out,) biases.
 
-    def __init__(self, sizes: list[int]):
+    `shapes`, when given, lays out other parameter lists the same way (PQN's adds LayerNorm's gamma
+    and beta per hidden layer: bench/numpy/pqn_update.py); layers() then does not apply.
+    """
+
+    def __init__(self, sizes: list[int], shapes: list[tuple[int, ...]] | None = None):
         self.shapes: list[tuple[int, ...]] = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            self.shapes += [(fan_in, fan_out), (fan_out,)]
+        if shapes is not None:
+            self.shapes = list(shapes)
+        else:
+            for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+                self.shapes += [(fan_in, fan_out), (fan_out,)]
         self.flat = np.zeros(sum(math.prod(s) for s in self.shapes), dtype=F32)
         self.views: list[np.ndarray] = []
         offset = 0

@@ -13,8 +13,17 @@ beforehand.
       answers JSON requests on stdin, one a line, for bench/suites/dqn-update.ts, which interleaves
       them with its own measurements:
         {"hidden": [64, 64], "updates": 500}  ->  {"hidden": [64, 64], "updates": 500, "seconds": ...}
+        {"hidden": [64, 64], "updates": 500, "fresh": true}  ->  the same, in the fresh regime below
         {"info": true}                        ->  {"numpy": ..., "blas": ..., "threads": ...}
       A network is built (and warmed up) on its first request and reused after.
+
+Regimes. By default (continued) a network keeps training across every request, as the figures in
+the README were measured. Adam's first moments of parameters whose gradients vanish (dead ReLU
+units) then decay (x 0.9 a step) into float32's subnormal range: at 4-256-256-2, about 45 % of them
+are subnormal after 1000 updates and still after 10000 (counted on 2026-12-07), and the issue that
+added the fresh regime saw NumPy run about 2x slower there. With "fresh": true, the network (online and target) and Adam's state are
+restored, untimed, to their initial values before the timed updates, so every block runs on live
+gradients; bench/suites/dqn-update.ts asks for it with BENCH_DQN_REGIME=fresh or both.
 """
 from __future__ import annotations
 
@@ -60,10 +69,22 @@ class Bench:
             terminated = (rng.random(BATCH) < 0.05).astype(F32)
             self.batches.append((s, a, r, s_next, terminated))
         self.next = 0
+        self.initial = (self.learner.online.flat.copy(), self.learner.target.flat.copy())
         self.run(WARMUP_UPDATES)
 
-    def run(self, updates: int) -> float:
-        """Seconds for `updates` consecutive updates."""
+    def reset(self) -> None:
+        """The initial online and target networks, and a fresh Adam state (step 0, zero moments)."""
+        learner = self.learner
+        learner.online.flat[:] = self.initial[0]
+        learner.target.flat[:] = self.initial[1]
+        learner.m.fill(0)
+        learner.v.fill(0)
+        learner.steps = 0
+
+    def run(self, updates: int, fresh: bool = False) -> float:
+        """Seconds for `updates` consecutive updates (from the initial state when `fresh`)."""
+        if fresh:
+            self.reset()
         learner, batches, k = self.learner, self.batches, len(self.batches)
         i = self.next
         start = time.perf_counter()
@@ -96,7 +117,7 @@ def info() -> dict:
 
 
 def serve() -> None:
-    benches: dict[tuple[int, ...], Bench] = {}
+    benches: dict[tuple[int | bool, ...], Bench] = {}
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -105,11 +126,14 @@ def serve() -> None:
             reply = info()
         else:
             hidden = [int(h) for h in request["hidden"]]
-            key = tuple(hidden)
+            fresh = bool(request.get("fresh", False))
+            key = (*hidden, fresh)  # one network per regime: a fresh request must not reset a continued one
             if key not in benches:
                 benches[key] = Bench(hidden)
             updates = int(request["updates"])
-            reply = {"hidden": hidden, "updates": updates, "seconds": benches[key].run(updates)}
+            reply = {"hidden": hidden, "updates": updates, "seconds": benches[key].run(updates, fresh)}
+            if fresh:
+                reply["fresh"] = True
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 

@@ -10,46 +10,33 @@
  * The contenders are measured in interleaved blocks (engine, NumPy, NumPy, engine, ...) so that
  * machine noise hits all of them; figures are medians over the repeats, and each ratio is the
  * median of the per-repeat ratios. BENCH_DQN_REPEATS sets the repeats (default 7).
+ *
+ * BENCH_DQN_REGIME picks the regime (see EngineContender and bench/numpy/dqn_update.py):
+ *   continued (default)  each contender's network keeps training across all its blocks. This is what
+ *                        the README's figures mean; at 4-256-256-2 about 45 % of NumPy's Adam first
+ *                        moments are subnormal after 1000 updates (dead ReLU units' moments decay
+ *                        into them), and the issue that added the fresh regime saw NumPy slow down
+ *                        about 2x there, which flatters the engine's ratio.
+ *   fresh                every block, engine and NumPy alike, starts from the network's initial
+ *                        weights and a zeroed Adam (restored untimed): live gradients throughout.
+ *                        Figures under `fresh` in each network's entry.
+ *   both                 both sets of contenders interleaved in the same run: the old figures where
+ *                        they were, the fresh ones under `fresh`, so the two ratios sit side by side.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createInterface, type Interface } from 'node:readline';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.js';
-import { availableCpuKernels } from '../../src/backend/cpu/cpu-kernels.js';
-import { NoAdapterError, WebGpuBackend } from '../../src/backend/webgpu/index.js';
-import { BATCH, EngineContender, NETWORKS, UPDATE_DESCRIPTION, interleave, medianRatio, networkLabel, round, summary, type Contender } from '../dqn/update-bench.js';
+import { EngineContender, NETWORKS, BATCH, UPDATE_DESCRIPTION, interleave, medianRatio, networkLabel, round, summary, type Contender } from '../dqn/update-bench.js';
+import { cpuVariants, numpyOrReason, webgpuOrReason, type NumpyServer } from '../update-suite.js';
 
 const SECONDS_PER_BLOCK = 0.25;
 const REPEATS = Number(process.env.BENCH_DQN_REPEATS ?? 7);
 const NUMPY_SCRIPT = fileURLToPath(new URL('../numpy/dqn_update.py', import.meta.url));
-const ONE_THREAD = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+const REGIMES = { continued: ['continued'], fresh: ['fresh'], both: ['continued', 'fresh'] } as const;
+type Regime = 'continued' | 'fresh';
 
-/** The NumPy script in --serve mode: one JSON request and one JSON reply a line. */
-class NumpyServer {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly lines: AsyncIterator<string>;
-  private readonly reader: Interface;
-  private stderr = '';
-
-  constructor() {
-    this.child = spawn('python3', [NUMPY_SCRIPT, '--serve'], { env: { ...process.env, ...ONE_THREAD } });
-    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.reader = createInterface({ input: this.child.stdout });
-    this.lines = this.reader[Symbol.asyncIterator]();
-  }
-
-  async request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    this.child.stdin.write(JSON.stringify(message) + '\n');
-    const { value, done } = await this.lines.next();
-    if (done) throw new Error(`${NUMPY_SCRIPT} exited: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    return JSON.parse(value) as Record<string, unknown>;
-  }
-
-  close(): void {
-    this.child.stdin.end();
-    this.reader.close();
-    if (this.child.exitCode === null) this.child.kill();
-  }
+function regimes(): readonly Regime[] {
+  const name = process.env.BENCH_DQN_REGIME ?? 'continued';
+  if (!(name in REGIMES)) throw new Error(`BENCH_DQN_REGIME must be one of ${Object.keys(REGIMES).join(', ')}, got '${name}'`);
+  return REGIMES[name as keyof typeof REGIMES];
 }
 
 class NumpyContender implements Contender {
@@ -57,43 +44,24 @@ class NumpyContender implements Contender {
   constructor(
     private readonly server: NumpyServer,
     private readonly hidden: readonly number[],
+    private readonly fresh = false,
   ) {}
   async run(updates: number): Promise<number> {
-    const reply = await this.server.request({ hidden: this.hidden, updates });
+    const reply = await this.server.request({ hidden: this.hidden, updates, ...(this.fresh ? { fresh: true } : {}) });
     return reply.seconds as number;
   }
-}
-
-async function webgpuOrReason(): Promise<WebGpuBackend | string> {
-  try {
-    return await WebGpuBackend.create();
-  } catch (error) {
-    if (error instanceof NoAdapterError) return `no WebGPU adapter (${error.message})`;
-    throw error;
-  }
-}
-
-function numpyOrReason(): NumpyServer | string {
-  const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-  if (probe.error) return `python3 not found (${probe.error.message})`;
-  if (probe.status !== 0) return 'python3 has no NumPy';
-  return new NumpyServer();
-}
-
-/** The CPU backend's kernel variants this runtime has (bench/run.ts opts into relaxed SIMD). */
-function cpuVariants(): CpuBackend[] {
-  return availableCpuKernels().map((kernels) => new CpuBackend({ kernels }));
 }
 
 export default async function dqnUpdateSuite(): Promise<Record<string, unknown>> {
   const cpus = cpuVariants();
   const webgpu = await webgpuOrReason();
-  const numpy = numpyOrReason();
+  const numpy = numpyOrReason(NUMPY_SCRIPT);
   const result: Record<string, unknown> = {
     update: UPDATE_DESCRIPTION,
     batch: BATCH,
     repeats: REPEATS,
     method: 'interleaved blocks of ~0.25 s per contender, order alternating per repeat; medians; ratio = median of per-repeat ratios',
+    regimes: regimes(),
     cpuKernels: Object.fromEntries(cpus.map((c) => [`cpu ${c.kernels}`, c.kernelsDescription])),
     webgpuAdapter: typeof webgpu === 'string' ? webgpu : webgpu.adapterDescription,
     numpy: typeof numpy === 'string' ? numpy : await numpy.request({ info: true }),
@@ -102,26 +70,35 @@ export default async function dqnUpdateSuite(): Promise<Record<string, unknown>>
     for (const hidden of NETWORKS) {
       const label = networkLabel(hidden);
       process.stderr.write(`bench: dqn-update ${label}\n`);
-      const engines = [
-        ...cpus.map((cpu) => new EngineContender(cpu, hidden, `cpu ${cpu.kernels}`)),
-        ...(typeof webgpu === 'string' ? [] : [new EngineContender(webgpu, hidden, 'webgpu')]),
-      ];
-      for (const e of engines) await e.warmUp();
-      const contenders: Contender[] = [...engines, ...(typeof numpy === 'string' ? [] : [new NumpyContender(numpy, hidden)])];
-      const rates = await interleave(contenders, { repeats: REPEATS, secondsPerBlock: SECONDS_PER_BLOCK });
       const entry: Record<string, unknown> = {};
-      const numpyRates = typeof numpy === 'string' ? null : (rates.get(contenders[contenders.length - 1]) as number[]);
-      for (const e of engines) {
-        const engineRates = rates.get(e) as number[];
-        const { loss, countersPerUpdate: counters } = await e.finish();
-        entry[e.name] = {
-          ...summary(engineRates),
-          ...(numpyRates ? { overNumpy: medianRatio(engineRates, numpyRates) } : {}),
-          finalLoss: round(loss),
-          countersPerUpdate: counters,
-        };
+      const groups = [];
+      for (const regime of regimes()) {
+        const fresh = regime === 'fresh';
+        const engines = [
+          ...cpus.map((cpu) => new EngineContender(cpu, hidden, `cpu ${cpu.kernels}`, { fresh })),
+          ...(typeof webgpu === 'string' ? [] : [new EngineContender(webgpu, hidden, 'webgpu', { fresh })]),
+        ];
+        for (const e of engines) await e.warmUp();
+        groups.push({ fresh, engines, numpy: typeof numpy === 'string' ? null : new NumpyContender(numpy, hidden, fresh) });
       }
-      entry.numpy = numpyRates ? summary(numpyRates) : numpy;
+      const contenders: Contender[] = groups.flatMap((g) => [...g.engines, ...(g.numpy ? [g.numpy] : [])]);
+      const rates = await interleave(contenders, { repeats: REPEATS, secondsPerBlock: SECONDS_PER_BLOCK });
+      for (const { fresh, engines, numpy: numpyContender } of groups) {
+        const target: Record<string, unknown> = fresh ? {} : entry;
+        const numpyRates = numpyContender ? (rates.get(numpyContender) as number[]) : null;
+        for (const e of engines) {
+          const engineRates = rates.get(e) as number[];
+          const { loss, countersPerUpdate: counters } = await e.finish();
+          target[e.name] = {
+            ...summary(engineRates),
+            ...(numpyRates ? { overNumpy: medianRatio(engineRates, numpyRates) } : {}),
+            finalLoss: round(loss),
+            countersPerUpdate: counters,
+          };
+        }
+        target.numpy = numpyRates ? summary(numpyRates) : numpy;
+        if (fresh) entry.fresh = target;
+      }
       result[label] = entry;
     }
   } finally {
