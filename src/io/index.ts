@@ -21,10 +21,13 @@ export {
   CHECKPOINT_VERSION,
   decodeCheckpoint,
   encodeCheckpoint,
+  openCheckpoint,
+  readCheckpointArrays,
   type Checkpoint,
   type CheckpointWriteOptions,
   type DecodedCheckpoint,
   type JsonValue,
+  type OpenedCheckpoint,
 } from './checkpoint.js';
 export { decodePng, encodePng, type PngOptions, type RgbaImage } from './png.js';
 export { encodeGif, encodeGifAsync, GifWriter, type GifOptions } from './gif.js';

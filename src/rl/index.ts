@@ -1,7 +1,22 @@
 /** The algorithm registry and hyper-parameter schemas; DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's agent, config and trainer. */
-export { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, algorithm, type AlgorithmEntry, type AlgorithmName } from './algorithms.js';
+export {
+  ALGORITHMS,
+  ALGORITHM_NAMES,
+  DEFAULT_ALGORITHM,
+  DQN_ALGORITHM,
+  PQN_ALGORITHM,
+  algorithm,
+  checkpointAlgorithm,
+  describeNetwork,
+  presetOwner,
+  withAlgorithm,
+  type AlgorithmEntry,
+  type AlgorithmName,
+  type AlgorithmUser,
+  type CheckpointCodec,
+} from './algorithms.js';
 export { validateWithSchema, type ConfigSchema, type ConfigSpec, type CrossFieldRule, type FieldKind, type FieldSpec } from './config-schema.js';
-export type { Trainer, TrainerPolicy } from './trainer.js';
+export type { BaseConfig, BaseState, Trainer, TrainerPolicy } from './trainer.js';
 export { DQN_CONFIG, DQN_LOSSES, EPSILON_SCHEDULES, PRESETS, PRESET_NAMES, TARGET_UPDATES, preset, validateConfig, type DqnConfig, type DqnLoss, type EpsilonScheduleName, type PresetName, type TargetUpdate } from './config.js';
 export { DqnAgent, argmax, type DqnAgentConfig, type DqnAgentState } from './dqn-agent.js';
 export { DqnTrainer, type EpisodeLog, type TrainerCallbacks } from './dqn-trainer.js';
@@ -11,6 +26,7 @@ export type { EvaluationLog } from './periodic-evaluation.js';
 export { PqnAgent, pqnWeightShapes, type PqnAgentConfig, type PqnAgentState, type PqnMinibatch } from './pqn-agent.js';
 export { PQN_CONFIG, PQN_PRESETS, PQN_PRESET_NAMES, pqnPreset, type PqnConfig, type PqnPresetName } from './pqn-config.js';
 export { PqnTrainer, validatePqnConfig, type PqnState } from './pqn-trainer.js';
+export { decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
 export { QNetwork, qNetworkWeightShapes, type QNetworkSpec } from './q-network.js';
 export { ReplayBuffer, createMinibatch, type Minibatch, type ReplayBufferState } from './replay-buffer.js';
 export { ExponentialEpisodeDecay, LinearStepDecay, createEpsilonSchedule, type EpsilonSchedule, type EpsilonScheduleConfig } from './schedules.js';
@@ -18,4 +34,4 @@ export { meanAndStd } from './statistics.js';
 export type { TrainerState } from './trainer-state.js';
 export { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from './trainer-checkpoint.js';
 export { makeTrainingEnv } from './training-env.js';
-export { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths } from './weights-file.js';
+export { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkArchitecture, type NetworkRecord } from './weights-file.js';
