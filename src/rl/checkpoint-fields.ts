@@ -94,6 +94,21 @@ export class CheckpointFields {
     });
   }
 
+  /**
+   * The fields every trainer snapshot has beyond its counters: the last loss and best evaluated
+   * return (numbers or null), the best weights' step, the last returns, the run's and the
+   * evaluation env's generators, and each env's open episode.
+   */
+  trainerFields(steps: number, episodes: number, numEnvs: number, env: { nActions: number; maxEpisodeSteps: number | null }): void {
+    this.numberOrNull('lastLoss');
+    this.numberOrNull('bestMeanReturn');
+    this.bestSteps(steps);
+    this.recentReturns(episodes);
+    this.rngState(this.meta.rng, 'rng', false);
+    this.rngState(this.meta.evalEnvRng, 'evalEnvRng', true);
+    this.openEpisodes(numEnvs, env.nActions, env.maxEpisodeSteps, steps);
+  }
+
   /** `run.preset` (absent in files written before runs recorded it): one of `presetNames`. */
   runPreset(presetNames: readonly string[]): void {
     const run = this.meta.run as Json | undefined | null;

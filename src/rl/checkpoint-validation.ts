@@ -60,14 +60,8 @@ export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
   fields.count('updates');
   const sinceRead = fields.count('updatesSinceLossRead');
   if (sinceRead > fields.count('updates')) bad('updatesSinceLossRead', `(${sinceRead}) exceeds 'updates' (${String(meta.updates)})`);
-  fields.numberOrNull('lastLoss');
-  fields.numberOrNull('bestMeanReturn');
-  fields.bestSteps(steps);
-  fields.recentReturns(episodes);
-  fields.rngState(meta.rng, 'rng', false);
-  fields.rngState(meta.evalEnvRng, 'evalEnvRng', true);
-  // Each env's episode in progress.
-  fields.openEpisodes(config.numEnvs, dims.nActions, dims.maxEpisodeSteps, steps);
+  // Each env's episode in progress, generators, the best evaluation.
+  fields.trainerFields(steps, episodes, config.numEnvs, dims);
   // The acting pipeline: the group deciding next, and a group's decided actions not yet stepped.
   const acting = meta.acting as Json | null;
   if (acting === null || typeof acting !== 'object' || Array.isArray(acting)) bad('acting', `must be an object, got ${show(acting)}`);

@@ -112,13 +112,7 @@ function checkPqnMeta(raw: unknown, fileName: string): PqnCheckpointMeta {
   }
   const optimizerStep = fields.count('optimizerStep');
   if (optimizerStep !== updates) fields.bad('optimizerStep', `(${optimizerStep}) must equal 'updates' (${updates})`);
-  fields.numberOrNull('lastLoss');
-  fields.numberOrNull('bestMeanReturn');
-  fields.bestSteps(steps);
-  fields.recentReturns(episodes);
-  fields.rngState(meta.rng, 'rng', false);
-  fields.rngState(meta.evalEnvRng, 'evalEnvRng', true);
-  fields.openEpisodes(config.numEnvs, dims.nActions, dims.maxEpisodeSteps, steps);
+  fields.trainerFields(steps, episodes, config.numEnvs, dims);
   fields.flag('hasBest');
   const run = meta.run as Json | undefined;
   if (run === undefined) fields.bad('run.preset', 'is missing');
