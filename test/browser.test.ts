@@ -348,6 +348,7 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     expect(await options('#preset')).toEqual([...ALGORITHMS.pqn.presetNames]);
     expect(await page.inputValue('#preset')).toBe('pqn-cartpole');
     expect(await page.getAttribute('#algo option[value="pqn"]', 'title')).toBe(ALGORITHMS.pqn.summary);
+    expect(await page.textContent('h1')).toBe('PQN, live on WebGPU');
     for (const { key, field, value } of formFields('pqn', 'pqn-cartpole')) {
       const control = page.locator(`#cfg-${key}`);
       if (field.kind.type === 'boolean') expect(await control.isChecked(), key).toBe(value);
@@ -367,6 +368,7 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     expect(await page.inputValue('#preset')).toBe('vector');
     expect(await page.inputValue('#cfg-numEnvs')).toBe('16');
     expect(await page.locator('#cfg-numSteps').count()).toBe(0);
+    expect(await page.textContent('h1')).toBe('DQN, live on WebGPU');
   });
 
   it('trains PQN on WebGPU: the asked updates, every counter a number, the chart gains points and the canvas is drawn', async () => {

@@ -170,6 +170,7 @@ export class App {
     const presetName = view.presetFor(forEnv, this.presetBackend());
     presetSelect.value = presetName;
     view.fillPreset(presetName, forEnv);
+    byId('algo-title').textContent = name.toUpperCase();
     this.view = view;
     return view;
   }
