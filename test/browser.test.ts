@@ -17,8 +17,8 @@ import { startStaticServer, type StaticServer } from '../scripts/serve-web.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { decodeWeightsNpz, inferMlpHiddenWidths } from '../src/rl/weights-file.js';
 import { qNetworkWeightShapes } from '../src/rl/q-network.js';
-import { ALGORITHMS, ALGORITHM_NAMES } from '../src/rl/algorithms.js';
-import { schemaKeys, valueOutOfRange } from '../src/rl/config-schema.js';
+import { ALGORITHMS, ALGORITHM_NAMES, withAlgorithm } from '../src/rl/algorithms.js';
+import { schemaKeys, valueOutOfRange, type FieldSpec } from '../src/rl/config-schema.js';
 import { runConformanceCases, type ConformanceResult } from '../src/web/conformance-case.js';
 import type { PageTestHooks } from '../src/web/app.js';
 import { PageProblems, chromiumAvailable, launchChromium } from './support/browser-page.js';
@@ -59,6 +59,71 @@ async function fillConfig(page: Page, values: Record<string, string>): Promise<v
     const details = document.querySelector('details');
     if (details) details.open = false;
   });
+}
+
+/** A field of an algorithm's form: its key, its schema entry, and its value in the preset the form shows. */
+interface FormField {
+  key: string;
+  field: FieldSpec<unknown>;
+  value: unknown;
+}
+function formFields(algo: string, presetName: string): FormField[] {
+  return withAlgorithm<FormField[]>(algo, (entry) => {
+    const values = entry.preset(presetName);
+    return schemaKeys(entry.config.fields).map((key) => ({ key: String(key), field: entry.config.fields[key] as FieldSpec<unknown>, value: values[key] }));
+  });
+}
+
+/** Whether the env canvas shows CartPole (its black cart on a white background): the count of dark pixels. */
+async function darkPixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.getElementById('env-canvas') as HTMLCanvasElement;
+    const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 40 && data[i + 1] < 40 && data[i + 2] < 40) count++;
+    return count;
+  });
+}
+
+/** Every counter's text on the page, by name. */
+async function counterTexts(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('[data-counter]', (elements) => Object.fromEntries(elements.map((e) => [(e as HTMLElement).dataset.counter ?? '', e.textContent ?? ''])));
+}
+
+/** A small PQN run: 2048 env steps in 8 iterations of 8 envs x 32 steps, 2 epochs of 4 minibatches each (64 updates), evaluated once. */
+const PQN_RUN = { steps: '2048', numEnvs: '8', numSteps: '32', numMinibatches: '4', updateEpochs: '2', hidden: '32,32', evalFreq: '1024', evalEpisodes: '2' };
+const PQN_UPDATES = (2048 / (8 * 32)) * 2 * 4;
+
+/**
+ * Chooses PQN in the menu, trains PQN_RUN to its end and checks what the page shows: the budget and
+ * the updates, every counter a number (ε from PQN's schedule), the chart's points, and the canvas drawn.
+ */
+async function trainPqn(page: Page, backend: 'cpu' | 'webgpu'): Promise<void> {
+  await page.selectOption('#algo', 'pqn');
+  await fillConfig(page, PQN_RUN);
+  const chartBefore = await page.locator('#chart canvas').screenshot();
+  await page.click('#start');
+  await page.waitForFunction(() => window.webRl?.state().phase === 'finished', undefined, { timeout: 120_000, polling: 100 });
+  const state = await page.evaluate(() => window.webRl?.state());
+  expect(state?.backend?.name).toBe(backend);
+  expect(state?.counters?.steps).toBe(2048);
+  expect(state?.counters?.updates).toBe(PQN_UPDATES);
+  expect(Number.isFinite(state?.counters?.loss)).toBe(true);
+  expect(state?.counters?.episodes).toBeGreaterThan(20);
+  const texts = await counterTexts(page);
+  for (const [name, text] of Object.entries(texts)) {
+    expect(text, name).not.toMatch(/NaN|Infinity|^–$|^$/);
+  }
+  expect(texts.steps).toBe('2,048');
+  expect(texts.updates).toBe(String(PQN_UPDATES));
+  // Epsilon decays from 1 to 0.05 over half the budget: at the end it is 0.05.
+  expect(texts.epsilon).toBe('0.050');
+  expect(Number(texts.episodes.replace(/,/g, ''))).toBe(state?.counters?.episodes);
+  expect(state?.chartPoints).toBeGreaterThanOrEqual(state?.counters?.episodes ?? Infinity);
+  expect(Number(await page.getAttribute('#chart', 'data-points'))).toBe(state?.chartPoints);
+  expect((await page.locator('#chart canvas').screenshot()).equals(chartBefore)).toBe(false);
+  expect(await darkPixels(page)).toBeGreaterThan(1000);
+  expect(await page.textContent('#stage-caption')).toMatch(/^CartPole-v1 · episode \d+ · step \d+$/);
 }
 
 const available = chromiumAvailable();
@@ -178,14 +243,7 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     const chartAfter = await page.locator('#chart canvas').screenshot();
     expect(chartAfter.equals(chartBefore)).toBe(false);
     // The canvas shows the env (the black cart on a white background).
-    const dark = await page.evaluate(() => {
-      const canvas = document.getElementById('env-canvas') as HTMLCanvasElement;
-      const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
-      let count = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] < 40 && data[i + 1] < 40 && data[i + 2] < 40) count++;
-      return count;
-    });
-    expect(dark).toBeGreaterThan(1000);
+    expect(await darkPixels(page)).toBeGreaterThan(1000);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = await page.screenshot({ fullPage: true });
@@ -242,17 +300,17 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     expect(Math.max(...returns)).toBeGreaterThan(100);
   });
 
-  it('the schema walk on the page: a control for every field of every algorithm, the choices the schema lists, and an out-of-range value refused with an error naming the field', async () => {
-    await page.selectOption('#algo', 'dqn');
+  it('the schema walk on the page: for every algorithm chosen in the menu, a control for every field of its schema, the choices the schema lists, and an out-of-range value refused with an error naming the field', async () => {
     expect(await page.$$eval('#algo option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...ALGORITHM_NAMES]);
-    const startPreset = await page.inputValue('#preset');
     // The page also logs each refusal it shows (console.error): those are expected here.
     const refusals = new Set<string>();
     for (const algoName of ALGORITHM_NAMES) {
-      const fields = ALGORITHMS[algoName].config.fields;
-      for (const key of schemaKeys(fields)) {
-        const field = fields[key];
-        const id = `#cfg-${String(key)}`;
+      await page.selectOption('#algo', algoName);
+      const fields = formFields(algoName, await page.inputValue('#preset'));
+      // The form is this algorithm's: one control per field of its schema, no other.
+      expect(await page.$$eval('#main-fields [id^="cfg-"], #more-fields [id^="cfg-"]', (controls) => controls.map((c) => c.id).sort())).toEqual(fields.map(({ key }) => `cfg-${key}`).sort());
+      for (const { key, field } of fields) {
+        const id = `#cfg-${key}`;
         expect(await page.locator(id).count(), id).toBe(1);
         if (field.kind.type === 'choice') {
           expect(await page.$$eval(`${id} option`, (options) => options.map((o) => (o as HTMLOptionElement).value)), id).toEqual([...field.kind.choices()]);
@@ -260,7 +318,8 @@ describe('the web page in Chromium', needs('chromium', available), () => {
         }
         const bad = valueOutOfRange(field.kind);
         if (bad === null) continue;
-        await fillConfig(page, { [String(key)]: Array.isArray(bad) ? bad.join(',') : String(bad) });
+        const good = await page.inputValue(id);
+        await fillConfig(page, { [key]: Array.isArray(bad) ? bad.join(',') : String(bad) });
         await page.click('#reset');
         // The refusal names the field by its label (waited for: the previous field's error is still shown until then).
         await page
@@ -269,9 +328,8 @@ describe('the web page in Chromium', needs('chromium', available), () => {
         const shownError = (await page.textContent('#form-error')) ?? '';
         refusals.add(`console.error: ${shownError}`);
         expect(shownError, id).toMatch(new RegExp(`^${field.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:| must )`));
-        // Back to the preset's values for the next field.
-        await page.selectOption('#preset', startPreset === 'default' ? 'vector' : 'default');
-        await page.selectOption('#preset', startPreset);
+        // Back to the preset's value for the next field.
+        await fillConfig(page, { [key]: good });
       }
     }
     // A valid form opens a run and hides the error: waited for, since the phase may read 'ready' before the reset's configure ends.
@@ -281,6 +339,70 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     expect(await page.isHidden('#form-error')).toBe(true);
     const unexpected = problems.messages.filter((message) => !refusals.has(message));
     problems.messages.splice(0, problems.messages.length, ...unexpected);
+  });
+
+  it("the Algorithm menu: choosing PQN shows its presets and its schema's form filled from its preset; its presets stay on a backend change; DQN's come back", async () => {
+    const options = (selector: string) => page.$$eval(`${selector} option`, (all) => all.map((o) => (o as HTMLOptionElement).value));
+    await page.selectOption('#algo', 'dqn');
+    await page.selectOption('#algo', 'pqn');
+    expect(await options('#preset')).toEqual([...ALGORITHMS.pqn.presetNames]);
+    expect(await page.inputValue('#preset')).toBe('pqn-cartpole');
+    expect(await page.getAttribute('#algo option[value="pqn"]', 'title')).toBe(ALGORITHMS.pqn.summary);
+    expect(await page.textContent('h1')).toBe('PQN, live on WebGPU');
+    for (const { key, field, value } of formFields('pqn', 'pqn-cartpole')) {
+      const control = page.locator(`#cfg-${key}`);
+      if (field.kind.type === 'boolean') expect(await control.isChecked(), key).toBe(value);
+      else expect(await control.inputValue(), key).toBe(Array.isArray(value) ? value.join(',') : String(value));
+      // Its label and tooltip are the schema's.
+      expect(await page.locator(`label[for="cfg-${key}"]`).getAttribute('title'), key).toBe(field.doc);
+      expect(await page.locator(`label[for="cfg-${key}"] span`).textContent(), key).toBe(field.label);
+    }
+    expect(await page.locator('#cfg-batchSize').count()).toBe(0);
+    // No vector flavour to suggest: the backend menu leaves PQN's preset alone.
+    await page.selectOption('#backend', 'cpu');
+    await page.selectOption('#backend', 'webgpu');
+    expect(await page.inputValue('#preset')).toBe('pqn-cartpole');
+    // Back to DQN: its presets and form, its preset for CartPole on the WebGPU the menu asks for.
+    await page.selectOption('#algo', 'dqn');
+    expect(await options('#preset')).toEqual([...ALGORITHMS.dqn.presetNames]);
+    expect(await page.inputValue('#preset')).toBe('vector');
+    expect(await page.inputValue('#cfg-numEnvs')).toBe('16');
+    expect(await page.locator('#cfg-numSteps').count()).toBe(0);
+    expect(await page.textContent('h1')).toBe('DQN, live on WebGPU');
+  });
+
+  it('trains PQN on WebGPU: the asked updates, every counter a number, the chart gains points and the canvas is drawn', async () => {
+    await trainPqn(page, 'webgpu');
+  });
+
+  it("downloads PQN's weights, which load back into PQN, and are refused by DQN with the reason and the algorithm to choose", async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('pqn_weights_CartPole-v1_32x32_step2048.npz');
+    const bytes = readFileSync(await download.path());
+    await page.setInputFiles('#upload', { name: 'pqn.npz', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.waitForFunction(() => document.querySelector('#notice')?.textContent?.startsWith('Loaded pqn.npz'));
+    expect(await page.textContent('#notice')).toBe('Loaded pqn.npz (32-32 hidden).');
+    expect(await page.inputValue('#algo')).toBe('pqn');
+    expect(await page.inputValue('#cfg-hidden')).toBe('32,32');
+
+    // DQN chosen in the menu (after a Reset unlocks it), then the PQN file: the upload opens the DQN
+    // run the menu shows, and the file is refused, naming why; the DQN run and its form stay.
+    await page.click('#reset');
+    await page.waitForFunction(() => window.webRl?.state().phase === 'ready');
+    await page.selectOption('#algo', 'dqn');
+    const hidden = await page.inputValue('#cfg-hidden');
+    await page.setInputFiles('#upload', { name: 'pqn.npz', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.waitForFunction(() => document.querySelector('#notice')?.getAttribute('data-level') === 'error');
+    const refusal = (await page.textContent('#notice')) ?? '';
+    expect(refusal).toMatch(/^pqn\.npz: dqn cannot train its network: it has LayerNorm layers .*; choose pqn in the Algorithm menu to load it$/);
+    expect(await page.inputValue('#algo')).toBe('dqn');
+    expect(await page.inputValue('#cfg-hidden')).toBe(hidden);
+    expect(await page.evaluate(() => window.webRl?.state().phase)).toBe('ready');
+    expect(await page.isDisabled('#upload-button')).toBe(false);
+    const [dqnDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(dqnDownload.suggestedFilename()).toBe(`dqn_weights_CartPole-v1_${hidden.replace(/,/g, 'x')}_step0.npz`);
+    // The page logs the refusal it shows (console.error): expected here.
+    problems.messages.splice(0, problems.messages.length, ...problems.messages.filter((message) => message !== `console.error: ${refusal}`));
   });
 });
 
@@ -375,5 +497,12 @@ describe('the web page without WebGPU', needs('chromium', available), () => {
     expect(state?.counters?.updates).toBe((Math.floor(400 / 16) - Math.floor(100 / 16)) * 4);
     expect(Number.isFinite(state?.counters?.loss)).toBe(true);
     expect(state?.counters?.updatesPerSecond).toBeGreaterThan(0);
+  });
+
+  it('trains PQN on it: the asked updates, every counter a number, the chart gains points and the canvas is drawn', async () => {
+    // The DQN run above is finished: Reset unlocks the menus.
+    await page.click('#reset');
+    await page.waitForFunction(() => window.webRl?.state().phase === 'ready');
+    await trainPqn(page, 'cpu');
   });
 });

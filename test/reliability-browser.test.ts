@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../scripts/build-web.js';
 import { startStaticServer, type StaticServer } from '../scripts/serve-web.js';
 import { encodeMlpWeightsNpz } from '../src/io/mlp-weights.js';
+import { qNetworkWeightShapes } from '../src/rl/q-network.js';
+import { encodeWeightsNpz, networkRecord, type NetworkFields } from '../src/rl/weights-file.js';
 import { chromiumAvailable, launchChromium } from './support/browser-page.js';
 import { flipBit } from './support/cli-process.js';
 import { descendants, peakKiB, resetPeak } from './support/peak-memory.js';
@@ -30,6 +32,14 @@ function nanWeights(): Uint8Array {
   const layers = [layer(4, 16), layer(16, 16), layer(16, 2)];
   layers[2].bias[1] = Number.NaN;
   return encodeMlpWeightsNpz(layers);
+}
+
+/** A PQN network's file (4-16-2 with LayerNorm, as PQN's downloads record it): sound, but not a network DQN trains. */
+function pqnWeights(): Uint8Array {
+  const network: NetworkFields = { env: 'CartPole-v1', hidden: [16], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true };
+  const shapes = qNetworkWeightShapes({ ...network, obsDim: 4, nActions: 2 });
+  const arrays = shapes.map(([rows, cols]) => new Float64Array(rows * cols).fill(0.1));
+  return encodeWeightsNpz(arrays, shapes, networkRecord(network, 4, 2));
 }
 
 describe('uploading bad weights to the page', needs('chromium', available), () => {
@@ -63,6 +73,7 @@ describe('uploading bad weights to the page', needs('chromium', available), () =
     ['page-upload-truncated', 'a truncated file', (current) => current.subarray(0, current.length - 40), /corrupt or truncated zip/],
     ['page-upload-not-npz', 'a text file', () => new TextEncoder().encode('not weights'), /not a zip archive/],
     ['page-upload-nan', 'weights holding NaN, for other layer widths', nanWeights, /arr_5 holds NaN at index 1: weights must be finite/],
+    ['page-upload-other-algorithm', "a PQN network's weights into the DQN run", pqnWeights, /^bad\.npz: dqn cannot train its network: it has LayerNorm layers .*; choose pqn in the Algorithm menu to load it$/],
   ];
 
   async function clearNotice(): Promise<void> {

@@ -6,12 +6,13 @@
 import type { BackendKind } from '../backend/create-backend.js';
 import { envSpec } from '../envs/registry.js';
 import { errorMessage } from '../errors.js';
-import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, algorithm } from '../rl/algorithms.js';
-import { preset, type DqnConfig } from '../rl/config.js';
+import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
+import { schemaKeys } from '../rl/config-schema.js';
+import type { BaseConfig, BaseState } from '../rl/trainer.js';
 import { ConfigForm } from './config-form.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
-import type { BackendInfo, EnvSnapshot, GreedyEpisode, TrainingCounters, WorkerMessage } from './protocol.js';
+import type { BackendInfo, EnvSnapshot, GreedyEpisode, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
 import { WorkerClient } from './worker-client.js';
 import type { ConformanceResult } from './conformance-case.js';
 
@@ -52,9 +53,60 @@ function formatLoss(value: number, updates: number): string {
   return Math.abs(value) >= 0.01 ? value.toFixed(4) : value.toExponential(2);
 }
 
+/** The algorithm chosen in the menu: its form and presets, with its config type kept inside. */
+interface AlgorithmView {
+  readonly name: AlgorithmName;
+  readonly presetNames: readonly string[];
+  /** The preset a run of `env` on `backend` starts from (entry.presetFor). */
+  presetFor(env: string, backend: string): string;
+  /** Fills the form from preset `name`, its env replaced by `env` when given. */
+  fillPreset(name: string, env?: string): void;
+  /** Fills the form from a run of this algorithm. */
+  fill(run: RunConfig): void;
+  /** The form's config with this algorithm; throws naming the bad field by its label. */
+  read(): RunConfig;
+  /** Whether the form differs from preset `name` (or cannot be read). */
+  differsFrom(name: string): boolean;
+  /** The env the form's menu shows. */
+  env(): string;
+  setDisabled(disabled: boolean): void;
+}
+
+/** Builds algorithm `name`'s form (from its entry's schema) into `main` and `more`, replacing what they held. */
+function algorithmView(name: AlgorithmName, main: HTMLElement, more: HTMLElement): AlgorithmView {
+  return withAlgorithm(name, <C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>): AlgorithmView => {
+    const form = new ConfigForm(entry.config, main, more);
+    // `entry` is the registry's entry named `name`, so its config is that variant's.
+    const runOf = (config: C) => ({ algo: name, config }) as unknown as RunConfig;
+    return {
+      name,
+      presetNames: entry.presetNames,
+      presetFor: (env, backend) => entry.presetFor(env, backend),
+      fillPreset: (presetName, env) => form.fill(env === undefined ? entry.preset(presetName) : { ...entry.preset(presetName), env }),
+      fill: (run) => {
+        if (run.algo !== name) throw new Error(`page: a ${run.algo} config for the ${name} form`);
+        form.fill(run.config as unknown as C);
+      },
+      read: () => runOf(form.read()),
+      differsFrom: (presetName) => {
+        let shown: C;
+        try {
+          shown = form.read();
+        } catch {
+          return true;
+        }
+        const chosen = entry.preset(presetName);
+        return schemaKeys(entry.config.fields).some((key) => JSON.stringify(shown[key]) !== JSON.stringify(chosen[key]));
+      },
+      env: () => form.shown('env'),
+      setDisabled: (disabled) => form.setDisabled(disabled),
+    };
+  });
+}
+
 export class App {
   private readonly client: WorkerClient;
-  private readonly form: ConfigForm;
+  private view: AlgorithmView;
   private readonly chart: LearningChart;
   private readonly canvas: HTMLCanvasElement;
   private readonly context: CanvasRenderingContext2D;
@@ -63,7 +115,8 @@ export class App {
   private counters: TrainingCounters | null = null;
   private backend: BackendInfo | null = null;
   private formDirty = false;
-  private config: DqnConfig;
+  /** The run the worker has (or is opening): its algorithm and config. */
+  private run: RunConfig;
   /** Latest training snapshot not yet drawn. */
   private pendingSnapshot: EnvSnapshot | null = null;
   private playback: { episode: GreedyEpisode; startedAt: number; fps: number; lastFrame: number } | null = null;
@@ -71,7 +124,6 @@ export class App {
   readonly hooks: PageTestHooks;
 
   constructor() {
-    this.form = new ConfigForm(byId('main-fields'), byId('more-fields'));
     this.chart = new LearningChart(byId('chart'));
     this.canvas = byId<HTMLCanvasElement>('env-canvas');
     const context = this.canvas.getContext('2d');
@@ -86,10 +138,8 @@ export class App {
       algoSelect.append(option);
     }
     algoSelect.value = DEFAULT_ALGORITHM;
-    const presetSelect = byId<HTMLSelectElement>('preset');
-    for (const name of algorithm(algoSelect.value).presetNames) presetSelect.append(new Option(name, name));
-    this.config = preset('default');
-    this.form.fill(this.config);
+    this.view = this.showAlgorithm(DEFAULT_ALGORITHM, null);
+    this.run = this.view.read();
 
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     this.client = new WorkerClient(worker, {
@@ -107,9 +157,39 @@ export class App {
     requestAnimationFrame((t) => this.animate(t));
   }
 
+  /**
+   * Shows algorithm `name` in the menus and the form: its presets, its schema's form, filled from
+   * the preset its entry picks for `env` (the env the form showed; null: its first preset's env)
+   * on the backend the menu asks for.
+   */
+  private showAlgorithm(name: AlgorithmName, env: string | null): AlgorithmView {
+    const view = algorithmView(name, byId('main-fields'), byId('more-fields'));
+    const presetSelect = byId<HTMLSelectElement>('preset');
+    presetSelect.replaceChildren(...view.presetNames.map((presetName) => new Option(presetName, presetName)));
+    const forEnv = env ?? ALGORITHMS[name].preset(view.presetNames[0]).env;
+    const presetName = view.presetFor(forEnv, this.presetBackend());
+    presetSelect.value = presetName;
+    view.fillPreset(presetName, forEnv);
+    byId('algo-title').textContent = name.toUpperCase();
+    this.view = view;
+    return view;
+  }
+
+  /** The backend presets are picked for: the menu's, or for 'auto' the one open (the CPU before any). */
+  private presetBackend(): 'cpu' | 'webgpu' {
+    const kind = byId<HTMLSelectElement>('backend').value;
+    if (kind === 'webgpu' || kind === 'cpu') return kind;
+    return this.backend?.name ?? 'cpu';
+  }
+
   private bindControls(): void {
+    // Choosing an algorithm rebuilds the form from its schema and fills it from its preset for the form's env.
+    byId<HTMLSelectElement>('algo').addEventListener('change', (event) => {
+      this.showAlgorithm(checkAlgorithmName((event.target as HTMLSelectElement).value), this.view.env());
+      this.formDirty = true;
+    });
     byId<HTMLSelectElement>('preset').addEventListener('change', (event) => {
-      this.form.fill(preset((event.target as HTMLSelectElement).value));
+      this.view.fillPreset((event.target as HTMLSelectElement).value);
       this.formDirty = true;
     });
     // A GPU acts on many envs at once: choosing WebGPU switches the preset to 'vector' (as the CLI's
@@ -151,36 +231,26 @@ export class App {
 
   /**
    * Switches the preset menu (and the form) to `name` when it shows the other of default/vector,
-   * the form untouched since; returns whether it switched.
+   * the form untouched since; returns whether it switched. Only an algorithm with both presets
+   * (DQN) has such a suggestion.
    */
   private suggestPreset(name: 'default' | 'vector'): boolean {
     const select = byId<HTMLSelectElement>('preset');
     const other = name === 'vector' ? 'default' : 'vector';
-    if (select.value !== other || this.customised()) return false;
+    if (!this.view.presetNames.includes(name) || !this.view.presetNames.includes(other)) return false;
+    if (select.value !== other || this.view.differsFrom(other)) return false;
     select.value = name;
-    this.form.fill(preset(name));
+    this.view.fillPreset(name);
     this.formDirty = true;
     return true;
   }
 
-  /** Whether the form differs from the preset its menu shows. */
-  private customised(): boolean {
-    let shown: DqnConfig;
-    try {
-      shown = this.form.read();
-    } catch {
-      return true;
-    }
-    const chosen = preset(byId<HTMLSelectElement>('preset').value);
-    return (Object.keys(chosen) as (keyof DqnConfig)[]).some((key) => JSON.stringify(shown[key]) !== JSON.stringify(chosen[key]));
-  }
-
-  /** Reads the form and opens a fresh run in the worker (the backend is reopened only if its kind changed). */
+  /** Reads the form and opens a fresh run of the chosen algorithm in the worker (the backend is reopened only if its kind changed). */
   private async configure(): Promise<BackendInfo> {
     const formError = byId('form-error');
-    let config: DqnConfig;
+    let run: RunConfig;
     try {
-      config = this.form.read();
+      run = this.view.read();
       formError.hidden = true;
     } catch (error) {
       formError.textContent = errorMessage(error);
@@ -191,13 +261,13 @@ export class App {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got '${byId<HTMLInputElement>('seed').value}'`);
     const kind = byId<HTMLSelectElement>('backend').value as BackendKind;
     this.setPhase('busy');
-    let info = await this.client.request({ type: 'configure', backend: kind, config, seed });
+    let info = await this.client.request({ type: 'configure', backend: kind, seed, ...run });
     // 'auto' found a hardware GPU: train it with the vector preset, as the backend menu would.
     if (info.name === 'webgpu' && this.suggestPreset('vector')) {
-      config = this.form.read();
-      info = await this.client.request({ type: 'configure', backend: kind, config, seed });
+      run = this.view.read();
+      info = await this.client.request({ type: 'configure', backend: kind, seed, ...run });
     }
-    this.config = config;
+    this.run = run;
     this.formDirty = false;
     this.startFreshView();
     this.showBackend(info);
@@ -206,15 +276,15 @@ export class App {
   }
 
   private startFreshView(): void {
-    this.chart.reset(envSpec(this.config.env).rewardThreshold);
+    this.chart.reset(envSpec(this.run.config.env).rewardThreshold);
     this.setCounterText('lastReturn', '–');
     this.setCounterText('bestEvaluation', '–');
-    this.renderer = new EnvStateRenderer(this.config.env);
+    this.renderer = new EnvStateRenderer(this.run.config.env);
     this.playback = null;
     this.pendingSnapshot = null;
     this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
     byId('stage-title').textContent = 'Training episode';
-    byId('stage-caption').textContent = `${this.config.env} · press Start`;
+    byId('stage-caption').textContent = `${this.run.config.env} · press Start`;
   }
 
   private showBackend(info: BackendInfo): void {
@@ -264,23 +334,29 @@ export class App {
   }
 
   private async download(): Promise<void> {
-    const { bytes, hidden } = await this.client.request({ type: 'get-weights' });
+    const { bytes, hidden, algo } = await this.client.request({ type: 'get-weights' });
     const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
     const link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
     const steps = this.counters?.steps ?? 0;
-    link.download = `dqn_weights_${this.config.env}_${hidden.join('x')}_step${steps}.npz`;
+    link.download = `${algo}_weights_${this.run.config.env}_${hidden.join('x')}_step${steps}.npz`;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }
 
   private async upload(file: File): Promise<void> {
     const bytes = new Uint8Array(await file.arrayBuffer());
+    // Weights load into a run of the algorithm the menu shows: another one chosen since the run was set up opens its run first.
+    if (this.phase === 'ready' && this.view.name !== this.run.algo) await this.configure();
     const before = this.phase;
     this.setPhase('busy');
     const result = await this.client.request({ type: 'load-weights', bytes, fileName: file.name }, [bytes.buffer]);
-    this.form.fill(result.config);
-    this.config = result.config;
+    if (result.run.algo !== this.view.name) {
+      byId<HTMLSelectElement>('algo').value = result.run.algo;
+      this.showAlgorithm(result.run.algo, result.run.config.env);
+    }
+    this.view.fill(result.run);
+    this.run = result.run;
     if (result.restarted) {
       this.formDirty = false;
       this.startFreshView();
@@ -336,7 +412,7 @@ export class App {
     byId<HTMLInputElement>('upload').disabled = busy;
     (byId('upload-button') as HTMLButtonElement).disabled = busy;
     const locked = runExists || busy;
-    this.form.setDisabled(locked);
+    this.view.setDisabled(locked);
     for (const id of ['algo', 'preset', 'seed', 'backend']) byId<HTMLInputElement>(id).disabled = locked;
     document.body.dataset.phase = phase;
   }

@@ -4,7 +4,7 @@
  * by exactly one `reply`; the worker also pushes `progress` and `notice` events on its own.
  */
 import type { BackendKind } from '../backend/create-backend.js';
-import type { DqnConfig } from '../rl/config.js';
+import type { ALGORITHMS, AlgorithmName } from '../rl/algorithms.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
 import type { ConformanceResult } from './conformance-case.js';
 
@@ -28,6 +28,7 @@ export interface TrainingCounters {
   steps: number;
   episodes: number;
   updates: number;
+  /** The exploration rate of the next step (NaN where the algorithm does not explore by epsilon: shown as '–'). */
   epsilon: number;
   /** Latest loss read back (NaN before the first update). */
   loss: number;
@@ -49,9 +50,19 @@ export interface EnvSnapshot {
   episode: number;
 }
 
+/** The config type of an algorithm of the registry (what its presets and form give). */
+export type ConfigOf<A extends AlgorithmName> = ReturnType<(typeof ALGORITHMS)[A]['preset']>;
+
+/**
+ * A run's algorithm and its config, one variant per registry entry: `algo` says which entry's
+ * config `config` is. (The worker checks it with that entry's schema before training: a message is
+ * data, whatever its type says.)
+ */
+export type RunConfig = { [A in AlgorithmName]: { algo: A; config: ConfigOf<A> } }[AlgorithmName];
+
 /** Requests from the page. */
 export type WorkerRequest =
-  | { type: 'configure'; backend: BackendKind; config: DqnConfig; seed: number }
+  | ({ type: 'configure'; backend: BackendKind; seed: number } & RunConfig)
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'greedy-episode'; seed: number }
@@ -65,8 +76,10 @@ export interface ReplyValues {
   start: TrainingCounters;
   pause: TrainingCounters;
   'greedy-episode': GreedyEpisode;
-  'get-weights': { bytes: Uint8Array; hidden: number[] };
-  'load-weights': { hidden: number[]; config: DqnConfig; restarted: boolean };
+  /** The policy's weights file, the hidden widths and the algorithm (for the file's name). */
+  'get-weights': { bytes: Uint8Array; hidden: number[]; algo: AlgorithmName };
+  /** The run the weights were loaded into (its algorithm and config: a fresh one when `restarted`). */
+  'load-weights': { hidden: number[]; restarted: boolean; run: RunConfig };
   conformance: ConformanceResult;
 }
 

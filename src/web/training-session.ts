@@ -7,19 +7,18 @@
 import type { Backend } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend, type BackendKind } from '../backend/create-backend.js';
-import { errorMessage } from '../errors.js';
+import { InvalidArgumentError, errorMessage } from '../errors.js';
 import { make } from '../envs/registry.js';
-import type { DqnConfig } from '../rl/config.js';
-import { DQN_ALGORITHM } from '../rl/algorithms.js';
+import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
+import { validateWithSchema } from '../rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
-import type { Trainer } from '../rl/trainer.js';
-import type { TrainerState } from '../rl/trainer-state.js';
+import type { BaseConfig, BaseState, Trainer } from '../rl/trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
 import { sameValue } from '../rl/config-values.js';
-import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork } from '../rl/weights-file.js';
+import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
-import type { BackendInfo, GreedyEpisode, ReplyValues, RequestMessage, TrainingCounters, WorkerMessage } from './protocol.js';
+import type { BackendInfo, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
 
 /** Sends a message to the page (postMessage in the worker), with buffers to transfer. */
 export type PostMessage = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void;
@@ -37,6 +36,29 @@ interface RateSample {
   updates: number;
 }
 
+/** Code that works with a run's entry and trainer, their config and snapshot types kept together. */
+type RunUser<R> = <C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, trainer: Trainer<C, S>) => R;
+
+/**
+ * The session's run: its trainer as every algorithm's (counters, envs, policy), and `use`, which
+ * hands the entry and the trainer to code that needs the algorithm's own config type (weights).
+ */
+interface SessionRun {
+  readonly algo: AlgorithmName;
+  readonly trainer: Trainer<BaseConfig, unknown>;
+  use<R>(user: RunUser<R>): R;
+}
+
+function sessionRun<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, trainer: Trainer<C, S>): SessionRun {
+  return { algo: checkAlgorithmName(entry.name), trainer, use: (user) => user(entry, trainer) };
+}
+
+/** A config as the page's form shows it, with its algorithm (copied: the trainer keeps its own). */
+function runConfigOf<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, config: C): RunConfig {
+  // `entry` is the registry's entry named entry.name, so `config` is that variant's config.
+  return { algo: checkAlgorithmName(entry.name), config: structuredClone(config) } as unknown as RunConfig;
+}
+
 /** Lets pending messages (a pause, say) run between training slices. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -45,7 +67,7 @@ function yieldToEventLoop(): Promise<void> {
 export class TrainingSession {
   private backend: Backend | null = null;
   private backendInfo: BackendInfo | null = null;
-  private trainer: Trainer<DqnConfig, TrainerState> | null = null;
+  private run: SessionRun | null = null;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private lock: Promise<unknown> = Promise.resolve();
@@ -79,7 +101,7 @@ export class TrainingSession {
   private dispatch(request: RequestMessage): Promise<ReplyValues[keyof ReplyValues]> {
     switch (request.type) {
       case 'configure':
-        return this.configure(request.backend, request.config, request.seed);
+        return this.configure(request.backend, request, request.seed);
       case 'start':
         return this.start();
       case 'pause':
@@ -102,17 +124,40 @@ export class TrainingSession {
     return result;
   }
 
-  private requireTrainer(): Trainer<DqnConfig, TrainerState> {
-    if (!this.trainer) throw new Error('no run configured yet');
-    return this.trainer;
+  private get trainer(): Trainer<BaseConfig, unknown> | null {
+    return this.run?.trainer ?? null;
   }
 
-  /** Opens the backend (WebGPU falls back to the CPU with the reason) and starts a fresh run. */
-  async configure(kind: BackendKind, config: DqnConfig, seed: number): Promise<BackendInfo> {
+  private requireRun(): SessionRun {
+    if (!this.run) throw new Error('no run configured yet');
+    return this.run;
+  }
+
+  private requireTrainer(): Trainer<BaseConfig, unknown> {
+    return this.requireRun().trainer;
+  }
+
+  /**
+   * Opens the backend (WebGPU falls back to the CPU with the reason) and starts a fresh run of
+   * `run.algo` with `run.config`, checked first by that algorithm's schema (a message's config is
+   * data: a wrong or missing field is refused, naming it, and nothing changes).
+   */
+  async configure(kind: BackendKind, run: { algo: string; config: unknown }, seed: number): Promise<BackendInfo> {
+    return withAlgorithm(run.algo, <C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>) => {
+      if (typeof run.config !== 'object' || run.config === null) throw new InvalidArgumentError(`configure: no ${entry.name} config given`);
+      // Checked field by field against the entry's schema: from here on it is a C.
+      const config = run.config as C;
+      validateWithSchema(entry.config, config);
+      return this.configureRun(entry, kind, config, seed).then(() => this.backendInfo as BackendInfo);
+    });
+  }
+
+  /** Replaces the run with a fresh one of `entry` (the backend reopened only when its kind changes); resolves with its trainer. */
+  private async configureRun<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, kind: BackendKind, config: C, seed: number): Promise<Trainer<C, S>> {
     await this.pause();
     return this.exclusive(async () => {
-      this.trainer?.dispose();
-      this.trainer = null;
+      this.run?.trainer.dispose();
+      this.run = null;
       if (this.backend === null || this.backendInfo?.requested !== kind) {
         this.backend?.destroy();
         this.backend = null;
@@ -120,7 +165,7 @@ export class TrainingSession {
         this.backend = backend;
         this.backendInfo = info;
       }
-      this.trainer = DQN_ALGORITHM.createTrainer(this.backend, config, seed, {
+      const trainer = entry.createTrainer(this.backend, config, seed, {
         onEpisode: (log) => {
           this.episodesOut.push(log);
         },
@@ -128,12 +173,13 @@ export class TrainingSession {
           this.evaluationsOut.push(log);
         },
       });
+      this.run = sessionRun(entry, trainer);
       this.episodesOut = [];
       this.evaluationsOut = [];
       this.rateSamples = [];
       this.activeMs = 0;
       this.postProgress();
-      return this.backendInfo as BackendInfo;
+      return trainer;
     });
   }
 
@@ -155,7 +201,7 @@ export class TrainingSession {
     return this.counters();
   }
 
-  private async trainingLoop(trainer: Trainer<DqnConfig, TrainerState>): Promise<void> {
+  private async trainingLoop(trainer: Trainer<BaseConfig, unknown>): Promise<void> {
     try {
       while (this.running && !trainer.done && this.trainer === trainer) {
         await this.exclusive(async () => {
@@ -243,15 +289,18 @@ export class TrainingSession {
     });
   }
 
-  /** The current policy weights (DqnAgent.policy: the online network's, or their average) as a CLI-compatible .npz. */
-  getWeights(): Promise<{ bytes: Uint8Array; hidden: number[] }> {
-    return this.exclusive(async () => {
-      const trainer = this.requireTrainer();
-      const weights = await trainer.policy.getWeights();
-      const { config } = trainer;
-      const network = networkRecord(config, trainer.envs.obsDim, trainer.envs.nActions);
-      return { bytes: encodeWeightsNpz(weights, trainer.weightShapes(), network), hidden: [...config.hidden] };
-    });
+  /**
+   * The current policy weights (the trainer's policy: DQN's online network or its average, PQN's
+   * network) as a CLI-compatible .npz recording the network (entry.architecture).
+   */
+  getWeights(): Promise<ReplyValues['get-weights']> {
+    return this.exclusive(async () =>
+      this.requireRun().use(async (entry, trainer) => {
+        const weights = await trainer.policy.getWeights();
+        const network = networkRecord(networkOf(entry, trainer.config), trainer.envs.obsDim, trainer.envs.nActions);
+        return { bytes: encodeWeightsNpz(weights, trainer.weightShapes(), network), hidden: [...network.hidden], algo: checkAlgorithmName(entry.name) };
+      }),
+    );
   }
 
   /**
@@ -259,23 +308,32 @@ export class TrainingSession {
    * checked first (zip CRCs, shapes, finite values, the network it records), so a corrupt or
    * mismatched file changes nothing and its error reaches the page. When the file's network
    * (recorded, or its widths inferred from the W shapes) differs from the run's, a fresh run with
-   * that network is configured.
+   * that network is configured. A network the run's algorithm cannot train (a PQN file's
+   * LayerNorm network in a DQN run, say: entry.architectureProblem) is refused with the reason and
+   * the algorithm to choose, changing nothing.
    */
   async loadWeights(bytes: Uint8Array, fileName: string): Promise<ReplyValues['load-weights']> {
-    const current = this.requireTrainer();
-    // The file decides the network; the run keeps its env (the file's must have its sizes).
-    const { arrays, network } = resolveWeightsNetwork(readWeightsFile(bytes, fileName), fileName, current.config, (key) => key === 'env');
-    const wanted: DqnConfig = { ...current.config, ...network, hidden: [...network.hidden] };
-    const restarted = RECORDED_NETWORK_FIELDS.some((key) => !sameValue(wanted[key], current.config[key]));
-    if (restarted) {
-      await this.configure(this.backendInfo?.requested ?? 'auto', wanted, current.seed);
-    } else {
-      await this.pause();
-    }
-    return this.exclusive(async () => {
-      const trainer = this.requireTrainer();
-      trainer.loadWeights(arrays);
-      return { hidden: [...trainer.config.hidden], config: { ...trainer.config, hidden: [...trainer.config.hidden] }, restarted };
+    return this.requireRun().use(async (entry, current) => {
+      // The file decides the network; the run keeps its env (the file's must have its sizes).
+      const { arrays, network } = resolveWeightsNetwork(readWeightsFile(bytes, fileName), fileName, networkOf(entry, current.config), (key) => key === 'env');
+      const problem = entry.architectureProblem(network);
+      if (problem !== null) {
+        const others = ALGORITHM_NAMES.filter((name) => name !== entry.name && ALGORITHMS[name].architectureProblem(network) === null);
+        const choose = others.length > 0 ? `; choose ${others.join(' or ')} in the Algorithm menu to load it` : '';
+        throw new InvalidArgumentError(`${fileName}: ${entry.name} cannot train its network: it ${problem}${choose}`);
+      }
+      const wanted = entry.withNetwork(current.config, network);
+      const before = entry.architecture(current.config);
+      const after = entry.architecture(wanted);
+      const restarted = RECORDED_NETWORK_FIELDS.some((key) => !sameValue(after[key], before[key]));
+      let trainer = current;
+      if (restarted) trainer = await this.configureRun(entry, this.backendInfo?.requested ?? 'auto', wanted, current.seed);
+      else await this.pause();
+      return this.exclusive(async () => {
+        if (this.run?.trainer !== trainer) throw new Error(`${fileName}: the run was replaced while the weights were loading; load them again`);
+        trainer.loadWeights(arrays);
+        return { hidden: [...entry.architecture(trainer.config).hidden], restarted, run: runConfigOf(entry, trainer.config) };
+      });
     });
   }
 
@@ -292,12 +350,17 @@ export class TrainingSession {
   async dispose(): Promise<void> {
     await this.pause();
     await this.exclusive(async () => {
-      this.trainer?.dispose();
-      this.trainer = null;
+      this.run?.trainer.dispose();
+      this.run = null;
       this.backend?.destroy();
       this.backend = null;
     });
   }
+}
+
+/** The network a config trains on its env, as resolveWeightsNetwork and weights files take it. */
+function networkOf<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, config: C): NetworkFields {
+  return { env: config.env, ...entry.architecture(config) };
 }
 
 /**

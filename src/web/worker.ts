@@ -1,6 +1,6 @@
 /**
  * The training worker: owns the compute backend (and with it the GPU device, which
- * `navigator.gpu` provides in dedicated workers) and the DQN trainer, so training never blocks
+ * `navigator.gpu` provides in dedicated workers) and the trainer (any algorithm of the registry), so training never blocks
  * the page's drawing. Bundled as worker.js beside main.js.
  */
 import type { RequestMessage, WorkerMessage } from './protocol.js';
