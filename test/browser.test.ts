@@ -341,8 +341,9 @@ describe('the web page in Chromium', needs('chromium', available), () => {
     problems.messages.splice(0, problems.messages.length, ...unexpected);
   });
 
-  it("the Algorithm menu: choosing PQN shows its presets and its schema's form filled from its preset; its presets stay on a backend change; DQN's come back", async () => {
+  it("the Algorithm menu: choosing PQN shows its presets and its schema's form filled from its preset; the backend menu picks its WebGPU flavour; DQN's come back", async () => {
     const options = (selector: string) => page.$$eval(`${selector} option`, (all) => all.map((o) => (o as HTMLOptionElement).value));
+    await page.selectOption('#backend', 'cpu');
     await page.selectOption('#algo', 'dqn');
     await page.selectOption('#algo', 'pqn');
     expect(await options('#preset')).toEqual([...ALGORITHMS.pqn.presetNames]);
@@ -358,10 +359,15 @@ describe('the web page in Chromium', needs('chromium', available), () => {
       expect(await page.locator(`label[for="cfg-${key}"] span`).textContent(), key).toBe(field.label);
     }
     expect(await page.locator('#cfg-batchSize').count()).toBe(0);
-    // No vector flavour to suggest: the backend menu leaves PQN's preset alone.
-    await page.selectOption('#backend', 'cpu');
+    // The backend menu switches to PQN's WebGPU flavour (32 envs x 16 steps) and back, as --backend does.
     await page.selectOption('#backend', 'webgpu');
+    expect(await page.inputValue('#preset')).toBe('pqn-cartpole-vector');
+    expect(await page.inputValue('#cfg-numEnvs')).toBe('32');
+    await page.selectOption('#backend', 'cpu');
     expect(await page.inputValue('#preset')).toBe('pqn-cartpole');
+    expect(await page.inputValue('#cfg-numEnvs')).toBe('4');
+    await page.selectOption('#backend', 'webgpu');
+    expect(await page.inputValue('#preset')).toBe('pqn-cartpole-vector');
     // Back to DQN: its presets and form, its preset for CartPole on the WebGPU the menu asks for.
     await page.selectOption('#algo', 'dqn');
     expect(await options('#preset')).toEqual([...ALGORITHMS.dqn.presetNames]);

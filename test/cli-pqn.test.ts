@@ -65,8 +65,11 @@ describe('--algo pqn', () => {
       [['--algo', 'pqn', '--backend', 'cpu', '--load', 'dqn.npz'], /^error: --load 'dqn.npz': its network has no LayerNorm layers \(a DQN network: train it with --algo dqn\)\n$/],
       [['--backend', 'cpu', '--load', 'first.npz', '--steps', '100'], /^error: --load 'first.npz': its network has LayerNorm layers \(a PQN network: train it with --algo pqn\)\n$/],
       [['--algo', 'pqn', '--backend', 'cpu', '--hidden', '32', '--load', 'first.npz'], /^error: --load 'first.npz' does not fit --hidden 32 \(the file's network has 16,16\); leave the flag out/],
+      [['--algo', 'pqn', '--backend', 'cpu', '--load', 'legacy.npz'], /^error: --load 'legacy.npz': its network has no LayerNorm layers \(a DQN network: train it with --algo dqn\)\n$/],
       [[...PQN_QUICK, '--num-minibatches', '3'], /^error: --num-envs x --num-steps \(128\) must be a multiple of --num-minibatches 3\n$/],
     ];
+    // numpy-rl-engine's own file: no network record, so no LayerNorm.
+    writeFileSync(join(dir, 'legacy.npz'), readFileSync(new URL('./fixtures/numpy-rl-engine-weights.npz', import.meta.url)));
     const dqn = train([...QUICK, '--steps', '200', '--out', 'dqn', '--save', 'dqn.npz']);
     expect(dqn.code).toBe(0);
     for (const [args, message] of cases) {

@@ -57,6 +57,7 @@ describe('the pqn registry entry', () => {
 
   it('describes and builds a PQN trainer', async () => {
     expect(PQN_ALGORITHM.presetFor('Acrobot-v1', 'cpu')).toBe('pqn-cartpole');
+    expect(PQN_ALGORITHM.presetFor('CartPole-v1', 'webgpu')).toBe('pqn-cartpole-vector');
     const config = PQN_ALGORITHM.preset(PQN_ALGORITHM.presetNames[0]);
     expect(PQN_ALGORITHM.describe(config)).toBe('PQN');
     expect(describeNetwork(PQN_ALGORITHM, config, 4, 2)).toBe('4-120-84-2 layernorm');

@@ -100,7 +100,7 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
   ],
 };
 
-export const PQN_PRESET_NAMES = ['pqn-cartpole'] as const;
+export const PQN_PRESET_NAMES = ['pqn-cartpole', 'pqn-cartpole-vector'] as const;
 export type PqnPresetName = (typeof PQN_PRESET_NAMES)[number];
 
 /**
@@ -138,7 +138,15 @@ const PQN_CARTPOLE: PqnConfig = {
   onNonFinite: 'stop',
 };
 
-export const PQN_PRESETS: Record<PqnPresetName, PqnConfig> = { 'pqn-cartpole': PQN_CARTPOLE };
+/**
+ * `pqn-cartpole-vector`: `pqn-cartpole` with 32 envs x 16 steps a rollout instead of 4 x 128: the
+ * same 512 transitions an iteration, minibatches of 128 and updates per env step, in 8x fewer
+ * vector steps, each one forward pass of 32 observations and one read back. What a GPU wants
+ * (`--backend webgpu` picks it): a read back costs a round trip however few envs it serves.
+ */
+const PQN_CARTPOLE_VECTOR: PqnConfig = { ...PQN_CARTPOLE, hidden: [...PQN_CARTPOLE.hidden], numEnvs: 32, numSteps: 16 };
+
+export const PQN_PRESETS: Record<PqnPresetName, PqnConfig> = { 'pqn-cartpole': PQN_CARTPOLE, 'pqn-cartpole-vector': PQN_CARTPOLE_VECTOR };
 
 /** A PQN preset by name, copied so callers can override fields. */
 export function pqnPreset(name: string): PqnConfig {
@@ -149,7 +157,8 @@ export function pqnPreset(name: string): PqnConfig {
 /** The preset each env trains with; an env without one starts from CartPole's, its env replaced by the caller. */
 const PQN_PRESET_OF_ENV: Readonly<Record<string, PqnPresetName>> = { 'CartPole-v1': 'pqn-cartpole' };
 
-/** The PQN preset a run of `env` starts from (the same on every backend: PQN's batches are already wide). */
-export function pqnPresetFor(env: string, _backend: string): PqnPresetName {
-  return PQN_PRESET_OF_ENV[env] ?? 'pqn-cartpole';
+/** The PQN preset a run of `env` starts from; on WebGPU, CartPole's vector flavour. */
+export function pqnPresetFor(env: string, backend: string): PqnPresetName {
+  const name = PQN_PRESET_OF_ENV[env] ?? 'pqn-cartpole';
+  return backend === 'webgpu' && name === 'pqn-cartpole' ? 'pqn-cartpole-vector' : name;
 }

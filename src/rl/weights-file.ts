@@ -236,8 +236,8 @@ export interface ResolvedWeights {
  * the CLI's --load and --mode eval and the page's upload share. A field the file records takes the
  * file's value unless the caller fixed it (`fixed(key)`: a flag the user gave); a fixed field with
  * another value is refused, naming both (`name` spells fields: the CLI's flags). A file that
- * records no network (numpy-rl-engine's) gets its widths from its W shapes, the rest from
- * `current`. The env is the file's unless fixed; its observation and action counts must be the
+ * records no network (numpy-rl-engine's) has no LayerNorm and gets its widths from its W shapes,
+ * the rest from `current`. The env is the file's unless fixed; its observation and action counts must be the
  * file's. Whether the algorithm can train the network is its own question
  * (AlgorithmEntry.architectureProblem). Errors start with `source` ("--load 'w.npz'", or the
  * file's name) and say what to do.
@@ -260,7 +260,9 @@ export function resolveWeightsNetwork(
     if (conflicts.length > 0) throw new InvalidArgumentError(`${source} does not fit ${conflicts.join(', ')}; leave the flag out to use the file's value`);
     if (recorded.env !== undefined && !fixed('env')) network.env = recorded.env;
   } else if (!current.dueling) {
-    const inferred = hiddenWidthsOf(file.entries, current.layerNorm ? 4 : 2);
+    // Only this engine writes LayerNorm networks, and it always records them: a file without a record has none.
+    network.layerNorm = false;
+    const inferred = hiddenWidthsOf(file.entries);
     if (inferred !== null) {
       if (fixed('hidden') && !sameValue(inferred, current.hidden)) throw new InvalidArgumentError(`${source} holds a ${inferred.join(',')} network; it does not fit ${name('hidden')} ${current.hidden.join(',')}`);
       network.hidden = inferred;

@@ -192,11 +192,11 @@ export class App {
       this.view.fillPreset((event.target as HTMLSelectElement).value);
       this.formDirty = true;
     });
-    // A GPU acts on many envs at once: choosing WebGPU switches the preset to 'vector' (as the CLI's
-    // --backend webgpu does), and back to 'default' for the CPU, unless another preset was chosen.
+    // A GPU acts on many envs at once: choosing WebGPU switches to the algorithm's preset for it
+    // (as the CLI's --backend webgpu does), and back for the CPU, unless another preset was chosen.
     byId<HTMLSelectElement>('backend').addEventListener('change', (event) => {
       const kind = (event.target as HTMLSelectElement).value;
-      this.suggestPreset(kind === 'webgpu' ? 'vector' : 'default');
+      this.suggestPreset(kind === 'webgpu' ? 'webgpu' : 'cpu');
     });
     for (const id of ['main-fields', 'more-fields', 'seed', 'backend']) {
       for (const type of ['input', 'change']) {
@@ -230,15 +230,16 @@ export class App {
   }
 
   /**
-   * Switches the preset menu (and the form) to `name` when it shows the other of default/vector,
-   * the form untouched since; returns whether it switched. Only an algorithm with both presets
-   * (DQN) has such a suggestion.
+   * Switches the preset menu (and the form) to the algorithm's preset for the env on `backend`
+   * (presetFor: DQN's `vector`, PQN's `pqn-cartpole-vector` on WebGPU) when it shows the one for
+   * the other backend, the form untouched since; returns whether it switched.
    */
-  private suggestPreset(name: 'default' | 'vector'): boolean {
+  private suggestPreset(backend: 'cpu' | 'webgpu'): boolean {
     const select = byId<HTMLSelectElement>('preset');
-    const other = name === 'vector' ? 'default' : 'vector';
-    if (!this.view.presetNames.includes(name) || !this.view.presetNames.includes(other)) return false;
-    if (select.value !== other || this.view.differsFrom(other)) return false;
+    const env = this.view.env();
+    const name = this.view.presetFor(env, backend);
+    const other = this.view.presetFor(env, backend === 'webgpu' ? 'cpu' : 'webgpu');
+    if (name === other || select.value !== other || this.view.differsFrom(other)) return false;
     select.value = name;
     this.view.fillPreset(name);
     this.formDirty = true;
@@ -263,7 +264,7 @@ export class App {
     this.setPhase('busy');
     let info = await this.client.request({ type: 'configure', backend: kind, seed, ...run });
     // 'auto' found a hardware GPU: train it with the vector preset, as the backend menu would.
-    if (info.name === 'webgpu' && this.suggestPreset('vector')) {
+    if (info.name === 'webgpu' && this.suggestPreset('webgpu')) {
       run = this.view.read();
       info = await this.client.request({ type: 'configure', backend: kind, seed, ...run });
     }
