@@ -56,7 +56,8 @@ describe('the pqn registry entry', () => {
   });
 
   it('describes and builds a PQN trainer', async () => {
-    expect(PQN_ALGORITHM.presetFor('Acrobot-v1', 'cpu')).toBe('pqn-cartpole');
+    expect(PQN_ALGORITHM.presetFor('Acrobot-v1', 'cpu')).toBe('pqn-acrobot');
+    expect(PQN_ALGORITHM.presetFor('MountainCar-v0', 'cpu')).toBe('pqn-cartpole');
     expect(PQN_ALGORITHM.presetFor('CartPole-v1', 'webgpu')).toBe('pqn-cartpole-vector');
     const config = PQN_ALGORITHM.preset(PQN_ALGORITHM.presetNames[0]);
     expect(PQN_ALGORITHM.describe(config)).toBe('PQN');
