@@ -50,10 +50,16 @@ describe('--algo pqn', () => {
     expect(json).toContain(`"norm":"layer","normEps":${OP_DEFAULTS.layerNormEps}`);
   });
 
-  it('--preset pqn-cartpole alone chooses PQN', () => {
-    const byPreset = train(['--preset', 'pqn-cartpole', '--backend', 'cpu', '--hidden', '8', '--steps', '512', '--num-steps', '16', '--out', 'by-preset', '--save', 'by-preset.npz', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video']);
+  it('--preset pqn-cartpole alone chooses PQN; its weights file is pqn_weights.npz, which --algo pqn --mode eval --load reads', () => {
+    const byPreset = train(['--preset', 'pqn-cartpole', '--backend', 'cpu', '--hidden', '8', '--steps', '512', '--num-steps', '16', '--out', 'by-preset', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video']);
     expect(byPreset.stderr).toBe('');
     expect(byPreset.stdout).toMatch(/^training PQN on CartPole-v1 \| preset pqn-cartpole /m);
+    expect(byPreset.stdout).toMatch(/^weights: pqn_weights.npz \(also in the run folder\)$/m);
+    expect(existsSync(join(dir, 'by-preset', 'pqn_weights.npz'))).toBe(true);
+    expect(existsSync(join(dir, 'dqn_weights.npz'))).toBe(false);
+    const played = train(['--algo', 'pqn', '--mode', 'eval', '--load', '--backend', 'cpu', '--final-eval-episodes', '2', '--no-video']);
+    expect(played.stderr).toBe('');
+    expect(played.stdout).toMatch(/^evaluating pqn_weights.npz \(4-8-2 layernorm\)/m);
   });
 
   it('Ctrl-C saves a checkpoint; --resume from it ends with the uninterrupted run\'s weights and metrics', async () => {

@@ -6,8 +6,10 @@ import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, type AlgorithmName } fr
 import { addConfigFlags } from './config-flags.js';
 import { nonNegativeIntegerFlag } from './flag-parsers.js';
 
-/** Where --save writes, and what a bare --load reads. */
-export const DEFAULT_WEIGHTS = 'dqn_weights.npz';
+/** Where --save writes by default, what a bare --load reads, and the run folder's copy: `<algo>_weights.npz` (dqn_weights.npz as numpy-rl-engine named it). */
+export function weightsFileName(algo: string): string {
+  return `${algo}_weights.npz`;
+}
 
 /** The run flags, as commander parses them. */
 export interface CliOptions {
@@ -17,7 +19,7 @@ export interface CliOptions {
   seed: number;
   preset: string;
   load?: string | true;
-  save: string;
+  save?: string;
   out?: string;
   resume?: string;
   checkpointEvery: number;
@@ -40,8 +42,8 @@ export function buildCommand(): Command {
         ALGORITHM_NAMES.flatMap((name) => ALGORITHMS[name].presetNames),
       ),
     )
-    .option('--load [file]', `start from saved weights (.npz; default file ${DEFAULT_WEIGHTS}); required by --mode eval`)
-    .option('--save <file>', 'where training saves the final weights (.npz, numpy-rl-engine layout)', DEFAULT_WEIGHTS)
+    .option('--load [file]', `start from saved weights (.npz; default file ${weightsFileName('<algo>')}); required by --mode eval`)
+    .option('--save <file>', `where training saves the final weights (.npz, numpy-rl-engine layout; default ${weightsFileName('<algo>')}: ${ALGORITHM_NAMES.map(weightsFileName).join(', ')})`)
     .option('--out <dir>', 'folder for run artefacts (default runs/<env>-<preset>-seed<seed>, numbered if taken); a given folder is used as it is, and refused if it holds another run')
     .option('--resume <checkpoint>', 'continue a run exactly from its checkpoint.zip (config and seed come from the checkpoint)')
     .option('--checkpoint-every <steps>', 'write <out>/checkpoint.zip every N env steps (0 = only at the end)', nonNegativeIntegerFlag('--checkpoint-every'), 10_000)
@@ -56,10 +58,10 @@ export function buildCommand(): Command {
   return program;
 }
 
-/** The weights file --load names (a bare --load means DEFAULT_WEIGHTS), or null without --load. */
-export function loadPath(options: Pick<CliOptions, 'load'>): string | null {
+/** The weights file --load names (a bare --load means `algo`'s weightsFileName), or null without --load. */
+export function loadPath(options: Pick<CliOptions, 'load'>, algo: string): string | null {
   if (options.load === undefined) return null;
-  return typeof options.load === 'string' ? options.load : DEFAULT_WEIGHTS;
+  return typeof options.load === 'string' ? options.load : weightsFileName(algo);
 }
 
 /** The GIF's file name when no --video names one: <env>-seed<seed>.gif. */

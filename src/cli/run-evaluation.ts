@@ -14,7 +14,7 @@ import { readWeightsFile, resolveWeightsNetwork } from '../rl/weights-file.js';
 import { Rng } from '../random/rng.js';
 import { describeBackend, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
-import { DEFAULT_WEIGHTS, loadPath, videoPath, type CliOptions } from './command.js';
+import { loadPath, videoPath, weightsFileName, type CliOptions } from './command.js';
 import { flagName } from './config-flags.js';
 import { say } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
@@ -22,7 +22,7 @@ import { checkDistinctPaths, checkOutputFile, readInputFile } from './output-pat
 
 export async function runEvaluation<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, program: Command, options: CliOptions, config: C): Promise<number> {
   const given = (key: string) => program.getOptionValueSource(key) === 'cli';
-  const file = loadPath(options) ?? DEFAULT_WEIGHTS;
+  const file = loadPath(options, entry.name) ?? weightsFileName(entry.name);
   const { arrays, network, video } = await asUsage(() => {
     const current = { env: config.env, ...entry.architecture(config) };
     const loaded = resolveWeightsNetwork(readWeightsFile(readInputFile(file, '--load'), file), `--load '${file}'`, current, (key) => key !== 'layerNorm' && given(key), flagName);

@@ -19,7 +19,7 @@ import { checkMemoryFits, type MemoryLimits } from '../rl/memory-budget.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
 import type { TrainerCheckpoint } from '../rl/trainer-checkpoint.js';
 import { UsageError } from './cli-errors.js';
-import { DEFAULT_WEIGHTS, loadPath, videoFileName, videoPath, type CliOptions } from './command.js';
+import { loadPath, videoFileName, videoPath, weightsFileName, type CliOptions } from './command.js';
 import { flagName, givenConfigKeys } from './config-flags.js';
 import { checkDistinctPaths, checkOutputFile, checkOutputFolder, readInputFile, type PathUse } from './output-paths.js';
 import { checkNoRunIn } from './run-folder.js';
@@ -42,14 +42,15 @@ export interface RunFiles {
   curveSvg: string;
 }
 
-export function runFilesIn(folder: string): RunFiles {
+/** The files a run of algorithm `algo` writes into `folder`. */
+export function runFilesIn(folder: string, algo: string): RunFiles {
   return {
     checkpoint: join(folder, 'checkpoint.zip'),
     metrics: join(folder, 'metrics.csv'),
     evaluations: join(folder, 'evaluations.csv'),
     config: join(folder, 'config.json'),
     evalJson: join(folder, 'eval.json'),
-    weights: join(folder, DEFAULT_WEIGHTS),
+    weights: join(folder, weightsFileName(algo)),
     curvePng: join(folder, 'learning-curve.png'),
     curveSvg: join(folder, 'learning-curve.svg'),
   };
@@ -66,8 +67,12 @@ function runFileFlag(path: string): string {
  * each other. --save may be the run folder's weights file (the same weights, written once), and a
  * resumed run rewrites the checkpoint it continues.
  */
-export function checkRunPaths(plan: { save: string | null; video: string | null; resume: { path: string } | null; initialWeights: { path: string } | null }, folder: string | null): void {
-  const files = folder === null ? [] : Object.values(runFilesIn(folder));
+export function checkRunPaths(
+  plan: { save: string | null; video: string | null; resume: { path: string } | null; initialWeights: { path: string } | null },
+  folder: string | null,
+  algo: string,
+): void {
+  const files = folder === null ? [] : Object.values(runFilesIn(folder, algo));
   const writes: PathUse[] = [
     ...(plan.save !== null ? [{ flag: '--save', path: plan.save }] : []),
     ...(plan.video !== null ? [{ flag: '--video', path: plan.video }] : []),
@@ -78,7 +83,7 @@ export function checkRunPaths(plan: { save: string | null; video: string | null;
     ...(plan.initialWeights !== null ? [{ flag: '--load', path: plan.initialWeights.path }] : []),
   ];
   checkDistinctPaths(reads, writes, [
-    ['--save', runFileFlag(DEFAULT_WEIGHTS)],
+    ['--save', runFileFlag(weightsFileName(algo))],
     ['--resume', runFileFlag('checkpoint.zip')],
   ]);
 }
@@ -144,7 +149,7 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
   let preset = options.preset;
   let resume: RunPlan<C, S>['resume'] = null;
   let initialWeights: RunPlan<C, S>['initialWeights'] = null;
-  let save: string | null = options.save;
+  let save: string | null = options.save ?? weightsFileName(entry.name);
   let video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
   const notices: string[] = [];
   /** A resumed run without --video writes its GIF into the run folder (unless its run had none). */
@@ -187,7 +192,7 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
       videoInRunFolder = record?.video !== null;
     }
   } else {
-    const load = loadPath(options);
+    const load = loadPath(options, entry.name);
     if (load !== null) {
       // The file's network decides the fields the user left to their defaults.
       const loaded = loadWeightsFor(entry, readInputFile(load, '--load'), load, '--load', config, (key) => given(key));
@@ -204,7 +209,7 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
   const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);
   // Say where the weights went before, when it was not a run folder's own copy.
   const earlierSave = resume?.record?.save;
-  if (save === null && earlierSave !== undefined && ![folder.path, dirname(resolve(resume!.path))].some((f) => resolve(earlierSave) === runFilesIn(f).weights)) {
+  if (save === null && earlierSave !== undefined && ![folder.path, dirname(resolve(resume!.path))].some((f) => resolve(earlierSave) === runFilesIn(f, entry.name).weights)) {
     notices.push(`the weights go into the run folder; the checkpoint's run also saved them to '${earlierSave}': give --save to write a copy where you choose`);
   }
   checkOutputFolder(folder.numbered ? dirname(folder.shown) : folder.shown, '--out');
@@ -212,7 +217,7 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
   if (!folder.numbered && folder.fresh) checkNoRunIn(folder.path, folder.shown, '--out');
   if (videoInRunFolder) video = join(folder.path, videoFileName(config.env, seed + FINAL_EVAL_SEED_OFFSET));
   // A numbered folder is new: its files are checked again once it is claimed (run-training.ts).
-  checkRunPaths({ save, video, resume, initialWeights }, folder.numbered ? null : folder.path);
+  checkRunPaths({ save, video, resume, initialWeights }, folder.numbered ? null : folder.path, entry.name);
   if (save !== null) save = checkOutputFile(save, '--save');
   if (video !== null) video = checkOutputFile(video, '--video');
 

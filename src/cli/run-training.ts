@@ -161,13 +161,13 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     const { folder: choice, resume, save, video } = this.plan;
     this.folder = await asUsage(() => (choice.numbered ? RunFolder.claimNumbered(choice.path, '--out') : RunFolder.claim(choice.path, '--out', choice.fresh, choice.shown)));
     // The numbered folder's name is known only now: its files against --save, --video and --load.
-    if (choice.numbered) await asUsage(() => checkRunPaths(this.plan, this.folder!.path));
+    if (choice.numbered) await asUsage(() => checkRunPaths(this.plan, this.folder!.path, this.plan.entry.name));
     const removed = [...this.folder.removedTempFiles.map((name) => `${shown(this.folder!.path)}/${name}`)];
     for (const file of [save, video].filter((path) => path !== null)) {
       removed.push(...removeOrphanTempFiles(dirname(file)).map((name) => `${shown(dirname(file))}/${name}`));
     }
     if (removed.length > 0) say(`removed ${removed.length} temp file(s) left by an interrupted write: ${removed.join(', ')}`);
-    this.files = runFilesIn(this.folder.path);
+    this.files = runFilesIn(this.folder.path, this.plan.entry.name);
     // The rows an older checkpoint left beside it are input like the checkpoint itself (exit 2 when unreadable).
     const start = await asUsage(() => this.startRecords());
     this.records = new RunRecords(this.files, start);
@@ -181,7 +181,7 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     if (resume === null) return { episodes: [], evaluations: [] };
     const { steps, episodes } = resume.checkpoint.state;
     if (resume.record !== null) return { episodes: resume.record.episodes, evaluations: resume.record.evaluations };
-    const beside = runFilesIn(dirname(resume.path));
+    const beside = runFilesIn(dirname(resume.path), this.plan.entry.name);
     return {
       episodes: readMetrics(beside.metrics).filter((r) => r.episode <= episodes),
       evaluations: readEvaluations(beside.evaluations).filter((e) => e.steps <= steps),
