@@ -15,11 +15,12 @@ import { lerp as tsLerp } from '../src/backend/cpu/elementwise.js';
 import { loss as tsLoss } from '../src/backend/cpu/losses.js';
 import { gatherColumns, scatterColumns } from '../src/backend/cpu/indexing.js';
 import { rowArgmax as tsRowArgmax, rowMax as tsRowMax } from '../src/backend/cpu/reductions.js';
+import { layerNorm as tsLayerNorm, layerNormBackward as tsLayerNormBackward } from '../src/backend/cpu/layer-norm.js';
 import { Rng } from '../src/random/rng.js';
 import { buildKernelModule, detectWasmSupport, WasmKernels, type WasmRegion } from '../src/backend/wasm/index.js';
 import { enableRelaxedSimdInNode } from '../src/backend/wasm/node-relaxed-simd.js';
 import * as ref from './support/reference-ops.js';
-import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, mismatch, sumTolerance, type Tolerance } from './support/tolerances.js';
+import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, sumTolerance, type Tolerance } from './support/tolerances.js';
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance, what: string): void {
   const problem = mismatch(got, want, tol);
@@ -256,6 +257,115 @@ for (const variant of variants) {
         }
         freeAll(x, out);
       });
+    });
+
+    describe('LayerNorm with its activation fused', () => {
+      // Odd widths (the tail of n mod 4 columns), 1 (out = beta, dx = 0), PQN's 256 and 84, 120.
+      const SHAPES = [
+        [4, 1],
+        [3, 7],
+        [5, 33],
+        [6, 84],
+        [4, 120],
+        [3, 127],
+        [5, 256],
+        [2, 1001],
+      ] as const;
+      const LN_ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid'] as const;
+      const alpha = 0.2;
+      const tolerance = (activation: Activation, k: number): Tolerance => (activation === 'identity' ? layerNormTolerance(k, 2) : layerNormActivationTolerance(k, 2));
+      for (const activation of LN_ACTIVATIONS) {
+        for (const [B, n] of SHAPES) {
+          const name = `${activation} (${B}, ${n})`;
+          it(`forward ${name}: against the float64 reference and the TypeScript kernel`, () => {
+            const x = region(B * n, -2, 2);
+            const gamma = region(n, -2, 2);
+            const beta = region(n);
+            const out = region(B * n);
+            const stats = region(2 * B);
+            kernels.layerNorm(x.ptr, gamma.ptr, beta.ptr, out.ptr, stats.ptr, B, n, 1e-5, activation, alpha);
+            const want = ref.refLayerNorm(m64(B, n, x), gamma.view(), beta.view(), 1e-5, activation, alpha);
+            expectClose(out.view(), want.out, tolerance(activation, n), `${name} out`);
+            expectClose(stats.view(), want.stats, layerNormTolerance(n, 2), `${name} stats`);
+            const tsOut = new Float32Array(B * n);
+            const tsStats = new Float32Array(2 * B);
+            tsLayerNorm({ x: x.view(), gamma: gamma.view(), beta: beta.view(), eps: 1e-5, out: tsOut, stats: tsStats, activation, alpha, rows: B, cols: n });
+            expectClose(out.view(), tsOut, tolerance(activation, n), `${name} out against TypeScript`);
+            expectClose(stats.view(), tsStats, layerNormTolerance(n, 2), `${name} stats against TypeScript`);
+            freeAll(x, gamma, beta, out, stats);
+          });
+
+          it(`backward ${name} (dx, in place into dy, none; overwrite and accumulate): against the float64 reference and the TypeScript kernel`, () => {
+            const x = region(B * n, -2, 2);
+            const gamma = region(n, -2, 2);
+            const beta = region(n);
+            const y = heap.alloc(B * n, 'y');
+            const stats = heap.alloc(2 * B, 'stats');
+            kernels.layerNorm(x.ptr, gamma.ptr, beta.ptr, y.ptr, stats.ptr, B, n, 1e-5, activation, alpha);
+            const dy0 = new Float32Array(B * n);
+            rng.fillUniform(dy0, -1, 1);
+            // dy act'(y) in float64 from the float32 y, then LayerNorm's backward from the float32 stats.
+            const dyAct = activation === 'identity' ? Float64Array.from(dy0) : ref.refActivationBackward(activation, m64(B, n, y), Float64Array.from(dy0), alpha);
+            for (const variant of ['dx', 'in place', 'none'] as const) {
+              for (const accumulate of [false, true]) {
+                const what = `${name} dx ${variant}${accumulate ? ' accumulate' : ''}`;
+                const dy = heap.alloc(B * n, 'dy');
+                dy.view().set(dy0);
+                const dx = variant === 'dx' ? region(B * n) : variant === 'in place' ? dy : null;
+                const dgamma = region(n);
+                const dbeta = region(n);
+                const dgamma0 = copyOf(dgamma);
+                const dbeta0 = copyOf(dbeta);
+                kernels.layerNormBackward(x.ptr, gamma.ptr, stats.ptr, dy.ptr, activation === 'identity' ? 0 : y.ptr, dx === null ? 0 : dx.ptr, dgamma.ptr, dbeta.ptr, B, n, accumulate, activation, alpha);
+                const want = ref.refLayerNormBackward(m64(B, n, x), gamma.view(), stats.view(), ref.matrix(B, n, dyAct), accumulate ? dgamma0 : undefined, accumulate ? dbeta0 : undefined);
+                const tol = tolerance(activation, Math.max(B, n));
+                if (dx !== null) expectClose(dx.view(), want.dx, tol, `${what} dx`);
+                else expect(Array.from(dy.view()), `${what}: dy untouched`).toEqual(Array.from(dy0));
+                expectClose(dgamma.view(), want.dgamma, tol, `${what} dgamma`);
+                expectClose(dbeta.view(), want.dbeta, tol, `${what} dbeta`);
+                const ts = { dx: new Float32Array(B * n), dgamma: Float32Array.from(dgamma0), dbeta: Float32Array.from(dbeta0) };
+                tsLayerNormBackward(
+                  { x: x.view(), gamma: gamma.view(), stats: stats.view(), dy: Float32Array.from(dy0), dx: ts.dx, dgamma: ts.dgamma, dbeta: ts.dbeta, accumulate, y: y.view(), activation, alpha, rows: B, cols: n },
+                  new Float64Array(2 * n),
+                  new Float32Array(B * n),
+                );
+                if (dx !== null) expectClose(dx.view(), ts.dx, tol, `${what} dx against TypeScript`);
+                expectClose(dgamma.view(), ts.dgamma, tol, `${what} dgamma against TypeScript`);
+                expectClose(dbeta.view(), ts.dbeta, tol, `${what} dbeta against TypeScript`);
+                freeAll(...(variant === 'dx' ? [dy, dx as WasmRegion] : [dy]), dgamma, dbeta);
+              }
+            }
+            freeAll(x, gamma, beta, y, stats);
+          });
+
+          if (activation !== 'identity') {
+            it(`${name} fused gives the bits of the identity kernel plus biasActivation / activationBackward`, () => {
+              const x = region(B * n, -2, 2);
+              const gamma = region(n, -2, 2);
+              const beta = region(n);
+              const fused = region(B * n);
+              const plain = region(B * n);
+              const stats = region(2 * B);
+              kernels.layerNorm(x.ptr, gamma.ptr, beta.ptr, fused.ptr, stats.ptr, B, n, 1e-5, activation, alpha);
+              kernels.layerNorm(x.ptr, gamma.ptr, beta.ptr, plain.ptr, stats.ptr, B, n, 1e-5, 'identity', alpha);
+              kernels.biasActivation(plain.ptr, 0, plain.ptr, B, n, activation, alpha);
+              expect(Array.from(fused.view())).toEqual(Array.from(plain.view()));
+              const dy = region(B * n);
+              const dxFused = region(B * n);
+              const dxPlain = region(B * n);
+              const dg = [region(n), region(n)];
+              const db = [region(n), region(n)];
+              kernels.layerNormBackward(x.ptr, gamma.ptr, stats.ptr, dy.ptr, fused.ptr, dxFused.ptr, dg[0].ptr, db[0].ptr, B, n, false, activation, alpha);
+              kernels.activationBackward(activation, fused.ptr, dy.ptr, dxPlain.ptr, B, n, alpha);
+              kernels.layerNormBackward(x.ptr, gamma.ptr, stats.ptr, dxPlain.ptr, 0, dxPlain.ptr, dg[1].ptr, db[1].ptr, B, n, false, 'identity', alpha);
+              expect(Array.from(dxFused.view())).toEqual(Array.from(dxPlain.view()));
+              expect(Array.from(dg[0].view())).toEqual(Array.from(dg[1].view()));
+              expect(Array.from(db[0].view())).toEqual(Array.from(db[1].view()));
+              freeAll(x, gamma, beta, fused, plain, stats, dy, dxFused, dxPlain, ...dg, ...db);
+            });
+          }
+        }
+      }
     });
 
     describe('reductions and elementwise', () => {

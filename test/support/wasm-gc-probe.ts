@@ -1,7 +1,8 @@
 /**
  * Child process of test/wasm-kernels.test.ts: runs a DQN update (4-64-64-2, batch 64) as WASM
- * kernel calls, 300 times to warm up and 3000 times measured, and prints how many garbage
- * collections the measured updates caused. Run with a tiny young generation
+ * kernel calls, plus a LayerNorm forward and backward (fractional eps and slope: no boxed double),
+ * 300 times to warm up and 3000 times measured, and prints how many garbage collections the
+ * measured updates caused. Run with a tiny young generation
  * (--max-semi-space-size=1) so that any per-call allocation shows as scavenges.
  *   node --max-semi-space-size=1 --import tsx test/support/wasm-gc-probe.ts simd128|fma
  */
@@ -36,6 +37,7 @@ const terminated = heap.alloc(batch);
 for (let r = 0; r < batch; r++) terminated.view()[r] = r % 20 === 0 ? 1 : 0;
 const loss = heap.alloc(1);
 const ss = heap.alloc(1);
+const ln = { gamma: region(64), beta: region(64), out: heap.alloc(batch * 64), stats: heap.alloc(2 * batch), dy: region(batch * 64), dgamma: heap.alloc(64), dbeta: heap.alloc(64) };
 const hp: AdamHyperParameters = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: 1 };
 
 function forward(input: number): number {
@@ -58,6 +60,8 @@ function update(): void {
     kernels.linearParamGrads(input, l.dz.ptr, grads[2 * i].ptr, grads[2 * i + 1].ptr, batch, l.inF, l.out, false);
     if (i > 0) kernels.linearInputGrad(l.dz.ptr, l.w.ptr, layers[i - 1].y.ptr, layers[i - 1].dz.ptr, batch, l.out, l.inF, 'relu', 0);
   }
+  kernels.layerNorm(layers[0].y.ptr, ln.gamma.ptr, ln.beta.ptr, ln.out.ptr, ln.stats.ptr, batch, 64, 1e-5, 'leaky_relu', 0.01);
+  kernels.layerNormBackward(layers[0].y.ptr, ln.gamma.ptr, ln.stats.ptr, ln.dy.ptr, ln.out.ptr, ln.dy.ptr, ln.dgamma.ptr, ln.dbeta.ptr, batch, 64, false, 'leaky_relu', 0.01);
   for (let i = 0; i < params.length; i++) kernels.sumSquares(grads[i].ptr, grads[i].length, ss.ptr, i > 0);
   for (let i = 0; i < params.length; i++) kernels.adam(params[i].ptr, grads[i].ptr, moments[i][0].ptr, moments[i][1].ptr, params[i].length, hp, ss.ptr, 10);
   hp.step++;

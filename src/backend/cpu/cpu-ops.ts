@@ -191,7 +191,7 @@ export class CpuOps implements RawOps<CpuTensor> {
   }
 
   /** layerNorm's call on the tensors' storage arrays (one object, refilled on every call). */
-  protected layerNormOn(call: LayerNormCall<CpuTensor>): LayerNormCall<FloatArray> {
+  private layerNormOn(call: LayerNormCall<CpuTensor>): LayerNormCall<FloatArray> {
     const arrays = this.layerNormArrays;
     arrays.x = call.x.storage.data;
     arrays.gamma = call.gamma.storage.data;
@@ -207,7 +207,7 @@ export class CpuOps implements RawOps<CpuTensor> {
   }
 
   /** layerNormBackward's call on the tensors' storage arrays (one object, refilled on every call). */
-  protected layerNormBackwardOn(call: LayerNormBackwardCall<CpuTensor>): LayerNormBackwardCall<FloatArray> {
+  private layerNormBackwardOn(call: LayerNormBackwardCall<CpuTensor>): LayerNormBackwardCall<FloatArray> {
     const arrays = this.layerNormBackwardArrays;
     arrays.x = call.x.storage.data;
     arrays.gamma = call.gamma.storage.data;

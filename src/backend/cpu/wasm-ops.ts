@@ -2,9 +2,8 @@
  * The CPU backend's ops on the WASM SIMD kernels (src/backend/wasm): every tensor lives in the
  * kernels' WebAssembly memory, so each op the kernels cover is one call on the tensors' byte
  * addresses (`storage.ptr`), with no copy and no allocation. The ops they do not cover (gather,
- * scatter, the dueling head, the generic losses, LayerNorm, the Q(lambda) returns, RAdam's first steps
- * before its rectification applies) are CpuOps' TypeScript kernels, run on the same memory through `storage.data`
- * (LayerNorm's activation epilogue and its derivative on the activation kernels: see layerNorm).
+ * scatter, the dueling head, the generic losses, the Q(lambda) returns, RAdam's first steps
+ * before its rectification applies) are CpuOps' TypeScript kernels, run on the same memory through `storage.data`.
  *
  * Every argument arrives validated by BackendBase, whose aliasing rules are within what the kernels
  * allow (wasm/README.md): GEMM outputs never alias their inputs, in-place elementwise ops and
@@ -14,7 +13,6 @@ import { radamRectification, type Activation, type AdamHyperParameters, type RAd
 import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, TdLossCall } from '../backend-base.js';
 import type { WasmKernels } from '../wasm/wasm-kernels.js';
 import { CpuOps, type CpuTensor } from './cpu-ops.js';
-import { layerNorm, layerNormBackward } from './layer-norm.js';
 
 /** A tensor's byte address, or 0 (the kernels' "none") for null. */
 function ptrOrNull(t: CpuTensor | null): number {
@@ -115,44 +113,31 @@ export class WasmCpuOps extends CpuOps {
     this.kernels.activationBackward(activation, y.storage.ptr, gradOut.storage.ptr, gradIn.storage.ptr, y.rows, y.cols, alpha);
   }
 
-  /**
-   * LayerNorm is the TypeScript kernel on the heap; its activation epilogue runs on the activation
-   * kernel, as biasActivation after an unfused LayerNorm does, so the fused op gives the same bits.
-   */
+  /** LayerNorm and its activation epilogue in one kernel call (wasm/kernels/layer-norm.ts). */
   override layerNorm(call: LayerNormCall<CpuTensor>): void {
-    if (call.activation === 'identity') {
-      super.layerNorm(call);
-      return;
-    }
     this.calls++;
-    const arrays = this.layerNormOn(call);
-    arrays.activation = 'identity';
-    layerNorm(arrays);
-    const out = call.out.storage.ptr;
-    this.kernels.biasActivation(out, 0, out, call.rows, call.cols, call.activation, call.alpha);
+    const { x, gamma, beta, out, stats } = call;
+    this.kernels.layerNorm(x.storage.ptr, gamma.storage.ptr, beta.storage.ptr, out.storage.ptr, stats.storage.ptr, call.rows, call.cols, call.eps, call.activation, call.alpha);
   }
 
-  /**
-   * With an activation and dx: the activation kernel writes dy act'(y) into dx (as an unfused
-   * activationBackward would, bit for bit), then the TypeScript kernel runs in place from it. Without
-   * dx (no room on the heap to stage it), CpuOps' path: the TypeScript derivative, whose float32
-   * rounding can differ from the kernel's by an ulp for leaky_relu, tanh and sigmoid (relu is exact).
-   */
+  /** LayerNorm's backward through its activation's derivative in one kernel call (dx may be dy). */
   override layerNormBackward(call: LayerNormBackwardCall<CpuTensor>): void {
-    const dx = call.dx;
-    const y = call.y;
-    if (call.activation === 'identity' || dx === null || y === null) {
-      super.layerNormBackward(call);
-      return;
-    }
     this.calls++;
-    this.kernels.activationBackward(call.activation, y.storage.ptr, call.dy.storage.ptr, dx.storage.ptr, call.rows, call.cols, call.alpha);
-    const arrays = this.layerNormBackwardOn(call);
-    arrays.dy = dx.storage.data;
-    arrays.dx = arrays.dy;
-    arrays.y = null;
-    arrays.activation = 'identity';
-    layerNormBackward(arrays, this.scratchRow(2 * call.cols), null);
+    this.kernels.layerNormBackward(
+      call.x.storage.ptr,
+      call.gamma.storage.ptr,
+      call.stats.storage.ptr,
+      call.dy.storage.ptr,
+      ptrOrNull(call.y),
+      ptrOrNull(call.dx),
+      call.dgamma.storage.ptr,
+      call.dbeta.storage.ptr,
+      call.rows,
+      call.cols,
+      call.accumulate,
+      call.activation,
+      call.alpha,
+    );
   }
 
   override rowMax(x: CpuTensor, out: CpuTensor): void {

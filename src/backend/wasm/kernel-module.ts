@@ -8,6 +8,7 @@ import { emitActivationFunctions } from './kernels/activation.js';
 import { emitDqn } from './kernels/dqn.js';
 import { emitElementwise } from './kernels/elementwise.js';
 import { emitGemv, emitMatmul, emitMicroKernels, emitPackAFunctions, emitPackFunctions } from './kernels/gemm.js';
+import { emitLayerNorm } from './kernels/layer-norm.js';
 import { emitLinear } from './kernels/linear.js';
 import { emitOptimizers } from './kernels/optimizers.js';
 import { HEAP_START, PAGE_BYTES } from './memory-layout.js';
@@ -28,6 +29,7 @@ export function buildKernelModule(options: KernelModuleOptions): Uint8Array<Arra
   const elementwise = emitElementwise(mod);
   emitMatmul(mod, gemm);
   emitLinear(mod, gemm, act, elementwise);
+  emitLayerNorm(mod);
   emitOptimizers(mod);
   emitDqn(mod);
   return mod.toBytes();

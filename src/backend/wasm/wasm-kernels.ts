@@ -11,6 +11,7 @@ import { detectWasmSupport, WasmSimdUnavailableError, type WasmSupport } from '.
 import { WasmHeap } from './heap.js';
 import { buildKernelModule, MIN_PAGES } from './kernel-module.js';
 import { ACTIVATION_CODES, TD_LOSS_CODES } from '../kernel-codes.js';
+import { LAYER_NORM_ARGS } from './kernels/layer-norm.js';
 import { ADAM_ARGS, SGD_ARGS } from './kernels/optimizers.js';
 import { ARGS_PTR, HEAP_START } from './memory-layout.js';
 
@@ -36,6 +37,8 @@ interface KernelExports {
   linear_input_grad: Fn;
   bias_act: Fn;
   act_backward: Fn;
+  layer_norm: Fn;
+  layer_norm_backward: Fn;
   column_sum: Fn;
   row_max: Fn;
   row_argmax: Fn;
@@ -52,7 +55,7 @@ interface KernelExports {
 }
 
 const EXPORT_NAMES: readonly (keyof KernelExports)[] = [
-  'matmul', 'linear_forward', 'linear_param_grads', 'linear_input_grad', 'bias_act', 'act_backward', 'column_sum', 'row_max',
+  'matmul', 'linear_forward', 'linear_param_grads', 'linear_input_grad', 'bias_act', 'act_backward', 'layer_norm', 'layer_norm_backward', 'column_sum', 'row_max',
   'row_argmax', 'sum_squares', 'clip_scale', 'fill', 'copy', 'scale', 'add_mul', 'lerp', 'adam', 'sgd', 'td_loss',
 ];
 
@@ -147,6 +150,43 @@ export class WasmKernels {
   /** gradIn = act'(y) applied to gradOut; gradIn may be gradOut. */
   activationBackward(activation: Activation, y: number, gradOut: number, gradIn: number, rows: number, cols: number, alpha: number): void {
     this.k.act_backward(y, gradOut, gradIn, rows, cols, cols * 4, ACTIVATION_CODES[activation], alpha);
+  }
+
+  /**
+   * LayerNorm over the rows of x (rows, cols) and its activation epilogue (kernels/layer-norm.ts):
+   * out = act((x - mean) rstd gamma + beta), stats (rows, 2) <- (mean, rstd) per row. out and
+   * stats must not alias an input. Not softmax (an elementwise activation only).
+   */
+  layerNorm(x: number, gamma: number, beta: number, out: number, stats: number, rows: number, cols: number, eps: number, activation: Activation, alpha: number): void {
+    // The float scalars go through the argument block (see ADAM_ARGS): stores never allocate.
+    const a = this.heap.f32();
+    a[ARGS + LAYER_NORM_ARGS.eps] = eps;
+    a[ARGS + LAYER_NORM_ARGS.alpha] = alpha;
+    this.k.layer_norm(x, gamma, beta, out, stats, rows, cols, ACTIVATION_CODES[activation], ARGS_PTR);
+  }
+
+  /**
+   * LayerNorm's backward from the forward's x, gamma and stats, dy first through act'(y) (y 0 when
+   * the activation is identity): dgamma, dbeta (cols) (+)= the column sums of dy xhat and dy, and
+   * dx <- the input gradient unless dx is 0. dx may be dy; no other output may alias anything.
+   */
+  layerNormBackward(
+    x: number,
+    gamma: number,
+    stats: number,
+    dy: number,
+    y: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    cols: number,
+    accumulate: boolean,
+    activation: Activation,
+    alpha: number,
+  ): void {
+    this.heap.f32()[ARGS + LAYER_NORM_ARGS.alpha] = alpha;
+    this.k.layer_norm_backward(x, gamma, stats, dy, y, dx, dgamma, dbeta, rows, cols, accumulate ? 1 : 0, ACTIVATION_CODES[activation], ARGS_PTR);
   }
 
   // ---------------------------------------------------------------- reductions

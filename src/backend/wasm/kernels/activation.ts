@@ -11,8 +11,8 @@ import { ACTIVATION_CODES } from '../../kernel-codes.js';
 import { TILE_PTR } from '../memory-layout.js';
 import { expNonPositive, mathLocals, sigmoid, tanh, type MathLocals } from './vector-math.js';
 
-type ElementwiseActivation = 'identity' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
-const ELEMENTWISE: readonly ElementwiseActivation[] = ['identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid'];
+export type ElementwiseActivation = 'identity' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
+export const ELEMENTWISE: readonly ElementwiseActivation[] = ['identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid'];
 
 export interface ActivationFunctions {
   /** bias_act(x, out, rows, cols, stride, bias, act, alpha): out = act(x + bias); stride in bytes for x and out rows; bias 0 = none. */
@@ -136,22 +136,7 @@ export function emitActivationFunctions(mod: ModuleBuilder): ActivationFunctions
             const off = (): I32 => i32.shl(f.get(c), i32.const(2));
             f.set(gv, tail ? v128.load(i32.const(TILE_PTR)) : v128.load(i32.add(f.get(gs), off())));
             if (name !== 'identity') f.set(yv, tail ? v128.load(i32.const(TILE_PTR + 16)) : v128.load(i32.add(f.get(ys), off())));
-            switch (name) {
-              case 'identity':
-                break;
-              case 'relu':
-                f.set(gv, v128.and(f.get(gv), f32x4.gt(f.get(yv), v128.i32x4(0))));
-                break;
-              case 'leaky_relu':
-                f.set(gv, v128.bitselect(f.get(gv), f32x4.mul(f.get(alphaV), f.get(gv)), f32x4.gt(f.get(yv), v128.i32x4(0))));
-                break;
-              case 'tanh':
-                f.set(gv, f32x4.mul(f.get(gv), f32x4.sub(v128.f32x4(1), f32x4.mul(f.get(yv), f.get(yv)))));
-                break;
-              case 'sigmoid':
-                f.set(gv, f32x4.mul(f32x4.mul(f.get(gv), f.get(yv)), f32x4.sub(v128.f32x4(1), f.get(yv))));
-                break;
-            }
+            applyBackward(f, name, gv, yv, alphaV);
             if (!tail) {
               v128.store(i32.add(f.get(os), off()), f.get(gv));
             } else {
@@ -179,8 +164,8 @@ function emitTailStore(f: FunctionBuilder, _addr: I32, count: Local<'i32'>): voi
   });
 }
 
-/** v <- act(v) for an elementwise activation. */
-function applyForward(f: FunctionBuilder, name: ElementwiseActivation, v: Local<'v128'>, alphaV: Local<'v128'>, zero: Local<'v128'>, L: MathLocals): void {
+/** v <- act(v) for an elementwise activation (shared with kernels/layer-norm.ts: the same bits as an unfused bias_act). */
+export function applyForward(f: FunctionBuilder, name: ElementwiseActivation, v: Local<'v128'>, alphaV: Local<'v128'>, zero: Local<'v128'>, L: MathLocals): void {
   const { v128, f32x4 } = f;
   switch (name) {
     case 'identity':
@@ -197,6 +182,30 @@ function applyForward(f: FunctionBuilder, name: ElementwiseActivation, v: Local<
       return;
     case 'sigmoid':
       f.set(v, sigmoid(f, L, v));
+      return;
+  }
+}
+
+/**
+ * g <- g act'(y) for an elementwise activation, y the activation's output (ReLU/LeakyReLU test y > 0).
+ * Shared with kernels/layer-norm.ts, whose fused derivative must give act_backward's bits.
+ */
+export function applyBackward(f: FunctionBuilder, name: ElementwiseActivation, gv: Local<'v128'>, yv: Local<'v128'>, alphaV: Local<'v128'>): void {
+  const { v128, f32x4 } = f;
+  switch (name) {
+    case 'identity':
+      return;
+    case 'relu':
+      f.set(gv, v128.and(f.get(gv), f32x4.gt(f.get(yv), v128.i32x4(0))));
+      return;
+    case 'leaky_relu':
+      f.set(gv, v128.bitselect(f.get(gv), f32x4.mul(f.get(alphaV), f.get(gv)), f32x4.gt(f.get(yv), v128.i32x4(0))));
+      return;
+    case 'tanh':
+      f.set(gv, f32x4.mul(f.get(gv), f32x4.sub(v128.f32x4(1), f32x4.mul(f.get(yv), f.get(yv)))));
+      return;
+    case 'sigmoid':
+      f.set(gv, f32x4.mul(f32x4.mul(f.get(gv), f.get(yv)), f32x4.sub(v128.f32x4(1), f.get(yv))));
       return;
   }
 }
