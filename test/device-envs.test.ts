@@ -188,6 +188,49 @@ describe('CartPole-v1 on the device against the host env (src/envs/cartpole.ts)'
   });
 });
 
+describe('CartPole-v1 terminations at the thresholds', () => {
+  it('agree with the host env except where the float64 state lies within float32 rounding of a threshold (counted)', async () => {
+    // 20000 states whose step lands x (half of them) or theta (the other half) within about
+    // 1e-6 of a threshold, from either side: the hardest cases for float32 against float64.
+    const N = 20000;
+    const rng = new Rng(17);
+    const state = new Float32Array(7 * N);
+    for (let i = 0; i < N; i++) {
+      const sign = rng.random() < 0.5 ? -1 : 1;
+      const v = rng.uniform(0.5, 1.5);
+      const edge = i % 2 === 0 ? CARTPOLE_X_THRESHOLD : CARTPOLE_THETA_THRESHOLD;
+      const row = i % 2 === 0 ? 0 : 2;
+      state[row * N + i] = sign * (edge - 0.02 * v + rng.uniform(-1e-6, 1e-6));
+      state[(row + 1) * N + i] = sign * v;
+      state[(2 - row) * N + i] = rng.uniform(-0.1, 0.1);
+      state[6 * N + i] = i;
+    }
+    const t = envTensors(cpu, N, state);
+    const actions = Float32Array.from({ length: N }, () => rng.integers(2));
+    cpu.write(t.actions, actions);
+    cpu.envStep({ env: ENV, seed: 3, ...t });
+    const out = await readAll(cpu, t);
+    dispose(t);
+    const host = make(ENV);
+    let disagreements = 0;
+    let terminated = 0;
+    for (let i = 0; i < N; i++) {
+      host.reset();
+      const s = (host.unwrapped as CartPoleEnv).state;
+      for (let r = 0; r < 4; r++) s[r] = state[r * N + i];
+      const [, , term] = host.step(actions[i]);
+      if (term) terminated++;
+      if (term !== (out.terminated[i] === 1)) {
+        disagreements++;
+        expect(nearThreshold(s[0], CARTPOLE_X_THRESHOLD) || nearThreshold(s[2], CARTPOLE_THETA_THRESHOLD)).toBe(true);
+      }
+    }
+    console.log(`terminations at the thresholds: ${disagreements} of ${N} steps disagree (${terminated} terminated on the host), each within 8 float32 ulps of a threshold`);
+    expect(terminated).toBeGreaterThan(N / 4);
+    expect(disagreements).toBeLessThan(N / 20);
+  });
+});
+
 describe('the CPU and WebGPU steps', needs('webgpu', gpu !== null), () => {
   it('give the same bits for every output over 200 chained steps of 1000 envs (random states, actions, counters and a seed above 2^32)', async () => {
     const g = gpu as WebGpuBackend;

@@ -47,5 +47,18 @@ export type CartPoleConstants = typeof CARTPOLE_64;
  * float32 above Gymnasium's (fround(2.4) and fround(12 degrees) already are), so that a float32
  * value v lies beyond a threshold t (v > t) exactly when v >= its float32 threshold.
  */
-export const CARTPOLE_F32: CartPoleConstants = Object.fromEntries(Object.entries(CARTPOLE_64).map(([k, v]) => [k, fround(v)])) as CartPoleConstants;
+export const CARTPOLE_F32: CartPoleConstants = {
+  // Written out (not mapped from CARTPOLE_64): an object literal keeps its fast-property shape.
+  gravity: fround(CARTPOLE_64.gravity),
+  masspole: fround(CARTPOLE_64.masspole),
+  totalMass: fround(CARTPOLE_64.totalMass),
+  length: fround(CARTPOLE_64.length),
+  polemassLength: fround(CARTPOLE_64.polemassLength),
+  forceMag: fround(CARTPOLE_64.forceMag),
+  tau: fround(CARTPOLE_64.tau),
+  fourThirds: fround(CARTPOLE_64.fourThirds),
+  xThreshold: fround(CARTPOLE_64.xThreshold),
+  thetaThreshold: fround(CARTPOLE_64.thetaThreshold),
+  resetWidth: fround(CARTPOLE_64.resetWidth),
+};
 

