@@ -14,6 +14,7 @@ import type {
   BackendName,
   BackendStats,
   DType,
+  EnvStepOf,
   FloatArray,
   LayerNormArgs,
   LayerNormBackwardArgs,
@@ -79,6 +80,11 @@ export interface QLambdaReturnsCall<T> extends QLambdaReturnsOf<T> {
   actions: number;
 }
 
+/** A validated envStep: its arguments over the device's tensors (or their storage), and the number of envs N. */
+export interface EnvStepCall<T> extends EnvStepOf<T> {
+  envs: number;
+}
+
 /**
  * The ops a device implements. Every argument has been validated (shapes, aliasing, scalars) and
  * every tensor belongs to the backend and is alive; optional arguments arrive with their defaults.
@@ -99,6 +105,7 @@ export interface RawOps<T> {
   layerNorm(call: LayerNormCall<T>): void;
   layerNormBackward(call: LayerNormBackwardCall<T>): void;
   qLambdaReturns(call: QLambdaReturnsCall<T>): void;
+  envStep(call: EnvStepCall<T>): void;
   biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
   activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
   gatherColumns(x: T, indices: T, out: T): void;
@@ -141,6 +148,7 @@ export abstract class BackendBase<S> implements Backend {
   private layerNormCall: LayerNormCall<DeviceTensor<S>> | null = null;
   private layerNormBackwardCall: LayerNormBackwardCall<DeviceTensor<S>> | null = null;
   private qLambdaCall: QLambdaReturnsCall<DeviceTensor<S>> | null = null;
+  private envStepCall: EnvStepCall<DeviceTensor<S>> | null = null;
   private readonly release = (t: DeviceTensor<S>, storage: S): void => {
     if (!this.live.delete(t)) return;
     this.bytes -= this.storageBytes(storage);
@@ -387,6 +395,26 @@ export abstract class BackendBase<S> implements Backend {
     call.envs = args.rewards.cols;
     call.actions = args.nextQ.cols;
     this.ops.qLambdaReturns(call);
+  }
+
+  // ---------------------------------------------------------------- environments on the device
+
+  envStep(args: EnvStepOf<Tensor>): void {
+    this.checkUsable();
+    v.validateEnvStep(args);
+    const call = (this.envStepCall ??= {} as EnvStepCall<DeviceTensor<S>>);
+    call.env = args.env;
+    call.seed = args.seed;
+    call.state = this.own(args.state);
+    call.actions = this.own(args.actions);
+    call.obs = this.own(args.obs);
+    call.finalObs = this.own(args.finalObs);
+    call.rewards = this.own(args.rewards);
+    call.terminated = this.own(args.terminated);
+    call.truncated = this.own(args.truncated);
+    call.episodes = this.own(args.episodes);
+    call.envs = args.state.cols;
+    this.ops.envStep(call);
   }
 
   // ---------------------------------------------------------------- layers

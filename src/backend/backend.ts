@@ -324,6 +324,72 @@ export interface QLambdaReturnsOf<T> {
   returns: T;
 }
 
+/**
+ * The environments the `envStep` op steps on the device (batched, one thread per env). Each is
+ * Gymnasium's env of that id in float32 (the host envs of src/envs stay Gymnasium-exact in float64
+ * for evaluation and users); docs/device-envs.md says how close the two are.
+ */
+export const DEVICE_ENVS = ['CartPole-v1'] as const;
+export type DeviceEnvKind = (typeof DEVICE_ENVS)[number];
+
+/** The sizes of a device env (see EnvStepOf). */
+export interface DeviceEnvSpec {
+  /** Rows of its state tensor (S, N): the physics rows, then the episode's steps, its return and the RNG counter. */
+  stateRows: number;
+  /** Columns of its observation rows (N, obsDim). */
+  obsDim: number;
+  /** Its discrete actions, 0 .. actions - 1. */
+  actions: number;
+  /** The time limit (Gymnasium's max_episode_steps): truncated when an episode reaches it. */
+  maxSteps: number;
+}
+
+/**
+ * The state rows of every device env end with these three, after its physics rows (CartPole's 4:
+ * x, x_dot, theta, theta_dot): the steps of the running episode (its length so far), its return so
+ * far, and the env's RNG counter (the draws it has made; exact integers below 2^24 in float32).
+ */
+export const DEVICE_ENV_SPECS: Record<DeviceEnvKind, DeviceEnvSpec> = {
+  'CartPole-v1': { stateRows: 7, obsDim: 4, actions: 2, maxSteps: 500 },
+};
+
+/**
+ * The arguments of envStep, over the type `T` that holds the data (as TdLossOf): one step of N
+ * copies of a device env, each from its column of a structure-of-arrays state, with Gymnasium's
+ * vector-env semantics (same-step autoreset):
+ * - the physics of `env` from state column i and actions[i] (Gymnasium's, each operation in float32
+ *   on a float32 backend; in float64 on the float64 CPU backend, which is then Gymnasium's float64 step);
+ * - the reward, `terminated` by Gymnasium's thresholds on the new state (a float32 state terminates
+ *   exactly where it lies beyond the float64 threshold), `truncated` when the episode's steps reach
+ *   maxSteps (both may hold at once, as Gymnasium's TimeLimit gives);
+ * - where either holds, the episode's return and length to `episodes`, and a fresh reset state from
+ *   the env's RNG stream (src/random/philox.ts) into the state and `obs`, the state the step reached
+ *   into `finalObs` (Gymnasium's `final_obs`).
+ * Rows are envs, so a network reads `obs` directly and its argmax (N, 1) is `actions`.
+ */
+export interface EnvStepOf<T> {
+  /** Which env (DEVICE_ENVS). */
+  env: DeviceEnvKind;
+  /** The run's seed, a safe non-negative integer: the key of every env's RNG stream. */
+  seed: number;
+  /** (S, N), S = DEVICE_ENV_SPECS[env].stateRows: read and updated in place. Shares no element with the other tensors. */
+  state: T;
+  /** N actions (any shape of size N), exact integers in [0, actions): CartPole pushes right on 1 and left on anything else. */
+  actions: T;
+  /** (N, obsDim) <- the observation after the step, the reset observation where the episode ended. */
+  obs: T;
+  /** (N, obsDim) <- the observation the step reached, before any autoreset (equal to obs where the episode goes on). */
+  finalObs: T;
+  /** N (any shape of size N) <- the step's reward. */
+  rewards: T;
+  /** N <- 1 where the step terminated the episode, else 0. */
+  terminated: T;
+  /** N <- 1 where the step reached the time limit, else 0. */
+  truncated: T;
+  /** (2, N) <- row 0 the return and row 1 the length of the episode that ended at env i, 0 and 0 where none did. */
+  episodes: T;
+}
+
 export interface BackendStats {
   /** Tensors created and not yet disposed. */
   tensorsAlive: number;
@@ -452,6 +518,10 @@ export interface Backend {
   /** PQN's Q(lambda) returns over a time-major rollout of T steps of N envs, in one kernel (see QLambdaReturnsOf). */
   qLambdaReturns(args: QLambdaReturnsOf<Tensor>): void;
 
+  // ---------------------------------------------------------------- environments on the device
+  /** One step of N copies of a device env with same-step autoreset, in one kernel (see EnvStepOf). */
+  envStep(args: EnvStepOf<Tensor>): void;
+
   // ---------------------------------------------------------------- indexing and reductions over rows
   /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
@@ -508,6 +578,7 @@ export const BACKEND_OPS = [
   'layerNorm',
   'layerNormBackward',
   'qLambdaReturns',
+  'envStep',
   'biasActivation',
   'activationBackward',
   'gatherColumns',

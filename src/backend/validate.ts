@@ -6,7 +6,7 @@
  * may work in place accepts an output that is exactly its input's elements, never a partial overlap.
  * None of them allocates.
  */
-import { ACTIVATIONS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type QLambdaReturnsOf, type Shape, type TdLossArgs, type Tensor } from './backend.js';
+import { ACTIVATIONS, DEVICE_ENVS, DEVICE_ENV_SPECS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type EnvStepOf, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type QLambdaReturnsOf, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
 import { overlaps, sameElements, shapeSize } from './device-tensor.js';
 
@@ -538,6 +538,52 @@ export function validateQLambdaReturns(a: QLambdaReturnsOf<Tensor>): void {
   disjoint(op, 'returns', a.returns, 'terminated', a.terminated);
   disjoint(op, 'returns', a.returns, 'truncated', a.truncated);
   disjoint(op, 'returns', a.returns, 'nextQ', a.nextQ);
+}
+
+/**
+ * envStep's tensors: state (S, N) for the env's S rows, N actions, obs and finalObs (N, obsDim),
+ * N rewards and flags (any shape of that size), episodes (2, N); a known env and a safe
+ * non-negative integer seed. Every tensor written (state included) shares no element with any other.
+ */
+export function validateEnvStep(a: EnvStepOf<Tensor>): void {
+  const op = 'envStep';
+  if (!(DEVICE_ENVS as readonly string[]).includes(a.env)) {
+    throw new InvalidArgumentError(`${op}: env must be one of ${DEVICE_ENVS.join(', ')}, got ${JSON.stringify(a.env)}`);
+  }
+  if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InvalidArgumentError(`${op}: seed must be a non-negative safe integer, got ${a.seed}`);
+  const tensors = envStepTensors;
+  for (let i = 0; i < ENV_STEP_TENSORS.length; i++) {
+    tensors[i] = a[ENV_STEP_TENSORS[i]];
+    checkAlive(op, ENV_STEP_TENSORS[i], tensors[i]);
+  }
+  const spec = DEVICE_ENV_SPECS[a.env];
+  const n = a.state.cols;
+  if (a.state.rows !== spec.stateRows) {
+    throw new ShapeError(`${op}: ${describe('state', a.state)} must have ${spec.stateRows} rows for ${a.env} (one column per env)`);
+  }
+  envStepObs(op, 'obs', a.obs, n, spec.obsDim, a.state);
+  envStepObs(op, 'finalObs', a.finalObs, n, spec.obsDim, a.state);
+  envStepVector(op, 'actions', a.actions, n, a.state);
+  envStepVector(op, 'rewards', a.rewards, n, a.state);
+  envStepVector(op, 'terminated', a.terminated, n, a.state);
+  envStepVector(op, 'truncated', a.truncated, n, a.state);
+  if (a.episodes.rows !== 2 || a.episodes.cols !== n) throw new ShapeError(`${op}: ${describe('episodes', a.episodes)} must be (2, ${n})`);
+  for (let i = 0; i < tensors.length; i++) {
+    for (let j = i + 1; j < tensors.length; j++) disjoint(op, ENV_STEP_TENSORS[i], tensors[i], ENV_STEP_TENSORS[j], tensors[j]);
+  }
+  tensors.fill(a.state); // drop the references
+}
+
+const ENV_STEP_TENSORS = ['state', 'actions', 'obs', 'finalObs', 'rewards', 'terminated', 'truncated', 'episodes'] as const;
+/** validateEnvStep's tensors in ENV_STEP_TENSORS' order (reused: validation allocates nothing). */
+const envStepTensors: Tensor[] = [];
+
+function envStepObs(op: string, name: string, t: Tensor, n: number, obsDim: number, state: Tensor): void {
+  if (t.rows !== n || t.cols !== obsDim) throw new ShapeError(`${op}: ${describe(name, t)} must be (${n}, ${obsDim}) for ${describe('state', state)}`);
+}
+
+function envStepVector(op: string, name: string, t: Tensor, n: number, state: Tensor): void {
+  if (t.size !== n) throw new ShapeError(`${op}: ${describe(name, t)} must hold ${n} values, one per env of ${describe('state', state)}`);
 }
 
 /** A (1, n) row of per-column values (gamma, beta and their gradients) for x (B, n). */

@@ -10,7 +10,7 @@ import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, typ
 import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
-import { ADAM, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
+import { ADAM, ENV_STEP, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -767,6 +767,56 @@ cases.push(
     reference: () => ({ returns: Float64Array.of(3, 8, 2, 7, 5, 6) }),
   }),
 );
+
+// ------------------------------------------------------------------ envStep
+
+/**
+ * N CartPole envs mid-episode: x in [-2.3, 2.3], velocities in [-2, 2], theta within 0.19; a fifth
+ * of them at the edge moving out (x = +-2.39 or theta = +-0.205, so the step terminates them), some
+ * at step 499 (the step truncates them, a few of those terminating too), RNG counters up to 2^20.
+ */
+function cartPoleInputs(rng: Rng, n: number) {
+  const state = new Float64Array(7 * n);
+  for (let i = 0; i < n; i++) {
+    const u = rng.random();
+    const sign = rng.random() < 0.5 ? -1 : 1;
+    state[i] = u < 0.1 ? sign * 2.39 : rng.uniform(-2.3, 2.3);
+    state[n + i] = u < 0.1 ? sign * rng.uniform(1, 2) : rng.uniform(-2, 2);
+    state[2 * n + i] = u >= 0.1 && u < 0.2 ? sign * 0.205 : rng.uniform(-0.19, 0.19);
+    state[3 * n + i] = u >= 0.1 && u < 0.2 ? sign * rng.uniform(1, 2) : rng.uniform(-2, 2);
+    state[4 * n + i] = u >= 0.15 && u < 0.3 ? 499 : rng.integers(499);
+    state[5 * n + i] = state[4 * n + i];
+    state[6 * n + i] = rng.integers(2 ** 20);
+  }
+  return {
+    state: { shape: [7, n] as Shape, data: state.map((v) => Math.fround(v)) },
+    actions: integerInput(rng, n, 2),
+    obs: uniformInput(rng, [n, 4]),
+    finalObs: uniformInput(rng, [n, 4]),
+    rewards: uniformInput(rng, [n, 1]),
+    terminated: uniformInput(rng, [n, 1]),
+    truncated: uniformInput(rng, [n, 1]),
+    episodes: uniformInput(rng, [2, n]),
+  };
+}
+
+for (const [n, seed] of [
+  [1, 0],
+  [100, 7],
+  [300, 2 ** 40 + 12345],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `envStep CartPole-v1 N=${n} seed ${seed}`,
+      op: 'envStep',
+      tolerance: ENV_STEP,
+      inputs: (rng) => cartPoleInputs(rng, n),
+      outputs: ['state', 'obs', 'finalObs', 'rewards', 'terminated', 'truncated', 'episodes'],
+      exec: (b, t) => b.envStep({ env: 'CartPole-v1', seed, ...t }),
+      reference: (i) => ref.refCartPoleStep(i.state.data, i.actions.data, n, seed),
+    }),
+  );
+}
 
 // ------------------------------------------------------------------ columnSum
 

@@ -564,3 +564,78 @@ export function refQLambdaReturns(
   }
   return out;
 }
+
+// ------------------------------------------------------------------ device envs
+
+const MASK32 = 0xffffffffn;
+
+/**
+ * Philox4x32-10 written from the paper (Salmon et al. 2011, section 4.2) with BigInt products, so it
+ * shares nothing with src/random/philox.ts's 16-bit-halves multiply: ten rounds of
+ * (hi(M0 c0) ^ c1 ^ k0, lo(M1 c2), hi(M1 c2)... ) with the key bumped by the Weyl constants.
+ */
+export function refPhilox4x32(counter: readonly number[], key: readonly number[]): number[] {
+  let [c0, c1, c2, c3] = counter.map((x) => BigInt(x >>> 0));
+  let [k0, k1] = key.map((x) => BigInt(x >>> 0));
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) {
+      k0 = (k0 + 0x9e3779b9n) & MASK32;
+      k1 = (k1 + 0xbb67ae85n) & MASK32;
+    }
+    const p0 = 0xd2511f53n * c0;
+    const p1 = 0xcd9e8d57n * c2;
+    [c0, c1, c2, c3] = [((p1 >> 32n) ^ c1 ^ k0) & MASK32, p1 & MASK32, ((p0 >> 32n) ^ c3 ^ k1) & MASK32, p0 & MASK32];
+  }
+  return [c0, c1, c2, c3].map(Number);
+}
+
+/**
+ * envStep for CartPole-v1 in float64: Gymnasium's step (src/envs/cartpole.ts's formulas, Math.sin
+ * and Math.cos, thresholds compared as Gymnasium does), autoreset from refPhilox4x32 with
+ * (bits >> 8) 2^-24 as the uniform and (u - 1/2) 0.1 as each reset component.
+ */
+export function refCartPoleStep(state0: ArrayLike<number>, actions: ArrayLike<number>, n: number, seed: number): Record<string, Float64Array> {
+  const state = Float64Array.from(state0);
+  const obs = new Float64Array(4 * n);
+  const finalObs = new Float64Array(4 * n);
+  const rewards = new Float64Array(n).fill(1);
+  const terminated = new Float64Array(n);
+  const truncated = new Float64Array(n);
+  const episodes = new Float64Array(2 * n);
+  const key = [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
+  const [g, mp, tm, len, pml, tau] = [9.8, 0.1, 1.1, 0.5, 0.05, 0.02];
+  for (let i = 0; i < n; i++) {
+    const [x, xd, th, thd] = [0, 1, 2, 3].map((r) => state[r * n + i]);
+    const force = actions[i] === 1 ? 10 : -10;
+    const c = Math.cos(th);
+    const s = Math.sin(th);
+    const temp = (force + pml * thd * thd * s) / tm;
+    const thacc = (g * s - c * temp) / (len * (4 / 3 - (mp * c * c) / tm));
+    const xacc = temp - (pml * thacc * c) / tm;
+    const next = [x + tau * xd, xd + tau * xacc, th + tau * thd, thd + tau * thacc];
+    const steps = state[4 * n + i] + 1;
+    const ret = state[5 * n + i] + 1;
+    const term = Math.abs(next[0]) > 2.4 || Math.abs(next[2]) > (12 * 2 * Math.PI) / 360;
+    const trunc = steps >= 500;
+    terminated[i] = term ? 1 : 0;
+    truncated[i] = trunc ? 1 : 0;
+    for (let r = 0; r < 4; r++) finalObs[4 * i + r] = next[r];
+    if (term || trunc) {
+      episodes[i] = ret;
+      episodes[n + i] = steps;
+      const bits = refPhilox4x32([state[6 * n + i], i, 0, 0], key);
+      for (let r = 0; r < 4; r++) next[r] = (Math.floor(bits[r] / 256) / 2 ** 24 - 0.5) * 0.1;
+      state[4 * n + i] = 0;
+      state[5 * n + i] = 0;
+      state[6 * n + i] += 1;
+    } else {
+      state[4 * n + i] = steps;
+      state[5 * n + i] = ret;
+    }
+    for (let r = 0; r < 4; r++) {
+      state[r * n + i] = next[r];
+      obs[4 * i + r] = next[r];
+    }
+  }
+  return { state, obs, finalObs, rewards, terminated, truncated, episodes };
+}

@@ -5,7 +5,7 @@
  * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
 import type { Activation, AdamHyperParameters, FloatArray, LossKind, RAdamHyperParameters, SgdHyperParameters } from '../backend.js';
-import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { CpuStorage } from './cpu-storage.js';
 import * as act from './activation.js';
@@ -17,6 +17,7 @@ import { matmul, type MatmulArgs } from './matmul.js';
 import * as optimizers from './optimizers.js';
 import * as reductions from './reductions.js';
 import { qLambdaReturns } from './returns.js';
+import { envStep } from './env-step.js';
 import { TdLossKernel } from './td-loss.js';
 
 /** A CPU tensor: its storage's `data` is a Float32Array or a Float64Array of exactly its size. */
@@ -88,6 +89,20 @@ export class CpuOps implements RawOps<CpuTensor> {
     steps: 0,
     envs: 0,
     actions: 0,
+  };
+  /** The envStep call on the tensors' storage arrays. */
+  private readonly envStepArrays: EnvStepCall<FloatArray> = {
+    env: 'CartPole-v1',
+    seed: 0,
+    state: new Float32Array(0),
+    actions: new Float32Array(0),
+    obs: new Float32Array(0),
+    finalObs: new Float32Array(0),
+    rewards: new Float32Array(0),
+    terminated: new Float32Array(0),
+    truncated: new Float32Array(0),
+    episodes: new Float32Array(0),
+    envs: 0,
   };
   private readonly matmulArgs: MatmulArgs = {
     a: new Float32Array(0),
@@ -249,6 +264,23 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.envs = call.envs;
     arrays.actions = call.actions;
     qLambdaReturns(arrays);
+  }
+
+  envStep(call: EnvStepCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.envStepArrays;
+    arrays.env = call.env;
+    arrays.seed = call.seed;
+    arrays.state = call.state.storage.data;
+    arrays.actions = call.actions.storage.data;
+    arrays.obs = call.obs.storage.data;
+    arrays.finalObs = call.finalObs.storage.data;
+    arrays.rewards = call.rewards.storage.data;
+    arrays.terminated = call.terminated.storage.data;
+    arrays.truncated = call.truncated.storage.data;
+    arrays.episodes = call.episodes.storage.data;
+    arrays.envs = call.envs;
+    envStep(arrays);
   }
 
   biasActivation(x: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {

@@ -73,6 +73,36 @@ const TD_LOSS = new ParamLayout({
 });
 const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags: 'u32', activation: 'u32', alpha: 'f32' });
 const RETURNS = new ParamLayout({ steps: 'u32', envs: 'u32', actions: 'u32', gamma: 'f32', lambda: 'f32' });
+const CARTPOLE_STEP = new ParamLayout({
+  envs: 'u32',
+  seed_lo: 'u32',
+  seed_hi: 'u32',
+  max_steps: 'f32',
+  gravity: 'f32',
+  masspole: 'f32',
+  total_mass: 'f32',
+  length: 'f32',
+  polemass_length: 'f32',
+  force_mag: 'f32',
+  tau: 'f32',
+  four_thirds: 'f32',
+  x_threshold: 'f32',
+  theta_threshold: 'f32',
+  reset_width: 'f32',
+  half: 'f32',
+  one: 'f32',
+  fopi: 'f32',
+  dp1: 'f32',
+  dp2: 'f32',
+  dp3: 'f32',
+  sin0: 'f32',
+  sin1: 'f32',
+  sin2: 'f32',
+  cos0: 'f32',
+  cos1: 'f32',
+  cos2: 'f32',
+  opaque: 'u32',
+});
 const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
 
 export const KERNELS = {
@@ -136,6 +166,7 @@ export const KERNELS = {
   layerNorm: { file: 'layer-norm', entry: 'layer_norm', access: 'rrrww', threads: 64, params: LAYER_NORM, ops: ['layerNorm'] },
   layerNormBackward: { file: 'layer-norm', entry: 'layer_norm_backward', access: 'rrrrrwww', threads: 64, params: LAYER_NORM, ops: ['layerNormBackward'] },
   qLambdaReturns: { file: 'returns', entry: 'q_lambda_returns', access: 'rrrrw', threads: 64, params: RETURNS, ops: ['qLambdaReturns'] },
+  cartPoleStep: { file: 'cartpole-step', entry: 'cartpole_step', access: 'wrwwwwww', threads: 64, params: CARTPOLE_STEP, ops: ['envStep'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {
@@ -176,7 +207,7 @@ export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
  * replaced by shaders/<name>.wgsl when the shaders are compiled, and `//#include subgroup-lanes` by
  * subgroup-lanes4.wgsl or subgroup-lanes8.wgsl, the device's (see pipelines.ts).
  */
-export const SHADER_SNIPPETS = ['activations', 'subgroup-lanes4', 'subgroup-lanes8'] as const;
+export const SHADER_SNIPPETS = ['activations', 'philox', 'subgroup-lanes4', 'subgroup-lanes8'] as const;
 
 /** The WGSL files of shaders/ (each `shaders/<file>.wgsl`): the kernel table's files and the snippets. */
 export type ShaderFile = (typeof KERNELS)[KernelName]['file'] | (typeof SHADER_SNIPPETS)[number];

@@ -18,6 +18,8 @@ import linearSubgroup from '../../../shaders/linear-subgroup.wgsl';
 import tdLoss from '../../../shaders/td-loss.wgsl';
 import layerNorm from '../../../shaders/layer-norm.wgsl';
 import returns from '../../../shaders/returns.wgsl';
+import cartpoleStep from '../../../shaders/cartpole-step.wgsl';
+import philox from '../../../shaders/philox.wgsl';
 import activations from '../../../shaders/activations.wgsl';
 import subgroupLanes4 from '../../../shaders/subgroup-lanes4.wgsl';
 import subgroupLanes8 from '../../../shaders/subgroup-lanes8.wgsl';
@@ -39,6 +41,8 @@ const SOURCES: Record<ShaderFile, string> = {
   'td-loss': tdLoss,
   'layer-norm': layerNorm,
   returns,
+  'cartpole-step': cartpoleStep,
+  philox,
   activations,
   'subgroup-lanes4': subgroupLanes4,
   'subgroup-lanes8': subgroupLanes8,

@@ -2,11 +2,12 @@
  * The WebGPU backend's ops: each validated op of BackendBase becomes one or two dispatches of a
  * kernel of the table in kernels.ts, its parameters written by name.
  */
-import { radamRectification, type Activation, type AdamHyperParameters, type LossKind, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
-import type { LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import { DEVICE_ENV_SPECS, radamRectification, type Activation, type AdamHyperParameters, type LossKind, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
+import type { EnvStepCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { CARTPOLE_F32, SIN_COS_F32 } from '../device-env-constants.js';
 import { ACTIVATION_CODES, LOSS_CODES } from '../kernel-codes.js';
 import { ADAM_FLAGS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName, type SubgroupLanes } from './kernels.js';
 import type { GpuStorage } from './storage-pool.js';
@@ -272,6 +273,53 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('lambda', call.lambda);
     // One thread per env, each scanning its column backwards over the T steps.
     this.d.bind(call.rewards.storage, call.terminated.storage, call.truncated.storage, call.nextQ.storage, call.returns.storage).run('qLambdaReturns', call.envs);
+  }
+
+  envStep(call: EnvStepCall<WebGpuTensor>): void {
+    // One thread per env: the step, the autoreset and the episode statistics in one dispatch (each
+    // device env its own kernel; CartPole-v1 is the only one so far).
+    this.d
+      .params('cartPoleStep')
+      .set('envs', call.envs)
+      .set('seed_lo', call.seed % 0x100000000)
+      .set('seed_hi', Math.floor(call.seed / 0x100000000))
+      .set('max_steps', DEVICE_ENV_SPECS['CartPole-v1'].maxSteps)
+      .set('gravity', CARTPOLE_F32.gravity)
+      .set('masspole', CARTPOLE_F32.masspole)
+      .set('total_mass', CARTPOLE_F32.totalMass)
+      .set('length', CARTPOLE_F32.length)
+      .set('polemass_length', CARTPOLE_F32.polemassLength)
+      .set('force_mag', CARTPOLE_F32.forceMag)
+      .set('tau', CARTPOLE_F32.tau)
+      .set('four_thirds', CARTPOLE_F32.fourThirds)
+      .set('x_threshold', CARTPOLE_F32.xThreshold)
+      .set('theta_threshold', CARTPOLE_F32.thetaThreshold)
+      .set('reset_width', CARTPOLE_F32.resetWidth)
+      .set('half', 0.5)
+      .set('one', 1)
+      .set('fopi', SIN_COS_F32.fopi)
+      .set('dp1', SIN_COS_F32.dp1)
+      .set('dp2', SIN_COS_F32.dp2)
+      .set('dp3', SIN_COS_F32.dp3)
+      .set('sin0', SIN_COS_F32.sin0)
+      .set('sin1', SIN_COS_F32.sin1)
+      .set('sin2', SIN_COS_F32.sin2)
+      .set('cos0', SIN_COS_F32.cos0)
+      .set('cos1', SIN_COS_F32.cos1)
+      .set('cos2', SIN_COS_F32.cos2)
+      .set('opaque', 0);
+    this.d
+      .bind(
+        call.state.storage,
+        call.actions.storage,
+        call.obs.storage,
+        call.finalObs.storage,
+        call.rewards.storage,
+        call.terminated.storage,
+        call.truncated.storage,
+        call.episodes.storage,
+      )
+      .run('cartPoleStep', call.envs);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
