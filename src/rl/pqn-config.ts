@@ -147,11 +147,11 @@ const PQN_CARTPOLE: PqnConfig = {
 const PQN_CARTPOLE_VECTOR: PqnConfig = { ...PQN_CARTPOLE, hidden: [...PQN_CARTPOLE.hidden], numEnvs: 32, numSteps: 16 };
 
 /**
- * `pqn-acrobot`: `pqn-cartpole` on Acrobot-v1 with a 256-256 network and 20-episode evaluations
- * (the kept weights are chosen on a less noisy mean), chosen on tuning seeds 0-3 among CleanRL's
- * settings, epsilon over 20 %, and this (docs/presets.md).
+ * `pqn-acrobot`: `pqn-cartpole` on Acrobot-v1 with a 256-256 network, 20-episode evaluations (the
+ * kept weights are chosen on a less noisy mean) and 1M steps, chosen on tuning seeds 0-7 among
+ * seven candidates (docs/presets.md).
  */
-const PQN_ACROBOT: PqnConfig = { ...PQN_CARTPOLE, env: 'Acrobot-v1', hidden: [256, 256], evalEpisodes: 20 };
+const PQN_ACROBOT: PqnConfig = { ...PQN_CARTPOLE, env: 'Acrobot-v1', hidden: [256, 256], evalEpisodes: 20, steps: 1_000_000 };
 
 export const PQN_PRESETS: Record<PqnPresetName, PqnConfig> = { 'pqn-cartpole': PQN_CARTPOLE, 'pqn-cartpole-vector': PQN_CARTPOLE_VECTOR, 'pqn-acrobot': PQN_ACROBOT };
 
