@@ -64,6 +64,26 @@ def q_values(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> np.n
     return h
 
 
+def clip_global_norm(grad: np.ndarray, max_norm: float) -> float:
+    """torch.nn.utils.clip_grad_norm_ in place over a flat gradient: scales it by max_norm / (norm + 1e-6) when that is below 1; returns the norm."""
+    norm = math.sqrt(float(np.dot(grad, grad)))
+    coefficient = max_norm / (norm + 1e-6)
+    if coefficient < 1:
+        grad *= F32(coefficient)
+    return norm
+
+
+def update_moments(m: np.ndarray, v: np.ndarray, grad: np.ndarray, tmp: np.ndarray, b1: float, b2: float) -> None:
+    """Adam's (and RAdam's) moments in place, float32: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2 (tmp is scratch)."""
+    m *= F32(b1)
+    np.multiply(grad, F32(1 - b1), out=tmp)
+    m += tmp
+    v *= F32(b2)
+    np.multiply(grad, grad, out=tmp)
+    tmp *= F32(1 - b2)
+    v += tmp
+
+
 class DqnLearner:
     """Online and target networks, Adam (torch semantics) and one DQN update.
 
@@ -176,24 +196,14 @@ class DqnLearner:
 
         grad = self.grad.flat
         if self.max_grad_norm > 0:
-            norm = math.sqrt(float(np.dot(grad, grad)))
-            self.last_grad_norm = norm
-            coefficient = self.max_grad_norm / (norm + 1e-6)
-            if coefficient < 1:
-                grad *= F32(coefficient)
+            self.last_grad_norm = clip_global_norm(grad, self.max_grad_norm)
 
         # Adam (torch.optim.Adam): p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
         self.steps += 1
         t = self.steps
         b1, b2 = self.beta1, self.beta2
         m, v, tmp = self.m, self.v, self.scratch
-        m *= F32(b1)
-        np.multiply(grad, F32(1 - b1), out=tmp)
-        m += tmp
-        v *= F32(b2)
-        np.multiply(grad, grad, out=tmp)
-        tmp *= F32(1 - b2)
-        v += tmp
+        update_moments(m, v, grad, tmp, b1, b2)
         np.sqrt(v, out=tmp)
         tmp *= F32(1 / math.sqrt(1 - b2**t))
         tmp += F32(self.adam_eps)

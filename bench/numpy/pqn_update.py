@@ -48,7 +48,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dqn_numpy import F32, Arena  # noqa: E402
+from dqn_numpy import F32, Arena, clip_global_norm, update_moments  # noqa: E402
 from dqn_update import info  # noqa: E402
 
 OBS_DIM = 4
@@ -184,24 +184,14 @@ class PqnLearner:
 
         grad = self.grads.flat
         if self.max_grad_norm > 0:
-            norm = math.sqrt(float(np.dot(grad, grad)))
-            self.last_grad_norm = norm
-            coefficient = self.max_grad_norm / (norm + 1e-6)
-            if coefficient < 1:
-                grad *= F32(coefficient)
+            self.last_grad_norm = clip_global_norm(grad, self.max_grad_norm)
 
         # RAdam (torch.optim.RAdam): Adam's moments; the rectified adaptive step once rho_t > 5, else momentum.
         self.steps += 1
         t = self.steps
         b1, b2 = self.beta1, self.beta2
         m, v, tmp = self.m, self.v, self.scratch
-        m *= F32(b1)
-        np.multiply(grad, F32(1 - b1), out=tmp)
-        m += tmp
-        v *= F32(b2)
-        np.multiply(grad, grad, out=tmp)
-        tmp *= F32(1 - b2)
-        v += tmp
+        update_moments(m, v, grad, tmp, b1, b2)
         c1, c2 = 1 - b1**t, 1 - b2**t
         rho_inf = 2 / (1 - b2) - 1
         rho = rho_inf - 2 * t * b2**t / c2
