@@ -39,6 +39,12 @@ describe('--algo pqn', () => {
     expect(r.stdout).toMatch(/^finished: 1024 steps, \d+ episodes, 32 updates in /m);
     const config = JSON.parse(readFileSync(join(dir, 'first', 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({ algo: 'pqn', preset: 'pqn-cartpole', numEnvs: 4, numSteps: 32, hidden: [16, 16], qLambda: 0.65 });
+    // What the training cost, in counts (the CPU backend: kernel calls, no submits, a read back per vector step that acts greedily, and per iteration).
+    const stats = JSON.parse(readFileSync(join(dir, 'first', 'stats.json'), 'utf8')) as Record<string, unknown>;
+    expect(stats).toMatchObject({ algo: 'pqn', backend: 'cpu', envSteps: 1024, updates: 32, submits: 0, totalEnvSteps: 1024 });
+    expect(stats.dispatches as number).toBeGreaterThan(32 * 15);
+    expect(stats.readbacks as number).toBeGreaterThan(8);
+    expect((stats.perUpdate as Record<string, number>).dispatches).toBeCloseTo((stats.dispatches as number) / 32, 10);
     const opened = openCheckpoint(readBytes(join(dir, 'first', 'checkpoint.zip')), 'checkpoint.zip');
     expect(checkpointAlgorithm(opened)).toBe('pqn');
     expect(decodePqnCheckpoint(opened).state).toMatchObject({ steps: 1024, iterations: 8, agent: { updates: 32 } });

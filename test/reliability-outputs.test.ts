@@ -63,7 +63,7 @@ describe('a run never writes or reads through a link it did not make', () => {
     const dir = mkdtempSync(join(base, 'links-'));
     quickRun(dir, 'r', 'w.npz');
     mkdirSync(join(dir, 'outside'));
-    const names = ['metrics.csv', 'evaluations.csv', 'config.json', 'eval.json', 'learning-curve.png', 'learning-curve.svg', 'dqn_weights.npz'];
+    const names = ['metrics.csv', 'evaluations.csv', 'config.json', 'eval.json', 'learning-curve.png', 'learning-curve.svg', 'stats.json', 'dqn_weights.npz'];
     for (const name of names) {
       const target = join(dir, 'outside', name);
       writeFileSync(target, `not yours: ${name}\n`);

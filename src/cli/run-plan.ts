@@ -40,6 +40,8 @@ export interface RunFiles {
   weights: string;
   curvePng: string;
   curveSvg: string;
+  /** What the training cost in deterministic counts: env steps, updates, the backend's dispatches, submits and read backs. */
+  stats: string;
 }
 
 /** The files a run of algorithm `algo` writes into `folder`. */
@@ -53,6 +55,7 @@ export function runFilesIn(folder: string, algo: string): RunFiles {
     weights: join(folder, weightsFileName(algo)),
     curvePng: join(folder, 'learning-curve.png'),
     curveSvg: join(folder, 'learning-curve.svg'),
+    stats: join(folder, 'stats.json'),
   };
 }
 

@@ -82,6 +82,8 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
   private saved: SavedPoint | null;
   private stepsTaken = 0;
   private trainingSeconds = 0;
+  /** What this process's training cost (stats.json), summed over backends when a lost device moved the run to the CPU. */
+  private readonly cost = { updates: 0, dispatches: 0, submits: 0, readbacks: 0 };
 
   constructor(private readonly plan: RunPlan<C, S>) {
     this.progress = createProgressReporter(plan.entry.budget(plan.config), process.stdout, Math.max(1, plan.logEvery));
@@ -244,6 +246,7 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     const weights = await this.saveWeights(outputs);
     await outputs.attempt(async () => this.records!.close());
     await outputs.attempt(() => this.saveLearningCurve());
+    await outputs.attempt(() => this.saveStats());
     if (!stopped) {
       trainer.policy.setWeights(weights);
       try {
@@ -278,6 +281,9 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     let nextCheckpoint = every > 0 ? (Math.floor(trainer.steps / every) + 1) * every : Number.POSITIVE_INFINITY;
     const started = performance.now();
     const startSteps = trainer.steps;
+    const startUpdates = trainer.updates;
+    const backend = this.backend!;
+    const before = backend.stats();
     try {
       while (!trainer.done && !this.stop.requested) {
         const sliceEnd = performance.now() + SLICE_MS;
@@ -293,6 +299,11 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     } finally {
       this.stepsTaken = Math.max(this.stepsTaken, trainer.steps - startSteps);
       this.trainingSeconds += (performance.now() - started) / 1000;
+      const after = backend.stats();
+      this.cost.updates += trainer.updates - startUpdates;
+      this.cost.dispatches += after.dispatches - before.dispatches;
+      this.cost.submits += after.submits - before.submits;
+      this.cost.readbacks += after.readbacks - before.readbacks;
     }
   }
 
@@ -331,6 +342,32 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
       say(`weights: ${shown(written[0])}${written.length === 2 ? ' (also in the run folder)' : ''}`);
     }
     return weights;
+  }
+
+  /**
+   * stats.json: what this process's training cost in deterministic counts (env steps, updates, and
+   * the backend's dispatches, submits and read backs, with their rates per env step and per
+   * update), for comparing algorithms, backends and env placements.
+   */
+  private async saveStats(): Promise<void> {
+    const trainer = this.trainer!;
+    const { updates, dispatches, submits, readbacks } = this.cost;
+    const envSteps = this.stepsTaken;
+    const per = (count: number, of: number) => (of > 0 ? count / of : null);
+    const stats = {
+      algo: this.plan.entry.name,
+      backend: this.backend!.name,
+      envSteps,
+      updates,
+      dispatches,
+      submits,
+      readbacks,
+      perEnvStep: { dispatches: per(dispatches, envSteps), submits: per(submits, envSteps), readbacks: per(readbacks, envSteps) },
+      perUpdate: { dispatches: per(dispatches, updates), submits: per(submits, updates), readbacks: per(readbacks, updates) },
+      totalEnvSteps: trainer.steps,
+      trainingSeconds: this.trainingSeconds,
+    };
+    await writeFileAtomic(this.files!.stats, JSON.stringify(stats, null, 2) + '\n');
   }
 
   private async saveLearningCurve(): Promise<void> {
