@@ -3,7 +3,7 @@
  * kernel of the table in kernels.ts, its parameters written by name.
  */
 import { DEVICE_ENV_SPECS, radamRectification, type Activation, type AdamHyperParameters, type LossKind, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
-import type { EnvStepCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, EpsilonGreedyCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -320,6 +320,19 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
         call.episodes.storage,
       )
       .run('cartPoleStep', call.envs);
+  }
+
+  epsilonGreedy(call: EpsilonGreedyCall<WebGpuTensor>): void {
+    // One thread per env: its Philox block, its row's argmax and the choice (epsilon as f32 through the uniform).
+    this.d
+      .params('epsilonGreedy')
+      .set('envs', call.envs)
+      .set('actions', call.nActions)
+      .set('seed_lo', call.seed % 0x100000000)
+      .set('seed_hi', Math.floor(call.seed / 0x100000000))
+      .set('counter', call.counter)
+      .set('epsilon', call.epsilon);
+    this.d.bind(call.q.storage, call.actions.storage).run('epsilonGreedy', call.envs);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
