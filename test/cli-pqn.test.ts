@@ -50,6 +50,22 @@ describe('--algo pqn', () => {
     expect(json).toContain(`"norm":"layer","normEps":${OP_DEFAULTS.layerNormEps}`);
   });
 
+  it('--env-on device trains on the device envs and checkpoints their state; other envs are refused before any work', () => {
+    const r = train(['--algo', 'pqn', '--env-on', 'device', '--backend', 'cpu', '--hidden', '16,16', '--num-envs', '64', '--num-steps', '4', '--num-minibatches', '2', '--update-epochs', '2', '--steps', '2048', '--eval-freq', '1024', '--eval-episodes', '2', '--final-eval-episodes', '0', '--no-video', '--out', 'device']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^finished: 2048 steps, \d+ episodes, 32 updates in /m);
+    const config = JSON.parse(readFileSync(join(dir, 'device', 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ algo: 'pqn', envOn: 'device', numEnvs: 64 });
+    const state = decodePqnCheckpoint(openCheckpoint(readBytes(join(dir, 'device', 'checkpoint.zip')), 'checkpoint.zip')).state;
+    expect(state).toMatchObject({ steps: 2048, iterations: 8, envs: [] });
+    expect(state.deviceEnv?.length).toBe(7 * 64);
+    const refused = train(['--algo', 'pqn', '--env-on', 'device', '--env', 'Acrobot-v1', '--backend', 'cpu', '--num-envs', '64', '--out', 'refused-device']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/env-on device: envs on the device support CartPole-v1 only, not Acrobot-v1/);
+    expect(existsSync(join(dir, 'refused-device'))).toBe(false);
+  });
+
   it('--preset pqn-cartpole alone chooses PQN; its weights file is pqn_weights.npz, which --algo pqn --mode eval --load reads', () => {
     const byPreset = train(['--preset', 'pqn-cartpole', '--backend', 'cpu', '--hidden', '8', '--steps', '512', '--num-steps', '16', '--out', 'by-preset', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video']);
     expect(byPreset.stderr).toBe('');
