@@ -117,6 +117,7 @@ export interface RawOps<T> {
   biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
   activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
   gatherColumns(x: T, indices: T, out: T): void;
+  gatherRows(x: T, indices: T, out: T): void;
   scatterColumns(values: T, indices: T, out: T): void;
   rowMax(x: T, out: T): void;
   rowArgmax(x: T, out: T): void;
@@ -455,6 +456,12 @@ export abstract class BackendBase<S> implements Backend {
   }
 
   // ---------------------------------------------------------------- indexing and reductions over rows
+
+  gatherRows(x: Tensor, indices: Tensor, out: Tensor): void {
+    this.checkUsable();
+    v.validateGatherRows(x, indices, out);
+    this.ops.gatherRows(this.own(x), this.own(indices), this.own(out));
+  }
 
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void {
     this.checkUsable();

@@ -552,6 +552,11 @@ export interface Backend {
   // ---------------------------------------------------------------- indexing and reductions over rows
   /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
+  /**
+   * out (B, D) <- the rows indices[0..B) of x (R, D), indices B values (any shape) of exact integers
+   * in [0, R): a minibatch drawn from a rollout on the device. out shares no element with x or indices.
+   */
+  gatherRows(x: Tensor, indices: Tensor, out: Tensor): void;
   /** out (B, n) <- 0 everywhere except out[i, indices[i]] = values[i]. */
   scatterColumns(values: Tensor, indices: Tensor, out: Tensor): void;
   /** out (B, 1) <- max over each row of x. */
@@ -610,6 +615,7 @@ export const BACKEND_OPS = [
   'biasActivation',
   'activationBackward',
   'gatherColumns',
+  'gatherRows',
   'scatterColumns',
   'rowMax',
   'rowArgmax',

@@ -253,6 +253,17 @@ export function validateGatherColumns(x: Tensor, indices: Tensor, out: Tensor): 
   disjoint('gatherColumns', 'out', out, 'indices', indices);
 }
 
+export function validateGatherRows(x: Tensor, indices: Tensor, out: Tensor): void {
+  const op = 'gatherRows';
+  checkAlive(op, 'x', x);
+  checkAlive(op, 'indices', indices);
+  checkAlive(op, 'out', out);
+  if (out.cols !== x.cols) throw new ShapeError(`${op}: ${describe('out', out)} must have the ${x.cols} columns of ${describe('x', x)}`);
+  if (indices.size !== out.rows) throw new ShapeError(`${op}: ${describe('indices', indices)} must hold ${out.rows} values, one per row of ${describe('out', out)}`);
+  disjoint(op, 'out', out, 'x', x);
+  disjoint(op, 'out', out, 'indices', indices);
+}
+
 export function validateScatterColumns(values: Tensor, indices: Tensor, out: Tensor): void {
   checkAlive('scatterColumns', 'values', values);
   checkAlive('scatterColumns', 'indices', indices);

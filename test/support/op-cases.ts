@@ -818,6 +818,27 @@ for (const [n, seed] of [
   );
 }
 
+// ------------------------------------------------------------------ gatherRows
+
+// Exact: copies. Repeated and out-of-order indices; a source larger than the minibatch and one smaller.
+for (const [srcRows, rows, cols] of [
+  [10, 4, 3],
+  [300, 128, 4],
+  [5, 9, 1],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `gatherRows (${srcRows}, ${cols}) -> (${rows}, ${cols})`,
+      op: 'gatherRows',
+      tolerance: EXACT,
+      inputs: (rng) => ({ x: uniformInput(rng, [srcRows, cols]), idx: { shape: [rows] as Shape, data: Float64Array.from({ length: rows }, () => rng.integers(srcRows)) }, out: uniformInput(rng, [rows, cols]) }),
+      outputs: ['out'],
+      exec: (b, t) => b.gatherRows(t.x, t.idx, t.out),
+      reference: (i) => ref.refGatherRows(i.x.data, i.idx.data, cols),
+    }),
+  );
+}
+
 // ------------------------------------------------------------------ epsilonGreedy
 
 // Exact: a choice from exact comparisons. Q holds small integers in half the cases, so rows tie

@@ -661,3 +661,10 @@ export function refEpsilonGreedy(q: ArrayLike<number>, n: number, nActions: numb
   }
   return { actions };
 }
+
+/** gatherRows: rows `indices` of x (srcRows, cols). */
+export function refGatherRows(x: ArrayLike<number>, indices: ArrayLike<number>, cols: number): Record<string, Float64Array> {
+  const out = new Float64Array(indices.length * cols);
+  for (let r = 0; r < indices.length; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = x[indices[r] * cols + c];
+  return { out };
+}

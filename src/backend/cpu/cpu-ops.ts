@@ -317,6 +317,11 @@ export class CpuOps implements RawOps<CpuTensor> {
     act.activationBackward(activation, y.storage.data, gradOut.storage.data, gradIn.storage.data, y.rows, y.cols, alpha);
   }
 
+  gatherRows(x: CpuTensor, indices: CpuTensor, out: CpuTensor): void {
+    this.calls++;
+    indexing.gatherRows(x.storage.data, indices.storage.data, out.storage.data, out.rows, x.cols, x.rows);
+  }
+
   gatherColumns(x: CpuTensor, indices: CpuTensor, out: CpuTensor): void {
     this.calls++;
     indexing.gatherColumns(x.storage.data, indices.storage.data, out.storage.data, x.rows, x.cols);

@@ -21,6 +21,7 @@ import returns from '../../../shaders/returns.wgsl';
 import cartpoleStep from '../../../shaders/cartpole-step.wgsl';
 import philox from '../../../shaders/philox.wgsl';
 import epsilonGreedy from '../../../shaders/epsilon-greedy.wgsl';
+import gatherRows from '../../../shaders/gather-rows.wgsl';
 import activations from '../../../shaders/activations.wgsl';
 import subgroupLanes4 from '../../../shaders/subgroup-lanes4.wgsl';
 import subgroupLanes8 from '../../../shaders/subgroup-lanes8.wgsl';
@@ -44,6 +45,7 @@ const SOURCES: Record<ShaderFile, string> = {
   returns,
   'cartpole-step': cartpoleStep,
   'epsilon-greedy': epsilonGreedy,
+  'gather-rows': gatherRows,
   philox,
   activations,
   'subgroup-lanes4': subgroupLanes4,

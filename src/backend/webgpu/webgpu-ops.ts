@@ -354,6 +354,11 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     this.d.bind(y.storage, gradOut.storage, gradIn.storage).run(kernel, activation === 'softmax' ? y.rows : y.size);
   }
 
+  gatherRows(x: WebGpuTensor, indices: WebGpuTensor, out: WebGpuTensor): void {
+    this.d.params('gatherRows').set('rows', out.rows).set('cols', x.cols).set('src_rows', x.rows);
+    this.d.bind(x.storage, indices.storage, out.storage).run('gatherRows', out.rows * x.cols);
+  }
+
   gatherColumns(x: WebGpuTensor, indices: WebGpuTensor, out: WebGpuTensor): void {
     this.d.params('gatherColumns').set('rows', x.rows).set('cols', x.cols);
     this.d.bind(x.storage, indices.storage, out.storage).run('gatherColumns', x.rows);
