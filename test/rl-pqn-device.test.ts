@@ -1,8 +1,9 @@
 /**
  * PqnTrainer with `envOn: 'device'` (src/rl/device-rollout.ts): it learns CartPole-v1 on the CPU
  * backend, one seed gives the same weights twice, a snapshot (and a checkpoint file) resumes
- * exactly, a rollout reads back once (plus the iteration's loss), CPU and WebGPU play the same
- * episodes where the arithmetic allows (epsilon 1), and what the device cannot run is refused.
+ * exactly, a rollout reads back once (its episode statistics; plus the iteration's loss), the
+ * minibatches gathered on the device are the host's bits, CPU and WebGPU play the same episodes
+ * where the arithmetic allows (epsilon 1), and what the device cannot run is refused.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
@@ -11,6 +12,8 @@ import { openCheckpoint } from '../src/io/checkpoint.js';
 import type { EpisodeLog } from '../src/rl/dqn-trainer.js';
 import { decodePqnCheckpoint, encodePqnCheckpoint } from '../src/rl/pqn-checkpoint.js';
 import { pqnPreset, type PqnConfig } from '../src/rl/pqn-config.js';
+import { PqnAgent } from '../src/rl/pqn-agent.js';
+import { Rng } from '../src/random/rng.js';
 import { PqnTrainer, validatePqnConfig } from '../src/rl/pqn-trainer.js';
 import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
@@ -97,10 +100,38 @@ describe("PqnTrainer with envOn 'device'", () => {
     straight.dispose();
   });
 
-  it('reads back twice per iteration: the rollout once, the loss once', async () => {
+  it('reads back twice per iteration: the episode statistics once, the loss once', async () => {
     const { perIteration, trainer } = await twoIterations(backend);
     expect(perIteration).toBe(2);
     trainer.dispose();
+  });
+
+  it('gathers a minibatch on the device (updateGathered) with the bits of the same rows copied on the host (update)', async () => {
+    const rng = new Rng(2);
+    const R = 96;
+    const B = 32;
+    const obs = Float32Array.from({ length: R * 4 }, () => rng.uniform(-2, 2));
+    const actions = Float32Array.from({ length: R }, () => rng.integers(2));
+    const returns = Float32Array.from({ length: R }, () => rng.uniform(0, 10));
+    const rows = Int32Array.from({ length: B }, () => rng.integers(R));
+    const config = { hidden: [16, 16], init: 'torch_default' as const, batchSize: B, maxGradNorm: 10 };
+    const [host, device] = [new PqnAgent(backend, config, 4, 2, new Rng(5)), new PqnAgent(backend, config, 4, 2, new Rng(5))];
+    const mb = { observations: new Float32Array(B * 4), actions: new Float32Array(B), returns: new Float32Array(B) };
+    rows.forEach((r, k) => {
+      mb.observations.set(obs.subarray(4 * r, 4 * r + 4), 4 * k);
+      mb.actions[k] = actions[r];
+      mb.returns[k] = returns[r];
+    });
+    const tensors = { observations: backend.tensor([R, 4], obs), actions: backend.tensor([R, 1], actions), returns: backend.tensor([R, 1], returns) };
+    for (let k = 0; k < 3; k++) {
+      host.update(mb, 1e-3);
+      device.updateGathered(tensors, rows, 1e-3);
+    }
+    expect((await device.getWeights()).map((w) => Array.from(w))).toEqual((await host.getWeights()).map((w) => Array.from(w)));
+    expect(await device.readLoss()).toBe(await host.readLoss());
+    for (const t of Object.values(tensors)) t.dispose();
+    host.dispose();
+    device.dispose();
   });
 
   it("reads a checkpoint written before envOn existed as envOn 'host'", async () => {

@@ -17,11 +17,11 @@
  *   r *= rewardScale       scale                                    (1 dispatch, only when rewardScale != 1)
  *   Q(s'), G               net.forward of the T N final observations, qLambdaReturns
  *
- * `read()` then reads one tensor back: the observations, actions, returns and episode statistics
- * (each step's (2, N) rows: the return and length of every episode that ended, 0 where none did)
- * sit side by side in one arena, so a rollout costs exactly one read back. The minibatch epochs
- * gather their rows from that copy on the host (there is no gather-rows op yet: with one, the
- * minibatches could be gathered on the device and only the statistics read back).
+ * The observations, actions, returns and episode statistics (each step's (2, N) rows: the return
+ * and length of every episode that ended, 0 where none did) sit side by side in one arena.
+ * `readEpisodes()` reads back only the statistics: PQN gathers its minibatches on the device from
+ * `rows` (gatherRows), so a rollout costs one small read back. `read()` reads the whole arena, for a
+ * caller that wants the rollout on the host (tests, or minibatches gathered there).
  *
  * The draw counter of epsilonGreedy is the run's vector step index (docs/device-envs.md), given by
  * the caller; the env state (S, N), with its reset counters, is the only other state: getState /
@@ -85,6 +85,9 @@ export class DeviceRollout {
   private readonly truncatedRows: Tensor[];
   private readonly observations: Tensor;
   private readonly returns: Tensor;
+  private readonly episodes: Tensor;
+  /** The rollout's T N rows on the device, time-major (row t N + n): what minibatches are gathered from. */
+  readonly rows: { observations: Tensor; actions: Tensor; returns: Tensor };
   private readonly finalObs: Tensor;
   private readonly rewards: Tensor;
   private readonly terminated: Tensor;
@@ -122,6 +125,12 @@ export class DeviceRollout {
     this.episodeRows = rows(this.arena, offsets.episodes, 2 * n, [2, n], T);
     this.observations = b.view(this.arena, offsets.obs, [T * n, d], 'rollout.s');
     this.returns = b.view(this.arena, offsets.returns, [T, n], 'rollout.G');
+    this.episodes = b.view(this.arena, offsets.episodes, [T, 2 * n], 'rollout.episodes');
+    this.rows = {
+      observations: this.observations,
+      actions: b.view(this.arena, offsets.actions, [T * n, 1], 'rollout.a'),
+      returns: b.view(this.arena, offsets.returns, [T * n, 1], 'rollout.G_rows'),
+    };
     this.finalObs = b.tensor([T * n, d], undefined, 'rollout.final_s');
     this.rewards = b.tensor([T, n], undefined, 'rollout.r');
     this.terminated = b.tensor([T, n], undefined, 'rollout.terminated');
@@ -178,6 +187,12 @@ export class DeviceRollout {
   async read(): Promise<DeviceRolloutData> {
     await this.backend.read(this.arena, this.host);
     return this.data;
+  }
+
+  /** The one read back of a recorded rollout when its minibatches are gathered on the device: `data.episodes` is filled and returned. */
+  async readEpisodes(): Promise<FloatArray> {
+    await this.backend.read(this.episodes, this.data.episodes);
+    return this.data.episodes;
   }
 
   /** The env state (S, N) as numbers: every env's physics, open episode and reset counter (one read back). */

@@ -21,8 +21,9 @@
  * With `envOn: 'device'` the rollout and its returns are a DeviceRollout (device-rollout.ts): the
  * envs are the backend's envStep kernels and the actions its epsilonGreedy, both drawing from the
  * run's seed (Philox streams per env; the acting counter is the vector step index), recorded with
- * no read back per step and read back once per rollout (observations, actions, returns and episode
- * statistics); the minibatches are then gathered on the host as above. The run's Rng then only
+ * no read back per step; the minibatches of the same shuffles are gathered on the device
+ * (PqnAgent.updateGathered: the row indices written, gatherRows), so only the episode statistics
+ * are read back, once per rollout. The run's Rng then only
  * draws the initial weights and the shuffles. A snapshot holds the device envs' state (read back).
  *
  * The run is floor(steps / (numEnvs numSteps)) iterations, as CleanRL's num_iterations. Epsilon at
@@ -144,14 +145,15 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     const onDevice = c.envOn === 'device';
     this.device = onDevice ? new DeviceRollout(backend, { env: c.env, numEnvs, numSteps: c.numSteps, seed, gamma: c.gamma, qLambda: c.qLambda, rewardScale: c.rewardScale }) : null;
     this.stepEpsilons = new Float64Array(c.numSteps);
+    // With device envs the rollout stays on the device (minibatches gathered there): no host copy.
     const hostRows = onDevice ? 0 : rows;
-    this.obs = this.device?.data.observations ?? new Float32Array(rows * obsDim);
+    this.obs = new Float32Array(hostRows * obsDim);
     this.nextObs = new Float32Array(hostRows * obsDim);
-    this.actions = this.device?.data.actions ?? new Float32Array(rows);
+    this.actions = new Float32Array(hostRows);
     this.rewards = new Float32Array(hostRows);
     this.terminated = new Float32Array(hostRows);
     this.truncated = new Float32Array(hostRows);
-    this.returns = this.device?.data.returns ?? new Float32Array(rows);
+    this.returns = new Float32Array(hostRows);
     this.stepActions = new Int32Array(numEnvs);
     this.order = new Int32Array(rows);
     const b = this.minibatchSize;
@@ -303,7 +305,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     const eps = this.stepEpsilons;
     for (let t = 0; t < T; t++) eps[t] = this.schedule.value(before + (t + 1) * n);
     device.record(this.agent.net, eps, before / n);
-    const { episodes } = await device.read();
+    const episodes = await device.readEpisodes();
     for (let t = 0; t < T; t++) {
       this.steps = before + (t + 1) * n;
       this.stepEpsilon = eps[t];
@@ -350,6 +352,10 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
         order[j] = swap;
       }
       for (let m = 0; m < c.numMinibatches; m++) {
+        if (this.device !== null) {
+          agent.updateGathered(this.device.rows, order.subarray(m * b, (m + 1) * b), lr);
+          continue;
+        }
         for (let k = 0; k < b; k++) {
           const r = order[m * b + k];
           mb.observations.set(this.obs.subarray(r * obsDim, (r + 1) * obsDim), k * obsDim);
