@@ -56,6 +56,23 @@ describe('--algo pqn', () => {
     expect(json).toContain(`"norm":"layer","normEps":${OP_DEFAULTS.layerNormEps}`);
   });
 
+  it('--env-on device trains on the device envs and checkpoints their state; other envs are refused before any work', () => {
+    const r = train(['--algo', 'pqn', '--env-on', 'device', '--backend', 'cpu', '--hidden', '16,16', '--num-envs', '64', '--num-steps', '4', '--num-minibatches', '2', '--update-epochs', '2', '--steps', '2048', '--eval-freq', '1024', '--eval-episodes', '2', '--final-eval-episodes', '0', '--no-video', '--out', 'device']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\| 64 device envs x 4 steps a rollout, /);
+    expect(r.stdout).toMatch(/^finished: 2048 steps, \d+ episodes, 32 updates in /m);
+    const config = JSON.parse(readFileSync(join(dir, 'device', 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ algo: 'pqn', envOn: 'device', numEnvs: 64 });
+    const state = decodePqnCheckpoint(openCheckpoint(readBytes(join(dir, 'device', 'checkpoint.zip')), 'checkpoint.zip')).state;
+    expect(state).toMatchObject({ steps: 2048, iterations: 8, envs: [] });
+    expect(state.deviceEnv?.length).toBe(7 * 64);
+    const refused = train(['--algo', 'pqn', '--env-on', 'device', '--env', 'Acrobot-v1', '--backend', 'cpu', '--num-envs', '64', '--out', 'refused-device']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/env-on device: envs on the device support CartPole-v1 only, not Acrobot-v1/);
+    expect(existsSync(join(dir, 'refused-device'))).toBe(false);
+  });
+
   it('--preset pqn-cartpole alone chooses PQN; its weights file is pqn_weights.npz, which --algo pqn --mode eval --load reads', () => {
     const byPreset = train(['--preset', 'pqn-cartpole', '--backend', 'cpu', '--hidden', '8', '--steps', '512', '--num-steps', '16', '--out', 'by-preset', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video']);
     expect(byPreset.stderr).toBe('');
@@ -94,6 +111,32 @@ describe('--algo pqn', () => {
     const rows = (folder: string) => readFileSync(join(dir, folder, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, 6).join(','));
     expect(rows('part')).toEqual(rows('whole'));
     expect(readFileSync(join(dir, 'part', 'evaluations.csv'), 'utf8')).toEqual(readFileSync(join(dir, 'whole', 'evaluations.csv'), 'utf8'));
+  });
+
+  it("with --env-on device too: Ctrl-C's checkpoint holds the device envs' state, and --resume ends with the uninterrupted run's weights and metrics", async () => {
+    const args = ['--algo', 'pqn', '--env-on', 'device', '--backend', 'cpu', '--hidden', '16,16', '--num-envs', '64', '--num-steps', '4', '--num-minibatches', '2', '--update-epochs', '2'];
+    args.push('--steps', '131072', '--seed', '3', '--eval-freq', '32768', '--eval-episodes', '2', '--final-eval-episodes', '0', '--no-video');
+    const whole = train([...args, '--out', 'device-whole', '--save', 'device-whole.npz']);
+    expect(whole.code).toBe(0);
+    let interrupted = false;
+    const part = await startCli([...args, '--out', 'device-part', '--save', 'device-part.npz', '--log-every', '50'], dir, (text, child) => {
+      if (!interrupted && /episode 2000 /.test(text)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(interrupted).toBe(true);
+    expect(part.code).toBe(130);
+    const stoppedAt = Number(/stopped: (\d+) steps/.exec(part.stdout)?.[1]);
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(131072);
+    expect(decodePqnCheckpoint(openCheckpoint(readBytes(join(dir, 'device-part', 'checkpoint.zip')), 'checkpoint.zip')).state.deviceEnv?.length).toBe(7 * 64);
+    const resumed = train(['--resume', join('device-part', 'checkpoint.zip'), '--backend', 'cpu', '--save', 'device-resumed.npz', '--no-video', '--final-eval-episodes', '0']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/finished: 131072 steps/);
+    expect(readBytes(join(dir, 'device-resumed.npz'))).toEqual(readBytes(join(dir, 'device-whole.npz')));
+    const rows = (folder: string) => readFileSync(join(dir, folder, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, 6).join(','));
+    expect(rows('device-part')).toEqual(rows('device-whole'));
   });
 
   it('--mode eval plays PQN weights (without --algo) and writes the GIF', () => {

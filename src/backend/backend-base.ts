@@ -15,6 +15,7 @@ import type {
   BackendStats,
   DType,
   EnvStepOf,
+  EpsilonGreedyOf,
   FloatArray,
   LayerNormArgs,
   LayerNormBackwardArgs,
@@ -85,6 +86,12 @@ export interface EnvStepCall<T> extends EnvStepOf<T> {
   envs: number;
 }
 
+/** A validated epsilonGreedy: its arguments over the device's tensors, with N envs and A actions. */
+export interface EpsilonGreedyCall<T> extends EpsilonGreedyOf<T> {
+  envs: number;
+  nActions: number;
+}
+
 /**
  * The ops a device implements. Every argument has been validated (shapes, aliasing, scalars) and
  * every tensor belongs to the backend and is alive; optional arguments arrive with their defaults.
@@ -106,9 +113,11 @@ export interface RawOps<T> {
   layerNormBackward(call: LayerNormBackwardCall<T>): void;
   qLambdaReturns(call: QLambdaReturnsCall<T>): void;
   envStep(call: EnvStepCall<T>): void;
+  epsilonGreedy(call: EpsilonGreedyCall<T>): void;
   biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
   activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
   gatherColumns(x: T, indices: T, out: T): void;
+  gatherRows(x: T, indices: T, out: T): void;
   scatterColumns(values: T, indices: T, out: T): void;
   rowMax(x: T, out: T): void;
   rowArgmax(x: T, out: T): void;
@@ -149,6 +158,7 @@ export abstract class BackendBase<S> implements Backend {
   private layerNormBackwardCall: LayerNormBackwardCall<DeviceTensor<S>> | null = null;
   private qLambdaCall: QLambdaReturnsCall<DeviceTensor<S>> | null = null;
   private envStepCall: EnvStepCall<DeviceTensor<S>> | null = null;
+  private epsilonGreedyCall: EpsilonGreedyCall<DeviceTensor<S>> | null = null;
   private readonly release = (t: DeviceTensor<S>, storage: S): void => {
     if (!this.live.delete(t)) return;
     this.bytes -= this.storageBytes(storage);
@@ -417,6 +427,20 @@ export abstract class BackendBase<S> implements Backend {
     this.ops.envStep(call);
   }
 
+  epsilonGreedy(args: EpsilonGreedyOf<Tensor>): void {
+    this.checkUsable();
+    v.validateEpsilonGreedy(args);
+    const call = (this.epsilonGreedyCall ??= {} as EpsilonGreedyCall<DeviceTensor<S>>);
+    call.q = this.own(args.q);
+    call.epsilon = args.epsilon;
+    call.seed = args.seed;
+    call.counter = args.counter;
+    call.actions = this.own(args.actions);
+    call.envs = args.q.rows;
+    call.nActions = args.q.cols;
+    this.ops.epsilonGreedy(call);
+  }
+
   // ---------------------------------------------------------------- layers
 
   biasActivation(x: Tensor, bias: Tensor | null, activation: Activation, out: Tensor, alpha: number = LEAKY_SLOPE): void {
@@ -432,6 +456,12 @@ export abstract class BackendBase<S> implements Backend {
   }
 
   // ---------------------------------------------------------------- indexing and reductions over rows
+
+  gatherRows(x: Tensor, indices: Tensor, out: Tensor): void {
+    this.checkUsable();
+    v.validateGatherRows(x, indices, out);
+    this.ops.gatherRows(this.own(x), this.own(indices), this.own(out));
+  }
 
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void {
     this.checkUsable();

@@ -390,6 +390,31 @@ export interface EnvStepOf<T> {
   episodes: T;
 }
 
+/**
+ * The arguments of epsilonGreedy, over the type `T` that holds the data (as TdLossOf): the actions of
+ * N envs acting epsilon-greedily on their Q rows, both draws from each env's Philox stream 1
+ * (src/random/philox.ts, DEVICE_RNG_STREAMS.act):
+ *   block   = Philox4x32-10((counter, env, 1, 0), seed's key)
+ *   explore = uniform(block word 0) < float32(epsilon)
+ *   action  = explore ? below(block word 1, A) : the index of the first maximum of q's row
+ * (uniform and below as in philox.ts; the argmax is rowArgmax's: the lowest index on ties, as the
+ * host's argmaxRow). The counter is the caller's, not state: PQN's device rollout passes the run's
+ * vector step index, so a draw depends only on (seed, env, step) and resume needs nothing extra.
+ * epsilon is rounded to float32 on every backend, so all of them make the same choice.
+ */
+export interface EpsilonGreedyOf<T> {
+  /** (N, A) the Q-values of each env's observation, A >= 1. */
+  q: T;
+  /** In [0, 1]: the chance of a uniform random action. */
+  epsilon: number;
+  /** The run's seed, a safe non-negative integer (the key, as envStep's). */
+  seed: number;
+  /** The draw counter, an integer in [0, 2^32): the same value must never be used twice in a run. */
+  counter: number;
+  /** N (any shape of size N) <- the actions as exact integers in [0, A): envStep's `actions`. Shares no element with q. */
+  actions: T;
+}
+
 export interface BackendStats {
   /** Tensors created and not yet disposed. */
   tensorsAlive: number;
@@ -521,10 +546,17 @@ export interface Backend {
   // ---------------------------------------------------------------- environments on the device
   /** One step of N copies of a device env with same-step autoreset, in one kernel (see EnvStepOf). */
   envStep(args: EnvStepOf<Tensor>): void;
+  /** Epsilon-greedy actions of N envs from their Q rows and each env's Philox stream 1, in one kernel (see EpsilonGreedyOf). */
+  epsilonGreedy(args: EpsilonGreedyOf<Tensor>): void;
 
   // ---------------------------------------------------------------- indexing and reductions over rows
   /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
+  /**
+   * out (B, D) <- the rows indices[0..B) of x (R, D), indices B values (any shape) of exact integers
+   * in [0, R): a minibatch drawn from a rollout on the device. out shares no element with x or indices.
+   */
+  gatherRows(x: Tensor, indices: Tensor, out: Tensor): void;
   /** out (B, n) <- 0 everywhere except out[i, indices[i]] = values[i]. */
   scatterColumns(values: Tensor, indices: Tensor, out: Tensor): void;
   /** out (B, 1) <- max over each row of x. */
@@ -579,9 +611,11 @@ export const BACKEND_OPS = [
   'layerNormBackward',
   'qLambdaReturns',
   'envStep',
+  'epsilonGreedy',
   'biasActivation',
   'activationBackward',
   'gatherColumns',
+  'gatherRows',
   'scatterColumns',
   'rowMax',
   'rowArgmax',

@@ -6,7 +6,7 @@
  * may work in place accepts an output that is exactly its input's elements, never a partial overlap.
  * None of them allocates.
  */
-import { ACTIVATIONS, DEVICE_ENVS, DEVICE_ENV_SPECS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type EnvStepOf, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type QLambdaReturnsOf, type Shape, type TdLossArgs, type Tensor } from './backend.js';
+import { ACTIVATIONS, DEVICE_ENVS, DEVICE_ENV_SPECS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type EnvStepOf, type EpsilonGreedyOf, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type QLambdaReturnsOf, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
 import { overlaps, sameElements, shapeSize } from './device-tensor.js';
 
@@ -251,6 +251,17 @@ export function validateGatherColumns(x: Tensor, indices: Tensor, out: Tensor): 
   columnVector('gatherColumns', 'out', out, x.rows, 'x', x);
   disjoint('gatherColumns', 'out', out, 'x', x);
   disjoint('gatherColumns', 'out', out, 'indices', indices);
+}
+
+export function validateGatherRows(x: Tensor, indices: Tensor, out: Tensor): void {
+  const op = 'gatherRows';
+  checkAlive(op, 'x', x);
+  checkAlive(op, 'indices', indices);
+  checkAlive(op, 'out', out);
+  if (out.cols !== x.cols) throw new ShapeError(`${op}: ${describe('out', out)} must have the ${x.cols} columns of ${describe('x', x)}`);
+  if (indices.size !== out.rows) throw new ShapeError(`${op}: ${describe('indices', indices)} must hold ${out.rows} values, one per row of ${describe('out', out)}`);
+  disjoint(op, 'out', out, 'x', x);
+  disjoint(op, 'out', out, 'indices', indices);
 }
 
 export function validateScatterColumns(values: Tensor, indices: Tensor, out: Tensor): void {
@@ -572,6 +583,22 @@ export function validateEnvStep(a: EnvStepOf<Tensor>): void {
     for (let j = i + 1; j < tensors.length; j++) disjoint(op, ENV_STEP_TENSORS[i], tensors[i], ENV_STEP_TENSORS[j], tensors[j]);
   }
   tensors.fill(a.state); // drop the references
+}
+
+/**
+ * epsilonGreedy's arguments: q (N, A) with A >= 1, N actions sharing no element with q, epsilon in
+ * [0, 1], a safe non-negative integer seed and an integer counter in [0, 2^32).
+ */
+export function validateEpsilonGreedy(a: EpsilonGreedyOf<Tensor>): void {
+  const op = 'epsilonGreedy';
+  checkAlive(op, 'q', a.q);
+  checkAlive(op, 'actions', a.actions);
+  if (a.q.cols < 1) throw new ShapeError(`${op}: ${describe('q', a.q)} must have at least one column (an action)`);
+  if (a.actions.size !== a.q.rows) throw new ShapeError(`${op}: ${describe('actions', a.actions)} must hold ${a.q.rows} values, one per row of ${describe('q', a.q)}`);
+  disjoint(op, 'actions', a.actions, 'q', a.q);
+  if (!(a.epsilon >= 0 && a.epsilon <= 1)) throw new InvalidArgumentError(`${op}: epsilon must be in [0, 1], got ${a.epsilon}`);
+  if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InvalidArgumentError(`${op}: seed must be a non-negative safe integer, got ${a.seed}`);
+  if (!Number.isInteger(a.counter) || a.counter < 0 || a.counter >= 2 ** 32) throw new InvalidArgumentError(`${op}: counter must be an integer in [0, 2^32), got ${a.counter}`);
 }
 
 const ENV_STEP_TENSORS = ['state', 'actions', 'obs', 'finalObs', 'rewards', 'terminated', 'truncated', 'episodes'] as const;

@@ -11,7 +11,7 @@
  *   key     = (seed mod 2^32, floor(seed / 2^32))       the run's seed, a safe non-negative integer
  *   counter = (c, env, stream, 0)                        c the env's draw counter, env its index
  *   block   = Philox4x32-10(counter, key)                four u32
- * `stream` separates uses: 0 is env resets (DEVICE_RNG_STREAMS). A u32 becomes a float in [0, 1) as
+ * `stream` separates uses: 0 is env resets, 1 epsilon-greedy acting (DEVICE_RNG_STREAMS). A u32 becomes a float in [0, 1) as
  * (u >>> 8) * 2^-24 (its top 24 bits, exact in float32: 2^24 values, the largest 1 - 2^-24), and an
  * integer below n as floor(u n / 2^32) = mulhi32(u, n) (bias at most n / 2^32, no rejection loop).
  */
@@ -23,7 +23,7 @@ const W1 = 0xbb67ae85;
 const TWO_POW_32 = 0x100000000;
 
 /** What each value of the counter's third word draws for (see the module comment). */
-export const DEVICE_RNG_STREAMS = { reset: 0 } as const;
+export const DEVICE_RNG_STREAMS = { reset: 0, act: 1 } as const;
 
 /** The high 32 bits of the 64-bit product of two u32, from 16-bit halves (as shaders/philox.wgsl). */
 export function mulhi32(a: number, b: number): number {

@@ -124,7 +124,7 @@ export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
   createTrainer: (backend, config, seed, callbacks) => new PqnTrainer(backend, config, seed, callbacks),
   describe: () => 'PQN',
   describeRun: (c) =>
-    `${c.numEnvs} envs x ${c.numSteps} steps a rollout, ${c.updateEpochs} epochs x ${c.numMinibatches} minibatches of ${pqnMinibatchSize(c)} | ` +
+    `${c.numEnvs} ${c.envOn === 'device' ? 'device envs' : 'envs'} x ${c.numSteps} steps a rollout, ${c.updateEpochs} epochs x ${c.numMinibatches} minibatches of ${pqnMinibatchSize(c)} | ` +
     `RAdam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | lambda ${c.qLambda}`,
   budget: (c) => ({ steps: c.steps, episodes: 0 }),
   resumableFields: ['steps'],

@@ -123,6 +123,7 @@ export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number
 export function estimatePqnMemory(config: PqnConfig, obsDim: number, nActions: number, name: SchemaFieldNamer<PqnConfig> = (key) => key): MemoryItem[] {
   const rows = config.numEnvs * config.numSteps;
   const rolloutValues = rows * (2 * obsDim + 5);
+  const deviceArena = (rows + config.numEnvs) * obsDim + 4 * rows;
   const parameters = qNetworkWeightShapes({ obsDim, nActions, hidden: config.hidden, dueling: false, quantiles: 1, layerNorm: true }).reduce((sum, [r, c]) => sum + r * c, 0);
   const widest = Math.max(obsDim, nActions, ...config.hidden);
   const activationRows = Math.max(rows, pqnMinibatchSize(config));
@@ -134,9 +135,12 @@ export function estimatePqnMemory(config: PqnConfig, obsDim: number, nActions: n
       sizedBy: `${name('numEnvs')} ${config.numEnvs} x ${name('numSteps')} ${config.numSteps}`,
       // Host arrays, the minibatch copies, and the backend's rollout tensors.
       hostBytes: rolloutValues * 4 * 3,
-      largestArray: rows * obsDim,
-      largestGpuBuffer: rows * obsDim * 4,
-      backendBytes: rows * (obsDim + 4) * 4,
+      largestArray: config.envOn === 'device' ? deviceArena : rows * obsDim,
+      // With envOn 'device' (device-rollout.ts): one arena of the observations (T + 1 rows),
+      // actions, returns and episode statistics, read back whole; beside it the final observations,
+      // rewards and flags, and the env state.
+      largestGpuBuffer: (config.envOn === 'device' ? deviceArena : rows * obsDim) * 4,
+      backendBytes: (config.envOn === 'device' ? deviceArena + rows * (obsDim + 3) + 7 * config.numEnvs : rows * (obsDim + 4)) * 4,
     },
     {
       what: 'the network',

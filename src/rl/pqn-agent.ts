@@ -57,6 +57,16 @@ export interface PqnMinibatch {
   returns: ArrayLike<number>;
 }
 
+/** A rollout on the device that minibatches are gathered from (updateGathered): R rows each. */
+export interface PqnRolloutTensors {
+  /** (R, obsDim). */
+  observations: Tensor;
+  /** (R, 1). */
+  actions: Tensor;
+  /** (R, 1). */
+  returns: Tensor;
+}
+
 /** What a full checkpoint needs from the agent. */
 export interface PqnAgentState {
   weights: FloatArray[];
@@ -146,10 +156,15 @@ export class PqnAgent {
         `PQN minibatch: expected ${b} rows (${b * this.obsDim} observation values, ${b} actions, ${b} returns), got ${batch.observations.length}, ${batch.actions.length}, ${batch.returns.length}`,
       );
     }
+    this.slots[this.slot].upload(batch);
+    this.step(lr);
+  }
+
+  /** The update on the current slot's minibatch, then the next slot. */
+  private step(lr: number): void {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new InvalidArgumentError(`PQN: lr must be a finite number >= 0, got ${lr}`);
     const slot = this.slots[this.slot];
     this.slot = (this.slot + 1) % this.slots.length;
-    slot.upload(batch);
 
     const td = this.td;
     td.actions = slot.actions;
@@ -163,6 +178,23 @@ export class PqnAgent {
     this.optimizer.lr = lr;
     this.optimizer.step(this.fusion);
     this.updates++;
+  }
+
+  /**
+   * Records one gradient step on the rows `rows` (config.batchSize indices) of a rollout held on the
+   * device: the indices are written, three gatherRows fill the minibatch, then the update as
+   * `update`. Nothing is read back, and the minibatch equals what `update` would get from a host
+   * copy of the same rows.
+   */
+  updateGathered(rollout: PqnRolloutTensors, rows: ArrayLike<number>, lr: number): void {
+    const b = this.config.batchSize;
+    if (rows.length !== b) throw new ShapeError(`PQN minibatch: expected ${b} row indices, got ${rows.length}`);
+    const slot = this.slots[this.slot];
+    this.backend.write(slot.indices, rows);
+    this.backend.gatherRows(rollout.observations, slot.indices, slot.observations);
+    this.backend.gatherRows(rollout.actions, slot.indices, slot.actions);
+    this.backend.gatherRows(rollout.returns, slot.indices, slot.returns);
+    this.step(lr);
   }
 
   /** The loss of the latest update (a read back; call it sparingly on WebGPU). */
@@ -214,6 +246,8 @@ class PqnMinibatchTensors {
   readonly observations: Tensor;
   readonly actions: Tensor;
   readonly returns: Tensor;
+  /** Row indices of a minibatch gathered on the device (updateGathered). */
+  readonly indices: Tensor;
 
   constructor(
     private readonly backend: Backend,
@@ -224,6 +258,7 @@ class PqnMinibatchTensors {
     this.observations = backend.tensor([batchSize, obsDim], undefined, `pqn.batch${index}.s`);
     this.actions = backend.tensor([batchSize, 1], undefined, `pqn.batch${index}.a`);
     this.returns = backend.tensor([batchSize, 1], undefined, `pqn.batch${index}.G`);
+    this.indices = backend.tensor([batchSize, 1], undefined, `pqn.batch${index}.rows`);
   }
 
   upload(batch: PqnMinibatch): void {
@@ -233,6 +268,6 @@ class PqnMinibatchTensors {
   }
 
   dispose(): void {
-    for (const t of [this.observations, this.actions, this.returns]) t.dispose();
+    for (const t of [this.observations, this.actions, this.returns, this.indices]) t.dispose();
   }
 }

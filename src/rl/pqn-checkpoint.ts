@@ -16,7 +16,8 @@ import { encodeCheckpoint, readCheckpointArrays, type JsonValue, type OpenedChec
 import type { NpyArrayHeader, NpyData } from '../io/npy.js';
 import { listNames } from '../io/zip-read.js';
 import { CheckpointFields, type Json } from './checkpoint-fields.js';
-import { validateWithSchema } from './config-schema.js';
+import { olderCheckpointValues, validateWithSchema } from './config-schema.js';
+import { DEVICE_ENV_SPECS, type DeviceEnvKind } from '../backend/backend.js';
 import { NonFiniteError, describeNonFinite, firstNonFinite } from './non-finite-guard.js';
 import { pqnWeightShapes } from './pqn-agent.js';
 import { PQN_CONFIG, PQN_PRESET_NAMES, type PqnConfig } from './pqn-config.js';
@@ -28,6 +29,9 @@ export const PQN_CHECKPOINT_KIND = 'pqn-trainer';
 
 /** The arrays' prefixes: the weights, RAdam's two moments, the best evaluated weights. */
 const LISTS = ['weights', 'optimizer/m', 'optimizer/v', 'best'] as const;
+
+/** The array of the device envs' state (S, N) in a checkpoint of an envOn 'device' run (float64: the counters and returns exactly). */
+const DEVICE_ENV_ARRAY = 'deviceEnv';
 
 /** The JSON part: PqnState's plain fields, NaN and -Infinity as null, and what locates the arrays. */
 interface PqnCheckpointMeta {
@@ -59,6 +63,7 @@ export function encodePqnCheckpoint(state: PqnState, run: RunInfo): Uint8Array {
   addList('optimizer/m', state.agent.optimizer.slots.m);
   addList('optimizer/v', state.agent.optimizer.slots.v);
   if (state.bestWeights) addList('best', state.bestWeights);
+  if (state.deviceEnv !== undefined) arrays[DEVICE_ENV_ARRAY] = Float64Array.from(state.deviceEnv);
   const meta: PqnCheckpointMeta = {
     kind: PQN_CHECKPOINT_KIND,
     version: PQN_STATE_VERSION,
@@ -93,7 +98,9 @@ function checkPqnMeta(raw: unknown, fileName: string): PqnCheckpointMeta {
   if (meta.version !== PQN_STATE_VERSION) fields.bad('version', `is ${show(meta.version)}; this build reads version ${PQN_STATE_VERSION}`);
   const rawConfig = meta.config;
   if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) fields.bad('config', `must be an object, got ${show(rawConfig)}`);
-  const config = rawConfig as PqnConfig;
+  // Fields added since a checkpoint was written take the value older runs implied (envOn: 'host').
+  const config = { ...olderCheckpointValues(PQN_CONFIG.fields), ...(rawConfig as PqnConfig) };
+  meta.config = config as unknown as Json[string];
   validateWithSchema(PQN_CONFIG, config, (key) => `${fileName}: checkpoint field 'config.${key}'`);
   const dims = envDims(config.env);
   fields.count('seed');
@@ -112,7 +119,8 @@ function checkPqnMeta(raw: unknown, fileName: string): PqnCheckpointMeta {
   }
   const optimizerStep = fields.count('optimizerStep');
   if (optimizerStep !== updates) fields.bad('optimizerStep', `(${optimizerStep}) must equal 'updates' (${updates})`);
-  fields.trainerFields(steps, episodes, config.numEnvs, dims);
+  // Device envs keep no host episodes: their state is the deviceEnv array.
+  fields.trainerFields(steps, episodes, config.envOn === 'device' ? 0 : config.numEnvs, dims);
   fields.flag('hasBest');
   const run = meta.run as Json | undefined;
   if (run === undefined) fields.bad('run.preset', 'is missing');
@@ -129,6 +137,7 @@ function arrayLengths(meta: PqnCheckpointMeta): Map<string, number> {
     if (prefix === 'best' && !meta.hasBest) continue;
     shapes.forEach(([rows, cols], i) => lengths.set(`${prefix}/${i}`, rows * cols));
   }
+  if (meta.config.envOn === 'device') lengths.set(DEVICE_ENV_ARRAY, DEVICE_ENV_SPECS[meta.config.env as DeviceEnvKind].stateRows * meta.config.numEnvs);
   return lengths;
 }
 
@@ -149,7 +158,7 @@ export function decodePqnCheckpoint(opened: OpenedCheckpoint): TrainerCheckpoint
     const wanted = lengths.get(name) as number;
     if (length !== wanted) throw new InvalidArgumentError(`${fileName}: checkpoint array '${name}' has shape ${formatShape(header.shape)} (${length} values); the config needs ${wanted}`);
   });
-  const count = arrayLengths({ ...meta, hasBest: false }).size / 3;
+  const count = pqnWeightShapes(envDims(meta.config.env).obsDim, envDims(meta.config.env).nActions, meta.config.hidden).length;
   const list = (prefix: string): FloatArray[] =>
     Array.from({ length: count }, (_, i) => {
       const name = `${prefix}/${i}`;
@@ -171,6 +180,7 @@ export function decodePqnCheckpoint(opened: OpenedCheckpoint): TrainerCheckpoint
     recentReturns: [...meta.recentReturns],
     rng: meta.rng,
     envs: meta.envs,
+    ...(meta.config.envOn === 'device' ? { deviceEnv: Array.from(deviceEnvValues(arrays.get(DEVICE_ENV_ARRAY)?.data as FloatArray, fileName)) } : {}),
     agent: { weights: list('weights'), optimizer: { kind: 'radam', step: meta.optimizerStep, slots: { m: list('optimizer/m'), v: list('optimizer/v') } }, updates: meta.updates },
     evalEnvRng: meta.evalEnvRng,
     bestWeights: meta.hasBest ? list('best') : null,
@@ -191,4 +201,11 @@ export function checkPqnStateFinite(state: PqnState): void {
     const found = describeNonFinite(arrays, what);
     if (found !== null) throw new NonFiniteError(state.steps, state.agent.updates, found);
   }
+}
+
+/** The device envs' state array, checked finite. */
+function deviceEnvValues(values: FloatArray, fileName: string): FloatArray {
+  const j = firstNonFinite(values);
+  if (j >= 0) throw new InvalidArgumentError(`${fileName}: checkpoint array '${DEVICE_ENV_ARRAY}' holds ${values[j]} at index ${j}: a checkpoint must hold finite numbers`);
+  return values;
 }

@@ -10,12 +10,23 @@ import { checkName } from '../errors.js';
 import type { Initializer } from '../nn/init.js';
 import { DQN_CONFIG, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
 import type { ConfigSpec } from './config-schema.js';
+import { deviceRolloutProblem } from './device-rollout.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
+
+/** Where a run's training envs step: the host's Gymnasium-exact envs, or batched float32 kernels on the backend (docs/device-envs.md). */
+export const ENV_ON = ['host', 'device'] as const;
+export type EnvOn = (typeof ENV_ON)[number];
 
 /** Every hyper-parameter of a PQN run. */
 export interface PqnConfig {
   /** Environment id from the registry. */
   env: string;
+  /**
+   * Where the training envs step: 'host' (src/envs, Gymnasium-exact float64) or 'device' (the
+   * backend's envStep and epsilonGreedy: the whole rollout recorded with one read back; CartPole-v1,
+   * numEnvs a multiple of 64). Evaluation always uses the host env.
+   */
+  envOn: EnvOn;
   /** Hidden layer widths (each Dense, LayerNorm, ReLU). */
   hidden: number[];
   init: Initializer;
@@ -63,6 +74,12 @@ export function pqnMinibatchSize(c: Pick<PqnConfig, 'numEnvs' | 'numSteps' | 'nu
 export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
   fields: {
     env: DQN_CONFIG.fields.env,
+    envOn: {
+      kind: { type: 'choice', choices: () => ENV_ON },
+      doc: "where the training envs step: host (Gymnasium-exact) or device (batched float32 kernels, one read back per rollout; CartPole-v1, num-envs a multiple of 64)",
+      label: 'Envs on',
+      olderCheckpoints: 'host',
+    },
     hidden: { kind: { type: 'widths', maxLayers: MAX_HIDDEN_LAYERS }, doc: 'hidden layer widths (Dense, LayerNorm, ReLU each), comma-separated', label: 'Hidden layers', main: true },
     init: DQN_CONFIG.fields.init,
     numEnvs: DQN_CONFIG.fields.numEnvs,
@@ -91,6 +108,11 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
     },
   },
   rules: [
+    (c, name) => {
+      if (c.envOn !== 'device') return null;
+      const problem = deviceRolloutProblem(c.env, c.numEnvs);
+      return problem === null ? null : `${name('envOn')} device: ${problem} (${name('env')} ${c.env}, ${name('numEnvs')} ${c.numEnvs})`;
+    },
     (c, name) =>
       (c.numEnvs * c.numSteps) % c.numMinibatches !== 0
         ? `${name('numEnvs')} x ${name('numSteps')} (${c.numEnvs * c.numSteps}) must be a multiple of ${name('numMinibatches')} ${c.numMinibatches}`
@@ -114,6 +136,7 @@ export type PqnPresetName = (typeof PQN_PRESET_NAMES)[number];
  */
 const PQN_CARTPOLE: PqnConfig = {
   env: 'CartPole-v1',
+  envOn: 'host',
   hidden: [120, 84],
   init: 'torch_default',
   numEnvs: 4,

@@ -18,12 +18,21 @@
  *   lrDecay (CleanRL's anneal_lr), else lr; one loss read back per iteration;
  * - a greedy evaluation when the iteration's steps reach or pass a multiple of evalFreq.
  *
+ * With `envOn: 'device'` the rollout and its returns are a DeviceRollout (device-rollout.ts): the
+ * envs are the backend's envStep kernels and the actions its epsilonGreedy, both drawing from the
+ * run's seed (Philox streams per env; the acting counter is the vector step index), recorded with
+ * no read back per step; the minibatches of the same shuffles are gathered on the device
+ * (PqnAgent.updateGathered: the row indices written, gatherRows), so only the episode statistics
+ * are read back, once per rollout. The run's Rng then only
+ * draws the initial weights and the shuffles. A snapshot holds the device envs' state (read back).
+ *
  * The run is floor(steps / (numEnvs numSteps)) iterations, as CleanRL's num_iterations. Epsilon at
  * a vector step is the linear schedule at the env steps counted after it (CleanRL increments
  * global_step before computing it). `run` works in whole iterations, so getState/restore (taken
  * between any two `run` calls) resume exactly.
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
+import { DeviceRollout } from './device-rollout.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng, type RngState } from '../random/rng.js';
 import { argmaxRow } from './dqn-agent.js';
@@ -38,7 +47,7 @@ import { PQN_CONFIG, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
 import { LinearStepDecay } from './schedules.js';
 import { RecentReturns } from './statistics.js';
 import type { Trainer, TrainerPolicy } from './trainer.js';
-import { TrainingEnvs, type FinishedEpisode } from './training-envs.js';
+import { TrainingEnvs } from './training-envs.js';
 
 /** The snapshot format PqnTrainer writes. */
 export const PQN_STATE_VERSION = 1;
@@ -57,7 +66,10 @@ export interface PqnState extends PeriodicEvaluationState {
   skippedIterations: number;
   recentReturns: number[];
   rng: RngState;
+  /** The host envs' open episodes (none with envOn 'device'). */
   envs: OpenEpisodeState[];
+  /** With envOn 'device': the device envs' state (S, N) row-major, reset counters included; absent otherwise. */
+  deviceEnv?: number[];
   agent: PqnAgentState;
 }
 
@@ -87,13 +99,17 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private readonly batch: number;
   private readonly minibatchSize: number;
   // The rollout, time-major (row t N + n is env n's step t).
-  private readonly obs: Float32Array;
+  private readonly obs: FloatArray;
   private readonly nextObs: Float32Array;
-  private readonly actions: Float32Array;
+  private readonly actions: FloatArray;
   private readonly rewards: Float32Array;
   private readonly terminated: Float32Array;
   private readonly truncated: Float32Array;
-  private readonly returns: Float32Array;
+  private readonly returns: FloatArray;
+  /** With envOn 'device': the rollout on the backend (its read-back arrays are obs, actions and returns); else null. */
+  readonly device: DeviceRollout | null;
+  /** The epsilons of a device rollout's vector steps. */
+  private readonly stepEpsilons: Float64Array;
   /** The actions of the vector step being taken, and the epsilon they were drawn with. */
   private readonly stepActions: Int32Array;
   private stepEpsilon = Number.NaN;
@@ -126,24 +142,30 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
       this.rng,
     );
     const rows = this.batch;
-    this.obs = new Float32Array(rows * obsDim);
-    this.nextObs = new Float32Array(rows * obsDim);
-    this.actions = new Float32Array(rows);
-    this.rewards = new Float32Array(rows);
-    this.terminated = new Float32Array(rows);
-    this.truncated = new Float32Array(rows);
-    this.returns = new Float32Array(rows);
+    const onDevice = c.envOn === 'device';
+    this.device = onDevice ? new DeviceRollout(backend, { env: c.env, numEnvs, numSteps: c.numSteps, seed, gamma: c.gamma, qLambda: c.qLambda, rewardScale: c.rewardScale }) : null;
+    this.stepEpsilons = new Float64Array(c.numSteps);
+    // With device envs the rollout stays on the device (minibatches gathered there): no host copy.
+    const hostRows = onDevice ? 0 : rows;
+    this.obs = new Float32Array(hostRows * obsDim);
+    this.nextObs = new Float32Array(hostRows * obsDim);
+    this.actions = new Float32Array(hostRows);
+    this.rewards = new Float32Array(hostRows);
+    this.terminated = new Float32Array(hostRows);
+    this.truncated = new Float32Array(hostRows);
+    this.returns = new Float32Array(hostRows);
     this.stepActions = new Int32Array(numEnvs);
     this.order = new Int32Array(rows);
     const b = this.minibatchSize;
     this.mb = { observations: new Float32Array(b * obsDim), actions: new Float32Array(b), returns: new Float32Array(b) };
-    const T = c.numSteps;
+    const T = onDevice ? 1 : c.numSteps; // the device rollout holds its own tensors
+    const n = onDevice ? 1 : numEnvs;
     this.tensors = {
-      rewards: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.r'),
-      terminated: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.terminated'),
-      truncated: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.truncated'),
-      nextObservations: backend.tensor([rows, obsDim], undefined, 'pqn.rollout.next_s'),
-      returns: backend.tensor([T, numEnvs], undefined, 'pqn.rollout.G'),
+      rewards: backend.tensor([T, n], undefined, 'pqn.rollout.r'),
+      terminated: backend.tensor([T, n], undefined, 'pqn.rollout.terminated'),
+      truncated: backend.tensor([T, n], undefined, 'pqn.rollout.truncated'),
+      nextObservations: backend.tensor([T * n, obsDim], undefined, 'pqn.rollout.next_s'),
+      returns: backend.tensor([T, n], undefined, 'pqn.rollout.G'),
     };
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
     this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
@@ -213,15 +235,18 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
    */
   async run(maxSteps = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): Promise<number> {
     const before = this.steps;
-    this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
+    if (this.device === null) this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
     while (this.steps - before < maxSteps && !this.done && !shouldStop()) await this.iteration();
     return this.steps - before;
   }
 
   private async iteration(): Promise<void> {
     const before = this.steps;
-    await this.rollout();
-    await this.computeReturns();
+    if (this.device !== null) await this.deviceRollout(this.device);
+    else {
+      await this.rollout();
+      await this.computeReturns();
+    }
     await this.train();
     this.iterations++;
     const every = this.config.evalFreq;
@@ -263,9 +288,34 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
         this.truncated[row + i] = envs.truncated[i];
       }
       this.steps += n;
-      for (const episode of finished) await this.endEpisode(episode);
+      for (const episode of finished) await this.endEpisode(episode.stats.r, episode.stats.l);
       await yieldIfDue();
     }
+  }
+
+  /**
+   * The rollout and its returns on the device (DeviceRollout): recorded with the epsilon of each
+   * vector step and the vector step index as the acting draw counter, then one read back, from
+   * which the episodes that ended are reported step by step as the host rollout does.
+   */
+  private async deviceRollout(device: DeviceRollout): Promise<void> {
+    const n = device.numEnvs;
+    const T = device.numSteps;
+    const before = this.steps;
+    const eps = this.stepEpsilons;
+    for (let t = 0; t < T; t++) eps[t] = this.schedule.value(before + (t + 1) * n);
+    device.record(this.agent.net, eps, before / n);
+    const episodes = await device.readEpisodes();
+    for (let t = 0; t < T; t++) {
+      this.steps = before + (t + 1) * n;
+      this.stepEpsilon = eps[t];
+      const row = 2 * n * t;
+      for (let i = 0; i < n; i++) {
+        const length = episodes[row + n + i];
+        if (length > 0) await this.endEpisode(episodes[row + i], length);
+      }
+    }
+    await yieldIfDue();
   }
 
   /**
@@ -302,6 +352,10 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
         order[j] = swap;
       }
       for (let m = 0; m < c.numMinibatches; m++) {
+        if (this.device !== null) {
+          agent.updateGathered(this.device.rows, order.subarray(m * b, (m + 1) * b), lr);
+          continue;
+        }
         for (let k = 0; k < b; k++) {
           const r = order[m * b + k];
           mb.observations.set(this.obs.subarray(r * obsDim, (r + 1) * obsDim), k * obsDim);
@@ -316,15 +370,15 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.lastLoss = await this.nonFiniteGuard.afterRound(agent, await agent.readLoss(), this.steps);
   }
 
-  private async endEpisode(finished: FinishedEpisode): Promise<void> {
+  private async endEpisode(episodeReturn: number, length: number): Promise<void> {
     this.episodes++;
-    this.recentReturns.push(finished.stats.r);
+    this.recentReturns.push(episodeReturn);
     await this.callbacks.onEpisode?.({
       episode: this.episodes,
       steps: this.steps,
-      return: finished.stats.r,
-      shapedReturn: finished.stats.r * this.config.rewardScale,
-      length: finished.stats.l,
+      return: episodeReturn,
+      shapedReturn: episodeReturn * this.config.rewardScale,
+      length,
       epsilon: this.stepEpsilon,
       loss: this.lastLoss,
       meanReturn100: this.meanReturn100,
@@ -350,7 +404,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
       skippedIterations: this.skippedIterations,
       recentReturns: this.recentReturns.values(),
       rng: this.rng.getState(),
-      envs: this.envs.getState(),
+      envs: this.device === null ? this.envs.getState() : [],
+      ...(this.device === null ? {} : { deviceEnv: await this.device.getState() }),
       agent: await this.agent.getState(),
       ...this.evaluation.getState(),
     };
@@ -362,7 +417,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
       throw new InvalidArgumentError(`checkpoint is not a PQN snapshot of format version ${PQN_STATE_VERSION}`);
     }
     if (state.seed !== this.seed) throw new InvalidArgumentError(`checkpoint was made with seed ${state.seed}, this run uses ${this.seed}`);
-    if (state.envs.length !== this.envs.numEnvs) throw new InvalidArgumentError(`checkpoint holds ${state.envs.length} env states, this run steps ${this.envs.numEnvs} envs`);
+    const device = this.device;
+    if (device === null && state.envs.length !== this.envs.numEnvs) throw new InvalidArgumentError(`checkpoint holds ${state.envs.length} env states, this run steps ${this.envs.numEnvs} envs`);
+    if (device !== null && state.deviceEnv?.length !== device.state.size) {
+      throw new InvalidArgumentError(`checkpoint holds ${state.deviceEnv?.length ?? 'no'} device env values, this run's device envs need ${device.state.size} (envOn 'device')`);
+    }
     this.steps = state.steps;
     this.episodes = state.episodes;
     this.iterations = state.iterations;
@@ -372,13 +431,15 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.rng.setState(state.rng);
     this.agent.setState(state.agent);
     this.evaluation.restore(state);
-    this.envs.restore(state.envs);
+    if (device !== null) device.setState(state.deviceEnv as number[]);
+    else this.envs.restore(state.envs);
   }
 
   dispose(): void {
     this.agent.dispose();
     for (const t of Object.values(this.tensors)) t.dispose();
     this.envs.close();
+    this.device?.dispose();
     this.evaluation.dispose();
   }
 }

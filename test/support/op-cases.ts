@@ -818,6 +818,54 @@ for (const [n, seed] of [
   );
 }
 
+// ------------------------------------------------------------------ gatherRows
+
+// Exact: copies. Repeated and out-of-order indices; a source larger than the minibatch and one smaller.
+for (const [srcRows, rows, cols] of [
+  [10, 4, 3],
+  [300, 128, 4],
+  [5, 9, 1],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `gatherRows (${srcRows}, ${cols}) -> (${rows}, ${cols})`,
+      op: 'gatherRows',
+      tolerance: EXACT,
+      inputs: (rng) => ({ x: uniformInput(rng, [srcRows, cols]), idx: { shape: [rows] as Shape, data: Float64Array.from({ length: rows }, () => rng.integers(srcRows)) }, out: uniformInput(rng, [rows, cols]) }),
+      outputs: ['out'],
+      exec: (b, t) => b.gatherRows(t.x, t.idx, t.out),
+      reference: (i) => ref.refGatherRows(i.x.data, i.idx.data, cols),
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ epsilonGreedy
+
+// Exact: a choice from exact comparisons. Q holds small integers in half the cases, so rows tie
+// (the lowest index must win); counters reach 2^32 - 1 and a seed passes 2^32.
+for (const [n, nActions, epsilon, seed, counter, ties] of [
+  [1, 2, 0.5, 0, 0, false],
+  [100, 4, 0.3, 7, 123_456_789, true],
+  [300, 3, 1, 2 ** 40 + 12345, 2 ** 32 - 1, false],
+  [200, 5, 0, 3, 17, true],
+  [257, 2, 0.05, 11, 2 ** 24 + 1, false],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `epsilonGreedy N=${n} A=${nActions} epsilon ${epsilon} seed ${seed} counter ${counter}${ties ? ' ties' : ''}`,
+      op: 'epsilonGreedy',
+      tolerance: EXACT,
+      inputs: (rng) => ({
+        q: ties ? { shape: [n, nActions] as Shape, data: Float64Array.from({ length: n * nActions }, () => rng.integers(3)) } : uniformInput(rng, [n, nActions]),
+        actions: uniformInput(rng, [n, 1]),
+      }),
+      outputs: ['actions'],
+      exec: (b, t) => b.epsilonGreedy({ q: t.q, epsilon, seed, counter, actions: t.actions }),
+      reference: (i) => ref.refEpsilonGreedy(i.q.data, n, nActions, epsilon, seed, counter),
+    }),
+  );
+}
+
 // ------------------------------------------------------------------ columnSum
 
 for (const [rows, cols, accumulate] of [

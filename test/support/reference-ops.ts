@@ -639,3 +639,32 @@ export function refCartPoleStep(state0: ArrayLike<number>, actions: ArrayLike<nu
   }
   return { state, obs, finalObs, rewards, terminated, truncated, episodes };
 }
+
+/**
+ * epsilonGreedy in float64 from an independent Philox (refPhilox4x32): block (counter, env, 1, 0);
+ * explore where (word 0 >> 8) 2^-24 < float32(epsilon), then floor(word 1 A / 2^32) exactly
+ * (BigInt), else the first maximum of the row.
+ */
+export function refEpsilonGreedy(q: ArrayLike<number>, n: number, nActions: number, epsilon: number, seed: number, counter: number): Record<string, Float64Array> {
+  const actions = new Float64Array(n);
+  const key = [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
+  const eps = Math.fround(epsilon);
+  for (let i = 0; i < n; i++) {
+    const bits = refPhilox4x32([counter, i, 1, 0], key);
+    if (Math.floor(bits[0] / 256) / 2 ** 24 < eps) {
+      actions[i] = Number((BigInt(bits[1]) * BigInt(nActions)) >> 32n);
+      continue;
+    }
+    let best = 0;
+    for (let c = 1; c < nActions; c++) if (q[i * nActions + c] > q[i * nActions + best]) best = c;
+    actions[i] = best;
+  }
+  return { actions };
+}
+
+/** gatherRows: rows `indices` of x (srcRows, cols). */
+export function refGatherRows(x: ArrayLike<number>, indices: ArrayLike<number>, cols: number): Record<string, Float64Array> {
+  const out = new Float64Array(indices.length * cols);
+  for (let r = 0; r < indices.length; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = x[indices[r] * cols + c];
+  return { out };
+}

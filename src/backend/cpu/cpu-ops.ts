@@ -5,7 +5,7 @@
  * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
 import type { Activation, AdamHyperParameters, FloatArray, LossKind, RAdamHyperParameters, SgdHyperParameters } from '../backend.js';
-import type { EnvStepCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, EpsilonGreedyCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { CpuStorage } from './cpu-storage.js';
 import * as act from './activation.js';
@@ -18,6 +18,7 @@ import * as optimizers from './optimizers.js';
 import * as reductions from './reductions.js';
 import { qLambdaReturns } from './returns.js';
 import { envStep } from './env-step.js';
+import { epsilonGreedy } from './acting.js';
 import { TdLossKernel } from './td-loss.js';
 
 /** A CPU tensor: its storage's `data` is a Float32Array or a Float64Array of exactly its size. */
@@ -103,6 +104,16 @@ export class CpuOps implements RawOps<CpuTensor> {
     truncated: new Float32Array(0),
     episodes: new Float32Array(0),
     envs: 0,
+  };
+  /** The epsilonGreedy call on the tensors' storage arrays. */
+  private readonly epsilonGreedyArrays: EpsilonGreedyCall<FloatArray> = {
+    q: new Float32Array(0),
+    epsilon: 0,
+    seed: 0,
+    counter: 0,
+    actions: new Float32Array(0),
+    envs: 0,
+    nActions: 0,
   };
   private readonly matmulArgs: MatmulArgs = {
     a: new Float32Array(0),
@@ -283,6 +294,19 @@ export class CpuOps implements RawOps<CpuTensor> {
     envStep(arrays);
   }
 
+  epsilonGreedy(call: EpsilonGreedyCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.epsilonGreedyArrays;
+    arrays.q = call.q.storage.data;
+    arrays.epsilon = call.epsilon;
+    arrays.seed = call.seed;
+    arrays.counter = call.counter;
+    arrays.actions = call.actions.storage.data;
+    arrays.envs = call.envs;
+    arrays.nActions = call.nActions;
+    epsilonGreedy(arrays);
+  }
+
   biasActivation(x: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {
     this.calls++;
     act.biasActivation(x.storage.data, bias === null ? null : bias.storage.data, activation, out.storage.data, x.rows, x.cols, alpha);
@@ -291,6 +315,11 @@ export class CpuOps implements RawOps<CpuTensor> {
   activationBackward(activation: Activation, y: CpuTensor, gradOut: CpuTensor, gradIn: CpuTensor, alpha: number): void {
     this.calls++;
     act.activationBackward(activation, y.storage.data, gradOut.storage.data, gradIn.storage.data, y.rows, y.cols, alpha);
+  }
+
+  gatherRows(x: CpuTensor, indices: CpuTensor, out: CpuTensor): void {
+    this.calls++;
+    indexing.gatherRows(x.storage.data, indices.storage.data, out.storage.data, out.rows, x.cols, x.rows);
   }
 
   gatherColumns(x: CpuTensor, indices: CpuTensor, out: CpuTensor): void {

@@ -15,6 +15,14 @@ export function gatherColumns(x: FloatArray, indices: FloatArray, out: FloatArra
   for (let r = 0; r < rows; r++) out[r] = x[r * cols + columnIndex('gatherColumns', indices, r, cols)];
 }
 
+/** out (B, cols) <- rows indices[0..B) of x (srcRows, cols). */
+export function gatherRows(x: FloatArray, indices: FloatArray, out: FloatArray, rows: number, cols: number, srcRows: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = columnIndex('gatherRows', indices, r, srcRows);
+    out.set(x.subarray(s * cols, (s + 1) * cols), r * cols);
+  }
+}
+
 /** out <- 0 except out[r, indices[r]] = values[r]. */
 export function scatterColumns(values: FloatArray, indices: FloatArray, out: FloatArray, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) columnIndex('scatterColumns', indices, r, cols);

@@ -73,6 +73,8 @@ const TD_LOSS = new ParamLayout({
 });
 const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags: 'u32', activation: 'u32', alpha: 'f32' });
 const RETURNS = new ParamLayout({ steps: 'u32', envs: 'u32', actions: 'u32', gamma: 'f32', lambda: 'f32' });
+const GATHER_ROWS = new ParamLayout({ rows: 'u32', cols: 'u32', src_rows: 'u32' });
+const EPSILON_GREEDY = new ParamLayout({ envs: 'u32', actions: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32', epsilon: 'f32' });
 const CARTPOLE_STEP = new ParamLayout({
   envs: 'u32',
   seed_lo: 'u32',
@@ -167,6 +169,7 @@ export const KERNELS = {
   layerNormBackward: { file: 'layer-norm', entry: 'layer_norm_backward', access: 'rrrrrwww', threads: 64, params: LAYER_NORM, ops: ['layerNormBackward'] },
   qLambdaReturns: { file: 'returns', entry: 'q_lambda_returns', access: 'rrrrw', threads: 64, params: RETURNS, ops: ['qLambdaReturns'] },
   cartPoleStep: { file: 'cartpole-step', entry: 'cartpole_step', access: 'wrwwwwww', threads: 64, params: CARTPOLE_STEP, ops: ['envStep'] },
+  epsilonGreedy: { file: 'epsilon-greedy', entry: 'epsilon_greedy', access: 'rw', threads: 64, params: EPSILON_GREEDY, ops: ['epsilonGreedy'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {
@@ -185,6 +188,7 @@ export const KERNELS = {
   rowMax: { file: 'reduce', entry: 'row_max', access: 'rw', threads: 64, params: REDUCE, ops: ['rowMax'] },
   rowArgmax: { file: 'reduce', entry: 'row_argmax', access: 'rw', threads: 64, params: REDUCE, ops: ['rowArgmax'] },
   gatherColumns: { file: 'gather-scatter', entry: 'gather_columns', access: 'rrw', threads: 64, params: ROWS_COLS, ops: ['gatherColumns'] },
+  gatherRows: { file: 'gather-rows', entry: 'gather_rows', access: 'rrw', threads: 256, params: GATHER_ROWS, ops: ['gatherRows'] },
   scatterColumns: { file: 'gather-scatter', entry: 'scatter_columns', access: 'rrw', threads: 256, params: ROWS_COLS, ops: ['scatterColumns'] },
   duelingCombine: { file: 'dueling', entry: 'dueling_combine', access: 'rrw', threads: 64, params: ROWS_COLS, ops: ['duelingCombine'] },
   duelingBackward: { file: 'dueling', entry: 'dueling_backward', access: 'rww', threads: 64, params: ROWS_COLS, ops: ['duelingBackward'] },

@@ -20,6 +20,8 @@ import layerNorm from '../../../shaders/layer-norm.wgsl';
 import returns from '../../../shaders/returns.wgsl';
 import cartpoleStep from '../../../shaders/cartpole-step.wgsl';
 import philox from '../../../shaders/philox.wgsl';
+import epsilonGreedy from '../../../shaders/epsilon-greedy.wgsl';
+import gatherRows from '../../../shaders/gather-rows.wgsl';
 import activations from '../../../shaders/activations.wgsl';
 import subgroupLanes4 from '../../../shaders/subgroup-lanes4.wgsl';
 import subgroupLanes8 from '../../../shaders/subgroup-lanes8.wgsl';
@@ -42,6 +44,8 @@ const SOURCES: Record<ShaderFile, string> = {
   'layer-norm': layerNorm,
   returns,
   'cartpole-step': cartpoleStep,
+  'epsilon-greedy': epsilonGreedy,
+  'gather-rows': gatherRows,
   philox,
   activations,
   'subgroup-lanes4': subgroupLanes4,

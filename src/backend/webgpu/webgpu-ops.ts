@@ -3,7 +3,7 @@
  * kernel of the table in kernels.ts, its parameters written by name.
  */
 import { DEVICE_ENV_SPECS, radamRectification, type Activation, type AdamHyperParameters, type LossKind, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
-import type { EnvStepCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, EpsilonGreedyCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -322,6 +322,19 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .run('cartPoleStep', call.envs);
   }
 
+  epsilonGreedy(call: EpsilonGreedyCall<WebGpuTensor>): void {
+    // One thread per env: its Philox block, its row's argmax and the choice (epsilon as f32 through the uniform).
+    this.d
+      .params('epsilonGreedy')
+      .set('envs', call.envs)
+      .set('actions', call.nActions)
+      .set('seed_lo', call.seed % 0x100000000)
+      .set('seed_hi', Math.floor(call.seed / 0x100000000))
+      .set('counter', call.counter)
+      .set('epsilon', call.epsilon);
+    this.d.bind(call.q.storage, call.actions.storage).run('epsilonGreedy', call.envs);
+  }
+
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
     const kernel = activation === 'softmax' ? 'biasSoftmax' : 'biasActivation';
     this.d
@@ -339,6 +352,11 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     const kernel = activation === 'softmax' ? 'softmaxBackward' : 'activationBackward';
     this.d.params(kernel).set('rows', y.rows).set('cols', y.cols).set('activation', ACTIVATION_CODES[activation]).set('alpha', alpha);
     this.d.bind(y.storage, gradOut.storage, gradIn.storage).run(kernel, activation === 'softmax' ? y.rows : y.size);
+  }
+
+  gatherRows(x: WebGpuTensor, indices: WebGpuTensor, out: WebGpuTensor): void {
+    this.d.params('gatherRows').set('rows', out.rows).set('cols', x.cols).set('src_rows', x.rows);
+    this.d.bind(x.storage, indices.storage, out.storage).run('gatherRows', out.rows * x.cols);
   }
 
   gatherColumns(x: WebGpuTensor, indices: WebGpuTensor, out: WebGpuTensor): void {

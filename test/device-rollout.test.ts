@@ -1,0 +1,157 @@
+/**
+ * PQN's device rollout (src/rl/device-rollout.ts): T vector steps of forward, epsilonGreedy and
+ * envStep into (T, N) rollout tensors, then the Q(lambda) returns, with no read back until the one
+ * read of the rollout.
+ * - On the CPU, the same bits as the ops run one by one on separate tensors (the views and the
+ *   row-T-to-row-0 shift between rollouts are plumbing only).
+ * - CPU and WebGPU give the same trajectory bits with epsilon 1 (the actions come from the RNG
+ *   alone), and the returns within float32 rounding of the forward passes.
+ * - On WebGPU, the dispatches per vector step are pinned and a rollout reads back once.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backend/backend.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { initialEnvState } from '../src/backend/cpu/env-step.js';
+import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { InvalidArgumentError } from '../src/errors.js';
+import { Rng } from '../src/random/rng.js';
+import { DeviceRollout, type DeviceRolloutConfig } from '../src/rl/device-rollout.js';
+import { QNetwork } from '../src/rl/q-network.js';
+import { needs } from './support/requirements.js';
+import { acquireTestBackend } from './support/webgpu-device.js';
+
+const gpu = await acquireTestBackend();
+const cpu = new CpuBackend();
+afterAll(() => {
+  cpu.destroy();
+  gpu?.destroy();
+});
+
+const N = 64;
+const T = 8;
+const CONFIG: DeviceRolloutConfig = { env: 'CartPole-v1', numEnvs: N, numSteps: T, seed: 2 ** 33 + 5, gamma: 0.99, qLambda: 0.65, rewardScale: 0.5 };
+
+function network(b: Backend): QNetwork {
+  return new QNetwork(b, { obsDim: 4, nActions: 2, hidden: [16, 16], activation: 'relu', init: 'torch_default', dueling: false, quantiles: 1, layerNorm: true }, new Rng(9));
+}
+
+function epsilons(start: number): number[] {
+  return Array.from({ length: T }, (_, t) => Math.max(0, start - 0.1 * t));
+}
+
+describe('the device rollout on the CPU', () => {
+  it('gives the bits of the same ops run one by one, over three rollouts', async () => {
+    const net = network(cpu);
+    const rollout = new DeviceRollout(cpu, CONFIG);
+    // The one-by-one run: its own tensors, a read of everything per step.
+    const init = initialEnvState('CartPole-v1', CONFIG.seed, N);
+    const state = cpu.tensor([7, N], init.state);
+    const obs = cpu.tensor([N, 4], init.obs);
+    const t1 = (shape: [number, number]) => cpu.tensor(shape);
+    const [actions, finalObs, rewards, terminated, truncated, episodes] = [t1([N, 1]), t1([N, 4]), t1([N, 1]), t1([N, 1]), t1([N, 1]), t1([2, N])];
+    const allFinal = t1([T * N, 4]);
+    const [allR, allTerm, allTrunc, allG] = [t1([T, N]), t1([T, N]), t1([T, N]), t1([T, N])];
+    for (let k = 0; k < 3; k++) {
+      const eps = epsilons(1 - 0.3 * k);
+      rollout.record(net, eps, 1000 + k * T);
+      const got = await rollout.read();
+      const want = { observations: [] as number[], actions: [] as number[], episodes: [] as number[] };
+      const r: number[] = [];
+      const term: number[] = [];
+      const trunc: number[] = [];
+      const fin: number[] = [];
+      for (let t = 0; t < T; t++) {
+        want.observations.push(...(await cpu.read(obs)));
+        cpu.epsilonGreedy({ q: net.forward(obs), epsilon: eps[t], seed: CONFIG.seed, counter: 1000 + k * T + t, actions });
+        cpu.envStep({ env: 'CartPole-v1', seed: CONFIG.seed, state, actions, obs, finalObs, rewards, terminated, truncated, episodes });
+        want.actions.push(...(await cpu.read(actions)));
+        want.episodes.push(...(await cpu.read(episodes)));
+        r.push(...[...(await cpu.read(rewards))].map((v) => v * CONFIG.rewardScale));
+        term.push(...(await cpu.read(terminated)));
+        trunc.push(...(await cpu.read(truncated)));
+        fin.push(...(await cpu.read(finalObs)));
+      }
+      cpu.write(allFinal, fin);
+      cpu.write(allR, r);
+      cpu.write(allTerm, term);
+      cpu.write(allTrunc, trunc);
+      cpu.qLambdaReturns({ rewards: allR, terminated: allTerm, truncated: allTrunc, nextQ: net.forward(allFinal), gamma: CONFIG.gamma, lambda: CONFIG.qLambda, returns: allG });
+      expect([...got.observations]).toEqual(want.observations);
+      expect([...got.actions]).toEqual(want.actions);
+      expect([...got.episodes]).toEqual(want.episodes);
+      expect([...got.returns]).toEqual([...(await cpu.read(allG))]);
+    }
+    expect([...(await rollout.getState())]).toEqual([...(await cpu.read(state))]);
+    for (const t of [state, obs, actions, finalObs, rewards, terminated, truncated, episodes, allFinal, allR, allTerm, allTrunc, allG]) t.dispose();
+    rollout.dispose();
+    net.dispose();
+  });
+
+  it('continues exactly from a state written back (setState), and refuses what it cannot run', async () => {
+    const net = network(cpu);
+    const a = new DeviceRollout(cpu, CONFIG);
+    a.record(net, epsilons(1), 0);
+    await a.read();
+    const saved = await a.getState();
+    a.record(net, epsilons(0.5), T);
+    const wanted = structuredClone(await a.read());
+    const b = new DeviceRollout(cpu, CONFIG);
+    b.setState(saved);
+    b.record(net, epsilons(0.5), T);
+    const got = await b.read();
+    expect([...got.observations]).toEqual([...wanted.observations]);
+    expect([...got.actions]).toEqual([...wanted.actions]);
+    expect([...got.returns]).toEqual([...wanted.returns]);
+    for (const x of [a, b, net]) x.dispose();
+    expect(() => new DeviceRollout(cpu, { ...CONFIG, numEnvs: 32 })).toThrow(/multiple of 64/);
+    expect(() => new DeviceRollout(cpu, { ...CONFIG, env: 'Acrobot-v1' })).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('the device rollout on WebGPU', needs('webgpu', gpu !== null), () => {
+  it('gives the CPU trajectory bits with epsilon 1, and returns within float32 rounding', async () => {
+    const g = gpu as WebGpuBackend;
+    const c32 = new CpuBackend({ kernels: 'js' });
+    const [netC, netG] = [network(c32), network(g)];
+    netG.setWeights(await netC.getWeights());
+    const [rc, rg] = [new DeviceRollout(c32, CONFIG), new DeviceRollout(g, CONFIG)];
+    for (let k = 0; k < 3; k++) {
+      const eps = Array.from({ length: T }, () => 1);
+      rc.record(netC, eps, k * T);
+      rg.record(netG, eps, k * T);
+      const [a, b] = [await rc.read(), await rg.read()];
+      expect([...b.observations]).toEqual([...a.observations]);
+      expect([...b.actions]).toEqual([...a.actions]);
+      expect([...b.episodes]).toEqual([...a.episodes]);
+      let worst = 0;
+      for (let i = 0; i < a.returns.length; i++) worst = Math.max(worst, Math.abs(a.returns[i] - b.returns[i]) / Math.max(1, Math.abs(a.returns[i])));
+      expect(worst).toBeLessThan(1e-4);
+    }
+    for (const x of [rc, rg, netC, netG]) x.dispose();
+    c32.destroy();
+  });
+
+  it('pins the dispatches per vector step and reads back once per rollout', async () => {
+    const g = gpu as WebGpuBackend;
+    const net = network(g);
+    const rollout = new DeviceRollout(g, { ...CONFIG, rewardScale: 1 });
+    rollout.record(net, epsilons(1), 0); // warm-up: pipelines built
+    await rollout.read();
+    const s0 = g.stats();
+    rollout.record(net, epsilons(1), T);
+    const s1 = g.stats();
+    await rollout.read();
+    const s2 = g.stats();
+    // Per vector step: the forward (linear + layerNorm per hidden layer, the head's linear: 5),
+    // epsilonGreedy 1, envStep 1. Per rollout: the shift copy 1, the forward of the final
+    // observations 5, qLambdaReturns 1.
+    const perStep = 5 + 1 + 1;
+    expect(s1.dispatches - s0.dispatches).toBe(T * perStep + 1 + 5 + 1);
+    expect(s1.readbacks - s0.readbacks).toBe(0);
+    expect(s1.submits - s0.submits).toBe(0);
+    expect(s2.readbacks - s1.readbacks).toBe(1);
+    console.log(`device rollout on ${g.describe()}: ${perStep} dispatches per vector step, ${s1.dispatches - s0.dispatches} per rollout of ${T} steps, 1 read back, ${s2.submits - s1.submits} submit`);
+    rollout.dispose();
+    net.dispose();
+  });
+});
