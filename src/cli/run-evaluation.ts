@@ -10,22 +10,20 @@ import { envDims } from '../envs/registry.js';
 import type { AlgorithmEntry } from '../rl/algorithms.js';
 import { QNetwork, describeQNetwork } from '../rl/q-network.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
-import { readWeightsFile, resolveWeightsNetwork } from '../rl/weights-file.js';
 import { Rng } from '../random/rng.js';
 import { describeBackend, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import { loadPath, videoPath, weightsFileName, type CliOptions } from './command.js';
-import { flagName } from './config-flags.js';
 import { say } from './console.js';
 import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
 import { checkDistinctPaths, checkOutputFile, readInputFile } from './output-paths.js';
+import { readWeightsFor } from './weights.js';
 
 export async function runEvaluation<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, program: Command, options: CliOptions, config: C): Promise<number> {
   const given = (key: string) => program.getOptionValueSource(key) === 'cli';
   const file = loadPath(options, entry.name) ?? weightsFileName(entry.name);
   const { arrays, network, video } = await asUsage(() => {
-    const current = { env: config.env, ...entry.architecture(config) };
-    const loaded = resolveWeightsNetwork(readWeightsFile(readInputFile(file, '--load'), file), `--load '${file}'`, current, (key) => key !== 'layerNorm' && given(key), flagName);
+    const loaded = readWeightsFor(entry, readInputFile(file, '--load'), file, '--load', config, given);
     const gif = videoPath(options, loaded.network.env, options.seed);
     if (gif === null) return { ...loaded, video: null };
     checkDistinctPaths([{ flag: '--load', path: file }], [{ flag: '--video', path: gif }]);

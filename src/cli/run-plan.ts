@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { envDims } from '../envs/registry.js';
-import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
+import type { OpenedCheckpoint } from '../io/checkpoint.js';
 import type { AlgorithmEntry } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
 import { sameValue, showValue } from '../rl/config-values.js';
@@ -143,7 +143,8 @@ export function hostMemoryLimits(): MemoryLimits {
 
 /**
  * Settles and checks the run (see the module note): `flagsConfig` is the preset overridden by the
- * flags, `opened` the checkpoint --resume names (opened to learn its algorithm). Throws UsageError.
+ * flags, `opened` the checkpoint --resume names (opened by the caller to learn its algorithm; null
+ * without --resume). Throws UsageError.
  */
 export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, program: Command, options: CliOptions, flagsConfig: C, opened: OpenedCheckpoint | null): RunPlan<C, S> {
   const given = (key: string) => program.getOptionValueSource(key) === 'cli';
@@ -159,9 +160,9 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
   let videoInRunFolder = false;
   let { checkpointEvery, finalEvalEpisodes, logEvery } = options;
 
-  if (options.resume !== undefined) {
-    const path = options.resume;
-    const checkpoint = entry.checkpoint.decode(opened ?? openCheckpoint(readInputFile(path, '--resume'), path));
+  if (opened !== null) {
+    const path = opened.fileName;
+    const checkpoint = entry.checkpoint.decode(opened);
     const { state, run } = checkpoint;
     if (options.load !== undefined) throw new UsageError(`--load cannot be combined with --resume: the checkpoint '${path}' holds the weights`);
     const conflicts: string[] = [];
@@ -198,7 +199,7 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
     const load = loadPath(options, entry.name);
     if (load !== null) {
       // The file's network decides the fields the user left to their defaults.
-      const loaded = loadWeightsFor(entry, readInputFile(load, '--load'), load, '--load', config, (key) => given(key));
+      const loaded = loadWeightsFor(entry, readInputFile(load, '--load'), load, '--load', config, given);
       config = loaded.config;
       initialWeights = { path: load, arrays: loaded.arrays };
       if (!given('video')) video = videoPath(options, config.env, seed + FINAL_EVAL_SEED_OFFSET);
