@@ -1,6 +1,7 @@
 /**
  * Acting on the device (epsilonGreedy) beyond the conformance table's cases: the draws' frequencies,
- * the CPU and WebGPU choices bit for bit over many counters, one dispatch and no read back on
+ * the CPU (src/backend/cpu/acting.ts) and WebGPU (shaders/epsilon-greedy.wgsl) choices bit for bit
+ * over many counters, one dispatch and no read back on
  * WebGPU, and the argument checks.
  */
 import { afterAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,8 @@
  * The device envs (envStep, CartPole-v1) beyond the conformance table's one-step cases:
  * - parity with the host env (src/envs/cartpole.ts, Gymnasium's float64 CartPole under make()'s
  *   TimeLimit) from the same states and actions, over thousands of episodes;
- * - the CPU and WebGPU steps bit for bit over many chained steps;
+ * - the CPU (src/backend/cpu/env-step.ts) and WebGPU (shaders/cartpole-step.wgsl) steps bit for
+ *   bit over many chained steps;
  * - same-step autoreset, truncation, episode statistics and the initial state;
  * - one dispatch per step on WebGPU, and nothing read back;
  * - argument checks.

@@ -819,6 +819,7 @@ for (const [n, seed] of [
 }
 
 // ------------------------------------------------------------------ gatherRows
+// shaders/gather-rows.wgsl on WebGPU against the CPU backend's gather, via the conformance table.
 
 // Exact: copies. Repeated and out-of-order indices; a source larger than the minibatch and one smaller.
 for (const [srcRows, rows, cols] of [
