@@ -32,6 +32,7 @@
  * between any two `run` calls) resume exactly.
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
+import { FirstEnvProbe } from './device-env-probe.js';
 import { DeviceRollout } from './device-rollout.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng, type RngState } from '../random/rng.js';
@@ -108,6 +109,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private readonly returns: FloatArray;
   /** With envOn 'device': the rollout on the backend (its read-back arrays are obs, actions and returns); else null. */
   readonly device: DeviceRollout | null;
+  /** With envOn 'device': env 0's state for the page's canvas (one small read back, device-env-probe.ts); else null. */
+  readonly deviceFirstEnv: FirstEnvProbe | null;
   /** The epsilons of a device rollout's vector steps. */
   private readonly stepEpsilons: Float64Array;
   /** The actions of the vector step being taken, and the epsilon they were drawn with. */
@@ -144,6 +147,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     const rows = this.batch;
     const onDevice = c.envOn === 'device';
     this.device = onDevice ? new DeviceRollout(backend, { env: c.env, numEnvs, numSteps: c.numSteps, seed, gamma: c.gamma, qLambda: c.qLambda, rewardScale: c.rewardScale }) : null;
+    this.deviceFirstEnv = this.device === null ? null : new FirstEnvProbe(backend, this.device.state, this.device.env);
     this.stepEpsilons = new Float64Array(c.numSteps);
     // With device envs the rollout stays on the device (minibatches gathered there): no host copy.
     const hostRows = onDevice ? 0 : rows;
@@ -439,6 +443,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.agent.dispose();
     for (const t of Object.values(this.tensors)) t.dispose();
     this.envs.close();
+    this.deviceFirstEnv?.dispose();
     this.device?.dispose();
     this.evaluation.dispose();
   }

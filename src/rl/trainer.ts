@@ -12,6 +12,7 @@
  * the other bend around it; the interface holds only what the front ends need.
  */
 import type { FloatArray } from '../backend/backend.js';
+import type { FirstEnvProbe } from './device-env-probe.js';
 import type { GreedyPolicy } from './greedy-evaluation.js';
 import type { TrainingEnvs } from './training-envs.js';
 
@@ -46,6 +47,11 @@ export interface Trainer<C, S> {
   readonly seed: number;
   /** The training envs (their sizes, and the first env's episode in progress for the page's canvas). */
   readonly envs: TrainingEnvs;
+  /**
+   * Where the envs run on the device (PQN's envOn 'device'): reads env 0's state for the page's
+   * canvas, one small read back a call (`envs` then holds no running env); null where they run on the host.
+   */
+  readonly deviceFirstEnv: FirstEnvProbe | null;
   /** Env steps taken (summed over the envs). */
   readonly steps: number;
   /** Finished episodes. */
