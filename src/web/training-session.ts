@@ -18,7 +18,7 @@ import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
-import type { BackendInfo, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
+import type { BackendInfo, EnvSnapshot, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
 
 /** Sends a message to the page (postMessage in the worker), with buffers to transfer. */
 export type PostMessage = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void;
@@ -76,6 +76,10 @@ export class TrainingSession {
   /** Milliseconds spent in training slices this run (for the run's average rates once stopped). */
   private activeMs = 0;
   private rateSamples: RateSample[] = [];
+  /** The backend's work counters when the run was set up. */
+  private workAtStart: TrainingCounters['work'] = { readbacks: 0, submits: 0, dispatches: 0 };
+  /** Canvas snapshot requests made while training, served at the training loop's next iteration boundary. */
+  private snapshotWaiters: { resolve: (snapshot: EnvSnapshot | null) => void; reject: (error: unknown) => void }[] = [];
   private readonly sliceMs: number;
   private readonly rateWindowMs: number;
 
@@ -108,6 +112,8 @@ export class TrainingSession {
         return this.pause();
       case 'greedy-episode':
         return this.greedyEpisode(request.seed);
+      case 'env-snapshot':
+        return this.envSnapshot();
       case 'get-weights':
         return this.getWeights();
       case 'load-weights':
@@ -178,6 +184,7 @@ export class TrainingSession {
       this.evaluationsOut = [];
       this.rateSamples = [];
       this.activeMs = 0;
+      this.workAtStart = this.work();
       this.postProgress();
       return trainer;
     });
@@ -207,7 +214,10 @@ export class TrainingSession {
         await this.exclusive(async () => {
           const sliceStart = performance.now();
           const sliceEnd = sliceStart + this.sliceMs;
-          while (this.running && !trainer.done && performance.now() < sliceEnd) await trainer.run(1);
+          while (this.running && !trainer.done && performance.now() < sliceEnd) {
+            await trainer.run(1);
+            this.serveSnapshots();
+          }
           this.activeMs += performance.now() - sliceStart;
         });
         this.postProgress();
@@ -217,8 +227,53 @@ export class TrainingSession {
       this.post({ type: 'notice', level: 'error', text: `training stopped: ${errorMessage(error)}` });
     } finally {
       this.running = false;
+      this.serveSnapshots();
       if (this.trainer === trainer) this.postProgress();
     }
+  }
+
+  /**
+   * The first training env's state for the canvas (the page's render loop asks, at most once per
+   * animation frame). While training it is taken at the next iteration boundary, never inside an
+   * iteration; otherwise at once.
+   */
+  envSnapshot(): Promise<EnvSnapshot | null> {
+    if (!this.running) return this.exclusive(() => this.takeSnapshot());
+    return new Promise((resolve, reject) => this.snapshotWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Starts the snapshot the waiting requests asked for, between two iterations. It does not wait for
+   * it: device envs record the read at once (FirstEnvProbe), so the next iteration is recorded while
+   * the read back is on its way.
+   */
+  private serveSnapshots(): void {
+    if (this.snapshotWaiters.length === 0) return;
+    const waiters = this.snapshotWaiters;
+    this.snapshotWaiters = [];
+    this.takeSnapshot().then(
+      (snapshot) => {
+        for (const w of waiters) w.resolve(snapshot);
+      },
+      (error: unknown) => {
+        for (const w of waiters) w.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Env 0 now: the host env's internal state, or env 0's column of the device envs' state (one
+   * dispatch recorded before this returns, then one small read back). Null before the first step.
+   */
+  private takeSnapshot(): Promise<EnvSnapshot | null> {
+    const t = this.trainer;
+    if (!t || t.steps === 0) return Promise.resolve(null);
+    const envId = t.config.env;
+    const episode = t.episodes + 1;
+    const probe = t.deviceFirstEnv;
+    if (probe !== null) return probe.read().then(({ state, episodeStep }) => ({ envId, state, episodeStep, episode }));
+    const state = captureEnvState(t.envs.envs[0]);
+    return Promise.resolve(state && { envId, state, episodeStep: t.envs.episodeStep(0), episode });
   }
 
   /** The counters of the current run (zeros before the first configure). */
@@ -251,17 +306,21 @@ export class TrainingSession {
       meanReturn100: t?.meanReturn100 ?? Number.NaN,
       stepsPerSecond,
       updatesPerSecond,
+      work: this.work(this.workAtStart),
       done: t?.done ?? false,
       running: this.running,
     };
   }
 
+  /** The backend's work counters (zeros before a backend is open), less `since`'s. */
+  private work(since: TrainingCounters['work'] = { readbacks: 0, submits: 0, dispatches: 0 }): TrainingCounters['work'] {
+    const s = this.backend?.stats();
+    if (!s) return { readbacks: 0, submits: 0, dispatches: 0 };
+    return { readbacks: s.readbacks - since.readbacks, submits: s.submits - since.submits, dispatches: s.dispatches - since.dispatches };
+  }
+
   private postProgress(): void {
-    const t = this.trainer;
-    // The canvas shows the first env (of numEnvs) in its episode in progress.
-    const state = t ? captureEnvState(t.envs.envs[0]) : null;
-    const snapshot = t && state && t.steps > 0 ? { envId: t.config.env, state, episodeStep: t.envs.episodeStep(0), episode: t.episodes + 1 } : null;
-    this.post({ type: 'progress', counters: this.counters(), episodes: this.episodesOut, evaluations: this.evaluationsOut, snapshot });
+    this.post({ type: 'progress', counters: this.counters(), episodes: this.episodesOut, evaluations: this.evaluationsOut });
     this.episodesOut = [];
     this.evaluationsOut = [];
   }
