@@ -5,14 +5,15 @@
  * page, one run after the other. Both PQN runs are `pqn-cartpole-device` (256 envs x 16 steps, 16
  * minibatches of 256), the host run with envOn 'host': the same preset and N.
  *
- * Each run is set up (Reset: backend and pipelines ready), started, and sampled once a second
- * (env steps, updates, the backend's read backs and submits) until BENCH_PAGE_ENV_ON_WINDOW_S
- * seconds (default 65) have passed since the first update, then paused. Two rates:
+ * Each run (the preset's budget and epsilon schedule, no periodic evaluation) is set up (Reset:
+ * backend ready), started, and sampled once a second (env steps, updates, the backend's read backs
+ * and submits) until BENCH_PAGE_ENV_ON_WINDOW_S seconds (default 65) have passed since the first
+ * update (or the run ends), then paused. Two rates:
  * - steady state: env steps over that window (after learning starts), divided by its length;
  * - whole run: env steps from Start to the pause, divided by that time (the first iteration's
  *   pipeline compiles included).
- * BENCH_PAGE_ENV_ON_EXTRA=1 adds both PQN runs with 1 epoch of 1 minibatch (4,096 rows): mostly
- * rollout, to show where the time goes.
+ * BENCH_PAGE_ENV_ON_PAIRS=preset,update1,tiny picks the PQN pairs (default: preset; see PAIRS):
+ * the others take update arithmetic away, to show where the time goes.
  */
 import type { Page } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web.js';
@@ -21,27 +22,39 @@ import { PageProblems, launchChromium } from '../../test/support/browser-page.js
 import { round } from '../harness.js';
 
 const WINDOW_S = Number(process.env.BENCH_PAGE_ENV_ON_WINDOW_S ?? 65);
-const EXTRA = process.env.BENCH_PAGE_ENV_ON_EXTRA === '1';
+/** Which pairs of PQN runs (host, device) to measure, beside DQN's vector preset: see PAIRS. */
+const PAIR_NAMES = (process.env.BENCH_PAGE_ENV_ON_PAIRS ?? 'preset').split(',');
 
 interface PageRun {
   label: string;
   algo: 'dqn' | 'pqn';
   preset: string;
-  /** Form fields set after the preset (besides the large step budget and evalFreq 0). */
+  /** Form fields set after the preset (besides evalFreq 0). */
   fields: Record<string, string>;
 }
 
-const RUNS: PageRun[] = [
-  { label: 'DQN vector preset', algo: 'dqn', preset: 'vector', fields: {} },
-  { label: 'PQN host envs, pqn-cartpole-device settings', algo: 'pqn', preset: 'pqn-cartpole-device', fields: { envOn: 'host' } },
-  { label: 'PQN device envs, pqn-cartpole-device', algo: 'pqn', preset: 'pqn-cartpole-device', fields: {} },
-  ...(EXTRA
-    ? [
-        { label: 'PQN host envs, 1 epoch x 1 minibatch', algo: 'pqn' as const, preset: 'pqn-cartpole-device', fields: { envOn: 'host', updateEpochs: '1', numMinibatches: '1' } },
-        { label: 'PQN device envs, 1 epoch x 1 minibatch', algo: 'pqn' as const, preset: 'pqn-cartpole-device', fields: { updateEpochs: '1', numMinibatches: '1' } },
-      ]
-    : []),
-];
+/**
+ * PQN pairs, each run with host envs and with device envs (same preset, N and everything else):
+ * - preset: `pqn-cartpole-device` as it is (256 envs x 16 steps, 4 epochs of 16 minibatches);
+ * - update1: 1 epoch of 1 minibatch (a quarter of the update arithmetic);
+ * - tiny: 1 epoch of 1 minibatch on a 16-16 network: the rollout's read backs are most of the time.
+ */
+const PAIRS: Record<string, { label: string; fields: Record<string, string> }> = {
+  preset: { label: 'pqn-cartpole-device', fields: {} },
+  update1: { label: 'pqn-cartpole-device, 1 epoch x 1 minibatch', fields: { updateEpochs: '1', numMinibatches: '1' } },
+  tiny: { label: 'pqn-cartpole-device, 16-16 network, 1 epoch x 1 minibatch', fields: { hidden: '16,16', updateEpochs: '1', numMinibatches: '1' } },
+};
+
+const DQN_RUN: PageRun = { label: 'DQN vector preset', algo: 'dqn', preset: 'vector', fields: {} };
+
+function pairRuns(name: string): [PageRun, PageRun] {
+  const pair = PAIRS[name];
+  if (pair === undefined) throw new Error(`BENCH_PAGE_ENV_ON_PAIRS: no pair '${name}' (${Object.keys(PAIRS).join(', ')})`);
+  return [
+    { label: `PQN host envs, ${pair.label}`, algo: 'pqn', preset: 'pqn-cartpole-device', fields: { ...pair.fields, envOn: 'host' } },
+    { label: `PQN device envs, ${pair.label}`, algo: 'pqn', preset: 'pqn-cartpole-device', fields: { ...pair.fields, envOn: 'device' } },
+  ];
+}
 
 interface Sample {
   time: number;
@@ -75,8 +88,9 @@ async function measure(page: Page, run: PageRun): Promise<Record<string, unknown
     const details = document.querySelector('details');
     if (details) details.open = true;
   });
-  // A budget no run reaches in the window, and no periodic evaluation: the figure is the training loop's.
-  await setField(page, 'steps', '50000000');
+  // The preset's budget (its epsilon schedule: with a budget far beyond it every env would explore,
+  // and the host loop skips its forward pass when all do), and no periodic evaluation: the figure
+  // is the training loop's.
   await setField(page, 'evalFreq', '0');
   for (const [key, value] of Object.entries(run.fields)) await setField(page, key, value);
   await page.click('#reset');
@@ -85,13 +99,18 @@ async function measure(page: Page, run: PageRun): Promise<Record<string, unknown
   await page.click('#start');
   let learning: Sample | null = null;
   let last = start;
+  const finished = () => page.evaluate(() => window.webRl?.state().phase === 'finished');
   while (learning === null || last.time - learning.time < WINDOW_S * 1000) {
     await page.waitForTimeout(1000);
     last = await sample(page);
     if (learning === null && last.updates > 0) learning = last;
+    if (await finished()) break;
   }
-  await page.click('#pause');
-  await page.waitForFunction(() => window.webRl?.state().phase === 'paused');
+  if (learning === null) throw new Error(`${run.label}: no update before the run ended`);
+  if (!(await finished())) {
+    await page.click('#pause');
+    await page.waitForFunction(() => ['paused', 'finished'].includes(window.webRl?.state().phase ?? ''));
+  }
   const end = await sample(page);
   const steady = { seconds: (last.time - learning.time) / 1000, steps: last.steps - learning.steps };
   const whole = { seconds: (end.time - start.time) / 1000, steps: end.steps };
@@ -108,6 +127,7 @@ async function measure(page: Page, run: PageRun): Promise<Record<string, unknown
     wholeRunSeconds: round(whole.seconds),
     steps: end.steps,
     updates: end.updates,
+    epsilonAtEnd: round(state?.counters?.epsilon ?? Number.NaN),
     steadyUpdatesPerSecond: round((last.updates - learning.updates) / steady.seconds),
     ...(run.algo === 'pqn'
       ? {
@@ -132,17 +152,23 @@ export default async function pagePqnEnvOnSuite(): Promise<Record<string, unknow
     await page.goto(server.url);
     await page.waitForFunction(() => window.webRl !== undefined);
     await page.evaluate(() => window.webRl?.ready);
-    for (const run of RUNS) {
+    const measureRun = async (run: PageRun): Promise<Record<string, number>> => {
       process.stderr.write(`bench page-pqn-env-on: ${run.label}\n`);
       const figures = await measure(page, run);
       process.stderr.write(`  ${JSON.stringify(figures)}\n`);
       out[run.label] = figures;
+      return figures as Record<string, number>;
+    };
+    await measureRun(DQN_RUN);
+    for (const name of PAIR_NAMES) {
+      const [host, device] = pairRuns(name);
+      const h = await measureRun(host);
+      const d = await measureRun(device);
+      out[`device / host, ${PAIRS[name].label}`] = {
+        steadyState: round(d.steadyEnvStepsPerSecond / h.steadyEnvStepsPerSecond),
+        wholeRun: round(d.wholeRunEnvStepsPerSecond / h.wholeRunEnvStepsPerSecond),
+      };
     }
-    const rate = (label: string, key: string) => (out[label] as Record<string, number> | undefined)?.[key] ?? Number.NaN;
-    const host = RUNS[1].label;
-    const device = RUNS[2].label;
-    out['device / host, steady state'] = round(rate(device, 'steadyEnvStepsPerSecond') / rate(host, 'steadyEnvStepsPerSecond'));
-    out['device / host, whole run'] = round(rate(device, 'wholeRunEnvStepsPerSecond') / rate(host, 'wholeRunEnvStepsPerSecond'));
     if (problems.messages.length > 0) out.pageProblems = problems.messages;
   } finally {
     await browser.close();
