@@ -130,7 +130,8 @@ export type PqnPresetName = (typeof PQN_PRESET_NAMES)[number];
  * 4 envs x 128 steps, 4 minibatches x 4 epochs, a 120-84 network with LayerNorm, RAdam lr 2.5e-4
  * annealed linearly to 0, gamma 0.99, q_lambda 0.65, epsilon 1 -> 0.05 over the first 50 % of
  * 500k steps, max grad norm 10. Differences: torch's default Linear init where CleanRL uses
- * orthogonal (sqrt 2) with zero biases (no orthogonal initialiser here yet); a truncated step
+ * orthogonal (sqrt 2) with zero biases (`init: 'orthogonal'`, added after this preset's results
+ * were measured, and no better on Acrobot's tuning seeds: docs/presets.md); a truncated step
  * bootstraps from its final observation (src/backend/cpu/returns.ts); and a greedy evaluation
  * every 10k steps keeping the best weights, which CleanRL does not do.
  */
