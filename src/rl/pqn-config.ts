@@ -23,8 +23,8 @@ export interface PqnConfig {
   env: string;
   /**
    * Where the training envs step: 'host' (src/envs, Gymnasium-exact float64) or 'device' (the
-   * backend's envStep and epsilonGreedy: the whole rollout recorded with one read back; CartPole-v1,
-   * numEnvs a multiple of 64). Evaluation always uses the host env.
+   * backend's envStep and epsilonGreedy: the whole rollout recorded with one read back; the envs of
+   * DEVICE_ENVS). Evaluation always uses the host env.
    */
   envOn: EnvOn;
   /** Hidden layer widths (each Dense, LayerNorm, ReLU). */
@@ -76,7 +76,7 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
     env: DQN_CONFIG.fields.env,
     envOn: {
       kind: { type: 'choice', choices: () => ENV_ON },
-      doc: "where the training envs step: host (Gymnasium-exact) or device (batched float32 kernels, one read back per rollout; CartPole-v1, num-envs a multiple of 64)",
+      doc: "where the training envs step: host (Gymnasium-exact) or device (batched float32 kernels, one read back per rollout; CartPole-v1)",
       label: 'Envs on',
       olderCheckpoints: 'host',
     },
@@ -110,8 +110,8 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
   rules: [
     (c, name) => {
       if (c.envOn !== 'device') return null;
-      const problem = deviceRolloutProblem(c.env, c.numEnvs);
-      return problem === null ? null : `${name('envOn')} device: ${problem} (${name('env')} ${c.env}, ${name('numEnvs')} ${c.numEnvs})`;
+      const problem = deviceRolloutProblem(c.env);
+      return problem === null ? null : `${name('envOn')} device: ${problem} (${name('env')} ${c.env})`;
     },
     (c, name) =>
       (c.numEnvs * c.numSteps) % c.numMinibatches !== 0

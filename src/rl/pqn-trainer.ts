@@ -33,6 +33,7 @@
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { DeviceRollout } from './device-rollout.js';
+import { paddedRows } from './device-rollout-layout.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng, type RngState } from '../random/rng.js';
 import { argmaxRow } from './dqn-agent.js';
@@ -114,6 +115,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private readonly stepActions: Int32Array;
   private stepEpsilon = Number.NaN;
   private readonly order: Int32Array;
+  /** With envOn 'device': `order` as the device rollout's padded rows (DeviceRollout.layout). */
+  private readonly deviceOrder: Int32Array;
   private readonly mb: { observations: Float32Array; actions: Float32Array; returns: Float32Array };
   private readonly tensors: { rewards: Tensor; terminated: Tensor; truncated: Tensor; nextObservations: Tensor; returns: Tensor };
 
@@ -156,6 +159,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.returns = new Float32Array(hostRows);
     this.stepActions = new Int32Array(numEnvs);
     this.order = new Int32Array(rows);
+    this.deviceOrder = new Int32Array(onDevice ? rows : 0);
     const b = this.minibatchSize;
     this.mb = { observations: new Float32Array(b * obsDim), actions: new Float32Array(b), returns: new Float32Array(b) };
     const T = onDevice ? 1 : c.numSteps; // the device rollout holds its own tensors
@@ -351,9 +355,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
         order[i] = order[j];
         order[j] = swap;
       }
+      const device = this.device;
+      if (device !== null) paddedRows(device.layout, order, this.deviceOrder);
       for (let m = 0; m < c.numMinibatches; m++) {
-        if (this.device !== null) {
-          agent.updateGathered(this.device.rows, order.subarray(m * b, (m + 1) * b), lr);
+        if (device !== null) {
+          agent.updateGathered(device.rows, this.deviceOrder.subarray(m * b, (m + 1) * b), lr);
           continue;
         }
         for (let k = 0; k < b; k++) {
