@@ -15,7 +15,9 @@ import { openCheckpoint } from '../src/io/checkpoint.js';
 import type { EpisodeLog } from '../src/rl/dqn-trainer.js';
 import { estimatePqnMemory } from '../src/rl/memory-budget.js';
 import { decodePqnCheckpoint, encodePqnCheckpoint } from '../src/rl/pqn-checkpoint.js';
-import { pqnPreset, type PqnConfig } from '../src/rl/pqn-config.js';
+import { DEVICE_ENVS } from '../src/backend/backend.js';
+import { registeredEnvIds } from '../src/envs/registry.js';
+import { PQN_PRESET_NAMES, pqnConfigFor, pqnPreset, resolveEnvOn, type PqnConfig } from '../src/rl/pqn-config.js';
 import { PqnAgent } from '../src/rl/pqn-agent.js';
 import { Rng } from '../src/random/rng.js';
 import { PqnTrainer, validatePqnConfig } from '../src/rl/pqn-trainer.js';
@@ -219,6 +221,65 @@ describe("PqnTrainer with envOn 'device'", () => {
   it('refuses envs the device cannot run, naming why, and takes any number of envs', () => {
     expect(() => validatePqnConfig({ ...SMALL, env: 'Acrobot-v1' })).toThrow(/envOn device: envs on the device support CartPole-v1 only, not Acrobot-v1/);
     for (const n of ANY_N) expect(() => validatePqnConfig(smallWith(n))).not.toThrow();
+  });
+});
+
+/** An env with no device kernel (whichever kernels exist when the test runs). */
+const HOST_ONLY_ENV = registeredEnvIds().find((id) => !(DEVICE_ENVS as readonly string[]).includes(id));
+
+describe("envOn 'auto' (the presets' value)", () => {
+  it('settles to device on WebGPU for an env with a device kernel, else host; host and device stay as given', () => {
+    for (const name of PQN_PRESET_NAMES) expect(pqnPreset(name).envOn).toBe('auto');
+    expect(resolveEnvOn('auto', 'CartPole-v1', 'webgpu')).toBe('device');
+    expect(resolveEnvOn('auto', 'CartPole-v1', 'cpu')).toBe('host');
+    if (HOST_ONLY_ENV !== undefined) expect(resolveEnvOn('auto', HOST_ONLY_ENV, 'webgpu')).toBe('host');
+    expect(resolveEnvOn('host', 'CartPole-v1', 'webgpu')).toBe('host');
+    expect(resolveEnvOn('device', 'CartPole-v1', 'cpu')).toBe('device');
+    const vector = pqnPreset('pqn-cartpole-vector');
+    expect(pqnConfigFor(vector, 'webgpu')).toEqual({ ...vector, envOn: 'device' });
+    expect(vector.envOn).toBe('auto');
+  });
+
+  it("is settled by the trainer on the CPU backend to host: its config and snapshots say 'host'", async () => {
+    const t = new PqnTrainer(backend, { ...pqnPreset('pqn-cartpole-vector'), hidden: [8], steps: 1024, evalFreq: 0 }, 0);
+    expect(t.config.envOn).toBe('host');
+    expect(t.device).toBeNull();
+    await t.run(512);
+    expect((await t.getState()).config.envOn).toBe('host');
+    t.dispose();
+    if (HOST_ONLY_ENV !== undefined) {
+      const other = new PqnTrainer(backend, { ...pqnPreset('pqn-cartpole'), env: HOST_ONLY_ENV, hidden: [8], evalFreq: 0 }, 0);
+      expect(other.config.envOn).toBe('host');
+      other.dispose();
+    }
+  });
+
+  it("refuses a checkpoint that says 'auto': a checkpoint records the mode its run ran in", async () => {
+    const t = new PqnTrainer(backend, { ...SMALL, envOn: 'host', numEnvs: 4, numSteps: 32, steps: 256 }, 1);
+    await t.run(128);
+    const state = await t.getState();
+    t.dispose();
+    const bytes = encodePqnCheckpoint({ ...state, config: { ...state.config, envOn: 'auto' } }, { preset: 'pqn-cartpole' });
+    expect(() => decodePqnCheckpoint(openCheckpoint(bytes, 'c.zip'))).toThrow(/config\.envOn.*'auto'; a checkpoint records the run's own, 'host' or 'device'/);
+  });
+});
+
+describe("envOn 'auto' on WebGPU", needs('webgpu', gpu !== null), () => {
+  it("settles to device for CartPole-v1 with the pqn-cartpole-vector preset (32 envs): config and snapshots say 'device'", async () => {
+    const g = gpu as Backend;
+    const t = new PqnTrainer(g, { ...pqnPreset('pqn-cartpole-vector'), hidden: [8], steps: 1024, evalFreq: 0 }, 0);
+    expect(t.config.envOn).toBe('device');
+    expect(t.device?.numEnvs).toBe(32);
+    await t.run(512);
+    const state = await t.getState();
+    expect(state.config.envOn).toBe('device');
+    expect(state.deviceEnv?.length).toBe(7 * 32);
+    t.dispose();
+    if (HOST_ONLY_ENV !== undefined) {
+      const other = new PqnTrainer(g, { ...pqnPreset('pqn-cartpole-vector'), env: HOST_ONLY_ENV, hidden: [8], evalFreq: 0 }, 0);
+      expect(other.config.envOn).toBe('host');
+      other.dispose();
+    }
   });
 });
 

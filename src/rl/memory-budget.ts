@@ -125,7 +125,8 @@ export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number
 export function estimatePqnMemory(config: PqnConfig, obsDim: number, nActions: number, name: SchemaFieldNamer<PqnConfig> = (key) => key): MemoryItem[] {
   const rows = config.numEnvs * config.numSteps;
   const rolloutValues = rows * (2 * obsDim + 5);
-  const onDevice = config.envOn === 'device';
+  // 'auto' (not settled yet: the backend is not open) counts as 'device', the larger.
+  const onDevice = config.envOn !== 'host';
   const device = deviceRolloutLayout(config.numEnvs, config.numSteps, obsDim);
   // With envOn 'device' (device-rollout.ts): one arena of the observations (T + 1 steps), actions,
   // returns and episode statistics; beside it the final observations, rewards and flags; the env

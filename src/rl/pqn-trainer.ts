@@ -44,10 +44,10 @@ import { NonFiniteGuard } from './non-finite-guard.js';
 import type { OpenEpisodeState } from './open-episode.js';
 import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
 import { PqnAgent, type PqnAgentState } from './pqn-agent.js';
-import { PQN_CONFIG, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
+import { PQN_CONFIG, pqnConfigFor, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
 import { LinearStepDecay } from './schedules.js';
 import { RecentReturns } from './statistics.js';
-import type { Trainer, TrainerPolicy } from './trainer.js';
+import type { EnvInProgress, Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs } from './training-envs.js';
 
 /** The snapshot format PqnTrainer writes. */
@@ -128,7 +128,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   ) {
     validatePqnConfig(config);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
-    this.config = { ...config, hidden: [...config.hidden] };
+    // envOn 'auto' settled for this backend: the config the run trains, snapshots and reports.
+    this.config = pqnConfigFor(config, backend.name);
     const c = this.config;
     this.schedule = new LinearStepDecay(c.epsilonStart, c.epsilonEnd, c.explorationFraction, c.steps);
     this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs });
@@ -173,6 +174,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     };
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
     this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
+  }
+
+  /** With envOn 'device': env 0's episode in progress (one small read back); else null (see Trainer). */
+  async deviceEnvInProgress(): Promise<EnvInProgress | null> {
+    return this.device === null ? null : this.device.firstEnv();
   }
 
   /** Iterations whose updates were undone (onNonFinite 'skip'). */
