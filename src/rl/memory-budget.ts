@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { DqnConfig, FieldNamer } from './config.js';
 import type { FieldNamer as SchemaFieldNamer } from './config-schema.js';
 import { deviceRolloutLayout } from './device-rollout-layout.js';
-import { pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
+import { pqnMinibatchSize, resolveEnvOn, type PqnConfig } from './pqn-config.js';
 import { qNetworkWeightShapes } from './q-network.js';
 
 /** The most elements a typed array may have (V8 on 64-bit: 2^32 - 1 is safe everywhere we run). */
@@ -125,8 +125,8 @@ export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number
 export function estimatePqnMemory(config: PqnConfig, obsDim: number, nActions: number, name: SchemaFieldNamer<PqnConfig> = (key) => key): MemoryItem[] {
   const rows = config.numEnvs * config.numSteps;
   const rolloutValues = rows * (2 * obsDim + 5);
-  // 'auto' (not settled yet: the backend is not open) counts as 'device', the larger.
-  const onDevice = config.envOn !== 'host';
+  // 'auto' not settled yet (the backend is not open): counted as what it settles to on WebGPU, the larger.
+  const onDevice = resolveEnvOn(config.envOn, config.env, 'webgpu') === 'device';
   const device = deviceRolloutLayout(config.numEnvs, config.numSteps, obsDim);
   // With envOn 'device' (device-rollout.ts): one arena of the observations (T + 1 steps), actions,
   // returns and episode statistics; beside it the final observations, rewards and flags; the env

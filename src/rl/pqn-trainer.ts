@@ -22,9 +22,10 @@
  * envs are the backend's envStep kernels and the actions its epsilonGreedy, both drawing from the
  * run's seed (Philox streams per env; the acting counter is the vector step index), recorded with
  * no read back per step; the minibatches of the same shuffles are gathered on the device
- * (PqnAgent.updateGathered: the row indices written, gatherRows), so only the episode statistics
- * are read back, once per rollout. The run's Rng then only
- * draws the initial weights and the shuffles. A snapshot holds the device envs' state (read back).
+ * (PqnAgent.updateGathered: the row indices written, mapped to the rollout's padded rows,
+ * gatherRows), so only the episode statistics are read back, once per rollout. The run's Rng then
+ * only draws the initial weights and the shuffles. A snapshot holds the device envs' state (read
+ * back). `envOn: 'auto'` is settled in the constructor (pqnConfigFor): `config` holds the result.
  *
  * The run is floor(steps / (numEnvs numSteps)) iterations, as CleanRL's num_iterations. Epsilon at
  * a vector step is the linear schedule at the env steps counted after it (CleanRL increments
