@@ -1,6 +1,6 @@
 /**
- * Env 0 of PQN's device envs for the page's canvas (src/rl/device-env-probe.ts, the trainer's
- * `deviceFirstEnv`), on the CPU backend and on the real Dawn device: it is env 0's column of the
+ * Env 0 of PQN's device envs for the page's canvas (src/rl/device-env-probe.ts, through the
+ * trainer's `deviceEnvInProgress`), on the CPU backend and on the real Dawn device: it is env 0's column of the
  * env state (its physics and its episode's steps so far), it costs one dispatch and exactly one read
  * back, and a read started between iterations returns the state of that point while the next
  * iteration is recorded meanwhile.
@@ -37,46 +37,46 @@ function probeCases(name: string, backend: () => Backend | null): void {
   it(`${name}: env 0's physics and episode step, for one dispatch and exactly one read back`, async () => {
     const b = backend() as Backend;
     const trainer = new PqnTrainer(b, CONFIG, SEED);
-    const probe = trainer.deviceFirstEnv;
-    expect(probe).not.toBeNull();
-    if (probe === null) return;
+    const read = async () => {
+      const env = await trainer.deviceEnvInProgress();
+      if (env === null) throw new Error('no env in progress on the device');
+      return env;
+    };
 
     // Before any step: env 0's counter-0 reset draw, at step 0.
     const initial = initialEnvState('CartPole-v1', SEED, N, 'float32').state;
-    const first = await probe.read();
+    const first = await read();
     expect(first.state).toEqual(Array.from({ length: 4 }, (_, r) => initial[r * N]));
     expect(first.episodeStep).toBe(0);
 
     await trainer.run(3 * 8 * N); // 3 iterations: env 0 has moved (and may have reset)
     const s0 = b.stats();
-    const read = await probe.read();
+    const now = await read();
     const s1 = b.stats();
     expect(s1.readbacks - s0.readbacks).toBe(1);
     expect(s1.dispatches - s0.dispatches).toBe(1);
     if (b.name === 'webgpu') expect(s1.submits - s0.submits).toBe(1);
     const whole = column0(await trainer.device?.getState() as number[]);
-    expect(read.state).toEqual(whole.slice(0, 4));
-    expect(read.episodeStep).toBe(whole[4]);
-    expect(read.episodeStep).toBeGreaterThan(0);
-    expect(read.state).not.toEqual(first.state);
+    expect(now.state).toEqual(whole.slice(0, 4));
+    expect(now.episodeStep).toBe(whole[4]);
+    expect(now.episodeStep).toBeGreaterThan(0);
+    expect(now.state).not.toEqual(first.state);
     // A physical CartPole state, inside the termination bounds (an ended episode was reset).
-    expect(Math.abs(read.state[0])).toBeLessThanOrEqual(2.4);
-    expect(Math.abs(read.state[2])).toBeLessThanOrEqual((12 * 2 * Math.PI) / 360);
+    expect(Math.abs(now.state[0])).toBeLessThanOrEqual(2.4);
+    expect(Math.abs(now.state[2])).toBeLessThanOrEqual((12 * 2 * Math.PI) / 360);
     trainer.dispose();
   });
 
   it(`${name}: a read started between iterations gives that point's state while the next iteration runs`, async () => {
     const b = backend() as Backend;
     const trainer = new PqnTrainer(b, CONFIG, SEED);
-    const probe = trainer.deviceFirstEnv;
-    if (probe === null) throw new Error('no probe');
     await trainer.run(2 * 8 * N);
     const before = column0(await trainer.device?.getState() as number[]);
-    const pending = probe.read();
+    const pending = trainer.deviceEnvInProgress();
     await trainer.run(8 * N); // recorded, submitted and read (its statistics, its loss) while the probe's read is out
     const read = await pending;
-    expect(read.state).toEqual(before.slice(0, 4));
-    expect(read.episodeStep).toBe(before[4]);
+    expect(read?.state).toEqual(before.slice(0, 4));
+    expect(read?.episodeStep).toBe(before[4]);
     const after = column0(await trainer.device?.getState() as number[]);
     expect(after.slice(0, 5)).not.toEqual(before.slice(0, 5));
     trainer.dispose();

@@ -9,20 +9,13 @@
  * nothing waits for it but the promise).
  */
 import { DEVICE_ENV_SPECS, type Backend, type DeviceEnvKind, type Tensor } from '../backend/backend.js';
+import type { EnvInProgress } from './trainer.js';
 
 /**
  * The rows every device env's state ends with after its physics rows (backend.ts, DEVICE_ENV_SPECS):
  * the running episode's steps, its return so far, and the RNG counter.
  */
 const TAIL_ROWS = 3;
-
-/** Env 0 of the device envs: what the page draws and captions. */
-export interface FirstEnvState {
-  /** Its physics state, in the order of the host env's `unwrapped.state` (CartPole: x, x_dot, theta, theta_dot). */
-  state: number[];
-  /** Steps of its running episode so far. */
-  episodeStep: number;
-}
 
 export class FirstEnvProbe {
   private readonly indices: Tensor;
@@ -41,8 +34,12 @@ export class FirstEnvProbe {
     this.column = backend.tensor([rows, 1], undefined, 'probe.env0_state');
   }
 
-  /** Env 0's state now: one dispatch recorded at once, then one read back of S floats. */
-  read(): Promise<FirstEnvState> {
+  /**
+   * Env 0's episode in progress now: its physics rows (in the order of the host env's
+   * `unwrapped.state`; CartPole: x, x_dot, theta, theta_dot) and its steps so far. One dispatch
+   * recorded at once, then one read back of S floats.
+   */
+  read(): Promise<EnvInProgress> {
     this.backend.gatherColumns(this.state, this.indices, this.column);
     return this.backend.read(this.column).then((values) => ({
       state: Array.from(values.subarray(0, this.physicsRows)),

@@ -69,8 +69,6 @@ export class DqnTrainer implements Trainer<DqnConfig, TrainerState> {
   readonly agent: DqnAgent;
   /** The N training envs, stepped side by side. */
   readonly envs: TrainingEnvs;
-  /** DQN's envs always run on the host. */
-  readonly deviceFirstEnv = null;
   readonly rng: Rng;
   readonly replay: ReplayBuffer;
   readonly schedule: EpsilonSchedule;

@@ -22,9 +22,10 @@
  * envs are the backend's envStep kernels and the actions its epsilonGreedy, both drawing from the
  * run's seed (Philox streams per env; the acting counter is the vector step index), recorded with
  * no read back per step; the minibatches of the same shuffles are gathered on the device
- * (PqnAgent.updateGathered: the row indices written, gatherRows), so only the episode statistics
- * are read back, once per rollout. The run's Rng then only
- * draws the initial weights and the shuffles. A snapshot holds the device envs' state (read back).
+ * (PqnAgent.updateGathered: the row indices written, mapped to the rollout's padded rows,
+ * gatherRows), so only the episode statistics are read back, once per rollout. The run's Rng then
+ * only draws the initial weights and the shuffles. A snapshot holds the device envs' state (read
+ * back). `envOn: 'auto'` is settled in the constructor (pqnConfigFor): `config` holds the result.
  *
  * The run is floor(steps / (numEnvs numSteps)) iterations, as CleanRL's num_iterations. Epsilon at
  * a vector step is the linear schedule at the env steps counted after it (CleanRL increments
@@ -34,6 +35,7 @@
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { FirstEnvProbe } from './device-env-probe.js';
 import { DeviceRollout } from './device-rollout.js';
+import { paddedRows } from './device-rollout-layout.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng, type RngState } from '../random/rng.js';
 import { argmaxRow } from './dqn-agent.js';
@@ -44,10 +46,10 @@ import { NonFiniteGuard } from './non-finite-guard.js';
 import type { OpenEpisodeState } from './open-episode.js';
 import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
 import { PqnAgent, type PqnAgentState } from './pqn-agent.js';
-import { PQN_CONFIG, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
+import { PQN_CONFIG, pqnConfigFor, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
 import { LinearStepDecay } from './schedules.js';
 import { RecentReturns } from './statistics.js';
-import type { Trainer, TrainerPolicy } from './trainer.js';
+import type { EnvInProgress, Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs } from './training-envs.js';
 
 /** The snapshot format PqnTrainer writes. */
@@ -109,14 +111,16 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private readonly returns: FloatArray;
   /** With envOn 'device': the rollout on the backend (its read-back arrays are obs, actions and returns); else null. */
   readonly device: DeviceRollout | null;
-  /** With envOn 'device': env 0's state for the page's canvas (one small read back, device-env-probe.ts); else null. */
-  readonly deviceFirstEnv: FirstEnvProbe | null;
+  /** With envOn 'device': env 0's episode in progress for the page's canvas (device-env-probe.ts); else null. */
+  private readonly firstEnvProbe: FirstEnvProbe | null;
   /** The epsilons of a device rollout's vector steps. */
   private readonly stepEpsilons: Float64Array;
   /** The actions of the vector step being taken, and the epsilon they were drawn with. */
   private readonly stepActions: Int32Array;
   private stepEpsilon = Number.NaN;
   private readonly order: Int32Array;
+  /** With envOn 'device': `order` as the device rollout's padded rows (DeviceRollout.layout). */
+  private readonly deviceOrder: Int32Array;
   private readonly mb: { observations: Float32Array; actions: Float32Array; returns: Float32Array };
   private readonly tensors: { rewards: Tensor; terminated: Tensor; truncated: Tensor; nextObservations: Tensor; returns: Tensor };
 
@@ -128,7 +132,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   ) {
     validatePqnConfig(config);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
-    this.config = { ...config, hidden: [...config.hidden] };
+    // envOn 'auto' settled for this backend: the config the run trains, snapshots and reports.
+    this.config = pqnConfigFor(config, backend.name);
     const c = this.config;
     this.schedule = new LinearStepDecay(c.epsilonStart, c.epsilonEnd, c.explorationFraction, c.steps);
     this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs });
@@ -147,7 +152,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     const rows = this.batch;
     const onDevice = c.envOn === 'device';
     this.device = onDevice ? new DeviceRollout(backend, { env: c.env, numEnvs, numSteps: c.numSteps, seed, gamma: c.gamma, qLambda: c.qLambda, rewardScale: c.rewardScale }) : null;
-    this.deviceFirstEnv = this.device === null ? null : new FirstEnvProbe(backend, this.device.state, this.device.env);
+    this.firstEnvProbe = this.device === null ? null : new FirstEnvProbe(backend, this.device.state, this.device.env);
     this.stepEpsilons = new Float64Array(c.numSteps);
     // With device envs the rollout stays on the device (minibatches gathered there): no host copy.
     const hostRows = onDevice ? 0 : rows;
@@ -160,6 +165,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.returns = new Float32Array(hostRows);
     this.stepActions = new Int32Array(numEnvs);
     this.order = new Int32Array(rows);
+    this.deviceOrder = new Int32Array(onDevice ? rows : 0);
     const b = this.minibatchSize;
     this.mb = { observations: new Float32Array(b * obsDim), actions: new Float32Array(b), returns: new Float32Array(b) };
     const T = onDevice ? 1 : c.numSteps; // the device rollout holds its own tensors
@@ -174,6 +180,12 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
     this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
   }
+
+  /** With envOn 'device': env 0's episode in progress, one small read back recorded at once (device-env-probe.ts); else null (see Trainer). */
+  deviceEnvInProgress(): Promise<EnvInProgress | null> {
+    return this.firstEnvProbe === null ? Promise.resolve(null) : this.firstEnvProbe.read();
+  }
+
 
   /** Iterations whose updates were undone (onNonFinite 'skip'). */
   get skippedIterations(): number {
@@ -355,9 +367,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
         order[i] = order[j];
         order[j] = swap;
       }
+      const device = this.device;
+      if (device !== null) paddedRows(device.layout, order, this.deviceOrder);
       for (let m = 0; m < c.numMinibatches; m++) {
-        if (this.device !== null) {
-          agent.updateGathered(this.device.rows, order.subarray(m * b, (m + 1) * b), lr);
+        if (device !== null) {
+          agent.updateGathered(device.rows, this.deviceOrder.subarray(m * b, (m + 1) * b), lr);
           continue;
         }
         for (let k = 0; k < b; k++) {
@@ -443,7 +457,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.agent.dispose();
     for (const t of Object.values(this.tensors)) t.dispose();
     this.envs.close();
-    this.deviceFirstEnv?.dispose();
+    this.firstEnvProbe?.dispose();
     this.device?.dispose();
     this.evaluation.dispose();
   }

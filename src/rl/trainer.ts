@@ -12,7 +12,6 @@
  * the other bend around it; the interface holds only what the front ends need.
  */
 import type { FloatArray } from '../backend/backend.js';
-import type { FirstEnvProbe } from './device-env-probe.js';
 import type { GreedyPolicy } from './greedy-evaluation.js';
 import type { TrainingEnvs } from './training-envs.js';
 
@@ -41,17 +40,25 @@ export interface TrainerPolicy extends GreedyPolicy {
   setWeights(arrays: readonly ArrayLike<number>[]): void;
 }
 
+/** One env's episode in progress: its physics state (as the host env's `state`) and its steps so far. */
+export interface EnvInProgress {
+  state: number[];
+  episodeStep: number;
+}
+
 /** A training loop of config type C, whose exact snapshots are of type S. */
 export interface Trainer<C, S> {
   readonly config: C;
   readonly seed: number;
-  /** The training envs (their sizes, and the first env's episode in progress for the page's canvas). */
+  /** The training envs (their sizes, and the first env's episode in progress for the page's canvas, unless they step on the device). */
   readonly envs: TrainingEnvs;
   /**
-   * Where the envs run on the device (PQN's envOn 'device'): reads env 0's state for the page's
-   * canvas, one small read back a call (`envs` then holds no running env); null where they run on the host.
+   * Where the training envs step on the device (PQN's envOn 'device'): the first env's episode in
+   * progress, its physics state and steps so far, for the page's canvas: one small read back,
+   * recorded before the call returns, so the caller may record more work while it is on its way;
+   * null while they step on the host (`envs` has it). Absent for algorithms whose envs always step there.
    */
-  readonly deviceFirstEnv: FirstEnvProbe | null;
+  deviceEnvInProgress?(): Promise<EnvInProgress | null>;
   /** Env steps taken (summed over the envs). */
   readonly steps: number;
   /** Finished episodes. */

@@ -12,7 +12,7 @@ import { make } from '../envs/registry.js';
 import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
-import type { BaseConfig, BaseState, Trainer } from '../rl/trainer.js';
+import type { BaseConfig, BaseState, EnvInProgress, Trainer } from '../rl/trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
 import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
@@ -270,10 +270,11 @@ export class TrainingSession {
     if (!t || t.steps === 0) return Promise.resolve(null);
     const envId = t.config.env;
     const episode = t.episodes + 1;
-    const probe = t.deviceFirstEnv;
-    if (probe !== null) return probe.read().then(({ state, episodeStep }) => ({ envId, state, episodeStep, episode }));
-    const state = captureEnvState(t.envs.envs[0]);
-    return Promise.resolve(state && { envId, state, episodeStep: t.envs.episodeStep(0), episode });
+    const onDevice = t.deviceEnvInProgress?.() ?? Promise.resolve(null);
+    return onDevice.then((live) => {
+      const env = live ?? hostEnvInProgress(t);
+      return env && { envId, state: env.state, episodeStep: env.episodeStep, episode };
+    });
   }
 
   /** The counters of the current run (zeros before the first configure). */
@@ -415,6 +416,12 @@ export class TrainingSession {
       this.backend = null;
     });
   }
+}
+
+/** The first host env's episode in progress (its internal state), or null for an env without one. */
+function hostEnvInProgress(t: Trainer<BaseConfig, unknown>): EnvInProgress | null {
+  const state = captureEnvState(t.envs.envs[0]);
+  return state && { state, episodeStep: t.envs.episodeStep(0) };
 }
 
 /** The network a config trains on its env, as resolveWeightsNetwork and weights files take it. */
