@@ -110,14 +110,17 @@ describe('the device rollout layout', () => {
       expect(layout.paddedEnvs % 64).toBe(0);
       expect(layout.paddedEnvs - n).toBeLessThan(64);
       expect(layout.paddedEnvs >= n).toBe(true);
-      for (const blocks of [...Object.values(layout.arena).filter((v) => typeof v === 'object'), layout.side.finalObservations, layout.side.scalars]) {
+      const { observations, actions, returns, episodes, tail } = layout.arena;
+      expect(tail.offset % 64).toBe(0);
+      expect(tail.offset).toBe(episodes.offset + episodes.count * episodes.stride);
+      for (const blocks of [observations, actions, returns, episodes, layout.side.finalObservations, layout.side.scalars]) {
         for (let t = 0; t < blocks.count; t++) expect((blocks.offset + t * blocks.stride) % 64).toBe(0);
         expect(blocks.used).toBeLessThanOrEqual(blocks.stride);
       }
       expect(paddedRow(layout, 2 * n + n - 1)).toBe(2 * layout.paddedEnvs + n - 1);
       expect(paddedRow(layout, n)).toBe(layout.paddedEnvs);
     }
-    expect(deviceRolloutLayout(64, 8, 4).arena.size).toBe(9 * 64 * 4 + 4 * 8 * 64);
+    expect(deviceRolloutLayout(64, 8, 4).arena.size).toBe(9 * 64 * 4 + 4 * 8 * 64 + 64);
   });
 });
 

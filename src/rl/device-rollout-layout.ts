@@ -33,9 +33,11 @@ export interface DeviceRolloutLayout {
   obsDim: number;
   /**
    * The arena read back: observations (T + 1 blocks of Np rows: the last is the next rollout's
-   * first), actions, returns (T blocks of Np) and episode statistics (T blocks of 2 Np).
+   * first), actions, returns (T blocks of Np) and episode statistics (T blocks of 2 Np), then a
+   * tail of VIEW_ALIGNMENT values right after the statistics, where a caller copies values (PQN:
+   * the iteration's loss) to come back with them in the same read back.
    */
-  arena: { observations: RolloutBlocks; actions: RolloutBlocks; returns: RolloutBlocks; episodes: RolloutBlocks; size: number };
+  arena: { observations: RolloutBlocks; actions: RolloutBlocks; returns: RolloutBlocks; episodes: RolloutBlocks; tail: { offset: number; size: number }; size: number };
   /** The tensors beside it, written by envStep per step and read by the per-rollout ops: final observations (T Np, obsDim); rewards, terminated, truncated (T, Np) each. */
   side: { finalObservations: RolloutBlocks; scalars: RolloutBlocks; size: number };
   /** Rows of the (T Np)-row tensors the per-rollout forward pass and qLambdaReturns run over. */
@@ -56,6 +58,7 @@ export function deviceRolloutLayout(numEnvs: number, numSteps: number, obsDim: n
   const actions = { offset: (T + 1) * np * obsDim, stride: np, used: n, count: T };
   const returns = { offset: actions.offset + T * np, stride: np, used: n, count: T };
   const episodes = { offset: returns.offset + T * np, stride: 2 * np, used: 2 * n, count: T };
+  const tail = { offset: episodes.offset + T * 2 * np, size: VIEW_ALIGNMENT };
   const finalObservations = { offset: 0, stride: np * obsDim, used: n * obsDim, count: T };
   const scalars = { offset: 0, stride: np, used: n, count: T };
   return {
@@ -63,7 +66,7 @@ export function deviceRolloutLayout(numEnvs: number, numSteps: number, obsDim: n
     paddedEnvs: np,
     numSteps: T,
     obsDim,
-    arena: { observations, actions, returns, episodes, size: episodes.offset + T * 2 * np },
+    arena: { observations, actions, returns, episodes, tail, size: tail.offset + tail.size },
     // The final observations, then three (T, Np) scalar tensors.
     side: { finalObservations, scalars, size: T * np * (obsDim + 3) },
     paddedRows: T * np,

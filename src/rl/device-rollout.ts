@@ -90,6 +90,11 @@ export class DeviceRollout {
   private readonly observations: Tensor;
   private readonly returns: Tensor;
   private readonly episodes: Tensor;
+  /** The tail's first value, where readEpisodes copies its scalar, and the statistics with it: one range, one read. */
+  private readonly tailScalar: Tensor;
+  private readonly episodesAndTail: Tensor;
+  /** The scalar that came back with the latest readEpisodes(scalar), NaN without one. */
+  scalarValue = Number.NaN;
   /** The rollout's T Np rows on the device, time-major (env n's step t at row t Np + n: layout's paddedRow): what minibatches are gathered from. */
   readonly rows: { observations: Tensor; actions: Tensor; returns: Tensor };
   private readonly finalObs: Tensor;
@@ -133,6 +138,9 @@ export class DeviceRollout {
     this.observations = b.view(this.arena, obsBlocks.offset, [T * np, d], 'rollout.s');
     this.returns = b.view(this.arena, returnBlocks.offset, [T, np], 'rollout.G');
     this.episodes = b.view(this.arena, episodeBlocks.offset, [T, 2 * np], 'rollout.episodes');
+    const tail = layout.arena.tail;
+    this.tailScalar = b.view(this.arena, tail.offset, [1, 1], 'rollout.tail');
+    this.episodesAndTail = b.view(this.arena, episodeBlocks.offset, [tail.offset + 1 - episodeBlocks.offset], 'rollout.episodes_tail');
     this.rows = {
       observations: this.observations,
       actions: b.view(this.arena, actionBlocks.offset, [T * np, 1], 'rollout.a'),
@@ -198,10 +206,19 @@ export class DeviceRollout {
     return this.data;
   }
 
-  /** The one read back of a recorded rollout when its minibatches are gathered on the device: `data.episodes` is filled and returned. */
-  async readEpisodes(): Promise<FloatArray> {
-    const blocks = this.layout.arena.episodes;
-    await this.backend.read(this.episodes, this.host.subarray(blocks.offset, blocks.offset + blocks.count * blocks.stride));
+  /**
+   * The one read back of a recorded rollout when its minibatches are gathered on the device:
+   * `data.episodes` is filled and returned. `scalar`, a one-value tensor recorded after the rollout
+   * (PQN: the loss of the updates that followed it), is copied beside the statistics and comes back
+   * in the same read: `scalarValue` holds it (NaN without one).
+   */
+  async readEpisodes(scalar?: Tensor): Promise<FloatArray> {
+    const { episodes: blocks, tail } = this.layout.arena;
+    const read = scalar === undefined ? this.episodes : this.episodesAndTail;
+    if (scalar !== undefined) this.backend.copy(scalar, this.tailScalar);
+    const end = scalar === undefined ? blocks.offset + blocks.count * blocks.stride : tail.offset + 1;
+    await this.backend.read(read, this.host.subarray(blocks.offset, end));
+    this.scalarValue = scalar === undefined ? Number.NaN : this.host[tail.offset];
     unpadBlocks(blocks, this.host, this.data.episodes);
     return this.data.episodes;
   }

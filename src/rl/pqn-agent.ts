@@ -198,6 +198,11 @@ export class PqnAgent {
   }
 
   /** The loss of the latest update (a read back; call it sparingly on WebGPU). */
+  /** The (1, 1) tensor the latest update wrote its loss to, for a caller that reads it with other values. */
+  get lossTensor(): Tensor {
+    return this.lossValue;
+  }
+
   async readLoss(): Promise<number> {
     return (await this.backend.read(this.lossValue))[0];
   }

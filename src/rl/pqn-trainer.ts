@@ -258,7 +258,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
 
   private async iteration(): Promise<void> {
     const before = this.steps;
-    if (this.device !== null) await this.deviceRollout(this.device);
+    if (this.device !== null) this.recordDeviceRollout(this.device);
     else {
       await this.rollout();
       await this.computeReturns();
@@ -310,28 +310,37 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   }
 
   /**
-   * The rollout and its returns on the device (DeviceRollout): recorded with the epsilon of each
-   * vector step and the vector step index as the acting draw counter, then one read back, from
-   * which the episodes that ended are reported step by step as the host rollout does.
+   * The rollout and its returns on the device (DeviceRollout), recorded with the epsilon of each
+   * vector step and the vector step index as the acting draw counter. Nothing is read: the
+   * statistics come back with the loss, after the updates (readDeviceRollout).
    */
-  private async deviceRollout(device: DeviceRollout): Promise<void> {
+  private recordDeviceRollout(device: DeviceRollout): void {
     const n = device.numEnvs;
-    const T = device.numSteps;
-    const before = this.steps;
     const eps = this.stepEpsilons;
-    for (let t = 0; t < T; t++) eps[t] = this.schedule.value(before + (t + 1) * n);
-    device.record(this.agent.net, eps, before / n);
-    const episodes = await device.readEpisodes();
-    for (let t = 0; t < T; t++) {
+    for (let t = 0; t < device.numSteps; t++) eps[t] = this.schedule.value(this.steps + (t + 1) * n);
+    device.record(this.agent.net, eps, this.steps / n);
+  }
+
+  /**
+   * The iteration's one read back on the device: the rollout's episode statistics and the loss of
+   * the updates recorded after it, in one range (DeviceRollout.readEpisodes). The episodes that
+   * ended are reported step by step, as the host rollout reports them (with the loss before these
+   * updates); returns the new loss.
+   */
+  private async readDeviceRollout(device: DeviceRollout): Promise<number> {
+    const n = device.numEnvs;
+    const before = this.steps;
+    const episodes = await device.readEpisodes(this.agent.lossTensor);
+    for (let t = 0; t < device.numSteps; t++) {
       this.steps = before + (t + 1) * n;
-      this.stepEpsilon = eps[t];
+      this.stepEpsilon = this.stepEpsilons[t];
       const row = 2 * n * t;
       for (let i = 0; i < n; i++) {
         const length = episodes[row + n + i];
         if (length > 0) await this.endEpisode(episodes[row + i], length);
       }
     }
-    await yieldIfDue();
+    return device.scalarValue;
   }
 
   /**
@@ -385,7 +394,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
       this.backend.flush();
       await yieldIfDue();
     }
-    this.lastLoss = await this.nonFiniteGuard.afterRound(agent, await agent.readLoss(), this.steps);
+    const loss = this.device !== null ? await this.readDeviceRollout(this.device) : await agent.readLoss();
+    this.lastLoss = await this.nonFiniteGuard.afterRound(agent, loss, this.steps);
   }
 
   private async endEpisode(episodeReturn: number, length: number): Promise<void> {
