@@ -12,7 +12,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEVICE_ENV_SPECS, type Backend, type EnvStepOf, type Tensor } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { initialEnvState, sinCos32 } from '../src/backend/cpu/env-step.js';
+import { initialEnvState } from '../src/backend/cpu/env-step.js';
+import { sinCos32 } from '../src/backend/cpu/sin-cos32.js';
 import { CARTPOLE_F32 } from '../src/backend/device-env-constants.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { make } from '../src/envs/index.js';
