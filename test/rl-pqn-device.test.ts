@@ -146,7 +146,7 @@ describe("PqnTrainer with envOn 'device'", () => {
   });
 
   it('refuses envs the device cannot run, naming why', () => {
-    expect(() => validatePqnConfig({ ...SMALL, env: 'Acrobot-v1' })).toThrow(/envOn device: envs on the device support CartPole-v1 only, not Acrobot-v1/);
+    expect(() => validatePqnConfig({ ...SMALL, env: 'CartPolePoleDown-v1' })).toThrow(/envOn device: envs on the device support CartPole-v1, Acrobot-v1, MountainCar-v0 only, not CartPolePoleDown-v1/);
     expect(() => validatePqnConfig({ ...SMALL, numEnvs: 32, numMinibatches: 2 })).toThrow(/envOn device: .*multiple of 64 envs/);
     expect(() => new PqnTrainer(backend, { ...SMALL, numEnvs: 4 }, 0)).toThrow(/multiple of 64/);
   });
