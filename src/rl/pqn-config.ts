@@ -6,6 +6,7 @@
  * epsilon schedule. One iteration is a rollout of numSteps vector steps of numEnvs envs, then
  * updateEpochs epochs of numMinibatches shuffled minibatches over its numEnvs x numSteps transitions.
  */
+import { DEVICE_ENVS } from '../backend/backend.js';
 import { checkName } from '../errors.js';
 import type { Initializer } from '../nn/init.js';
 import { DQN_CONFIG, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
@@ -23,8 +24,9 @@ export interface PqnConfig {
   env: string;
   /**
    * Where the training envs step: 'host' (src/envs, Gymnasium-exact float64) or 'device' (the
-   * backend's envStep and epsilonGreedy: the whole rollout recorded with one read back; CartPole-v1,
-   * numEnvs a multiple of 64). Evaluation always uses the host env.
+   * backend's envStep and epsilonGreedy: the whole rollout recorded with one read back; the envs of
+   * DEVICE_ENVS: CartPole-v1, Acrobot-v1 and MountainCar-v0 in float32; numEnvs a multiple of 64).
+   * Evaluation always uses the host env.
    */
   envOn: EnvOn;
   /** Hidden layer widths (each Dense, LayerNorm, ReLU). */
@@ -76,7 +78,7 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
     env: DQN_CONFIG.fields.env,
     envOn: {
       kind: { type: 'choice', choices: () => ENV_ON },
-      doc: "where the training envs step: host (Gymnasium-exact) or device (batched float32 kernels, one read back per rollout; CartPole-v1, num-envs a multiple of 64)",
+      doc: `where the training envs step: host (Gymnasium-exact) or device (batched float32 kernels, one read back per rollout; ${DEVICE_ENVS.join(', ')}; num-envs a multiple of 64)`,
       label: 'Envs on',
       olderCheckpoints: 'host',
     },
