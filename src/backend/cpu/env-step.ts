@@ -5,9 +5,10 @@
  * On float32 storage every floating-point operation is rounded to float32 (`Math.fround`) in the
  * shader's order, and sin/cos are the shader's own float32 polynomials (sin-cos32.ts), not the
  * platform's, so the two backends compute the same bits (measured bit-identical on lavapipe: see
- * test/device-envs.test.ts and docs/device-envs.md). On float64 storage (the CPU backend's gradient
- * check mode) the same code runs unrounded with Math.sin/Math.cos and Gymnasium's float64 constants:
- * Gymnasium's float64 step exactly (src/envs/<env>.ts's order of operations).
+ * test/device-envs.test.ts, test/device-env-<env>.test.ts and docs/device-envs.md). On float64
+ * storage (the CPU backend's gradient check mode) the same code runs unrounded with
+ * Math.sin/Math.cos and Gymnasium's float64 constants: Gymnasium's float64 step exactly
+ * (src/envs/<env>.ts's order of operations).
  *
  * Each env's physics is a CpuDeviceEnv (cartpole-step.ts, acrobot-step.ts, mountain-car-step.ts);
  * what every env shares is here, once: the episode's steps and return, the time limit, the
