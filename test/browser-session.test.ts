@@ -186,6 +186,25 @@ describe('TrainingSession with PQN', () => {
     await session.dispose();
   });
 
+  it("draws env 0 of device envs (envOn 'device'): its state read back after each slice, moving from snapshot to snapshot", async () => {
+    const { session, request, progress } = harness();
+    await request({ type: 'configure', backend: 'cpu', algo: 'pqn', config: { ...smallPqnConfig(), envOn: 'device', numEnvs: 5 }, seed: 4 });
+    await request({ type: 'start' });
+    await until(() => progress().some((p) => p.counters.done && !p.counters.running), 'the run to finish');
+    const snapshots = progress().flatMap((p) => (p.snapshot === null ? [] : [p.snapshot]));
+    expect(snapshots.length).toBeGreaterThan(1);
+    for (const s of snapshots) {
+      expect(s.envId).toBe('CartPole-v1');
+      expect(s.state.length).toBe(4);
+      // Within CartPole's termination bounds (the envs reset where they pass them).
+      expect(Math.abs(s.state[0])).toBeLessThanOrEqual(2.4);
+      expect(Math.abs(s.state[2])).toBeLessThanOrEqual(0.21);
+      expect(Number.isInteger(s.episodeStep) && s.episodeStep >= 0 && s.episodeStep < 500).toBe(true);
+    }
+    expect(new Set(snapshots.map((s) => s.state.join(','))).size).toBeGreaterThan(1);
+    await session.dispose();
+  });
+
   it('loads its own weights file into a PQN run of its widths; a DQN run refuses it (and PQN a DQN file) with the reason, unchanged', async () => {
     const { session, request } = harness();
     await request({ type: 'configure', backend: 'cpu', algo: 'pqn', config: smallPqnConfig(), seed: 2 });
@@ -197,7 +216,8 @@ describe('TrainingSession with PQN', () => {
 
     await request({ type: 'configure', backend: 'cpu', algo: 'pqn', config: { ...smallPqnConfig(), hidden: [8] }, seed: 2 });
     const loaded = await request({ type: 'load-weights', bytes: pqnWeights.bytes, fileName: 'pqn.npz' });
-    expect(loaded).toMatchObject({ hidden: [16, 16], restarted: true, run: { algo: 'pqn', config: { ...smallPqnConfig(), hidden: [16, 16] } } });
+    // The restarted run's config is the trainer's: envOn 'auto' settled (host on the CPU).
+    expect(loaded).toMatchObject({ hidden: [16, 16], restarted: true, run: { algo: 'pqn', config: { ...smallPqnConfig(), envOn: 'host', hidden: [16, 16] } } });
     const again = await request({ type: 'greedy-episode', seed: 9 });
     expect(Array.from(again.states)).toEqual(Array.from(episode.states));
 

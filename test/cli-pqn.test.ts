@@ -3,7 +3,8 @@
  * preset and banner, writes the run folder, a weights file that records its LayerNorm network, and a
  * checkpoint of its own kind; Ctrl-C and --resume continue it exactly; --mode eval plays its
  * weights whatever --algo says. What does not fit an algorithm is refused before any work:
- * test/reliability-algorithms.test.ts.
+ * test/reliability-algorithms.test.ts. --env-on's default (auto) settles to host on the CPU and to
+ * device envs on WebGPU (the real Dawn device), and a resumed run keeps the mode it ran in.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,11 @@ import { checkpointAlgorithm } from '../src/rl/algorithms.js';
 import { decodePqnCheckpoint } from '../src/rl/pqn-checkpoint.js';
 import { readWeightsFile } from '../src/rl/weights-file.js';
 import { ensureBuilt, readBytes, runCli, startCli } from './support/cli-process.js';
+import { needs } from './support/requirements.js';
+import { acquireTestBackend } from './support/webgpu-device.js';
+
+const gpu = await acquireTestBackend();
+gpu?.destroy();
 
 let dir: string;
 beforeAll(() => {
@@ -38,7 +44,8 @@ describe('--algo pqn', () => {
     );
     expect(r.stdout).toMatch(/^finished: 1024 steps, \d+ episodes, 32 updates in /m);
     const config = JSON.parse(readFileSync(join(dir, 'first', 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ algo: 'pqn', preset: 'pqn-cartpole', numEnvs: 4, numSteps: 32, hidden: [16, 16], qLambda: 0.65 });
+    // --env-on auto (the preset's) on the CPU: host envs, recorded as such.
+    expect(config).toMatchObject({ algo: 'pqn', preset: 'pqn-cartpole', envOn: 'host', numEnvs: 4, numSteps: 32, hidden: [16, 16], qLambda: 0.65 });
     // What the training cost, in counts (the CPU backend: kernel calls, no submits, a read back per vector step that acts greedily, and per iteration).
     const stats = JSON.parse(readFileSync(join(dir, 'first', 'stats.json'), 'utf8')) as Record<string, unknown>;
     expect(stats).toMatchObject({ algo: 'pqn', backend: 'cpu', envSteps: 1024, updates: 32, submits: 0, totalEnvSteps: 1024 });
@@ -137,6 +144,27 @@ describe('--algo pqn', () => {
     expect(readBytes(join(dir, 'device-resumed.npz'))).toEqual(readBytes(join(dir, 'device-whole.npz')));
     const rows = (folder: string) => readFileSync(join(dir, folder, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, 6).join(','));
     expect(rows('device-part')).toEqual(rows('device-whole'));
+  });
+
+  it('--backend webgpu trains on device envs by default (auto), says so, records device, and a resumed run on the CPU keeps them', needs('webgpu', gpu !== null), () => {
+    const args = ['--algo', 'pqn', '--hidden', '16,16', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video', '--seed', '2'];
+    const r = train([...args, '--backend', 'webgpu', '--steps', '512', '--out', 'auto-webgpu']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^training PQN on CartPole-v1 \| preset pqn-cartpole-vector \| .*\| backend webgpu .*\| 32 device envs x 16 steps a rollout, /m);
+    const config = JSON.parse(readFileSync(join(dir, 'auto-webgpu', 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ algo: 'pqn', backend: 'webgpu', envOn: 'device', numEnvs: 32 });
+    const state = decodePqnCheckpoint(openCheckpoint(readBytes(join(dir, 'auto-webgpu', 'checkpoint.zip')), 'checkpoint.zip')).state;
+    expect(state.config.envOn).toBe('device');
+    expect(state.deviceEnv?.length).toBe(7 * 32);
+    // Resumed on the CPU (where auto means host): the run goes on as it ran, on device envs.
+    const resumed = train(['--resume', join('auto-webgpu', 'checkpoint.zip'), '--backend', 'cpu', '--steps', '1024', '--no-video', '--final-eval-episodes', '0']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/\| 32 device envs x 16 steps a rollout, /);
+    expect(resumed.stdout).toMatch(/finished: 1024 steps/);
+    // Host envs asked for: the same preset on the host.
+    const host = train([...args, '--backend', 'webgpu', '--env-on', 'host', '--steps', '512', '--out', 'host-webgpu']);
+    expect(host.code).toBe(0);
+    expect(host.stdout).toMatch(/\| 32 envs x 16 steps a rollout, /);
   });
 
   it('--mode eval plays PQN weights (without --algo) and writes the GIF', () => {

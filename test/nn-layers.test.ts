@@ -5,7 +5,11 @@ import { CpuBackend } from '../src/backend/cpu/index.js';
 import { InvalidArgumentError, ShapeError, UnknownNameError } from '../src/errors.js';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { ActivationLayer, Adam, Dense, GradNormClipper, LayerNorm, Loss, Sequential, initBias, initWeights, mlp } from '../src/nn/index.js';
+import { ORTHOGONAL_GAIN } from '../src/nn/init.js';
 import { Rng } from '../src/random/rng.js';
+import { fileURLToPath } from 'node:url';
+import { numpySkipReason, runNumpyReference } from './support/numpy-reference.js';
+import { relativeError } from './support/relative-error.js';
 
 describe('initialisers', () => {
   it('he_uniform and glorot_uniform stay within their bounds and fill them', () => {
@@ -31,7 +35,40 @@ describe('initialisers', () => {
   });
 
   it('unknown initialiser names list the valid ones', () => {
-    expect(() => initWeights('xavier', 2, 2, new Rng(0))).toThrow("unknown initializer 'xavier'; valid: he_uniform, glorot_uniform, normal, torch_default");
+    expect(() => initWeights('xavier', 2, 2, new Rng(0))).toThrow("unknown initializer 'xavier'; valid: he_uniform, glorot_uniform, normal, torch_default, orthogonal");
+  });
+
+  /** W^T W (cols x cols) of a (rows, cols) row-major matrix, or W W^T when `rowsOf` is set. */
+  function gram(w: Float64Array, rows: number, cols: number, rowsOf: boolean): number[][] {
+    const n = rowsOf ? rows : cols;
+    const at = (i: number, k: number): number => (rowsOf ? w[i * cols + k]! : w[k * cols + i]!);
+    const len = rowsOf ? cols : rows;
+    return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => {
+      let s = 0;
+      for (let k = 0; k < len; k++) s += at(i, k) * at(j, k);
+      return s;
+    }));
+  }
+
+  it.each([[64, 16], [16, 64], [8, 8], [256, 3]])('orthogonal (%i, %i): orthonormal columns (tall) or rows (wide) times sqrt(2), zero biases', (fanIn, fanOut) => {
+    const w = initWeights('orthogonal', fanIn, fanOut, new Rng(5));
+    const g = gram(w, fanIn, fanOut, fanIn < fanOut);
+    let worst = 0;
+    g.forEach((row, i) => row.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - (i === j ? ORTHOGONAL_GAIN ** 2 : 0))); }));
+    expect(worst).toBeLessThan(1e-12);
+    expect(Array.from(initWeights('orthogonal', fanIn, fanOut, new Rng(5)))).toEqual(Array.from(w));
+    expect(initBias('orthogonal', fanIn, fanOut, new Rng(5))).toBeNull();
+  });
+
+  it.skipIf(numpySkipReason !== null)("orthogonal is torch's orthogonal_ (NumPy's QR with R's diagonal made positive) of the rng's standard normals", () => {
+    const script = fileURLToPath(new URL('./support/orthogonal_reference.py', import.meta.url));
+    const shapes = [[12, 5], [5, 12], [7, 7]] as const;
+    const requests = shapes.map(([rows, cols]) => {
+      const rng = new Rng(9);
+      return { matrix: Array.from({ length: rows * cols }, () => rng.standardNormal()), rows, cols, gain: ORTHOGONAL_GAIN };
+    });
+    const expected = runNumpyReference<number[][]>(script, requests);
+    shapes.forEach(([rows, cols], i) => expect(relativeError(initWeights('orthogonal', rows, cols, new Rng(9)), expected[i]!)).toBeLessThan(1e-12));
   });
 
   it("torch_default draws W then b from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as torch.nn.Linear", async () => {

@@ -1,13 +1,15 @@
 /**
  * PqnTrainer with `envOn: 'device'` on the device envs beyond CartPole (Acrobot-v1, MountainCar-v0;
  * test/rl-pqn-device.test.ts covers the rest on CartPole-v1): validation accepts them, an iteration
- * runs on the CPU backend with their observation and action sizes, and one seed gives the same
- * weights and episodes twice. (Whether it learns was measured once, outside the tests:
+ * runs on the CPU backend with their observation and action sizes, one seed gives the same
+ * weights and episodes twice, and a snapshot resumes exactly (its first observations recomputed
+ * from the env state: Acrobot's are cos/sin, not state rows). (Whether it learns was measured once, outside the tests:
  * docs/device-envs.md.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEVICE_ENV_SPECS } from '../src/backend/backend.js';
+import { DEVICE_ENVS, DEVICE_ENV_SPECS } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { initialEnvState, observationsOf } from '../src/backend/cpu/env-step.js';
 import type { EpisodeLog } from '../src/rl/dqn-trainer.js';
 import { pqnPreset, type PqnConfig } from '../src/rl/pqn-config.js';
 import { PqnTrainer, validatePqnConfig } from '../src/rl/pqn-trainer.js';
@@ -51,4 +53,30 @@ describe("PqnTrainer with envOn 'device' on Acrobot-v1 and MountainCar-v0", () =
       expect([-e.length, 1 - e.length]).toContain(e.return);
     }
   }, 120_000);
+
+  it('resumes exactly from a snapshot on both envs: the first observations follow from the env state as envStep computes them', async () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const env of DEVICE_ENVS) {
+        const { state, obs } = initialEnvState(env, 5, 7, dtype);
+        expect(Array.from(observationsOf(env, state, 7, dtype))).toEqual(Array.from(obs));
+      }
+    }
+    for (const env of ['Acrobot-v1', 'MountainCar-v0'] as const) {
+      const config = { ...SMALL, env, steps: 64 * 8 * 6 };
+      const straight = new PqnTrainer(backend, config, 7);
+      await straight.run();
+      const first = new PqnTrainer(backend, config, 7);
+      await first.run(64 * 8 * 3);
+      const snapshot = structuredClone(await first.getState());
+      first.dispose();
+      const resumed = new PqnTrainer(backend, config, 7);
+      resumed.restore(snapshot);
+      await resumed.run();
+      expect(resumed.lastLoss).toBe(straight.lastLoss);
+      expect((await resumed.agent.getWeights()).map((w) => Array.from(w))).toEqual((await straight.agent.getWeights()).map((w) => Array.from(w)));
+      expect((await resumed.getState()).deviceEnv).toEqual((await straight.getState()).deviceEnv);
+      resumed.dispose();
+      straight.dispose();
+    }
+  });
 });

@@ -25,7 +25,8 @@ afterAll(() => {
 });
 
 /** A small run: 4 envs x 32 steps (128 transitions), 4 minibatches of 32, 2 epochs. */
-const SMALL: PqnConfig = { ...pqnPreset('pqn-cartpole'), hidden: [16, 16], numSteps: 32, updateEpochs: 2, steps: 1280, evalFreq: 512, evalEpisodes: 2 };
+// Host envs (the presets' auto would put them on the device on WebGPU: test/rl-pqn-device.test.ts covers that).
+const SMALL: PqnConfig = { ...pqnPreset('pqn-cartpole'), envOn: 'host', hidden: [16, 16], numSteps: 32, updateEpochs: 2, steps: 1280, evalFreq: 512, evalEpisodes: 2 };
 
 describe('PQN config', () => {
   it('accepts the preset, which follows CleanRL pqn.py', () => {

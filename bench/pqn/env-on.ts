@@ -11,7 +11,7 @@
  * updates: 1 and 1 leave mostly the rollout, which is what the env placement changes.
  */
 import { createBackend } from '../../src/backend/create-backend.js';
-import { pqnPreset, type EnvOn } from '../../src/rl/pqn-config.js';
+import { pqnPreset, type SettledEnvOn } from '../../src/rl/pqn-config.js';
 import { PqnTrainer } from '../../src/rl/pqn-trainer.js';
 import { DeviceRollout } from '../../src/rl/device-rollout.js';
 import { QNetwork } from '../../src/rl/q-network.js';
@@ -73,8 +73,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 for (const kind of ['cpu', 'webgpu'] as const) {
   const backend = await createBackend(kind);
-  const rates: Record<EnvOn, number[]> = { host: [], device: [] };
-  const readbacks: Record<EnvOn, number> = { host: 0, device: 0 };
+  const rates: Record<SettledEnvOn, number[]> = { host: [], device: [] };
+  const readbacks: Record<SettledEnvOn, number> = { host: 0, device: 0 };
   for (let r = 0; r < rounds; r++) {
     for (const envOn of ['host', 'device'] as const) {
       const perIteration = numEnvs * numSteps;

@@ -206,6 +206,9 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
     }
   }
 
+  // The fields left to the backend (PQN's envOn 'auto') settle now where --backend names one, so the
+  // memory check sizes what will run; --backend auto's pick settles them once it is open (run-training.ts).
+  if (options.backend !== 'auto') config = entry.forBackend(config, options.backend);
   validateWithSchema(entry.config, config, flagName);
   const { obsDim, nActions } = envDims(config.env);
   checkMemoryFits(entry.estimateMemory(config, obsDim, nActions, flagName), hostMemoryLimits());

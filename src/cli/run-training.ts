@@ -97,6 +97,9 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
   async run(): Promise<number> {
     try {
       this.backend = await openBackend(this.plan.backendKind);
+      // What --backend auto picked settles the fields left to the backend (PQN's envOn 'auto'; a
+      // backend named by --backend settled them in planRun, and settling again changes nothing).
+      this.plan.config = this.plan.entry.forBackend(this.plan.config, this.backend.name);
       // The backend's own limits (a GPU's buffers, the WebAssembly memory), before any tensor exists.
       const gpu = gpuLimits(this.backend);
       const wasmMemoryBytes = wasmMemoryLimit(this.backend);

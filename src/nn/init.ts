@@ -1,14 +1,22 @@
 /** Weight initialisers. Every draw comes from the Rng passed in, in row-major order of W (in, out). */
 import { checkName } from '../errors.js';
 import type { Rng } from '../random/rng.js';
+import { orthonormalColumns } from './orthogonal.js';
 
-export const INITIALIZERS = ['he_uniform', 'glorot_uniform', 'normal', 'torch_default'] as const;
+/** The gain of the `orthogonal` initialiser: sqrt(2), CleanRL's `layer_init` default (ReLU's gain). */
+export const ORTHOGONAL_GAIN = Math.SQRT2;
+
+export const INITIALIZERS = ['he_uniform', 'glorot_uniform', 'normal', 'torch_default', 'orthogonal'] as const;
 /**
  * - `he_uniform`: U(-b, b), b = sqrt(6 / fan_in) (torch's kaiming_uniform_ for ReLU);
  * - `glorot_uniform`: U(-b, b), b = sqrt(6 / (fan_in + fan_out)) (xavier_uniform_);
  * - `normal`: N(0, 0.01^2), numpy-rl-engine's `randn(in, out) * 0.01`;
  * - `torch_default`: what torch.nn.Linear does (and so Stable-Baselines3's DQN): W and b both
  *   U(-1/sqrt(fan_in), 1/sqrt(fan_in)), W drawn first.
+ * - `orthogonal`: torch's `orthogonal_(weight, gain=sqrt(2))` with zero biases, CleanRL's `layer_init`
+ *   (its PQN and PPO): a standard normal (in, out) matrix, drawn row-major, made orthogonal by its QR
+ *   decomposition with R's diagonal positive (a Haar-distributed orthogonal matrix), times the gain.
+ *   W's columns are orthonormal (times the gain) when in >= out, its rows when in < out.
  * Only `torch_default` gives non-zero biases.
  */
 export type Initializer = (typeof INITIALIZERS)[number];
@@ -41,6 +49,12 @@ export function initWeights(name: Initializer | string, fanIn: number, fanOut: n
       rng.fillUniform(out, -bound, bound);
       break;
     }
+    case 'orthogonal': {
+      rng.fillNormal(out, 0, 1);
+      const q = fanIn >= fanOut ? orthonormalColumns(out, fanIn, fanOut) : transpose(orthonormalColumns(transpose(out, fanIn, fanOut), fanOut, fanIn), fanOut, fanIn);
+      for (let i = 0; i < out.length; i++) out[i] = ORTHOGONAL_GAIN * q[i]!;
+      break;
+    }
   }
   return out;
 }
@@ -52,4 +66,11 @@ export function initBias(name: Initializer | string, fanIn: number, fanOut: numb
   const bound = 1 / Math.sqrt(fanIn);
   rng.fillUniform(out, -bound, bound);
   return out;
+}
+
+/** The transpose of a (rows, cols) row-major matrix. */
+function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c]!;
+  return t;
 }

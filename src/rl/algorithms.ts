@@ -20,7 +20,7 @@ import { DqnTrainer, type TrainerCallbacks } from './dqn-trainer.js';
 import { estimatePqnMemory, estimateRunMemory, type MemoryItem } from './memory-budget.js';
 import { checkStateFinite } from './non-finite-guard.js';
 import { PQN_CHECKPOINT_KIND, checkPqnStateFinite, decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
-import { PQN_CONFIG, PQN_PRESET_NAMES, pqnMinibatchSize, pqnPreset, pqnPresetFor, type PqnConfig } from './pqn-config.js';
+import { PQN_CONFIG, PQN_PRESET_NAMES, pqnConfigFor, pqnMinibatchSize, pqnPreset, pqnPresetFor, type PqnConfig } from './pqn-config.js';
 import { PqnTrainer, type PqnState } from './pqn-trainer.js';
 import { describeQNetwork } from './q-network.js';
 import type { BaseConfig, BaseState, Trainer } from './trainer.js';
@@ -53,6 +53,12 @@ export interface AlgorithmEntry<C extends BaseConfig, S extends BaseState<C>> {
   preset(name: string): C;
   /** The preset a run of `env` starts from when none is named (its vector flavour on WebGPU). */
   presetFor(env: string, backend: string): string;
+  /**
+   * `config` as a run on `backend` ('cpu', 'webgpu') trains it: the fields left to the backend
+   * (PQN's envOn 'auto') settled, as the trainer, config.json, the banner and checkpoints see them.
+   * The trainer settles them the same way itself; a front end calls this once the backend is open.
+   */
+  forBackend(config: C, backend: string): C;
   /** Its trainer: the loop that steps the envs, learns, evaluates, and snapshots itself (trainer.ts). */
   createTrainer(backend: Backend, config: C, seed: number, callbacks?: TrainerCallbacks): Trainer<C, S>;
   /** What a config trains, by its usual name (e.g. 'QR-DQN' for DQN with quantiles). */
@@ -92,6 +98,7 @@ export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig, TrainerState> = {
   presetNames: PRESET_NAMES,
   preset,
   presetFor,
+  forBackend: (config) => config,
   createTrainer: (backend, config, seed, callbacks) => new DqnTrainer(backend, config, seed, callbacks),
   describe: algorithmName,
   describeRun: (c) =>
@@ -121,6 +128,7 @@ export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
   presetNames: PQN_PRESET_NAMES,
   preset: pqnPreset,
   presetFor: pqnPresetFor,
+  forBackend: pqnConfigFor,
   createTrainer: (backend, config, seed, callbacks) => new PqnTrainer(backend, config, seed, callbacks),
   describe: () => 'PQN',
   describeRun: (c) =>

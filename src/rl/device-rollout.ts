@@ -8,9 +8,10 @@
  *   a_t                    epsilonGreedy -> actions row t           (1 dispatch)
  *   s_{t+1}, r_t, flags    envStep -> obs row t + 1, finalObs row t, rewards, terminated,
  *                          truncated and episodes rows t          (1 dispatch)
- * The stores cost nothing: every output of envStep and epsilonGreedy is a view of row t of a (T, N)
- * rollout tensor, written in place. That needs each row's offset to be a multiple of
- * VIEW_ALIGNMENT (64 elements), so N must be a multiple of 64 (checked).
+ * The stores cost nothing: every output of envStep and epsilonGreedy is a view of step t's block of
+ * a rollout tensor, written in place. A view's offset must be a multiple of VIEW_ALIGNMENT (64
+ * elements), so each step's block holds Np = N rounded up to 64 columns, of which the ops see N
+ * (device-rollout-layout.ts: the layout, with why its padding is harmless); any N runs.
  * Before the T steps of every rollout but the first:
  *   obs row T -> row 0     copy                                     (1 dispatch: the last rollout's end starts this one)
  * After the T steps:
@@ -20,16 +21,18 @@
  * The observations, actions, returns and episode statistics (each step's (2, N) rows: the return
  * and length of every episode that ended, 0 where none did) sit side by side in one arena.
  * `readEpisodes()` reads back only the statistics: PQN gathers its minibatches on the device from
- * `rows` (gatherRows), so a rollout costs one small read back. `read()` reads the whole arena, for a
- * caller that wants the rollout on the host (tests, or minibatches gathered there).
+ * `rows` (gatherRows, at the padded rows of `layout`: paddedRows), so a rollout costs one small read
+ * back. `read()` reads the whole arena, for a caller that wants the rollout on the host (tests, or
+ * minibatches gathered there). Both return the N envs' values without the padding.
  *
  * The draw counter of epsilonGreedy is the run's vector step index (docs/device-envs.md), given by
  * the caller; the env state (S, N), with its reset counters, is the only other state: getState /
  * setState read and write it between rollouts.
  */
-import { DEVICE_ENVS, DEVICE_ENV_SPECS, VIEW_ALIGNMENT, type Backend, type DeviceEnvKind, type FloatArray, type Tensor } from '../backend/backend.js';
-import { initialEnvState } from '../backend/cpu/env-step.js';
+import { DEVICE_ENVS, DEVICE_ENV_SPECS, type Backend, type DeviceEnvKind, type FloatArray, type Tensor } from '../backend/backend.js';
+import { initialEnvState, observationsOf } from '../backend/cpu/env-step.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { deviceRolloutLayout, unpadBlocks, type DeviceRolloutLayout, type RolloutBlocks } from './device-rollout-layout.js';
 
 /** The network the rollout acts with: anything whose forward maps (B, obsDim) to (B, nActions) on the backend. */
 export interface DeviceRolloutNetwork {
@@ -48,14 +51,13 @@ export interface DeviceRolloutConfig {
   rewardScale: number;
 }
 
-/** Why `env` / `numEnvs` cannot run on the device, or null when they can. */
-export function deviceRolloutProblem(env: string, numEnvs: number): string | null {
+/** Why `env` cannot run on the device (it has no envStep kernel), or null when it can. */
+export function deviceRolloutProblem(env: string): string | null {
   if (!(DEVICE_ENVS as readonly string[]).includes(env)) return `envs on the device support ${DEVICE_ENVS.join(', ')} only, not ${env}: use host envs for it`;
-  if (numEnvs % VIEW_ALIGNMENT !== 0) return `envs on the device need a multiple of ${VIEW_ALIGNMENT} envs (each step's rows are views at aligned offsets), got ${numEnvs}`;
   return null;
 }
 
-/** The host copy of one rollout (views of one array read back at once), time-major: row t N + n is env n's step t. */
+/** The host copy of one rollout without the padding, time-major: row t N + n is env n's step t. */
 export interface DeviceRolloutData {
   /** (T N, obsDim) the observations the actions were taken in. */
   observations: FloatArray;
@@ -73,6 +75,8 @@ export class DeviceRollout {
   readonly numSteps: number;
   readonly obsDim: number;
   readonly nActions: number;
+  /** Where each step's values sit in the rollout tensors (padded to aligned blocks). */
+  readonly layout: DeviceRolloutLayout;
   /** (S, N): the envs' state, their episodes so far and their reset counters. */
   readonly state: Tensor;
   private readonly arena: Tensor;
@@ -86,14 +90,16 @@ export class DeviceRollout {
   private readonly observations: Tensor;
   private readonly returns: Tensor;
   private readonly episodes: Tensor;
-  /** The rollout's T N rows on the device, time-major (row t N + n): what minibatches are gathered from. */
+  /** The rollout's T Np rows on the device, time-major (env n's step t at row t Np + n: layout's paddedRow): what minibatches are gathered from. */
   readonly rows: { observations: Tensor; actions: Tensor; returns: Tensor };
   private readonly finalObs: Tensor;
   private readonly rewards: Tensor;
   private readonly terminated: Tensor;
   private readonly truncated: Tensor;
   private readonly owned: Tensor[];
+  /** The arena's host copy, padded as on the device. */
   private readonly host: FloatArray;
+  /** The rollout without the padding (filled by read and readEpisodes). */
   readonly data: DeviceRolloutData;
   /** True once a rollout is recorded: the next one starts by copying obs row T to row 0. */
   private shiftPending = false;
@@ -102,8 +108,9 @@ export class DeviceRollout {
     readonly backend: Backend,
     readonly config: DeviceRolloutConfig,
   ) {
-    const problem = deviceRolloutProblem(config.env, config.numEnvs);
+    const problem = deviceRolloutProblem(config.env);
     if (problem !== null) throw new InvalidArgumentError(problem);
+    if (!Number.isInteger(config.numEnvs) || config.numEnvs < 1) throw new InvalidArgumentError(`device rollout: numEnvs must be a positive integer, got ${config.numEnvs}`);
     if (!Number.isInteger(config.numSteps) || config.numSteps < 1) throw new InvalidArgumentError(`device rollout: numSteps must be a positive integer, got ${config.numSteps}`);
     this.env = config.env as DeviceEnvKind;
     const spec = DEVICE_ENV_SPECS[this.env];
@@ -111,44 +118,40 @@ export class DeviceRollout {
     const T = (this.numSteps = config.numSteps);
     const d = (this.obsDim = spec.obsDim);
     this.nActions = spec.actions;
+    const layout = (this.layout = deviceRolloutLayout(n, T, d));
+    const np = layout.paddedEnvs;
     const b = backend;
     this.state = b.tensor([spec.stateRows, n], initialEnvState(this.env, config.seed, n, b.dtype).state, 'rollout.env_state');
-    // The arena read back per rollout: obs (T + 1 rows: the last is the next rollout's first), actions, returns, episodes.
-    const obsSize = (T + 1) * n * d;
-    const offsets = { obs: 0, actions: obsSize, returns: obsSize + T * n, episodes: obsSize + 2 * T * n };
-    const total = offsets.episodes + 2 * T * n;
-    this.arena = b.tensor([total], undefined, 'rollout.arena');
-    const rows = (base: Tensor, offset: number, stride: number, shape: [number, number], count: number) =>
-      Array.from({ length: count }, (_, t) => b.view(base, offset + t * stride, shape));
-    this.obsRows = rows(this.arena, offsets.obs, n * d, [n, d], T + 1);
-    this.actionRows = rows(this.arena, offsets.actions, n, [n, 1], T);
-    this.episodeRows = rows(this.arena, offsets.episodes, 2 * n, [2, n], T);
-    this.observations = b.view(this.arena, offsets.obs, [T * n, d], 'rollout.s');
-    this.returns = b.view(this.arena, offsets.returns, [T, n], 'rollout.G');
-    this.episodes = b.view(this.arena, offsets.episodes, [T, 2 * n], 'rollout.episodes');
+    // The arena read back per rollout: obs (T + 1 blocks: the last is the next rollout's first), actions, returns, episodes.
+    const { observations: obsBlocks, actions: actionBlocks, returns: returnBlocks, episodes: episodeBlocks } = layout.arena;
+    this.arena = b.tensor([layout.arena.size], undefined, 'rollout.arena');
+    // Step t's view: N envs' values at the start of block t.
+    const steps = (base: Tensor, blocks: RolloutBlocks, shape: [number, number]) => Array.from({ length: blocks.count }, (_, t) => b.view(base, blocks.offset + t * blocks.stride, shape));
+    this.obsRows = steps(this.arena, obsBlocks, [n, d]);
+    this.actionRows = steps(this.arena, actionBlocks, [n, 1]);
+    this.episodeRows = steps(this.arena, episodeBlocks, [2, n]);
+    this.observations = b.view(this.arena, obsBlocks.offset, [T * np, d], 'rollout.s');
+    this.returns = b.view(this.arena, returnBlocks.offset, [T, np], 'rollout.G');
+    this.episodes = b.view(this.arena, episodeBlocks.offset, [T, 2 * np], 'rollout.episodes');
     this.rows = {
       observations: this.observations,
-      actions: b.view(this.arena, offsets.actions, [T * n, 1], 'rollout.a'),
-      returns: b.view(this.arena, offsets.returns, [T * n, 1], 'rollout.G_rows'),
+      actions: b.view(this.arena, actionBlocks.offset, [T * np, 1], 'rollout.a'),
+      returns: b.view(this.arena, returnBlocks.offset, [T * np, 1], 'rollout.G_rows'),
     };
-    this.finalObs = b.tensor([T * n, d], undefined, 'rollout.final_s');
-    this.rewards = b.tensor([T, n], undefined, 'rollout.r');
-    this.terminated = b.tensor([T, n], undefined, 'rollout.terminated');
-    this.truncated = b.tensor([T, n], undefined, 'rollout.truncated');
-    this.finalObsRows = rows(this.finalObs, 0, n * d, [n, d], T);
-    this.rewardRows = rows(this.rewards, 0, n, [n, 1], T);
-    this.terminatedRows = rows(this.terminated, 0, n, [n, 1], T);
-    this.truncatedRows = rows(this.truncated, 0, n, [n, 1], T);
+    this.finalObs = b.tensor([T * np, d], undefined, 'rollout.final_s');
+    this.rewards = b.tensor([T, np], undefined, 'rollout.r');
+    this.terminated = b.tensor([T, np], undefined, 'rollout.terminated');
+    this.truncated = b.tensor([T, np], undefined, 'rollout.truncated');
+    const { finalObservations, scalars } = layout.side;
+    this.finalObsRows = steps(this.finalObs, finalObservations, [n, d]);
+    this.rewardRows = steps(this.rewards, scalars, [n, 1]);
+    this.terminatedRows = steps(this.terminated, scalars, [n, 1]);
+    this.truncatedRows = steps(this.truncated, scalars, [n, 1]);
     this.owned = [this.state, this.arena, this.finalObs, this.rewards, this.terminated, this.truncated];
     this.writeFirstObservations(initialEnvState(this.env, config.seed, n, b.dtype).obs);
-    this.host = b.dtype === 'float32' ? new Float32Array(total) : new Float64Array(total);
-    const h = this.host;
-    this.data = {
-      observations: h.subarray(offsets.obs, offsets.obs + T * n * d),
-      actions: h.subarray(offsets.actions, offsets.actions + T * n),
-      returns: h.subarray(offsets.returns, offsets.returns + T * n),
-      episodes: h.subarray(offsets.episodes, offsets.episodes + 2 * T * n),
-    };
+    const floats = (size: number) => (b.dtype === 'float32' ? new Float32Array(size) : new Float64Array(size));
+    this.host = floats(layout.arena.size);
+    this.data = { observations: floats(T * n * d), actions: floats(T * n), returns: floats(T * n), episodes: floats(2 * T * n) };
   }
 
   /**
@@ -186,12 +189,20 @@ export class DeviceRollout {
   /** The one read back of a recorded rollout: `data`'s arrays are filled and returned. */
   async read(): Promise<DeviceRolloutData> {
     await this.backend.read(this.arena, this.host);
+    const { arena } = this.layout;
+    // The observations the actions were taken in: the first T of the T + 1 blocks.
+    unpadBlocks(arena.observations, this.host, this.data.observations, this.numSteps);
+    unpadBlocks(arena.actions, this.host, this.data.actions);
+    unpadBlocks(arena.returns, this.host, this.data.returns);
+    unpadBlocks(arena.episodes, this.host, this.data.episodes);
     return this.data;
   }
 
   /** The one read back of a recorded rollout when its minibatches are gathered on the device: `data.episodes` is filled and returned. */
   async readEpisodes(): Promise<FloatArray> {
-    await this.backend.read(this.episodes, this.data.episodes);
+    const blocks = this.layout.arena.episodes;
+    await this.backend.read(this.episodes, this.host.subarray(blocks.offset, blocks.offset + blocks.count * blocks.stride));
+    unpadBlocks(blocks, this.host, this.data.episodes);
     return this.data.episodes;
   }
 
@@ -200,15 +211,21 @@ export class DeviceRollout {
     return Array.from(await this.backend.read(this.state));
   }
 
-  /** Writes back a state from getState (the observations follow from it: the first obsDim rows). */
+  /** Env 0's physics rows (the state's first stateRows - 3) and its episode's steps so far (one read back of the state). */
+  async firstEnv(): Promise<{ state: number[]; episodeStep: number }> {
+    const n = this.numEnvs;
+    const physics = DEVICE_ENV_SPECS[this.env].stateRows - 3;
+    const all = await this.backend.read(this.state);
+    return { state: Array.from({ length: physics }, (_, r) => all[r * n]), episodeStep: all[physics * n] };
+  }
+
+  /** Writes back a state from getState (the observations follow from it: observationsOf, as envStep computes them). */
   setState(state: ArrayLike<number>): void {
     const spec = DEVICE_ENV_SPECS[this.env];
     const n = this.numEnvs;
     if (state.length !== spec.stateRows * n) throw new ShapeError(`device rollout: the env state needs ${spec.stateRows * n} values (${spec.stateRows} rows of ${n} envs), got ${state.length}`);
     this.backend.write(this.state, state);
-    const obs = new Float64Array(n * this.obsDim);
-    for (let i = 0; i < n; i++) for (let r = 0; r < this.obsDim; r++) obs[i * this.obsDim + r] = state[r * n + i];
-    this.writeFirstObservations(obs);
+    this.writeFirstObservations(observationsOf(this.env, state, n, this.backend.dtype));
     this.shiftPending = false;
   }
 

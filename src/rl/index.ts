@@ -25,7 +25,7 @@ export { evaluateGreedy, type GreedyPolicy } from './greedy-evaluation.js';
 export type { EvaluationLog } from './periodic-evaluation.js';
 export { PqnAgent, pqnWeightShapes, type PqnAgentConfig, type PqnAgentState, type PqnMinibatch } from './pqn-agent.js';
 export { DeviceRollout, deviceRolloutProblem, type DeviceRolloutConfig, type DeviceRolloutData, type DeviceRolloutNetwork } from './device-rollout.js';
-export { ENV_ON, PQN_CONFIG, PQN_PRESETS, PQN_PRESET_NAMES, pqnPreset, type EnvOn, type PqnConfig, type PqnPresetName } from './pqn-config.js';
+export { ENV_ON, PQN_CONFIG, PQN_PRESETS, PQN_PRESET_NAMES, pqnConfigFor, pqnPreset, resolveEnvOn, type EnvOn, type PqnConfig, type PqnPresetName, type SettledEnvOn } from './pqn-config.js';
 export { PqnTrainer, validatePqnConfig, type PqnState } from './pqn-trainer.js';
 export { decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
 export { QNetwork, qNetworkWeightShapes, type QNetworkSpec } from './q-network.js';

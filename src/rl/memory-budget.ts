@@ -13,7 +13,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { DqnConfig, FieldNamer } from './config.js';
 import type { FieldNamer as SchemaFieldNamer } from './config-schema.js';
-import { pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
+import { deviceRolloutLayout } from './device-rollout-layout.js';
+import { pqnMinibatchSize, resolveEnvOn, type PqnConfig } from './pqn-config.js';
 import { qNetworkWeightShapes } from './q-network.js';
 
 /** The most elements a typed array may have (V8 on 64-bit: 2^32 - 1 is safe everywhere we run). */
@@ -118,29 +119,34 @@ export function checkRunFits(config: DqnConfig, obsDim: number, nActions: number
  * numEnvs x numSteps transitions, and its backend copies), the network with its copies (weights,
  * gradients, RAdam's two moments, the best weights, the host copies a checkpoint takes), and the
  * activations of the larger of a minibatch and the rollout's one forward pass over its next
- * observations. No replay buffer.
+ * observations. No replay buffer. With envOn 'device' the rollout's tensors have each step's envs
+ * padded to a multiple of 64 (device-rollout-layout.ts), and so has that forward pass.
  */
 export function estimatePqnMemory(config: PqnConfig, obsDim: number, nActions: number, name: SchemaFieldNamer<PqnConfig> = (key) => key): MemoryItem[] {
   const rows = config.numEnvs * config.numSteps;
   const rolloutValues = rows * (2 * obsDim + 5);
-  const deviceArena = (rows + config.numEnvs) * obsDim + 4 * rows;
+  // 'auto' not settled yet (the backend is not open): counted as what it settles to on WebGPU, the larger.
+  const onDevice = resolveEnvOn(config.envOn, config.env, 'webgpu') === 'device';
+  const device = deviceRolloutLayout(config.numEnvs, config.numSteps, obsDim);
+  // With envOn 'device' (device-rollout.ts): one arena of the observations (T + 1 steps), actions,
+  // returns and episode statistics; beside it the final observations, rewards and flags; the env
+  // state (S, N; 7 rows at most).
+  const deviceValues = device.arena.size + device.side.size + 7 * config.numEnvs;
   const parameters = qNetworkWeightShapes({ obsDim, nActions, hidden: config.hidden, dueling: false, quantiles: 1, layerNorm: true }).reduce((sum, [r, c]) => sum + r * c, 0);
   const widest = Math.max(obsDim, nActions, ...config.hidden);
-  const activationRows = Math.max(rows, pqnMinibatchSize(config));
+  const activationRows = Math.max(onDevice ? device.paddedRows : rows, pqnMinibatchSize(config));
   // Per hidden layer: the Dense output, the normalised output, the activation (and their gradients).
   const activations = activationRows * (obsDim + 3 * config.hidden.reduce((a, b) => a + b, 0) + nActions);
   return [
     {
       what: 'the rollout',
       sizedBy: `${name('numEnvs')} ${config.numEnvs} x ${name('numSteps')} ${config.numSteps}`,
-      // Host arrays, the minibatch copies, and the backend's rollout tensors.
-      hostBytes: rolloutValues * 4 * 3,
-      largestArray: config.envOn === 'device' ? deviceArena : rows * obsDim,
-      // With envOn 'device' (device-rollout.ts): one arena of the observations (T + 1 rows),
-      // actions, returns and episode statistics, read back whole; beside it the final observations,
-      // rewards and flags, and the env state.
-      largestGpuBuffer: (config.envOn === 'device' ? deviceArena : rows * obsDim) * 4,
-      backendBytes: (config.envOn === 'device' ? deviceArena + rows * (obsDim + 3) + 7 * config.numEnvs : rows * (obsDim + 4)) * 4,
+      // Host: the rollout's arrays, the minibatch copies and the backend's rollout tensors; with
+      // envOn 'device', the backend's tensors, the arena's padded host copy and its unpadded data.
+      hostBytes: onDevice ? (deviceValues + device.arena.size + rows * (obsDim + 3)) * 4 : rolloutValues * 4 * 3,
+      largestArray: onDevice ? device.arena.size : rows * obsDim,
+      largestGpuBuffer: (onDevice ? device.arena.size : rows * obsDim) * 4,
+      backendBytes: (onDevice ? deviceValues : rows * (obsDim + 4)) * 4,
     },
     {
       what: 'the network',

@@ -102,6 +102,8 @@ function checkPqnMeta(raw: unknown, fileName: string): PqnCheckpointMeta {
   const config = { ...olderCheckpointValues(PQN_CONFIG.fields), ...(rawConfig as PqnConfig) };
   meta.config = config as unknown as Json[string];
   validateWithSchema(PQN_CONFIG, config, (key) => `${fileName}: checkpoint field 'config.${key}'`);
+  // A run records where its envs stepped (pqnConfigFor), so that it resumes the same way on any backend.
+  if (config.envOn === 'auto') fields.bad('config.envOn', "is 'auto'; a checkpoint records the run's own, 'host' or 'device'");
   const dims = envDims(config.env);
   fields.count('seed');
   const steps = fields.count('steps');

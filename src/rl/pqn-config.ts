@@ -14,19 +14,40 @@ import type { ConfigSpec } from './config-schema.js';
 import { deviceRolloutProblem } from './device-rollout.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
 
-/** Where a run's training envs step: the host's Gymnasium-exact envs, or batched float32 kernels on the backend (docs/device-envs.md). */
-export const ENV_ON = ['host', 'device'] as const;
+/**
+ * Where a run's training envs step: the host's Gymnasium-exact envs, batched float32 kernels on the
+ * backend (docs/device-envs.md), or 'auto': settled for the backend when the run starts
+ * (resolveEnvOn).
+ */
+export const ENV_ON = ['auto', 'host', 'device'] as const;
 export type EnvOn = (typeof ENV_ON)[number];
+/** Where a run's envs step once settled: what its checkpoints, config.json and banner record (never 'auto'). */
+export type SettledEnvOn = Exclude<EnvOn, 'auto'>;
+
+/**
+ * The one rule for `envOn: 'auto'`: 'device' on a WebGPU backend for an env with a device kernel
+ * (deviceRolloutProblem: DEVICE_ENVS), where the loop's read backs are what costs; else 'host' (on
+ * the CPU backend the host loop is as fast and Gymnasium-exact). 'host' and 'device' stay as given.
+ */
+export function resolveEnvOn(envOn: EnvOn, env: string, backend: string): SettledEnvOn {
+  if (envOn !== 'auto') return envOn;
+  return backend === 'webgpu' && deviceRolloutProblem(env) === null ? 'device' : 'host';
+}
+
+/** `config` as a run on `backend` trains it: envOn settled (resolveEnvOn). A copy. */
+export function pqnConfigFor(config: PqnConfig, backend: string): PqnConfig {
+  return { ...config, hidden: [...config.hidden], envOn: resolveEnvOn(config.envOn, config.env, backend) };
+}
 
 /** Every hyper-parameter of a PQN run. */
 export interface PqnConfig {
   /** Environment id from the registry. */
   env: string;
   /**
-   * Where the training envs step: 'host' (src/envs, Gymnasium-exact float64) or 'device' (the
+   * Where the training envs step: 'host' (src/envs, Gymnasium-exact float64), 'device' (the
    * backend's envStep and epsilonGreedy: the whole rollout recorded with one read back; the envs of
-   * DEVICE_ENVS: CartPole-v1, Acrobot-v1 and MountainCar-v0 in float32; numEnvs a multiple of 64).
-   * Evaluation always uses the host env.
+   * DEVICE_ENVS), or 'auto' (the presets' value: device on WebGPU where the env has a kernel, else
+   * host; settled when the trainer is built: resolveEnvOn). Evaluation always uses the host env.
    */
   envOn: EnvOn;
   /** Hidden layer widths (each Dense, LayerNorm, ReLU). */
@@ -78,7 +99,7 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
     env: DQN_CONFIG.fields.env,
     envOn: {
       kind: { type: 'choice', choices: () => ENV_ON },
-      doc: `where the training envs step: host (Gymnasium-exact) or device (batched float32 kernels, one read back per rollout; ${DEVICE_ENVS.join(', ')}; num-envs a multiple of 64)`,
+      doc: `where the training envs step: auto (device when the run's backend is WebGPU and the env has a device kernel, else host; the run records which), host (Gymnasium-exact) or device (batched float32 kernels, one read back per rollout; ${DEVICE_ENVS.join(', ')})`,
       label: 'Envs on',
       olderCheckpoints: 'host',
     },
@@ -112,8 +133,8 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
   rules: [
     (c, name) => {
       if (c.envOn !== 'device') return null;
-      const problem = deviceRolloutProblem(c.env, c.numEnvs);
-      return problem === null ? null : `${name('envOn')} device: ${problem} (${name('env')} ${c.env}, ${name('numEnvs')} ${c.numEnvs})`;
+      const problem = deviceRolloutProblem(c.env);
+      return problem === null ? null : `${name('envOn')} device: ${problem} (${name('env')} ${c.env})`;
     },
     (c, name) =>
       (c.numEnvs * c.numSteps) % c.numMinibatches !== 0
@@ -132,13 +153,14 @@ export type PqnPresetName = (typeof PQN_PRESET_NAMES)[number];
  * 4 envs x 128 steps, 4 minibatches x 4 epochs, a 120-84 network with LayerNorm, RAdam lr 2.5e-4
  * annealed linearly to 0, gamma 0.99, q_lambda 0.65, epsilon 1 -> 0.05 over the first 50 % of
  * 500k steps, max grad norm 10. Differences: torch's default Linear init where CleanRL uses
- * orthogonal (sqrt 2) with zero biases (no orthogonal initialiser here yet); a truncated step
+ * orthogonal (sqrt 2) with zero biases (`init: 'orthogonal'`, added after this preset's results
+ * were measured, and no better on Acrobot's tuning seeds: docs/presets.md); a truncated step
  * bootstraps from its final observation (src/backend/cpu/returns.ts); and a greedy evaluation
  * every 10k steps keeping the best weights, which CleanRL does not do.
  */
 const PQN_CARTPOLE: PqnConfig = {
   env: 'CartPole-v1',
-  envOn: 'host',
+  envOn: 'auto',
   hidden: [120, 84],
   init: 'torch_default',
   numEnvs: 4,

@@ -22,9 +22,10 @@
  * envs are the backend's envStep kernels and the actions its epsilonGreedy, both drawing from the
  * run's seed (Philox streams per env; the acting counter is the vector step index), recorded with
  * no read back per step; the minibatches of the same shuffles are gathered on the device
- * (PqnAgent.updateGathered: the row indices written, gatherRows), so only the episode statistics
- * are read back, once per rollout. The run's Rng then only
- * draws the initial weights and the shuffles. A snapshot holds the device envs' state (read back).
+ * (PqnAgent.updateGathered: the row indices written, mapped to the rollout's padded rows,
+ * gatherRows), so only the episode statistics are read back, once per rollout. The run's Rng then
+ * only draws the initial weights and the shuffles. A snapshot holds the device envs' state (read
+ * back). `envOn: 'auto'` is settled in the constructor (pqnConfigFor): `config` holds the result.
  *
  * The run is floor(steps / (numEnvs numSteps)) iterations, as CleanRL's num_iterations. Epsilon at
  * a vector step is the linear schedule at the env steps counted after it (CleanRL increments
@@ -33,6 +34,7 @@
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { DeviceRollout } from './device-rollout.js';
+import { paddedRows } from './device-rollout-layout.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng, type RngState } from '../random/rng.js';
 import { argmaxRow } from './dqn-agent.js';
@@ -43,10 +45,10 @@ import { NonFiniteGuard } from './non-finite-guard.js';
 import type { OpenEpisodeState } from './open-episode.js';
 import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
 import { PqnAgent, type PqnAgentState } from './pqn-agent.js';
-import { PQN_CONFIG, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
+import { PQN_CONFIG, pqnConfigFor, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
 import { LinearStepDecay } from './schedules.js';
 import { RecentReturns } from './statistics.js';
-import type { Trainer, TrainerPolicy } from './trainer.js';
+import type { EnvInProgress, Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs } from './training-envs.js';
 
 /** The snapshot format PqnTrainer writes. */
@@ -114,6 +116,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private readonly stepActions: Int32Array;
   private stepEpsilon = Number.NaN;
   private readonly order: Int32Array;
+  /** With envOn 'device': `order` as the device rollout's padded rows (DeviceRollout.layout). */
+  private readonly deviceOrder: Int32Array;
   private readonly mb: { observations: Float32Array; actions: Float32Array; returns: Float32Array };
   private readonly tensors: { rewards: Tensor; terminated: Tensor; truncated: Tensor; nextObservations: Tensor; returns: Tensor };
 
@@ -125,7 +129,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   ) {
     validatePqnConfig(config);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
-    this.config = { ...config, hidden: [...config.hidden] };
+    // envOn 'auto' settled for this backend: the config the run trains, snapshots and reports.
+    this.config = pqnConfigFor(config, backend.name);
     const c = this.config;
     this.schedule = new LinearStepDecay(c.epsilonStart, c.epsilonEnd, c.explorationFraction, c.steps);
     this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs });
@@ -156,6 +161,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.returns = new Float32Array(hostRows);
     this.stepActions = new Int32Array(numEnvs);
     this.order = new Int32Array(rows);
+    this.deviceOrder = new Int32Array(onDevice ? rows : 0);
     const b = this.minibatchSize;
     this.mb = { observations: new Float32Array(b * obsDim), actions: new Float32Array(b), returns: new Float32Array(b) };
     const T = onDevice ? 1 : c.numSteps; // the device rollout holds its own tensors
@@ -169,6 +175,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     };
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
     this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
+  }
+
+  /** With envOn 'device': env 0's episode in progress (one small read back); else null (see Trainer). */
+  async deviceEnvInProgress(): Promise<EnvInProgress | null> {
+    return this.device === null ? null : this.device.firstEnv();
   }
 
   /** Iterations whose updates were undone (onNonFinite 'skip'). */
@@ -351,9 +362,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
         order[i] = order[j];
         order[j] = swap;
       }
+      const device = this.device;
+      if (device !== null) paddedRows(device.layout, order, this.deviceOrder);
       for (let m = 0; m < c.numMinibatches; m++) {
-        if (this.device !== null) {
-          agent.updateGathered(this.device.rows, order.subarray(m * b, (m + 1) * b), lr);
+        if (device !== null) {
+          agent.updateGathered(device.rows, this.deviceOrder.subarray(m * b, (m + 1) * b), lr);
           continue;
         }
         for (let k = 0; k < b; k++) {

@@ -40,12 +40,24 @@ export interface TrainerPolicy extends GreedyPolicy {
   setWeights(arrays: readonly ArrayLike<number>[]): void;
 }
 
+/** One env's episode in progress: its physics state (as the host env's `state`) and its steps so far. */
+export interface EnvInProgress {
+  state: number[];
+  episodeStep: number;
+}
+
 /** A training loop of config type C, whose exact snapshots are of type S. */
 export interface Trainer<C, S> {
   readonly config: C;
   readonly seed: number;
-  /** The training envs (their sizes, and the first env's episode in progress for the page's canvas). */
+  /** The training envs (their sizes, and the first env's episode in progress for the page's canvas, unless they step on the device). */
   readonly envs: TrainingEnvs;
+  /**
+   * Where the training envs step on the device (PQN's envOn 'device'): the first env's episode in
+   * progress, its physics state and steps so far (one small read back), for the page's canvas; null
+   * while they step on the host (`envs` has it). Absent for algorithms whose envs always step there.
+   */
+  deviceEnvInProgress?(): Promise<EnvInProgress | null>;
   /** Env steps taken (summed over the envs). */
   readonly steps: number;
   /** Finished episodes. */

@@ -12,7 +12,7 @@ import { make } from '../envs/registry.js';
 import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
-import type { BaseConfig, BaseState, Trainer } from '../rl/trainer.js';
+import type { BaseConfig, BaseState, EnvInProgress, Trainer } from '../rl/trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
 import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
@@ -68,6 +68,8 @@ export class TrainingSession {
   private backend: Backend | null = null;
   private backendInfo: BackendInfo | null = null;
   private run: SessionRun | null = null;
+  /** The first env's episode in progress read from a trainer whose envs step on the device (after each slice), else null. */
+  private deviceEnv: EnvInProgress | null = null;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private lock: Promise<unknown> = Promise.resolve();
@@ -174,6 +176,7 @@ export class TrainingSession {
         },
       });
       this.run = sessionRun(entry, trainer);
+      this.deviceEnv = null;
       this.episodesOut = [];
       this.evaluationsOut = [];
       this.rateSamples = [];
@@ -209,6 +212,8 @@ export class TrainingSession {
           const sliceEnd = sliceStart + this.sliceMs;
           while (this.running && !trainer.done && performance.now() < sliceEnd) await trainer.run(1);
           this.activeMs += performance.now() - sliceStart;
+          // Envs on the device: the canvas's env read back once per slice (the host envs are not stepped).
+          this.deviceEnv = (await trainer.deviceEnvInProgress?.()) ?? null;
         });
         this.postProgress();
         await yieldToEventLoop();
@@ -258,9 +263,10 @@ export class TrainingSession {
 
   private postProgress(): void {
     const t = this.trainer;
-    // The canvas shows the first env (of numEnvs) in its episode in progress.
-    const state = t ? captureEnvState(t.envs.envs[0]) : null;
-    const snapshot = t && state && t.steps > 0 ? { envId: t.config.env, state, episodeStep: t.envs.episodeStep(0), episode: t.episodes + 1 } : null;
+    // The canvas shows the first env (of numEnvs) in its episode in progress: read after the last slice where the envs step on the device.
+    const hostState = t && this.deviceEnv === null ? captureEnvState(t.envs.envs[0]) : null;
+    const live = this.deviceEnv ?? (t && hostState ? { state: hostState, episodeStep: t.envs.episodeStep(0) } : null);
+    const snapshot = t && live && t.steps > 0 ? { envId: t.config.env, state: live.state, episodeStep: live.episodeStep, episode: t.episodes + 1 } : null;
     this.post({ type: 'progress', counters: this.counters(), episodes: this.episodesOut, evaluations: this.evaluationsOut, snapshot });
     this.episodesOut = [];
     this.evaluationsOut = [];

@@ -123,3 +123,20 @@ export function initialEnvState(env: DeviceEnvKind, seed: number, numEnvs: numbe
   }
   return { state, obs };
 }
+
+/**
+ * The observations (N, obsDim) of N envs' state (S, N): what envStep writes to `obs` for envs in
+ * that state (Acrobot's cos/sin as the kernels compute them). `dtype` is the backend's.
+ */
+export function observationsOf(env: DeviceEnvKind, state: ArrayLike<number>, numEnvs: number, dtype: 'float32' | 'float64' = 'float32'): FloatArray {
+  const spec = DEVICE_ENV_SPECS[env];
+  const e = CPU_ENVS[env];
+  const rows = spec.stateRows - 3;
+  const f32 = dtype === 'float32';
+  const obs = f32 ? new Float32Array(spec.obsDim * numEnvs) : new Float64Array(spec.obsDim * numEnvs);
+  for (let i = 0; i < numEnvs; i++) {
+    for (let r = 0; r < rows; r++) e.next[r] = state[r * numEnvs + i];
+    e.observe(f32, obs, i * spec.obsDim);
+  }
+  return obs;
+}
