@@ -19,7 +19,7 @@ const argValue = (flag: string): string | undefined => {
 };
 const only = argValue('--only')?.split(',');
 /** Suites too long for every bench run: they run only when --only names them. */
-const OPT_IN = ['train-e2e', 'page-dqn-update', 'page-train'];
+const OPT_IN = ['train-e2e', 'page-dqn-update', 'page-train', 'page-pqn-env-on'];
 const outFile = argValue('--out');
 
 const suiteDir = new URL('./suites/', import.meta.url);

@@ -12,7 +12,7 @@ import { evaluateGreedy } from '../src/rl/greedy-evaluation.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { make } from '../src/envs/registry.js';
 import { decodeWeightsNpz } from '../src/rl/weights-file.js';
-import type { ReplyValues, RequestMessage, WorkerMessage, WorkerRequest } from '../src/web/protocol.js';
+import type { EnvSnapshot, ReplyValues, RequestMessage, WorkerMessage, WorkerRequest } from '../src/web/protocol.js';
 import { TrainingSession } from '../src/web/training-session.js';
 
 type Progress = Extract<WorkerMessage, { type: 'progress' }>;
@@ -58,6 +58,9 @@ describe('TrainingSession (the worker side of the page)', () => {
     // The CPU backend on the WASM kernels (FMA where the runtime has relaxed SIMD).
     expect(info).toEqual({ name: 'cpu', requested: 'cpu', description: expect.stringMatching(/^WebAssembly SIMD128( \+ FMA)?$/), fallbackReason: null });
     await request({ type: 'start' });
+    // The canvas asks for env 0's state (CartPole: 4 numbers), answered between two steps while it trains.
+    const during = await request({ type: 'env-snapshot' });
+    expect(during).toMatchObject({ envId: 'CartPole-v1', state: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)] });
     await until(() => progress().some((p) => p.counters.done && !p.counters.running), 'the run to finish');
     const events = progress();
     const last = events[events.length - 1].counters;
@@ -67,7 +70,7 @@ describe('TrainingSession (the worker side of the page)', () => {
     const episodes = events.flatMap((p) => p.episodes);
     expect(episodes.map((e) => e.episode)).toEqual(episodes.map((_, i) => i + 1));
     expect(events.flatMap((p) => p.evaluations).map((e) => e.steps)).toEqual([300, 600]);
-    expect(events.some((p) => p.snapshot !== null && p.snapshot.state.length === 4)).toBe(true);
+    expect((await request({ type: 'env-snapshot' }))?.state.length).toBe(4);
 
     // The same config and seed trained directly give the same episodes: slicing changes nothing.
     const backend = new CpuBackend();
@@ -172,8 +175,8 @@ describe('TrainingSession with PQN', () => {
     expect(episodes.length).toBe(last.episodes);
     expect(episodes.map((e) => e.episode)).toEqual(episodes.map((_, i) => i + 1));
     expect(events.flatMap((p) => p.evaluations).map((e) => e.steps)).toEqual([512, 1024]);
-    // The canvas gets env 0's state (CartPole: 4 numbers) while it trains.
-    expect(events.filter((p) => p.snapshot !== null && p.snapshot.envId === 'CartPole-v1' && p.snapshot.state.length === 4).length).toBeGreaterThan(0);
+    // The canvas gets env 0's state (CartPole: 4 numbers).
+    expect(await request({ type: 'env-snapshot' })).toMatchObject({ envId: 'CartPole-v1', episode: last.episodes + 1 });
 
     const backend = new CpuBackend();
     const direct: number[] = [];
@@ -186,13 +189,21 @@ describe('TrainingSession with PQN', () => {
     await session.dispose();
   });
 
-  it("draws env 0 of device envs (envOn 'device'): its state read back after each slice, moving from snapshot to snapshot", async () => {
+  it("trains with envs on the device (envOn 'device'): env 0 drawn from one small read back a request, taken between iterations", async () => {
     const { session, request, progress } = harness();
-    await request({ type: 'configure', backend: 'cpu', algo: 'pqn', config: { ...smallPqnConfig(), envOn: 'device', numEnvs: 5 }, seed: 4 });
+    // 64 device envs x 8 steps: 10 iterations, no evaluation (its greedy episodes read back per step).
+    const config: PqnConfig = { ...smallPqnConfig(), envOn: 'device', numEnvs: 64, numSteps: 8, steps: 5120, evalFreq: 0 };
+    await request({ type: 'configure', backend: 'cpu', algo: 'pqn', config, seed: 5 });
     await request({ type: 'start' });
-    await until(() => progress().some((p) => p.counters.done && !p.counters.running), 'the run to finish');
-    const snapshots = progress().flatMap((p) => (p.snapshot === null ? [] : [p.snapshot]));
-    expect(snapshots.length).toBeGreaterThan(1);
+    const snapshots: EnvSnapshot[] = [];
+    while (!progress().some((p) => p.counters.done && !p.counters.running)) {
+      const snapshot = await request({ type: 'env-snapshot' });
+      if (snapshot !== null) snapshots.push(snapshot);
+    }
+    const last = progress()[progress().length - 1].counters;
+    expect(last.steps).toBe(5120);
+    expect(last.episodes).toBeGreaterThan(0);
+    expect(snapshots.length).toBeGreaterThan(0);
     for (const s of snapshots) {
       expect(s.envId).toBe('CartPole-v1');
       expect(s.state.length).toBe(4);
@@ -201,7 +212,15 @@ describe('TrainingSession with PQN', () => {
       expect(Math.abs(s.state[2])).toBeLessThanOrEqual(0.21);
       expect(Number.isInteger(s.episodeStep) && s.episodeStep >= 0 && s.episodeStep < 500).toBe(true);
     }
+    // Env 0 moves from snapshot to snapshot.
     expect(new Set(snapshots.map((s) => s.state.join(','))).size).toBeGreaterThan(1);
+    // Per iteration: the episode statistics and the loss; plus at most one read back per snapshot
+    // (requests made during an iteration share the one taken at its end), never one per step.
+    expect(last.work.readbacks).toBeLessThanOrEqual(2 * 10 + snapshots.length);
+    expect(last.work.readbacks).toBeGreaterThanOrEqual(2 * 10);
+    // Paused or done: a request is answered at once, with env 0's state after the last iteration.
+    const final = await request({ type: 'env-snapshot' });
+    expect(final?.state.length).toBe(4);
     await session.dispose();
   });
 

@@ -211,14 +211,6 @@ export class DeviceRollout {
     return Array.from(await this.backend.read(this.state));
   }
 
-  /** Env 0's physics rows (the state's first stateRows - 3) and its episode's steps so far (one read back of the state). */
-  async firstEnv(): Promise<{ state: number[]; episodeStep: number }> {
-    const n = this.numEnvs;
-    const physics = DEVICE_ENV_SPECS[this.env].stateRows - 3;
-    const all = await this.backend.read(this.state);
-    return { state: Array.from({ length: physics }, (_, r) => all[r * n]), episodeStep: all[physics * n] };
-  }
-
   /** Writes back a state from getState (the observations follow from it: observationsOf, as envStep computes them). */
   setState(state: ArrayLike<number>): void {
     const spec = DEVICE_ENV_SPECS[this.env];

@@ -145,7 +145,7 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
   ],
 };
 
-export const PQN_PRESET_NAMES = ['pqn-cartpole', 'pqn-cartpole-vector', 'pqn-acrobot'] as const;
+export const PQN_PRESET_NAMES = ['pqn-cartpole', 'pqn-cartpole-vector', 'pqn-cartpole-device', 'pqn-acrobot'] as const;
 export type PqnPresetName = (typeof PQN_PRESET_NAMES)[number];
 
 /**
@@ -194,13 +194,29 @@ const PQN_CARTPOLE: PqnConfig = {
 const PQN_CARTPOLE_VECTOR: PqnConfig = { ...PQN_CARTPOLE, hidden: [...PQN_CARTPOLE.hidden], numEnvs: 32, numSteps: 16 };
 
 /**
+ * `pqn-cartpole-device`: `pqn-cartpole` with its 256 envs on the device (envOn 'device': the
+ * backend's envStep and epsilonGreedy, one read back per rollout), 16 steps a rollout and 16
+ * minibatches of 256: 4,096 transitions an iteration, 64 updates. With CleanRL's 4 minibatches
+ * (1,024 each) the 500k steps are only 1,952 updates, and it did not learn (best greedy means
+ * 22-38 on seeds 0-2); with 16 it reached 500 on seeds 0-2 (docs/presets.md). What the page runs
+ * to train hundreds of envs: the rollout costs no read back per step. Its envOn is 'device', not
+ * the other presets' 'auto', so it runs device envs on the CPU backend too.
+ */
+const PQN_CARTPOLE_DEVICE: PqnConfig = { ...PQN_CARTPOLE, hidden: [...PQN_CARTPOLE.hidden], envOn: 'device', numEnvs: 256, numSteps: 16, numMinibatches: 16 };
+
+/**
  * `pqn-acrobot`: `pqn-cartpole` on Acrobot-v1 with a 256-256 network, 20-episode evaluations (the
  * kept weights are chosen on a less noisy mean) and 1M steps, chosen on tuning seeds 0-7 among
  * seven candidates (docs/presets.md).
  */
 const PQN_ACROBOT: PqnConfig = { ...PQN_CARTPOLE, env: 'Acrobot-v1', hidden: [256, 256], evalEpisodes: 20, steps: 1_000_000 };
 
-export const PQN_PRESETS: Record<PqnPresetName, PqnConfig> = { 'pqn-cartpole': PQN_CARTPOLE, 'pqn-cartpole-vector': PQN_CARTPOLE_VECTOR, 'pqn-acrobot': PQN_ACROBOT };
+export const PQN_PRESETS: Record<PqnPresetName, PqnConfig> = {
+  'pqn-cartpole': PQN_CARTPOLE,
+  'pqn-cartpole-vector': PQN_CARTPOLE_VECTOR,
+  'pqn-cartpole-device': PQN_CARTPOLE_DEVICE,
+  'pqn-acrobot': PQN_ACROBOT,
+};
 
 /** A PQN preset by name, copied so callers can override fields. */
 export function pqnPreset(name: string): PqnConfig {

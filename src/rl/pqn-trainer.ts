@@ -33,6 +33,7 @@
  * between any two `run` calls) resume exactly.
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
+import { FirstEnvProbe } from './device-env-probe.js';
 import { DeviceRollout } from './device-rollout.js';
 import { paddedRows } from './device-rollout-layout.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -110,6 +111,8 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private readonly returns: FloatArray;
   /** With envOn 'device': the rollout on the backend (its read-back arrays are obs, actions and returns); else null. */
   readonly device: DeviceRollout | null;
+  /** With envOn 'device': env 0's episode in progress for the page's canvas (device-env-probe.ts); else null. */
+  private readonly firstEnvProbe: FirstEnvProbe | null;
   /** The epsilons of a device rollout's vector steps. */
   private readonly stepEpsilons: Float64Array;
   /** The actions of the vector step being taken, and the epsilon they were drawn with. */
@@ -149,6 +152,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     const rows = this.batch;
     const onDevice = c.envOn === 'device';
     this.device = onDevice ? new DeviceRollout(backend, { env: c.env, numEnvs, numSteps: c.numSteps, seed, gamma: c.gamma, qLambda: c.qLambda, rewardScale: c.rewardScale }) : null;
+    this.firstEnvProbe = this.device === null ? null : new FirstEnvProbe(backend, this.device.state, this.device.env);
     this.stepEpsilons = new Float64Array(c.numSteps);
     // With device envs the rollout stays on the device (minibatches gathered there): no host copy.
     const hostRows = onDevice ? 0 : rows;
@@ -177,10 +181,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
   }
 
-  /** With envOn 'device': env 0's episode in progress (one small read back); else null (see Trainer). */
-  async deviceEnvInProgress(): Promise<EnvInProgress | null> {
-    return this.device === null ? null : this.device.firstEnv();
+  /** With envOn 'device': env 0's episode in progress, one small read back recorded at once (device-env-probe.ts); else null (see Trainer). */
+  deviceEnvInProgress(): Promise<EnvInProgress | null> {
+    return this.firstEnvProbe === null ? Promise.resolve(null) : this.firstEnvProbe.read();
   }
+
 
   /** Iterations whose updates were undone (onNonFinite 'skip'). */
   get skippedIterations(): number {
@@ -452,6 +457,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     this.agent.dispose();
     for (const t of Object.values(this.tensors)) t.dispose();
     this.envs.close();
+    this.firstEnvProbe?.dispose();
     this.device?.dispose();
     this.evaluation.dispose();
   }

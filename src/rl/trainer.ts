@@ -54,8 +54,9 @@ export interface Trainer<C, S> {
   readonly envs: TrainingEnvs;
   /**
    * Where the training envs step on the device (PQN's envOn 'device'): the first env's episode in
-   * progress, its physics state and steps so far (one small read back), for the page's canvas; null
-   * while they step on the host (`envs` has it). Absent for algorithms whose envs always step there.
+   * progress, its physics state and steps so far, for the page's canvas: one small read back,
+   * recorded before the call returns, so the caller may record more work while it is on its way;
+   * null while they step on the host (`envs` has it). Absent for algorithms whose envs always step there.
    */
   deviceEnvInProgress?(): Promise<EnvInProgress | null>;
   /** Env steps taken (summed over the envs). */

@@ -25,8 +25,8 @@ export interface PageTestHooks {
   ready: Promise<BackendInfo>;
   /** Runs the fixed conformance cases on the page's backend (in the worker). */
   conformance(): Promise<ConformanceResult>;
-  /** The latest counters, phase and chart size. */
-  state(): { phase: Phase; counters: TrainingCounters | null; chartPoints: number; backend: BackendInfo | null; greedy: Omit<GreedyEpisode, 'states'> | null };
+  /** The latest counters, phase and chart size, and the training snapshots drawn on the canvas since the run was set up. */
+  state(): { phase: Phase; counters: TrainingCounters | null; chartPoints: number; backend: BackendInfo | null; greedy: Omit<GreedyEpisode, 'states'> | null; canvasFrames: number };
 }
 
 declare global {
@@ -119,6 +119,12 @@ export class App {
   private run: RunConfig;
   /** Latest training snapshot not yet drawn. */
   private pendingSnapshot: EnvSnapshot | null = null;
+  /** Whether an env-snapshot request is out (at most one), and the env steps when it was asked. */
+  private snapshotInFlight = false;
+  private snapshotSteps = 0;
+  /** Bumped by every fresh run's view, so a snapshot of the run before is dropped. */
+  private viewGeneration = 0;
+  private canvasFrames = 0;
   private playback: { episode: GreedyEpisode; startedAt: number; fps: number; lastFrame: number } | null = null;
   private lastGreedy: Omit<GreedyEpisode, 'states'> | null = null;
   readonly hooks: PageTestHooks;
@@ -152,7 +158,7 @@ export class App {
     this.hooks = {
       ready,
       conformance: () => this.client.request({ type: 'conformance' }),
-      state: () => ({ phase: this.phase, counters: this.counters, chartPoints: this.chart.points, backend: this.backend, greedy: this.lastGreedy }),
+      state: () => ({ phase: this.phase, counters: this.counters, chartPoints: this.chart.points, backend: this.backend, greedy: this.lastGreedy, canvasFrames: this.canvasFrames }),
     };
     requestAnimationFrame((t) => this.animate(t));
   }
@@ -283,6 +289,9 @@ export class App {
     this.renderer = new EnvStateRenderer(this.run.config.env);
     this.playback = null;
     this.pendingSnapshot = null;
+    this.snapshotSteps = 0;
+    this.viewGeneration++;
+    this.canvasFrames = 0;
     this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
     byId('stage-title').textContent = 'Training episode';
     byId('stage-caption').textContent = `${this.run.config.env} · press Start`;
@@ -374,7 +383,6 @@ export class App {
     for (const evaluation of message.evaluations) {
       if (evaluation.best) this.setCounterText('bestEvaluation', `${formatNumber(evaluation.meanReturn, 1)} @ ${formatNumber(evaluation.steps)}`);
     }
-    if (message.snapshot) this.pendingSnapshot = message.snapshot;
     this.renderCounters(message.counters);
     if (!message.counters.running && this.phase === 'training') this.setPhase(message.counters.done ? 'finished' : 'paused');
   }
@@ -430,17 +438,42 @@ export class App {
     byId('notice').hidden = true;
   }
 
+  /**
+   * Asks the worker for the first training env's state once the run has stepped since the last ask,
+   * with at most one request out: at most one a display frame, none while nothing moves. (With envs
+   * on the device each is one small read back, taken between iterations.)
+   */
+  private requestSnapshot(): void {
+    const steps = this.counters?.steps ?? 0;
+    if (this.snapshotInFlight || steps === this.snapshotSteps) return;
+    this.snapshotInFlight = true;
+    this.snapshotSteps = steps;
+    const generation = this.viewGeneration;
+    this.client.request({ type: 'env-snapshot' }).then(
+      (snapshot) => {
+        this.snapshotInFlight = false;
+        if (snapshot && generation === this.viewGeneration) this.pendingSnapshot = snapshot;
+      },
+      (error: unknown) => {
+        this.snapshotInFlight = false;
+        this.showNotice(`canvas: ${errorMessage(error)}`, 'error');
+      },
+    );
+  }
+
   /** Draws the latest training state, or the greedy episode being played back, once per display frame. */
   private animate(time: number): void {
     this.chart.flush();
     const renderer = this.renderer;
     if (renderer) {
       if (this.playback) this.drawPlayback(renderer, time);
-      else if (this.pendingSnapshot) {
+      else this.requestSnapshot();
+      if (!this.playback && this.pendingSnapshot) {
         const snap = this.pendingSnapshot;
         this.pendingSnapshot = null;
         if (snap.envId === renderer.envId) {
           this.draw(renderer.render(snap.state));
+          this.canvasFrames++;
           byId('stage-title').textContent = 'Training episode';
           byId('stage-caption').textContent = `${snap.envId} · episode ${snap.episode} · step ${snap.episodeStep}`;
         }

@@ -36,12 +36,17 @@ export interface TrainingCounters {
   /** Env steps and gradient updates per second over the last progress interval. */
   stepsPerSecond: number;
   updatesPerSecond: number;
+  /** The backend's work since the run was set up (its BackendStats counters): what a run costs in read backs, submits and dispatches. */
+  work: { readbacks: number; submits: number; dispatches: number };
   /** Whether the budget is spent. */
   done: boolean;
   running: boolean;
 }
 
-/** A snapshot of the training env for the canvas: the unwrapped env's internal state. */
+/**
+ * A snapshot of the first training env for the canvas: the unwrapped env's internal state (host
+ * envs), or env 0's physics rows read back from the device (device envs: one small read back).
+ */
 export interface EnvSnapshot {
   envId: string;
   state: number[];
@@ -66,6 +71,8 @@ export type WorkerRequest =
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'greedy-episode'; seed: number }
+  /** The first training env's state now, for the canvas: the page's render loop asks, at most one in flight. */
+  | { type: 'env-snapshot' }
   | { type: 'get-weights' }
   | { type: 'load-weights'; bytes: Uint8Array; fileName: string }
   | { type: 'conformance' };
@@ -76,6 +83,8 @@ export interface ReplyValues {
   start: TrainingCounters;
   pause: TrainingCounters;
   'greedy-episode': GreedyEpisode;
+  /** Null before the run's first step. While training, taken at the next iteration boundary. */
+  'env-snapshot': EnvSnapshot | null;
   /** The policy's weights file, the hidden widths and the algorithm (for the file's name). */
   'get-weights': { bytes: Uint8Array; hidden: number[]; algo: AlgorithmName };
   /** The run the weights were loaded into (its algorithm and config: a fresh one when `restarted`). */
@@ -106,6 +115,5 @@ export type WorkerMessage =
       /** Episodes finished since the previous progress event. */
       episodes: EpisodeLog[];
       evaluations: EvaluationLog[];
-      snapshot: EnvSnapshot | null;
     }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string };

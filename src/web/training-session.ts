@@ -18,7 +18,7 @@ import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
-import type { BackendInfo, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
+import type { BackendInfo, EnvSnapshot, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
 
 /** Sends a message to the page (postMessage in the worker), with buffers to transfer. */
 export type PostMessage = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void;
@@ -68,8 +68,6 @@ export class TrainingSession {
   private backend: Backend | null = null;
   private backendInfo: BackendInfo | null = null;
   private run: SessionRun | null = null;
-  /** The first env's episode in progress read from a trainer whose envs step on the device (after each slice), else null. */
-  private deviceEnv: EnvInProgress | null = null;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private lock: Promise<unknown> = Promise.resolve();
@@ -78,6 +76,10 @@ export class TrainingSession {
   /** Milliseconds spent in training slices this run (for the run's average rates once stopped). */
   private activeMs = 0;
   private rateSamples: RateSample[] = [];
+  /** The backend's work counters when the run was set up. */
+  private workAtStart: TrainingCounters['work'] = { readbacks: 0, submits: 0, dispatches: 0 };
+  /** Canvas snapshot requests made while training, served at the training loop's next iteration boundary. */
+  private snapshotWaiters: { resolve: (snapshot: EnvSnapshot | null) => void; reject: (error: unknown) => void }[] = [];
   private readonly sliceMs: number;
   private readonly rateWindowMs: number;
 
@@ -110,6 +112,8 @@ export class TrainingSession {
         return this.pause();
       case 'greedy-episode':
         return this.greedyEpisode(request.seed);
+      case 'env-snapshot':
+        return this.envSnapshot();
       case 'get-weights':
         return this.getWeights();
       case 'load-weights':
@@ -176,11 +180,11 @@ export class TrainingSession {
         },
       });
       this.run = sessionRun(entry, trainer);
-      this.deviceEnv = null;
       this.episodesOut = [];
       this.evaluationsOut = [];
       this.rateSamples = [];
       this.activeMs = 0;
+      this.workAtStart = this.work();
       this.postProgress();
       return trainer;
     });
@@ -210,10 +214,11 @@ export class TrainingSession {
         await this.exclusive(async () => {
           const sliceStart = performance.now();
           const sliceEnd = sliceStart + this.sliceMs;
-          while (this.running && !trainer.done && performance.now() < sliceEnd) await trainer.run(1);
+          while (this.running && !trainer.done && performance.now() < sliceEnd) {
+            await trainer.run(1);
+            this.serveSnapshots();
+          }
           this.activeMs += performance.now() - sliceStart;
-          // Envs on the device: the canvas's env read back once per slice (the host envs are not stepped).
-          this.deviceEnv = (await trainer.deviceEnvInProgress?.()) ?? null;
         });
         this.postProgress();
         await yieldToEventLoop();
@@ -222,8 +227,54 @@ export class TrainingSession {
       this.post({ type: 'notice', level: 'error', text: `training stopped: ${errorMessage(error)}` });
     } finally {
       this.running = false;
+      this.serveSnapshots();
       if (this.trainer === trainer) this.postProgress();
     }
+  }
+
+  /**
+   * The first training env's state for the canvas (the page's render loop asks, at most once per
+   * animation frame). While training it is taken at the next iteration boundary, never inside an
+   * iteration; otherwise at once.
+   */
+  envSnapshot(): Promise<EnvSnapshot | null> {
+    if (!this.running) return this.exclusive(() => this.takeSnapshot());
+    return new Promise((resolve, reject) => this.snapshotWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Starts the snapshot the waiting requests asked for, between two iterations. It does not wait for
+   * it: device envs record the read at once (FirstEnvProbe), so the next iteration is recorded while
+   * the read back is on its way.
+   */
+  private serveSnapshots(): void {
+    if (this.snapshotWaiters.length === 0) return;
+    const waiters = this.snapshotWaiters;
+    this.snapshotWaiters = [];
+    this.takeSnapshot().then(
+      (snapshot) => {
+        for (const w of waiters) w.resolve(snapshot);
+      },
+      (error: unknown) => {
+        for (const w of waiters) w.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Env 0 now: the host env's internal state, or env 0's column of the device envs' state (one
+   * dispatch recorded before this returns, then one small read back). Null before the first step.
+   */
+  private takeSnapshot(): Promise<EnvSnapshot | null> {
+    const t = this.trainer;
+    if (!t || t.steps === 0) return Promise.resolve(null);
+    const envId = t.config.env;
+    const episode = t.episodes + 1;
+    const onDevice = t.deviceEnvInProgress?.() ?? Promise.resolve(null);
+    return onDevice.then((live) => {
+      const env = live ?? hostEnvInProgress(t);
+      return env && { envId, state: env.state, episodeStep: env.episodeStep, episode };
+    });
   }
 
   /** The counters of the current run (zeros before the first configure). */
@@ -256,18 +307,21 @@ export class TrainingSession {
       meanReturn100: t?.meanReturn100 ?? Number.NaN,
       stepsPerSecond,
       updatesPerSecond,
+      work: this.work(this.workAtStart),
       done: t?.done ?? false,
       running: this.running,
     };
   }
 
+  /** The backend's work counters (zeros before a backend is open), less `since`'s. */
+  private work(since: TrainingCounters['work'] = { readbacks: 0, submits: 0, dispatches: 0 }): TrainingCounters['work'] {
+    const s = this.backend?.stats();
+    if (!s) return { readbacks: 0, submits: 0, dispatches: 0 };
+    return { readbacks: s.readbacks - since.readbacks, submits: s.submits - since.submits, dispatches: s.dispatches - since.dispatches };
+  }
+
   private postProgress(): void {
-    const t = this.trainer;
-    // The canvas shows the first env (of numEnvs) in its episode in progress: read after the last slice where the envs step on the device.
-    const hostState = t && this.deviceEnv === null ? captureEnvState(t.envs.envs[0]) : null;
-    const live = this.deviceEnv ?? (t && hostState ? { state: hostState, episodeStep: t.envs.episodeStep(0) } : null);
-    const snapshot = t && live && t.steps > 0 ? { envId: t.config.env, state: live.state, episodeStep: live.episodeStep, episode: t.episodes + 1 } : null;
-    this.post({ type: 'progress', counters: this.counters(), episodes: this.episodesOut, evaluations: this.evaluationsOut, snapshot });
+    this.post({ type: 'progress', counters: this.counters(), episodes: this.episodesOut, evaluations: this.evaluationsOut });
     this.episodesOut = [];
     this.evaluationsOut = [];
   }
@@ -362,6 +416,12 @@ export class TrainingSession {
       this.backend = null;
     });
   }
+}
+
+/** The first host env's episode in progress (its internal state), or null for an env without one. */
+function hostEnvInProgress(t: Trainer<BaseConfig, unknown>): EnvInProgress | null {
+  const state = captureEnvState(t.envs.envs[0]);
+  return state && { state, episodeStep: t.envs.episodeStep(0) };
 }
 
 /** The network a config trains on its env, as resolveWeightsNetwork and weights files take it. */
