@@ -5,34 +5,20 @@
 // with same-step autoreset in the manner of gymnax: every thread computes the step and a fresh reset
 // state (Philox4x32-10, philox.wgsl) and selects with `done`, so nothing branches.
 //
-// src/backend/cpu/env-step.ts is the same computation on the CPU, each operation rounded to f32 in
-// the same order, with the same sin/cos polynomials (not WGSL's sin/cos, whose precision is left to
-// the implementation), so the two give the same bits. The constants come in through Params
-// (src/backend/device-env-constants.ts: each the f32 nearest Gymnasium's float64 one, the thresholds
-// the least f32 above it, so v >= T is exactly v > t), never as literals: the compiler may fold and
-// reassociate around a literal, not around a uniform value. And every operation's result passes
-// through `fr` (a select on a flag that is always 0, which the compiler cannot see through), the
-// counterpart of env-step.ts's Math.fround: without it lavapipe's compiler reorders sums
-// (Cephes' `t - 0.5 z + 1` became `(t + 1) - 0.5 z`, one ulp off on about half of all inputs, and
-// 2 % of the steps' velocities with it; measured), and a GPU's compiler would fuse a product and
-// a sum into one FMA. With it, each WGSL +, -, * is one IEEE f32 rounding in the order written.
+// src/backend/cpu/cartpole-step.ts is the same computation on the CPU, each operation rounded to
+// f32 in the same order, with the same sin/cos polynomials (device-env.wgsl's, not WGSL's sin/cos,
+// whose precision is left to the implementation), so the two give the same bits. The constants
+// come in through Params (src/backend/device-env-constants.ts: each the f32 nearest Gymnasium's
+// float64 one, the thresholds the least f32 above it, so v >= T is exactly v > t), never as
+// literals: the compiler may fold and reassociate around a literal, not around a uniform value.
+// And every operation's result passes through `fr` (device-env.wgsl), the counterpart of
+// Math.fround.
 
 struct Params {
   envs: u32,
   seed_lo: u32,
   seed_hi: u32,
   max_steps: f32,
-  gravity: f32,
-  masspole: f32,
-  total_mass: f32,
-  length: f32,
-  polemass_length: f32,
-  force_mag: f32,
-  tau: f32,
-  four_thirds: f32,
-  x_threshold: f32,
-  theta_threshold: f32,
-  reset_width: f32,
   half: f32,
   one: f32,
   fopi: f32,
@@ -46,6 +32,17 @@ struct Params {
   cos1: f32,
   cos2: f32,
   opaque: u32,
+  gravity: f32,
+  masspole: f32,
+  total_mass: f32,
+  length: f32,
+  polemass_length: f32,
+  force_mag: f32,
+  tau: f32,
+  four_thirds: f32,
+  x_threshold: f32,
+  theta_threshold: f32,
+  reset_width: f32,
 }
 
 @group(1) @binding(0) var<uniform> p: Params;
@@ -59,32 +56,9 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> episodes: array<f32>;   // (2, N): return, length
 
 //#include philox
+//#include device-env
 
-const RESET_STREAM = 0u;
-
-// Cephes' sinf/cosf (see env-step.ts's sinCos32): reduction by pi/2 in three parts, then
-// polynomials on [-pi/4, pi/4]. Returns (sin x, cos x).
-// v, rounded to f32 here: a barrier to reassociation and contraction (p.opaque is always 0).
-fn fr(v: f32) -> f32 {
-  return select(v, 0.0, p.opaque != 0u);
-}
-
-fn sin_cos32(x: f32) -> vec2f {
-  let ax = abs(x);
-  let j = (u32(fr(ax * p.fopi)) + 1u) & ~1u;
-  let y = f32(j);
-  let r = fr(fr(fr(ax - fr(y * p.dp1)) - fr(y * p.dp2)) - fr(y * p.dp3));
-  let z = fr(r * r);
-  let s = fr(fr(fr(fr(fr(fr(fr(p.sin0 * z) + p.sin1) * z) + p.sin2) * z) * r) + r);
-  let c = fr(fr(fr(fr(fr(fr(fr(fr(p.cos0 * z) + p.cos1) * z) + p.cos2) * z) * z) - fr(p.half * z)) + p.one);
-  let q = (j >> 1u) & 3u;
-  var sv = s;
-  var cv = c;
-  if (q == 1u) { sv = c; cv = -s; }
-  if (q == 2u) { sv = -s; cv = -c; }
-  if (q == 3u) { sv = -c; cv = s; }
-  return vec2f(select(sv, -sv, x < 0.0), cv);
-}
+const ROWS = 4u; // the physics rows
 
 @compute @workgroup_size(64)
 fn cartpole_step(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -105,17 +79,11 @@ fn cartpole_step(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   );
   let xacc = fr(temp - fr(fr(fr(p.polemass_length * thetaacc) * costheta) / p.total_mass));
   let s = vec4f(fr(x + fr(p.tau * x_dot)), fr(x_dot + fr(p.tau * xacc)), fr(theta + fr(p.tau * theta_dot)), fr(theta_dot + fr(p.tau * thetaacc)));
-  let steps = state[4u * n + i] + p.one;
-  let ret = fr(state[5u * n + i] + p.one);
-  let counter = state[6u * n + i];
   let term = s.x <= -p.x_threshold || s.x >= p.x_threshold || s.z <= -p.theta_threshold || s.z >= p.theta_threshold;
-  let trunc = steps >= p.max_steps;
-  let done = term || trunc;
 
   // The reset state, drawn whether or not it is used (branch-free): (u - 1/2) 0.1 per component.
-  let bits = philox4x32_10(vec4u(u32(counter), i, RESET_STREAM, 0u), vec2u(p.seed_lo, p.seed_hi));
-  let u = vec4f(philox_uniform(bits.x), philox_uniform(bits.y), philox_uniform(bits.z), philox_uniform(bits.w));
-  let fresh = (u - vec4f(p.half)) * p.reset_width;
+  let fresh = (reset_uniforms(i, ROWS) - vec4f(p.half)) * p.reset_width;
+  let done = end_step(i, ROWS, p.one, term);
   let next = select(s, fresh, done);
 
   final_obs[4u * i] = s.x;
@@ -126,16 +94,8 @@ fn cartpole_step(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   obs[4u * i + 1u] = next.y;
   obs[4u * i + 2u] = next.z;
   obs[4u * i + 3u] = next.w;
-  rewards[i] = 1.0;
-  terminated[i] = select(0.0, 1.0, term);
-  truncated[i] = select(0.0, 1.0, trunc);
-  episodes[i] = select(0.0, ret, done);
-  episodes[n + i] = select(0.0, steps, done);
   state[i] = next.x;
   state[n + i] = next.y;
   state[2u * n + i] = next.z;
   state[3u * n + i] = next.w;
-  state[4u * n + i] = select(steps, 0.0, done);
-  state[5u * n + i] = select(ret, 0.0, done);
-  state[6u * n + i] = select(counter, counter + p.one, done);
 }

@@ -74,9 +74,9 @@ describe('--algo pqn', () => {
     const state = decodePqnCheckpoint(openCheckpoint(readBytes(join(dir, 'device', 'checkpoint.zip')), 'checkpoint.zip')).state;
     expect(state).toMatchObject({ steps: 2048, iterations: 8, envs: [] });
     expect(state.deviceEnv?.length).toBe(7 * 64);
-    const refused = train(['--algo', 'pqn', '--env-on', 'device', '--env', 'Acrobot-v1', '--backend', 'cpu', '--num-envs', '64', '--out', 'refused-device']);
+    const refused = train(['--algo', 'pqn', '--env-on', 'device', '--env', 'CartPolePoleDown-v1', '--backend', 'cpu', '--num-envs', '64', '--out', 'refused-device']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/env-on device: envs on the device support CartPole-v1 only, not Acrobot-v1/);
+    expect(refused.stderr).toMatch(/env-on device: envs on the device support CartPole-v1, Acrobot-v1, MountainCar-v0 only, not CartPolePoleDown-v1/);
     expect(existsSync(join(dir, 'refused-device'))).toBe(false);
   });
 

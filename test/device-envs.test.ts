@@ -12,7 +12,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEVICE_ENV_SPECS, type Backend, type EnvStepOf, type Tensor } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { initialEnvState, sinCos32 } from '../src/backend/cpu/env-step.js';
+import { initialEnvState } from '../src/backend/cpu/env-step.js';
+import { sinCos32 } from '../src/backend/cpu/sin-cos32.js';
 import { CARTPOLE_F32 } from '../src/backend/device-env-constants.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { make } from '../src/envs/index.js';
@@ -22,6 +23,7 @@ import { deviceRngBlock, uniformFromBits } from '../src/random/philox.js';
 import { Rng } from '../src/random/rng.js';
 import { needs } from './support/requirements.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
+import { compareBackends, disposeEnvTensors as dispose, envTensors as envTensorsOf, readEnvTensors as readAll, type EnvTensors } from './support/device-env-tensors.js';
 
 const gpu = await acquireTestBackend();
 const cpu = new CpuBackend({ kernels: 'js' });
@@ -33,31 +35,7 @@ afterAll(() => {
 const ENV = 'CartPole-v1';
 const SPEC = DEVICE_ENV_SPECS[ENV];
 
-type EnvTensors = Omit<EnvStepOf<Tensor>, 'env' | 'seed'>;
-
-function envTensors(b: Backend, n: number, state: ArrayLike<number>): EnvTensors {
-  return {
-    state: b.tensor([SPEC.stateRows, n], state, 'state'),
-    actions: b.tensor([n, 1], undefined, 'actions'),
-    obs: b.tensor([n, SPEC.obsDim], undefined, 'obs'),
-    finalObs: b.tensor([n, SPEC.obsDim], undefined, 'finalObs'),
-    rewards: b.tensor([n], undefined, 'rewards'),
-    terminated: b.tensor([n], undefined, 'terminated'),
-    truncated: b.tensor([n], undefined, 'truncated'),
-    episodes: b.tensor([2, n], undefined, 'episodes'),
-  };
-}
-
-function dispose(t: EnvTensors): void {
-  for (const x of Object.values(t)) x.dispose();
-}
-
-/** Every tensor of `t`, read back. */
-async function readAll(b: Backend, t: EnvTensors): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [k, x] of Object.entries(t)) out[k] = (await b.read(x)) as Float32Array;
-  return out;
-}
+const envTensors = (b: Backend, n: number, state: ArrayLike<number>): EnvTensors => envTensorsOf(b, ENV, n, state);
 
 /** A balancing controller (episodes of hundreds of steps) with some random actions, from an observation. */
 function policy(rng: Rng, o: ArrayLike<number>, j: number, epsilon: number): number {
@@ -248,29 +226,9 @@ describe('the CPU and WebGPU steps', needs('webgpu', gpu !== null), () => {
       state[6 * N + i] = rng.integers(2 ** 24 - 1000);
     }
     const seed = 2 ** 45 + 987654321;
-    const tc = envTensors(cpu, N, state);
-    const tg = envTensors(g, N, state);
-    const actions = new Float32Array(N);
-    let differing = 0;
-    let maxDiff = 0;
-    for (let step = 0; step < 200; step++) {
+    const { differing, maxDiff } = await compareBackends(cpu, g, ENV, seed, state, 200, (actions) => {
       for (let i = 0; i < N; i++) actions[i] = rng.integers(2);
-      cpu.write(tc.actions, actions);
-      g.write(tg.actions, actions);
-      cpu.envStep({ env: ENV, seed, ...tc });
-      g.envStep({ env: ENV, seed, ...tg });
-      const [a, b] = [await readAll(cpu, tc), await readAll(g, tg)];
-      for (const k of Object.keys(a)) {
-        for (let i = 0; i < a[k].length; i++) {
-          if (!Object.is(a[k][i], b[k][i])) {
-            differing++;
-            maxDiff = Math.max(maxDiff, Math.abs(a[k][i] - b[k][i]));
-          }
-        }
-      }
-    }
-    dispose(tc);
-    dispose(tg);
+    });
     console.log(`CPU vs WebGPU (${g.describe()}): ${differing} differing values over 200 steps of ${N} envs, max difference ${maxDiff}`);
     expect(differing).toBe(0);
   });

@@ -150,7 +150,7 @@ describe('the device rollout on the CPU', () => {
     expect([...got.returns]).toEqual([...wanted.returns]);
     for (const x of [a, b, net]) x.dispose();
     expect(() => new DeviceRollout(cpu, { ...CONFIG, numEnvs: 0 })).toThrow(/numEnvs must be a positive integer, got 0/);
-    expect(() => new DeviceRollout(cpu, { ...CONFIG, env: 'Acrobot-v1' })).toThrow(InvalidArgumentError);
+    expect(() => new DeviceRollout(cpu, { ...CONFIG, env: 'CartPolePoleDown-v1' })).toThrow(InvalidArgumentError);
   });
 });
 

@@ -221,7 +221,7 @@ describe("PqnTrainer with envOn 'device'", () => {
   });
 
   it('refuses envs the device cannot run, naming why, and takes any number of envs', () => {
-    expect(() => validatePqnConfig({ ...SMALL, env: 'Acrobot-v1' })).toThrow(/envOn device: envs on the device support CartPole-v1 only, not Acrobot-v1/);
+    expect(() => validatePqnConfig({ ...SMALL, env: 'CartPolePoleDown-v1' })).toThrow(/envOn device: envs on the device support CartPole-v1, Acrobot-v1, MountainCar-v0 only, not CartPolePoleDown-v1/);
     for (const n of ANY_N) expect(() => validatePqnConfig(smallWith(n))).not.toThrow();
   });
 });

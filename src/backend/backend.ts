@@ -329,7 +329,7 @@ export interface QLambdaReturnsOf<T> {
  * Gymnasium's env of that id in float32 (the host envs of src/envs stay Gymnasium-exact in float64
  * for evaluation and users); docs/device-envs.md says how close the two are.
  */
-export const DEVICE_ENVS = ['CartPole-v1'] as const;
+export const DEVICE_ENVS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0'] as const;
 export type DeviceEnvKind = (typeof DEVICE_ENVS)[number];
 
 /** The sizes of a device env (see EnvStepOf). */
@@ -346,11 +346,14 @@ export interface DeviceEnvSpec {
 
 /**
  * The state rows of every device env end with these three, after its physics rows (CartPole's 4:
- * x, x_dot, theta, theta_dot): the steps of the running episode (its length so far), its return so
- * far, and the env's RNG counter (the draws it has made; exact integers below 2^24 in float32).
+ * x, x_dot, theta, theta_dot; Acrobot's 4: theta1, theta2, dtheta1, dtheta2; MountainCar's 2:
+ * position, velocity): the steps of the running episode (its length so far), its return so far, and
+ * the env's RNG counter (the draws it has made; exact integers below 2^24 in float32).
  */
 export const DEVICE_ENV_SPECS: Record<DeviceEnvKind, DeviceEnvSpec> = {
   'CartPole-v1': { stateRows: 7, obsDim: 4, actions: 2, maxSteps: 500 },
+  'Acrobot-v1': { stateRows: 7, obsDim: 6, actions: 3, maxSteps: 500 },
+  'MountainCar-v0': { stateRows: 5, obsDim: 2, actions: 3, maxSteps: 200 },
 };
 
 /**
@@ -374,7 +377,10 @@ export interface EnvStepOf<T> {
   seed: number;
   /** (S, N), S = DEVICE_ENV_SPECS[env].stateRows: read and updated in place. Shares no element with the other tensors. */
   state: T;
-  /** N actions (any shape of size N), exact integers in [0, actions): CartPole pushes right on 1 and left on anything else. */
+  /**
+   * N actions (any shape of size N), exact integers in [0, actions): CartPole pushes right on 1 and
+   * left on anything else; Acrobot's torque and MountainCar's push are action - 1.
+   */
   actions: T;
   /** (N, obsDim) <- the observation after the step, the reset observation where the episode ended. */
   obs: T;

@@ -30,7 +30,7 @@
  * setState read and write it between rollouts.
  */
 import { DEVICE_ENVS, DEVICE_ENV_SPECS, type Backend, type DeviceEnvKind, type FloatArray, type Tensor } from '../backend/backend.js';
-import { initialEnvState } from '../backend/cpu/env-step.js';
+import { initialEnvState, observationsOf } from '../backend/cpu/env-step.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { deviceRolloutLayout, unpadBlocks, type DeviceRolloutLayout, type RolloutBlocks } from './device-rollout-layout.js';
 
@@ -228,15 +228,13 @@ export class DeviceRollout {
     return Array.from(await this.backend.read(this.state));
   }
 
-  /** Writes back a state from getState (the observations follow from it: the first obsDim rows). */
+  /** Writes back a state from getState (the observations follow from it: observationsOf, as envStep computes them). */
   setState(state: ArrayLike<number>): void {
     const spec = DEVICE_ENV_SPECS[this.env];
     const n = this.numEnvs;
     if (state.length !== spec.stateRows * n) throw new ShapeError(`device rollout: the env state needs ${spec.stateRows * n} values (${spec.stateRows} rows of ${n} envs), got ${state.length}`);
     this.backend.write(this.state, state);
-    const obs = new Float64Array(n * this.obsDim);
-    for (let i = 0; i < n; i++) for (let r = 0; r < this.obsDim; r++) obs[i * this.obsDim + r] = state[r * n + i];
-    this.writeFirstObservations(obs);
+    this.writeFirstObservations(observationsOf(this.env, state, n, this.backend.dtype));
     this.shiftPending = false;
   }
 

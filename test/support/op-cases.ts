@@ -10,7 +10,7 @@ import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, typ
 import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
-import { ADAM, ENV_STEP, EXACT, FEW_OPS, LOSS, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
+import { ACROBOT_STEP, ADAM, ENV_STEP, EXACT, FEW_OPS, LOSS, MOUNTAIN_CAR_STEP, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -788,16 +788,7 @@ function cartPoleInputs(rng: Rng, n: number) {
     state[5 * n + i] = state[4 * n + i];
     state[6 * n + i] = rng.integers(2 ** 20);
   }
-  return {
-    state: { shape: [7, n] as Shape, data: state.map((v) => Math.fround(v)) },
-    actions: integerInput(rng, n, 2),
-    obs: uniformInput(rng, [n, 4]),
-    finalObs: uniformInput(rng, [n, 4]),
-    rewards: uniformInput(rng, [n, 1]),
-    terminated: uniformInput(rng, [n, 1]),
-    truncated: uniformInput(rng, [n, 1]),
-    episodes: uniformInput(rng, [2, n]),
-  };
+  return envStepInputs(rng, n, 7, 4, 2, state);
 }
 
 for (const [n, seed] of [
@@ -814,6 +805,86 @@ for (const [n, seed] of [
       outputs: ['state', 'obs', 'finalObs', 'rewards', 'terminated', 'truncated', 'episodes'],
       exec: (b, t) => b.envStep({ env: 'CartPole-v1', seed, ...t }),
       reference: (i) => ref.refCartPoleStep(i.state.data, i.actions.data, n, seed),
+    }),
+  );
+}
+
+/**
+ * N Acrobot envs mid-episode: angles in [-pi, pi], velocities within half their bounds (2 pi and
+ * 4.5 pi: faster, one RK4 step of 0.2 s amplifies float32 rounding beyond ACROBOT_STEP; see
+ * tolerances.ts), about a fifth of the steps terminating (-cos theta1 - cos(theta1 + theta2) > 1),
+ * some at step 499 (truncated), RNG counters up to 2^20.
+ */
+function acrobotInputs(rng: Rng, n: number) {
+  const state = new Float64Array(7 * n);
+  const [v1, v2] = [2 * Math.PI, 4.5 * Math.PI];
+  for (let i = 0; i < n; i++) {
+    state[i] = rng.uniform(-Math.PI, Math.PI);
+    state[n + i] = rng.uniform(-Math.PI, Math.PI);
+    state[2 * n + i] = rng.uniform(-v1, v1);
+    state[3 * n + i] = rng.uniform(-v2, v2);
+    state[4 * n + i] = rng.random() < 0.15 ? 499 : rng.integers(499);
+    state[5 * n + i] = -state[4 * n + i];
+    state[6 * n + i] = rng.integers(2 ** 20);
+  }
+  return envStepInputs(rng, n, 7, 6, 3, state);
+}
+
+/**
+ * N MountainCar envs: positions in [-1.2, 0.55], velocities within 0.07; a tenth at the left wall
+ * moving left (clipped, the velocity zeroed), a tenth just short of the goal moving right (the step
+ * terminates them), some at step 199 (truncated), RNG counters up to 2^20.
+ */
+function mountainCarInputs(rng: Rng, n: number) {
+  const state = new Float64Array(5 * n);
+  for (let i = 0; i < n; i++) {
+    const u = rng.random();
+    state[i] = u < 0.1 ? rng.uniform(-1.2, -1.17) : u < 0.2 ? rng.uniform(0.45, 0.49) : rng.uniform(-1.2, 0.55);
+    state[n + i] = u < 0.1 ? rng.uniform(-0.07, -0.04) : u < 0.2 ? rng.uniform(0.03, 0.07) : rng.uniform(-0.07, 0.07);
+    state[2 * n + i] = rng.random() < 0.15 ? 199 : rng.integers(199);
+    state[3 * n + i] = -state[2 * n + i];
+    state[4 * n + i] = rng.integers(2 ** 20);
+  }
+  return envStepInputs(rng, n, 5, 2, 3, state);
+}
+
+/** envStep's tensors for N envs of `rows` state rows from `state` (rounded to float32), the other tensors' initial contents random. */
+function envStepInputs(rng: Rng, n: number, rows: number, obsDim: number, actions: number, state: Float64Array) {
+  return {
+    state: { shape: [rows, n] as Shape, data: state.map((v) => Math.fround(v)) },
+    actions: integerInput(rng, n, actions),
+    obs: uniformInput(rng, [n, obsDim]),
+    finalObs: uniformInput(rng, [n, obsDim]),
+    rewards: uniformInput(rng, [n, 1]),
+    terminated: uniformInput(rng, [n, 1]),
+    truncated: uniformInput(rng, [n, 1]),
+    episodes: uniformInput(rng, [2, n]),
+  };
+}
+
+for (const [n, seed] of [
+  [1, 0],
+  [100, 7],
+  [300, 2 ** 40 + 12345],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `envStep Acrobot-v1 N=${n} seed ${seed}`,
+      op: 'envStep',
+      tolerance: ACROBOT_STEP,
+      inputs: (rng) => acrobotInputs(rng, n),
+      outputs: ['state', 'obs', 'finalObs', 'rewards', 'terminated', 'truncated', 'episodes'],
+      exec: (b, t) => b.envStep({ env: 'Acrobot-v1', seed, ...t }),
+      reference: (i) => ref.refAcrobotStep(i.state.data, i.actions.data, n, seed),
+    }),
+    defineCase({
+      name: `envStep MountainCar-v0 N=${n} seed ${seed}`,
+      op: 'envStep',
+      tolerance: MOUNTAIN_CAR_STEP,
+      inputs: (rng) => mountainCarInputs(rng, n),
+      outputs: ['state', 'obs', 'finalObs', 'rewards', 'terminated', 'truncated', 'episodes'],
+      exec: (b, t) => b.envStep({ env: 'MountainCar-v0', seed, ...t }),
+      reference: (i) => ref.refMountainCarStep(i.state.data, i.actions.data, n, seed),
     }),
   );
 }

@@ -4,6 +4,8 @@
  */
 import type { AdamHyperParameters } from '../../src/backend/backend.js';
 import { ADAM_DEFAULTS } from '../../src/nn/optim/adam.js';
+import { AcrobotEnv } from '../../src/envs/acrobot.js';
+import { MountainCarEnv } from '../../src/envs/mountain-car.js';
 
 export type Matrix = { data: Float64Array; rows: number; cols: number };
 
@@ -638,6 +640,101 @@ export function refCartPoleStep(state0: ArrayLike<number>, actions: ArrayLike<nu
     }
   }
   return { state, obs, finalObs, rewards, terminated, truncated, episodes };
+}
+
+/**
+ * envStep's bookkeeping around a host env's float64 step: for env i, `step(i)` the env's step from
+ * state column i (returning the reward and whether it terminated, its next physics rows in `next`),
+ * the time limit, and where the episode ended its statistics and a reset from refPhilox4x32's
+ * uniforms ((bits >> 8) 2^-24) through `reset`; `observe` maps physics rows to an observation.
+ */
+function refDeviceEnvStep(
+  state0: ArrayLike<number>,
+  n: number,
+  seed: number,
+  shape: { rows: number; obsDim: number; maxSteps: number },
+  step: (i: number, state: Float64Array) => { reward: number; terminated: boolean; next: number[] },
+  reset: (u: number[]) => number[],
+  observe: (rows: number[]) => number[],
+): Record<string, Float64Array> {
+  const { rows, obsDim, maxSteps } = shape;
+  const state = Float64Array.from(state0);
+  const obs = new Float64Array(obsDim * n);
+  const finalObs = new Float64Array(obsDim * n);
+  const rewards = new Float64Array(n);
+  const terminated = new Float64Array(n);
+  const truncated = new Float64Array(n);
+  const episodes = new Float64Array(2 * n);
+  const key = [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
+  for (let i = 0; i < n; i++) {
+    const r = step(i, state);
+    let next = r.next;
+    const steps = state[rows * n + i] + 1;
+    const ret = state[(rows + 1) * n + i] + r.reward;
+    const trunc = steps >= maxSteps;
+    rewards[i] = r.reward;
+    terminated[i] = r.terminated ? 1 : 0;
+    truncated[i] = trunc ? 1 : 0;
+    finalObs.set(observe(next), obsDim * i);
+    if (r.terminated || trunc) {
+      episodes[i] = ret;
+      episodes[n + i] = steps;
+      const bits = refPhilox4x32([state[(rows + 2) * n + i], i, 0, 0], key);
+      next = reset(bits.map((b) => Math.floor(b / 256) / 2 ** 24));
+      state[rows * n + i] = 0;
+      state[(rows + 1) * n + i] = 0;
+      state[(rows + 2) * n + i] += 1;
+    } else {
+      state[rows * n + i] = steps;
+      state[(rows + 1) * n + i] = ret;
+    }
+    for (let k = 0; k < rows; k++) state[k * n + i] = next[k];
+    obs.set(observe(next), obsDim * i);
+  }
+  return { state, obs, finalObs, rewards, terminated, truncated, episodes };
+}
+
+/**
+ * envStep for Acrobot-v1 in float64: the host env (src/envs/acrobot.ts, Gymnasium's float64 step)
+ * from each state, the observation [cos, sin, cos, sin, dtheta1, dtheta2] in float64, a reset
+ * (u - 1/2) 0.2 per component.
+ */
+export function refAcrobotStep(state0: ArrayLike<number>, actions: ArrayLike<number>, n: number, seed: number): Record<string, Float64Array> {
+  const env = new AcrobotEnv();
+  env.reset({ seed: 0 });
+  return refDeviceEnvStep(
+    state0,
+    n,
+    seed,
+    { rows: 4, obsDim: 6, maxSteps: 500 },
+    (i, state) => {
+      for (let k = 0; k < 4; k++) env.state[k] = state[k * n + i];
+      const [, reward, terminated] = env.step(actions[i]);
+      return { reward, terminated, next: Array.from(env.state) };
+    },
+    (u) => u.map((x) => (x - 0.5) * 0.2),
+    ([t1, t2, d1, d2]) => [Math.cos(t1), Math.sin(t1), Math.cos(t2), Math.sin(t2), d1, d2],
+  );
+}
+
+/** envStep for MountainCar-v0 in float64: the host env (src/envs/mountain-car.ts) from each state, a reset -0.6 + u ((-0.4) - (-0.6)), velocity 0. */
+export function refMountainCarStep(state0: ArrayLike<number>, actions: ArrayLike<number>, n: number, seed: number): Record<string, Float64Array> {
+  const env = new MountainCarEnv();
+  env.reset({ seed: 0 });
+  return refDeviceEnvStep(
+    state0,
+    n,
+    seed,
+    { rows: 2, obsDim: 2, maxSteps: 200 },
+    (i, state) => {
+      env.state[0] = state[i];
+      env.state[1] = state[n + i];
+      const [, reward, terminated] = env.step(actions[i]);
+      return { reward, terminated, next: Array.from(env.state) };
+    },
+    (u) => [-0.6 + u[0] * (-0.4 - -0.6), 0],
+    (rows) => rows,
+  );
 }
 
 /**

@@ -87,6 +87,26 @@ export function scanTolerance(steps: number, magnitude: number): Tolerance {
  */
 export const ENV_STEP: Tolerance = { abs: 2e-6, rel: 0 };
 
+/**
+ * One Acrobot-v1 step in float32 against Gymnasium's float64 step from the same float32 state, for
+ * velocities within half their bounds (|dtheta1| <= 2 pi, |dtheta2| <= 4.5 pi). One RK4 step of
+ * dt = 0.2 evaluates the dynamics at stages whose velocities and accelerations grow with the
+ * velocity squared, and each stage's float32 rounding (about 60 operations and 3 sin/cos each)
+ * passes through them: measured on 20,000 random states, at most 5.9e-7 for velocities within a
+ * tenth of the bounds, 8.6e-6 (4.2e-6 relative) within half, 4.9e-4 within three quarters and
+ * 1.4e-2 at the bounds, where the stages reach velocities in the thousands (float64 Gymnasium too).
+ * The flags and statistics are exact (no case lies within this of the termination threshold).
+ */
+export const ACROBOT_STEP: Tolerance = { abs: 1e-5, rel: 1e-5 };
+
+/**
+ * One MountainCar-v0 step in float32 against Gymnasium's float64 step from the same float32 state:
+ * a few roundings of positions up to 1.2 (an ulp is 1.2e-7) and the cos of 3 p within 2 ulps,
+ * scaled by gravity 0.0025. Measured on 20,000 random states: at most 6.4e-8. The flags and
+ * statistics are exact.
+ */
+export const MOUNTAIN_CAR_STEP: Tolerance = { abs: 3e-7, rel: 0 };
+
 /** The first element of `got` outside `tol` of `want`, as a message, or null when all are within it. */
 export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
   if (got.length !== want.length) return `has ${got.length} values, expected ${want.length}`;

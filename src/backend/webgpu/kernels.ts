@@ -7,7 +7,7 @@
  * binding i >= 1 is read-only storage where access[i - 1] is 'r' and read_write storage where it
  * is 'w'.
  */
-import type { BackendOp } from '../backend.js';
+import type { BackendOp, DeviceEnvKind } from '../backend.js';
 import { ParamLayout } from './param-layout.js';
 
 export interface KernelSpec {
@@ -75,22 +75,16 @@ const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags
 const RETURNS = new ParamLayout({ steps: 'u32', envs: 'u32', actions: 'u32', gamma: 'f32', lambda: 'f32' });
 const GATHER_ROWS = new ParamLayout({ rows: 'u32', cols: 'u32', src_rows: 'u32' });
 const EPSILON_GREEDY = new ParamLayout({ envs: 'u32', actions: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32', epsilon: 'f32' });
-const CARTPOLE_STEP = new ParamLayout({
+/**
+ * The first fields of every device env kernel's parameters (shaders/<env>-step.wgsl), which
+ * device-env.wgsl's functions read: the envs, the seed's key, the time limit, 1/2 and 1, Cephes'
+ * sin/cos constants and `opaque`, the always-0 flag of its `fr` barrier. The env's own follow.
+ */
+const DEVICE_ENV_PARAMS = {
   envs: 'u32',
   seed_lo: 'u32',
   seed_hi: 'u32',
   max_steps: 'f32',
-  gravity: 'f32',
-  masspole: 'f32',
-  total_mass: 'f32',
-  length: 'f32',
-  polemass_length: 'f32',
-  force_mag: 'f32',
-  tau: 'f32',
-  four_thirds: 'f32',
-  x_threshold: 'f32',
-  theta_threshold: 'f32',
-  reset_width: 'f32',
   half: 'f32',
   one: 'f32',
   fopi: 'f32',
@@ -104,6 +98,51 @@ const CARTPOLE_STEP = new ParamLayout({
   cos1: 'f32',
   cos2: 'f32',
   opaque: 'u32',
+} as const;
+export type DeviceEnvParam = keyof typeof DEVICE_ENV_PARAMS;
+const CARTPOLE_STEP = new ParamLayout({
+  ...DEVICE_ENV_PARAMS,
+  gravity: 'f32',
+  masspole: 'f32',
+  total_mass: 'f32',
+  length: 'f32',
+  polemass_length: 'f32',
+  force_mag: 'f32',
+  tau: 'f32',
+  four_thirds: 'f32',
+  x_threshold: 'f32',
+  theta_threshold: 'f32',
+  reset_width: 'f32',
+});
+const ACROBOT_STEP = new ParamLayout({
+  ...DEVICE_ENV_PARAMS,
+  d1: 'f32',
+  d2: 'f32',
+  coupling: 'f32',
+  two_coupling: 'f32',
+  phi1_gravity: 'f32',
+  phi2_gravity: 'f32',
+  dt: 'f32',
+  half_dt: 'f32',
+  sixth_dt: 'f32',
+  pi: 'f32',
+  two_pi: 'f32',
+  max_vel1: 'f32',
+  max_vel2: 'f32',
+  reset_width: 'f32',
+  wrap_passes: 'u32',
+});
+const MOUNTAIN_CAR_STEP = new ParamLayout({
+  ...DEVICE_ENV_PARAMS,
+  force: 'f32',
+  gravity: 'f32',
+  three: 'f32',
+  max_speed: 'f32',
+  min_position: 'f32',
+  max_position: 'f32',
+  goal_position: 'f32',
+  reset_low: 'f32',
+  reset_width: 'f32',
 });
 const SGD = new ParamLayout({ n: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weight_decay: 'f32', nesterov: 'u32', first: 'u32' });
 
@@ -169,6 +208,8 @@ export const KERNELS = {
   layerNormBackward: { file: 'layer-norm', entry: 'layer_norm_backward', access: 'rrrrrwww', threads: 64, params: LAYER_NORM, ops: ['layerNormBackward'] },
   qLambdaReturns: { file: 'returns', entry: 'q_lambda_returns', access: 'rrrrw', threads: 64, params: RETURNS, ops: ['qLambdaReturns'] },
   cartPoleStep: { file: 'cartpole-step', entry: 'cartpole_step', access: 'wrwwwwww', threads: 64, params: CARTPOLE_STEP, ops: ['envStep'] },
+  acrobotStep: { file: 'acrobot-step', entry: 'acrobot_step', access: 'wrwwwwww', threads: 64, params: ACROBOT_STEP, ops: ['envStep'] },
+  mountainCarStep: { file: 'mountain-car-step', entry: 'mountain_car_step', access: 'wrwwwwww', threads: 64, params: MOUNTAIN_CAR_STEP, ops: ['envStep'] },
   epsilonGreedy: { file: 'epsilon-greedy', entry: 'epsilon_greedy', access: 'rw', threads: 64, params: EPSILON_GREEDY, ops: ['epsilonGreedy'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
@@ -204,6 +245,13 @@ export const KERNELS = {
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;
+
+/** The kernel that steps each device env (envStep). */
+export const DEVICE_ENV_KERNELS = {
+  'CartPole-v1': 'cartPoleStep',
+  'Acrobot-v1': 'acrobotStep',
+  'MountainCar-v0': 'mountainCarStep',
+} as const satisfies Record<DeviceEnvKind, KernelName>;
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
 
 /**
@@ -211,7 +259,7 @@ export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
  * replaced by shaders/<name>.wgsl when the shaders are compiled, and `//#include subgroup-lanes` by
  * subgroup-lanes4.wgsl or subgroup-lanes8.wgsl, the device's (see pipelines.ts).
  */
-export const SHADER_SNIPPETS = ['activations', 'philox', 'subgroup-lanes4', 'subgroup-lanes8'] as const;
+export const SHADER_SNIPPETS = ['activations', 'philox', 'device-env', 'subgroup-lanes4', 'subgroup-lanes8'] as const;
 
 /** The WGSL files of shaders/ (each `shaders/<file>.wgsl`): the kernel table's files and the snippets. */
 export type ShaderFile = (typeof KERNELS)[KernelName]['file'] | (typeof SHADER_SNIPPETS)[number];

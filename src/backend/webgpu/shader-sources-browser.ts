@@ -19,6 +19,9 @@ import tdLoss from '../../../shaders/td-loss.wgsl';
 import layerNorm from '../../../shaders/layer-norm.wgsl';
 import returns from '../../../shaders/returns.wgsl';
 import cartpoleStep from '../../../shaders/cartpole-step.wgsl';
+import acrobotStep from '../../../shaders/acrobot-step.wgsl';
+import mountainCarStep from '../../../shaders/mountain-car-step.wgsl';
+import deviceEnv from '../../../shaders/device-env.wgsl';
 import philox from '../../../shaders/philox.wgsl';
 import epsilonGreedy from '../../../shaders/epsilon-greedy.wgsl';
 import gatherRows from '../../../shaders/gather-rows.wgsl';
@@ -44,6 +47,9 @@ const SOURCES: Record<ShaderFile, string> = {
   'layer-norm': layerNorm,
   returns,
   'cartpole-step': cartpoleStep,
+  'acrobot-step': acrobotStep,
+  'mountain-car-step': mountainCarStep,
+  'device-env': deviceEnv,
   'epsilon-greedy': epsilonGreedy,
   'gather-rows': gatherRows,
   philox,

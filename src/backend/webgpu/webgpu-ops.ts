@@ -7,9 +7,10 @@ import type { EnvStepCall, EpsilonGreedyCall, LayerNormBackwardCall, LayerNormCa
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { CARTPOLE_F32, SIN_COS_F32 } from '../device-env-constants.js';
+import { ACROBOT_F32, ACROBOT_WRAP_PASSES, CARTPOLE_F32, MOUNTAIN_CAR_F32, SIN_COS_F32 } from '../device-env-constants.js';
 import { ACTIVATION_CODES, LOSS_CODES } from '../kernel-codes.js';
-import { ADAM_FLAGS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, TD_LOSS_FLAGS, type KernelName, type SubgroupLanes } from './kernels.js';
+import { ADAM_FLAGS, DEVICE_ENV_KERNELS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, TD_LOSS_FLAGS, type DeviceEnvParam, type KernelName, type SubgroupLanes } from './kernels.js';
+import type { ParamWriter } from './param-layout.js';
 import type { GpuStorage } from './storage-pool.js';
 
 /** The largest parameter arena whose Adam step takes the sum of squares before it into one workgroup (adam_small). */
@@ -276,25 +277,82 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   }
 
   envStep(call: EnvStepCall<WebGpuTensor>): void {
-    // One thread per env: the step, the autoreset and the episode statistics in one dispatch (each
-    // device env its own kernel; CartPole-v1 is the only one so far).
+    // One thread per env: the step, the autoreset and the episode statistics in one dispatch, each
+    // device env its own kernel (shaders/<env>-step.wgsl), its constants through the parameters.
+    const kernel = DEVICE_ENV_KERNELS[call.env];
+    switch (kernel) {
+      case 'cartPoleStep': {
+        const k = CARTPOLE_F32;
+        this.envParams(this.d.params('cartPoleStep'), call)
+          .set('gravity', k.gravity)
+          .set('masspole', k.masspole)
+          .set('total_mass', k.totalMass)
+          .set('length', k.length)
+          .set('polemass_length', k.polemassLength)
+          .set('force_mag', k.forceMag)
+          .set('tau', k.tau)
+          .set('four_thirds', k.fourThirds)
+          .set('x_threshold', k.xThreshold)
+          .set('theta_threshold', k.thetaThreshold)
+          .set('reset_width', k.resetWidth);
+        break;
+      }
+      case 'acrobotStep': {
+        const k = ACROBOT_F32;
+        this.envParams(this.d.params('acrobotStep'), call)
+          .set('d1', k.d1)
+          .set('d2', k.d2)
+          .set('coupling', k.coupling)
+          .set('two_coupling', k.twoCoupling)
+          .set('phi1_gravity', k.phi1Gravity)
+          .set('phi2_gravity', k.phi2Gravity)
+          .set('dt', k.dt)
+          .set('half_dt', k.halfDt)
+          .set('sixth_dt', k.sixthDt)
+          .set('pi', k.pi)
+          .set('two_pi', k.twoPi)
+          .set('max_vel1', k.maxVel1)
+          .set('max_vel2', k.maxVel2)
+          .set('reset_width', k.resetWidth)
+          .set('wrap_passes', ACROBOT_WRAP_PASSES);
+        break;
+      }
+      case 'mountainCarStep': {
+        const k = MOUNTAIN_CAR_F32;
+        this.envParams(this.d.params('mountainCarStep'), call)
+          .set('force', k.force)
+          .set('gravity', k.gravity)
+          .set('three', 3)
+          .set('max_speed', k.maxSpeed)
+          .set('min_position', k.minPosition)
+          .set('max_position', k.maxPosition)
+          .set('goal_position', k.goalPosition)
+          .set('reset_low', k.resetLow)
+          .set('reset_width', k.resetWidth);
+        break;
+      }
+    }
     this.d
-      .params('cartPoleStep')
+      .bind(
+        call.state.storage,
+        call.actions.storage,
+        call.obs.storage,
+        call.finalObs.storage,
+        call.rewards.storage,
+        call.terminated.storage,
+        call.truncated.storage,
+        call.episodes.storage,
+      )
+      .run(kernel, call.envs);
+  }
+
+  /** Writes the parameters every device env kernel has (kernels.ts's DEVICE_ENV_PARAMS) into a kernel's reserved slot `w`. */
+  private envParams<F extends string>(w: ParamWriter<F | DeviceEnvParam>, call: EnvStepCall<WebGpuTensor>): ParamWriter<F | DeviceEnvParam> {
+    return w
       .set('envs', call.envs)
       .set('seed_lo', call.seed % 0x100000000)
       .set('seed_hi', Math.floor(call.seed / 0x100000000))
-      .set('max_steps', DEVICE_ENV_SPECS['CartPole-v1'].maxSteps)
-      .set('gravity', CARTPOLE_F32.gravity)
-      .set('masspole', CARTPOLE_F32.masspole)
-      .set('total_mass', CARTPOLE_F32.totalMass)
-      .set('length', CARTPOLE_F32.length)
-      .set('polemass_length', CARTPOLE_F32.polemassLength)
-      .set('force_mag', CARTPOLE_F32.forceMag)
-      .set('tau', CARTPOLE_F32.tau)
-      .set('four_thirds', CARTPOLE_F32.fourThirds)
-      .set('x_threshold', CARTPOLE_F32.xThreshold)
-      .set('theta_threshold', CARTPOLE_F32.thetaThreshold)
-      .set('reset_width', CARTPOLE_F32.resetWidth)
+      .set('max_steps', DEVICE_ENV_SPECS[call.env].maxSteps)
       .set('half', 0.5)
       .set('one', 1)
       .set('fopi', SIN_COS_F32.fopi)
@@ -308,18 +366,6 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('cos1', SIN_COS_F32.cos1)
       .set('cos2', SIN_COS_F32.cos2)
       .set('opaque', 0);
-    this.d
-      .bind(
-        call.state.storage,
-        call.actions.storage,
-        call.obs.storage,
-        call.finalObs.storage,
-        call.rewards.storage,
-        call.terminated.storage,
-        call.truncated.storage,
-        call.episodes.storage,
-      )
-      .run('cartPoleStep', call.envs);
   }
 
   epsilonGreedy(call: EpsilonGreedyCall<WebGpuTensor>): void {

@@ -1,0 +1,73 @@
+// What every device env kernel (shaders/<env>-step.wgsl) shares: the float32 barrier `fr`, Cephes'
+// float32 sin/cos, the reset draw and the bookkeeping of the three rows every state ends with (the
+// episode's steps, its return, the env's RNG counter: rows `rows`, `rows` + 1, `rows` + 2 after the
+// env's `rows` physics rows). src/backend/cpu/env-step.ts and sin-cos32.ts are the same on the CPU.
+//
+// Included after philox.wgsl by a kernel whose `struct Params` has the fields envs, seed_lo,
+// seed_hi, max_steps, half, one, fopi, dp1, dp2, dp3, sin0, sin1, sin2, cos0, cos1, cos2 and opaque
+// (kernels.ts's DEVICE_ENV_PARAMS) and whose bindings are named state, rewards, terminated,
+// truncated and episodes (envStep's).
+//
+// `fr(v)` is v rounded to f32 here: a select on p.opaque, a uniform flag that is always 0, which the
+// compiler cannot see through, so it neither reassociates around it nor fuses a product and a sum
+// into an FMA (lavapipe's compiler turned Cephes' `t - 0.5 z + 1` into `(t + 1) - 0.5 z` without it,
+// one ulp off on about half of all inputs; measured). The counterpart of Math.fround: with it each
+// WGSL +, -, * is one IEEE f32 rounding in the order written.
+
+fn fr(v: f32) -> f32 {
+  return select(v, 0.0, p.opaque != 0u);
+}
+
+fn fr4(v: vec4f) -> vec4f {
+  return select(v, vec4f(0.0), p.opaque != 0u);
+}
+
+// Cephes' sinf/cosf (src/backend/cpu/sin-cos32.ts): reduction by pi/2 in three parts, then
+// polynomials on [-pi/4, pi/4]. Returns (sin x, cos x).
+fn sin_cos32(x: f32) -> vec2f {
+  let ax = abs(x);
+  let j = (u32(fr(ax * p.fopi)) + 1u) & ~1u;
+  let y = f32(j);
+  let r = fr(fr(fr(ax - fr(y * p.dp1)) - fr(y * p.dp2)) - fr(y * p.dp3));
+  let z = fr(r * r);
+  let s = fr(fr(fr(fr(fr(fr(fr(p.sin0 * z) + p.sin1) * z) + p.sin2) * z) * r) + r);
+  let c = fr(fr(fr(fr(fr(fr(fr(fr(p.cos0 * z) + p.cos1) * z) + p.cos2) * z) * z) - fr(p.half * z)) + p.one);
+  let q = (j >> 1u) & 3u;
+  var sv = s;
+  var cv = c;
+  if (q == 1u) { sv = c; cv = -s; }
+  if (q == 2u) { sv = -s; cv = -c; }
+  if (q == 3u) { sv = -c; cv = s; }
+  return vec2f(select(sv, -sv, x < 0.0), cv);
+}
+
+const RESET_STREAM = 0u;
+
+// The four uniforms of env i's next reset draw (Philox stream 0 at its counter, row `rows` + 2),
+// drawn whether or not the env resets (branch-free).
+fn reset_uniforms(i: u32, rows: u32) -> vec4f {
+  let counter = state[(rows + 2u) * p.envs + i];
+  let bits = philox4x32_10(vec4u(u32(counter), i, RESET_STREAM, 0u), vec2u(p.seed_lo, p.seed_hi));
+  return vec4f(philox_uniform(bits.x), philox_uniform(bits.y), philox_uniform(bits.z), philox_uniform(bits.w));
+}
+
+// The step's reward and flags, the episode's steps and return, truncation at p.max_steps, the
+// episode statistics where it ended and the three common rows (zeroed, and the counter advanced, on
+// a reset). Returns whether the env resets (terminated or truncated).
+fn end_step(i: u32, rows: u32, reward: f32, term: bool) -> bool {
+  let n = p.envs;
+  let steps = state[rows * n + i] + p.one;
+  let ret = fr(state[(rows + 1u) * n + i] + reward);
+  let counter = state[(rows + 2u) * n + i];
+  let trunc = steps >= p.max_steps;
+  let done = term || trunc;
+  rewards[i] = reward;
+  terminated[i] = select(0.0, 1.0, term);
+  truncated[i] = select(0.0, 1.0, trunc);
+  episodes[i] = select(0.0, ret, done);
+  episodes[n + i] = select(0.0, steps, done);
+  state[rows * n + i] = select(steps, 0.0, done);
+  state[(rows + 1u) * n + i] = select(ret, 0.0, done);
+  state[(rows + 2u) * n + i] = select(counter, counter + p.one, done);
+  return done;
+}
