@@ -12,12 +12,17 @@ import type { BaseConfig, BaseState } from '../rl/trainer.js';
 import { ConfigForm } from './config-form.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
-import type { BackendInfo, EnvSnapshot, GreedyEpisode, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
+import type { BackendInfo, EnvSnapshot, GreedyEpisode, RunConfig, StartReport, TrainingCounters, WorkerMessage } from './protocol.js';
 import { WorkerClient } from './worker-client.js';
 import type { ConformanceResult } from './conformance-case.js';
 
 /** What the run is doing, as the status pill shows it. */
 export type Phase = 'starting' | 'ready' | 'training' | 'paused' | 'finished' | 'busy';
+
+/** The latest run's start: the worker's report and the seconds from Start to its first env step. */
+export interface PageStart extends StartReport {
+  seconds: number;
+}
 
 /** Hooks for automated tests, on `window.webRl`. */
 export interface PageTestHooks {
@@ -26,7 +31,14 @@ export interface PageTestHooks {
   /** Runs the fixed conformance cases on the page's backend (in the worker). */
   conformance(): Promise<ConformanceResult>;
   /** The latest counters, phase and chart size. */
-  state(): { phase: Phase; counters: TrainingCounters | null; chartPoints: number; backend: BackendInfo | null; greedy: Omit<GreedyEpisode, 'states'> | null };
+  state(): {
+    phase: Phase;
+    counters: TrainingCounters | null;
+    chartPoints: number;
+    backend: BackendInfo | null;
+    greedy: Omit<GreedyEpisode, 'states'> | null;
+    start: PageStart | null;
+  };
 }
 
 declare global {
@@ -121,6 +133,11 @@ export class App {
   private pendingSnapshot: EnvSnapshot | null = null;
   private playback: { episode: GreedyEpisode; startedAt: number; fps: number; lastFrame: number } | null = null;
   private lastGreedy: Omit<GreedyEpisode, 'states'> | null = null;
+  /** What the worker says it is doing (the status line shows it until the phase settles), or null. */
+  private statusText: string | null = null;
+  /** When Start was pressed on a run without steps yet (cleared at its first step). */
+  private startPressedAt: number | null = null;
+  private lastStart: PageStart | null = null;
   readonly hooks: PageTestHooks;
 
   constructor() {
@@ -145,6 +162,8 @@ export class App {
     this.client = new WorkerClient(worker, {
       onProgress: (message) => this.onProgress(message),
       onNotice: (message) => this.showNotice(message.text, message.level),
+      onStatus: (message) => this.showStatus(message.text),
+      onStarted: (message) => this.onStarted(message.report),
     });
     this.bindControls();
     const ready = this.configure();
@@ -152,7 +171,14 @@ export class App {
     this.hooks = {
       ready,
       conformance: () => this.client.request({ type: 'conformance' }),
-      state: () => ({ phase: this.phase, counters: this.counters, chartPoints: this.chart.points, backend: this.backend, greedy: this.lastGreedy }),
+      state: () => ({
+        phase: this.phase,
+        counters: this.counters,
+        chartPoints: this.chart.points,
+        backend: this.backend,
+        greedy: this.lastGreedy,
+        start: this.lastStart,
+      }),
     };
     requestAnimationFrame((t) => this.animate(t));
   }
@@ -301,6 +327,7 @@ export class App {
   }
 
   private async start(): Promise<void> {
+    if ((this.counters?.steps ?? 0) === 0) this.startPressedAt = performance.now();
     if (this.phase === 'ready' && this.formDirty) await this.configure();
     this.playback = null;
     const counters = await this.client.request({ type: 'start' });
@@ -366,6 +393,23 @@ export class App {
     this.showNotice(`Loaded ${file.name} (${result.hidden.join('-')} hidden)${result.restarted ? ': a fresh run was set up with these layer widths' : ''}.`, 'info');
   }
 
+  /** Shows what the worker is doing in the status line (until the phase settles or the first step). */
+  private showStatus(text: string): void {
+    this.statusText = text;
+    this.renderStatus();
+  }
+
+  /** The first env step of the run: the status line returns to the phase, its tooltip says what the start cost. */
+  private onStarted(report: StartReport): void {
+    const seconds = this.startPressedAt === null ? Number.NaN : (performance.now() - this.startPressedAt) / 1000;
+    this.startPressedAt = null;
+    this.lastStart = { ...report, seconds };
+    this.statusText = null;
+    const pipelines = report.gpuPipelines === null ? '' : ` · ${report.gpuPipelines} GPU pipelines compiled`;
+    byId('run-status').title = `first env step ${formatNumber(seconds, 1)} s after Start${pipelines}`;
+    this.renderStatus();
+  }
+
   private onProgress(message: Extract<WorkerMessage, { type: 'progress' }>): void {
     this.chart.addEpisodes(message.episodes);
     this.chart.addEvaluations(message.evaluations);
@@ -397,11 +441,20 @@ export class App {
     set('meanReturn100', formatNumber(c.meanReturn100, 1));
   }
 
+  /** The status line: what the worker says it is doing, else the phase. */
+  private renderStatus(): void {
+    const phase = this.phase;
+    byId('run-status').textContent =
+      this.statusText ?? { starting: 'starting', ready: 'ready', training: 'training', paused: 'paused', finished: 'finished', busy: 'working…' }[phase];
+  }
+
   private setPhase(phase: Phase): void {
     this.phase = phase;
+    // A settled phase ends what the worker was doing; busy, starting and training (before its first step) keep it.
+    if (phase === 'ready' || phase === 'paused' || phase === 'finished') this.statusText = null;
     const pill = byId('run-status');
     pill.dataset.phase = phase;
-    pill.textContent = { starting: 'starting', ready: 'ready', training: 'training', paused: 'paused', finished: 'finished', busy: 'working…' }[phase];
+    this.renderStatus();
     const runExists = (this.counters?.steps ?? 0) > 0 && phase !== 'ready';
     const busy = phase === 'busy' || phase === 'starting';
     (byId('start') as HTMLButtonElement).disabled = busy || phase === 'training' || phase === 'finished';

@@ -110,7 +110,7 @@ export class Dispatcher {
    */
   grid(kernel: KernelName, x: number, y: number): void {
     const spec = KERNELS[kernel];
-    const pipeline = this.pipelines.get(kernel);
+    if (!this.pipelines.offers(kernel)) throw new Error(`internal: kernel ${kernel} is not built on this device`);
     const bound = this.bound;
     const epoch = this.recorder.epoch;
     let staged = 0;
@@ -124,7 +124,7 @@ export class Dispatcher {
       bound[i] = scratch;
       staged |= 1 << i;
     }
-    this.latestDispatch = this.recorder.dispatch(pipeline, this.bindGroup(spec.access), x, y);
+    this.latestDispatch = this.recorder.dispatch(kernel, this.bindGroup(spec.access), x, y);
     this.latestKernel = kernel;
     this.dispatches++;
     this.perKernel[kernel]++;

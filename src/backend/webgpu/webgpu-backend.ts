@@ -100,7 +100,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     this.releaseDevice = parts.release;
     this.counts = parts.counts;
     this.pipelines = parts.pipelines;
-    this.recorder = new Recorder(this.device, this.counts, parts.uniformSlots);
+    this.recorder = new Recorder(this.device, this.counts, parts.pipelines, parts.uniformSlots);
     this.pool = new StoragePool(this.device, this.counts, (block) => {
       // A buffer bound by unsubmitted work must not be destroyed before that work is submitted.
       if (block.lastEpoch === this.recorder.epoch) this.recorder.submit();
