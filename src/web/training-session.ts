@@ -370,6 +370,8 @@ export class TrainingSession {
 /** The GPU pipelines built so far and the kernels dispatched (each built once), or nulls on the CPU backend. */
 function startReport(backend: Backend | null): StartReport {
   if (!(backend instanceof WebGpuBackend)) return { gpuPipelines: null, kernelsDispatched: null };
+  // Recorded work is submitted first: a dispatch held back by the recorder builds its pipeline then.
+  backend.flush();
   const dispatched = Object.values(backend.kernelDispatches()).filter((n) => n > 0).length;
   return { gpuPipelines: backend.gpuObjectsCreated().pipelines, kernelsDispatched: dispatched };
 }
