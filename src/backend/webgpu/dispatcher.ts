@@ -110,7 +110,7 @@ export class Dispatcher {
    */
   grid(kernel: KernelName, x: number, y: number): void {
     const spec = KERNELS[kernel];
-    if (!this.pipelines.offers(kernel)) throw new Error(`internal: kernel ${kernel} is not built on this device`);
+    if (!this.pipelines.offers(kernel)) throw new Error(`internal: this device lacks what kernel ${kernel} requires`);
     const bound = this.bound;
     const epoch = this.recorder.epoch;
     let staged = 0;

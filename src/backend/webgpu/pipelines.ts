@@ -209,7 +209,7 @@ export class PipelineCache {
   get(kernel: KernelName): GPUComputePipeline {
     const cached = this.pipelines.get(kernel);
     if (cached !== undefined) return cached;
-    if (!this.offered.has(kernel)) throw new Error(`internal: kernel ${kernel} is not built on this device`);
+    if (!this.offered.has(kernel)) throw new Error(`internal: this device lacks what kernel ${kernel} requires`);
     const spec = KERNELS[kernel];
     const module = this.modules.get(spec.file);
     if (module === undefined) throw new Error(`internal: shader ${spec.file} not compiled`);
