@@ -303,6 +303,8 @@ export class App {
   }
 
   private startFreshView(): void {
+    this.lastStart = null;
+    byId('run-status').title = '';
     this.chart.reset(envSpec(this.run.config.env).rewardThreshold);
     this.setCounterText('lastReturn', '–');
     this.setCounterText('bestEvaluation', '–');
