@@ -53,7 +53,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 describe('TrainingSession (the worker side of the page)', () => {
   it('trains to the budget in slices, reporting every episode and evaluation, like the trainer alone', async () => {
-    const { session, request, progress } = harness();
+    const { session, messages, request, progress } = harness();
     const info = await request({ type: 'configure', backend: 'cpu', algo: 'dqn', config: smallConfig(), seed: 3 });
     // The CPU backend on the WASM kernels (FMA where the runtime has relaxed SIMD).
     expect(info).toEqual({ name: 'cpu', requested: 'cpu', description: expect.stringMatching(/^WebAssembly SIMD128( \+ FMA)?$/), fallbackReason: null });
@@ -71,6 +71,9 @@ describe('TrainingSession (the worker side of the page)', () => {
     expect(episodes.map((e) => e.episode)).toEqual(episodes.map((_, i) => i + 1));
     expect(events.flatMap((p) => p.evaluations).map((e) => e.steps)).toEqual([300, 600]);
     expect((await request({ type: 'env-snapshot' }))?.state.length).toBe(4);
+    // The start's phases for the page's status line, and one report of the first step (no GPU pipelines on the CPU).
+    expect(messages.filter((m) => m.type === 'status').map((m) => m.text)).toEqual(['setting up the DQN run…', 'first step…']);
+    expect(messages.filter((m) => m.type === 'started')).toEqual([{ type: 'started', report: { gpuPipelines: null, kernelsDispatched: null } }]);
 
     // The same config and seed trained directly give the same episodes: slicing changes nothing.
     const backend = new CpuBackend();

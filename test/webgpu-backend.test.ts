@@ -181,6 +181,64 @@ describe('WebGPU backend', needs('webgpu', gpu !== null), () => {
     await expect(failing).rejects.toThrow(/adam\.wgsl:\d+:\d+: error: .*sqrt/);
   });
 
+  it('builds each pipeline on its kernel\'s first dispatch, once, and the first call works', async () => {
+    const own = await sharedDeviceBackend();
+    // create() compiles the shader files but no pipeline.
+    expect(own.gpuObjectsCreated().pipelines).toBe(0);
+    expect(own.pipelinesBuilt()).toEqual([]);
+    const t = own.tensor([300]);
+    own.fill(t, 2);
+    expect(Array.from(await own.read(t)).every((v) => v === 2)).toBe(true);
+    expect(own.pipelinesBuilt()).toEqual(['fill']);
+    own.scale(t, 1.5, t);
+    own.fill(t, 3);
+    own.scale(t, 0.5, t);
+    expect(Array.from(await own.read(t)).every((v) => v === 1.5)).toBe(true);
+    expect(own.pipelinesBuilt()).toEqual(['fill', 'scale']);
+    // A small training step: one pipeline per kernel it dispatches, none built twice, none for the rest.
+    const model = mlp(own, [4, 16, 2], { rng: new Rng(3), hidden: 'relu' });
+    const loss = new Loss(own, 'mse');
+    const optimizer = new Adam(own, model.parameters(), { lr: 1e-3 });
+    const x = own.tensor([8, 4], Float32Array.from({ length: 32 }, (_, i) => Math.sin(i)));
+    const target = own.tensor([8, 2]);
+    for (let i = 0; i < 3; i++) {
+      optimizer.zeroGrad();
+      loss.forward(model.forward(x), target);
+      model.backward(loss.grad);
+      optimizer.step();
+    }
+    expect(Number.isFinite((await own.read(loss.value))[0])).toBe(true);
+    const dispatched = Object.entries(own.kernelDispatches()).filter(([, n]) => n > 0).map(([k]) => k);
+    expect([...own.pipelinesBuilt()].sort()).toEqual(dispatched.sort());
+    expect(own.gpuObjectsCreated().pipelines).toBe(dispatched.length);
+    expect(dispatched.length).toBeLessThan(Object.keys(own.kernelDispatches()).length);
+    for (const item of [model, loss, optimizer, x, target, t]) item.dispose();
+    own.destroy();
+  });
+
+  it('reports a pipeline that fails to build on the next call, naming its kernel', async () => {
+    // The file compiles, but the entry point `fill` names is gone: only fill's pipeline fails. (Its
+    // own device: the failed submission's error reaches every backend on the device.)
+    const own = await WebGpuBackend.create({
+      loadShaderSource: async (file) => (file === 'elementwise' ? (await loadShaderSource(file)).replace('fn fill(', 'fn fill_gone(') : loadShaderSource(file)),
+    });
+    const t = own.tensor([4]);
+    own.fill(t, 1);
+    own.flush();
+    await own.device.queue.onSubmittedWorkDone();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    let error: unknown = null;
+    try {
+      own.scale(t, 2, t);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ShaderCompileError);
+    expect((error as Error).message).toMatch(/pipeline fill \(elementwise\.wgsl, entry fill\) failed/);
+    expect(own.pipelinesBuilt()).toEqual(['fill']);
+    own.destroy();
+  });
+
   it('surfaces an uncaptured WebGPU error on the next call, once', async () => {
     const t = b.tensor([2]);
     // MAP_READ together with MAP_WRITE is a validation error nobody captures.

@@ -12,12 +12,17 @@ import type { BaseConfig, BaseState } from '../rl/trainer.js';
 import { ConfigForm } from './config-form.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
-import type { BackendInfo, EnvSnapshot, GreedyEpisode, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
+import type { BackendInfo, EnvSnapshot, GreedyEpisode, RunConfig, StartReport, TrainingCounters, WorkerMessage } from './protocol.js';
 import { WorkerClient } from './worker-client.js';
 import type { ConformanceResult } from './conformance-case.js';
 
 /** What the run is doing, as the status pill shows it. */
 export type Phase = 'starting' | 'ready' | 'training' | 'paused' | 'finished' | 'busy';
+
+/** The latest run's start: the worker's report and the seconds from Start to its first env step. */
+export interface PageStart extends StartReport {
+  seconds: number;
+}
 
 /** Hooks for automated tests, on `window.webRl`. */
 export interface PageTestHooks {
@@ -25,8 +30,16 @@ export interface PageTestHooks {
   ready: Promise<BackendInfo>;
   /** Runs the fixed conformance cases on the page's backend (in the worker). */
   conformance(): Promise<ConformanceResult>;
-  /** The latest counters, phase and chart size, and the training snapshots drawn on the canvas since the run was set up. */
-  state(): { phase: Phase; counters: TrainingCounters | null; chartPoints: number; backend: BackendInfo | null; greedy: Omit<GreedyEpisode, 'states'> | null; canvasFrames: number };
+  /** The latest counters, phase and chart size, the training snapshots drawn on the canvas since the run was set up, and the start's report. */
+  state(): {
+    phase: Phase;
+    counters: TrainingCounters | null;
+    chartPoints: number;
+    backend: BackendInfo | null;
+    greedy: Omit<GreedyEpisode, 'states'> | null;
+    canvasFrames: number;
+    start: PageStart | null;
+  };
 }
 
 declare global {
@@ -127,6 +140,11 @@ export class App {
   private canvasFrames = 0;
   private playback: { episode: GreedyEpisode; startedAt: number; fps: number; lastFrame: number } | null = null;
   private lastGreedy: Omit<GreedyEpisode, 'states'> | null = null;
+  /** What the worker says it is doing (the status line shows it until the phase settles), or null. */
+  private statusText: string | null = null;
+  /** When Start was pressed on a run without steps yet (cleared at its first step). */
+  private startPressedAt: number | null = null;
+  private lastStart: PageStart | null = null;
   readonly hooks: PageTestHooks;
 
   constructor() {
@@ -151,6 +169,8 @@ export class App {
     this.client = new WorkerClient(worker, {
       onProgress: (message) => this.onProgress(message),
       onNotice: (message) => this.showNotice(message.text, message.level),
+      onStatus: (message) => this.showStatus(message.text),
+      onStarted: (message) => this.onStarted(message.report),
     });
     this.bindControls();
     const ready = this.configure();
@@ -158,7 +178,15 @@ export class App {
     this.hooks = {
       ready,
       conformance: () => this.client.request({ type: 'conformance' }),
-      state: () => ({ phase: this.phase, counters: this.counters, chartPoints: this.chart.points, backend: this.backend, greedy: this.lastGreedy, canvasFrames: this.canvasFrames }),
+      state: () => ({
+        phase: this.phase,
+        counters: this.counters,
+        chartPoints: this.chart.points,
+        backend: this.backend,
+        greedy: this.lastGreedy,
+        canvasFrames: this.canvasFrames,
+        start: this.lastStart,
+      }),
     };
     requestAnimationFrame((t) => this.animate(t));
   }
@@ -283,6 +311,8 @@ export class App {
   }
 
   private startFreshView(): void {
+    this.lastStart = null;
+    byId('run-status').title = '';
     this.chart.reset(envSpec(this.run.config.env).rewardThreshold);
     this.setCounterText('lastReturn', '–');
     this.setCounterText('bestEvaluation', '–');
@@ -310,6 +340,7 @@ export class App {
   }
 
   private async start(): Promise<void> {
+    if ((this.counters?.steps ?? 0) === 0) this.startPressedAt = performance.now();
     if (this.phase === 'ready' && this.formDirty) await this.configure();
     this.playback = null;
     const counters = await this.client.request({ type: 'start' });
@@ -375,6 +406,23 @@ export class App {
     this.showNotice(`Loaded ${file.name} (${result.hidden.join('-')} hidden)${result.restarted ? ': a fresh run was set up with these layer widths' : ''}.`, 'info');
   }
 
+  /** Shows what the worker is doing in the status line (until the phase settles or the first step). */
+  private showStatus(text: string): void {
+    this.statusText = text;
+    this.renderStatus();
+  }
+
+  /** The first env step of the run: the status line returns to the phase, its tooltip says what the start cost. */
+  private onStarted(report: StartReport): void {
+    const seconds = this.startPressedAt === null ? Number.NaN : (performance.now() - this.startPressedAt) / 1000;
+    this.startPressedAt = null;
+    this.lastStart = { ...report, seconds };
+    this.statusText = null;
+    const pipelines = report.gpuPipelines === null ? '' : ` · ${report.gpuPipelines} GPU pipelines compiled`;
+    byId('run-status').title = `first env step ${formatNumber(seconds, 1)} s after Start${pipelines}`;
+    this.renderStatus();
+  }
+
   private onProgress(message: Extract<WorkerMessage, { type: 'progress' }>): void {
     this.chart.addEpisodes(message.episodes);
     this.chart.addEvaluations(message.evaluations);
@@ -405,11 +453,20 @@ export class App {
     set('meanReturn100', formatNumber(c.meanReturn100, 1));
   }
 
+  /** The status line: what the worker says it is doing, else the phase. */
+  private renderStatus(): void {
+    const phase = this.phase;
+    byId('run-status').textContent =
+      this.statusText ?? { starting: 'starting', ready: 'ready', training: 'training', paused: 'paused', finished: 'finished', busy: 'working…' }[phase];
+  }
+
   private setPhase(phase: Phase): void {
     this.phase = phase;
+    // A settled phase ends what the worker was doing; busy, starting and training (before its first step) keep it.
+    if (phase === 'ready' || phase === 'paused' || phase === 'finished') this.statusText = null;
     const pill = byId('run-status');
     pill.dataset.phase = phase;
-    pill.textContent = { starting: 'starting', ready: 'ready', training: 'training', paused: 'paused', finished: 'finished', busy: 'working…' }[phase];
+    this.renderStatus();
     const runExists = (this.counters?.steps ?? 0) > 0 && phase !== 'ready';
     const busy = phase === 'busy' || phase === 'starting';
     (byId('start') as HTMLButtonElement).disabled = busy || phase === 'training' || phase === 'finished';

@@ -43,6 +43,14 @@ export interface TrainingCounters {
   running: boolean;
 }
 
+/** What the first env step of a run cost to reach: the GPU pipelines built for it (on their first use). */
+export interface StartReport {
+  /** Pipelines the WebGPU backend has built by the first step (null on the CPU backend). */
+  gpuPipelines: number | null;
+  /** Kernels dispatched by then (each built once: equal to gpuPipelines), null on the CPU backend. */
+  kernelsDispatched: number | null;
+}
+
 /**
  * A snapshot of the first training env for the canvas: the unwrapped env's internal state (host
  * envs), or env 0's physics rows read back from the device (device envs: one small read back).
@@ -116,4 +124,8 @@ export type WorkerMessage =
       episodes: EpisodeLog[];
       evaluations: EvaluationLog[];
     }
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string };
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string }
+  /** What the worker is doing while the page waits (opening the backend, compiling shaders, the first step). */
+  | { type: 'status'; text: string }
+  /** The run's first env step happened (the page times Start to here). */
+  | { type: 'started'; report: StartReport };

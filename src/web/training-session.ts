@@ -7,6 +7,7 @@
 import type { Backend } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend, type BackendKind } from '../backend/create-backend.js';
+import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.js';
 import { InvalidArgumentError, errorMessage } from '../errors.js';
 import { make } from '../envs/registry.js';
 import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
@@ -18,7 +19,7 @@ import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
-import type { BackendInfo, EnvSnapshot, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, TrainingCounters, WorkerMessage } from './protocol.js';
+import type { BackendInfo, EnvSnapshot, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, StartReport, TrainingCounters, WorkerMessage } from './protocol.js';
 
 /** Sends a message to the page (postMessage in the worker), with buffers to transfer. */
 export type PostMessage = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void;
@@ -167,10 +168,11 @@ export class TrainingSession {
       if (this.backend === null || this.backendInfo?.requested !== kind) {
         this.backend?.destroy();
         this.backend = null;
-        const { backend, info } = await openPageBackend(kind);
+        const { backend, info } = await openPageBackend(kind, (text) => this.post({ type: 'status', text }));
         this.backend = backend;
         this.backendInfo = info;
       }
+      this.post({ type: 'status', text: `setting up the ${entry.name.toUpperCase()} run…` });
       const trainer = entry.createTrainer(this.backend, config, seed, {
         onEpisode: (log) => {
           this.episodesOut.push(log);
@@ -210,16 +212,23 @@ export class TrainingSession {
 
   private async trainingLoop(trainer: Trainer<BaseConfig, unknown>): Promise<void> {
     try {
+      let starting = trainer.steps === 0;
+      if (starting) this.post({ type: 'status', text: this.backend instanceof WebGpuBackend ? 'first step: compiling the GPU pipelines it uses…' : 'first step…' });
       while (this.running && !trainer.done && this.trainer === trainer) {
         await this.exclusive(async () => {
           const sliceStart = performance.now();
           const sliceEnd = sliceStart + this.sliceMs;
-          while (this.running && !trainer.done && performance.now() < sliceEnd) {
+          // Until the first env step, one call per slice: the page hears of it as soon as it happens.
+          while (this.running && !trainer.done && performance.now() < sliceEnd && !(starting && trainer.steps > 0)) {
             await trainer.run(1);
             this.serveSnapshots();
           }
           this.activeMs += performance.now() - sliceStart;
         });
+        if (starting && trainer.steps > 0) {
+          starting = false;
+          this.post({ type: 'started', report: startReport(this.backend) });
+        }
         this.postProgress();
         await yieldToEventLoop();
       }
@@ -424,6 +433,15 @@ function hostEnvInProgress(t: Trainer<BaseConfig, unknown>): EnvInProgress | nul
   return state && { state, episodeStep: t.envs.episodeStep(0) };
 }
 
+/** The GPU pipelines built so far and the kernels dispatched (each built once), or nulls on the CPU backend. */
+function startReport(backend: Backend | null): StartReport {
+  if (!(backend instanceof WebGpuBackend)) return { gpuPipelines: null, kernelsDispatched: null };
+  // Recorded work is submitted first: a dispatch held back by the recorder builds its pipeline then.
+  backend.flush();
+  const dispatched = Object.values(backend.kernelDispatches()).filter((n) => n > 0).length;
+  return { gpuPipelines: backend.gpuObjectsCreated().pipelines, kernelsDispatched: dispatched };
+}
+
 /** The network a config trains on its env, as resolveWeightsNetwork and weights files take it. */
 function networkOf<C extends BaseConfig, S extends BaseState<C>>(entry: AlgorithmEntry<C, S>, config: C): NetworkFields {
   return { env: config.env, ...entry.architecture(config) };
@@ -435,19 +453,20 @@ function networkOf<C extends BaseConfig, S extends BaseState<C>>(entry: Algorith
  * to the CPU only without one; 'auto' follows the CLI's rule (createBackend('auto')): WebGPU on a
  * hardware adapter, else the CPU backend, which trains faster than a software adapter, saying why.
  * The CPU backend runs the WASM SIMD kernels (with FMA: Chrome has relaxed SIMD) where the browser
- * has WebAssembly SIMD, else the TypeScript kernels; its description names them.
+ * has WebAssembly SIMD, else the TypeScript kernels; its description names them. `onStatus` hears
+ * what opening a WebGPU backend is doing (the page's status line).
  */
-export async function openPageBackend(kind: BackendKind): Promise<{ backend: Backend; info: BackendInfo }> {
+export async function openPageBackend(kind: BackendKind, onStatus: (text: string) => void = () => {}): Promise<{ backend: Backend; info: BackendInfo }> {
   let fallbackReason: string | null = null;
   if (kind === 'webgpu') {
     try {
-      const backend = await createBackend('webgpu');
+      const backend = await createBackend('webgpu', { webgpu: { onStatus } });
       return { backend, info: backendInfo(backend, kind, null) };
     } catch (error) {
       fallbackReason = errorMessage(error).split('\n')[0];
     }
   } else if (kind === 'auto') {
-    const backend = await createBackend('auto', { onNotice: (_message, reason) => (fallbackReason = reason) });
+    const backend = await createBackend('auto', { webgpu: { onStatus }, onNotice: (_message, reason) => (fallbackReason = reason) });
     // onNotice is called only when 'auto' falls back to the CPU.
     return { backend, info: backendInfo(backend, kind, fallbackReason) };
   }

@@ -3,10 +3,14 @@ import type { ReplyValues, WorkerMessage, WorkerRequest } from './protocol.js';
 
 type ProgressMessage = Extract<WorkerMessage, { type: 'progress' }>;
 type NoticeMessage = Extract<WorkerMessage, { type: 'notice' }>;
+type StatusMessage = Extract<WorkerMessage, { type: 'status' }>;
+type StartedMessage = Extract<WorkerMessage, { type: 'started' }>;
 
 export interface WorkerClientHandlers {
   onProgress(message: ProgressMessage): void;
   onNotice(message: NoticeMessage): void;
+  onStatus(message: StatusMessage): void;
+  onStarted(message: StartedMessage): void;
 }
 
 export class WorkerClient {
@@ -21,6 +25,8 @@ export class WorkerClient {
       const message = event.data;
       if (message.type === 'progress') handlers.onProgress(message);
       else if (message.type === 'notice') handlers.onNotice(message);
+      else if (message.type === 'status') handlers.onStatus(message);
+      else if (message.type === 'started') handlers.onStarted(message);
       else {
         const waiter = this.pending.get(message.id);
         if (!waiter) return;

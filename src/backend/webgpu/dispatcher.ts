@@ -6,7 +6,7 @@
 import type { GpuObjectCounts } from './gpu-counters.js';
 import { KERNELS, KERNEL_NAMES, type KernelName, type ParamsOf } from './kernels.js';
 import { ParamWriter, type ParamLayout } from './param-layout.js';
-import type { KernelPipelines, LayoutCache } from './pipelines.js';
+import type { LayoutCache, PipelineCache } from './pipelines.js';
 import type { Recorder } from './recorder.js';
 import { wholeBlock, type GpuStorage, type StoragePool } from './storage-pool.js';
 
@@ -29,7 +29,7 @@ export class Dispatcher {
   constructor(
     private readonly device: GPUDevice,
     private readonly recorder: Recorder,
-    private readonly pipelines: KernelPipelines,
+    private readonly pipelines: PipelineCache,
     private readonly layouts: LayoutCache,
     private readonly pool: StoragePool,
     private readonly counts: GpuObjectCounts,
@@ -39,9 +39,9 @@ export class Dispatcher {
     this.writer = new ParamWriter(recorder.u32, recorder.f32);
   }
 
-  /** Whether `kernel` was built on this device (a kernel with an unmet KernelSpec.requires was not). */
+  /** Whether `kernel` can be built on this device (a kernel with an unmet KernelSpec.requires cannot). */
   available(kernel: KernelName): boolean {
-    return this.pipelines[kernel] !== undefined;
+    return this.pipelines.offers(kernel);
   }
 
   /** Reserves the uniform slot of the next dispatch of `kernel`; set its fields by name, then bind and run. */
@@ -110,8 +110,7 @@ export class Dispatcher {
    */
   grid(kernel: KernelName, x: number, y: number): void {
     const spec = KERNELS[kernel];
-    const pipeline = this.pipelines[kernel];
-    if (pipeline === undefined) throw new Error(`internal: kernel ${kernel} is not built on this device`);
+    if (!this.pipelines.offers(kernel)) throw new Error(`internal: this device lacks what kernel ${kernel} requires`);
     const bound = this.bound;
     const epoch = this.recorder.epoch;
     let staged = 0;
@@ -125,7 +124,7 @@ export class Dispatcher {
       bound[i] = scratch;
       staged |= 1 << i;
     }
-    this.latestDispatch = this.recorder.dispatch(pipeline, this.bindGroup(spec.access), x, y);
+    this.latestDispatch = this.recorder.dispatch(kernel, this.bindGroup(spec.access), x, y);
     this.latestKernel = kernel;
     this.dispatches++;
     this.perKernel[kernel]++;

@@ -1,7 +1,7 @@
 /**
- * Compiles shaders/*.wgsl and builds one compute pipeline per kernel, once, when the backend is
- * created. Compiler errors become a ShaderCompileError carrying the WGSL messages with line,
- * column and the offending source line.
+ * Compiles shaders/*.wgsl when the backend is created, and builds each kernel's compute pipeline
+ * when the kernel is first dispatched (PipelineCache). Compiler errors become a ShaderCompileError
+ * carrying the WGSL messages with line, column and the offending source line.
  */
 import { ShaderCompileError } from './gpu-errors.js';
 import { errorMessage } from '../../errors.js';
@@ -140,50 +140,104 @@ export function deviceOffers(device: GPUDevice, requirement: KernelRequirement |
   }
 }
 
-/** The pipeline of every kernel the device can run (a kernel whose requirement it lacks has none). */
-export type KernelPipelines = Partial<Record<KernelName, GPUComputePipeline>>;
+/** The kernels `device` offers what they require (see KernelSpec.requires): the ones a backend on it may build. */
+export function offeredKernels(device: GPUDevice): KernelName[] {
+  return KERNEL_NAMES.filter((k) => deviceOffers(device, (KERNELS[k] as KernelSpec).requires));
+}
 
-/** Compiles the shader files and builds the pipeline of every kernel the device offers what it requires (in parallel). */
-export async function buildPipelines(
+/**
+ * Compiles, in parallel, the shader file of every kernel `device` offers what it requires (snippets
+ * included); throws ShaderCompileError with the compiler's messages for a broken file. Modules are
+ * cheap (WGSL is parsed and checked, not compiled for the device): pipelines are what cost.
+ */
+export async function compileKernelModules(
   device: GPUDevice,
   loadSource: (file: ShaderFile) => Promise<string>,
-  layouts: LayoutCache,
   counts: GpuObjectCounts,
-): Promise<KernelPipelines> {
+): Promise<Map<ShaderFile, GPUShaderModule>> {
   const sources = new Map<ShaderFile, string>();
   await Promise.all(SHADER_FILES.map(async (file) => sources.set(file, await loadSource(file))));
-  const kernels = KERNEL_NAMES.filter((k) => deviceOffers(device, (KERNELS[k] as KernelSpec).requires));
-  const kernelFiles = [...new Set(kernels.map((k) => KERNELS[k].file))];
+  const files = kernelFiles(device);
   const modules = new Map<ShaderFile, GPUShaderModule>();
   await Promise.all(
-    kernelFiles.map(async (file) => {
+    files.map(async (file) => {
       const code = expandIncludes(file, sources, subgroupLanes(device));
       modules.set(file, await compileShaderModule(device, `${file}.wgsl`, code, counts));
     }),
   );
-  const entries = await Promise.all(
-    kernels.map(async (name): Promise<[KernelName, GPUComputePipeline]> => {
-      const spec = KERNELS[name];
-      const module = modules.get(spec.file);
-      if (module === undefined) throw new Error(`internal: shader ${spec.file} not compiled`);
-      const layout = layouts.pipelineLayout(spec.access);
-      device.pushErrorScope('validation');
-      const pending = device.createComputePipelineAsync({ label: name, layout, compute: { module, entryPoint: spec.entry } });
-      const scope = device.popErrorScope();
-      counts.pipelines++;
-      let pipeline: GPUComputePipeline;
-      try {
-        pipeline = await pending;
-      } catch (error) {
-        await scope;
-        throw new ShaderCompileError(`pipeline ${name} (${spec.file}.wgsl, entry ${spec.entry}) failed`, [errorMessage(error)]);
-      }
-      const scopeError = await scope;
-      if (scopeError !== null) {
-        throw new ShaderCompileError(`pipeline ${name} (${spec.file}.wgsl, entry ${spec.entry}) failed`, [scopeError.message]);
-      }
-      return [name, pipeline];
-    }),
-  );
-  return Object.fromEntries(entries) as KernelPipelines;
+  return modules;
+}
+
+/** The shader files of the kernels `device` offers what they require. */
+export function kernelFiles(device: GPUDevice): ShaderFile[] {
+  return [...new Set(offeredKernels(device).map((k) => KERNELS[k].file))];
+}
+
+/**
+ * The compute pipeline of each kernel, built the first time the kernel is dispatched, so a run
+ * compiles only the kernels it uses (on SwiftShader a pipeline costs 0.05 to 4 s of compilation,
+ * one after another: building all of them took most of the page's start). The pipeline is created
+ * with createComputePipeline, which returns at once: the device compiles it before the first
+ * submission that uses it runs, and a failure is reported by the backend's next call
+ * (`takeFailure`). Each kernel's pipeline is created once (`counts.pipelines` counts them).
+ */
+export class PipelineCache {
+  private readonly pipelines = new Map<KernelName, GPUComputePipeline>();
+  private readonly offered: ReadonlySet<KernelName>;
+  private failure: ShaderCompileError | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly modules: ReadonlyMap<ShaderFile, GPUShaderModule>,
+    private readonly layouts: LayoutCache,
+    private readonly counts: GpuObjectCounts,
+  ) {
+    this.offered = new Set(offeredKernels(device));
+  }
+
+  /** Whether the device offers what `kernel` requires (a kernel with an unmet KernelSpec.requires has no pipeline). */
+  offers(kernel: KernelName): boolean {
+    return this.offered.has(kernel);
+  }
+
+  /** The kernels whose pipelines were created so far, in creation order. */
+  built(): KernelName[] {
+    return [...this.pipelines.keys()];
+  }
+
+  /** The pipeline of `kernel`, created on its first call. */
+  get(kernel: KernelName): GPUComputePipeline {
+    const cached = this.pipelines.get(kernel);
+    if (cached !== undefined) return cached;
+    if (!this.offered.has(kernel)) throw new Error(`internal: this device lacks what kernel ${kernel} requires`);
+    const spec = KERNELS[kernel];
+    const module = this.modules.get(spec.file);
+    if (module === undefined) throw new Error(`internal: shader ${spec.file} not compiled`);
+    const layout = this.layouts.pipelineLayout(spec.access);
+    // Push, create and pop synchronously, so no other call's error lands in these scopes.
+    this.device.pushErrorScope('internal');
+    this.device.pushErrorScope('validation');
+    const pipeline = this.device.createComputePipeline({ label: kernel, layout, compute: { module, entryPoint: spec.entry } });
+    const scopes = [this.device.popErrorScope(), this.device.popErrorScope()];
+    this.counts.pipelines++;
+    this.pipelines.set(kernel, pipeline);
+    void Promise.all(scopes).then(
+      (errors) => this.fail(kernel, errors.filter((e) => e !== null).map((e) => e.message)),
+      (error: unknown) => this.fail(kernel, [errorMessage(error)]),
+    );
+    return pipeline;
+  }
+
+  /** A pipeline's failure not yet reported (then forgotten), else null. */
+  takeFailure(): ShaderCompileError | null {
+    const failure = this.failure;
+    this.failure = null;
+    return failure;
+  }
+
+  private fail(kernel: KernelName, messages: string[]): void {
+    if (messages.length === 0) return;
+    const spec = KERNELS[kernel];
+    this.failure ??= new ShaderCompileError(`pipeline ${kernel} (${spec.file}.wgsl, entry ${spec.entry}) failed`, messages);
+  }
 }

@@ -14,11 +14,12 @@
  * The latest dispatch is held back, encoded only when the next command is recorded or the
  * recording is submitted, so that the op after it may replace it by a kernel that does the work of
  * both (see `dropHeld`); anything that must follow recorded work (a submission, a copy, an upload
- * through `pending`) sees the held dispatch as recorded.
+ * through `pending`) sees the held dispatch as recorded. Its kernel's pipeline is looked up (and
+ * built on first use: PipelineCache) only when it is encoded, so a dropped dispatch builds none.
  */
 import type { GpuObjectCounts } from './gpu-counters.js';
-import { UNIFORM_SLOT_BYTES } from './kernels.js';
-import { PARAMS_GROUP, createParamsLayout } from './pipelines.js';
+import { UNIFORM_SLOT_BYTES, type KernelName } from './kernels.js';
+import { PARAMS_GROUP, createParamsLayout, type PipelineCache } from './pipelines.js';
 
 const SLOT_WORDS = UNIFORM_SLOT_BYTES / 4;
 
@@ -37,7 +38,7 @@ export class Recorder {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   /** The held dispatch (reused: recording allocates nothing). */
-  private readonly held = { pipeline: null as GPUComputePipeline | null, storages: null as GPUBindGroup | null, slot: 0, x: 0, y: 0 };
+  private readonly held = { kernel: null as KernelName | null, storages: null as GPUBindGroup | null, slot: 0, x: 0, y: 0 };
   private holding = false;
   /** Incremented at every dispatch: names the held one (see `holds`). */
   private dispatchCount = 0;
@@ -45,6 +46,7 @@ export class Recorder {
   constructor(
     private readonly device: GPUDevice,
     private readonly counts: GpuObjectCounts,
+    private readonly pipelines: PipelineCache,
     capacitySlots = 1024,
   ) {
     this.capacity = capacitySlots;
@@ -80,13 +82,13 @@ export class Recorder {
   }
 
   /**
-   * Records one dispatch with `storages` as group 0 and the slot just reserved as group 1 (held
-   * until the next command), and returns its number for `holds`.
+   * Records one dispatch of `kernel` with `storages` as group 0 and the slot just reserved as
+   * group 1 (held until the next command), and returns its number for `holds`.
    */
-  dispatch(pipeline: GPUComputePipeline, storages: GPUBindGroup, x: number, y: number): number {
+  dispatch(kernel: KernelName, storages: GPUBindGroup, x: number, y: number): number {
     this.encodeHeld();
     const held = this.held;
-    held.pipeline = pipeline;
+    held.kernel = kernel;
     held.storages = storages;
     held.slot = this.slots;
     held.x = x;
@@ -111,7 +113,7 @@ export class Recorder {
     this.holding = false;
     const held = this.held;
     const pass = this.computePass();
-    pass.setPipeline(held.pipeline as GPUComputePipeline);
+    pass.setPipeline(this.pipelines.get(held.kernel as KernelName));
     pass.setBindGroup(0, held.storages);
     pass.setBindGroup(PARAMS_GROUP, this.slotGroups[held.slot]);
     pass.dispatchWorkgroups(held.x, held.y);

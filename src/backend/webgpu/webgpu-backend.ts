@@ -2,8 +2,9 @@
  * The WebGPU backend: every op of the Backend interface as WGSL compute dispatches (webgpu-ops.ts),
  * recorded into one command encoder and submitted when someone reads (or flushes). Float32 only.
  *
- * - Pipelines are compiled once in `create()` (compile errors throw ShaderCompileError with the
- *   WGSL messages); bind groups are cached by buffer ids; tensor buffers are pooled by size; op
+ * - Shader files are compiled in `create()` (compile errors throw ShaderCompileError with the WGSL
+ *   messages); each kernel's pipeline is built on its first dispatch, so a run compiles only the
+ *   kernels it uses (pipelines.ts: PipelineCache); bind groups are cached by buffer ids; tensor buffers are pooled by size; op
  *   parameters go through a uniform ring with dynamic offsets. After warm-up, a training step
  *   creates no GPU object (see `gpuObjectsCreated()`).
  * - Validation, defaults and tensor bookkeeping are BackendBase's, shared with the CPU backend.
@@ -16,7 +17,7 @@ import { DeviceLostError, GpuError, GpuOutOfMemoryError } from './gpu-errors.js'
 import { zeroCounts, type GpuObjectCounts } from './gpu-counters.js';
 import { Dispatcher } from './dispatcher.js';
 import type { KernelName, ShaderFile } from './kernels.js';
-import { LayoutCache, buildPipelines, subgroupLanes } from './pipelines.js';
+import { LayoutCache, PipelineCache, compileKernelModules, kernelFiles, subgroupLanes } from './pipelines.js';
 // The browser bundle swaps the -node modules for their -browser twins (web-build.ts).
 import { acquireDevice } from './device-node.js';
 import { loadShaderSource } from './shader-sources-node.js';
@@ -49,6 +50,11 @@ export interface WebGpuBackendOptions {
    * adapter ('blocked' and 'subgroup' also force the CPU-style reductions, 'tiled' the GPU ones).
    */
   matmulPath?: MatmulPath;
+  /**
+   * Told what `create()` is doing, for a front end's status line ('requesting a WebGPU adapter and
+   * device…', 'compiling 18 WGSL shader files…').
+   */
+  onStatus?: (text: string) => void;
 }
 
 export class WebGpuBackend extends BackendBase<GpuStorage> {
@@ -67,6 +73,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   private readonly recorder: Recorder;
   private readonly pool: StoragePool;
   private readonly dispatcher: Dispatcher;
+  private readonly pipelines: PipelineCache;
   private readonly staging = new Map<number, GPUBuffer[]>();
   private readonly releaseDevice: (() => void) | null;
   private uploadScratch = new Float32Array(0);
@@ -81,7 +88,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     release: (() => void) | null;
     counts: GpuObjectCounts;
     layouts: LayoutCache;
-    pipelines: Awaited<ReturnType<typeof buildPipelines>>;
+    pipelines: PipelineCache;
     uniformSlots: number;
     maxGroups: number;
     matmulPath: MatmulPath;
@@ -92,7 +99,8 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     this.adapterDescription = parts.adapterDescription;
     this.releaseDevice = parts.release;
     this.counts = parts.counts;
-    this.recorder = new Recorder(this.device, this.counts, parts.uniformSlots);
+    this.pipelines = parts.pipelines;
+    this.recorder = new Recorder(this.device, this.counts, parts.pipelines, parts.uniformSlots);
     this.pool = new StoragePool(this.device, this.counts, (block) => {
       // A buffer bound by unsubmitted work must not be destroyed before that work is submitted.
       if (block.lastEpoch === this.recorder.epoch) this.recorder.submit();
@@ -108,8 +116,9 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     this.device.addEventListener('uncapturederror', this.onUncapturedError);
   }
 
-  /** Acquires a device (unless one is given), compiles every kernel, and returns a ready backend. */
+  /** Acquires a device (unless one is given), compiles the shader files, and returns a ready backend (pipelines are built on first use). */
   static async create(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+    const status = options.onStatus ?? (() => {});
     let device: GPUDevice;
     let adapterDescription: string;
     let release: (() => void) | null;
@@ -118,6 +127,7 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
       adapterDescription = describeAdapter(device.adapterInfo);
       release = null;
     } else {
+      status('requesting a WebGPU adapter and device…');
       const acquired = await acquireDevice(options.powerPreference ? { powerPreference: options.powerPreference } : {});
       device = acquired.device;
       adapterDescription = acquired.adapterDescription;
@@ -126,7 +136,9 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     const counts = zeroCounts();
     const layouts = new LayoutCache(device, counts);
     try {
-      const pipelines = await buildPipelines(device, options.loadShaderSource ?? loadShaderSource, layouts, counts);
+      status(`compiling ${kernelFiles(device).length} WGSL shader files…`);
+      const modules = await compileKernelModules(device, options.loadShaderSource ?? loadShaderSource, counts);
+      const pipelines = new PipelineCache(device, modules, layouts, counts);
       const uniformSlots = options.uniformSlots ?? 1024;
       if (!Number.isInteger(uniformSlots) || uniformSlots < 1) {
         throw new InvalidArgumentError(`WebGpuBackend: uniformSlots must be a positive integer, got ${uniformSlots}`);
@@ -152,6 +164,11 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   /** GPU objects created so far (buffers, bind groups, layouts, pipelines, shader modules, encoders, submits). */
   gpuObjectsCreated(): GpuObjectCounts {
     return { ...this.counts };
+  }
+
+  /** The kernels whose pipelines were built so far (on their first dispatch), in build order. */
+  pipelinesBuilt(): KernelName[] {
+    return this.pipelines.built();
   }
 
   /** Dispatches recorded so far, per kernel of the table in kernels.ts. */
@@ -232,6 +249,8 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
   /** Throws if the device was lost or an uncaptured WebGPU error happened. */
   protected override checkDevice(): void {
     if (this.lost !== null) throw new DeviceLostError(this.lost);
+    const failure = this.pipelines.takeFailure();
+    if (failure !== null) throw failure;
     if (this.uncaptured !== null) {
       const { message, outOfMemory } = this.uncaptured;
       this.uncaptured = null;
