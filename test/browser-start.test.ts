@@ -13,11 +13,12 @@ import { PageProblems, chromiumAvailable, launchChromium } from './support/brows
 import { needs } from './support/requirements.js';
 
 /**
- * The kernels of PQN's first iteration (pqn-cartpole-vector, host envs) on SwiftShader, whose
- * 4-lane subgroups take linear-subgroup.wgsl's layer kernels: fill, the six of linear-subgroup.wgsl,
- * tdLossLanes, layerNorm, layerNormBackward, qLambdaReturns and adamSmall.
+ * The kernels of PQN's first iteration (pqn-cartpole-vector, whose envOn 'auto' settles to device
+ * envs on WebGPU) on SwiftShader, whose 4-lane subgroups take linear-subgroup.wgsl's layer kernels:
+ * fill, copy, the six of linear-subgroup.wgsl, tdLossLanes, layerNorm, layerNormBackward,
+ * qLambdaReturns, cartPoleStep, epsilonGreedy, gatherRows and adamSmall.
  */
-const PQN_FIRST_STEP_PIPELINES = 12;
+const PQN_FIRST_STEP_PIPELINES = 16;
 
 const available = chromiumAvailable();
 
@@ -76,10 +77,10 @@ describe('the page start on WebGPU in Chromium', needs('chromium', available), (
       'first step: compiling the GPU pipelines it uses…',
       expect.stringMatching(/^(training|finished)$/),
     ]);
-    // One pipeline per kernel dispatched, of the 51 in the table.
+    // One pipeline per kernel dispatched: under a third of the table's kernels (53).
     expect(state?.start?.kernelsDispatched).toBe(PQN_FIRST_STEP_PIPELINES);
     expect(state?.start?.gpuPipelines).toBe(PQN_FIRST_STEP_PIPELINES);
-    expect(KERNEL_NAMES.length).toBeGreaterThan(4 * PQN_FIRST_STEP_PIPELINES);
+    expect(KERNEL_NAMES.length).toBeGreaterThan(3 * PQN_FIRST_STEP_PIPELINES);
     expect(state?.start?.seconds).toBeGreaterThan(0);
     expect(tooltip).toMatch(new RegExp(`^first env step [\\d.]+ s after Start · ${PQN_FIRST_STEP_PIPELINES} GPU pipelines compiled$`));
     expect(problems.messages).toEqual([]);
