@@ -196,13 +196,14 @@ const PQN_CARTPOLE_VECTOR: PqnConfig = { ...PQN_CARTPOLE, hidden: [...PQN_CARTPO
 /**
  * `pqn-cartpole-device`: `pqn-cartpole` with its 256 envs on the device (envOn 'device': the
  * backend's envStep and epsilonGreedy, one read back per rollout), 16 steps a rollout and 16
- * minibatches of 256: 4,096 transitions an iteration, 64 updates. With CleanRL's 4 minibatches
- * (1,024 each) the 500k steps are only 1,952 updates, and it did not learn (best greedy means
- * 22-38 on seeds 0-2); with 16 it reached 500 on seeds 0-2 (docs/presets.md). What the page runs
- * to train hundreds of envs: the rollout costs no read back per step. Its envOn is 'device', not
- * the other presets' 'auto', so it runs device envs on the CPU backend too.
+ * minibatches of 256: 4,096 transitions an iteration, 64 updates, and 1M steps. With CleanRL's 4
+ * minibatches (1,024 each) the 500k steps are only 1,952 updates, and it did not learn (best
+ * greedy means 22-38 on seeds 0-2); with 16 and 500k steps the kept weights reached 475 on 1 of
+ * tuning seeds 0-7, with 1M steps on all 8 (docs/presets.md). What the page runs to train hundreds
+ * of envs: the rollout costs no read back per step. Its envOn is 'device', not the other presets'
+ * 'auto', so it runs device envs on the CPU backend too.
  */
-const PQN_CARTPOLE_DEVICE: PqnConfig = { ...PQN_CARTPOLE, hidden: [...PQN_CARTPOLE.hidden], envOn: 'device', numEnvs: 256, numSteps: 16, numMinibatches: 16 };
+const PQN_CARTPOLE_DEVICE: PqnConfig = { ...PQN_CARTPOLE, hidden: [...PQN_CARTPOLE.hidden], envOn: 'device', numEnvs: 256, numSteps: 16, numMinibatches: 16, steps: 1_000_000 };
 
 /**
  * `pqn-acrobot`: `pqn-cartpole` on Acrobot-v1 with a 256-256 network, 20-episode evaluations (the
