@@ -156,11 +156,15 @@ describe('--algo pqn', () => {
     const state = decodePqnCheckpoint(openCheckpoint(readBytes(join(dir, 'auto-webgpu', 'checkpoint.zip')), 'checkpoint.zip')).state;
     expect(state.config.envOn).toBe('device');
     expect(state.deviceEnv?.length).toBe(7 * 32);
-    // Resumed on the CPU (where auto means host): the run goes on as it ran, on device envs.
-    const resumed = train(['--resume', join('auto-webgpu', 'checkpoint.zip'), '--backend', 'cpu', '--steps', '1024', '--no-video', '--final-eval-episodes', '0']);
+    // Resumed on the CPU (where auto means host), --env-on auto given: the run goes on as it ran, on device envs.
+    const resumed = train(['--resume', join('auto-webgpu', 'checkpoint.zip'), '--backend', 'cpu', '--env-on', 'auto', '--steps', '1024', '--no-video', '--final-eval-episodes', '0']);
     expect(resumed.stderr).toBe('');
     expect(resumed.stdout).toMatch(/\| 32 device envs x 16 steps a rollout, /);
     expect(resumed.stdout).toMatch(/finished: 1024 steps/);
+    // --env-on host names another mode than the checkpoint's: refused before any work.
+    const other = train(['--resume', join('auto-webgpu', 'checkpoint.zip'), '--backend', 'cpu', '--env-on', 'host', '--steps', '2048', '--no-video']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/conflicts with --env-on host \(the checkpoint has device\)/);
     // Host envs asked for: the same preset on the host.
     const host = train([...args, '--backend', 'webgpu', '--env-on', 'host', '--steps', '512', '--out', 'host-webgpu']);
     expect(host.code).toBe(0);

@@ -170,7 +170,8 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
     const flags = flagsConfig as unknown as Record<string, unknown>;
     const saved = state.config as unknown as Record<string, unknown>;
     for (const key of givenConfigKeys(program)) {
-      if (!resumable.includes(key) && !sameValue(flags[key], saved[key])) conflicts.push(`${flagName(key)} ${showValue(flags[key])} (the checkpoint has ${showValue(saved[key])})`);
+      const agrees = sameValue(flags[key], saved[key]) || (entry.agreesWithAnySaved?.(key as keyof typeof state.config, flags[key]) ?? false);
+      if (!resumable.includes(key) && !agrees) conflicts.push(`${flagName(key)} ${showValue(flags[key])} (the checkpoint has ${showValue(saved[key])})`);
     }
     if (given('seed') && options.seed !== state.seed) conflicts.push(`--seed ${options.seed} (the checkpoint has ${state.seed})`);
     if (given('preset') && options.preset !== run.preset) conflicts.push(`--preset ${options.preset} (the checkpoint has ${run.preset})`);

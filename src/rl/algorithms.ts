@@ -84,6 +84,11 @@ export interface AlgorithmEntry<C extends BaseConfig, S extends BaseState<C>> {
    * (DQN: a step budget given alone turns an episode-budget preset into a step budget).
    */
   adjustGiven?(config: C, given: (key: keyof C) => boolean): void;
+  /**
+   * Whether a flag's value, given with --resume, agrees with any value the checkpoint holds: a value
+   * that is settled when a run starts (PQN's envOn 'auto') means "as the run was settled".
+   */
+  agreesWithAnySaved?(key: keyof C, value: unknown): boolean;
 }
 
 /** The network a config describes, as banners and errors show it ('4-64-64-2'). */
@@ -129,6 +134,7 @@ export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
   preset: pqnPreset,
   presetFor: pqnPresetFor,
   forBackend: pqnConfigFor,
+  agreesWithAnySaved: (key, value) => key === 'envOn' && value === 'auto',
   createTrainer: (backend, config, seed, callbacks) => new PqnTrainer(backend, config, seed, callbacks),
   describe: () => 'PQN',
   describeRun: (c) =>
