@@ -346,6 +346,8 @@ export class App {
     const counters = await this.client.request({ type: 'start' });
     this.counters = counters;
     this.setPhase(counters.done ? 'finished' : 'training');
+    // Device envs are drawn from a snapshot taken between iterations: the first may be seconds away.
+    if (this.canvasFrames === 0 && !counters.done) byId('stage-caption').textContent = `${this.run.config.env} · training, waiting for env 0`;
   }
 
   private async pause(): Promise<void> {
