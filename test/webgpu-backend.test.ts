@@ -309,4 +309,30 @@ b.destroy();
     expect(child.status).toBe(0);
     expect(seconds).toBeLessThan(15);
   });
+
+  it('exits cleanly when destroy() comes right after the first dispatches, their pipelines still being checked', () => {
+    // Each first dispatch builds its kernel's pipeline under error scopes that settle later. Dawn
+    // crashed at exit (SIGSEGV or abort) in about 2 of 5 such processes when the device was
+    // destroyed under them; destroy() now releases it once they settle. Six processes.
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-exit-'));
+    const script = join(dir, 'exit-pending.mts');
+    const backendUrl = pathToFileURL(join(import.meta.dirname, '../src/backend/webgpu/index.ts')).href;
+    writeFileSync(
+      script,
+      `import { WebGpuBackend } from '${backendUrl}';
+const b = await WebGpuBackend.create();
+const t = b.tensor([64]);
+const u = b.tensor([64]);
+b.fill(t, 1);
+b.scale(t, 2, u);
+b.copy(u, t);
+b.flush();
+b.destroy();
+`,
+    );
+    const statuses = Array.from({ length: 6 }, () =>
+      spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } }),
+    ).map((child) => `${child.status} ${child.signal ?? ''}`.trim());
+    expect(statuses).toEqual(Array(6).fill('0'));
+  });
 });

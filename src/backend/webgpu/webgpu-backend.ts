@@ -243,7 +243,13 @@ export class WebGpuBackend extends BackendBase<GpuStorage> {
     this.staging.clear();
     this.recorder.ring.destroy();
     this.device.removeEventListener('uncapturederror', this.onUncapturedError);
-    this.releaseDevice?.();
+    const release = this.releaseDevice;
+    if (release === null) return;
+    // Pipelines' error scopes still pending: release the device once they settle (Dawn keeps the
+    // process alive until then), never under them (PipelineCache.checked).
+    const checked = this.pipelines.checked();
+    if (checked === null) release();
+    else void checked.then(release);
   }
 
   /** Throws if the device was lost or an uncaptured WebGPU error happened. */
