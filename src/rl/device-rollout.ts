@@ -20,7 +20,7 @@
  *
  * The observations, actions, returns and episode statistics (each step's (2, N) rows: the return
  * and length of every episode that ended, 0 where none did) sit side by side in one arena.
- * `readEpisodes()` reads back only the statistics: PQN gathers its minibatches on the device from
+ * `readEpisodes(scalar)` reads back only the statistics (and one scalar beside them): PQN gathers its minibatches on the device from
  * `rows` (gatherRows, at the padded rows of `layout`: paddedRows), so a rollout costs one small read
  * back. `read()` reads the whole arena, for a caller that wants the rollout on the host (tests, or
  * minibatches gathered there). Both return the N envs' values without the padding.
@@ -89,12 +89,9 @@ export class DeviceRollout {
   private readonly truncatedRows: Tensor[];
   private readonly observations: Tensor;
   private readonly returns: Tensor;
-  private readonly episodes: Tensor;
   /** The tail's first value, where readEpisodes copies its scalar, and the statistics with it: one range, one read. */
   private readonly tailScalar: Tensor;
   private readonly episodesAndTail: Tensor;
-  /** The scalar that came back with the latest readEpisodes(scalar), NaN without one. */
-  scalarValue = Number.NaN;
   /** The rollout's T Np rows on the device, time-major (env n's step t at row t Np + n: layout's paddedRow): what minibatches are gathered from. */
   readonly rows: { observations: Tensor; actions: Tensor; returns: Tensor };
   private readonly finalObs: Tensor;
@@ -137,7 +134,6 @@ export class DeviceRollout {
     this.episodeRows = steps(this.arena, episodeBlocks, [2, n]);
     this.observations = b.view(this.arena, obsBlocks.offset, [T * np, d], 'rollout.s');
     this.returns = b.view(this.arena, returnBlocks.offset, [T, np], 'rollout.G');
-    this.episodes = b.view(this.arena, episodeBlocks.offset, [T, 2 * np], 'rollout.episodes');
     const tail = layout.arena.tail;
     this.tailScalar = b.view(this.arena, tail.offset, [1, 1], 'rollout.tail');
     this.episodesAndTail = b.view(this.arena, episodeBlocks.offset, [tail.offset + 1 - episodeBlocks.offset], 'rollout.episodes_tail');
@@ -207,20 +203,17 @@ export class DeviceRollout {
   }
 
   /**
-   * The one read back of a recorded rollout when its minibatches are gathered on the device:
-   * `data.episodes` is filled and returned. `scalar`, a one-value tensor recorded after the rollout
-   * (PQN: the loss of the updates that followed it), is copied beside the statistics and comes back
-   * in the same read: `scalarValue` holds it (NaN without one).
+   * The one read back of a recorded rollout when its minibatches are gathered on the device: the
+   * episode statistics (`data.episodes`, filled) and `scalar`, a one-value tensor recorded after the
+   * rollout (PQN: the loss of the updates that followed it), copied beside the statistics so both
+   * come back in one range.
    */
-  async readEpisodes(scalar?: Tensor): Promise<FloatArray> {
+  async readEpisodes(scalar: Tensor): Promise<{ episodes: FloatArray; scalar: number }> {
     const { episodes: blocks, tail } = this.layout.arena;
-    const read = scalar === undefined ? this.episodes : this.episodesAndTail;
-    if (scalar !== undefined) this.backend.copy(scalar, this.tailScalar);
-    const end = scalar === undefined ? blocks.offset + blocks.count * blocks.stride : tail.offset + 1;
-    await this.backend.read(read, this.host.subarray(blocks.offset, end));
-    this.scalarValue = scalar === undefined ? Number.NaN : this.host[tail.offset];
+    this.backend.copy(scalar, this.tailScalar);
+    await this.backend.read(this.episodesAndTail, this.host.subarray(blocks.offset, tail.offset + 1));
     unpadBlocks(blocks, this.host, this.data.episodes);
-    return this.data.episodes;
+    return { episodes: this.data.episodes, scalar: this.host[tail.offset] };
   }
 
   /** The env state (S, N) as numbers: every env's physics, open episode and reset counter (one read back). */

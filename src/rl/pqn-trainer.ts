@@ -330,7 +330,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   private async readDeviceRollout(device: DeviceRollout): Promise<number> {
     const n = device.numEnvs;
     const before = this.steps;
-    const episodes = await device.readEpisodes(this.agent.lossTensor);
+    const { episodes, scalar: loss } = await device.readEpisodes(this.agent.lossTensor);
     for (let t = 0; t < device.numSteps; t++) {
       this.steps = before + (t + 1) * n;
       this.stepEpsilon = this.stepEpsilons[t];
@@ -340,7 +340,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
         if (length > 0) await this.endEpisode(episodes[row + i], length);
       }
     }
-    return device.scalarValue;
+    return loss;
   }
 
   /**
