@@ -356,6 +356,14 @@ export const DEVICE_ENV_SPECS: Record<DeviceEnvKind, DeviceEnvSpec> = {
   'MountainCar-v0': { stateRows: 5, obsDim: 2, actions: 3, maxSteps: 200 },
 };
 
+/** The rows every device env's state ends with (steps, return, RNG counter; DEVICE_ENV_SPECS). */
+export const DEVICE_ENV_COMMON_ROWS = 3;
+
+/** The physics rows of `env`'s state: the rows before the common ones. */
+export function deviceEnvPhysicsRows(env: DeviceEnvKind): number {
+  return DEVICE_ENV_SPECS[env].stateRows - DEVICE_ENV_COMMON_ROWS;
+}
+
 /**
  * The arguments of envStep, over the type `T` that holds the data (as TdLossOf): one step of N
  * copies of a device env, each from its column of a structure-of-arrays state, with Gymnasium's

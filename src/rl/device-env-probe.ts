@@ -8,14 +8,8 @@
  * back is on its way (on WebGPU the copy to the staging buffer is ordered before the later work;
  * nothing waits for it but the promise).
  */
-import { DEVICE_ENV_SPECS, type Backend, type DeviceEnvKind, type Tensor } from '../backend/backend.js';
+import { DEVICE_ENV_SPECS, deviceEnvPhysicsRows, type Backend, type DeviceEnvKind, type Tensor } from '../backend/backend.js';
 import type { EnvInProgress } from './trainer.js';
-
-/**
- * The rows every device env's state ends with after its physics rows (backend.ts, DEVICE_ENV_SPECS):
- * the running episode's steps, its return so far, and the RNG counter.
- */
-const TAIL_ROWS = 3;
 
 export class FirstEnvProbe {
   private readonly indices: Tensor;
@@ -29,7 +23,7 @@ export class FirstEnvProbe {
     env: DeviceEnvKind,
   ) {
     const rows = DEVICE_ENV_SPECS[env].stateRows;
-    this.physicsRows = rows - TAIL_ROWS;
+    this.physicsRows = deviceEnvPhysicsRows(env);
     this.indices = backend.tensor([rows, 1], undefined, 'probe.env0');
     this.column = backend.tensor([rows, 1], undefined, 'probe.env0_state');
   }

@@ -14,7 +14,7 @@
  * what every env shares is here, once: the episode's steps and return, the time limit, the
  * same-step autoreset from the env's Philox stream 0 and the episode statistics.
  */
-import { DEVICE_ENV_SPECS, type DeviceEnvKind, type FloatArray } from '../backend.js';
+import { DEVICE_ENV_SPECS, deviceEnvPhysicsRows, type DeviceEnvKind, type FloatArray } from '../backend.js';
 import type { EnvStepCall } from '../backend-base.js';
 import { DEVICE_RNG_STREAMS, philox4x32, seedKey, uniformFromBits } from '../../random/philox.js';
 import { ACROBOT_CPU } from './acrobot-step.js';
@@ -62,7 +62,7 @@ export function envStep(a: EnvStepCall<FloatArray>): void {
   const { state, actions, obs, finalObs, rewards, terminated, truncated, episodes, envs: n } = a;
   const e = CPU_ENVS[a.env];
   const spec = DEVICE_ENV_SPECS[a.env];
-  const rows = spec.stateRows - 3; // the physics rows; then steps, return, counter
+  const rows = deviceEnvPhysicsRows(a.env); // then steps, return, counter
   const d = spec.obsDim;
   const maxSteps = spec.maxSteps;
   const f32 = state instanceof Float32Array;
@@ -109,7 +109,7 @@ export function envStep(a: EnvStepCall<FloatArray>): void {
 export function initialEnvState(env: DeviceEnvKind, seed: number, numEnvs: number, dtype: 'float32' | 'float64' = 'float32'): { state: FloatArray; obs: FloatArray } {
   const spec = DEVICE_ENV_SPECS[env];
   const e = CPU_ENVS[env];
-  const rows = spec.stateRows - 3;
+  const rows = deviceEnvPhysicsRows(env);
   const f32 = dtype === 'float32';
   const make = (size: number): FloatArray => (f32 ? new Float32Array(size) : new Float64Array(size));
   const state = make(spec.stateRows * numEnvs);
@@ -131,7 +131,7 @@ export function initialEnvState(env: DeviceEnvKind, seed: number, numEnvs: numbe
 export function observationsOf(env: DeviceEnvKind, state: ArrayLike<number>, numEnvs: number, dtype: 'float32' | 'float64' = 'float32'): FloatArray {
   const spec = DEVICE_ENV_SPECS[env];
   const e = CPU_ENVS[env];
-  const rows = spec.stateRows - 3;
+  const rows = deviceEnvPhysicsRows(env);
   const f32 = dtype === 'float32';
   const obs = f32 ? new Float32Array(spec.obsDim * numEnvs) : new Float64Array(spec.obsDim * numEnvs);
   for (let i = 0; i < numEnvs; i++) {
