@@ -3,7 +3,7 @@
  * error surfacing (WGSL compile errors, uncaptured errors, device loss, disposed tensors), write
  * ordering, the uniform ring wrapping around, large dispatches, and clean exit (backend choice: create-backend.test.ts).
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -282,15 +282,24 @@ describe('WebGPU backend', needs('webgpu', gpu !== null), () => {
   });
 });
 
+/** Writes `body` after an import of the WebGPU backend into a script, and returns a function that runs it in a fresh Node (tsx). */
+function childScript(name: string, body: string): () => SpawnSyncReturns<string> {
+  const script = join(mkdtempSync(join(tmpdir(), 'webgpu-exit-')), name);
+  const backendUrl = pathToFileURL(join(import.meta.dirname, '../src/backend/webgpu/index.ts')).href;
+  writeFileSync(script, `import { WebGpuBackend } from '${backendUrl}';\n${body}`);
+  return () =>
+    spawnSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    });
+}
+
 describe('process exit', needs('webgpu', gpu !== null), () => {
   it('lets Node exit promptly after destroy()', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'webgpu-exit-'));
-    const script = join(dir, 'exit.mts');
-    const backendUrl = pathToFileURL(join(import.meta.dirname, '../src/backend/webgpu/index.ts')).href;
-    writeFileSync(
-      script,
-      `import { WebGpuBackend } from '${backendUrl}';
-const b = await WebGpuBackend.create();
+    const run = childScript(
+      'exit.mts',
+      `const b = await WebGpuBackend.create();
 const t = b.tensor([3], [1, 2, 3]);
 b.scale(t, 2, t);
 console.log('result', Array.from(await b.read(t)).join(','));
@@ -298,11 +307,7 @@ b.destroy();
 `,
     );
     const start = performance.now();
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
-    });
+    const child = run();
     const seconds = (performance.now() - start) / 1000;
     expect(child.stderr).not.toMatch(/Error/);
     expect(child.stdout).toContain('result 2,4,6');
@@ -314,13 +319,9 @@ b.destroy();
     // Each first dispatch builds its kernel's pipeline under error scopes that settle later. Dawn
     // crashed at exit (SIGSEGV or abort) in about 2 of 5 such processes when the device was
     // destroyed under them; destroy() now releases it once they settle. Six processes.
-    const dir = mkdtempSync(join(tmpdir(), 'webgpu-exit-'));
-    const script = join(dir, 'exit-pending.mts');
-    const backendUrl = pathToFileURL(join(import.meta.dirname, '../src/backend/webgpu/index.ts')).href;
-    writeFileSync(
-      script,
-      `import { WebGpuBackend } from '${backendUrl}';
-const b = await WebGpuBackend.create();
+    const run = childScript(
+      'exit-pending.mts',
+      `const b = await WebGpuBackend.create();
 const t = b.tensor([64]);
 const u = b.tensor([64]);
 b.fill(t, 1);
@@ -330,9 +331,7 @@ b.flush();
 b.destroy();
 `,
     );
-    const statuses = Array.from({ length: 6 }, () =>
-      spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } }),
-    ).map((child) => `${child.status} ${child.signal ?? ''}`.trim());
+    const statuses = Array.from({ length: 6 }, run).map((child) => `${child.status} ${child.signal ?? ''}`.trim());
     expect(statuses).toEqual(Array(6).fill('0'));
   });
 });
