@@ -45,18 +45,9 @@ struct Params {
   reset_width: f32,
 }
 
-@group(1) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> state: array<f32>;      // (7, N)
-@group(0) @binding(2) var<storage, read> actions: array<f32>;          // N
-@group(0) @binding(3) var<storage, read_write> obs: array<f32>;        // (N, 4)
-@group(0) @binding(4) var<storage, read_write> final_obs: array<f32>;  // (N, 4)
-@group(0) @binding(5) var<storage, read_write> rewards: array<f32>;    // N
-@group(0) @binding(6) var<storage, read_write> terminated: array<f32>; // N
-@group(0) @binding(7) var<storage, read_write> truncated: array<f32>;  // N
-@group(0) @binding(8) var<storage, read_write> episodes: array<f32>;   // (2, N): return, length
-
 //#include philox
 //#include device-env
+// (device-env.wgsl declares p and envStep's bindings: here state is (7, N), obs and final_obs (N, 4))
 
 const ROWS = 4u; // the physics rows
 

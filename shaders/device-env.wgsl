@@ -5,14 +5,24 @@
 //
 // Included after philox.wgsl by a kernel whose `struct Params` has the fields envs, seed_lo,
 // seed_hi, max_steps, half, one, fopi, dp1, dp2, dp3, sin0, sin1, sin2, cos0, cos1, cos2 and opaque
-// (kernels.ts's DEVICE_ENV_PARAMS) and whose bindings are named state, rewards, terminated,
-// truncated and episodes (envStep's).
+// (kernels.ts's DEVICE_ENV_PARAMS). The uniform and envStep's bindings, the same for every env, are
+// declared here once.
 //
 // `fr(v)` is v rounded to f32 here: a select on p.opaque, a uniform flag that is always 0, which the
 // compiler cannot see through, so it neither reassociates around it nor fuses a product and a sum
 // into an FMA (lavapipe's compiler turned Cephes' `t - 0.5 z + 1` into `(t + 1) - 0.5 z` without it,
 // one ulp off on about half of all inputs; measured). The counterpart of Math.fround: with it each
 // WGSL +, -, * is one IEEE f32 rounding in the order written.
+
+@group(1) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> state: array<f32>;      // (S, N)
+@group(0) @binding(2) var<storage, read> actions: array<f32>;          // N
+@group(0) @binding(3) var<storage, read_write> obs: array<f32>;        // (N, obsDim)
+@group(0) @binding(4) var<storage, read_write> final_obs: array<f32>;  // (N, obsDim)
+@group(0) @binding(5) var<storage, read_write> rewards: array<f32>;    // N
+@group(0) @binding(6) var<storage, read_write> terminated: array<f32>; // N
+@group(0) @binding(7) var<storage, read_write> truncated: array<f32>;  // N
+@group(0) @binding(8) var<storage, read_write> episodes: array<f32>;   // (2, N): return, length
 
 fn fr(v: f32) -> f32 {
   return select(v, 0.0, p.opaque != 0u);
