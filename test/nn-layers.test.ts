@@ -60,6 +60,20 @@ describe('initialisers', () => {
     expect(initBias('orthogonal', fanIn, fanOut, new Rng(5))).toBeNull();
   });
 
+  it("orthogonal with a gain (PPO's heads: 0.01, 1) is the same matrix scaled; other initialisers refuse a gain", () => {
+    const unit = initWeights('orthogonal', 64, 2, new Rng(3), 1);
+    const small = initWeights('orthogonal', 64, 2, new Rng(3), 0.01);
+    const root2 = initWeights('orthogonal', 64, 2, new Rng(3));
+    unit.forEach((v, i) => {
+      expect(small[i]).toBeCloseTo(v * 0.01, 15);
+      expect(root2[i]).toBeCloseTo(v * ORTHOGONAL_GAIN, 14);
+    });
+    const g = gram(unit, 64, 2, false);
+    expect(Math.abs(g[0]![0]! - 1) + Math.abs(g[1]![1]! - 1) + Math.abs(g[0]![1]!)).toBeLessThan(1e-12);
+    expect(() => initWeights('he_uniform', 4, 4, new Rng(0), 1)).toThrow('a gain applies to the orthogonal initializer only, not he_uniform');
+    expect(() => initWeights('orthogonal', 4, 4, new Rng(0), 0)).toThrow('orthogonal gain must be a finite number > 0, got 0');
+  });
+
   it.skipIf(numpySkipReason !== null)("orthogonal is torch's orthogonal_ (NumPy's QR with R's diagonal made positive) of the rng's standard normals", () => {
     const script = fileURLToPath(new URL('./support/orthogonal_reference.py', import.meta.url));
     const shapes = [[12, 5], [5, 12], [7, 7]] as const;

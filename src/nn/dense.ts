@@ -27,6 +27,8 @@ export interface DenseOptions {
   activation?: Activation | string;
   /** Weight initialiser (default 'he_uniform'); the bias starts at zero except with 'torch_default'. */
   init?: Initializer | string;
+  /** The orthogonal initialiser's gain (initWeights; default sqrt 2). */
+  gain?: number;
   /** Source of the initial weights. */
   rng: Rng;
   /** LeakyReLU slope (default 0.01). */
@@ -70,7 +72,7 @@ export class Dense implements Layer {
     this.alpha = options.alpha ?? DEFAULT_LEAKY_SLOPE;
     const init = checkInitializer(options.init ?? 'he_uniform');
     this.description = `Dense(${inFeatures} -> ${outFeatures}, ${this.activation})`;
-    const w = initWeights(init, inFeatures, outFeatures, options.rng);
+    const w = initWeights(init, inFeatures, outFeatures, options.rng, options.gain);
     const b = initBias(init, inFeatures, outFeatures, options.rng);
     const source = options.parameters;
     this.ownsParameters = source === undefined;

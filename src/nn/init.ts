@@ -1,5 +1,5 @@
 /** Weight initialisers. Every draw comes from the Rng passed in, in row-major order of W (in, out). */
-import { checkName } from '../errors.js';
+import { InvalidArgumentError, checkName } from '../errors.js';
 import type { Rng } from '../random/rng.js';
 import { orthonormalColumns } from './orthogonal.js';
 
@@ -26,9 +26,16 @@ export function checkInitializer(name: string): Initializer {
   return checkName('initializer', name, INITIALIZERS);
 }
 
-/** The weights of a (fanIn, fanOut) matrix, row-major, drawn from `rng`. */
-export function initWeights(name: Initializer | string, fanIn: number, fanOut: number, rng: Rng): Float64Array {
+/**
+ * The weights of a (fanIn, fanOut) matrix, row-major, drawn from `rng`. `gain` scales the
+ * `orthogonal` matrix (default ORTHOGONAL_GAIN; CleanRL's PPO uses 0.01 for the actor's head and 1
+ * for the critic's) and is refused for the other initialisers, whose scale their rule fixes.
+ */
+export function initWeights(name: Initializer | string, fanIn: number, fanOut: number, rng: Rng, gain?: number): Float64Array {
   const kind = checkInitializer(name);
+  if (gain !== undefined && (kind !== 'orthogonal' || !(gain > 0) || !Number.isFinite(gain))) {
+    throw new InvalidArgumentError(kind !== 'orthogonal' ? `a gain applies to the orthogonal initializer only, not ${kind}` : `orthogonal gain must be a finite number > 0, got ${gain}`);
+  }
   const out = new Float64Array(fanIn * fanOut);
   switch (kind) {
     case 'he_uniform': {
@@ -52,7 +59,8 @@ export function initWeights(name: Initializer | string, fanIn: number, fanOut: n
     case 'orthogonal': {
       rng.fillNormal(out, 0, 1);
       const q = fanIn >= fanOut ? orthonormalColumns(out, fanIn, fanOut) : transpose(orthonormalColumns(transpose(out, fanIn, fanOut), fanOut, fanIn), fanOut, fanIn);
-      for (let i = 0; i < out.length; i++) out[i] = ORTHOGONAL_GAIN * q[i]!;
+      const g = gain ?? ORTHOGONAL_GAIN;
+      for (let i = 0; i < out.length; i++) out[i] = g * q[i]!;
       break;
     }
   }
