@@ -1,6 +1,6 @@
 // Philox4x32-10 (Salmon et al. 2011, Random123), the device envs' counter-based RNG: the same
 // bits as src/random/philox.ts, which documents the stream (key = the run's seed, counter =
-// (draw counter, env index, stream, 0)). WGSL has no u64: the 32x32 -> 64 multiply's high word is
+// (draw counter, env index, stream, block index: 0 except policySample's)). WGSL has no u64: the 32x32 -> 64 multiply's high word is
 // built from 16-bit halves, as philox.ts's mulhi32 does.
 
 fn philox_mulhi(a: u32, b: u32) -> u32 {

@@ -33,6 +33,7 @@ import type {
   Tensor,
 } from './backend.js';
 import { DeviceTensor, shapeSize } from './device-tensor.js';
+import type { GaeOf, PolicySampleOf } from './policy-ops.js';
 import { InvalidArgumentError } from '../errors.js';
 import { OP_DEFAULTS } from './op-defaults.js';
 import * as v from './validate.js';
@@ -92,6 +93,18 @@ export interface EpsilonGreedyCall<T> extends EpsilonGreedyOf<T> {
   nActions: number;
 }
 
+/** A validated gaeAdvantages: its arguments over the device's tensors (or their storage), and the rollout's T steps and N envs. */
+export interface GaeCall<T> extends GaeOf<T> {
+  steps: number;
+  envs: number;
+}
+
+/** A validated policySample: its arguments over the device's tensors (or their storage), with N rows and k columns of out. */
+export interface PolicySampleCall<T> extends PolicySampleOf<T> {
+  rows: number;
+  cols: number;
+}
+
 /**
  * The ops a device implements. Every argument has been validated (shapes, aliasing, scalars) and
  * every tensor belongs to the backend and is alive; optional arguments arrive with their defaults.
@@ -114,6 +127,8 @@ export interface RawOps<T> {
   qLambdaReturns(call: QLambdaReturnsCall<T>): void;
   envStep(call: EnvStepCall<T>): void;
   epsilonGreedy(call: EpsilonGreedyCall<T>): void;
+  gaeAdvantages(call: GaeCall<T>): void;
+  policySample(call: PolicySampleCall<T>): void;
   biasActivation(x: T, bias: T | null, activation: Activation, out: T, alpha: number): void;
   activationBackward(activation: Activation, y: T, gradOut: T, gradIn: T, alpha: number): void;
   gatherColumns(x: T, indices: T, out: T): void;
@@ -159,6 +174,8 @@ export abstract class BackendBase<S> implements Backend {
   private qLambdaCall: QLambdaReturnsCall<DeviceTensor<S>> | null = null;
   private envStepCall: EnvStepCall<DeviceTensor<S>> | null = null;
   private epsilonGreedyCall: EpsilonGreedyCall<DeviceTensor<S>> | null = null;
+  private gaeCall: GaeCall<DeviceTensor<S>> | null = null;
+  private policySampleCall: PolicySampleCall<DeviceTensor<S>> | null = null;
   private readonly release = (t: DeviceTensor<S>, storage: S): void => {
     if (!this.live.delete(t)) return;
     this.bytes -= this.storageBytes(storage);
@@ -439,6 +456,42 @@ export abstract class BackendBase<S> implements Backend {
     call.envs = args.q.rows;
     call.nActions = args.q.cols;
     this.ops.epsilonGreedy(call);
+  }
+
+  // ---------------------------------------------------------------- policy-gradient ops
+
+  gaeAdvantages(args: GaeOf<Tensor>): void {
+    this.checkUsable();
+    v.validateGae(args);
+    const call = (this.gaeCall ??= {} as GaeCall<DeviceTensor<S>>);
+    call.rewards = this.own(args.rewards);
+    call.values = this.own(args.values);
+    call.nextValues = this.own(args.nextValues);
+    call.terminated = this.own(args.terminated);
+    call.truncated = this.own(args.truncated);
+    call.gamma = args.gamma;
+    call.lambda = args.lambda;
+    call.advantages = this.own(args.advantages);
+    call.returns = this.own(args.returns);
+    call.steps = args.rewards.rows;
+    call.envs = args.rewards.cols;
+    this.ops.gaeAdvantages(call);
+  }
+
+  policySample(args: PolicySampleOf<Tensor>): void {
+    this.checkUsable();
+    v.validatePolicySample(args);
+    const call = (this.policySampleCall ??= {} as PolicySampleCall<DeviceTensor<S>>);
+    call.head = args.head;
+    call.out = this.own(args.out);
+    call.logStd = this.ownOrNull(args.logStd);
+    call.seed = args.seed;
+    call.counter = args.counter;
+    call.actions = this.own(args.actions);
+    call.logProb = this.own(args.logProb);
+    call.rows = args.out.rows;
+    call.cols = args.out.cols;
+    this.ops.policySample(call);
   }
 
   // ---------------------------------------------------------------- layers

@@ -13,6 +13,7 @@
  *
  * Integer inputs (action indices) are carried in float tensors holding exact small integers.
  */
+import type { GaeOf, PolicySampleOf } from './policy-ops.js';
 
 export type Shape = readonly [number] | readonly [number, number];
 
@@ -563,6 +564,12 @@ export interface Backend {
   /** Epsilon-greedy actions of N envs from their Q rows and each env's Philox stream 1, in one kernel (see EpsilonGreedyOf). */
   epsilonGreedy(args: EpsilonGreedyOf<Tensor>): void;
 
+  // ---------------------------------------------------------------- policy-gradient ops (policy-ops.ts)
+  /** Generalised advantage estimation over a time-major rollout of T steps of N envs, and the critic's targets, in one kernel (see GaeOf). */
+  gaeAdvantages(args: GaeOf<Tensor>): void;
+  /** One action per row of a policy head's output from each row's Philox stream 1, with its log-probability, in one kernel (see PolicySampleOf). */
+  policySample(args: PolicySampleOf<Tensor>): void;
+
   // ---------------------------------------------------------------- indexing and reductions over rows
   /** out (B, 1) <- x[i, indices[i]] for x (B, n), indices (B, 1) of exact integers in [0, n). */
   gatherColumns(x: Tensor, indices: Tensor, out: Tensor): void;
@@ -626,6 +633,8 @@ export const BACKEND_OPS = [
   'qLambdaReturns',
   'envStep',
   'epsilonGreedy',
+  'gaeAdvantages',
+  'policySample',
   'biasActivation',
   'activationBackward',
   'gatherColumns',

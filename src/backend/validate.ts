@@ -8,6 +8,7 @@
  */
 import { ACTIVATIONS, DEVICE_ENVS, DEVICE_ENV_SPECS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type EnvStepOf, type EpsilonGreedyOf, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type QLambdaReturnsOf, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
+import { POLICY_HEADS, type GaeOf, type PolicySampleOf } from './policy-ops.js';
 import { overlaps, sameElements, shapeSize } from './device-tensor.js';
 
 /** `name (r, c)` for error messages, e.g. `a (32, 4)`. */
@@ -597,8 +598,73 @@ export function validateEpsilonGreedy(a: EpsilonGreedyOf<Tensor>): void {
   if (a.actions.size !== a.q.rows) throw new ShapeError(`${op}: ${describe('actions', a.actions)} must hold ${a.q.rows} values, one per row of ${describe('q', a.q)}`);
   disjoint(op, 'actions', a.actions, 'q', a.q);
   if (!(a.epsilon >= 0 && a.epsilon <= 1)) throw new InvalidArgumentError(`${op}: epsilon must be in [0, 1], got ${a.epsilon}`);
-  if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InvalidArgumentError(`${op}: seed must be a non-negative safe integer, got ${a.seed}`);
-  if (!Number.isInteger(a.counter) || a.counter < 0 || a.counter >= 2 ** 32) throw new InvalidArgumentError(`${op}: counter must be an integer in [0, 2^32), got ${a.counter}`);
+  seedAndCounter(op, a.seed, a.counter);
+}
+
+/** A device draw's seed (a safe non-negative integer, Philox's key) and counter (an integer in [0, 2^32)). */
+function seedAndCounter(op: string, seed: number, counter: number): void {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`${op}: seed must be a non-negative safe integer, got ${seed}`);
+  if (!Number.isInteger(counter) || counter < 0 || counter >= 2 ** 32) throw new InvalidArgumentError(`${op}: counter must be an integer in [0, 2^32), got ${counter}`);
+}
+
+/** gaeAdvantages' inputs besides rewards, each (T, N) as rewards (indexed loops: validation allocates nothing). */
+const GAE_INPUTS = ['values', 'nextValues', 'terminated', 'truncated'] as const;
+
+/**
+ * gaeAdvantages' tensors: every one (T, N) as rewards; advantages and returns share no element with
+ * an input or with each other; gamma and lambda in [0, 1].
+ */
+export function validateGae(a: GaeOf<Tensor>): void {
+  const op = 'gaeAdvantages';
+  checkAlive(op, 'rewards', a.rewards);
+  for (let i = 0; i < GAE_INPUTS.length; i++) checkAlive(op, GAE_INPUTS[i], a[GAE_INPUTS[i]]);
+  checkAlive(op, 'advantages', a.advantages);
+  checkAlive(op, 'returns', a.returns);
+  for (let i = 0; i < GAE_INPUTS.length; i++) sameMatrix(op, GAE_INPUTS[i], a[GAE_INPUTS[i]], 'rewards', a.rewards);
+  sameMatrix(op, 'advantages', a.advantages, 'rewards', a.rewards);
+  sameMatrix(op, 'returns', a.returns, 'rewards', a.rewards);
+  unitInterval(op, 'gamma', a.gamma);
+  unitInterval(op, 'lambda', a.lambda);
+  disjoint(op, 'advantages', a.advantages, 'rewards', a.rewards);
+  disjoint(op, 'returns', a.returns, 'rewards', a.rewards);
+  for (let i = 0; i < GAE_INPUTS.length; i++) {
+    const name = GAE_INPUTS[i];
+    disjoint(op, 'advantages', a.advantages, name, a[name]);
+    disjoint(op, 'returns', a.returns, name, a[name]);
+  }
+  disjoint(op, 'returns', a.returns, 'advantages', a.advantages);
+}
+
+/**
+ * policySample's arguments: a known head; out (N, k) with k >= 1; logStd k values for 'gaussian'
+ * and null for 'categorical'; actions N values (categorical) or (N, k) (gaussian) and logProb N
+ * values, sharing no element with an input or with each other; seed and counter as epsilonGreedy's.
+ */
+export function validatePolicySample(a: PolicySampleOf<Tensor>): void {
+  const op = 'policySample';
+  checkName('policy head', a.head, POLICY_HEADS);
+  checkAlive(op, 'out', a.out);
+  checkAlive(op, 'logStd', a.logStd);
+  checkAlive(op, 'actions', a.actions);
+  checkAlive(op, 'logProb', a.logProb);
+  const rows = a.out.rows;
+  if (a.head === 'gaussian') {
+    if (a.logStd === null) throw new InvalidArgumentError(`${op}: the gaussian head needs logStd, (1, ${a.out.cols}) log standard deviations`);
+    featureRow(op, 'logStd', a.logStd, a.out, 'out');
+    sameMatrix(op, 'actions', a.actions, 'out', a.out);
+  } else {
+    if (a.logStd !== null) throw new InvalidArgumentError(`${op}: the categorical head takes no logStd (pass null), got ${describe('logStd', a.logStd)}`);
+    columnVector(op, 'actions', a.actions, rows, 'out', a.out);
+  }
+  columnVector(op, 'logProb', a.logProb, rows, 'out', a.out);
+  disjoint(op, 'actions', a.actions, 'out', a.out);
+  disjoint(op, 'logProb', a.logProb, 'out', a.out);
+  if (a.logStd !== null) {
+    disjoint(op, 'actions', a.actions, 'logStd', a.logStd);
+    disjoint(op, 'logProb', a.logProb, 'logStd', a.logStd);
+  }
+  disjoint(op, 'logProb', a.logProb, 'actions', a.actions);
+  seedAndCounter(op, a.seed, a.counter);
 }
 
 const ENV_STEP_TENSORS = ['state', 'actions', 'obs', 'finalObs', 'rewards', 'terminated', 'truncated', 'episodes'] as const;
@@ -613,9 +679,9 @@ function envStepVector(op: string, name: string, t: Tensor, n: number, state: Te
   if (t.size !== n) throw new ShapeError(`${op}: ${describe(name, t)} must hold ${n} values, one per env of ${describe('state', state)}`);
 }
 
-/** A (1, n) row of per-column values (gamma, beta and their gradients) for x (B, n). */
-function featureRow(op: string, name: string, t: Tensor, x: Tensor): void {
-  if (t.size !== x.cols) throw new ShapeError(`${op}: ${describe(name, t)} must be (1, ${x.cols}), one value per column of ${describe('x', x)}`);
+/** A (1, n) row of per-column values (gamma, beta and their gradients; a log-std) for x (B, n), named xName. */
+function featureRow(op: string, name: string, t: Tensor, x: Tensor, xName = 'x'): void {
+  if (t.size !== x.cols) throw new ShapeError(`${op}: ${describe(name, t)} must be (1, ${x.cols}), one value per column of ${describe(xName, x)}`);
 }
 
 /** A (B, 2) tensor of per-row mean and reciprocal std for x (B, n). */

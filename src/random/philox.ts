@@ -9,9 +9,10 @@
  *
  * The device envs' stream (what `deviceRngBlock` computes):
  *   key     = (seed mod 2^32, floor(seed / 2^32))       the run's seed, a safe non-negative integer
- *   counter = (c, env, stream, 0)                        c the env's draw counter, env its index
+ *   counter = (c, env, stream, j)                        c the env's draw counter, env its index
  *   block   = Philox4x32-10(counter, key)                four u32
- * `stream` separates uses: 0 is env resets, 1 epsilon-greedy acting (DEVICE_RNG_STREAMS). A u32 becomes a float in [0, 1) as
+ * `stream` separates uses: 0 is env resets, 1 acting (DEVICE_RNG_STREAMS): epsilonGreedy, or
+ * policySample, whose row draws blocks j = 0, 1, ... (every other use takes block j = 0 only). A u32 becomes a float in [0, 1) as
  * (u >>> 8) * 2^-24 (its top 24 bits, exact in float32: 2^24 values, the largest 1 - 2^-24), and an
  * integer below n as floor(u n / 2^32) = mulhi32(u, n) (bias at most n / 2^32, no rejection loop).
  */

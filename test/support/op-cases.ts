@@ -10,7 +10,7 @@ import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, typ
 import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
-import { ACROBOT_STEP, ADAM, ENV_STEP, EXACT, FEW_OPS, LOSS, MOUNTAIN_CAR_STEP, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
+import { ACROBOT_STEP, ADAM, ENV_STEP, EXACT, FEW_OPS, LOSS, MOUNTAIN_CAR_STEP, POLICY_CATEGORICAL, POLICY_GAUSSIAN, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -695,6 +695,24 @@ for (const [activation, alpha, [B, n]] of LAYER_NORM_ACTIVATIONS) {
  * use them.
  */
 function rolloutInputs(rng: Rng, T: number, N: number, A: number) {
+  const { terminated, truncated } = rolloutFlags(rng, T, N);
+  const nextQ = f32Uniform(rng, T * N * A, -2, 2);
+  for (let i = 0; i < T * N; i++) if (terminated.data[i] !== 0) nextQ.fill(1e30, i * A, (i + 1) * A);
+  return {
+    rewards: uniformInput(rng, [T, N]),
+    terminated,
+    truncated,
+    nextQ: constInput([T * N, A], nextQ),
+    returns: uniformInput(rng, [T, N]),
+  };
+}
+
+/**
+ * A rollout's (T, N) flags: about 10 % of steps terminated, 10 % truncated and 3 % both, and
+ * boundaries forced at the first and the last step (even envs: terminated at t = 0, truncated at
+ * t = T - 1; odd envs the other way round).
+ */
+function rolloutFlags(rng: Rng, T: number, N: number) {
   const terminated = new Float64Array(T * N);
   const truncated = new Float64Array(T * N);
   for (let i = 0; i < T * N; i++) {
@@ -706,15 +724,7 @@ function rolloutInputs(rng: Rng, T: number, N: number, A: number) {
     (n % 2 === 0 ? terminated : truncated)[n] = 1;
     (n % 2 === 0 ? truncated : terminated)[(T - 1) * N + n] = 1;
   }
-  const nextQ = f32Uniform(rng, T * N * A, -2, 2);
-  for (let i = 0; i < T * N; i++) if (terminated[i] !== 0) nextQ.fill(1e30, i * A, (i + 1) * A);
-  return {
-    rewards: uniformInput(rng, [T, N]),
-    terminated: { shape: [T, N] as Shape, data: terminated },
-    truncated: { shape: [T, N] as Shape, data: truncated },
-    nextQ: constInput([T * N, A], nextQ),
-    returns: uniformInput(rng, [T, N]),
-  };
+  return { terminated: { shape: [T, N] as Shape, data: terminated }, truncated: { shape: [T, N] as Shape, data: truncated } };
 }
 
 const Q_LAMBDA_SHAPES = [1, 5, 64].flatMap((T) => [1, 3, 32].map((N) => ({ T, N, A: 3, gamma: 0.99, lambda: 0.65 })));
@@ -934,6 +944,168 @@ for (const [n, nActions, epsilon, seed, counter, ties] of [
       outputs: ['actions'],
       exec: (b, t) => b.epsilonGreedy({ q: t.q, epsilon, seed, counter, actions: t.actions }),
       reference: (i) => ref.refEpsilonGreedy(i.q.data, n, nActions, epsilon, seed, counter),
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ gaeAdvantages
+
+/**
+ * A rollout of T steps of N envs for gaeAdvantages: rewards in [-1, 1), values and next values in
+ * [-2, 2), about 10 % of steps terminated, 10 % truncated and 3 % both (rolloutFlags), with
+ * boundaries forced at the first and the last step. Terminated steps' next values hold 1e30: the op
+ * must not use them.
+ */
+function gaeInputs(rng: Rng, T: number, N: number) {
+  const { terminated, truncated } = rolloutFlags(rng, T, N);
+  const nextValues = f32Uniform(rng, T * N, -2, 2);
+  for (let i = 0; i < T * N; i++) if (terminated.data[i] !== 0) nextValues[i] = 1e30;
+  return {
+    rewards: uniformInput(rng, [T, N]),
+    values: uniformInput(rng, [T, N], -2, 2),
+    nextValues: constInput([T, N], nextValues),
+    terminated,
+    truncated,
+    advantages: uniformInput(rng, [T, N]),
+    returns: uniformInput(rng, [T, N]),
+  };
+}
+
+for (const c of [
+  { T: 1, N: 37, gamma: 0.99, lambda: 0.95 },
+  { T: 8, N: 37, gamma: 0.99, lambda: 0.95 },
+  { T: 32, N: 300, gamma: 0.99, lambda: 0.95 },
+  // One-step advantages (lambda 0), undiscounted Monte Carlo advantages cut at episode ends.
+  { T: 16, N: 64, gamma: 0.9, lambda: 0 },
+  { T: 64, N: 5, gamma: 1, lambda: 1 },
+]) {
+  cases.push(
+    defineCase({
+      name: `gaeAdvantages T=${c.T} N=${c.N} gamma ${c.gamma} lambda ${c.lambda}`,
+      op: 'gaeAdvantages',
+      // |delta| <= 1 + 2 + 2, so |A| <= 5 T and |A + V| <= 5 T + 2 (gamma lambda <= 1).
+      tolerance: scanTolerance(c.T, 5 * c.T + 2),
+      inputs: (rng) => gaeInputs(rng, c.T, c.N),
+      outputs: ['advantages', 'returns'],
+      exec: (b, t) => b.gaeAdvantages({ ...t, gamma: c.gamma, lambda: c.lambda }),
+      reference: (i) => ref.refGae(i.rewards.data, i.values.data, i.nextValues.data, i.terminated.data, i.truncated.data, { steps: c.T, envs: c.N }, c.gamma, c.lambda),
+    }),
+  );
+}
+
+// By hand, from the equations (T = 3, N = 2, gamma = lambda = 0.5, so gamma lambda = 0.25; every
+// value exact in float32). Rows t hold [env 0, env 1]. Env 0: a plain step, a termination, the
+// rollout's last step; env 1: a truncation at the first step, a plain step, a termination at the last.
+//   env 0: t2 delta = 5 + 0.5 5 - 2.5 = 5, A = 5 (last step);  t1 terminated: A = delta = 3 - 1.5 = 1.5;
+//          t0 delta = 1 + 0.5 1 - 0.5 = 1, A = 1 + 0.25 1.5 = 1.375.
+//   env 1: t2 terminated: A = 6 - 3 = 3 (its next value 100 unused);  t1 delta = 4 + 0.5 4 - 2 = 4,
+//          A = 4 + 0.25 3 = 4.75;  t0 truncated: A = delta = 2 + 0.5 2 - 1 = 2 (bootstrapped, no carry).
+//   returns = A + values.
+export const GAE_BY_HAND = {
+  rewards: [1, 2, 3, 4, 5, 6],
+  values: [0.5, 1, 1.5, 2, 2.5, 3],
+  nextValues: [1, 2, 3, 4, 5, 100],
+  terminated: [0, 0, 1, 0, 0, 1],
+  truncated: [0, 1, 0, 0, 0, 0],
+  advantages: [1.375, 2, 1.5, 4.75, 5, 3],
+  returns: [1.875, 3, 3, 6.75, 7.5, 6],
+} as const;
+cases.push(
+  defineCase({
+    name: 'gaeAdvantages by hand T=3 N=2',
+    op: 'gaeAdvantages',
+    tolerance: EXACT,
+    inputs: () => ({
+      rewards: constInput([3, 2], GAE_BY_HAND.rewards),
+      values: constInput([3, 2], GAE_BY_HAND.values),
+      nextValues: constInput([3, 2], GAE_BY_HAND.nextValues),
+      terminated: constInput([3, 2], GAE_BY_HAND.terminated),
+      truncated: constInput([3, 2], GAE_BY_HAND.truncated),
+      advantages: constInput([3, 2], [0, 0, 0, 0, 0, 0]),
+      returns: constInput([3, 2], [0, 0, 0, 0, 0, 0]),
+    }),
+    outputs: ['advantages', 'returns'],
+    exec: (b, t) => b.gaeAdvantages({ ...t, gamma: 0.5, lambda: 0.5 }),
+    reference: () => ({ advantages: Float64Array.from(GAE_BY_HAND.advantages), returns: Float64Array.from(GAE_BY_HAND.returns) }),
+  }),
+);
+
+// ------------------------------------------------------------------ policySample
+
+/**
+ * How far a categorical case keeps each row's u from its cumulative probabilities p_0 + ... + p_a
+ * (a < k - 1; the last is 1, above every u): float32 softmax and sums are off by a few ulps of 1
+ * per term (lavapipe's exp included), far below this, so every backend picks the float64 action.
+ */
+const CATEGORICAL_MARGIN = 1e-4;
+
+/**
+ * N rows of k logits in [-3, 3) (small integers with `ties`, so rows tie), each row drawn again
+ * until its u (Philox block (counter, row, 1, 0)) lies CATEGORICAL_MARGIN or more from every step of
+ * its float64 cumulative distribution: the actions then compare exactly across precisions.
+ */
+function categoricalLogits(rng: Rng, n: number, k: number, seed: number, counter: number, ties: boolean): Float64Array {
+  const out = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const u = ref.refCategoricalUniform(seed, counter, i);
+    for (;;) {
+      const row = ties ? Float64Array.from({ length: k }, () => rng.integers(3)) : f32Uniform(rng, k, -3, 3);
+      const { p } = ref.refSoftmax(row);
+      let cdf = 0;
+      let clear = true;
+      for (let a = 0; a < k - 1 && clear; a++) clear = Math.abs(u - (cdf += p[a])) >= CATEGORICAL_MARGIN;
+      if (!clear) continue;
+      out.set(row, i * k);
+      break;
+    }
+  }
+  return out;
+}
+
+// Actions are compared under the case's tolerance, far below 1: exactly, since they are integers.
+for (const [n, k, seed, counter, ties] of [
+  [37, 5, 0, 0, false],
+  [300, 7, 2 ** 40 + 12345, 2 ** 32 - 1, false],
+  [100, 3, 7, 123_456_789, true],
+  [37, 1, 3, 17, false],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `policySample categorical N=${n} k=${k} seed ${seed} counter ${counter}${ties ? ' ties' : ''}`,
+      op: 'policySample',
+      tolerance: POLICY_CATEGORICAL,
+      inputs: (rng) => ({
+        out: { shape: [n, k] as Shape, data: categoricalLogits(rng, n, k, seed, counter, ties) },
+        actions: uniformInput(rng, [n, 1]),
+        logProb: uniformInput(rng, [n, 1]),
+      }),
+      outputs: ['actions', 'logProb'],
+      exec: (b, t) => b.policySample({ head: 'categorical', out: t.out, logStd: null, seed, counter, actions: t.actions, logProb: t.logProb }),
+      reference: (i) => ref.refPolicySample('categorical', i.out.data, null, n, k, seed, counter),
+    }),
+  );
+}
+
+for (const [n, k, seed, counter] of [
+  [37, 1, 0, 0],
+  [37, 4, 5, 99],
+  [300, 3, 2 ** 40 + 12345, 2 ** 32 - 1],
+  [65, 6, 11, 2 ** 24 + 1],
+] as const) {
+  cases.push(
+    defineCase({
+      name: `policySample gaussian N=${n} k=${k} seed ${seed} counter ${counter}`,
+      op: 'policySample',
+      tolerance: POLICY_GAUSSIAN,
+      inputs: (rng) => ({
+        out: uniformInput(rng, [n, k], -2, 2),
+        logStd: uniformInput(rng, [1, k], -1.5, 0.5),
+        actions: uniformInput(rng, [n, k]),
+        logProb: uniformInput(rng, [n, 1]),
+      }),
+      outputs: ['actions', 'logProb'],
+      exec: (b, t) => b.policySample({ head: 'gaussian', out: t.out, logStd: t.logStd, seed, counter, actions: t.actions, logProb: t.logProb }),
+      reference: (i) => ref.refPolicySample('gaussian', i.out.data, i.logStd.data, n, k, seed, counter),
     }),
   );
 }

@@ -765,3 +765,107 @@ export function refGatherRows(x: ArrayLike<number>, indices: ArrayLike<number>, 
   for (let r = 0; r < indices.length; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = x[indices[r] * cols + c];
   return { out };
 }
+
+// ------------------------------------------------------------------ policy-gradient ops
+
+/**
+ * GAE (GaeOf in policy-ops.ts) in the forward view, not the kernels' backward recursion: from step
+ * t, the segment runs to the first step e >= t that ends an episode (terminated or truncated), or
+ * to the rollout's last step, and A[t] = sum_{l <= e - t} (gamma lambda)^l delta[t + l] with
+ * delta[i] = r[i] + gamma V'[i] - V[i] (no gamma V' where step i terminated); returns = A + V.
+ * Rows (T, N) time-major.
+ */
+export function refGae(
+  rewards: ArrayLike<number>,
+  values: ArrayLike<number>,
+  nextValues: ArrayLike<number>,
+  terminated: ArrayLike<number>,
+  truncated: ArrayLike<number>,
+  shape: { steps: number; envs: number },
+  gamma: number,
+  lambda: number,
+): Record<'advantages' | 'returns', Float64Array> {
+  const { steps, envs } = shape;
+  const delta = (i: number): number => rewards[i] + (terminated[i] !== 0 ? 0 : gamma * nextValues[i]) - values[i];
+  const ended = (i: number): boolean => terminated[i] !== 0 || truncated[i] !== 0;
+  const advantages = new Float64Array(steps * envs);
+  const returns = new Float64Array(steps * envs);
+  for (let n = 0; n < envs; n++) {
+    for (let t = 0; t < steps; t++) {
+      let e = t;
+      while (e < steps - 1 && !ended(e * envs + n)) e++;
+      let a = 0;
+      for (let l = 0; l <= e - t; l++) a += (gamma * lambda) ** l * delta((t + l) * envs + n);
+      advantages[t * envs + n] = a;
+      returns[t * envs + n] = a + values[t * envs + n];
+    }
+  }
+  return { advantages, returns };
+}
+
+/** The uniform in [0, 1) of a Philox word: its top 24 bits times 2^-24. */
+function refUniform(word: number): number {
+  return Math.floor(word / 256) / 2 ** 24;
+}
+
+/** Block j of row i's policy stream (counter, i, 1, j) for a run's seed, from refPhilox4x32. */
+export function refPolicyBlock(seed: number, counter: number, row: number, j: number): number[] {
+  return refPhilox4x32([counter, row, 1, j], [seed % 2 ** 32, Math.floor(seed / 2 ** 32)]);
+}
+
+/** The float64 softmax of a row of logits (max subtracted), and the log of its normaliser. */
+export function refSoftmax(logits: ArrayLike<number>): { p: Float64Array; max: number; logSum: number } {
+  const max = Math.max(...Array.from(logits));
+  const e = Float64Array.from(logits, (x) => Math.exp(x - max));
+  const sum = e.reduce((s, x) => s + x, 0);
+  return { p: e.map((x) => x / sum), max, logSum: Math.log(sum) };
+}
+
+/** The categorical draw of row i: u of block 0 word 0 (so a test can keep it away from the cdf's steps). */
+export function refCategoricalUniform(seed: number, counter: number, row: number): number {
+  return refUniform(refPolicyBlock(seed, counter, row, 0)[0]);
+}
+
+/**
+ * policySample (PolicySampleOf in policy-ops.ts) in float64 from an independent Philox
+ * (refPhilox4x32) and Math's exp, log, cos and sin: categorical, the first action whose cumulative
+ * softmax probability exceeds u, log-probability out[a] - logsumexp(out row); gaussian, Box-Muller
+ * from block k / 2 and the log-density of mean + exp(logStd) z.
+ */
+export function refPolicySample(
+  head: 'categorical' | 'gaussian',
+  out: ArrayLike<number>,
+  logStd: ArrayLike<number> | null,
+  rows: number,
+  cols: number,
+  seed: number,
+  counter: number,
+): Record<'actions' | 'logProb', Float64Array> {
+  const actions = new Float64Array(head === 'categorical' ? rows : rows * cols);
+  const logProb = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const row = Array.from({ length: cols }, (_, c) => out[i * cols + c]);
+    if (head === 'categorical') {
+      const { p, max, logSum } = refSoftmax(row);
+      const u = refCategoricalUniform(seed, counter, i);
+      let a = 0;
+      for (let cdf = p[0]; !(u < cdf) && a < cols - 1; cdf += p[++a]);
+      actions[i] = a;
+      logProb[i] = row[a] - max - logSum;
+      continue;
+    }
+    let lp = 0;
+    for (let k = 0; k < cols; k++) {
+      const bits = refPolicyBlock(seed, counter, i, Math.floor(k / 2));
+      const radius = Math.sqrt(-2 * Math.log(1 - refUniform(bits[0])));
+      const theta = 2 * Math.PI * refUniform(bits[1]);
+      const z = radius * (k % 2 === 0 ? Math.cos(theta) : Math.sin(theta));
+      const std = Math.exp((logStd as ArrayLike<number>)[k]);
+      const action = row[k] + std * z;
+      actions[i * cols + k] = action;
+      lp += -((action - row[k]) ** 2) / (2 * std * std) - Math.log(std) - 0.5 * Math.log(2 * Math.PI);
+    }
+    logProb[i] = lp;
+  }
+  return { actions, logProb };
+}

@@ -107,6 +107,27 @@ export const ACROBOT_STEP: Tolerance = { abs: 1e-5, rel: 1e-5 };
  */
 export const MOUNTAIN_CAR_STEP: Tolerance = { abs: 3e-7, rel: 0 };
 
+/**
+ * policySample's categorical head, logits in [-3, 3) over k <= 7 actions: the actions are integers
+ * and exact (the cases keep u away from the cumulative probabilities: op-cases.ts), so this bounds
+ * the log-probability (out[a] - max) - ln(sum of exp(out - max)): two float32 roundings of values
+ * up to 6 (2^-24 6 each), the sum's k roundings (k 2^-24 relative, so k 2^-24 after the log) and the
+ * log's own few ulps of at most ln 7: under 2e-6 in all. Measured on lavapipe: at most 4.4e-7.
+ */
+export const POLICY_CATEGORICAL: Tolerance = { abs: 4e-6, rel: 0 };
+
+/**
+ * policySample's gaussian head, means in [-2, 2) and log-stds in [-1.5, 0.5): the action
+ * mean + exp(logStd) z has |z| <= sqrt(-2 ln 2^-24) = 5.77, so |action| <= 11.5, and z passes through
+ * log, sqrt, cos or sin and exp, a few ulps each (as TRANSCENDENTAL; WGSL's bound for cos and sin
+ * is looser, lavapipe's and the platform's are not): a few ulps of 11.5, under 1e-5. The
+ * log-probability is computed from the stored action, whose rounding (an ulp of |action|, 1e-6)
+ * moves each term (d / sigma)^2 / 2 by |z| / sigma ulps, up to 2.5e-5 where |z| is large, but then
+ * |logProb| >= z^2 / 2 - 1.5 and the relative part covers it. Measured on lavapipe: at most 1.4e-6
+ * on actions and 1.8e-6 on log-probabilities.
+ */
+export const POLICY_GAUSSIAN: Tolerance = { abs: 1e-5, rel: 1e-5 };
+
 /** The first element of `got` outside `tol` of `want`, as a message, or null when all are within it. */
 export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
   if (got.length !== want.length) return `has ${got.length} values, expected ${want.length}`;

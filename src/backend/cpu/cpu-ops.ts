@@ -5,7 +5,7 @@
  * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
 import type { Activation, AdamHyperParameters, FloatArray, LossKind, RAdamHyperParameters, SgdHyperParameters } from '../backend.js';
-import type { EnvStepCall, EpsilonGreedyCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, EpsilonGreedyCall, GaeCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, PolicySampleCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { CpuStorage } from './cpu-storage.js';
 import * as act from './activation.js';
@@ -19,6 +19,8 @@ import * as reductions from './reductions.js';
 import { qLambdaReturns } from './returns.js';
 import { envStep } from './env-step.js';
 import { epsilonGreedy } from './acting.js';
+import { gaeAdvantages } from './gae.js';
+import { policySample } from './policy-sample.js';
 import { TdLossKernel } from './td-loss.js';
 
 /** A CPU tensor: its storage's `data` is a Float32Array or a Float64Array of exactly its size. */
@@ -114,6 +116,32 @@ export class CpuOps implements RawOps<CpuTensor> {
     actions: new Float32Array(0),
     envs: 0,
     nActions: 0,
+  };
+  /** The gaeAdvantages call on the tensors' storage arrays. */
+  private readonly gaeArrays: GaeCall<FloatArray> = {
+    rewards: new Float32Array(0),
+    values: new Float32Array(0),
+    nextValues: new Float32Array(0),
+    terminated: new Float32Array(0),
+    truncated: new Float32Array(0),
+    gamma: 0,
+    lambda: 0,
+    advantages: new Float32Array(0),
+    returns: new Float32Array(0),
+    steps: 0,
+    envs: 0,
+  };
+  /** The policySample call on the tensors' storage arrays. */
+  private readonly policySampleArrays: PolicySampleCall<FloatArray> = {
+    head: 'categorical',
+    out: new Float32Array(0),
+    logStd: null,
+    seed: 0,
+    counter: 0,
+    actions: new Float32Array(0),
+    logProb: new Float32Array(0),
+    rows: 0,
+    cols: 0,
   };
   private readonly matmulArgs: MatmulArgs = {
     a: new Float32Array(0),
@@ -305,6 +333,38 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.envs = call.envs;
     arrays.nActions = call.nActions;
     epsilonGreedy(arrays);
+  }
+
+  gaeAdvantages(call: GaeCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.gaeArrays;
+    arrays.rewards = call.rewards.storage.data;
+    arrays.values = call.values.storage.data;
+    arrays.nextValues = call.nextValues.storage.data;
+    arrays.terminated = call.terminated.storage.data;
+    arrays.truncated = call.truncated.storage.data;
+    arrays.gamma = call.gamma;
+    arrays.lambda = call.lambda;
+    arrays.advantages = call.advantages.storage.data;
+    arrays.returns = call.returns.storage.data;
+    arrays.steps = call.steps;
+    arrays.envs = call.envs;
+    gaeAdvantages(arrays);
+  }
+
+  policySample(call: PolicySampleCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.policySampleArrays;
+    arrays.head = call.head;
+    arrays.out = call.out.storage.data;
+    arrays.logStd = call.logStd === null ? null : call.logStd.storage.data;
+    arrays.seed = call.seed;
+    arrays.counter = call.counter;
+    arrays.actions = call.actions.storage.data;
+    arrays.logProb = call.logProb.storage.data;
+    arrays.rows = call.rows;
+    arrays.cols = call.cols;
+    policySample(arrays);
   }
 
   biasActivation(x: CpuTensor, bias: CpuTensor | null, activation: Activation, out: CpuTensor, alpha: number): void {

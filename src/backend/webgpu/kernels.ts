@@ -75,6 +75,8 @@ const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags
 const RETURNS = new ParamLayout({ steps: 'u32', envs: 'u32', actions: 'u32', gamma: 'f32', lambda: 'f32' });
 const GATHER_ROWS = new ParamLayout({ rows: 'u32', cols: 'u32', src_rows: 'u32' });
 const EPSILON_GREEDY = new ParamLayout({ envs: 'u32', actions: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32', epsilon: 'f32' });
+const GAE = new ParamLayout({ steps: 'u32', envs: 'u32', gamma: 'f32', lambda: 'f32' });
+const POLICY_SAMPLE = new ParamLayout({ rows: 'u32', cols: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32' });
 /**
  * The first fields of every device env kernel's parameters (shaders/<env>-step.wgsl), which
  * device-env.wgsl's functions read: the envs, the seed's key, the time limit, 1/2 and 1, Cephes'
@@ -211,6 +213,10 @@ export const KERNELS = {
   acrobotStep: { file: 'acrobot-step', entry: 'acrobot_step', access: 'wrwwwwww', threads: 64, params: ACROBOT_STEP, ops: ['envStep'] },
   mountainCarStep: { file: 'mountain-car-step', entry: 'mountain_car_step', access: 'wrwwwwww', threads: 64, params: MOUNTAIN_CAR_STEP, ops: ['envStep'] },
   epsilonGreedy: { file: 'epsilon-greedy', entry: 'epsilon_greedy', access: 'rw', threads: 64, params: EPSILON_GREEDY, ops: ['epsilonGreedy'] },
+  gaeAdvantages: { file: 'gae', entry: 'gae_advantages', access: 'rrrrrww', threads: 64, params: GAE, ops: ['gaeAdvantages'] },
+  // Both heads bind (out, logStd, actions, logProb); the categorical one reads no logStd.
+  policyCategorical: { file: 'policy-sample', entry: 'policy_categorical', access: 'rrww', threads: 64, params: POLICY_SAMPLE, ops: ['policySample'] },
+  policyGaussian: { file: 'policy-sample', entry: 'policy_gaussian', access: 'rrww', threads: 64, params: POLICY_SAMPLE, ops: ['policySample'] },
   biasActivation: { file: 'bias-activation', entry: 'bias_activation', access: 'rrw', threads: 256, params: BIAS_ACTIVATION, ops: ['biasActivation'] },
   biasSoftmax: { file: 'bias-activation', entry: 'bias_softmax', access: 'rrw', threads: 64, params: BIAS_ACTIVATION, ops: ['biasActivation', 'linear'] },
   activationBackward: {

@@ -24,6 +24,8 @@ import mountainCarStep from '../../../shaders/mountain-car-step.wgsl';
 import deviceEnv from '../../../shaders/device-env.wgsl';
 import philox from '../../../shaders/philox.wgsl';
 import epsilonGreedy from '../../../shaders/epsilon-greedy.wgsl';
+import gae from '../../../shaders/gae.wgsl';
+import policySample from '../../../shaders/policy-sample.wgsl';
 import gatherRows from '../../../shaders/gather-rows.wgsl';
 import activations from '../../../shaders/activations.wgsl';
 import subgroupLanes4 from '../../../shaders/subgroup-lanes4.wgsl';
@@ -51,6 +53,8 @@ const SOURCES: Record<ShaderFile, string> = {
   'mountain-car-step': mountainCarStep,
   'device-env': deviceEnv,
   'epsilon-greedy': epsilonGreedy,
+  gae,
+  'policy-sample': policySample,
   'gather-rows': gatherRows,
   philox,
   activations,

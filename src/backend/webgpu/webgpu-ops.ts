@@ -3,7 +3,7 @@
  * kernel of the table in kernels.ts, its parameters written by name.
  */
 import { DEVICE_ENV_SPECS, radamRectification, type Activation, type AdamHyperParameters, type LossKind, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
-import type { EnvStepCall, EpsilonGreedyCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, EpsilonGreedyCall, GaeCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, PolicySampleCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -379,6 +379,28 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('counter', call.counter)
       .set('epsilon', call.epsilon);
     this.d.bind(call.q.storage, call.actions.storage).run('epsilonGreedy', call.envs);
+  }
+
+  gaeAdvantages(call: GaeCall<WebGpuTensor>): void {
+    this.d.params('gaeAdvantages').set('steps', call.steps).set('envs', call.envs).set('gamma', call.gamma).set('lambda', call.lambda);
+    // One thread per env, each scanning its column backwards over the T steps.
+    this.d
+      .bind(call.rewards.storage, call.values.storage, call.nextValues.storage, call.terminated.storage, call.truncated.storage, call.advantages.storage, call.returns.storage)
+      .run('gaeAdvantages', call.envs);
+  }
+
+  policySample(call: PolicySampleCall<WebGpuTensor>): void {
+    // One thread per row: its Philox blocks, the draw and its log-probability; each head its own entry point.
+    const kernel = call.head === 'categorical' ? 'policyCategorical' : 'policyGaussian';
+    this.d
+      .params(kernel)
+      .set('rows', call.rows)
+      .set('cols', call.cols)
+      .set('seed_lo', call.seed % 0x100000000)
+      .set('seed_hi', Math.floor(call.seed / 0x100000000))
+      .set('counter', call.counter);
+    const logStd = call.logStd === null ? this.d.unused('r') : call.logStd.storage;
+    this.d.bind(call.out.storage, logStd, call.actions.storage, call.logProb.storage).run(kernel, call.rows);
   }
 
   biasActivation(x: WebGpuTensor, bias: WebGpuTensor | null, activation: Activation, out: WebGpuTensor, alpha: number): void {
