@@ -14,6 +14,10 @@
  * Integer inputs (action indices) are carried in float tensors holding exact small integers.
  */
 
+import type { PpoLossOf } from './policy-ops.js';
+
+export { POLICY_HEADS, PPO_LOSS_STATS, type PolicyHead, type PpoLossOf, type PpoLossStat } from './policy-ops.js';
+
 export type Shape = readonly [number] | readonly [number, number];
 
 /** Element storage of a backend. WebGPU is float32 only; the CPU backend can run in float64 for gradient checks. */
@@ -557,6 +561,10 @@ export interface Backend {
   /** PQN's Q(lambda) returns over a time-major rollout of T steps of N envs, in one kernel (see QLambdaReturnsOf). */
   qLambdaReturns(args: QLambdaReturnsOf<Tensor>): void;
 
+  // ---------------------------------------------------------------- policy-gradient losses
+  /** The PPO loss of a minibatch, its gradients and its diagnostics, in one kernel (see PpoLossOf in policy-ops.ts). */
+  ppoLoss(args: PpoLossOf<Tensor>): void;
+
   // ---------------------------------------------------------------- environments on the device
   /** One step of N copies of a device env with same-step autoreset, in one kernel (see EnvStepOf). */
   envStep(args: EnvStepOf<Tensor>): void;
@@ -624,6 +632,7 @@ export const BACKEND_OPS = [
   'layerNorm',
   'layerNormBackward',
   'qLambdaReturns',
+  'ppoLoss',
   'envStep',
   'epsilonGreedy',
   'biasActivation',
