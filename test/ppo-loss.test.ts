@@ -3,16 +3,18 @@
  * every backend): the float64 reference (reference-ops.ts's refPpoLoss, written from the formulas
  * node by node as torch's autograd takes them) against the float64 CPU backend at 1e-12 and the
  * float32 ones at PPO_LOSS; two minibatches worked by hand; torch's ties (a ratio of exactly 1,
- * exactly 1 +- clipCoef, a value loss whose two sides are equal); the argument checks; one kernel
- * call (one dispatch on WebGPU) per call. The finite-difference check is in gradcheck.test.ts.
+ * exactly 1 +- clipCoef, a value loss whose two sides are equal); tensors that are views of one
+ * arena; the argument checks; one kernel call (one dispatch on WebGPU) per call. The
+ * finite-difference check is in gradcheck.test.ts.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { PPO_LOSS_STATS, type Backend, type PpoLossOf, type Tensor } from '../src/backend/backend.js';
+import { PPO_LOSS_STATS, VIEW_ALIGNMENT, type Backend, type PpoLossOf, type Tensor } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { InvalidArgumentError, ShapeError, UnknownNameError } from '../src/errors.js';
 import { OP_CASES, compareOutputs } from './support/op-cases.js';
-import { refPpoLoss, type PpoLossInputs, type PpoLossResult } from './support/reference-ops.js';
+import { Rng } from '../src/random/rng.js';
+import { refLogProb, refPpoLoss, type PpoLossInputs, type PpoLossResult } from './support/reference-ops.js';
 import { needs } from './support/requirements.js';
 import { PPO_LOSS, mismatch, type Tolerance } from './support/tolerances.js';
 import { acquireTestBackend } from './support/webgpu-device.js';
@@ -307,6 +309,71 @@ describe("ppoLoss at torch's ties", () => {
       expect(mismatch(got.gradValues, Float64Array.of(scale * 1, scale * -8, scale * 1), tolerance)).toBeNull();
       expect(mismatch([got.stats[STAT.valueLoss]], [(0.5 * (1 + 16 + 0.25)) / 3], tolerance)).toBeNull();
       expect(mismatch(got.gradValues, refPpoLoss(VALUE_TIES).gradValues, tolerance)).toBeNull();
+    });
+  }
+});
+
+/**
+ * A gaussian minibatch (B = 200, k = 3) whose tensors are all views of one arena, as an agent's
+ * minibatch buffers may be: on WebGPU the outputs then share a buffer with the inputs (the
+ * dispatcher stages them) and the five packed inputs are copied from their offsets in it.
+ */
+describe('ppoLoss on views of one arena', () => {
+  const rng = new Rng(23);
+  const [B, k] = [200, 3];
+  const uniform = (n: number, lo: number, hi: number) => Float64Array.from({ length: n }, () => Math.fround(rng.uniform(lo, hi)));
+  const out = uniform(B * k, -1, 1);
+  const logStd = uniform(k, -1, 0.3);
+  const actions = Float64Array.from(out, (mu, e) => Math.fround(mu + Math.exp(logStd[e % k]) * rng.uniform(-2, 2)));
+  // Ratios e^0.05 .. e^0.12 (inside 1 +- 0.2) or e^0.3 .. e^0.4 (beyond it), either way round.
+  const logp = refLogProb('gaussian', out, logStd, actions, B, k);
+  const oldLogProb = Float64Array.from(logp, (l, i) => Math.fround(l - (i % 2 === 0 ? 1 : -1) * (i % 3 === 0 ? rng.uniform(0.3, 0.4) : rng.uniform(0.05, 0.12))));
+  const inputs: PpoLossInputs = {
+    head: 'gaussian',
+    batch: B,
+    k,
+    out,
+    logStd,
+    actions,
+    oldLogProb,
+    advantages: uniform(B, -2, 2),
+    normalizeAdvantages: true,
+    clipCoef: 0.2,
+    entCoef: 0.01,
+    values: uniform(B, -1, 1),
+    returns: uniform(B, -1, 1),
+    oldValues: uniform(B, -1, 1),
+    valueClip: 0.2,
+    vfCoef: 0.5,
+  };
+  const want = refPpoLoss(inputs);
+  for (const [name, backend, tolerance] of backends()) {
+    it(name, async () => {
+      const arena = backend.tensor([1, 16 * 1024]);
+      let offset = 0;
+      const view = (shape: readonly [number, number], data: ArrayLike<number> | null): Tensor => {
+        const t = backend.view(arena, offset, shape);
+        offset += Math.ceil((shape[0] * shape[1]) / VIEW_ALIGNMENT) * VIEW_ALIGNMENT;
+        if (data !== null) backend.write(t, data);
+        return t;
+      };
+      const grads = { gradOut: view([B, k], null), gradLogStd: view([1, k], null), gradValues: view([B, 1], null), stats: view([1, PPO_LOSS_STATS.length], null) };
+      backend.ppoLoss({
+        ...inputs,
+        out: view([B, k], out),
+        logStd: view([1, k], logStd),
+        actions: view([B, k], actions),
+        oldLogProb: view([B, 1], oldLogProb),
+        advantages: view([B, 1], inputs.advantages),
+        values: view([B, 1], inputs.values),
+        returns: view([B, 1], inputs.returns),
+        oldValues: view([B, 1], inputs.oldValues),
+        ...grads,
+      });
+      const read = async (t: Tensor) => Float64Array.from(await backend.read(t));
+      const got = { stats: await read(grads.stats), gradOut: await read(grads.gradOut), gradLogStd: await read(grads.gradLogStd), gradValues: await read(grads.gradValues) };
+      arena.dispose();
+      expect(compare(got, want, tolerance)).toBeNull();
     });
   }
 });
