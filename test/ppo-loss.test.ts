@@ -473,6 +473,25 @@ describe('ppoLoss argument checks', () => {
   });
 });
 
+describe('ppoLoss reads its inputs when it is called', () => {
+  // On WebGPU the five (B, 1) inputs are copied when the call is recorded: a write to one of them
+  // before the recording is submitted must not reach the copy (the backend submits first).
+  for (const [name, backend, tolerance] of backends()) {
+    it(`a write to an input after the call leaves its result as it was (${name})`, async () => {
+      const x = BY_HAND_CATEGORICAL.inputs;
+      const a = zeroArgs(backend, 'categorical', x.batch, x.k);
+      a.normalizeAdvantages = false;
+      a.valueClip = x.valueClip;
+      for (const key of ['out', 'actions', 'oldLogProb', 'advantages', 'values', 'returns', 'oldValues'] as const) backend.write(a[key], x[key]);
+      backend.ppoLoss(a);
+      for (const key of ['oldLogProb', 'advantages', 'values', 'returns', 'oldValues'] as const) backend.write(a[key], [100, -100]);
+      expect(mismatch(await backend.read(a.stats), BY_HAND_CATEGORICAL.result.stats, tolerance)).toBeNull();
+      expect(mismatch(await backend.read(a.gradValues), BY_HAND_CATEGORICAL.result.gradValues, tolerance)).toBeNull();
+      disposeArgs(a);
+    });
+  }
+});
+
 describe('ppoLoss dispatches', () => {
   function dispatchesOf(b: Backend, head: 'categorical' | 'gaussian'): number {
     const a = zeroArgs(b, head, 100, 3);
