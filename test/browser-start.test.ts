@@ -77,7 +77,7 @@ describe('the page start on WebGPU in Chromium', needs('chromium', available), (
       'first step: compiling the GPU pipelines it uses…',
       expect.stringMatching(/^(training|finished)$/),
     ]);
-    // One pipeline per kernel dispatched: under a third of the table's kernels (56).
+    // One pipeline per kernel dispatched: under a third of the table's kernels (57).
     expect(state?.start?.kernelsDispatched).toBe(PQN_FIRST_STEP_PIPELINES);
     expect(state?.start?.gpuPipelines).toBe(PQN_FIRST_STEP_PIPELINES);
     expect(KERNEL_NAMES.length).toBeGreaterThan(3 * PQN_FIRST_STEP_PIPELINES);

@@ -1,14 +1,16 @@
 /**
  * Gradient checks by central finite differences, in float64 through the very same backend and nn
  * code (CpuBackend({ dtype: 'float64' })): every activation, every loss, Dense with every
- * activation, LayerNorm (alone and with each activation fused), and 3-layer MLPs (with and without LayerNorm). Relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
+ * activation, LayerNorm (alone and with each activation fused), 3-layer MLPs (with and without LayerNorm), and the fused
+ * ops' gradients (tdLoss, ppoLoss). Relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
  * must stay below 1e-6.
  */
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, LOSSES, type Backend, type LossKind, type Tensor } from '../src/backend/backend.js';
+import { ACTIVATIONS, LOSSES, POLICY_HEADS, PPO_LOSS_STATS, type Backend, type LossKind, type Tensor } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/index.js';
 import { Dense, LayerNorm, Loss, Sequential, mlp } from '../src/nn/index.js';
 import { Rng } from '../src/random/rng.js';
+import { refLogProb } from './support/reference-ops.js';
 import { relativeError } from './support/relative-error.js';
 
 const TOLERANCE = 1e-6;
@@ -343,5 +345,79 @@ describe('gradient check: DQN building blocks', () => {
       expect(relativeError(analytic, numeric, { norm: 'l2' })).toBeLessThan(TOLERANCE);
       expect(analytic.some((g) => g !== 0)).toBe(true);
     });
+  }
+});
+
+describe('gradient check: ppoLoss (the loss stat against out, logStd and values)', () => {
+  const LOSS_STAT = PPO_LOSS_STATS.indexOf('loss');
+  for (const head of POLICY_HEADS) {
+    for (const [normalizeAdvantages, valueClip] of [
+      [false, 0],
+      [true, 0.2],
+    ] as const) {
+      it(`${head}${normalizeAdvantages ? ', advantages normalised' : ''}${valueClip > 0 ? ', value clip' : ''}`, async () => {
+        const b = new CpuBackend({ dtype: 'float64' });
+        const rng = new Rng(head === 'gaussian' ? 61 : 67);
+        const [rows, k] = [8, 3];
+        const gaussian = head === 'gaussian';
+        const uniform = (n: number, lo: number, hi: number) => Float64Array.from({ length: n }, () => rng.uniform(lo, hi));
+        const outData = uniform(rows * k, -1.5, 1.5);
+        const logStdData = uniform(k, -0.8, 0.3);
+        const actionData = gaussian
+          ? Float64Array.from(outData, (mu, e) => mu + Math.exp(logStdData[e % k]) * rng.uniform(-2, 2))
+          : Float64Array.from({ length: rows }, () => rng.integers(k));
+        // Ratios exp(d) with |d| in [0.05, 0.4]: half inside the clip range 1 +- 0.2, half beyond it,
+        // none within a finite difference of its bounds (torch's kinks there).
+        const logp = refLogProb(head, outData, logStdData, actionData, rows, k);
+        const oldLogProb = Float64Array.from(logp, (l, i) => l - (i % 2 === 0 ? 1 : -1) * (i % 4 < 2 ? rng.uniform(0.05, 0.15) : rng.uniform(0.25, 0.4)));
+        const oldValues = uniform(rows, -1, 1);
+        // Value steps of 0.05 to 0.15 (inside the clip of 0.2) or 0.25 to 0.5 (beyond it).
+        const values = Float64Array.from(oldValues, (v, i) => v + (i % 2 === 0 ? 1 : -1) * (i % 3 === 0 ? rng.uniform(0.25, 0.5) : rng.uniform(0.05, 0.15)));
+        const out = b.tensor([rows, k], outData);
+        const logStd = gaussian ? b.tensor([1, k], logStdData) : null;
+        const valuesT = b.tensor([rows, 1], values);
+        const stats = b.tensor([1, PPO_LOSS_STATS.length]);
+        const gradOut = b.tensor([rows, k]);
+        const gradLogStd = gaussian ? b.tensor([1, k]) : null;
+        const gradValues = b.tensor([rows, 1]);
+        const args = {
+          head,
+          out,
+          logStd,
+          actions: b.tensor(gaussian ? [rows, k] : [rows, 1], actionData),
+          oldLogProb: b.tensor([rows, 1], oldLogProb),
+          advantages: b.tensor([rows, 1], uniform(rows, -2, 2)),
+          normalizeAdvantages,
+          clipCoef: 0.2,
+          entCoef: 0.05,
+          values: valuesT,
+          returns: b.tensor([rows, 1], uniform(rows, -1.5, 1.5)),
+          oldValues: b.tensor([rows, 1], oldValues),
+          valueClip,
+          vfCoef: 0.5,
+          gradOut,
+          gradLogStd,
+          gradValues,
+          stats,
+        };
+        b.ppoLoss(args);
+        const loss = async () => {
+          b.ppoLoss(args);
+          return (await b.read(stats))[LOSS_STAT];
+        };
+        const checked: [Float64Array, Float64Array][] = [];
+        const wrt: [Tensor, Tensor][] = [
+          [out, gradOut],
+          [valuesT, gradValues],
+        ];
+        if (logStd !== null && gradLogStd !== null) wrt.push([logStd, gradLogStd]);
+        for (const [t, grad] of wrt) checked.push([Float64Array.from(await b.read(grad)), await numericGradient(b, t, loss)]);
+        for (const [analytic, numeric] of checked) {
+          expect(relativeError(analytic, numeric, { norm: 'l2' })).toBeLessThan(TOLERANCE);
+          expect(analytic.some((g) => g !== 0)).toBe(true);
+        }
+        b.destroy();
+      });
+    }
   }
 });

@@ -24,6 +24,7 @@ import type {
   LossKind,
   LossOptions,
   MatmulOptions,
+  PpoLossOf,
   QLambdaReturnsOf,
   RAdamHyperParameters,
   SgdHyperParameters,
@@ -82,6 +83,12 @@ export interface QLambdaReturnsCall<T> extends QLambdaReturnsOf<T> {
   actions: number;
 }
 
+/** A validated ppoLoss: its arguments over the device's tensors (or their storage), and out's shape: B rows of k columns (actions or action dimensions). */
+export interface PpoLossCall<T> extends PpoLossOf<T> {
+  batch: number;
+  k: number;
+}
+
 /** A validated envStep: its arguments over the device's tensors (or their storage), and the number of envs N. */
 export interface EnvStepCall<T> extends EnvStepOf<T> {
   envs: number;
@@ -125,6 +132,7 @@ export interface RawOps<T> {
   layerNorm(call: LayerNormCall<T>): void;
   layerNormBackward(call: LayerNormBackwardCall<T>): void;
   qLambdaReturns(call: QLambdaReturnsCall<T>): void;
+  ppoLoss(call: PpoLossCall<T>): void;
   envStep(call: EnvStepCall<T>): void;
   epsilonGreedy(call: EpsilonGreedyCall<T>): void;
   gaeAdvantages(call: GaeCall<T>): void;
@@ -172,6 +180,7 @@ export abstract class BackendBase<S> implements Backend {
   private layerNormCall: LayerNormCall<DeviceTensor<S>> | null = null;
   private layerNormBackwardCall: LayerNormBackwardCall<DeviceTensor<S>> | null = null;
   private qLambdaCall: QLambdaReturnsCall<DeviceTensor<S>> | null = null;
+  private ppoLossCall: PpoLossCall<DeviceTensor<S>> | null = null;
   private envStepCall: EnvStepCall<DeviceTensor<S>> | null = null;
   private epsilonGreedyCall: EpsilonGreedyCall<DeviceTensor<S>> | null = null;
   private gaeCall: GaeCall<DeviceTensor<S>> | null = null;
@@ -422,6 +431,35 @@ export abstract class BackendBase<S> implements Backend {
     call.envs = args.rewards.cols;
     call.actions = args.nextQ.cols;
     this.ops.qLambdaReturns(call);
+  }
+
+  // ---------------------------------------------------------------- policy-gradient losses
+
+  ppoLoss(args: PpoLossOf<Tensor>): void {
+    this.checkUsable();
+    v.validatePpoLoss(args);
+    const call = (this.ppoLossCall ??= {} as PpoLossCall<DeviceTensor<S>>);
+    call.head = args.head;
+    call.out = this.own(args.out);
+    call.logStd = this.ownOrNull(args.logStd);
+    call.actions = this.own(args.actions);
+    call.oldLogProb = this.own(args.oldLogProb);
+    call.advantages = this.own(args.advantages);
+    call.normalizeAdvantages = args.normalizeAdvantages;
+    call.clipCoef = args.clipCoef;
+    call.entCoef = args.entCoef;
+    call.values = this.own(args.values);
+    call.returns = this.own(args.returns);
+    call.oldValues = this.own(args.oldValues);
+    call.valueClip = args.valueClip;
+    call.vfCoef = args.vfCoef;
+    call.gradOut = this.own(args.gradOut);
+    call.gradLogStd = this.ownOrNull(args.gradLogStd);
+    call.gradValues = this.own(args.gradValues);
+    call.stats = this.own(args.stats);
+    call.batch = args.out.rows;
+    call.k = args.out.cols;
+    this.ops.ppoLoss(call);
   }
 
   // ---------------------------------------------------------------- environments on the device

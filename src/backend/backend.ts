@@ -13,7 +13,10 @@
  *
  * Integer inputs (action indices) are carried in float tensors holding exact small integers.
  */
-import type { GaeOf, PolicySampleOf } from './policy-ops.js';
+
+import type { GaeOf, PolicySampleOf, PpoLossOf } from './policy-ops.js';
+
+export { POLICY_HEADS, PPO_LOSS_STATS, type PolicyHead, type PpoLossOf, type PpoLossStat } from './policy-ops.js';
 
 export type Shape = readonly [number] | readonly [number, number];
 
@@ -558,6 +561,10 @@ export interface Backend {
   /** PQN's Q(lambda) returns over a time-major rollout of T steps of N envs, in one kernel (see QLambdaReturnsOf). */
   qLambdaReturns(args: QLambdaReturnsOf<Tensor>): void;
 
+  // ---------------------------------------------------------------- policy-gradient losses
+  /** The PPO loss of a minibatch, its gradients and its diagnostics, in one kernel (see PpoLossOf in policy-ops.ts). */
+  ppoLoss(args: PpoLossOf<Tensor>): void;
+
   // ---------------------------------------------------------------- environments on the device
   /** One step of N copies of a device env with same-step autoreset, in one kernel (see EnvStepOf). */
   envStep(args: EnvStepOf<Tensor>): void;
@@ -631,6 +638,7 @@ export const BACKEND_OPS = [
   'layerNorm',
   'layerNormBackward',
   'qLambdaReturns',
+  'ppoLoss',
   'envStep',
   'epsilonGreedy',
   'gaeAdvantages',

@@ -81,12 +81,19 @@ export interface PolicySampleOf<T> {
 export const PPO_LOSS_STATS = ['loss', 'policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFraction'] as const;
 export type PpoLossStat = (typeof PPO_LOSS_STATS)[number];
 
+/** ln(2 pi) / 2, the Gaussian log-density's constant per action dimension (the logProb of policySample and ppoLoss). */
+export const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+
+/** What ppoLoss adds to the advantages' std before dividing by it when it normalises them (CleanRL's 1e-8). */
+export const PPO_ADVANTAGE_EPS = 1e-8;
+
 /**
  * The arguments of ppoLoss: the PPO loss of a minibatch of B rows (CleanRL's ppo.py) and its
  * gradients with respect to the actor's output, the log-std and the critic's output, in one kernel:
  *   logp     = log pi(actions | out, logStd)              (as policySample's logProb)
  *   ratio    = exp(logp - oldLogProb)
- *   A        = advantages, normalised when asked: (A - mean A) / (std A + 1e-8), std with B - 1 (torch's .std())
+ *   A        = advantages, normalised when asked: (A - mean A) / (std A + 1e-8), std with B - 1 (torch's .std();
+ *              1e-8 is PPO_ADVANTAGE_EPS)
  *   policyLoss = mean(max(-A ratio, -A clamp(ratio, 1 - clipCoef, 1 + clipCoef)))
  *   valueLoss  = 0.5 mean((values - returns)^2), or with valueClip > 0
  *              0.5 mean(max((values - returns)^2, (oldValues + clamp(values - oldValues, -valueClip, valueClip) - returns)^2))

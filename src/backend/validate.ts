@@ -8,7 +8,7 @@
  */
 import { ACTIVATIONS, DEVICE_ENVS, DEVICE_ENV_SPECS, LOSSES, TD_LOSSES, VIEW_ALIGNMENT, type Activation, type AdamFusion, type EnvStepOf, type EpsilonGreedyOf, type LayerNormArgs, type LayerNormBackwardArgs, type LossKind, type QLambdaReturnsOf, type Shape, type TdLossArgs, type Tensor } from './backend.js';
 import { InvalidArgumentError, ShapeError, checkName, formatShape } from '../errors.js';
-import { POLICY_HEADS, type GaeOf, type PolicySampleOf } from './policy-ops.js';
+import { POLICY_HEADS, PPO_LOSS_STATS, type GaeOf, type PolicySampleOf, type PpoLossOf } from './policy-ops.js';
 import { overlaps, sameElements, shapeSize } from './device-tensor.js';
 
 /** `name (r, c)` for error messages, e.g. `a (32, 4)`. */
@@ -550,6 +550,108 @@ export function validateQLambdaReturns(a: QLambdaReturnsOf<Tensor>): void {
   disjoint(op, 'returns', a.returns, 'terminated', a.terminated);
   disjoint(op, 'returns', a.returns, 'truncated', a.truncated);
   disjoint(op, 'returns', a.returns, 'nextQ', a.nextQ);
+}
+
+/** What the shape of a tensor of ppoLoss follows from (its error message says it). */
+type PpoShapeRule = 'row' | 'column' | 'out' | 'stats' | 'gaussian' | 'categorical';
+
+/** A tensor of ppoLoss that must be exactly (rows, cols), by `rule` (the message is built only on failure: validation allocates nothing). */
+function ppoShape(name: string, t: Tensor, rows: number, cols: number, rule: PpoShapeRule, out: Tensor): void {
+  if (t.rows === rows && t.cols === cols) return;
+  const o = describe('out', out);
+  const why = {
+    row: `one value per row of ${o}`,
+    column: `one value per column of ${o}`,
+    out: `the shape of ${o}`,
+    stats: `one value per stat (${PPO_LOSS_STATS.join(', ')})`,
+    gaussian: `an action vector per row of ${o} (gaussian head)`,
+    categorical: `an action index per row of ${o} (categorical head)`,
+  }[rule];
+  throw new ShapeError(`ppoLoss: ${describe(name, t)} must be (${rows}, ${cols}), ${why}`);
+}
+
+/** A coefficient of ppoLoss: finite and >= 0 (or > 0 with `positive`). */
+function ppoCoefficient(name: string, value: number, positive: boolean): void {
+  if (!Number.isFinite(value) || (positive ? !(value > 0) : !(value >= 0))) {
+    throw new InvalidArgumentError(`ppoLoss: ${name} must be a finite number ${positive ? '> 0' : '>= 0'}, got ${value}`);
+  }
+}
+
+/** An output of ppoLoss shares no element with any input. */
+function ppoOutputDisjoint(name: string, out: Tensor, a: PpoLossOf<Tensor>): void {
+  const op = 'ppoLoss';
+  disjoint(op, name, out, 'out', a.out);
+  if (a.logStd !== null) disjoint(op, name, out, 'logStd', a.logStd);
+  disjoint(op, name, out, 'actions', a.actions);
+  disjoint(op, name, out, 'oldLogProb', a.oldLogProb);
+  disjoint(op, name, out, 'advantages', a.advantages);
+  disjoint(op, name, out, 'values', a.values);
+  disjoint(op, name, out, 'returns', a.returns);
+  disjoint(op, name, out, 'oldValues', a.oldValues);
+}
+
+/**
+ * ppoLoss's arguments (see PpoLossOf): out and gradOut (B, k); logStd and gradLogStd (1, k) for the
+ * gaussian head and null for the categorical; actions (B, 1) or (B, k) by head; the other per-row
+ * tensors (B, 1); stats (1, PPO_LOSS_STATS.length); B >= 2 to normalise the advantages; clipCoef
+ * > 0 and the other coefficients >= 0, all finite; the outputs sharing no element with an input or
+ * with each other.
+ */
+export function validatePpoLoss(a: PpoLossOf<Tensor>): void {
+  const op = 'ppoLoss';
+  const head = checkName('policy head', a.head, POLICY_HEADS);
+  checkAlive(op, 'out', a.out);
+  checkAlive(op, 'logStd', a.logStd);
+  checkAlive(op, 'actions', a.actions);
+  checkAlive(op, 'oldLogProb', a.oldLogProb);
+  checkAlive(op, 'advantages', a.advantages);
+  checkAlive(op, 'values', a.values);
+  checkAlive(op, 'returns', a.returns);
+  checkAlive(op, 'oldValues', a.oldValues);
+  checkAlive(op, 'gradOut', a.gradOut);
+  checkAlive(op, 'gradLogStd', a.gradLogStd);
+  checkAlive(op, 'gradValues', a.gradValues);
+  checkAlive(op, 'stats', a.stats);
+  const batch = a.out.rows;
+  const k = a.out.cols;
+  if (head === 'gaussian') {
+    if (a.logStd === null) throw new InvalidArgumentError(`${op}: logStd must be a (1, ${k}) tensor for the gaussian head, got null`);
+    if (a.gradLogStd === null) throw new InvalidArgumentError(`${op}: gradLogStd must be a (1, ${k}) tensor for the gaussian head, got null`);
+    ppoShape('logStd', a.logStd, 1, k, 'column', a.out);
+    ppoShape('gradLogStd', a.gradLogStd, 1, k, 'column', a.out);
+    ppoShape('actions', a.actions, batch, k, 'gaussian', a.out);
+  } else {
+    if (a.logStd !== null) throw new InvalidArgumentError(`${op}: logStd must be null for the categorical head, got ${describe('a tensor', a.logStd)}`);
+    if (a.gradLogStd !== null) throw new InvalidArgumentError(`${op}: gradLogStd must be null for the categorical head, got ${describe('a tensor', a.gradLogStd)}`);
+    ppoShape('actions', a.actions, batch, 1, 'categorical', a.out);
+  }
+  ppoShape('oldLogProb', a.oldLogProb, batch, 1, 'row', a.out);
+  ppoShape('advantages', a.advantages, batch, 1, 'row', a.out);
+  ppoShape('values', a.values, batch, 1, 'row', a.out);
+  ppoShape('returns', a.returns, batch, 1, 'row', a.out);
+  ppoShape('oldValues', a.oldValues, batch, 1, 'row', a.out);
+  ppoShape('gradOut', a.gradOut, batch, k, 'out', a.out);
+  ppoShape('gradValues', a.gradValues, batch, 1, 'row', a.out);
+  ppoShape('stats', a.stats, 1, PPO_LOSS_STATS.length, 'stats', a.out);
+  if (a.normalizeAdvantages && batch < 2) {
+    throw new InvalidArgumentError(`${op}: normalizeAdvantages needs at least 2 rows (the std has B - 1 in its denominator), got ${describe('out', a.out)}`);
+  }
+  ppoCoefficient('clipCoef', a.clipCoef, true);
+  ppoCoefficient('entCoef', a.entCoef, false);
+  ppoCoefficient('valueClip', a.valueClip, false);
+  ppoCoefficient('vfCoef', a.vfCoef, false);
+  ppoOutputDisjoint('gradOut', a.gradOut, a);
+  ppoOutputDisjoint('gradValues', a.gradValues, a);
+  ppoOutputDisjoint('stats', a.stats, a);
+  disjoint(op, 'gradValues', a.gradValues, 'gradOut', a.gradOut);
+  disjoint(op, 'stats', a.stats, 'gradOut', a.gradOut);
+  disjoint(op, 'stats', a.stats, 'gradValues', a.gradValues);
+  if (a.gradLogStd !== null) {
+    ppoOutputDisjoint('gradLogStd', a.gradLogStd, a);
+    disjoint(op, 'gradLogStd', a.gradLogStd, 'gradOut', a.gradOut);
+    disjoint(op, 'gradLogStd', a.gradLogStd, 'gradValues', a.gradValues);
+    disjoint(op, 'gradLogStd', a.gradLogStd, 'stats', a.stats);
+  }
 }
 
 /**

@@ -6,11 +6,11 @@
  *
  * Tolerances are the table of tolerances.ts.
  */
-import { ACTIVATIONS, BACKEND_OPS, type Backend, type BackendOp, type Shape, type TdLossArgs, type Tensor } from '../../src/backend/backend.js';
+import { ACTIVATIONS, BACKEND_OPS, PPO_LOSS_STATS, type Backend, type BackendOp, type Shape, type TdLossArgs, type Tensor } from '../../src/backend/backend.js';
 import { shapeSize } from '../../src/backend/device-tensor.js';
 import { Rng } from '../../src/random/rng.js';
 import * as ref from './reference-ops.js';
-import { ACROBOT_STEP, ADAM, ENV_STEP, EXACT, FEW_OPS, LOSS, MOUNTAIN_CAR_STEP, POLICY_CATEGORICAL, POLICY_GAUSSIAN, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
+import { ACROBOT_STEP, ADAM, ENV_STEP, EXACT, FEW_OPS, LOSS, MOUNTAIN_CAR_STEP, POLICY_CATEGORICAL, POLICY_GAUSSIAN, PPO_LOSS, TRANSCENDENTAL, fusedTolerance, layerNormActivationTolerance, layerNormTolerance, mismatch, scanTolerance, sumTolerance, type Tolerance } from './tolerances.js';
 
 export interface OpCase {
   /** e.g. 'matmul 33x17x5 transA accumulate'. */
@@ -777,6 +777,132 @@ cases.push(
     reference: () => ({ returns: Float64Array.of(3, 8, 2, 7, 5, 6) }),
   }),
 );
+
+// ------------------------------------------------------------------ ppoLoss
+
+/** The settings of a ppoLoss case: CleanRL's coefficients, and what the case switches on. */
+interface PpoCase {
+  head: 'categorical' | 'gaussian';
+  B: number;
+  k: number;
+  normalizeAdvantages: boolean;
+  valueClip: number;
+}
+
+const PPO_CLIP = 0.2;
+const PPO_ENT_COEF = 0.01;
+const PPO_VF_COEF = 0.5;
+/** How far (at least) the cases keep a ratio from 1 +- clipCoef and a value step from +-valueClip, where a float32 rounding could flip a branch. */
+const PPO_BRANCH_MARGIN = 1e-3;
+
+/** A draw of uniform(lo, hi) at least PPO_BRANCH_MARGIN away from each of `avoid`. */
+function awayFrom(rng: Rng, lo: number, hi: number, avoid: readonly number[]): number {
+  for (;;) {
+    const x = rng.uniform(lo, hi);
+    if (avoid.every((a) => Math.abs(x - a) >= PPO_BRANCH_MARGIN)) return x;
+  }
+}
+
+/**
+ * A minibatch for ppoLoss: logits in [-2, 2) (categorical) or means in [-1, 1) with log-stds in
+ * [-1, 0.5) and actions within 2 sigma (gaussian); old log-probabilities log pi - delta with
+ * delta in [-0.4, 0.4), so ratios exp(delta) in [0.67, 1.49] fall inside and outside the clip
+ * range 1 +- 0.2 (never within PPO_BRANCH_MARGIN of it); advantages in [-2, 2); old values in
+ * [-1, 1), values within 0.5 of them (inside and outside a value clip of 0.2), returns in [-1.5,
+ * 1.5); the outputs filled with values the op must overwrite.
+ */
+function ppoInputs(rng: Rng, c: PpoCase) {
+  const { B, k } = c;
+  const gaussian = c.head === 'gaussian';
+  const out = uniformInput(rng, [B, k], gaussian ? -1 : -2, gaussian ? 1 : 2);
+  const logStd = uniformInput(rng, [1, k], -1, 0.5);
+  const actions = gaussian
+    ? constInput([B, k], Array.from({ length: B * k }, (_, e) => out.data[e] + Math.exp(logStd.data[e % k]) * rng.uniform(-2, 2)))
+    : integerInput(rng, B, k);
+  const logp = ref.refLogProb(c.head, out.data, logStd.data, actions.data, B, k);
+  const logRatios = Array.from({ length: B }, () => Math.log(awayFrom(rng, Math.exp(-0.4), Math.exp(0.4), [1 - PPO_CLIP, 1 + PPO_CLIP])));
+  const oldValues = uniformInput(rng, [B, 1]);
+  const steps = Array.from({ length: B }, () => awayFrom(rng, -0.5, 0.5, [-PPO_CLIP, PPO_CLIP]));
+  return {
+    out,
+    ...(gaussian ? { logStd, gradLogStd: uniformInput(rng, [1, k]) } : {}),
+    actions,
+    oldLogProb: constInput([B, 1], Array.from(logp, (l, i) => l - logRatios[i])),
+    advantages: uniformInput(rng, [B, 1], -2, 2),
+    values: constInput([B, 1], Array.from(oldValues.data, (v, i) => v + steps[i])),
+    returns: uniformInput(rng, [B, 1], -1.5, 1.5),
+    oldValues,
+    gradOut: uniformInput(rng, [B, k]),
+    gradValues: uniformInput(rng, [B, 1]),
+    stats: uniformInput(rng, [1, PPO_LOSS_STATS.length]),
+  };
+}
+
+const PPO_CASES: PpoCase[] = [];
+for (const head of ['categorical', 'gaussian'] as const) {
+  for (const B of [37, 300]) {
+    for (const normalizeAdvantages of [false, true]) {
+      for (const valueClip of [0, PPO_CLIP]) PPO_CASES.push({ head, B, k: head === 'gaussian' ? 3 : 4, normalizeAdvantages, valueClip });
+    }
+  }
+  // One row (no normalisation), a workgroup's 64 rows, one action or dimension.
+  PPO_CASES.push({ head, B: 1, k: 2, normalizeAdvantages: false, valueClip: PPO_CLIP });
+  PPO_CASES.push({ head, B: 64, k: 1, normalizeAdvantages: true, valueClip: 0 });
+}
+for (const c of PPO_CASES) {
+  const gaussian = c.head === 'gaussian';
+  cases.push(
+    defineCase({
+      name: `ppoLoss ${c.head} B=${c.B} k=${c.k}${c.normalizeAdvantages ? ' normalised' : ''}${c.valueClip > 0 ? ' value clip' : ''}`,
+      op: 'ppoLoss',
+      tolerance: PPO_LOSS,
+      inputs: (rng) => ppoInputs(rng, c),
+      outputs: gaussian ? ['stats', 'gradOut', 'gradLogStd', 'gradValues'] : ['stats', 'gradOut', 'gradValues'],
+      exec: (b, t) =>
+        b.ppoLoss({
+          head: c.head,
+          out: t.out,
+          logStd: gaussian ? t.logStd : null,
+          actions: t.actions,
+          oldLogProb: t.oldLogProb,
+          advantages: t.advantages,
+          normalizeAdvantages: c.normalizeAdvantages,
+          clipCoef: PPO_CLIP,
+          entCoef: PPO_ENT_COEF,
+          values: t.values,
+          returns: t.returns,
+          oldValues: t.oldValues,
+          valueClip: c.valueClip,
+          vfCoef: PPO_VF_COEF,
+          gradOut: t.gradOut,
+          gradLogStd: gaussian ? t.gradLogStd : null,
+          gradValues: t.gradValues,
+          stats: t.stats,
+        }),
+      reference: (i) => {
+        const r = ref.refPpoLoss({
+          head: c.head,
+          batch: c.B,
+          k: c.k,
+          out: i.out.data,
+          logStd: gaussian ? (i.logStd as { data: Float64Array }).data : null,
+          actions: i.actions.data,
+          oldLogProb: i.oldLogProb.data,
+          advantages: i.advantages.data,
+          normalizeAdvantages: c.normalizeAdvantages,
+          clipCoef: PPO_CLIP,
+          entCoef: PPO_ENT_COEF,
+          values: i.values.data,
+          returns: i.returns.data,
+          oldValues: i.oldValues.data,
+          valueClip: c.valueClip,
+          vfCoef: PPO_VF_COEF,
+        });
+        return { stats: r.stats, gradOut: r.gradOut, gradValues: r.gradValues, ...(r.gradLogStd === null ? {} : { gradLogStd: r.gradLogStd }) };
+      },
+    }),
+  );
+}
 
 // ------------------------------------------------------------------ envStep
 

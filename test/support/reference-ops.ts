@@ -869,3 +869,160 @@ export function refPolicySample(
   }
   return { actions, logProb };
 }
+
+/** The inputs of refPpoLoss: PpoLossOf's, as plain arrays, with out's shape (batch, k). */
+export interface PpoLossInputs {
+  head: 'categorical' | 'gaussian';
+  batch: number;
+  k: number;
+  out: ArrayLike<number>;
+  /** k values (gaussian), null for categorical. */
+  logStd: ArrayLike<number> | null;
+  actions: ArrayLike<number>;
+  oldLogProb: ArrayLike<number>;
+  advantages: ArrayLike<number>;
+  normalizeAdvantages: boolean;
+  clipCoef: number;
+  entCoef: number;
+  values: ArrayLike<number>;
+  returns: ArrayLike<number>;
+  oldValues: ArrayLike<number>;
+  valueClip: number;
+  vfCoef: number;
+}
+
+/** What ppoLoss writes: the stats in PPO_LOSS_STATS' order and the three gradients (gradLogStd null for categorical). */
+export interface PpoLossResult {
+  stats: Float64Array;
+  gradOut: Float64Array;
+  gradLogStd: Float64Array | null;
+  gradValues: Float64Array;
+}
+
+/** torch.maximum(x, y) and the shares of its gradient that x and y get (half each at a tie). */
+function torchMax(x: number, y: number): { value: number; dx: number; dy: number } {
+  if (x === y) return { value: x, dx: 0.5, dy: 0.5 };
+  return x > y ? { value: x, dx: 1, dy: 0 } : { value: y, dx: 0, dy: 1 };
+}
+
+/** torch.clamp(x, lo, hi) and its derivative (1 where lo <= x <= hi, bounds included). */
+function torchClamp(x: number, lo: number, hi: number): { value: number; dx: number } {
+  return { value: Math.min(Math.max(x, lo), hi), dx: x >= lo && x <= hi ? 1 : 0 };
+}
+
+/**
+ * CleanRL's PPO loss (ppo.py, ppo_continuous_action.py) in float64, forward and then backward in
+ * the order torch's autograd takes, node by node: the row's log-probability and entropy, the
+ * clipped surrogate through torch.maximum and torch.clamp, the value loss likewise, the means.
+ * The categorical head's gradients go through the softmax's full Jacobian (dp_m / dz_j = p_m
+ * (delta_mj - p_j)) rather than a closed form; the gaussian's through sigma = exp(logStd).
+ */
+export function refPpoLoss(x: PpoLossInputs): PpoLossResult {
+  const { batch: B, k } = x;
+  const gaussian = x.head === 'gaussian';
+  const logStd = x.logStd ?? [];
+  let adv = Array.from(x.advantages);
+  if (x.normalizeAdvantages) {
+    const mean = adv.reduce((s, a) => s + a, 0) / B;
+    const std = Math.sqrt(adv.reduce((s, a) => s + (a - mean) ** 2, 0) / (B - 1));
+    adv = adv.map((a) => (a - mean) / (std + 1e-8));
+  }
+  const gradOut = new Float64Array(B * k);
+  const gradLogStd = gaussian ? new Float64Array(k) : null;
+  const gradValues = new Float64Array(B);
+  let policy = 0;
+  let valueSum = 0;
+  let entropySum = 0;
+  let kl = 0;
+  let clipFraction = 0;
+  for (let i = 0; i < B; i++) {
+    const z = Array.from({ length: k }, (_, j) => x.out[i * k + j]);
+    // Forward: log pi(a | row) and the row's entropy.
+    let logp: number;
+    let entropy: number;
+    let probs: number[] = [];
+    if (gaussian) {
+      logp = 0;
+      entropy = 0;
+      for (let j = 0; j < k; j++) {
+        const sigma = Math.exp(logStd[j]);
+        logp += -((x.actions[i * k + j] - z[j]) ** 2) / (2 * sigma ** 2) - Math.log(sigma) - Math.log(Math.sqrt(2 * Math.PI));
+        entropy += 0.5 + 0.5 * Math.log(2 * Math.PI) + Math.log(sigma);
+      }
+    } else {
+      const max = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - max));
+      const total = e.reduce((s, v) => s + v, 0);
+      probs = e.map((v) => v / total);
+      logp = Math.log(probs[x.actions[i]]);
+      entropy = -probs.reduce((s, p) => s + p * Math.log(p), 0);
+    }
+    const logRatio = logp - x.oldLogProb[i];
+    const ratio = Math.exp(logRatio);
+    const clamped = torchClamp(ratio, 1 - x.clipCoef, 1 + x.clipCoef);
+    const pg = torchMax(-adv[i] * ratio, -adv[i] * clamped.value);
+    policy += pg.value;
+    entropySum += entropy;
+    kl += ratio - 1 - logRatio;
+    if (Math.abs(ratio - 1) > x.clipCoef) clipFraction += 1;
+    // Backward: d loss / d logp and d loss / d entropy of this row, then into out and logStd.
+    const dRatio = (pg.dx * -adv[i] + pg.dy * -adv[i] * clamped.dx) / B;
+    const dLogp = dRatio * ratio;
+    const dEntropy = -x.entCoef / B;
+    if (gaussian) {
+      const g = gradLogStd as Float64Array;
+      for (let j = 0; j < k; j++) {
+        const sigma = Math.exp(logStd[j]);
+        const d = x.actions[i * k + j] - z[j];
+        gradOut[i * k + j] = dLogp * (d / sigma ** 2);
+        // d logp / d sigma = d^2 / sigma^3 - 1 / sigma, d entropy / d sigma = 1 / sigma; d sigma / d logStd = sigma.
+        g[j] += (dLogp * (d ** 2 / sigma ** 3 - 1 / sigma) + dEntropy / sigma) * sigma;
+      }
+    } else {
+      // d / dp_m of logp = log p_a and of H = -sum p log p, then through the softmax's Jacobian.
+      const dProbs = probs.map((p, m) => (m === x.actions[i] ? dLogp / p : 0) + dEntropy * -(Math.log(p) + 1));
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        for (let m = 0; m < k; m++) s += dProbs[m] * probs[m] * ((m === j ? 1 : 0) - probs[j]);
+        gradOut[i * k + j] = s;
+      }
+    }
+    // The value loss: 0.5 mean(max(unclipped, clipped)), or of the unclipped alone.
+    const v = x.values[i];
+    const unclipped = (v - x.returns[i]) ** 2;
+    const dUnclipped = 2 * (v - x.returns[i]);
+    let dRow: number;
+    if (x.valueClip > 0) {
+      const step = torchClamp(v - x.oldValues[i], -x.valueClip, x.valueClip);
+      const vClipped = x.oldValues[i] + step.value;
+      const m = torchMax(unclipped, (vClipped - x.returns[i]) ** 2);
+      valueSum += m.value;
+      dRow = m.dx * dUnclipped + m.dy * 2 * (vClipped - x.returns[i]) * step.dx;
+    } else {
+      valueSum += unclipped;
+      dRow = dUnclipped;
+    }
+    gradValues[i] = (x.vfCoef * 0.5 * dRow) / B;
+  }
+  const policyLoss = policy / B;
+  const valueLoss = (0.5 * valueSum) / B;
+  const entropy = entropySum / B;
+  const stats = Float64Array.of(policyLoss - x.entCoef * entropy + x.vfCoef * valueLoss, policyLoss, valueLoss, entropy, kl / B, clipFraction / B);
+  return { stats, gradOut, gradLogStd, gradValues };
+}
+
+/** log pi(actions[i] | row i) of each row of out (batch, k), as policySample and ppoLoss define it, in float64. */
+export function refLogProb(head: 'categorical' | 'gaussian', out: ArrayLike<number>, logStd: ArrayLike<number> | null, actions: ArrayLike<number>, batch: number, k: number): Float64Array {
+  const logp = new Float64Array(batch);
+  for (let i = 0; i < batch; i++) {
+    const row = Array.from({ length: k }, (_, j) => out[i * k + j]);
+    if (head === 'gaussian') {
+      const s = logStd as ArrayLike<number>;
+      logp[i] = row.reduce((sum, mu, j) => sum - (actions[i * k + j] - mu) ** 2 / (2 * Math.exp(2 * s[j])) - s[j] - 0.5 * Math.log(2 * Math.PI), 0);
+    } else {
+      const max = Math.max(...row);
+      logp[i] = row[actions[i]] - max - Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
+    }
+  }
+  return logp;
+}

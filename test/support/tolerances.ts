@@ -128,6 +128,17 @@ export const POLICY_CATEGORICAL: Tolerance = { abs: 4e-6, rel: 0 };
  */
 export const POLICY_GAUSSIAN: Tolerance = { abs: 1e-5, rel: 1e-5 };
 
+/**
+ * The PPO loss (ppoLoss) in float32 against float64, for the conformance minibatches (values of
+ * magnitude <= 6: log-probabilities, entropies, advantages times ratios, B <= 300 rows). A row's
+ * terms take a few exp and log (several ulps each in WGSL) of values up to 6, and each stat and
+ * column sum adds B terms in at most B / 64 + 6 float32 steps (a thread's rows, then a tree over 64
+ * threads): about 11 ulps of 6, 4e-6 absolute, the worst case; ratios near 1 +- clipCoef, where a
+ * rounding could switch a branch, are kept out of the cases. Measured on lavapipe: at most 4.2e-7
+ * (an entropy of 4.28), on the float32 TypeScript kernel 1.4e-7.
+ */
+export const PPO_LOSS: Tolerance = { abs: 4e-6, rel: 1e-5 };
+
 /** The first element of `got` outside `tol` of `want`, as a message, or null when all are within it. */
 export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
   if (got.length !== want.length) return `has ${got.length} values, expected ${want.length}`;

@@ -5,7 +5,7 @@
  * warm. WasmCpuOps (wasm-ops.ts) overrides the ops the WASM kernels cover.
  */
 import type { Activation, AdamHyperParameters, FloatArray, LossKind, RAdamHyperParameters, SgdHyperParameters } from '../backend.js';
-import type { EnvStepCall, EpsilonGreedyCall, GaeCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, PolicySampleCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, EpsilonGreedyCall, GaeCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, PolicySampleCall, PpoLossCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { CpuStorage } from './cpu-storage.js';
 import * as act from './activation.js';
@@ -17,6 +17,7 @@ import { matmul, type MatmulArgs } from './matmul.js';
 import * as optimizers from './optimizers.js';
 import * as reductions from './reductions.js';
 import { qLambdaReturns } from './returns.js';
+import { PpoLossKernel } from './ppo-loss.js';
 import { envStep } from './env-step.js';
 import { epsilonGreedy } from './acting.js';
 import { gaeAdvantages } from './gae.js';
@@ -92,6 +93,30 @@ export class CpuOps implements RawOps<CpuTensor> {
     steps: 0,
     envs: 0,
     actions: 0,
+  };
+  private readonly ppo = new PpoLossKernel();
+  /** The ppoLoss call on the tensors' storage arrays. */
+  private readonly ppoLossArrays: PpoLossCall<FloatArray> = {
+    head: 'categorical',
+    out: new Float32Array(0),
+    logStd: null,
+    actions: new Float32Array(0),
+    oldLogProb: new Float32Array(0),
+    advantages: new Float32Array(0),
+    normalizeAdvantages: false,
+    clipCoef: 0,
+    entCoef: 0,
+    values: new Float32Array(0),
+    returns: new Float32Array(0),
+    oldValues: new Float32Array(0),
+    valueClip: 0,
+    vfCoef: 0,
+    gradOut: new Float32Array(0),
+    gradLogStd: null,
+    gradValues: new Float32Array(0),
+    stats: new Float32Array(0),
+    batch: 0,
+    k: 0,
   };
   /** The envStep call on the tensors' storage arrays. */
   private readonly envStepArrays: EnvStepCall<FloatArray> = {
@@ -303,6 +328,32 @@ export class CpuOps implements RawOps<CpuTensor> {
     arrays.envs = call.envs;
     arrays.actions = call.actions;
     qLambdaReturns(arrays);
+  }
+
+  ppoLoss(call: PpoLossCall<CpuTensor>): void {
+    this.calls++;
+    const arrays = this.ppoLossArrays;
+    arrays.head = call.head;
+    arrays.out = call.out.storage.data;
+    arrays.logStd = call.logStd === null ? null : call.logStd.storage.data;
+    arrays.actions = call.actions.storage.data;
+    arrays.oldLogProb = call.oldLogProb.storage.data;
+    arrays.advantages = call.advantages.storage.data;
+    arrays.normalizeAdvantages = call.normalizeAdvantages;
+    arrays.clipCoef = call.clipCoef;
+    arrays.entCoef = call.entCoef;
+    arrays.values = call.values.storage.data;
+    arrays.returns = call.returns.storage.data;
+    arrays.oldValues = call.oldValues.storage.data;
+    arrays.valueClip = call.valueClip;
+    arrays.vfCoef = call.vfCoef;
+    arrays.gradOut = call.gradOut.storage.data;
+    arrays.gradLogStd = call.gradLogStd === null ? null : call.gradLogStd.storage.data;
+    arrays.gradValues = call.gradValues.storage.data;
+    arrays.stats = call.stats.storage.data;
+    arrays.batch = call.batch;
+    arrays.k = call.k;
+    this.ppo.run(arrays);
   }
 
   envStep(call: EnvStepCall<CpuTensor>): void {

@@ -2,7 +2,7 @@
  * The CPU backend's ops on the WASM SIMD kernels (src/backend/wasm): every tensor lives in the
  * kernels' WebAssembly memory, so each op the kernels cover is one call on the tensors' byte
  * addresses (`storage.ptr`), with no copy and no allocation. The ops they do not cover (gather,
- * scatter, the dueling head, the generic losses, the Q(lambda) returns, the device envs' step, epsilon-greedy acting, gatherRows, GAE and policy sampling, RAdam's first steps
+ * scatter, the dueling head, the generic losses, the Q(lambda) returns, the PPO loss, the device envs' step, epsilon-greedy acting, gatherRows, GAE and policy sampling, RAdam's first steps
  * before its rectification applies) are CpuOps' TypeScript kernels, run on the same memory through `storage.data`.
  *
  * Every argument arrives validated by BackendBase, whose aliasing rules are within what the kernels

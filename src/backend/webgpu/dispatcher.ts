@@ -84,6 +84,32 @@ export class Dispatcher {
     return (this.unusedWrite ??= wholeBlock(this.pool.acquire(256, 'unused write binding').block));
   }
 
+  /**
+   * Copies `parts` end to end into one scratch buffer and returns it, for a kernel whose operands
+   * outnumber the 8 storage buffers a stage may bind (ppoLoss's five (B, 1) inputs): the copies
+   * are recorded before the dispatch that binds the scratch, so it reads what earlier ops wrote.
+   * One scratch per total size, created once (no buffer after warm-up). Copies are not dispatches.
+   */
+  pack(parts: readonly GpuStorage[]): GpuStorage {
+    let bytes = 0;
+    for (const part of parts) bytes += part.bytes;
+    const key = `pack:${bytes}`;
+    let scratch = this.scratch.get(key);
+    if (scratch === undefined) {
+      scratch = wholeBlock(this.pool.acquire(bytes, 'packed operands').block);
+      this.scratch.set(key, scratch);
+    }
+    const epoch = this.recorder.epoch;
+    let offset = 0;
+    for (const part of parts) {
+      // Recorded work reads the part: an upload to it must wait for this recording's submission.
+      part.block.lastEpoch = epoch;
+      this.recorder.copyBuffer(part.block.buffer, part.offset, scratch.block.buffer, offset, part.bytes);
+      offset += part.bytes;
+    }
+    return scratch;
+  }
+
   /** Dispatches `kernel` over `items` threads along x (spilling into y beyond maxGroups workgroups). */
   run(kernel: KernelName, items: number): void {
     const threads = KERNELS[kernel].threads;

@@ -73,6 +73,17 @@ const TD_LOSS = new ParamLayout({
 });
 const LAYER_NORM = new ParamLayout({ rows: 'u32', cols: 'u32', eps: 'f32', flags: 'u32', activation: 'u32', alpha: 'f32' });
 const RETURNS = new ParamLayout({ steps: 'u32', envs: 'u32', actions: 'u32', gamma: 'f32', lambda: 'f32' });
+const PPO_LOSS = new ParamLayout({
+  batch: 'u32',
+  k: 'u32',
+  flags: 'u32',
+  clip_coef: 'f32',
+  ent_coef: 'f32',
+  value_clip: 'f32',
+  vf_coef: 'f32',
+  adv_eps: 'f32',
+  half_log_two_pi: 'f32',
+});
 const GATHER_ROWS = new ParamLayout({ rows: 'u32', cols: 'u32', src_rows: 'u32' });
 const EPSILON_GREEDY = new ParamLayout({ envs: 'u32', actions: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32', epsilon: 'f32' });
 const GAE = new ParamLayout({ steps: 'u32', envs: 'u32', gamma: 'f32', lambda: 'f32' });
@@ -209,6 +220,7 @@ export const KERNELS = {
   layerNorm: { file: 'layer-norm', entry: 'layer_norm', access: 'rrrww', threads: 64, params: LAYER_NORM, ops: ['layerNorm'] },
   layerNormBackward: { file: 'layer-norm', entry: 'layer_norm_backward', access: 'rrrrrwww', threads: 64, params: LAYER_NORM, ops: ['layerNormBackward'] },
   qLambdaReturns: { file: 'returns', entry: 'q_lambda_returns', access: 'rrrrw', threads: 64, params: RETURNS, ops: ['qLambdaReturns'] },
+  ppoLoss: { file: 'ppo-loss', entry: 'ppo_loss', access: 'rrrrwwww', threads: 64, params: PPO_LOSS, ops: ['ppoLoss'] },
   cartPoleStep: { file: 'cartpole-step', entry: 'cartpole_step', access: 'wrwwwwww', threads: 64, params: CARTPOLE_STEP, ops: ['envStep'] },
   acrobotStep: { file: 'acrobot-step', entry: 'acrobot_step', access: 'wrwwwwww', threads: 64, params: ACROBOT_STEP, ops: ['envStep'] },
   mountainCarStep: { file: 'mountain-car-step', entry: 'mountain_car_step', access: 'wrwwwwww', threads: 64, params: MOUNTAIN_CAR_STEP, ops: ['envStep'] },
@@ -276,6 +288,15 @@ export const LINEAR_FLAGS = { transA: 1, transB: 2, accumulate: 4, extra: 8 } as
 
 /** Bits of TD_LOSS's `flags`, shared with td-loss.wgsl. */
 export const TD_LOSS_FLAGS = { double: 1, huber: 2, targets: 4, discounts: 8, munchausen: 16 } as const;
+
+/** Bits of PPO_LOSS's `flags`, shared with ppo-loss.wgsl. */
+export const PPO_LOSS_FLAGS = { gaussian: 1, normalizeAdvantages: 2 } as const;
+
+/**
+ * The rows of ppo-loss.wgsl's `columns` binding (its COLUMN_* constants): the five (B, 1) inputs
+ * copied end to end into one buffer, since a stage may bind only 8 storage buffers.
+ */
+export const PPO_LOSS_COLUMNS = ['oldLogProb', 'advantages', 'values', 'returns', 'oldValues'] as const;
 
 /** Bits of LAYER_NORM's `flags`, shared with layer-norm.wgsl. */
 export const LAYER_NORM_FLAGS = { accumulate: 1, dx: 2 } as const;

@@ -18,6 +18,7 @@ import linearSubgroup from '../../../shaders/linear-subgroup.wgsl';
 import tdLoss from '../../../shaders/td-loss.wgsl';
 import layerNorm from '../../../shaders/layer-norm.wgsl';
 import returns from '../../../shaders/returns.wgsl';
+import ppoLoss from '../../../shaders/ppo-loss.wgsl';
 import cartpoleStep from '../../../shaders/cartpole-step.wgsl';
 import acrobotStep from '../../../shaders/acrobot-step.wgsl';
 import mountainCarStep from '../../../shaders/mountain-car-step.wgsl';
@@ -48,6 +49,7 @@ const SOURCES: Record<ShaderFile, string> = {
   'td-loss': tdLoss,
   'layer-norm': layerNorm,
   returns,
+  'ppo-loss': ppoLoss,
   'cartpole-step': cartpoleStep,
   'acrobot-step': acrobotStep,
   'mountain-car-step': mountainCarStep,

@@ -3,13 +3,14 @@
  * kernel of the table in kernels.ts, its parameters written by name.
  */
 import { DEVICE_ENV_SPECS, radamRectification, type Activation, type AdamHyperParameters, type LossKind, type RAdamHyperParameters, type SgdHyperParameters } from '../backend.js';
-import type { EnvStepCall, EpsilonGreedyCall, GaeCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, PolicySampleCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
+import type { EnvStepCall, EpsilonGreedyCall, GaeCall, LayerNormBackwardCall, LayerNormCall, MatmulCall, PolicySampleCall, PpoLossCall, QLambdaReturnsCall, RawOps, TdLossCall } from '../backend-base.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import type { Dispatcher } from './dispatcher.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { HALF_LOG_TWO_PI, PPO_ADVANTAGE_EPS } from '../policy-ops.js';
 import { ACROBOT_F32, ACROBOT_WRAP_PASSES, CARTPOLE_F32, MOUNTAIN_CAR_F32, SIN_COS_F32 } from '../device-env-constants.js';
 import { ACTIVATION_CODES, LOSS_CODES } from '../kernel-codes.js';
-import { ADAM_FLAGS, DEVICE_ENV_KERNELS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, TD_LOSS_FLAGS, type DeviceEnvParam, type KernelName, type SubgroupLanes } from './kernels.js';
+import { ADAM_FLAGS, DEVICE_ENV_KERNELS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, PPO_LOSS_COLUMNS, PPO_LOSS_FLAGS, TD_LOSS_FLAGS, type DeviceEnvParam, type KernelName, type SubgroupLanes } from './kernels.js';
 import type { ParamWriter } from './param-layout.js';
 import type { GpuStorage } from './storage-pool.js';
 
@@ -95,6 +96,8 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
     x: null as GpuStorage | null,
     out: null as GpuStorage | null,
   };
+  /** ppoLoss's (B, 1) inputs in PPO_LOSS_COLUMNS' order, for `pack` (reused: no array per call). */
+  private readonly ppoColumns: GpuStorage[] = [];
 
   constructor(
     private readonly d: Dispatcher,
@@ -274,6 +277,37 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
       .set('lambda', call.lambda);
     // One thread per env, each scanning its column backwards over the T steps.
     this.d.bind(call.rewards.storage, call.terminated.storage, call.truncated.storage, call.nextQ.storage, call.returns.storage).run('qLambdaReturns', call.envs);
+  }
+
+  ppoLoss(call: PpoLossCall<WebGpuTensor>): void {
+    const flags = (call.head === 'gaussian' ? PPO_LOSS_FLAGS.gaussian : 0) | (call.normalizeAdvantages ? PPO_LOSS_FLAGS.normalizeAdvantages : 0);
+    this.d
+      .params('ppoLoss')
+      .set('batch', call.batch)
+      .set('k', call.k)
+      .set('flags', flags)
+      .set('clip_coef', call.clipCoef)
+      .set('ent_coef', call.entCoef)
+      .set('value_clip', call.valueClip)
+      .set('vf_coef', call.vfCoef)
+      .set('adv_eps', PPO_ADVANTAGE_EPS)
+      .set('half_log_two_pi', HALF_LOG_TWO_PI);
+    // Twelve tensors, eight bindings: the five (B, 1) inputs are copied into one (5, B) buffer.
+    const parts = this.ppoColumns;
+    for (let c = 0; c < PPO_LOSS_COLUMNS.length; c++) parts[c] = call[PPO_LOSS_COLUMNS[c]].storage;
+    const columns = this.d.pack(parts);
+    this.d.bind(
+      call.out.storage,
+      call.logStd === null ? this.d.unused('r') : call.logStd.storage,
+      call.actions.storage,
+      columns,
+      call.gradOut.storage,
+      call.gradLogStd === null ? this.d.unused('w') : call.gradLogStd.storage,
+      call.gradValues.storage,
+      call.stats.storage,
+    );
+    // One workgroup loops over the rows: the advantages' moments, the column sums and the stats are reductions over the batch.
+    this.d.grid('ppoLoss', 1, 1);
   }
 
   envStep(call: EnvStepCall<WebGpuTensor>): void {
