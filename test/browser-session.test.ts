@@ -148,7 +148,7 @@ describe('TrainingSession (the worker side of the page)', () => {
     expect(firstMissing).toBeDefined();
     await expect(request(wrong)).rejects.toThrow(new RegExp(`^${firstMissing} must .*got missing`));
     const unknown = { type: 'configure', backend: 'cpu', algo: 'ppo', config: smallConfig(), seed: 0 } as unknown as WorkerRequest;
-    await expect(request(unknown)).rejects.toThrow(/unknown algorithm 'ppo'; there are dqn, pqn/);
+    await expect(request(unknown)).rejects.toThrow(/unknown algorithm 'sac'; there are dqn, pqn, ppo/);
   });
 });
 

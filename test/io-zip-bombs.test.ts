@@ -74,7 +74,7 @@ function expectRefused(results: Map<string, ReadResult>, expected: Record<string
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'zip-bombs-'));
   const arrays = CARTPOLE_8_SHAPES.map(([rows, cols], k) => Float64Array.from({ length: rows * cols }, (_, i) => Math.sin(i + 10 * k)));
-  weights = encodeWeightsNpz(arrays, CARTPOLE_8_SHAPES, { obsDim: 4, nActions: 2, hidden: [8], activation: 'relu', dueling: false, quantiles: 1, layerNorm: false, env: 'CartPole-v1' });
+  weights = encodeWeightsNpz(arrays, CARTPOLE_8_SHAPES, { obsDim: 4, nActions: 2, hidden: [8], activation: 'relu', dueling: false, quantiles: 1, layerNorm: false, policy: 'q-network', env: 'CartPole-v1' });
   const config: DqnConfig = { ...preset('default'), hidden: [8], bufferSize: 300, batchSize: 8, learningStarts: 20, steps: 120, evalFreq: 0 };
   const trainer = new DqnTrainer(new CpuBackend(), config, 3);
   await trainer.run(70);

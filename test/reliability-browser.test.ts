@@ -36,7 +36,7 @@ function nanWeights(): Uint8Array {
 
 /** A PQN network's file (4-16-2 with LayerNorm, as PQN's downloads record it): sound, but not a network DQN trains. */
 function pqnWeights(): Uint8Array {
-  const network: NetworkFields = { env: 'CartPole-v1', hidden: [16], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true };
+  const network: NetworkFields = { env: 'CartPole-v1', hidden: [16], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true, policy: 'q-network' };
   const shapes = qNetworkWeightShapes({ ...network, obsDim: 4, nActions: 2 });
   const arrays = shapes.map(([rows, cols]) => new Float64Array(rows * cols).fill(0.1));
   return encodeWeightsNpz(arrays, shapes, networkRecord(network, 4, 2));

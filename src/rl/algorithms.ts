@@ -7,9 +7,9 @@
  * are written once against AlgorithmEntry<C, S> and reach an entry through withAlgorithm.
  * Browser-safe.
  *
- * Two entries: DQN (QR-DQN, Munchausen DQN, Double DQN, dueling heads and n-step returns are
+ * Three entries: DQN (QR-DQN, Munchausen DQN, Double DQN, dueling heads and n-step returns are
  * options of it, its `quantiles`, `munchausen`, ... fields, as in Stable-Baselines3's DQN and
- * sb3-contrib's QR-DQN) and PQN. PPO will add an entry here.
+ * sb3-contrib's QR-DQN), PQN and PPO.
  */
 import type { Backend } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -17,7 +17,10 @@ import type { OpenedCheckpoint } from '../io/checkpoint.js';
 import { DQN_CONFIG, PRESET_NAMES, algorithmName, preset, presetFor, type DqnConfig } from './config.js';
 import type { ConfigSpec, FieldNamer } from './config-schema.js';
 import { DqnTrainer, type TrainerCallbacks } from './dqn-trainer.js';
-import { estimatePqnMemory, estimateRunMemory, type MemoryItem } from './memory-budget.js';
+import { estimatePpoMemory, estimatePqnMemory, estimateRunMemory, type MemoryItem } from './memory-budget.js';
+import { PPO_CHECKPOINT } from './ppo-checkpoint.js';
+import { PPO_CONFIG, PPO_PRESET_NAMES, ppoMinibatchSize, ppoPreset, ppoPresetFor, type PpoConfig } from './ppo-config.js';
+import { PpoTrainer, type PpoState } from './ppo-trainer.js';
 import { checkStateFinite } from './non-finite-guard.js';
 import { PQN_CHECKPOINT_KIND, checkPqnStateFinite, decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
 import { PQN_CONFIG, PQN_PRESET_NAMES, pqnConfigFor, pqnMinibatchSize, pqnPreset, pqnPresetFor, type PqnConfig } from './pqn-config.js';
@@ -114,8 +117,11 @@ export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig, TrainerState> = {
     ].join(' | '),
   budget: (c) => ({ steps: c.steps, episodes: c.episodes }),
   resumableFields: ['steps', 'episodes'],
-  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: c.dueling, quantiles: c.quantiles, layerNorm: false }),
-  architectureProblem: (a) => (a.layerNorm ? 'has LayerNorm layers (a PQN network: train it with --algo pqn)' : null),
+  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: c.dueling, quantiles: c.quantiles, layerNorm: false, policy: 'q-network' }),
+  architectureProblem: (a) => {
+    if (a.policy === 'actor-critic') return 'is an actor-critic (a PPO network: train it with --algo ppo)';
+    return a.layerNorm ? 'has LayerNorm layers (a PQN network: train it with --algo pqn)' : null;
+  },
   withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden], activation: n.activation, dueling: n.dueling, quantiles: n.quantiles }),
   estimateMemory: estimateRunMemory,
   checkpoint: { kind: DQN_CHECKPOINT_KIND, encode: encodeTrainerCheckpoint, decode: decodeDqnCheckpoint, checkFinite: checkStateFinite },
@@ -142,8 +148,9 @@ export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
     `RAdam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | lambda ${c.qLambda}`,
   budget: (c) => ({ steps: c.steps, episodes: 0 }),
   resumableFields: ['steps'],
-  architecture: (c) => ({ hidden: [...c.hidden], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true }),
+  architecture: (c) => ({ hidden: [...c.hidden], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true, policy: 'q-network' }),
   architectureProblem: (a) => {
+    if (a.policy === 'actor-critic') return 'is an actor-critic (a PPO network: train it with --algo ppo)';
     if (!a.layerNorm) return 'has no LayerNorm layers (a DQN network: train it with --algo dqn)';
     if (a.activation !== 'relu') return `uses ${a.activation}; PQN's network uses relu`;
     if (a.dueling) return "has a dueling head; PQN's network has none";
@@ -155,8 +162,37 @@ export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
   checkpoint: { kind: PQN_CHECKPOINT_KIND, encode: encodePqnCheckpoint, decode: decodePqnCheckpoint, checkFinite: checkPqnStateFinite },
 };
 
+/** PPO (Schulman et al. 2017; CleanRL's ppo.py, SB3's PPO): separate actor and critic MLPs, GAE, the clipped surrogate. */
+export const PPO_ALGORITHM: AlgorithmEntry<PpoConfig, PpoState> = {
+  name: 'ppo',
+  summary: 'PPO: rollouts of many envs, GAE advantages, epochs of minibatches of the clipped surrogate, separate actor and critic networks',
+  config: PPO_CONFIG,
+  presetNames: PPO_PRESET_NAMES,
+  preset: ppoPreset,
+  presetFor: (env) => ppoPresetFor(env),
+  forBackend: (config) => ({ ...config, hidden: [...config.hidden] }),
+  createTrainer: (backend, config, seed, callbacks) => new PpoTrainer(backend, config, seed, callbacks),
+  describe: () => 'PPO',
+  describeRun: (c) =>
+    `${c.numEnvs} envs x ${c.numSteps} steps a rollout, ${c.updateEpochs} epochs x ${c.numMinibatches} minibatches of ${ppoMinibatchSize(c)} | ` +
+    `Adam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | GAE lambda ${c.gaeLambda} | clip ${c.clipCoef}`,
+  budget: (c) => ({ steps: c.steps, episodes: 0 }),
+  resumableFields: ['steps'],
+  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: false, quantiles: 1, layerNorm: false, policy: 'actor-critic' }),
+  architectureProblem: (a) => {
+    if (a.policy !== 'actor-critic') return `is a Q-network (${a.layerNorm ? 'PQN' : 'DQN'}'s: train it with --algo ${a.layerNorm ? 'pqn' : 'dqn'}); PPO's file holds an actor and a critic`;
+    if (a.layerNorm) return 'has LayerNorm layers (a PQN network: train it with --algo pqn)';
+    if (a.dueling) return "has a dueling head; PPO's actor has none";
+    if (a.quantiles > 1) return `has ${a.quantiles} quantiles per action; PPO's actor has one output per action`;
+    return null;
+  },
+  withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden], activation: n.activation }),
+  estimateMemory: estimatePpoMemory,
+  checkpoint: PPO_CHECKPOINT,
+};
+
 /** Every algorithm, by the name `--algo` takes. */
-export const ALGORITHMS = { dqn: DQN_ALGORITHM, pqn: PQN_ALGORITHM } as const;
+export const ALGORITHMS = { dqn: DQN_ALGORITHM, pqn: PQN_ALGORITHM, ppo: PPO_ALGORITHM } as const;
 export type AlgorithmName = keyof typeof ALGORITHMS;
 export const ALGORITHM_NAMES = Object.keys(ALGORITHMS) as AlgorithmName[];
 /** The algorithm a run trains when none is named. */
@@ -187,6 +223,8 @@ export function withAlgorithm<R>(name: string, use: AlgorithmUser<R>): R {
       return use(DQN_ALGORITHM);
     case 'pqn':
       return use(PQN_ALGORITHM);
+    case 'ppo':
+      return use(PPO_ALGORITHM);
   }
 }
 

@@ -15,6 +15,8 @@ import type { DqnConfig, FieldNamer } from './config.js';
 import type { FieldNamer as SchemaFieldNamer } from './config-schema.js';
 import { deviceRolloutLayout } from './device-rollout-layout.js';
 import { pqnMinibatchSize, resolveEnvOn, type PqnConfig } from './pqn-config.js';
+import { ppoWeightShapes } from './ppo-agent.js';
+import { ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
 import { qNetworkWeightShapes } from './q-network.js';
 
 /** The most elements a typed array may have (V8 on 64-bit: 2^32 - 1 is safe everywhere we run). */
@@ -157,6 +159,46 @@ export function estimatePqnMemory(config: PqnConfig, obsDim: number, nActions: n
       largestArray: parameters,
       largestGpuBuffer: parameters * 4,
       backendBytes: parameters * 6 * 4,
+    },
+    {
+      what: 'the activations',
+      sizedBy: `${name('numEnvs')} ${config.numEnvs} x ${name('numSteps')} ${config.numSteps}`,
+      hostBytes: activations * 4 * 2,
+      largestArray: activationRows * widest,
+      largestGpuBuffer: activationRows * widest * 4,
+      backendBytes: activations * 4 * 2,
+    },
+  ];
+}
+
+/** The parts of a PPO run's memory (host envs): the rollout, the actor and critic with Adam, and the activations. */
+export function estimatePpoMemory(config: PpoConfig, obsDim: number, actionDim: number, name: SchemaFieldNamer<PpoConfig> = (key) => key): MemoryItem[] {
+  const rows = config.numEnvs * config.numSteps;
+  // s, s', the action (up to actionDim values), log-prob, reward, flags, values, next values, advantages, returns.
+  const rolloutValues = rows * (2 * obsDim + actionDim + 8);
+  const parameters = ppoWeightShapes(obsDim, actionDim, config.hidden, 'gaussian').reduce((sum, [r, c]) => sum + r * c, 0);
+  const widest = Math.max(obsDim, actionDim, ...config.hidden);
+  // The critic's passes over the rollout (T N rows) are the widest; per layer the output and its gradient.
+  const activationRows = Math.max(rows, ppoMinibatchSize(config));
+  const activations = activationRows * (obsDim + 2 * config.hidden.reduce((a, b) => a + b, 0) + actionDim + 1);
+  return [
+    {
+      what: 'the rollout',
+      sizedBy: `${name('numEnvs')} ${config.numEnvs} x ${name('numSteps')} ${config.numSteps}`,
+      // The host's arrays and the backend's tensors.
+      hostBytes: rolloutValues * 4 * 2,
+      largestArray: rows * obsDim,
+      largestGpuBuffer: rows * obsDim * 4,
+      backendBytes: rolloutValues * 4,
+    },
+    {
+      what: 'the actor and critic',
+      sizedBy: `${name('hidden')} ${config.hidden.join(',')}`,
+      // Backend tensors: weights, gradients, Adam m and v; host copies in a checkpoint, the best weights, the .npz.
+      hostBytes: parameters * (4 * 4 + 5 * 8 + 8),
+      largestArray: parameters,
+      largestGpuBuffer: parameters * 4,
+      backendBytes: parameters * 4 * 4,
     },
     {
       what: 'the activations',

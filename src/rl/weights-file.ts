@@ -39,7 +39,15 @@ export interface NetworkArchitecture {
   quantiles: number;
   /** Dense -> LayerNorm -> activation per hidden layer (PQN); files that do not record a norm: false. */
   layerNorm: boolean;
+  /**
+   * What the file holds: 'q-network' (DQN, PQN: arr_0.. the Q-network) or 'actor-critic' (PPO:
+   * arr_0.. the actor, critic_0.. the critic, log_std for a Gaussian policy); files that do not record it: 'q-network'.
+   */
+  policy: NetworkPolicy;
 }
+
+export const NETWORK_POLICIES = ['q-network', 'actor-critic'] as const;
+export type NetworkPolicy = (typeof NETWORK_POLICIES)[number];
 
 /** The network a weights file belongs to, as its `network` entry records it. */
 export interface NetworkRecord extends NetworkArchitecture {
@@ -50,15 +58,15 @@ export interface NetworkRecord extends NetworkArchitecture {
 }
 
 /** The architecture's fields a weights file records, and so decides when it is loaded. */
-export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles', 'layerNorm'] as const;
+export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles', 'layerNorm', 'policy'] as const;
 
 /** A network trained on an env: its architecture and the env's id. */
 export type NetworkFields = NetworkArchitecture & { env: string };
 
 /** The network of `architecture` on `env` (with these dimensions), as its weights file records it. */
 export function networkRecord(network: NetworkFields, obsDim: number, nActions: number): NetworkRecord {
-  const { env, hidden, activation, dueling, quantiles, layerNorm } = network;
-  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, env };
+  const { env, hidden, activation, dueling, quantiles, layerNorm, policy } = network;
+  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, env };
 }
 
 /** The LayerNorm epsilon every LayerNorm of this engine uses, as a network record states it. */
@@ -67,20 +75,52 @@ const NORM_EPS = OP_DEFAULTS.layerNormEps;
 /** The format tag of the `network` entry. */
 const NETWORK_FORMAT = 'webgpu-rl-engine-q-network';
 
-/** Encodes parameter arrays (flat, row-major) with their (rows, cols) shapes, and the network they belong to. */
+/**
+ * The (rows, cols) of a network's parameter arrays in the trainer's order (Trainer.weightShapes):
+ * a Q-network's, or an actor-critic's actor, critic and (Gaussian policy, `continuous`) log-std.
+ */
+export function networkWeightShapes(network: NetworkArchitecture, obsDim: number, nActions: number, continuous = false): [number, number][] {
+  if (network.policy === 'q-network') return qNetworkWeightShapes({ ...network, obsDim, nActions });
+  const mlp = (out: number): [number, number][] => {
+    const sizes = [obsDim, ...network.hidden, out];
+    return sizes.slice(1).flatMap((n, i): [number, number][] => [[sizes[i], n], [1, n]]);
+  };
+  return [...mlp(nActions), ...mlp(1), ...(continuous ? [[1, nActions] as [number, number]] : [])];
+}
+
+/**
+ * The file's entry names of a network's arrays, in the trainer's order: arr_0, arr_1, ... for a
+ * Q-network (numpy-rl-engine's layout); for an actor-critic the actor's arr_0.., the critic's
+ * critic_0.. and `log_std`.
+ */
+export function weightEntryNames(network: Pick<NetworkArchitecture, 'policy' | 'hidden'>, count: number): string[] {
+  if (network.policy === 'q-network') return Array.from({ length: count }, (_, i) => `arr_${i}`);
+  const perNetwork = 2 * (network.hidden.length + 1);
+  return Array.from({ length: count }, (_, i) => (i < perNetwork ? `arr_${i}` : i < 2 * perNetwork ? `critic_${i - perNetwork}` : 'log_std'));
+}
+
+/** Encodes parameter arrays (flat, row-major) with their (rows, cols) shapes, and the network they belong to (which names the entries: weightEntryNames). */
 export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly (readonly [number, number])[], network?: NetworkRecord): Uint8Array {
   if (arrays.length !== shapes.length) throw new ShapeError(`encodeWeightsNpz: ${arrays.length} arrays but ${shapes.length} shapes`);
   const entries: Record<string, NdArray> = {};
+  const names = weightEntryNames(network ?? { policy: 'q-network', hidden: [] }, arrays.length);
   arrays.forEach((data, i) => {
     const [rows, cols] = shapes[i];
-    if (data.length !== rows * cols) throw new ShapeError(`encodeWeightsNpz: arr_${i} has ${data.length} values, shape ${formatShape([rows, cols])} needs ${rows * cols}`);
-    checkFinite(data, `encodeWeightsNpz: arr_${i}`);
-    entries[`arr_${i}`] = { dtype: '<f8', shape: [rows, cols], data: Float64Array.from(data) };
+    if (data.length !== rows * cols) throw new ShapeError(`encodeWeightsNpz: ${names[i]} has ${data.length} values, shape ${formatShape([rows, cols])} needs ${rows * cols}`);
+    checkFinite(data, `encodeWeightsNpz: ${names[i]}`);
+    entries[names[i]] = { dtype: '<f8', shape: [rows, cols], data: Float64Array.from(data) };
   });
   if (network !== undefined) {
-    // quantiles 1 and no norm are left out, as files from before QR-DQN and PQN have them (and read them so).
-    const { quantiles, layerNorm, ...rest } = network;
-    const json = JSON.stringify({ format: NETWORK_FORMAT, version: 1, ...rest, ...(quantiles > 1 ? { quantiles } : {}), ...(layerNorm ? { norm: 'layer', normEps: NORM_EPS } : {}) });
+    // quantiles 1, no norm and a Q-network are left out, as files from before QR-DQN, PQN and PPO have them (and read them so).
+    const { quantiles, layerNorm, policy, ...rest } = network;
+    const json = JSON.stringify({
+      format: NETWORK_FORMAT,
+      version: 1,
+      ...rest,
+      ...(quantiles > 1 ? { quantiles } : {}),
+      ...(layerNorm ? { norm: 'layer', normEps: NORM_EPS } : {}),
+      ...(policy !== 'q-network' ? { policy } : {}),
+    });
     const bytes = new TextEncoder().encode(json);
     entries[WEIGHTS_META_ENTRY] = { dtype: '|u1', shape: [bytes.length], data: bytes };
   }
@@ -88,10 +128,11 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
 }
 
 /**
- * The most entries a weights file may hold: two parameter arrays per layer of the deepest network a
- * config allows (MAX_HIDDEN_LAYERS hidden layers and the head), four more for a dueling head, and the record.
+ * The most entries a weights file may hold: two parameter arrays per layer of the deepest networks a
+ * config allows (MAX_HIDDEN_LAYERS hidden layers and the head; an actor and a critic), a log-std,
+ * four more for a dueling head, and the record.
  */
-const MAX_WEIGHTS_ENTRIES = 2 * (MAX_HIDDEN_LAYERS + 1) + 4 + 1;
+const MAX_WEIGHTS_ENTRIES = 2 * 2 * (MAX_HIDDEN_LAYERS + 1) + 1 + 4 + 1;
 /** The most bytes the network record may hold (it is some 200 bytes of JSON). */
 const MAX_NETWORK_RECORD_BYTES = 64 * 1024;
 const NETWORK_FILE = `${WEIGHTS_META_ENTRY}.npy`;
@@ -116,13 +157,18 @@ export function readWeightsFile(bytes: Uint8Array, fileName: string): WeightsFil
   if (archive.get(CHECKPOINT_META_ENTRY)) {
     throw new InvalidArgumentError(`${fileName}: this is a checkpoint: use --resume to continue its run (--load and the page's upload take a weights .npz)`);
   }
+  const network = archive.get(NETWORK_FILE) ? readNetwork(archive, fileName) : null;
   const parameters = files.filter((file) => file !== NETWORK_FILE);
-  // Names are unique: k entries are arr_0..arr_{k-1} when each of those is there.
-  if (parameters.some((_, i) => !archive.get(`arr_${i}.npy`))) {
-    throw new InvalidArgumentError(`${fileName}: not a weights file: it holds ${listNames(files)}; a weights file holds arr_0.npy, arr_1.npy, ... (each layer's W and b) and ${NETWORK_FILE}`);
+  const hidden = network?.hidden ?? [];
+  const policy = network?.policy ?? 'q-network';
+  const names = weightEntryNames({ policy, hidden }, parameters.length);
+  // Names are unique: the k entries are the layout's first k names when each of those is there.
+  if (names.some((name) => !archive.get(`${name}.npy`))) {
+    const layout = policy === 'q-network' ? "arr_0.npy, arr_1.npy, ... (each layer's W and b)" : "the actor's arr_0.npy, arr_1.npy, ..., the critic's critic_0.npy, ... (each layer's W and b) and log_std.npy";
+    throw new InvalidArgumentError(`${fileName}: not a weights file: it holds ${listNames(files)}; a weights file holds ${layout} and ${NETWORK_FILE}`);
   }
-  const entries = new Map(parameters.map((_, i) => [`arr_${i}`, npyEntryHeader(archive, `arr_${i}.npy`)]));
-  return { entries, network: archive.get(NETWORK_FILE) ? readNetwork(archive, fileName) : null, archive };
+  const entries = new Map(names.map((name) => [name, npyEntryHeader(archive, `${name}.npy`)]));
+  return { entries, network, archive };
 }
 
 /** The `network` record: a small uint8 entry of JSON, its header checked before it is read. */
@@ -165,6 +211,9 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   const layerNorm = v.norm === 'layer';
   if (layerNorm && v.normEps !== NORM_EPS) bad(`field 'normEps' must be ${NORM_EPS}, the LayerNorm epsilon of this engine, got ${JSON.stringify(v.normEps)}`);
   if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
+  if (v.policy !== undefined && !(NETWORK_POLICIES as readonly unknown[]).includes(v.policy)) {
+    bad(`field 'policy' must be one of ${NETWORK_POLICIES.join(', ')} (or absent: a Q-network), got ${JSON.stringify(v.policy)}`);
+  }
   return {
     obsDim: positive('obsDim'),
     nActions: positive('nActions'),
@@ -173,6 +222,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     dueling: v.dueling as boolean,
     quantiles,
     layerNorm,
+    policy: (v.policy as NetworkPolicy | undefined) ?? 'q-network',
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
   };
 }
@@ -198,8 +248,10 @@ export function weightsForShapes(file: WeightsFile, shapes: readonly (readonly [
     const found = entries.size > 0 ? ` (${listNames([...entries.keys()])})` : '';
     throw new ShapeError(`${fileName}: holds ${entries.size} arrays${found}, the network needs ${shapes.length} [${expected}]`);
   }
+  // The entries in the file's layout order (readWeightsFile named them), one per shape.
+  const names = [...entries.keys()];
   shapes.forEach(([rows, cols], i) => {
-    const name = `arr_${i}`;
+    const name = names[i];
     const { dtype, shape: s } = entries.get(name) as NpyArrayHeader;
     if (dtype !== '<f8' && dtype !== '<f4') throw new InvalidArgumentError(`${fileName}: ${name} has dtype ${dtype}; weights must be float32 or float64`);
     const matches = (s.length === 2 && s[0] === rows && s[1] === cols) || (rows === 1 && s.length === 1 && s[0] === cols);
@@ -207,8 +259,7 @@ export function weightsForShapes(file: WeightsFile, shapes: readonly (readonly [
       throw new ShapeError(`${fileName}: ${name} has shape ${formatShape(s)}, the network needs ${formatShape([rows, cols])} (all: [${expected}])`);
     }
   });
-  return shapes.map((_, i) => {
-    const name = `arr_${i}`;
+  return names.map((name) => {
     const values = Float64Array.from(readNpyEntry(archive, `${name}.npy`, entries.get(name)).data as Float32Array | Float64Array);
     checkFinite(values, `${fileName}: ${name}`);
     return values;
@@ -260,8 +311,9 @@ export function resolveWeightsNetwork(
     if (conflicts.length > 0) throw new InvalidArgumentError(`${source} does not fit ${conflicts.join(', ')}; leave the flag out to use the file's value`);
     if (recorded.env !== undefined && !fixed('env')) network.env = recorded.env;
   } else if (!current.dueling) {
-    // Only this engine writes LayerNorm networks, and it always records them: a file without a record has none.
+    // Only this engine writes LayerNorm networks and actor-critics, and it always records them: a file without a record is a plain Q-network.
     network.layerNorm = false;
+    network.policy = 'q-network';
     const inferred = hiddenWidthsOf(file.entries);
     if (inferred !== null) {
       if (fixed('hidden') && !sameValue(inferred, current.hidden)) throw new InvalidArgumentError(`${source} holds a ${inferred.join(',')} network; it does not fit ${name('hidden')} ${current.hidden.join(',')}`);
@@ -272,7 +324,7 @@ export function resolveWeightsNetwork(
   if (recorded !== null && (recorded.obsDim !== obsDim || recorded.nActions !== nActions)) {
     throw new ShapeError(`${source} holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${network.env} has ${obsDim} and ${nActions}`);
   }
-  return { arrays: weightsForShapes(file, qNetworkWeightShapes({ ...network, obsDim, nActions })), network };
+  return { arrays: weightsForShapes(file, networkWeightShapes(network, obsDim, nActions)), network };
 }
 
 /**

@@ -218,7 +218,7 @@ async function seeds(): Promise<{ npz: Uint8Array[]; checkpoints: Uint8Array[] }
   const weights = await trainer.agent.online.getWeights();
   const shapes = trainer.agent.online.weightShapes();
   trainer.dispose();
-  const network = { obsDim: 4, nActions: 2, hidden: [8], activation: 'relu' as const, dueling: false, quantiles: 1, layerNorm: false, env: 'CartPole-v1' };
+  const network = { obsDim: 4, nActions: 2, hidden: [8], activation: 'relu' as const, dueling: false, quantiles: 1, layerNorm: false, policy: 'q-network' as const, env: 'CartPole-v1' };
   const fixture = new Uint8Array(readFileSync(new URL('../fixtures/numpy-rl-engine-weights.npz', import.meta.url)));
   return {
     npz: [encodeWeightsNpz(weights, shapes, network), encodeWeightsNpz(weights, shapes), fixture],

@@ -1,0 +1,193 @@
+/**
+ * PPO's hyper-parameters (Schulman et al. 2017; CleanRL's ppo.py and ppo_continuous_action.py,
+ * Stable-Baselines3's PPO): the PpoConfig type, its schema (config-schema.ts: one entry per field,
+ * the rules between them) and its presets. Browser-safe.
+ *
+ * Counted in env steps (summed over the envs, as CleanRL's global_step): steps and evalFreq. One
+ * iteration is a rollout of numSteps vector steps of numEnvs envs, its GAE advantages, then
+ * updateEpochs epochs of numMinibatches shuffled minibatches over its numEnvs x numSteps transitions.
+ */
+import { ACTIVATIONS, type Activation } from '../backend/backend.js';
+import { checkName } from '../errors.js';
+import type { Initializer } from '../nn/init.js';
+import { DQN_CONFIG, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
+import type { ConfigSpec } from './config-schema.js';
+import { MAX_HIDDEN_LAYERS } from './q-network.js';
+
+/** Every hyper-parameter of a PPO run. */
+export interface PpoConfig {
+  /** Environment id from the registry (Discrete actions: a categorical policy; Box: a diagonal Gaussian). */
+  env: string;
+  /** Hidden widths of the actor and of the critic (two separate MLPs, as CleanRL's and SB3's MlpPolicy). */
+  hidden: number[];
+  /** Their hidden activation (tanh in CleanRL and SB3). */
+  activation: Activation;
+  /** Weight initialiser: 'orthogonal' gives CleanRL's gains (sqrt 2 hidden, 0.01 the actor's head, 1 the critic's). */
+  init: Initializer;
+  /** Envs stepped side by side (same-step autoreset). */
+  numEnvs: number;
+  /** Rollout length T: vector steps per iteration. */
+  numSteps: number;
+  /** Minibatches per epoch (numEnvs x numSteps must be a multiple). */
+  numMinibatches: number;
+  /** Epochs over each rollout. */
+  updateEpochs: number;
+  gamma: number;
+  /** GAE's lambda. */
+  gaeLambda: number;
+  lr: number;
+  /** Anneal the learning rate linearly to 0 over the run (CleanRL's anneal_lr). */
+  lrDecay: boolean;
+  /** Adam's epsilon (1e-5 in CleanRL and SB3). */
+  adamEps: number;
+  /** Global-norm gradient clipping threshold over actor, critic and log-std together; 0 turns it off. */
+  maxGradNorm: number;
+  /** The probability ratio's clip range. */
+  clipCoef: number;
+  /** The value loss' clip range around the rollout's values; 0 leaves it unclipped (CleanRL's clip_vloss uses clipCoef). */
+  valueClip: number;
+  /** Entropy bonus weight. */
+  entCoef: number;
+  /** Value loss weight. */
+  vfCoef: number;
+  /** Normalise the advantages of each minibatch. */
+  normalizeAdvantages: boolean;
+  /** The Gaussian policy's initial log standard deviation (Box actions). */
+  logStdInit: number;
+  /** Env step budget (summed over the envs); the run ends at the iteration that reaches it. */
+  steps: number;
+  /** Greedy evaluation every this many env steps (at the end of the iteration that reaches it), keeping the best weights (0 = off). */
+  evalFreq: number;
+  evalEpisodes: number;
+  /** A non-finite loss: 'stop' (throw, naming the step) or 'skip' the iteration's updates (restoring the weights from before them). */
+  onNonFinite: NonFinitePolicy;
+}
+
+/** Transitions per minibatch: numEnvs x numSteps / numMinibatches. */
+export function ppoMinibatchSize(c: Pick<PpoConfig, 'numEnvs' | 'numSteps' | 'numMinibatches'>): number {
+  return (c.numEnvs * c.numSteps) / c.numMinibatches;
+}
+
+/** PPO's hyper-parameters; the fields it shares with DQN (env, discount, evaluation) are DQN_CONFIG's entries. */
+export const PPO_CONFIG: ConfigSpec<PpoConfig> = {
+  fields: {
+    env: DQN_CONFIG.fields.env,
+    hidden: { kind: { type: 'widths', maxLayers: MAX_HIDDEN_LAYERS }, doc: 'hidden layer widths of the actor and of the critic, comma-separated', label: 'Hidden layers', main: true },
+    activation: { kind: { type: 'choice', choices: () => ACTIVATIONS.filter((a) => a !== 'softmax') }, doc: 'hidden activation of both networks', label: 'Activation' },
+    init: DQN_CONFIG.fields.init,
+    numEnvs: DQN_CONFIG.fields.numEnvs,
+    numSteps: { kind: { type: 'integer', min: 1 }, doc: 'rollout length: vector steps per iteration', label: 'Rollout steps', main: true },
+    numMinibatches: { kind: { type: 'integer', min: 1 }, doc: 'minibatches per epoch over a rollout', label: 'Minibatches' },
+    updateEpochs: { kind: { type: 'integer', min: 1 }, doc: 'epochs over each rollout', label: 'Epochs per rollout' },
+    gamma: DQN_CONFIG.fields.gamma,
+    gaeLambda: { kind: { type: 'number', min: 0, max: 1 }, doc: "GAE's lambda", label: 'GAE λ' },
+    lr: { kind: { type: 'number', positive: true }, doc: 'Adam learning rate', label: 'Learning rate', main: true },
+    lrDecay: { kind: { type: 'boolean' }, doc: 'anneal the learning rate linearly to 0 over the step budget', label: 'Anneal learning rate' },
+    adamEps: DQN_CONFIG.fields.adamEps,
+    maxGradNorm: DQN_CONFIG.fields.maxGradNorm,
+    clipCoef: { kind: { type: 'number', positive: true }, doc: "the probability ratio's clip range", label: 'Clip range' },
+    valueClip: { kind: { type: 'number', offAtZero: true }, doc: "the value loss' clip range around the rollout's values (0 = unclipped)", label: 'Value clip (0 = off)' },
+    entCoef: { kind: { type: 'number', offAtZero: true }, doc: 'entropy bonus weight', label: 'Entropy coefficient' },
+    vfCoef: { kind: { type: 'number', offAtZero: true }, doc: 'value loss weight', label: 'Value loss coefficient' },
+    normalizeAdvantages: { kind: { type: 'boolean' }, doc: 'normalise the advantages of each minibatch', label: 'Normalise advantages' },
+    logStdInit: { kind: { type: 'number', min: -20, max: 2 }, doc: "the Gaussian policy's initial log standard deviation (continuous actions)", label: 'Initial log std' },
+    steps: { kind: { type: 'integer', min: 1 }, doc: 'env step budget (summed over the envs)', label: 'Env steps', main: true },
+    evalFreq: DQN_CONFIG.fields.evalFreq,
+    evalEpisodes: DQN_CONFIG.fields.evalEpisodes,
+    onNonFinite: {
+      kind: { type: 'choice', choices: () => NON_FINITE_POLICIES },
+      doc: "a NaN/Inf loss: stop (naming the step), or skip that iteration's updates (snapshots the agent every iteration: slower)",
+      label: 'On a non-finite update',
+    },
+  },
+  rules: [
+    (c, name) =>
+      (c.numEnvs * c.numSteps) % c.numMinibatches !== 0
+        ? `${name('numEnvs')} x ${name('numSteps')} (${c.numEnvs * c.numSteps}) must be a multiple of ${name('numMinibatches')} ${c.numMinibatches}`
+        : null,
+    (c, name) =>
+      c.normalizeAdvantages && ppoMinibatchSize(c) < 2
+        ? `${name('normalizeAdvantages')} needs minibatches of at least 2 transitions (${name('numEnvs')} x ${name('numSteps')} / ${name('numMinibatches')} = ${ppoMinibatchSize(c)})`
+        : null,
+    (c, name) =>
+      c.steps < c.numEnvs * c.numSteps ? `${name('steps')} ${c.steps} is less than one rollout (${name('numEnvs')} x ${name('numSteps')} = ${c.numEnvs * c.numSteps})` : null,
+  ],
+};
+
+export const PPO_PRESET_NAMES = ['ppo-cartpole', 'ppo-cleanrl'] as const;
+export type PpoPresetName = (typeof PPO_PRESET_NAMES)[number];
+
+/**
+ * `ppo-cleanrl`: CleanRL's ppo.py defaults (vwxyzjn/cleanrl, cleanrl/ppo.py, Args): CartPole-v1,
+ * 4 envs x 128 steps, 4 minibatches x 4 epochs, actor and critic 64-64 tanh with orthogonal init,
+ * Adam lr 2.5e-4 (eps 1e-5) annealed to 0, gamma 0.99, GAE lambda 0.95, clip 0.2 on the ratio and
+ * on the value loss, entropy 0.01, value 0.5, max grad norm 0.5, normalised advantages, 500k
+ * steps; plus a greedy evaluation every 10k steps keeping the best weights, which CleanRL does not do.
+ */
+const PPO_CLEANRL: PpoConfig = {
+  env: 'CartPole-v1',
+  hidden: [64, 64],
+  activation: 'tanh',
+  init: 'orthogonal',
+  numEnvs: 4,
+  numSteps: 128,
+  numMinibatches: 4,
+  updateEpochs: 4,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  lr: 2.5e-4,
+  lrDecay: true,
+  adamEps: 1e-5,
+  maxGradNorm: 0.5,
+  clipCoef: 0.2,
+  valueClip: 0.2,
+  entCoef: 0.01,
+  vfCoef: 0.5,
+  normalizeAdvantages: true,
+  logStdInit: 0,
+  steps: 500_000,
+  evalFreq: 10_000,
+  evalEpisodes: 10,
+  onNonFinite: 'stop',
+};
+
+/**
+ * `ppo-cartpole`: RL Baselines3 Zoo's tuned PPO for CartPole-v1 (hyperparams/ppo.yml): 8 envs x 32
+ * steps, one minibatch of 256 x 20 epochs, lr 1e-3 annealed, gamma 0.98, GAE lambda 0.8, no
+ * entropy bonus, 100k steps; SB3's defaults otherwise (64-64 tanh, clip 0.2, no value clip, max
+ * grad norm 0.5). The Zoo also anneals the clip range, which this engine does not.
+ */
+const PPO_CARTPOLE: PpoConfig = {
+  ...PPO_CLEANRL,
+  hidden: [64, 64],
+  numEnvs: 8,
+  numSteps: 32,
+  numMinibatches: 1,
+  updateEpochs: 20,
+  gamma: 0.98,
+  gaeLambda: 0.8,
+  lr: 1e-3,
+  valueClip: 0,
+  entCoef: 0,
+  steps: 100_000,
+  evalFreq: 5_000,
+};
+
+export const PPO_PRESETS: Record<PpoPresetName, PpoConfig> = {
+  'ppo-cartpole': PPO_CARTPOLE,
+  'ppo-cleanrl': PPO_CLEANRL,
+};
+
+/** A PPO preset by name, copied so callers can override fields. */
+export function ppoPreset(name: string): PpoConfig {
+  const p = PPO_PRESETS[checkName('preset', name, PPO_PRESET_NAMES)];
+  return { ...p, hidden: [...p.hidden] };
+}
+
+/** The preset each env trains with; an env without one starts from CartPole's, its env replaced by the caller. */
+const PPO_PRESET_OF_ENV: Readonly<Record<string, PpoPresetName>> = { 'CartPole-v1': 'ppo-cartpole' };
+
+/** The PPO preset a run of `env` starts from. */
+export function ppoPresetFor(env: string): PpoPresetName {
+  return PPO_PRESET_OF_ENV[env] ?? 'ppo-cartpole';
+}

@@ -1,0 +1,424 @@
+/**
+ * The PPO training loop (CleanRL's ppo.py; Stable-Baselines3's PPO), from the shared parts: N envs
+ * on the host with same-step autoreset (training-envs.ts), periodic greedy evaluation keeping the
+ * best weights (periodic-evaluation.ts), episode statistics (statistics.ts), the one seeded Rng,
+ * and the agent's update (ppo-agent.ts).
+ *
+ * One iteration:
+ * - a rollout of numSteps vector steps: per vector step, actions drawn from the policy for the N
+ *   envs (PpoAgent.sample: one forward pass, the backend's policySample keyed by the run's seed with
+ *   the vector step index as the counter, their actions and log-probabilities read back), the env
+ *   steps, and the step's s, a, log pi(a|s), reward, terminated, truncated and s' stored (s' is the
+ *   final observation where an episode ended: TrainingEnvs.nextObservations);
+ * - V(s) and V(s') of the T N observations in two critic forward passes, then the backend's
+ *   gaeAdvantages (a truncated step bootstraps from V of its final observation, a terminated one
+ *   does not: SB3's handling of Gymnasium's TimeLimit), nothing read back;
+ * - updateEpochs epochs of numMinibatches minibatches, each epoch a fresh shuffle of the T N
+ *   transitions (Fisher-Yates from the run's stream), gathered on the backend from the rollout, at
+ *   lr x (1 - iteration / iterations) with lrDecay (CleanRL's anneal_lr), else lr; the statistics
+ *   of the last update read back once per iteration;
+ * - a greedy evaluation when the iteration's steps reach or pass a multiple of evalFreq.
+ *
+ * The run is floor(steps / (numEnvs numSteps)) iterations, as CleanRL's num_iterations. `run`
+ * works in whole iterations, so getState/restore (taken between any two `run` calls) resume exactly.
+ */
+import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
+import type { PpoLossStat } from '../backend/policy-ops.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Rng, type RngState } from '../random/rng.js';
+import { validateWithSchema, type FieldNamer } from './config-schema.js';
+import type { TrainerCallbacks } from './dqn-trainer.js';
+import { yieldIfDue } from './event-loop-yield.js';
+import { NonFiniteGuard } from './non-finite-guard.js';
+import type { OpenEpisodeState } from './open-episode.js';
+import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
+import { PpoAgent, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
+import { PPO_CONFIG, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
+import { RecentReturns } from './statistics.js';
+import type { Trainer, TrainerPolicy } from './trainer.js';
+import { TrainingEnvs } from './training-envs.js';
+
+/** The snapshot format PpoTrainer writes. */
+export const PPO_STATE_VERSION = 1;
+
+/** A PpoTrainer snapshot, taken between iterations: everything `run` needs to continue exactly. */
+export interface PpoState extends PeriodicEvaluationState {
+  version: typeof PPO_STATE_VERSION;
+  algorithm: 'ppo';
+  config: PpoConfig;
+  seed: number;
+  steps: number;
+  episodes: number;
+  iterations: number;
+  lastLoss: number;
+  /** Iterations whose updates were undone (onNonFinite 'skip'). */
+  skippedIterations: number;
+  recentReturns: number[];
+  rng: RngState;
+  /** The host envs' open episodes. */
+  envs: OpenEpisodeState[];
+  agent: PpoAgentState;
+}
+
+/** Throws naming the first field out of range or the first rule broken (PPO_CONFIG). */
+export function validatePpoConfig(config: PpoConfig, name?: FieldNamer<PpoConfig>): void {
+  validateWithSchema(PPO_CONFIG, config, name);
+}
+
+export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
+  readonly config: PpoConfig;
+  readonly agent: PpoAgent;
+  readonly envs: TrainingEnvs;
+  readonly rng: Rng;
+  /** Iterations in the run: floor(steps / (numEnvs numSteps)). */
+  readonly totalIterations: number;
+  steps = 0;
+  episodes = 0;
+  /** Iterations done (rollout and updates). */
+  iterations = 0;
+  lastLoss = Number.NaN;
+  /** The latest update's loss parts and diagnostics (NaN before the first iteration). */
+  lastStats: Record<PpoLossStat, number> | null = null;
+  readonly nonFiniteGuard: NonFiniteGuard<PpoAgent, PpoAgentState>;
+  /** The greedy policy evaluated, kept and saved (the argmax of the actor's logits). */
+  readonly policy: TrainerPolicy;
+  private readonly recentReturns = new RecentReturns(100);
+  private readonly evaluation: PeriodicEvaluation;
+  private readonly started = performance.now();
+  private readonly batch: number;
+  private readonly minibatchSize: number;
+  /** Columns of a stored action: 1 for a discrete action. */
+  private readonly actionCols: number;
+  // The rollout on the host, time-major (row t N + n is env n's step t).
+  private readonly obs: Float32Array;
+  private readonly nextObs: Float32Array;
+  private readonly actions: Float32Array;
+  private readonly logProb: Float32Array;
+  private readonly rewards: Float32Array;
+  private readonly terminated: Float32Array;
+  private readonly truncated: Float32Array;
+  /** The vector step being taken: its sampled actions and their log-probabilities. */
+  private readonly stepSample: { actions: Float32Array; logProb: Float32Array };
+  private readonly order: Int32Array;
+  /** The rollout on the backend: what minibatches are gathered from, and GAE's inputs. */
+  private readonly rollout: PpoRolloutTensors & { nextObservations: Tensor; nextValues: Tensor; rewards: Tensor; terminated: Tensor; truncated: Tensor };
+  /** (T, N) views of the (T N, 1) rollout columns GAE reads and writes. */
+  private readonly grid: { values: Tensor; nextValues: Tensor; advantages: Tensor; returns: Tensor };
+
+  constructor(
+    readonly backend: Backend,
+    config: PpoConfig,
+    readonly seed: number,
+    private readonly callbacks: TrainerCallbacks = {},
+  ) {
+    validatePpoConfig(config);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
+    this.config = { ...config, hidden: [...config.hidden] };
+    const c = this.config;
+    this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs });
+    const { obsDim, nActions, numEnvs: n } = this.envs;
+    this.rng = new Rng(seed);
+    this.batch = n * c.numSteps;
+    this.minibatchSize = ppoMinibatchSize(c);
+    this.totalIterations = Math.floor(c.steps / this.batch);
+    this.actionCols = 1;
+    this.agent = new PpoAgent(
+      backend,
+      {
+        head: 'categorical',
+        hidden: c.hidden,
+        activation: c.activation,
+        init: c.init,
+        batchSize: this.minibatchSize,
+        adamEps: c.adamEps,
+        maxGradNorm: c.maxGradNorm,
+        clipCoef: c.clipCoef,
+        valueClip: c.valueClip,
+        entCoef: c.entCoef,
+        vfCoef: c.vfCoef,
+        normalizeAdvantages: c.normalizeAdvantages,
+        logStdInit: c.logStdInit,
+        slots: c.numMinibatches,
+      },
+      obsDim,
+      nActions,
+      this.rng,
+    );
+    const rows = this.batch;
+    const cols = this.actionCols;
+    this.obs = new Float32Array(rows * obsDim);
+    this.nextObs = new Float32Array(rows * obsDim);
+    this.actions = new Float32Array(rows * cols);
+    this.logProb = new Float32Array(rows);
+    this.rewards = new Float32Array(rows);
+    this.terminated = new Float32Array(rows);
+    this.truncated = new Float32Array(rows);
+    this.stepSample = { actions: new Float32Array(n * cols), logProb: new Float32Array(n) };
+    this.order = new Int32Array(rows);
+    const T = c.numSteps;
+    const t = (shape: [number, number], name: string): Tensor => backend.tensor(shape, undefined, `ppo.rollout.${name}`);
+    this.rollout = {
+      observations: t([rows, obsDim], 's'),
+      nextObservations: t([rows, obsDim], 'next_s'),
+      actions: t([rows, cols], 'a'),
+      logProb: t([rows, 1], 'logp'),
+      values: t([rows, 1], 'v'),
+      nextValues: t([rows, 1], 'next_v'),
+      advantages: t([rows, 1], 'adv'),
+      returns: t([rows, 1], 'ret'),
+      rewards: t([T, n], 'r'),
+      terminated: t([T, n], 'terminated'),
+      truncated: t([T, n], 'truncated'),
+    };
+    const grid = (x: Tensor, name: string): Tensor => backend.view(x, 0, [T, n], `ppo.rollout.${name}[T,N]`);
+    this.grid = {
+      values: grid(this.rollout.values, 'v'),
+      nextValues: grid(this.rollout.nextValues, 'next_v'),
+      advantages: grid(this.rollout.advantages, 'adv'),
+      returns: grid(this.rollout.returns, 'ret'),
+    };
+    this.policy = greedyPolicyOf(this.agent, nActions);
+    this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
+    this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
+  }
+
+  /** Iterations whose updates were undone (onNonFinite 'skip'). */
+  get skippedIterations(): number {
+    return this.nonFiniteGuard.skippedRounds;
+  }
+
+  /** PPO explores by sampling its policy, not by epsilon. */
+  get epsilon(): number {
+    return Number.NaN;
+  }
+
+  /** True once the run's iterations are done. */
+  get done(): boolean {
+    return this.iterations >= this.totalIterations;
+  }
+
+  get meanReturn100(): number {
+    return this.recentReturns.mean;
+  }
+
+  get updates(): number {
+    return this.agent.updateCount;
+  }
+
+  get bestMeanReturn(): number {
+    return this.evaluation.bestMeanReturn;
+  }
+
+  get bestWeights(): FloatArray[] | null {
+    return this.evaluation.bestWeights;
+  }
+
+  get bestSteps(): number {
+    return this.evaluation.bestSteps;
+  }
+
+  /** The learning rate of the next iteration's updates. */
+  get learningRate(): number {
+    return this.config.lrDecay ? this.config.lr * (1 - this.iterations / this.totalIterations) : this.config.lr;
+  }
+
+  loadWeights(arrays: readonly ArrayLike<number>[]): void {
+    this.agent.setWeights(arrays);
+  }
+
+  weightShapes(): [number, number][] {
+    return this.agent.weightShapes();
+  }
+
+  describeExploration(): string {
+    return this.agent.head === 'categorical' ? 'actions sampled from the policy' : `actions sampled from the policy (initial log std ${this.config.logStdInit})`;
+  }
+
+  /**
+   * Trains whole iterations (numEnvs x numSteps env steps each) until about `maxSteps` env steps are
+   * taken, the run is done, or `shouldStop()` turns true (checked between iterations). Returns the
+   * env steps taken.
+   */
+  async run(maxSteps = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): Promise<number> {
+    const before = this.steps;
+    this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
+    while (this.steps - before < maxSteps && !this.done && !shouldStop()) await this.iteration();
+    return this.steps - before;
+  }
+
+  private async iteration(): Promise<void> {
+    const before = this.steps;
+    await this.collect();
+    this.computeAdvantages();
+    await this.train();
+    this.iterations++;
+    const every = this.config.evalFreq;
+    if (every > 0 && Math.floor(this.steps / every) > Math.floor(before / every)) {
+      const log = await this.evaluation.evaluate(this, this.steps);
+      await this.callbacks.onEvaluation?.(log);
+    }
+  }
+
+  /** numSteps vector steps of every env, stored time-major. */
+  private async collect(): Promise<void> {
+    const envs = this.envs;
+    const { numEnvs: n, obsDim } = envs;
+    const cols = this.actionCols;
+    const sample = this.stepSample;
+    for (let t = 0; t < this.config.numSteps; t++) {
+      // The vector step index: each (seed, env, step) draws once in the run.
+      await this.agent.sample(envs.observations, n, this.seed, this.steps / n, sample);
+      const finished = envs.step(sample.actions);
+      const row = t * n;
+      this.obs.set(envs.states, row * obsDim);
+      this.nextObs.set(envs.nextObservations, row * obsDim);
+      this.actions.set(sample.actions, row * cols);
+      this.logProb.set(sample.logProb, row);
+      for (let i = 0; i < n; i++) {
+        this.rewards[row + i] = envs.rewards[i];
+        this.terminated[row + i] = envs.terminated[i];
+        this.truncated[row + i] = envs.truncated[i];
+      }
+      this.steps += n;
+      for (const episode of finished) await this.endEpisode(episode.stats.r, episode.stats.l);
+      await yieldIfDue();
+    }
+  }
+
+  /** The rollout uploaded, V(s) and V(s') in two critic passes, and GAE, all recorded on the backend. */
+  private computeAdvantages(): void {
+    const { backend, rollout, grid, config: c } = this;
+    backend.write(rollout.observations, this.obs);
+    backend.write(rollout.nextObservations, this.nextObs);
+    backend.write(rollout.actions, this.actions);
+    backend.write(rollout.logProb, this.logProb);
+    backend.write(rollout.rewards, this.rewards);
+    backend.write(rollout.terminated, this.terminated);
+    backend.write(rollout.truncated, this.truncated);
+    // Both passes have T N rows and so share the critic's output buffer: the first is copied out.
+    backend.copy(this.agent.critic.forward(rollout.observations), rollout.values);
+    backend.copy(this.agent.critic.forward(rollout.nextObservations), rollout.nextValues);
+    backend.gaeAdvantages({
+      rewards: rollout.rewards,
+      values: grid.values,
+      nextValues: grid.nextValues,
+      terminated: rollout.terminated,
+      truncated: rollout.truncated,
+      gamma: c.gamma,
+      lambda: c.gaeLambda,
+      advantages: grid.advantages,
+      returns: grid.returns,
+    });
+  }
+
+  /** updateEpochs epochs of numMinibatches shuffled minibatches; the statistics read back once, at the end. */
+  private async train(): Promise<void> {
+    const c = this.config;
+    const agent = this.agent;
+    await this.nonFiniteGuard.beforeRound(agent, this.lastLoss);
+    const lr = this.learningRate;
+    const { order, minibatchSize: b } = this;
+    for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = this.rng.integers(i + 1);
+        const swap = order[i];
+        order[i] = order[j];
+        order[j] = swap;
+      }
+      for (let m = 0; m < c.numMinibatches; m++) agent.updateGathered(this.rollout, order.subarray(m * b, (m + 1) * b), lr);
+      this.backend.flush();
+      await yieldIfDue();
+    }
+    this.lastStats = await agent.readStats();
+    this.lastLoss = await this.nonFiniteGuard.afterRound(agent, this.lastStats.loss, this.steps);
+  }
+
+  private async endEpisode(episodeReturn: number, length: number): Promise<void> {
+    this.episodes++;
+    this.recentReturns.push(episodeReturn);
+    await this.callbacks.onEpisode?.({
+      episode: this.episodes,
+      steps: this.steps,
+      return: episodeReturn,
+      shapedReturn: episodeReturn,
+      length,
+      epsilon: Number.NaN,
+      loss: this.lastLoss,
+      meanReturn100: this.meanReturn100,
+      wallTime: (performance.now() - this.started) / 1000,
+    });
+  }
+
+  async finalWeights(): Promise<FloatArray[]> {
+    return this.bestWeights ?? (await this.agent.getWeights());
+  }
+
+  /** A snapshot from which restore() continues exactly (the trainer is always between iterations outside run). */
+  async getState(): Promise<PpoState> {
+    return {
+      version: PPO_STATE_VERSION,
+      algorithm: 'ppo',
+      config: { ...this.config, hidden: [...this.config.hidden] },
+      seed: this.seed,
+      steps: this.steps,
+      episodes: this.episodes,
+      iterations: this.iterations,
+      lastLoss: this.lastLoss,
+      skippedIterations: this.skippedIterations,
+      recentReturns: this.recentReturns.values(),
+      rng: this.rng.getState(),
+      envs: this.envs.getState(),
+      agent: await this.agent.getState(),
+      ...this.evaluation.getState(),
+    };
+  }
+
+  /** Restores a snapshot taken by getState() of a trainer with the same config and seed. */
+  restore(state: PpoState): void {
+    if (state.version !== PPO_STATE_VERSION || state.algorithm !== 'ppo') {
+      throw new InvalidArgumentError(`checkpoint is not a PPO snapshot of format version ${PPO_STATE_VERSION}`);
+    }
+    if (state.seed !== this.seed) throw new InvalidArgumentError(`checkpoint was made with seed ${state.seed}, this run uses ${this.seed}`);
+    if (state.envs.length !== this.envs.numEnvs) throw new InvalidArgumentError(`checkpoint holds ${state.envs.length} env states, this run steps ${this.envs.numEnvs} envs`);
+    this.steps = state.steps;
+    this.episodes = state.episodes;
+    this.iterations = state.iterations;
+    this.lastLoss = state.lastLoss;
+    this.nonFiniteGuard.restore(state.skippedIterations);
+    this.recentReturns.setValues(state.recentReturns);
+    this.rng.setState(state.rng);
+    this.agent.setState(state.agent);
+    this.evaluation.restore(state);
+    this.envs.restore(state.envs);
+  }
+
+  dispose(): void {
+    this.agent.dispose();
+    for (const t of Object.values(this.rollout)) t.dispose();
+    this.envs.close();
+    this.evaluation.dispose();
+  }
+}
+
+/**
+ * The greedy policy of a categorical PPO agent as evaluation sees a Q-function: the actor's logits
+ * in place of Q-values (their argmax is the most probable action). Its weights are the agent's:
+ * actor, critic and log-std, as a checkpoint keeps the best ones.
+ */
+function greedyPolicyOf(agent: PpoAgent, nActions: number): TrainerPolicy {
+  // Per batch size, the logits read back (reused: evaluation steps allocate nothing).
+  const outputs = new Map<number, Float32Array>();
+  const output = (rows: number): Float32Array => {
+    let out = outputs.get(rows);
+    if (out === undefined) outputs.set(rows, (out = new Float32Array(rows * nActions)));
+    return out;
+  };
+  return {
+    nActions,
+    qValues: (observation) => agent.policyOutput(observation, 1, output(1)),
+    qValuesBatch: (observations, rows, dst) => agent.policyOutput(observations, rows, dst ?? output(rows)),
+    getWeights: () => agent.getWeights(),
+    setWeights: (arrays) => agent.setWeights(arrays),
+  };
+}
