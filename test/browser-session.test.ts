@@ -147,7 +147,7 @@ describe('TrainingSession (the worker side of the page)', () => {
     const firstMissing = Object.keys(PQN_CONFIG.fields).find((key) => !(key in smallConfig()));
     expect(firstMissing).toBeDefined();
     await expect(request(wrong)).rejects.toThrow(new RegExp(`^${firstMissing} must .*got missing`));
-    const unknown = { type: 'configure', backend: 'cpu', algo: 'ppo', config: smallConfig(), seed: 0 } as unknown as WorkerRequest;
+    const unknown = { type: 'configure', backend: 'cpu', algo: 'sac', config: smallConfig(), seed: 0 } as unknown as WorkerRequest;
     await expect(request(unknown)).rejects.toThrow(/unknown algorithm 'sac'; there are dqn, pqn, ppo/);
   });
 });

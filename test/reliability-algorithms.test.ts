@@ -52,7 +52,7 @@ const FLAG_CASES: { id: string; args: string[]; message: RegExp }[] = [
   {
     id: 'algo-default-foreign-flag',
     args: ['--num-steps', '16', '--backend', 'cpu'],
-    message: /^error: --num-steps \(pqn\) is not a setting of dqn \(the default algorithm; --algo chooses another\); leave it out\n$/,
+    message: /^error: --num-steps \(pqn, ppo\) is not a setting of dqn \(the default algorithm; --algo chooses another\); leave it out\n$/,
   },
   {
     id: 'algo-resume-other',
@@ -102,8 +102,8 @@ const CHECKPOINT_CASES: { id: string; edit: (meta: Record<string, unknown>) => v
   { id: 'pqn-checkpoint-preset', edit: (m) => ((m.run as Record<string, unknown>).preset = 'default'), message: /checkpoint field 'run.preset' must be one of pqn-cartpole, / },
   {
     id: 'checkpoint-unknown-kind',
-    edit: (m) => (m.kind = 'ppo-trainer'),
-    message: /not a trainer checkpoint this build reads \(kind "ppo-trainer"; there are dqn-trainer, pqn-trainer\)/,
+    edit: (m) => (m.kind = 'sac-trainer'),
+    message: /not a trainer checkpoint this build reads \(kind "sac-trainer"; there are dqn-trainer, pqn-trainer, ppo-trainer\)/,
   },
 ];
 

@@ -30,7 +30,7 @@ export interface CliOptions {
 
 export function buildCommand(): Command {
   const program = new Command('train')
-    .description('Train an agent (DQN or PQN) or evaluate saved weights with webgpu-rl-engine.')
+    .description('Train an agent (DQN, PQN or PPO) or evaluate saved weights with webgpu-rl-engine.')
     .addOption(new Option('--mode <mode>', 'train, or eval saved weights').choices(['train', 'eval']).default('train'))
     .addOption(
       new Option('--algo <name>', `algorithm (default: the one --preset or --resume names, else ${DEFAULT_ALGORITHM}): ${ALGORITHM_NAMES.map((name) => `${name} (${ALGORITHMS[name].summary})`).join('; ')}`).choices(ALGORITHM_NAMES).default(DEFAULT_ALGORITHM),

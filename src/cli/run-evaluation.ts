@@ -2,15 +2,14 @@
  * `--mode eval`: greedy episodes of saved weights, and a GIF of one. The weights file is read and
  * checked in full (shapes, finite values, the network it records against the flags) and the GIF's
  * path checked before the backend opens; a bad one is refused with exit code 2. The network is the
- * file's (a DQN, QR-DQN or PQN Q-network alike, whatever --algo says); a file that records none
+ * file's (a DQN, QR-DQN or PQN Q-network, or PPO's actor, whatever --algo says); a file that records none
  * (numpy-rl-engine's) gets the chosen algorithm's, its widths read from the W shapes.
  */
 import type { Command } from 'commander';
 import { envDims } from '../envs/registry.js';
 import type { AlgorithmEntry } from '../rl/algorithms.js';
-import { QNetwork, describeQNetwork } from '../rl/q-network.js';
+import { playableNetwork } from '../rl/playable-network.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
-import { Rng } from '../random/rng.js';
 import { describeBackend, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import { loadPath, videoPath, weightsFileName, type CliOptions } from './command.js';
@@ -32,15 +31,15 @@ export async function runEvaluation<C extends BaseConfig, S extends BaseState<C>
   const { obsDim, nActions } = envDims(network.env);
   const backend = await openBackend(options.backend);
   try {
-    const qNetwork = new QNetwork(backend, { ...network, obsDim, nActions, init: 'torch_default' }, new Rng(options.seed));
-    qNetwork.setWeights(arrays);
-    say(`evaluating ${file} (${describeQNetwork({ ...network, obsDim, nActions })}) ${network.activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
+    const policy = playableNetwork(backend, network, obsDim, nActions);
+    policy.setWeights(arrays);
+    say(`evaluating ${file} (${policy.description}) ${network.activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
     const episodes = Math.max(1, options.finalEvalEpisodes);
-    const summary = await evaluatePolicy(qNetwork, network.env, episodes, options.seed);
+    const summary = await evaluatePolicy(policy, network.env, episodes, options.seed);
     say(`returns: ${summary.returns.join(' ')}`);
     say(summaryLine(summary));
-    if (video !== null) await writeEpisodeGif(qNetwork, video, network.env, options.seed);
-    qNetwork.dispose();
+    if (video !== null) await writeEpisodeGif(policy, video, network.env, options.seed);
+    policy.dispose();
   } finally {
     backend.destroy();
   }

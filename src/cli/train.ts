@@ -1,5 +1,5 @@
 /**
- * `node bin/train.js`: trains an agent (DQN or PQN: rl/algorithms.ts) or evaluates saved weights
+ * `node bin/train.js`: trains an agent (DQN, PQN or PPO: rl/algorithms.ts) or evaluates saved weights
  * on either backend, leaving weights, a checkpoint, metrics.csv, a learning-curve picture and an
  * evaluation GIF behind.
  *
