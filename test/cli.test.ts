@@ -190,7 +190,7 @@ describe('node bin/train.js', () => {
       expect(help).toContain(flag);
     }
     expect(help).toMatch(/--lr <value>\s+Adam learning rate \[seed\s+preset: 0.01\]\s+\[pqn-cartpole: 0.00025\]\s+\[ppo-cartpole:\s+0.001\]\s+\(default: 0.0015\)/);
-    expect(help).toMatch(/--num-steps <value>\s+rollout length: vector steps per iteration\s+\(pqn\)\s+\(default: 128\)/);
+    expect(help).toMatch(/--num-steps <value>\s+rollout length: vector steps per iteration\s+\(pqn, ppo\)\s+\[ppo-cartpole: 32\]\s+\(default: 128\)/);
     // --env-on: auto by default, and what auto means.
     expect(help).toMatch(/--env-on <value>\s+where the training envs step: auto \(device\s+when\s+the\s+run's\s+backend\s+is\s+WebGPU\s+and\s+the\s+env\s+has\s+a\s+device\s+kernel,\s+else\s+host[^]*\(choices:\s+"auto",\s+"host",\s+"device",\s+default:\s+auto\)/);
   });
