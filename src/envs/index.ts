@@ -29,6 +29,6 @@ export {
   type MakeOptions,
   type EnvRegistration,
 } from './registry.js';
-export { VectorEnv, makeVec, type AutoresetMode, type VectorEnvOptions, type VectorStepInfo, type VectorStepResult } from './vector-env.js';
+export { VectorEnv, makeVec, type AutoresetMode, type VectorEnvLike, type VectorEnvOptions, type VectorStepInfo, type VectorStepResult } from './vector-env.js';
 export * from './wrappers/index.js';
 export * from './render/index.js';

@@ -120,9 +120,18 @@ export class Box {
     return true;
   }
 
+  /** Gymnasium's repr: `Box(-2.0, 2.0, (1,), float32)`, the bounds listed when they differ by element. */
   toString(): string {
-    return `Box(${formatShape(this.shape)}, float32)`;
+    const bound = (b: Float32Array) => (b.every((v) => v === b[0]) ? pyFloat(b[0]) : `[${Array.from(b, pyFloat).join(' ')}]`);
+    return `Box(${bound(this.low)}, ${bound(this.high)}, ${formatShape(this.shape)}, float32)`;
   }
+}
+
+/** A float as Python prints it: `2.0`, `-inf`, `0.07`. */
+function pyFloat(v: number): string {
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return Number.isInteger(v) ? v.toFixed(1) : String(v);
 }
 
 /** The action spaces an env can have. */

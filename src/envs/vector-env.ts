@@ -51,13 +51,32 @@ export type VectorStepResult = readonly [
   info: VectorStepInfo,
 ];
 
+/**
+ * What a vector env offers, implemented by VectorEnv and by the vector wrappers
+ * (wrappers/vector-wrappers.ts), so that wrappers stack: N copies of an env with action space S.
+ */
+export interface VectorEnvLike<S extends ActionSpace = Discrete> {
+  readonly numEnvs: number;
+  readonly obsDim: number;
+  /** Numbers per action in `step`'s flat array (actionDim: 1 for Discrete). */
+  readonly actionDim: number;
+  readonly autoresetMode: AutoresetMode;
+  readonly singleObservationSpace: Box;
+  readonly singleActionSpace: S;
+  /** Resets every copy (copy i with `seed + i` when a seed is given); the observations and per-copy infos. */
+  reset(options?: { seed?: number }): [Float32Array, Info[]];
+  /** Steps every copy; the arrays of the result are reused by the next call. */
+  step(actions: ArrayLike<number>): VectorStepResult;
+  close(): void;
+}
+
 /** Options of `VectorEnv`. */
 export interface VectorEnvOptions {
   autoresetMode?: AutoresetMode;
 }
 
 /** N envs in lockstep (see the module comment), with action space S (Discrete by default). */
-export class VectorEnv<S extends ActionSpace = Discrete> {
+export class VectorEnv<S extends ActionSpace = Discrete> implements VectorEnvLike<S> {
   readonly numEnvs: number;
   readonly envs: readonly Env<S>[];
   readonly obsDim: number;
