@@ -8,6 +8,9 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Env } from './env.js';
 import { Discrete, type ActionSpace } from './spaces.js';
 
+/** The algorithms that take Discrete actions only (they act by the argmax of Q): who refuses where no one algorithm is meant. */
+export const DISCRETE_ONLY_ALGORITHMS = 'DQN and PQN';
+
 /**
  * Why `algorithm` cannot train on the env `envId` with action space `space`, or null when the
  * actions are Discrete. `algorithm` names who refuses ('DQN', 'PQN', 'DQN and PQN').

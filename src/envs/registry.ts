@@ -2,7 +2,7 @@
 import { InvalidArgumentError, UnknownNameError } from '../errors.js';
 import { AcrobotEnv } from './acrobot.js';
 import { CartPoleEnv } from './cartpole.js';
-import { continuousActionsProblem, requireDiscreteEnv } from './discrete-only.js';
+import { DISCRETE_ONLY_ALGORITHMS, continuousActionsProblem, requireDiscreteEnv } from './discrete-only.js';
 import type { Env, EnvSpec } from './env.js';
 import { MountainCarEnv } from './mountain-car.js';
 import { MountainCarContinuousEnv } from './mountain-car-continuous.js';
@@ -101,7 +101,7 @@ export interface EnvDims {
  * InvalidArgumentError (continuousActionsProblem).
  */
 export function envDims(id: string): EnvDims {
-  const env = requireDiscreteEnv(make(id), 'DQN and PQN');
+  const env = requireDiscreteEnv(make(id), DISCRETE_ONLY_ALGORITHMS);
   const dims = { obsDim: env.obsDim, nActions: env.actionSpace.n, maxEpisodeSteps: envSpec(id).maxEpisodeSteps };
   env.close();
   return dims;

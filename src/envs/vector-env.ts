@@ -53,7 +53,8 @@ export type VectorStepResult = readonly [
 
 /**
  * What a vector env offers, implemented by VectorEnv and by the vector wrappers
- * (wrappers/vector-wrappers.ts), so that wrappers stack: N copies of an env with action space S.
+ * (wrappers/vector-wrapper.ts and the vector normalisers), so that wrappers stack: N copies of an
+ * env with action space S.
  */
 export interface VectorEnvLike<S extends ActionSpace = Discrete> {
   readonly numEnvs: number;

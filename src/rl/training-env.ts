@@ -2,22 +2,19 @@
  * The env a config trains on, and its generator's state: what exact resume needs to continue the
  * env's own random stream (resets draw from it).
  */
-import { requireDiscreteEnv } from '../envs/discrete-only.js';
+import { DISCRETE_ONLY_ALGORITHMS, requireDiscreteEnv } from '../envs/discrete-only.js';
 import type { ClassicControlEnv, Env } from '../envs/env.js';
 import { make, type MakeOptions } from '../envs/registry.js';
 import type { ActionSpace } from '../envs/spaces.js';
 import { Rng, type RngState } from '../random/rng.js';
 import type { DqnConfig } from './config.js';
 
-/** Who refuses an env with continuous actions here: the value-based algorithms, which act by the argmax of Q. */
-const VALUE_BASED = 'DQN and PQN';
-
 /**
  * `make(id, options)` for the value-based algorithms (training, greedy evaluation, their GIFs):
  * an env with Box actions is refused (InvalidArgumentError naming it: continuousActionsProblem).
  */
 export function makeDiscreteEnv(id: string, options: MakeOptions = {}): Env {
-  return requireDiscreteEnv(make(id, options), VALUE_BASED);
+  return requireDiscreteEnv(make(id, options), DISCRETE_ONLY_ALGORITHMS);
 }
 
 /** The env a config trains on: registered time limit, episode statistics, then reward shaping. */
