@@ -69,6 +69,12 @@ describe('spaces and registration as Gymnasium registers them', () => {
         expect(sampled.every((a) => box.contains(a))).toBe(true);
       }
     }
+    const torque = make('Pendulum-v1').actionSpace;
+    expect([torque.contains([2]), torque.contains([-2]), torque.contains(new Float32Array([1.5]))]).toEqual([true, true, true]);
+    expect([torque.contains([2.0001]), torque.contains([Number.NaN]), torque.contains([0, 0]), torque.contains([])]).toEqual([false, false, false, false]);
+    expect(torque.toString()).toBe('Box(-2.0, 2.0, (1,), float32)');
+    expect(torque.equals(make('Pendulum-v1').actionSpace)).toBe(true);
+    expect(torque.equals(make('MountainCarContinuous-v0').actionSpace)).toBe(false);
   });
 });
 
