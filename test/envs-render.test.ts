@@ -1,6 +1,21 @@
 /** Golden tests of the software renderers: probed pixels and checksums of known states. */
 import { describe, expect, it } from 'vitest';
-import { AXLE_COLOR, CartPoleEnv, POLE_COLOR, make, renderAcrobot, renderCartPole, renderMountainCar, type RgbFrame } from '../src/envs/index.js';
+import {
+  AXLE_COLOR,
+  CartPoleEnv,
+  MountainCarContinuousEnv,
+  PENDULUM_ROD_COLOR,
+  POLE_COLOR,
+  PendulumEnv,
+  make,
+  mountainHeight,
+  renderAcrobot,
+  renderCartPole,
+  renderMountainCar,
+  renderPendulum,
+  type RgbFrame,
+} from '../src/envs/index.js';
+import { EnvStateRenderer, renderFps } from '../src/web/env-view.js';
 
 const pixel = (f: RgbFrame, x: number, y: number): number[] => Array.from(f.data.subarray((y * f.width + x) * 4, (y * f.width + x) * 4 + 4));
 const rgba = (c: readonly number[]): number[] => [...c, 255];
@@ -87,5 +102,59 @@ describe('Acrobot and MountainCar renderers', () => {
     expect(count(f, [0, 0, 0])).toBeGreaterThan(500);
     expect(count(f, [204, 204, 0])).toBeGreaterThan(100);
     expect(count(f, [128, 128, 128])).toBeGreaterThan(50);
+  });
+});
+
+describe('Pendulum and MountainCarContinuous renderers', () => {
+  it("Pendulum: 500x500, the rod (Gymnasium's red, 1 unit = 500/4.4 px) up from the black axle at theta 0", () => {
+    const f = renderPendulum(0);
+    expect([f.width, f.height, f.data.length]).toEqual([500, 500, 500 * 500 * 4]);
+    const rod = rgba(PENDULUM_ROD_COLOR);
+    expect(pixel(f, 250, 249)).toEqual(BLACK); // the axle, radius 5
+    expect(pixel(f, 250, 249 - 60)).toEqual(rod); // the rod points up
+    expect(pixel(f, 250, 249 - 120)).toEqual(rod); // its rounded end, radius 11, at 113.6 px
+    expect(pixel(f, 250, 249 - 130)).toEqual(WHITE);
+    expect(pixel(f, 250, 249 + 30)).toEqual(WHITE);
+    expect(pixel(f, 250 + 15, 249 - 60)).toEqual(WHITE); // 22.7 px wide
+    expect(count(f, PENDULUM_ROD_COLOR)).toBeGreaterThan(2500);
+    // theta = pi/2 (counter-clockwise): the rod points left.
+    const left = renderPendulum(Math.PI / 2);
+    expect(pixel(left, 250 - 60, 249)).toEqual(rod);
+    expect(pixel(left, 250 + 60, 249)).toEqual(WHITE);
+  });
+
+  it('Pendulum env.render() draws its state; MountainCarContinuous draws MountainCar with the flag at 0.45', () => {
+    const env = make('Pendulum-v1', { renderMode: 'rgb_array' });
+    env.reset({ seed: 1 });
+    env.step([2]);
+    const frame = env.render() as RgbFrame;
+    expect(Buffer.from(frame.data).equals(Buffer.from(renderPendulum((env.unwrapped as PendulumEnv).state[0]).data))).toBe(true);
+
+    const car = make('MountainCarContinuous-v0', { renderMode: 'rgb_array' });
+    car.reset({ seed: 1 });
+    for (let t = 0; t < 30; t++) car.step([1]);
+    const f = car.render() as RgbFrame;
+    expect([f.width, f.height]).toEqual([600, 400]);
+    expect(Buffer.from(f.data).equals(Buffer.from(renderMountainCar((car.unwrapped as MountainCarContinuousEnv).state[0], 0.45).data))).toBe(true);
+    const scale = 600 / (0.6 - -1.2);
+    const flagX = (goal: number) => Math.trunc((goal + 1.2) * scale);
+    const flagRow = (goal: number) => 399 - (Math.trunc(mountainHeight(goal) * scale) + 25); // on the pole, halfway up
+    expect(pixel(f, flagX(0.45), flagRow(0.45))).toEqual(BLACK);
+    expect(pixel(f, flagX(0.5), flagRow(0.5))).toEqual(WHITE);
+    expect(count(f, [204, 204, 0])).toBeGreaterThan(100);
+    expect(count(f, [128, 128, 128])).toBeGreaterThan(50);
+  });
+
+  it("the page's canvas draws both from their state (EnvStateRenderer), at Gymnasium's 30 fps", () => {
+    for (const [id, size] of [['Pendulum-v1', [500, 500]], ['MountainCarContinuous-v0', [600, 400]]] as const) {
+      const view = new EnvStateRenderer(id);
+      const env = make(id);
+      env.reset({ seed: 2 });
+      const state = Array.from((env.unwrapped as PendulumEnv | MountainCarContinuousEnv).state);
+      const frame = view.render(state);
+      expect([frame.width, frame.height]).toEqual(size);
+      expect(count(frame, [255, 255, 255])).toBeLessThan(size[0] * size[1]);
+      expect(renderFps(id)).toBe(30);
+    }
   });
 });

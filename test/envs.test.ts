@@ -57,7 +57,10 @@ describe('registry and make', () => {
     expect(envDims('MountainCar-v0')).toEqual({ obsDim: 2, nActions: 3, maxEpisodeSteps: 200 });
     for (const id of registeredEnvIds()) {
       const env = make(id);
-      expect(envDims(id), id).toEqual({ obsDim: env.obsDim, nActions: env.actionSpace.n, maxEpisodeSteps: env.spec?.maxEpisodeSteps ?? null });
+      const space = env.actionSpace;
+      if (space instanceof Discrete) expect(envDims(id), id).toEqual({ obsDim: env.obsDim, nActions: space.n, maxEpisodeSteps: env.spec?.maxEpisodeSteps ?? null });
+      // The sizes are those of a Discrete-action algorithm: a Box env is refused, naming it.
+      else expect(() => envDims(id), id).toThrow(new RegExp(`^${id} has continuous actions`));
       env.close();
     }
     expect(() => envDims('CartPole-v9')).toThrow(UnknownNameError);

@@ -10,6 +10,7 @@ import { preset, type DqnConfig } from '../src/rl/config.js';
 import { DqnAgent, argmax } from '../src/rl/dqn-agent.js';
 import { DqnTrainer } from '../src/rl/dqn-trainer.js';
 import { QNetwork } from '../src/rl/q-network.js';
+import { makeDiscreteEnv } from '../src/rl/training-env.js';
 import { mlp } from '../src/nn/sequential.js';
 import { ReplayBuffer, createMinibatch, type Minibatch } from '../src/rl/replay-buffer.js';
 
@@ -97,7 +98,7 @@ describe('DQN update', () => {
   it('bootstraps from a step cut by the time limit (truncated) and not from a terminal step', async () => {
     // Real env steps: CartPole pushed one way falls over (terminated); CartPoleShort-v1 is cut at 4 steps.
     const fell = lastTransition(make('CartPole-v1'), 1);
-    const cut = lastTransition(make('CartPoleShort-v1'), 0);
+    const cut = lastTransition(makeDiscreteEnv('CartPoleShort-v1'), 0);
     expect([fell.step.terminated, fell.step.truncated]).toEqual([true, false]);
     expect([cut.step.terminated, cut.step.truncated]).toEqual([false, true]);
     const replay = new ReplayBuffer(4, OBS + 1);

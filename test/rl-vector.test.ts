@@ -14,7 +14,7 @@ import { preset, type DqnConfig } from '../src/rl/config.js';
 import { DqnTrainer } from '../src/rl/dqn-trainer.js';
 import { GreedyEvaluator, evaluateGreedy } from '../src/rl/greedy-evaluation.js';
 import { QNetwork } from '../src/rl/q-network.js';
-import { envRngState } from '../src/rl/training-env.js';
+import { envRngState, makeDiscreteEnv } from '../src/rl/training-env.js';
 import { TrainingEnvs } from '../src/rl/training-envs.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from '../src/rl/trainer-checkpoint.js';
 import { needs } from './support/requirements.js';
@@ -144,7 +144,7 @@ describe('read backs with N envs', () => {
 });
 
 describe('greedy evaluation side by side', () => {
-  const evaluatorOf = (id: string) => new GreedyEvaluator(() => make(id));
+  const evaluatorOf = (id: string) => new GreedyEvaluator(() => makeDiscreteEnv(id));
 
   for (const [id, episodes] of [
     ['CartPole-v1', 100],

@@ -2,11 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../envs/env.js';
-import { make } from '../envs/registry.js';
 import { GifWriter } from '../io/gif.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { GreedyEvaluator, evaluateGreedy, type GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { meanAndStd } from '../rl/statistics.js';
+import { makeDiscreteEnv } from '../rl/training-env.js';
 import { say, shown } from './console.js';
 
 export interface EvaluationSummary {
@@ -21,8 +21,8 @@ export interface EvaluationSummary {
 
 /** `episodes` greedy episodes of `policy`, the first reset seeded `seed`, played side by side. */
 export async function evaluatePolicy(policy: GreedyPolicy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
-  const env = make(envId);
-  const evaluator = new GreedyEvaluator(() => make(envId));
+  const env = makeDiscreteEnv(envId);
+  const evaluator = new GreedyEvaluator(() => makeDiscreteEnv(envId));
   const returns = await evaluator.evaluate(policy, env, episodes, seed);
   evaluator.close();
   env.close();
@@ -32,7 +32,7 @@ export async function evaluatePolicy(policy: GreedyPolicy, envId: string, episod
 
 /** Plays one greedy episode (reset with `seed`) and encodes every frame into a GIF. Returns the bytes and the return. */
 export async function recordEpisodeGif(policy: GreedyPolicy, envId: string, seed: number): Promise<{ gif: Uint8Array; return: number; frames: number }> {
-  const env: Env = make(envId, { renderMode: 'rgb_array' });
+  const env: Env = makeDiscreteEnv(envId, { renderMode: 'rgb_array' });
   let writer: GifWriter | null = null;
   let frames = 0;
   const addFrame = (e: Env) => {

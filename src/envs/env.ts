@@ -6,8 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
-import type { Box, Discrete } from './spaces.js';
-import { entropyRng } from './spaces.js';
+import { Discrete, entropyRng, type ActionOf, type ActionSpace, type Box } from './spaces.js';
 import { newStepRecord, type Info, type RenderMode, type ResetOptions, type ResetResult, type RgbFrame, type StepRecord, type StepResult } from './types.js';
 
 /** Raised by `step` before the first `reset` (Gymnasium's OrderEnforcing `ResetNeeded`). */
@@ -24,10 +23,14 @@ export interface EnvSpec {
   rewardThreshold: number | null;
 }
 
-/** A Gymnasium-style environment with a Discrete action space and a float32 Box observation. */
-export abstract class Env {
+/**
+ * A Gymnasium-style environment with a float32 Box observation and an action space S: Discrete
+ * (the default, so `Env` alone is a discrete-action env, what the value-based algorithms take) or
+ * Box (continuous actions, passed as `ArrayLike<number>`). `Env<ActionSpace>` is an env of either kind.
+ */
+export abstract class Env<S extends ActionSpace = Discrete> {
   abstract get observationSpace(): Box;
-  abstract get actionSpace(): Discrete;
+  abstract get actionSpace(): S;
   abstract get renderMode(): RenderMode | null;
   /** Set by `make`. */
   spec: EnvSpec | null = null;
@@ -41,8 +44,11 @@ export abstract class Env {
   /** Resets and writes the first observation at `obs[offset..offset+obsDim)`; returns the info (or undefined for `{}`). */
   abstract resetInto(obs: Float32Array, offset: number, options?: ResetOptions): Info | undefined;
 
-  /** Steps and writes the observation at `obs[offset..)`, the rest into `out`. Throws on an invalid action. */
-  abstract stepInto(action: number, obs: Float32Array, offset: number, out: StepRecord): void;
+  /**
+   * Steps and writes the observation at `obs[offset..)`, the rest into `out`. Throws on an invalid
+   * action. A Box action is read during the call only, so the caller may reuse its array.
+   */
+  abstract stepInto(action: ActionOf<S>, obs: Float32Array, offset: number, out: StepRecord): void;
 
   /** An RGBA frame of the current state (`renderMode: 'rgb_array'`), or null without a render mode. */
   abstract render(): RgbFrame | null;
@@ -55,7 +61,7 @@ export abstract class Env {
   }
 
   /** `[obs, reward, terminated, truncated, info]`, with a fresh Float32Array observation. */
-  step(action: number): StepResult {
+  step(action: ActionOf<S>): StepResult {
     const obs = new Float32Array(this.obsDim);
     const rec = (this.scratch ??= newStepRecord());
     rec.info = undefined;
@@ -67,7 +73,7 @@ export abstract class Env {
   close(): void {}
 
   /** The innermost env under any wrappers. */
-  get unwrapped(): Env {
+  get unwrapped(): Env<S> {
     return this;
   }
 
@@ -77,7 +83,7 @@ export abstract class Env {
 }
 
 /** Common seeding, action checking and render-mode handling of the classic-control envs. */
-export abstract class ClassicControlEnv extends Env {
+export abstract class ClassicControlEnv<S extends ActionSpace = Discrete> extends Env<S> {
   /** Gymnasium's `env.np_random`: re-created by `reset({ seed })`, otherwise continued. */
   npRandom: Rng | undefined = undefined;
   /** The seed last given to `reset`, if any. */
@@ -108,12 +114,11 @@ export abstract class ClassicControlEnv extends Env {
     return this.npRandom;
   }
 
-  /** Throws ResetNeededError before the first reset and InvalidArgumentError for an action outside the space. */
-  protected checkStep(action: number): void {
+  /** Throws ResetNeededError before the first reset and InvalidArgumentError for an action the env cannot take (actionProblem). */
+  protected checkStep(action: ActionOf<S>): void {
     if (!this.hasState) throw new ResetNeededError(`${this.toString()}: call reset() before step()`);
-    if (!this.actionSpace.contains(action)) {
-      throw new InvalidArgumentError(`action ${String(action)} is not in the action space ${this.actionSpace.toString()}`);
-    }
+    const problem = actionProblem(this.actionSpace, action);
+    if (problem !== null) throw new InvalidArgumentError(problem);
   }
 
   render(): RgbFrame | null {
@@ -123,6 +128,33 @@ export abstract class ClassicControlEnv extends Env {
 
   /** Draws the current state. */
   protected abstract renderFrame(): RgbFrame;
+}
+
+/**
+ * Why `action` is not one the classic-control envs take, or null. Discrete: an integer in the
+ * space. Box: an array of the space's length of finite numbers; values beyond the bounds are taken
+ * (Pendulum and MountainCarContinuous clip the force they apply, as Gymnasium's do), but NaN and
+ * infinities are refused, as they would poison the float64 state.
+ */
+export function actionProblem(space: ActionSpace, action: number | ArrayLike<number>): string | null {
+  if (space instanceof Discrete) {
+    return space.contains(action) ? null : `action ${String(action)} is not in the action space ${space.toString()}`;
+  }
+  const dim = space.shape[0];
+  if (typeof action === 'number' || action === null || typeof action !== 'object' || action.length !== dim) {
+    return `action ${describeAction(action)} does not fit the action space ${space.toString()}: it takes an array of ${dim} number${dim === 1 ? '' : 's'}`;
+  }
+  for (let i = 0; i < dim; i++) {
+    if (typeof action[i] !== 'number' || !Number.isFinite(action[i])) {
+      return `action ${describeAction(action)} does not fit the action space ${space.toString()}: element ${i} is not a finite number`;
+    }
+  }
+  return null;
+}
+
+function describeAction(action: unknown): string {
+  if (typeof action === 'object' && action !== null && 'length' in action) return `[${Array.from(action as ArrayLike<unknown>, String).join(', ')}]`;
+  return String(action);
 }
 
 /** Reads Gymnasium's optional `{ low, high }` reset bounds (`utils.maybe_parse_reset_bounds`). */

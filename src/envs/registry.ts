@@ -2,8 +2,12 @@
 import { InvalidArgumentError, UnknownNameError } from '../errors.js';
 import { AcrobotEnv } from './acrobot.js';
 import { CartPoleEnv } from './cartpole.js';
+import { DISCRETE_ONLY_ALGORITHMS, continuousActionsProblem, requireDiscreteEnv } from './discrete-only.js';
 import type { Env, EnvSpec } from './env.js';
 import { MountainCarEnv } from './mountain-car.js';
+import { MountainCarContinuousEnv } from './mountain-car-continuous.js';
+import { PendulumEnv } from './pendulum.js';
+import type { ActionSpace, Box, Discrete } from './spaces.js';
 import type { RenderMode } from './types.js';
 import { RecordEpisodeStatistics } from './wrappers/record-episode-statistics.js';
 import { RewardShaping, type RewardShapingFn, type RewardShapingName } from './wrappers/reward-shaping.js';
@@ -24,10 +28,29 @@ export interface MakeOptions {
   suttonBartoReward?: boolean;
 }
 
+/**
+ * The action space of each built-in id, so that `make('CartPole-v1')` is typed `Env<Discrete>`
+ * and `make('Pendulum-v1')` `Env<Box>`; any other id (a string known only at run time, an env
+ * registered later) makes an `Env<ActionSpace>`, to be narrowed (`requireDiscreteEnv`, `isBox`).
+ * An entry replaced by `register` must keep its kind of action space.
+ */
+export interface BuiltinActionSpaces {
+  'CartPole-v1': Discrete;
+  'CartPole-v0': Discrete;
+  'CartPolePoleDown-v1': Discrete;
+  'Acrobot-v1': Discrete;
+  'MountainCar-v0': Discrete;
+  'Pendulum-v1': Box;
+  'MountainCarContinuous-v0': Box;
+}
+
+/** The action space `make(id)` is typed with (see BuiltinActionSpaces). */
+export type ActionSpaceOf<Id extends string> = Id extends keyof BuiltinActionSpaces ? BuiltinActionSpaces[Id] : ActionSpace;
+
 /** A registry entry. */
 export interface EnvRegistration extends EnvSpec {
   /** Builds the unwrapped env from the merged options (registered defaults, then the caller's). */
-  create: (options: MakeOptions) => Env;
+  create: (options: MakeOptions) => Env<ActionSpace>;
   /** Defaults merged under the caller's options (e.g. `{ poleDown: true }`). */
   defaults: MakeOptions;
 }
@@ -37,7 +60,7 @@ const registry = new Map<string, EnvRegistration>();
 /** Adds (or replaces) a registry entry. */
 export function register(entry: {
   id: string;
-  create: (options: MakeOptions) => Env;
+  create: (options: MakeOptions) => Env<ActionSpace>;
   maxEpisodeSteps?: number | null;
   rewardThreshold?: number | null;
   defaults?: MakeOptions;
@@ -62,7 +85,7 @@ export function envSpec(id: string): EnvSpec {
   return { id: entry.id, maxEpisodeSteps: entry.maxEpisodeSteps, rewardThreshold: entry.rewardThreshold };
 }
 
-/** The sizes of a registered env, and its time limit. */
+/** The sizes a Discrete-action algorithm needs of a registered env, and its time limit. */
 export interface EnvDims {
   /** Length of an observation. */
   obsDim: number;
@@ -72,12 +95,29 @@ export interface EnvDims {
   maxEpisodeSteps: number | null;
 }
 
-/** The sizes of the env `id` makes (one is made and closed to read them); an unknown id throws as `make` does. */
+/**
+ * The sizes of the env `id` makes (one is made and closed to read them), for the Discrete-action
+ * algorithms (DQN, PQN); an unknown id throws as `make` does, an env with Box actions throws
+ * InvalidArgumentError (continuousActionsProblem).
+ */
 export function envDims(id: string): EnvDims {
-  const env = make(id);
+  const env = requireDiscreteEnv(make(id), DISCRETE_ONLY_ALGORITHMS);
   const dims = { obsDim: env.obsDim, nActions: env.actionSpace.n, maxEpisodeSteps: envSpec(id).maxEpisodeSteps };
   env.close();
   return dims;
+}
+
+/** Why `algorithm` (which takes Discrete actions) cannot train on the registered env `id`, or null (continuousActionsProblem). */
+export function discreteActionsProblem(id: string, algorithm: string): string | null {
+  return continuousActionsProblem(id, envActionSpace(id), algorithm);
+}
+
+/** The action space of the env `id` makes (one is made and closed to read it); an unknown id throws as `make` does. */
+export function envActionSpace(id: string): ActionSpace {
+  const env = make(id);
+  const space = env.actionSpace;
+  env.close();
+  return space;
 }
 
 function lookup(id: string): EnvRegistration {
@@ -91,10 +131,10 @@ function lookup(id: string): EnvRegistration {
  * `maxEpisodeSteps` overrides it), then RecordEpisodeStatistics and RewardShaping when asked for.
  * Like Gymnasium's make, the env's own `step` throws before the first `reset` (OrderEnforcing).
  */
-export function make(id: string, options: MakeOptions = {}): Env {
+export function make<Id extends string>(id: Id, options: MakeOptions = {}): Env<ActionSpaceOf<Id>> {
   const entry = lookup(id);
   const merged: MakeOptions = { ...entry.defaults, ...options };
-  let env: Env = entry.create(merged);
+  let env: Env<ActionSpace> = entry.create(merged);
   const maxSteps = merged.maxEpisodeSteps === undefined ? entry.maxEpisodeSteps : merged.maxEpisodeSteps;
   const spec: EnvSpec = { id, maxEpisodeSteps: maxSteps, rewardThreshold: entry.rewardThreshold };
   env.spec = spec;
@@ -104,7 +144,8 @@ export function make(id: string, options: MakeOptions = {}): Env {
   }
   if (merged.recordEpisodeStatistics) env = new RecordEpisodeStatistics(env);
   if (merged.rewardShaping !== undefined) env = new RewardShaping(env, merged.rewardShaping);
-  return env;
+  // The registry's one unchecked step: a built-in id's entry builds the kind BuiltinActionSpaces names.
+  return env as Env<ActionSpaceOf<Id>>;
 }
 
 register({
@@ -136,4 +177,15 @@ register({
   create: (o) => new MountainCarEnv(o),
   maxEpisodeSteps: 200,
   rewardThreshold: -110,
+});
+register({
+  id: 'Pendulum-v1',
+  create: (o) => new PendulumEnv(o),
+  maxEpisodeSteps: 200,
+});
+register({
+  id: 'MountainCarContinuous-v0',
+  create: (o) => new MountainCarContinuousEnv(o),
+  maxEpisodeSteps: 999,
+  rewardThreshold: 90.0,
 });

@@ -1,4 +1,7 @@
-/** Gymnasium's `Box` and `Discrete` spaces. */
+/**
+ * Gymnasium's `Box` and `Discrete` spaces, and the action-space types the env API is generic over:
+ * an env's actions are one Discrete index (`number`) or one Box vector (`ArrayLike<number>`).
+ */
 import { InvalidArgumentError, formatShape } from '../errors.js';
 import { Rng } from '../random/rng.js';
 
@@ -38,6 +41,11 @@ export class Discrete {
   sample(): number {
     this.rng ??= entropyRng();
     return this.start + this.rng.integers(this.n);
+  }
+
+  /** Same n and start (Gymnasium's `Discrete.__eq__`). */
+  equals(other: ActionSpace): boolean {
+    return other instanceof Discrete && other.n === this.n && other.start === this.start;
   }
 
   toString(): string {
@@ -103,7 +111,45 @@ export class Box {
     return out;
   }
 
-  toString(): string {
-    return `Box(${formatShape(this.shape)}, float32)`;
+  /** Same shape and bounds (Gymnasium's `Box.__eq__`). */
+  equals(other: ActionSpace): boolean {
+    if (!(other instanceof Box) || other.low.length !== this.low.length) return false;
+    for (let i = 0; i < this.low.length; i++) {
+      if (other.low[i] !== this.low[i] || other.high[i] !== this.high[i]) return false;
+    }
+    return true;
   }
+
+  /** Gymnasium's repr: `Box(-2.0, 2.0, (1,), float32)`, the bounds listed when they differ by element. */
+  toString(): string {
+    const bound = (b: Float32Array) => (b.every((v) => v === b[0]) ? pyFloat(b[0]) : `[${Array.from(b, pyFloat).join(' ')}]`);
+    return `Box(${bound(this.low)}, ${bound(this.high)}, ${formatShape(this.shape)}, float32)`;
+  }
+}
+
+/** A float as Python prints it: `2.0`, `-inf`, `0.07`. */
+function pyFloat(v: number): string {
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return Number.isInteger(v) ? v.toFixed(1) : String(v);
+}
+
+/** The action spaces an env can have. */
+export type ActionSpace = Discrete | Box;
+
+/** What one action of space S is: an index for Discrete, a vector (float32 values) for Box. */
+export type ActionOf<S extends ActionSpace> = S extends Box ? ArrayLike<number> : number;
+
+/**
+ * How many numbers one action takes in a flat, row-major array of actions (the vector env's
+ * `step(actions)`, a rollout's action buffer): 1 for Discrete (the index itself, not the number of
+ * choices: that is `space.n`), the vector's length for Box.
+ */
+export function actionDim(space: ActionSpace): number {
+  return space instanceof Box ? space.shape[0] : 1;
+}
+
+/** True for a Box (continuous) action space. */
+export function isBox(space: ActionSpace): space is Box {
+  return space instanceof Box;
 }

@@ -13,13 +13,18 @@
  *   the returned obs is already the reset obs, and the terminal obs is in `info.finalObservations`
  *   (valid where `terminated[i] | truncated[i]`).
  *
+ * Actions: `step(actions)` takes one flat array, N indices for a Discrete space or N rows of
+ * `actionDim` numbers (row-major) for a Box space; each copy gets its row through a scratch
+ * Float32Array of its own (FlatActions), so Box actions allocate nothing either.
+ *
  * Episode statistics come for free: when copy i ends, `info.episodeReturns[i]` and
  * `info.episodeLengths[i]` hold its return and length (valid where it ended this step).
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { Env } from './env.js';
-import { make, type MakeOptions } from './registry.js';
-import type { Box, Discrete } from './spaces.js';
+import { FlatActions } from './flat-actions.js';
+import { make, type ActionSpaceOf, type MakeOptions } from './registry.js';
+import type { ActionSpace, Box, Discrete } from './spaces.js';
 import { newStepRecord, type Info, type StepRecord } from './types.js';
 
 /** How finished copies are reset (see the module comment). */
@@ -46,16 +51,38 @@ export type VectorStepResult = readonly [
   info: VectorStepInfo,
 ];
 
+/**
+ * What a vector env offers, implemented by VectorEnv and by the vector wrappers
+ * (wrappers/vector-wrapper.ts and the vector normalisers), so that wrappers stack: N copies of an
+ * env with action space S.
+ */
+export interface VectorEnvLike<S extends ActionSpace = Discrete> {
+  readonly numEnvs: number;
+  readonly obsDim: number;
+  /** Numbers per action in `step`'s flat array (actionDim: 1 for Discrete). */
+  readonly actionDim: number;
+  readonly autoresetMode: AutoresetMode;
+  readonly singleObservationSpace: Box;
+  readonly singleActionSpace: S;
+  /** Resets every copy (copy i with `seed + i` when a seed is given); the observations and per-copy infos. */
+  reset(options?: { seed?: number }): [Float32Array, Info[]];
+  /** Steps every copy; the arrays of the result are reused by the next call. */
+  step(actions: ArrayLike<number>): VectorStepResult;
+  close(): void;
+}
+
 /** Options of `VectorEnv`. */
 export interface VectorEnvOptions {
   autoresetMode?: AutoresetMode;
 }
 
-/** N envs in lockstep (see the module comment). */
-export class VectorEnv {
+/** N envs in lockstep (see the module comment), with action space S (Discrete by default). */
+export class VectorEnv<S extends ActionSpace = Discrete> implements VectorEnvLike<S> {
   readonly numEnvs: number;
-  readonly envs: readonly Env[];
+  readonly envs: readonly Env<S>[];
   readonly obsDim: number;
+  /** Numbers per action in `step`'s flat array (actionDim: 1 for Discrete). */
+  readonly actionDim: number;
   readonly autoresetMode: AutoresetMode;
   /** N * obsDim observations, row i at `[i * obsDim, (i + 1) * obsDim)`. */
   readonly observations: Float32Array;
@@ -70,10 +97,11 @@ export class VectorEnv {
   private readonly runningLength: Int32Array;
   private readonly record: StepRecord = newStepRecord();
   private readonly result: VectorStepResult;
+  private readonly actions: FlatActions<S>;
   private wasReset = false;
 
   /** Builds N copies with `envFns[i]()`; they must share observation and action spaces. */
-  constructor(envFns: ReadonlyArray<() => Env>, options: VectorEnvOptions = {}) {
+  constructor(envFns: ReadonlyArray<() => Env<S>>, options: VectorEnvOptions = {}) {
     if (envFns.length < 1) throw new InvalidArgumentError('VectorEnv needs at least one env');
     const mode = options.autoresetMode ?? 'next-step';
     if (mode !== 'next-step' && mode !== 'same-step') {
@@ -84,11 +112,13 @@ export class VectorEnv {
     this.numEnvs = this.envs.length;
     this.obsDim = this.envs[0].obsDim;
     for (const e of this.envs) {
-      if (e.obsDim !== this.obsDim || e.actionSpace.n !== this.envs[0].actionSpace.n) {
+      if (e.obsDim !== this.obsDim || !e.actionSpace.equals(this.envs[0].actionSpace)) {
         throw new ShapeError(`VectorEnv copies differ: ${e.toString()} vs ${this.envs[0].toString()}`);
       }
     }
     const n = this.numEnvs;
+    this.actions = new FlatActions(this.envs[0].actionSpace, n);
+    this.actionDim = this.actions.dim;
     this.observations = new Float32Array(n * this.obsDim);
     this.rewards = new Float64Array(n);
     this.terminated = new Uint8Array(n);
@@ -111,7 +141,7 @@ export class VectorEnv {
   }
 
   /** The action space of one copy. */
-  get singleActionSpace(): Discrete {
+  get singleActionSpace(): S {
     return this.envs[0].actionSpace;
   }
 
@@ -134,14 +164,13 @@ export class VectorEnv {
   }
 
   /**
-   * Steps every copy with `actions[i]` and returns the shared result arrays (overwritten by the next
+   * Steps every copy with its action (copy i: `actions[i]` for Discrete, `actions[i * actionDim ..
+   * (i + 1) * actionDim)` for Box) and returns the shared result arrays (overwritten by the next
    * call: copy what you keep). Infos of the individual copies are not collected.
    */
   step(actions: ArrayLike<number>): VectorStepResult {
     if (!this.wasReset) throw new InvalidArgumentError('VectorEnv: call reset() before step()');
-    if (actions.length !== this.numEnvs) {
-      throw new ShapeError(`VectorEnv.step: expected ${this.numEnvs} actions, got ${actions.length}`);
-    }
+    this.actions.check(actions, 'VectorEnv.step');
     const { envs, obsDim, observations, rewards, terminated, truncated, record, info } = this;
     const sameStep = this.autoresetMode === 'same-step';
     const finalObs = info.finalObservations;
@@ -159,7 +188,7 @@ export class VectorEnv {
       }
       info.autoreset[i] = 0;
       record.info = undefined;
-      env.stepInto(actions[i], observations, offset, record);
+      env.stepInto(this.actions.at(actions, i), observations, offset, record);
       rewards[i] = record.reward;
       terminated[i] = record.terminated ? 1 : 0;
       truncated[i] = record.truncated ? 1 : 0;
@@ -189,8 +218,11 @@ export class VectorEnv {
   }
 }
 
-/** `N` copies of `make(id, options)` in a VectorEnv (Gymnasium's `make_vec(id, num_envs, vectorization_mode='sync')`). */
-export function makeVec(id: string, numEnvs: number, options: MakeOptions & VectorEnvOptions = {}): VectorEnv {
+/**
+ * `N` copies of `make(id, options)` in a VectorEnv (Gymnasium's `make_vec(id, num_envs,
+ * vectorization_mode='sync')`), typed by the id as `make` is.
+ */
+export function makeVec<Id extends string>(id: Id, numEnvs: number, options: MakeOptions & VectorEnvOptions = {}): VectorEnv<ActionSpaceOf<Id>> {
   if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new InvalidArgumentError(`numEnvs must be a positive integer, got ${numEnvs}`);
   const { autoresetMode, ...makeOptions } = options;
   return new VectorEnv(Array.from({ length: numEnvs }, () => () => make(id, makeOptions)), { autoresetMode });

@@ -1,5 +1,5 @@
 import { ACTIVATIONS, TD_LOSSES, type Activation } from '../backend/backend.js';
-import { registeredEnvIds } from '../envs/registry.js';
+import { discreteActionsProblem, registeredEnvIds } from '../envs/registry.js';
 import { REWARD_SHAPINGS, rewardShapingEnvs, rewardShapingFits } from '../envs/wrappers/reward-shaping.js';
 import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
@@ -428,6 +428,7 @@ export const DQN_CONFIG: ConfigSpec<DqnConfig> = {
     },
   },
   rules: [
+    (c, name) => discreteEnvRule(c.env, 'DQN', name('env')),
     (c, name) => (rewardShapingFits(c.rewardShaping, c.env) ? null : `${name('rewardShaping')} '${c.rewardShaping}' is made for ${rewardShapingEnvs(c.rewardShaping)}, not ${c.env} (${name('env')})`),
     (c, name) => (c.quantiles > 1 && c.loss !== 'huber' ? `${name('quantiles')} ${c.quantiles} (QR-DQN) needs ${name('loss')} 'huber', the quantile Huber loss; got '${c.loss}'` : null),
     (c, name) =>
@@ -445,6 +446,12 @@ export const DQN_CONFIG: ConfigSpec<DqnConfig> = {
     },
   ],
 };
+
+/** The rule that refuses an env with continuous actions to an algorithm for Discrete actions (DQN, PQN): the message, naming the field, or null. */
+export function discreteEnvRule(env: string, algorithm: string, field: string): string | null {
+  const problem = discreteActionsProblem(env, algorithm);
+  return problem === null ? null : `${field} ${problem}`;
+}
 
 /**
  * Throws InvalidArgumentError naming the first field of the wrong kind or out of range, or two

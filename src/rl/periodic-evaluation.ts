@@ -5,13 +5,12 @@
  */
 import type { FloatArray } from '../backend/backend.js';
 import type { Env } from '../envs/env.js';
-import { make } from '../envs/registry.js';
 import type { RngState } from '../random/rng.js';
 import { GreedyEvaluator } from './greedy-evaluation.js';
 import { allFinite } from './non-finite-guard.js';
 import type { TrainerPolicy } from './trainer.js';
 import { meanAndStd } from './statistics.js';
-import { envRngState, setEnvRngState } from './training-env.js';
+import { envRngState, makeDiscreteEnv, setEnvRngState } from './training-env.js';
 
 /** Offset from the run's seed to the seed of the evaluation env's first reset. */
 const EVAL_SEED_OFFSET = 1_000_003;
@@ -52,13 +51,13 @@ export class PeriodicEvaluation {
     /** The run's seed: the first evaluation's reset is seeded from it. */
     private readonly seed: number,
   ) {
-    this.evaluator = new GreedyEvaluator(() => make(envId));
+    this.evaluator = new GreedyEvaluator(() => makeDiscreteEnv(envId));
   }
 
   /** Plays `episodes` greedy episodes with the agent's policy network (DqnAgent.policy, PqnTrainer's network), and keeps its weights if they are the best so far. */
   async evaluate(agent: { readonly policy: TrainerPolicy }, steps: number): Promise<EvaluationLog> {
     const first = this.env === null;
-    this.env ??= make(this.envId);
+    this.env ??= makeDiscreteEnv(this.envId);
     const returns = await this.evaluator.evaluate(agent.policy, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
     const { mean, std } = meanAndStd(returns);
     // Weights that are not finite (a diverging run's) are never kept, however they score.
@@ -80,7 +79,7 @@ export class PeriodicEvaluation {
     this.env?.close();
     this.env = null;
     if (state.evalEnvRng) {
-      this.env = make(this.envId);
+      this.env = makeDiscreteEnv(this.envId);
       setEnvRngState(this.env, state.evalEnvRng);
     }
     this.bestWeights = state.bestWeights;

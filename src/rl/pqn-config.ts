@@ -9,7 +9,7 @@
 import { DEVICE_ENVS } from '../backend/backend.js';
 import { checkName } from '../errors.js';
 import type { Initializer } from '../nn/init.js';
-import { DQN_CONFIG, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
+import { DQN_CONFIG, NON_FINITE_POLICIES, discreteEnvRule, type NonFinitePolicy } from './config.js';
 import type { ConfigSpec } from './config-schema.js';
 import { deviceRolloutProblem } from './device-rollout.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
@@ -131,6 +131,7 @@ export const PQN_CONFIG: ConfigSpec<PqnConfig> = {
     },
   },
   rules: [
+    (c, name) => discreteEnvRule(c.env, 'PQN', name('env')),
     (c, name) => {
       if (c.envOn !== 'device') return null;
       const problem = deviceRolloutProblem(c.env);

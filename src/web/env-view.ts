@@ -5,6 +5,7 @@
  */
 import type { Env } from '../envs/env.js';
 import { make } from '../envs/registry.js';
+import type { ActionSpace } from '../envs/spaces.js';
 import type { RgbFrame } from '../envs/types.js';
 
 /** The internal state array every classic-control env exposes as `unwrapped.state`. */
@@ -12,13 +13,13 @@ interface StatefulEnv {
   readonly state: Float64Array;
 }
 
-function statefulUnwrapped(env: Env): StatefulEnv | null {
-  const inner = env.unwrapped as Env & Partial<StatefulEnv>;
+function statefulUnwrapped(env: Env<ActionSpace>): StatefulEnv | null {
+  const inner = env.unwrapped as Env<ActionSpace> & Partial<StatefulEnv>;
   return inner.state instanceof Float64Array ? (inner as StatefulEnv) : null;
 }
 
 /** A copy of `env`'s internal state (Gymnasium's `env.unwrapped.state`), or null if it has none. */
-export function captureEnvState(env: Env): number[] | null {
+export function captureEnvState(env: Env<ActionSpace>): number[] | null {
   const inner = statefulUnwrapped(env);
   return inner ? Array.from(inner.state) : null;
 }
@@ -27,7 +28,7 @@ export function captureEnvState(env: Env): number[] | null {
 export class EnvStateRenderer {
   readonly envId: string;
   readonly stateSize: number;
-  private readonly twin: Env;
+  private readonly twin: Env<ActionSpace>;
   private readonly inner: StatefulEnv;
 
   constructor(envId: string) {
@@ -52,6 +53,6 @@ export class EnvStateRenderer {
 /** Frames per second at which Gymnasium shows each env (`metadata.render_fps`): playback speed of greedy episodes. */
 export function renderFps(envId: string): number {
   if (envId.startsWith('Acrobot')) return 15;
-  if (envId.startsWith('MountainCar')) return 30;
+  if (envId.startsWith('MountainCar') || envId.startsWith('Pendulum')) return 30;
   return 50;
 }

@@ -1,4 +1,7 @@
-/** Gymnasium's MountainCar `render()` (rgb_array): 600x400 hill, car, wheels and flag, flipped vertically. */
+/**
+ * Gymnasium's MountainCar `render()` (rgb_array): 600x400 hill, car, wheels and flag, flipped
+ * vertically. MountainCarContinuous-v0 draws the same scene with its flag at 0.45.
+ */
 import type { RgbFrame } from '../types.js';
 import { rotate, Surface, type Rgb } from './raster.js';
 
@@ -14,8 +17,11 @@ export function mountainHeight(x: number): number {
   return Math.sin(3 * x) * 0.45 + 0.55;
 }
 
-/** Draws the car at `position` as Gymnasium's `MountainCarEnv.render` (outline anti-aliasing omitted). */
-export function renderMountainCar(position: number): RgbFrame {
+/**
+ * Draws the car at `position` as Gymnasium's `MountainCarEnv.render` (outline anti-aliasing
+ * omitted), with the flag at `goalPosition` (0.5 for MountainCar-v0, 0.45 for MountainCarContinuous-v0).
+ */
+export function renderMountainCar(position: number, goalPosition = GOAL_POSITION): RgbFrame {
   const width = 600, height = 400;
   const surf = new Surface(width, height);
   surf.fill([255, 255, 255]);
@@ -42,8 +48,8 @@ export function renderMountainCar(position: number): RgbFrame {
     const [rx, ry] = rotate(cx, 0, angle);
     surf.fillCircle(Math.trunc(rx + baseX), Math.trunc(ry + baseY), Math.trunc(carheight / 2.5), WHEEL);
   }
-  const flagx = Math.trunc((GOAL_POSITION - MIN_POSITION) * scale);
-  const flagy1 = Math.trunc(mountainHeight(GOAL_POSITION) * scale);
+  const flagx = Math.trunc((goalPosition - MIN_POSITION) * scale);
+  const flagy1 = Math.trunc(mountainHeight(goalPosition) * scale);
   const flagy2 = flagy1 + 50;
   surf.vline(flagx, flagy1, flagy2, BLACK);
   surf.fillPolygon([flagx, flagy2, flagx, flagy2 - 10, flagx + 25, flagy2 - 5], FLAG);

@@ -1,5 +1,6 @@
 /** Gymnasium's `RecordEpisodeStatistics` wrapper. */
 import type { Env } from '../env.js';
+import type { ActionOf, ActionSpace, Discrete } from '../spaces.js';
 import type { Info, ResetOptions, StepRecord } from '../types.js';
 import { Wrapper } from './wrapper.js';
 
@@ -17,7 +18,7 @@ export interface EpisodeStatistics {
  * On the step that ends an episode (terminated or truncated) adds
  * `info.episode = { r, l, t }`; keeps the last `bufferLength` returns, lengths and times.
  */
-export class RecordEpisodeStatistics extends Wrapper {
+export class RecordEpisodeStatistics<S extends ActionSpace = Discrete> extends Wrapper<S> {
   readonly bufferLength: number;
   /** Most recent episode returns, oldest first. */
   readonly returnQueue: number[] = [];
@@ -29,7 +30,7 @@ export class RecordEpisodeStatistics extends Wrapper {
   private episodeLength = 0;
   private episodeStart = 0;
 
-  constructor(env: Env, bufferLength = 100) {
+  constructor(env: Env<S>, bufferLength = 100) {
     super(env);
     this.bufferLength = bufferLength;
   }
@@ -42,7 +43,7 @@ export class RecordEpisodeStatistics extends Wrapper {
     return info;
   }
 
-  override stepInto(action: number, obs: Float32Array, offset: number, out: StepRecord): void {
+  override stepInto(action: ActionOf<S>, obs: Float32Array, offset: number, out: StepRecord): void {
     this.env.stepInto(action, obs, offset, out);
     this.episodeReturn += out.reward;
     this.episodeLength += 1;

@@ -1,6 +1,7 @@
 /** A reward-shaping wrapper and the named shapings it knows. */
 import { checkName } from '../../errors.js';
 import type { Env } from '../env.js';
+import type { ActionOf, ActionSpace, Discrete } from '../spaces.js';
 import type { StepRecord } from '../types.js';
 import { Wrapper } from './wrapper.js';
 
@@ -51,17 +52,17 @@ export function rewardShapingByName(name: string): RewardShapingFn {
  * as numpy-rl-engine did). Termination and truncation are untouched. Episode statistics recorded
  * *outside* this wrapper see the shaped reward; inside it, the original one.
  */
-export class RewardShaping extends Wrapper {
+export class RewardShaping<S extends ActionSpace = Discrete> extends Wrapper<S> {
   readonly shape: RewardShapingFn;
   private readonly obsCopy: Float32Array;
 
-  constructor(env: Env, shape: RewardShapingFn | RewardShapingName) {
+  constructor(env: Env<S>, shape: RewardShapingFn | RewardShapingName) {
     super(env);
     this.shape = typeof shape === 'string' ? rewardShapingByName(shape) : shape;
     this.obsCopy = new Float32Array(env.obsDim);
   }
 
-  override stepInto(action: number, obs: Float32Array, offset: number, out: StepRecord): void {
+  override stepInto(action: ActionOf<S>, obs: Float32Array, offset: number, out: StepRecord): void {
     this.env.stepInto(action, obs, offset, out);
     const copy = this.obsCopy;
     for (let i = 0; i < copy.length; i++) copy[i] = obs[offset + i];

@@ -1,6 +1,7 @@
 /** Gymnasium's `TimeLimit` wrapper. */
 import { InvalidArgumentError } from '../../errors.js';
 import type { Env } from '../env.js';
+import type { ActionOf, ActionSpace, Discrete } from '../spaces.js';
 import type { Info, ResetOptions, StepRecord } from '../types.js';
 import { Wrapper } from './wrapper.js';
 
@@ -8,12 +9,12 @@ import { Wrapper } from './wrapper.js';
  * Sets `truncated = true` once the number of steps since the last reset is >= `maxEpisodeSteps`,
  * and keeps it true on every later step; the inner env keeps running (no error, no warning).
  */
-export class TimeLimit extends Wrapper {
+export class TimeLimit<S extends ActionSpace = Discrete> extends Wrapper<S> {
   readonly maxEpisodeSteps: number;
   /** Steps since the last reset. */
   elapsedSteps = 0;
 
-  constructor(env: Env, maxEpisodeSteps: number) {
+  constructor(env: Env<S>, maxEpisodeSteps: number) {
     super(env);
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
       throw new InvalidArgumentError(`maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
@@ -26,7 +27,7 @@ export class TimeLimit extends Wrapper {
     return this.env.resetInto(obs, offset, options);
   }
 
-  override stepInto(action: number, obs: Float32Array, offset: number, out: StepRecord): void {
+  override stepInto(action: ActionOf<S>, obs: Float32Array, offset: number, out: StepRecord): void {
     this.env.stepInto(action, obs, offset, out);
     this.elapsedSteps += 1;
     if (this.elapsedSteps >= this.maxEpisodeSteps) out.truncated = true;

@@ -1,14 +1,14 @@
 /** Base class of env wrappers: delegates everything to the wrapped env; subclasses override what they change. */
 import { Env } from '../env.js';
-import type { Box, Discrete } from '../spaces.js';
+import type { ActionOf, ActionSpace, Box, Discrete } from '../spaces.js';
 import type { Info, RenderMode, ResetOptions, RgbFrame, StepRecord } from '../types.js';
 
-/** Gymnasium's `gymnasium.Wrapper`. */
-export class Wrapper extends Env {
+/** Gymnasium's `gymnasium.Wrapper`, for either kind of action space (S, Discrete by default). */
+export class Wrapper<S extends ActionSpace = Discrete> extends Env<S> {
   /** The wrapped env. */
-  readonly env: Env;
+  readonly env: Env<S>;
 
-  constructor(env: Env) {
+  constructor(env: Env<S>) {
     super();
     this.env = env;
     this.spec = env.spec;
@@ -18,7 +18,7 @@ export class Wrapper extends Env {
     return this.env.observationSpace;
   }
 
-  get actionSpace(): Discrete {
+  get actionSpace(): S {
     return this.env.actionSpace;
   }
 
@@ -30,7 +30,7 @@ export class Wrapper extends Env {
     return this.env.resetInto(obs, offset, options);
   }
 
-  stepInto(action: number, obs: Float32Array, offset: number, out: StepRecord): void {
+  stepInto(action: ActionOf<S>, obs: Float32Array, offset: number, out: StepRecord): void {
     this.env.stepInto(action, obs, offset, out);
   }
 
@@ -42,7 +42,7 @@ export class Wrapper extends Env {
     this.env.close();
   }
 
-  override get unwrapped(): Env {
+  override get unwrapped(): Env<S> {
     return this.env.unwrapped;
   }
 
