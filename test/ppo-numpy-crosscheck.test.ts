@@ -14,7 +14,7 @@
  * The rollout's old log-probabilities are the current policy's (a first probe of the reference)
  * moved by up to +-0.3, so some ratios fall outside the clip range and some inside; its old values
  * are random, so value clipping cuts some rows. Terminations and truncations fall inside the rollout
- * and at its last step, one step both, and the minibatch takes rows next to them.
+ * and at its last step, one step both, and the minibatch takes some of those rows.
  *
  * Runs when python3 with NumPy is present, else skips with a one-line reason.
  */
@@ -37,7 +37,7 @@ const HIDDEN = [8, 6];
 const STEPS = 5;
 const ENVS = 3;
 const ROWS = STEPS * ENVS;
-/** The minibatch: rows of the rollout in shuffled order, next to its terminations and truncations. */
+/** The minibatch: 10 of the 15 rows in shuffled order, among them 7, 9, 13 and 14 (steps that ended an episode). */
 const MINIBATCH = [13, 2, 7, 0, 11, 5, 9, 14, 4, 6];
 /**
  * Hyper-parameters near CleanRL's (gamma 0.99, lambda 0.95, clip 0.2, ent 0.01, vf 0.5, eps 1e-5,
