@@ -29,6 +29,8 @@ afterAll(() => {
 
 /** A small run: 4 envs x 32 steps (128 transitions), 4 minibatches of 32, 2 epochs. */
 const SMALL: PpoConfig = { ...ppoPreset('ppo-cleanrl'), hidden: [16, 16], numSteps: 32, updateEpochs: 2, steps: 1280, evalFreq: 512, evalEpisodes: 2 };
+/** SMALL on Pendulum-v1 (Box actions: a Gaussian policy), with both normalisations. */
+const SMALL_BOX: PpoConfig = { ...SMALL, env: 'Pendulum-v1', normalizeObservation: true, normalizeReward: true, evalEpisodes: 1 };
 
 describe('PPO config', () => {
   it('ppo-cleanrl follows CleanRL ppo.py, ppo-cartpole the RL Zoo', () => {
@@ -144,6 +146,55 @@ describe('PpoTrainer', () => {
     skipping.dispose();
   });
 
+  it('trains a Gaussian policy on Box actions: the envs get actions clipped to the bounds, the policy carries its log-std and observation statistics', async () => {
+    const trainer = new PpoTrainer(backend, SMALL_BOX, 5);
+    expect(trainer.agent.head).toBe('gaussian');
+    // Actor 3-16-16-1, critic 3-16-16-1, log-std (1, 1), then obs_mean and obs_var (1, 3).
+    expect(trainer.weightShapes().slice(-3)).toEqual([[1, 1], [1, 3], [1, 3]]);
+    await trainer.run(3 * 128);
+    const state = await trainer.getState();
+    const taken = state.envs.flatMap((e) => e.episodeActions);
+    expect(taken.length).toBeGreaterThan(0);
+    for (const a of taken) expect(Math.abs(a)).toBeLessThanOrEqual(2);
+    // The log-std (initial 0) moved, and the statistics saw the first resets and every step.
+    expect(state.normalizer.obs?.count).toBeCloseTo(1e-4 + 4 + 3 * 128, 6);
+    expect(state.normalizer.reward?.returns).toHaveLength(4);
+    const weights = await trainer.policy.getWeights();
+    expect(weights).toHaveLength(trainer.weightShapes().length);
+    expect(weights[weights.length - 3][0]).not.toBe(0);
+    expect(Array.from(weights[weights.length - 2])).toEqual(state.normalizer.obs?.mean);
+    trainer.dispose();
+  });
+
+  it('resumes a Box-action run with normalised observations and rewards exactly, through its checkpoint file', async () => {
+    const config: PpoConfig = { ...SMALL_BOX, evalFreq: 512 };
+    const straight = new PpoTrainer(backend, config, 9);
+    await straight.run();
+    const first = new PpoTrainer(backend, config, 9);
+    await first.run(5 * 128);
+    const bytes = PPO_CHECKPOINT.encode(await first.getState(), { preset: 'ppo-cleanrl' });
+    first.dispose();
+    const resumed = new PpoTrainer(backend, config, 9);
+    resumed.restore(PPO_CHECKPOINT.decode(openCheckpoint(bytes, 'checkpoint.zip')).state);
+    await resumed.run();
+    const [a, b] = [await straight.getState(), await resumed.getState()];
+    expect(b.agent.weights.map((w) => Array.from(w))).toEqual(a.agent.weights.map((w) => Array.from(w)));
+    expect(b.normalizer).toEqual(a.normalizer);
+    expect(b.envs).toEqual(a.envs);
+    expect(b.bestWeights?.map((w) => Array.from(w))).toEqual(a.bestWeights?.map((w) => Array.from(w)));
+    expect(resumed.lastLoss).toBe(straight.lastLoss);
+    straight.dispose();
+    resumed.dispose();
+  });
+
+  it('learns Pendulum-v1 (RL Zoo settings, no gSDE): the best greedy evaluation within 100k steps is far above a random policy (about -1,200)', async () => {
+    const config: PpoConfig = { ...ppoPreset('ppo-cleanrl'), env: 'Pendulum-v1', numSteps: 1024, numMinibatches: 64, updateEpochs: 10, gamma: 0.9, lr: 1e-3, entCoef: 0, valueClip: 0, steps: 102_400, evalFreq: 20_480 };
+    const trainer = new PpoTrainer(backend, config, 0);
+    await trainer.run();
+    expect(trainer.bestMeanReturn).toBeGreaterThan(-400);
+    trainer.dispose();
+  }, 120_000);
+
   /** Two iterations of SMALL on `b` (no evaluation): the read backs per iteration, and the trainer. */
   async function twoIterations(b: Backend): Promise<{ perIteration: number; trainer: PpoTrainer }> {
     const trainer = new PpoTrainer(b, { ...SMALL, evalFreq: 0 }, 4);
@@ -158,13 +209,44 @@ describe('PpoTrainer', () => {
     trainer.dispose();
   });
 
+  /**
+   * The kernel calls of one iteration of SMALL (T = 32 steps, 2 epochs x 4 minibatches; 2-hidden-layer networks):
+   *   acting, per vector step: the actor's 3 linear + policySample                         4 T
+   *   advantages: the critic's 3 linear over s and over s', their 2 copies out, GAE        9
+   *   per update: 6 gatherRows; actor and critic forward 3 + 3; ppoLoss 1; per network
+   *     backward 3 linearGrad + 2 linearInputGrad (10); sum of squares 1 (0 on a
+   *     CPU-emulated adapter: the Adam kernel of a small arena sums them itself); Adam 1   25, or 24
+   */
+  const kernelCallsPerIteration = (perUpdate: number): number => 4 * SMALL.numSteps + 9 + SMALL.updateEpochs * SMALL.numMinibatches * perUpdate;
+
+  it('records 4 T + 9 + 25 per update kernel calls an iteration on the CPU backend', async () => {
+    const trainer = new PpoTrainer(backend, { ...SMALL, evalFreq: 0 }, 4);
+    await trainer.run(128);
+    const before = backend.stats().dispatches;
+    await trainer.run(128);
+    expect(backend.stats().dispatches - before).toBe(kernelCallsPerIteration(25));
+    trainer.dispose();
+  });
+
   it('trains on WebGPU: finite loss and weights, the same read backs, and a fixed count of dispatches per update', needs('webgpu', gpu !== null), async () => {
     const b = gpu as Backend;
+    const sumOfSquares = gpu?.software === true ? 0 : 1;
+    const counted = new PpoTrainer(b, { ...SMALL, evalFreq: 0 }, 4);
+    await counted.run(128);
+    const before = b.stats().dispatches;
+    await counted.run(128);
+    expect(b.stats().dispatches - before).toBe(kernelCallsPerIteration(24 + sumOfSquares));
+    counted.dispose();
     const { perIteration, trainer } = await twoIterations(b);
     expect(perIteration).toBe(2 * SMALL.numSteps + 1);
     expect(trainer.updates).toBe(2 * 2 * 4);
     expect(Number.isFinite(trainer.lastLoss)).toBe(true);
     expect((await trainer.agent.getWeights()).every((w) => w.every(Number.isFinite))).toBe(true);
     trainer.dispose();
+    const box = new PpoTrainer(b, { ...SMALL_BOX, evalFreq: 0 }, 4);
+    await box.run(2 * 128);
+    expect(Number.isFinite(box.lastLoss)).toBe(true);
+    expect((await box.agent.getWeights()).every((w) => w.every(Number.isFinite))).toBe(true);
+    box.dispose();
   });
 });

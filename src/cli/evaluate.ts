@@ -2,11 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../envs/env.js';
+import { make } from '../envs/registry.js';
+import type { ActionSpace } from '../envs/spaces.js';
 import { GifWriter } from '../io/gif.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { GreedyEvaluator, evaluateGreedy, type GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { meanAndStd } from '../rl/statistics.js';
-import { makeDiscreteEnv } from '../rl/training-env.js';
 import { say, shown } from './console.js';
 
 export interface EvaluationSummary {
@@ -21,8 +22,9 @@ export interface EvaluationSummary {
 
 /** `episodes` greedy episodes of `policy`, the first reset seeded `seed`, played side by side. */
 export async function evaluatePolicy(policy: GreedyPolicy, envId: string, episodes: number, seed: number): Promise<EvaluationSummary> {
-  const env = makeDiscreteEnv(envId);
-  const evaluator = new GreedyEvaluator(() => makeDiscreteEnv(envId));
+  // Discrete or Box: the policy plays its kind of action (a network's env was checked when its file was read).
+  const env = make(envId);
+  const evaluator = new GreedyEvaluator(() => make(envId));
   const returns = await evaluator.evaluate(policy, env, episodes, seed);
   evaluator.close();
   env.close();
@@ -32,10 +34,10 @@ export async function evaluatePolicy(policy: GreedyPolicy, envId: string, episod
 
 /** Plays one greedy episode (reset with `seed`) and encodes every frame into a GIF. Returns the bytes and the return. */
 export async function recordEpisodeGif(policy: GreedyPolicy, envId: string, seed: number): Promise<{ gif: Uint8Array; return: number; frames: number }> {
-  const env: Env = makeDiscreteEnv(envId, { renderMode: 'rgb_array' });
+  const env = make(envId, { renderMode: 'rgb_array' });
   let writer: GifWriter | null = null;
   let frames = 0;
-  const addFrame = (e: Env) => {
+  const addFrame = (e: Env<ActionSpace>) => {
     const frame = e.render();
     if (!frame) return;
     writer ??= new GifWriter({ width: frame.width, height: frame.height, delayMs: 20 });
@@ -49,7 +51,12 @@ export async function recordEpisodeGif(policy: GreedyPolicy, envId: string, seed
 }
 
 export function summaryLine(s: EvaluationSummary): string {
-  return `greedy evaluation over ${s.episodes} episodes: mean return ${s.mean.toFixed(2)} +/- ${s.std.toFixed(2)} (min ${s.min}, max ${s.max})`;
+  return `greedy evaluation over ${s.episodes} episodes: mean return ${s.mean.toFixed(2)} +/- ${s.std.toFixed(2)} (min ${showReturn(s.min)}, max ${showReturn(s.max)})`;
+}
+
+/** An episode's return as a line shows it: a whole number as it is (CartPole's 500), else to 2 decimals (Pendulum's -143.27). */
+export function showReturn(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
 /** Records one greedy episode (reset with `seed`) as a GIF at `path` and says so. */
@@ -58,5 +65,5 @@ export async function writeEpisodeGif(policy: GreedyPolicy, path: string, envId:
   const { gif, return: ret, frames } = await recordEpisodeGif(policy, envId, seed);
   mkdirSync(dirname(resolve(path)), { recursive: true });
   await writeFileAtomic(path, gif);
-  say(`video: ${shown(path)} (${frames} frames, return ${ret}, ${(gif.length / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  say(`video: ${shown(path)} (${frames} frames, return ${showReturn(ret)}, ${(gif.length / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

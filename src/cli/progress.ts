@@ -31,7 +31,8 @@ export function formatLoss(loss: number, updates: number): string {
 function line(log: EpisodeLog, updates: number, stepsPerSecond: number): string {
   return (
     `episode ${log.episode}  steps ${log.steps}  return ${fmt(log.return, 1)}  mean100 ${fmt(log.meanReturn100, 1)}` +
-    `  eps ${fmt(log.epsilon, 3)}  loss ${formatLoss(log.loss, updates)}  ${fmt(stepsPerSecond, 0)} steps/s`
+    // An algorithm that does not explore by epsilon (PPO samples its policy) logs NaN: no column.
+    `${Number.isNaN(log.epsilon) ? '' : `  eps ${fmt(log.epsilon, 3)}`}  loss ${formatLoss(log.loss, updates)}  ${fmt(stepsPerSecond, 0)} steps/s`
   );
 }
 

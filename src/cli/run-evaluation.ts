@@ -6,7 +6,7 @@
  * (numpy-rl-engine's) gets the chosen algorithm's, its widths read from the W shapes.
  */
 import type { Command } from 'commander';
-import { envDims } from '../envs/registry.js';
+import { envSizes } from '../envs/registry.js';
 import type { AlgorithmEntry } from '../rl/algorithms.js';
 import { playableNetwork } from '../rl/playable-network.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
@@ -14,7 +14,7 @@ import { describeBackend, openBackend } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import { loadPath, videoPath, weightsFileName, type CliOptions } from './command.js';
 import { say } from './console.js';
-import { evaluatePolicy, summaryLine, writeEpisodeGif } from './evaluate.js';
+import { evaluatePolicy, showReturn, summaryLine, writeEpisodeGif } from './evaluate.js';
 import { checkDistinctPaths, checkOutputFile, readInputFile } from './output-paths.js';
 import { readWeightsFor } from './weights.js';
 
@@ -28,15 +28,15 @@ export async function runEvaluation<C extends BaseConfig, S extends BaseState<C>
     checkDistinctPaths([{ flag: '--load', path: file }], [{ flag: '--video', path: gif }]);
     return { ...loaded, video: checkOutputFile(gif, '--video') };
   });
-  const { obsDim, nActions } = envDims(network.env);
+  const { obsDim, nActions, box } = envSizes(network.env);
   const backend = await openBackend(options.backend);
   try {
-    const policy = playableNetwork(backend, network, obsDim, nActions);
+    const policy = playableNetwork(backend, network, obsDim, nActions, box);
     policy.setWeights(arrays);
     say(`evaluating ${file} (${policy.description}) ${network.activation} on ${network.env}, backend ${describeBackend(backend)}, seed ${options.seed}`);
     const episodes = Math.max(1, options.finalEvalEpisodes);
     const summary = await evaluatePolicy(policy, network.env, episodes, options.seed);
-    say(`returns: ${summary.returns.join(' ')}`);
+    say(`returns: ${summary.returns.map(showReturn).join(' ')}`);
     say(summaryLine(summary));
     if (video !== null) await writeEpisodeGif(policy, video, network.env, options.seed);
     policy.dispose();

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { envDims } from '../envs/registry.js';
+import { envSizes } from '../envs/registry.js';
 import type { OpenedCheckpoint } from '../io/checkpoint.js';
 import type { AlgorithmEntry } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
@@ -211,7 +211,8 @@ export function planRun<C extends BaseConfig, S extends BaseState<C>>(entry: Alg
   // memory check sizes what will run; --backend auto's pick settles them once it is open (run-training.ts).
   if (options.backend !== 'auto') config = entry.forBackend(config, options.backend);
   validateWithSchema(entry.config, config, flagName);
-  const { obsDim, nActions } = envDims(config.env);
+  // The algorithm's schema already refused an env it cannot train (DQN, PQN: Box actions); any action space sizes here.
+  const { obsDim, nActions } = envSizes(config.env);
   checkMemoryFits(entry.estimateMemory(config, obsDim, nActions, flagName), hostMemoryLimits());
 
   const folder = chooseFolder(options, given('out'), config, preset, seed, resume?.path ?? null);

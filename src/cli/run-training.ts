@@ -22,7 +22,7 @@ import { dirname, resolve } from 'node:path';
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
-import { envDims, envSpec } from '../envs/registry.js';
+import { envSizes, envSpec } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { FileAccessError } from '../io/node/fs-errors.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
@@ -133,7 +133,8 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
 
   private checkFits(limits: MemoryLimits): void {
     const { config, entry } = this.plan;
-    const { obsDim, nActions } = envDims(config.env);
+    // The algorithm's schema already refused an env it cannot train (DQN, PQN: Box actions); any action space sizes here.
+    const { obsDim, nActions } = envSizes(config.env);
     checkMemoryFits(entry.estimateMemory(config, obsDim, nActions, flagName), limits);
   }
 
@@ -390,6 +391,7 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     };
     return {
       nActions: policy.nActions,
+      actionBounds: policy.actionBounds,
       qValues: (observation) => checked(() => policy.qValues(observation)),
       qValuesBatch: (observations, rows) => checked(() => policy.qValuesBatch(observations, rows)),
     };

@@ -7,7 +7,7 @@ import type { Env, EnvSpec } from './env.js';
 import { MountainCarEnv } from './mountain-car.js';
 import { MountainCarContinuousEnv } from './mountain-car-continuous.js';
 import { PendulumEnv } from './pendulum.js';
-import type { ActionSpace, Box, Discrete } from './spaces.js';
+import { actionDim, isBox, type ActionSpace, type Box, type Discrete } from './spaces.js';
 import type { RenderMode } from './types.js';
 import { RecordEpisodeStatistics } from './wrappers/record-episode-statistics.js';
 import { RewardShaping, type RewardShapingFn, type RewardShapingName } from './wrappers/reward-shaping.js';
@@ -95,10 +95,24 @@ export interface EnvDims {
   maxEpisodeSteps: number | null;
 }
 
+/** The sizes of a registered env with either kind of action space (PPO's): EnvDims, `nActions` a Box's length, and the Box. */
+export interface EnvSizes extends EnvDims {
+  /** Box actions: the space (its bounds); Discrete: null. */
+  box: Box | null;
+}
+
+/** The sizes of the env `id` makes (one is made and closed to read them), Discrete or Box; an unknown id throws as `make` does. */
+export function envSizes(id: string): EnvSizes {
+  const env = make(id);
+  const space = env.actionSpace;
+  const sizes = { obsDim: env.obsDim, nActions: isBox(space) ? actionDim(space) : space.n, maxEpisodeSteps: envSpec(id).maxEpisodeSteps, box: isBox(space) ? space : null };
+  env.close();
+  return sizes;
+}
+
 /**
- * The sizes of the env `id` makes (one is made and closed to read them), for the Discrete-action
- * algorithms (DQN, PQN); an unknown id throws as `make` does, an env with Box actions throws
- * InvalidArgumentError (continuousActionsProblem).
+ * The sizes of the env `id` makes, for the Discrete-action algorithms (DQN, PQN); an unknown id
+ * throws as `make` does, an env with Box actions throws InvalidArgumentError (continuousActionsProblem).
  */
 export function envDims(id: string): EnvDims {
   const env = requireDiscreteEnv(make(id), DISCRETE_ONLY_ALGORITHMS);

@@ -178,7 +178,7 @@ export const PPO_ALGORITHM: AlgorithmEntry<PpoConfig, PpoState> = {
     `Adam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | GAE lambda ${c.gaeLambda} | clip ${c.clipCoef}`,
   budget: (c) => ({ steps: c.steps, episodes: 0 }),
   resumableFields: ['steps'],
-  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: false, quantiles: 1, layerNorm: false, policy: 'actor-critic' }),
+  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: false, quantiles: 1, layerNorm: false, policy: 'actor-critic', normalizeObservation: c.normalizeObservation }),
   architectureProblem: (a) => {
     if (a.policy !== 'actor-critic') return `is a Q-network (${a.layerNorm ? 'PQN' : 'DQN'}'s: train it with --algo ${a.layerNorm ? 'pqn' : 'dqn'}); PPO's file holds an actor and a critic`;
     if (a.layerNorm) return 'has LayerNorm layers (a PQN network: train it with --algo pqn)';
@@ -186,7 +186,7 @@ export const PPO_ALGORITHM: AlgorithmEntry<PpoConfig, PpoState> = {
     if (a.quantiles > 1) return `has ${a.quantiles} quantiles per action; PPO's actor has one output per action`;
     return null;
   },
-  withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden], activation: n.activation }),
+  withNetwork: (c, n) => ({ ...c, env: n.env, hidden: [...n.hidden], activation: n.activation, normalizeObservation: n.normalizeObservation === true }),
   estimateMemory: estimatePpoMemory,
   checkpoint: PPO_CHECKPOINT,
 };

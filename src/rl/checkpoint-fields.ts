@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
+import type { Box } from '../envs/spaces.js';
 
 export type Json = Record<string, unknown>;
 
@@ -72,9 +73,10 @@ export class CheckpointFields {
 
   /**
    * `envs`: one open episode per env (open-episode.ts): how it was reset, and its actions so far
-   * (integers below `nActions`, fewer than the env's step limit and than the run's steps).
+   * (integers below `nActions`, or with `box` that many values per action within its bounds;
+   * fewer than the env's step limit and than the run's steps).
    */
-  openEpisodes(numEnvs: number, nActions: number, maxEpisodeSteps: number | null, steps: number): void {
+  openEpisodes(numEnvs: number, nActions: number, maxEpisodeSteps: number | null, steps: number, box: Box | null = null): void {
     const envs = this.meta.envs;
     const show = CheckpointFields.show;
     if (!Array.isArray(envs) || envs.length !== numEnvs) this.bad('envs', `must hold one episode state per env (${numEnvs}), got ${Array.isArray(envs) ? `${envs.length}` : show(envs)}`);
@@ -87,8 +89,15 @@ export class CheckpointFields {
       const resetSeed = e.episodeResetSeed;
       if (resetSeed !== null && (typeof resetSeed !== 'number' || !Number.isSafeInteger(resetSeed) || resetSeed < 0)) this.bad(field('episodeResetSeed'), `must be a seed or null, got ${show(resetSeed)}`);
       const actions = e.episodeActions;
-      if (!Array.isArray(actions) || actions.length >= longest || actions.length > steps || actions.some((a) => !Number.isInteger(a) || a < 0 || a >= nActions)) {
-        this.bad(field('episodeActions'), `must list the open episode's actions (integers in [0, ${nActions}), fewer than ${longest}), got ${Array.isArray(actions) ? `${actions.length} values` : show(actions)}`);
+      const width = box === null ? 1 : nActions;
+      const valid =
+        box === null
+          ? (a: unknown, _k: number) => Number.isInteger(a) && (a as number) >= 0 && (a as number) < nActions
+          : (a: unknown, k: number) => typeof a === 'number' && a >= box.low[k % width] && a <= box.high[k % width];
+      const count = Array.isArray(actions) ? actions.length / width : Number.NaN;
+      if (!Array.isArray(actions) || !Number.isInteger(count) || count >= longest || count > steps || !actions.every(valid)) {
+        const what = box === null ? `integers in [0, ${nActions})` : `${nActions} values each, within ${box.toString()}`;
+        this.bad(field('episodeActions'), `must list the open episode's actions (${what}, fewer than ${longest}), got ${Array.isArray(actions) ? `${actions.length} values` : show(actions)}`);
       }
       if (typeof e.episodeShapedReturn !== 'number' || !Number.isFinite(e.episodeShapedReturn)) this.bad(field('episodeShapedReturn'), `must be a finite number, got ${show(e.episodeShapedReturn)}`);
     });
@@ -99,14 +108,14 @@ export class CheckpointFields {
    * return (numbers or null), the best weights' step, the last returns, the run's and the
    * evaluation env's generators, and each env's open episode.
    */
-  trainerFields(steps: number, episodes: number, numEnvs: number, env: { nActions: number; maxEpisodeSteps: number | null }): void {
+  trainerFields(steps: number, episodes: number, numEnvs: number, env: { nActions: number; maxEpisodeSteps: number | null; box?: Box | null }): void {
     this.numberOrNull('lastLoss');
     this.numberOrNull('bestMeanReturn');
     this.bestSteps(steps);
     this.recentReturns(episodes);
     this.rngState(this.meta.rng, 'rng', false);
     this.rngState(this.meta.evalEnvRng, 'evalEnvRng', true);
-    this.openEpisodes(numEnvs, env.nActions, env.maxEpisodeSteps, steps);
+    this.openEpisodes(numEnvs, env.nActions, env.maxEpisodeSteps, steps, env.box ?? null);
   }
 
   /** `run.preset` (absent in files written before runs recorded it): one of `presetNames`. */

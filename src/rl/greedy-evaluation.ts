@@ -1,6 +1,8 @@
 /**
- * Greedy episodes of a Q-function: the evaluation used during training, after it and by the CLI
- * and the page.
+ * Greedy episodes of a policy: the evaluation used during training, after it and by the CLI and
+ * the page. A policy gives one output row per observation: Q-values or logits, played by their
+ * argmax (Discrete actions), or with `actionBounds` the action itself (a Gaussian policy's mean),
+ * clipped to the action space's bounds as Stable-Baselines3 plays a Box policy.
  *
  * `evaluateGreedy` plays episodes one after another on one env: the first reset seeded (when a seed
  * is given), later resets continuing the env's stream. `GreedyEvaluator` plays the very same
@@ -9,30 +11,47 @@
  * for a fraction of the read backs, which decide the speed on a GPU.
  */
 import type { Env } from '../envs/env.js';
+import type { ActionSpace, Box } from '../envs/spaces.js';
 import { newStepRecord } from '../envs/types.js';
-import { argmax, argmaxRow } from './dqn-agent.js';
+import { argmaxRow } from './dqn-agent.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import type { QNetwork } from './q-network.js';
 import { envRngState, setEnvRngState } from './training-env.js';
 
-/** What greedy play needs: Q(s, .) for one observation or a batch of them (a DqnAgent's online network, or a QNetwork). */
-export type GreedyPolicy = Pick<QNetwork, 'qValues' | 'qValuesBatch' | 'nActions'>;
+/**
+ * What greedy play needs: the output rows (`nActions` values each) for one observation or a batch
+ * of them (a DqnAgent's online network, a QNetwork, a PPO actor), and for a Box policy its bounds.
+ */
+export type GreedyPolicy = Pick<QNetwork, 'qValues' | 'qValuesBatch' | 'nActions'> & {
+  /** Box actions: row i is the action, clipped to these bounds; absent or null: the argmax of row i. */
+  readonly actionBounds?: Box | null;
+};
+
+/** The greedy action of row `row` of `out`: its argmax, or with bounds the row clipped into `scratch`. */
+function greedyAction(policy: GreedyPolicy, out: Float32Array, row: number, scratch: Float32Array): number | Float32Array {
+  const n = policy.nActions;
+  const bounds = policy.actionBounds;
+  if (bounds === undefined || bounds === null) return argmaxRow(out, row * n, n);
+  for (let k = 0; k < n; k++) scratch[k] = Math.min(Math.max(out[row * n + k], bounds.low[k]), bounds.high[k]);
+  return scratch;
+}
 
 /**
  * Greedy episodes of `policy` on `env` (which must carry its registered time limit), one after
  * another. With a seed, the first reset is seeded and later ones continue the stream. Returns the
  * env's own returns. `onStep` sees the env after every reset and step (to record frames, say).
  */
-export async function evaluateGreedy(policy: GreedyPolicy, env: Env, episodes: number, seed?: number, onStep?: (env: Env) => void): Promise<number[]> {
+export async function evaluateGreedy(policy: GreedyPolicy, env: Env<ActionSpace>, episodes: number, seed?: number, onStep?: (env: Env<ActionSpace>) => void): Promise<number[]> {
   const obs = new Float32Array(env.obsDim);
   const rec = newStepRecord();
+  const scratch = new Float32Array(policy.nActions);
   const returns: number[] = [];
   for (let e = 0; e < episodes; e++) {
     env.resetInto(obs, 0, e === 0 && seed !== undefined ? { seed } : undefined);
     onStep?.(env);
     let total = 0;
     for (;;) {
-      const action = argmax(await policy.qValues(obs), policy.nActions);
+      const action = greedyAction(policy, await policy.qValues(obs), 0, scratch);
       rec.info = undefined;
       env.stepInto(action, obs, 0, rec);
       onStep?.(env);
@@ -50,10 +69,10 @@ export async function evaluateGreedy(policy: GreedyPolicy, env: Env, episodes: n
  * the env (made by `makeEnv`) from one evaluation to the next.
  */
 export class GreedyEvaluator {
-  private readonly copies: Env[] = [];
+  private readonly copies: Env<ActionSpace>[] = [];
   private observations = new Float32Array(0);
 
-  constructor(private readonly makeEnv: () => Env) {}
+  constructor(private readonly makeEnv: () => Env<ActionSpace>) {}
 
   /**
    * The returns evaluateGreedy(policy, stream, episodes, seed) gives, and `stream` left where it
@@ -61,7 +80,7 @@ export class GreedyEvaluator {
    * stream generator's state before the stream's e-th reset; every step, the live episodes act on
    * one forward pass of all copies' observations.
    */
-  async evaluate(policy: GreedyPolicy, stream: Env, episodes: number, seed?: number): Promise<number[]> {
+  async evaluate(policy: GreedyPolicy, stream: Env<ActionSpace>, episodes: number, seed?: number): Promise<number[]> {
     if (!hasGenerator(stream)) return evaluateGreedy(policy, stream, episodes, seed);
     const obsDim = stream.obsDim;
     while (this.copies.length < episodes) this.copies.push(this.makeEnv());
@@ -85,7 +104,7 @@ export class GreedyEvaluator {
     const live = new Uint8Array(episodes).fill(1);
     let remaining = episodes;
     const rec = newStepRecord();
-    const n = policy.nActions;
+    const action = new Float32Array(policy.nActions);
     while (remaining > 0) {
       await yieldIfDue();
       // Finished episodes keep their last observation: their rows are computed and ignored.
@@ -93,7 +112,7 @@ export class GreedyEvaluator {
       for (let e = 0; e < episodes; e++) {
         if (live[e] === 0) continue;
         rec.info = undefined;
-        this.copies[e].stepInto(argmaxRow(q, e * n, n), obs, e * obsDim, rec);
+        this.copies[e].stepInto(greedyAction(policy, q, e, action), obs, e * obsDim, rec);
         returns[e] += rec.reward;
         if (rec.terminated || rec.truncated) {
           live[e] = 0;
@@ -111,6 +130,6 @@ export class GreedyEvaluator {
 }
 
 /** Whether the env's resets draw from a generator whose state can be copied (the classic-control envs). */
-function hasGenerator(env: Env): boolean {
+function hasGenerator(env: Env<ActionSpace>): boolean {
   return 'npRandom' in env.unwrapped;
 }

@@ -5,6 +5,7 @@
  * wrapper's counters) exactly where it was, without saving any env internals.
  */
 import type { Env } from '../envs/env.js';
+import { actionDim, isBox, type ActionSpace } from '../envs/spaces.js';
 import { newStepRecord } from '../envs/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RngState } from '../random/rng.js';
@@ -16,7 +17,7 @@ export interface OpenEpisodeState {
   envRng: RngState | null;
   /** The seed of that reset when it was seeded (the run's first episode), else null. */
   episodeResetSeed: number | null;
-  /** Actions taken so far in the episode in progress (empty between episodes). */
+  /** Actions taken so far in the episode in progress (empty between episodes): Box actions flattened, actionDim values each. */
   episodeActions: number[];
   /** Sum of the (shaped) rewards the agent has seen so far in the episode. */
   episodeShapedReturn: number;
@@ -29,9 +30,16 @@ export class OpenEpisode {
   shapedReturn = 0;
   private startRng: RngState | null = null;
   private resetSeed: number | null = null;
+  /** Every action's values, flattened (`width` per action). */
   private readonly actions: number[] = [];
+  /** Values per action: 1 (Discrete) or the Box's length. */
+  private readonly width: number;
+  private readonly box: boolean;
 
-  constructor(private readonly env: Env) {}
+  constructor(private readonly env: Env<ActionSpace>) {
+    this.width = actionDim(env.actionSpace);
+    this.box = isBox(env.actionSpace);
+  }
 
   /** Resets the env into `obs` (seeded with `seed`, or continuing the env's stream when null) and opens an episode. */
   begin(obs: Float32Array, seed: number | null): void {
@@ -45,12 +53,13 @@ export class OpenEpisode {
 
   /** Steps taken in the open episode. */
   get length(): number {
-    return this.actions.length;
+    return this.actions.length / this.width;
   }
 
-  /** Records one step of the open episode. */
-  record(action: number, reward: number): void {
-    this.actions.push(action);
+  /** Records one step of the open episode: its action (a number, or a Box action's values) and reward. */
+  record(action: number | ArrayLike<number>, reward: number): void {
+    if (typeof action === 'number') this.actions.push(action);
+    else for (let k = 0; k < action.length; k++) this.actions.push(action[k]);
     this.shapedReturn += reward;
   }
 
@@ -79,9 +88,15 @@ export class OpenEpisode {
     this.begin(obs, state.episodeResetSeed);
     this.startRng = state.envRng;
     const rec = newStepRecord();
-    for (const action of state.episodeActions) {
-      this.env.stepInto(action, obs, 0, rec);
-      this.actions.push(action);
+    const w = this.width;
+    const values = state.episodeActions;
+    if (values.length % w !== 0) throw new InvalidArgumentError(`checkpoint: the episode in progress lists ${values.length} action values, not a whole number of actions of ${w}`);
+    const row = new Float32Array(w);
+    for (let t = 0; t < values.length; t += w) {
+      // Box actions were float32 when taken: the same values replay the same steps.
+      if (this.box) row.set(values.slice(t, t + w));
+      this.env.stepInto(this.box ? row : values[t], obs, 0, rec);
+      for (let k = 0; k < w; k++) this.actions.push(values[t + k]);
       if (rec.terminated || rec.truncated) throw new InvalidArgumentError('checkpoint: the episode in progress ended while being replayed (different environment?)');
     }
     this.shapedReturn = state.episodeShapedReturn;

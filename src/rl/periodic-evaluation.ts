@@ -5,12 +5,14 @@
  */
 import type { FloatArray } from '../backend/backend.js';
 import type { Env } from '../envs/env.js';
+import { make } from '../envs/registry.js';
+import type { ActionSpace } from '../envs/spaces.js';
 import type { RngState } from '../random/rng.js';
 import { GreedyEvaluator } from './greedy-evaluation.js';
 import { allFinite } from './non-finite-guard.js';
 import type { TrainerPolicy } from './trainer.js';
 import { meanAndStd } from './statistics.js';
-import { envRngState, makeDiscreteEnv, setEnvRngState } from './training-env.js';
+import { envRngState, setEnvRngState } from './training-env.js';
 
 /** Offset from the run's seed to the seed of the evaluation env's first reset. */
 const EVAL_SEED_OFFSET = 1_000_003;
@@ -41,7 +43,7 @@ export class PeriodicEvaluation {
   bestWeights: FloatArray[] | null = null;
   bestSteps = 0;
   /** Made at the first evaluation; its episodes continue one stream from evaluation to evaluation. */
-  private env: Env | null = null;
+  private env: Env<ActionSpace> | null = null;
   /** Plays each evaluation's episodes side by side (the same returns as one after another on `env`). */
   private readonly evaluator: GreedyEvaluator;
 
@@ -51,13 +53,13 @@ export class PeriodicEvaluation {
     /** The run's seed: the first evaluation's reset is seeded from it. */
     private readonly seed: number,
   ) {
-    this.evaluator = new GreedyEvaluator(() => makeDiscreteEnv(envId));
+    this.evaluator = new GreedyEvaluator(() => make(envId));
   }
 
   /** Plays `episodes` greedy episodes with the agent's policy network (DqnAgent.policy, PqnTrainer's network), and keeps its weights if they are the best so far. */
   async evaluate(agent: { readonly policy: TrainerPolicy }, steps: number): Promise<EvaluationLog> {
     const first = this.env === null;
-    this.env ??= makeDiscreteEnv(this.envId);
+    this.env ??= make(this.envId);
     const returns = await this.evaluator.evaluate(agent.policy, this.env, this.episodes, first ? this.seed + EVAL_SEED_OFFSET : undefined);
     const { mean, std } = meanAndStd(returns);
     // Weights that are not finite (a diverging run's) are never kept, however they score.
@@ -79,7 +81,7 @@ export class PeriodicEvaluation {
     this.env?.close();
     this.env = null;
     if (state.evalEnvRng) {
-      this.env = makeDiscreteEnv(this.envId);
+      this.env = make(this.envId);
       setEnvRngState(this.env, state.evalEnvRng);
     }
     this.bestWeights = state.bestWeights;

@@ -54,6 +54,10 @@ export interface PpoConfig {
   normalizeAdvantages: boolean;
   /** The Gaussian policy's initial log standard deviation (Box actions). */
   logStdInit: number;
+  /** Normalise observations by running statistics over all envs (rollout-normalizer.ts; SB3's VecNormalize). */
+  normalizeObservation: boolean;
+  /** Scale rewards by the running standard deviation of the discounted return (rollout-normalizer.ts). */
+  normalizeReward: boolean;
   /** Env step budget (summed over the envs); the run ends at the iteration that reaches it. */
   steps: number;
   /** Greedy evaluation every this many env steps (at the end of the iteration that reaches it), keeping the best weights (0 = off). */
@@ -91,6 +95,12 @@ export const PPO_CONFIG: ConfigSpec<PpoConfig> = {
     vfCoef: { kind: { type: 'number', offAtZero: true }, doc: 'value loss weight', label: 'Value loss coefficient' },
     normalizeAdvantages: { kind: { type: 'boolean' }, doc: 'normalise the advantages of each minibatch', label: 'Normalise advantages' },
     logStdInit: { kind: { type: 'number', min: -20, max: 2 }, doc: "the Gaussian policy's initial log standard deviation (continuous actions)", label: 'Initial log std' },
+    normalizeObservation: {
+      kind: { type: 'boolean' },
+      doc: 'normalise observations by running mean and variance over all envs, clipped to +-10 (kept in checkpoints and weights files, applied by --mode eval)',
+      label: 'Normalise observations',
+    },
+    normalizeReward: { kind: { type: 'boolean' }, doc: "scale rewards by the running std of the discounted return, clipped to +-10", label: 'Normalise rewards' },
     steps: { kind: { type: 'integer', min: 1 }, doc: 'env step budget (summed over the envs)', label: 'Env steps', main: true },
     evalFreq: DQN_CONFIG.fields.evalFreq,
     evalEpisodes: DQN_CONFIG.fields.evalEpisodes,
@@ -145,6 +155,8 @@ const PPO_CLEANRL: PpoConfig = {
   vfCoef: 0.5,
   normalizeAdvantages: true,
   logStdInit: 0,
+  normalizeObservation: false,
+  normalizeReward: false,
   steps: 500_000,
   evalFreq: 10_000,
   evalEpisodes: 10,

@@ -24,7 +24,9 @@
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import type { PpoLossStat } from '../backend/policy-ops.js';
-import { InvalidArgumentError } from '../errors.js';
+import { make } from '../envs/registry.js';
+import { isBox, type Box } from '../envs/spaces.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { Rng, type RngState } from '../random/rng.js';
 import { validateWithSchema, type FieldNamer } from './config-schema.js';
 import type { TrainerCallbacks } from './dqn-trainer.js';
@@ -34,6 +36,7 @@ import type { OpenEpisodeState } from './open-episode.js';
 import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
 import { PpoAgent, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
 import { PPO_CONFIG, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
+import { RolloutNormalizer, type RolloutNormalizerState } from './rollout-normalizer.js';
 import { RecentReturns } from './statistics.js';
 import type { Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs } from './training-envs.js';
@@ -58,6 +61,8 @@ export interface PpoState extends PeriodicEvaluationState {
   /** The host envs' open episodes. */
   envs: OpenEpisodeState[];
   agent: PpoAgentState;
+  /** The observation and reward statistics (both null when the config normalises neither). */
+  normalizer: RolloutNormalizerState;
 }
 
 /** Throws naming the first field out of range or the first rule broken (PPO_CONFIG). */
@@ -92,6 +97,20 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
   // The rollout on the host, time-major (row t N + n is env n's step t).
   private readonly obs: Float32Array;
   private readonly nextObs: Float32Array;
+  /** Observation and reward normalisation (a copy where the config normalises neither). */
+  readonly normalizer: RolloutNormalizer;
+  /** The observations the envs act on next, normalised. */
+  private readonly actObs: Float32Array;
+  /** The step's final observations, normalised. */
+  private readonly stepNextObs: Float32Array;
+  /** The step's rewards as the agent learns from them (normalised). */
+  private readonly stepRewards: Float32Array;
+  /** Box actions: the sampled actions clipped to the bounds, as the envs are stepped (SB3's). */
+  private readonly envActions: Float32Array;
+  /** The action space's bounds for Box actions, else null. */
+  readonly box: Box | null;
+  /** Whether the envs' first observations went through the normaliser (once per trainer: at the run's start, or after restore). */
+  private primed = false;
   private readonly actions: Float32Array;
   private readonly logProb: Float32Array;
   private readonly rewards: Float32Array;
@@ -115,17 +134,20 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
     this.config = { ...config, hidden: [...config.hidden] };
     const c = this.config;
-    this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs });
+    // Any action space: Discrete (a categorical policy) or Box (a diagonal Gaussian).
+    this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs }, () => make(c.env, { recordEpisodeStatistics: true }));
     const { obsDim, nActions, numEnvs: n } = this.envs;
+    const space = this.envs.actionSpace;
+    this.box = isBox(space) ? space : null;
     this.rng = new Rng(seed);
     this.batch = n * c.numSteps;
     this.minibatchSize = ppoMinibatchSize(c);
     this.totalIterations = Math.floor(c.steps / this.batch);
-    this.actionCols = 1;
+    this.actionCols = this.box === null ? 1 : nActions;
     this.agent = new PpoAgent(
       backend,
       {
-        head: 'categorical',
+        head: this.box === null ? 'categorical' : 'gaussian',
         hidden: c.hidden,
         activation: c.activation,
         init: c.init,
@@ -154,6 +176,11 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     this.terminated = new Float32Array(rows);
     this.truncated = new Float32Array(rows);
     this.stepSample = { actions: new Float32Array(n * cols), logProb: new Float32Array(n) };
+    this.normalizer = new RolloutNormalizer(obsDim, n, { observations: c.normalizeObservation, rewards: c.normalizeReward, gamma: c.gamma });
+    this.actObs = new Float32Array(n * obsDim);
+    this.stepNextObs = new Float32Array(n * obsDim);
+    this.stepRewards = new Float32Array(n);
+    this.envActions = new Float32Array(this.box === null ? 0 : n * cols);
     this.order = new Int32Array(rows);
     const T = c.numSteps;
     const t = (shape: [number, number], name: string): Tensor => backend.tensor(shape, undefined, `ppo.rollout.${name}`);
@@ -177,7 +204,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
       advantages: grid(this.rollout.advantages, 'adv'),
       returns: grid(this.rollout.returns, 'ret'),
     };
-    this.policy = greedyPolicyOf(this.agent, nActions);
+    this.policy = greedyPolicyOf(this.agent, nActions, this.box, this.normalizer);
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
     this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
   }
@@ -222,16 +249,21 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     return this.config.lrDecay ? this.config.lr * (1 - this.iterations / this.totalIterations) : this.config.lr;
   }
 
+  /** Starts from a weights file's arrays (weightShapes' order: the agent's, then the observation statistics where they are normalised). */
   loadWeights(arrays: readonly ArrayLike<number>[]): void {
-    this.agent.setWeights(arrays);
+    this.policy.setWeights(arrays);
   }
 
+  /** The policy's arrays, as weights files and the best weights hold them: the agent's, then obs_mean and obs_var (normalizeObservation). */
   weightShapes(): [number, number][] {
-    return this.agent.weightShapes();
+    return ppoPolicyShapes(this.agent.weightShapes(), this.agent.obsDim, this.config.normalizeObservation);
   }
 
   describeExploration(): string {
-    return this.agent.head === 'categorical' ? 'actions sampled from the policy' : `actions sampled from the policy (initial log std ${this.config.logStdInit})`;
+    const c = this.config;
+    const norms = [...(c.normalizeObservation ? ['observations'] : []), ...(c.normalizeReward ? ['rewards'] : [])];
+    const normalised = norms.length > 0 ? ` | normalised ${norms.join(' and ')}` : '';
+    return this.agent.head === 'categorical' ? `actions sampled from the policy${normalised}` : `actions sampled from the Gaussian policy (initial log std ${c.logStdInit}), clipped to the bounds${normalised}`;
   }
 
   /**
@@ -242,6 +274,12 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
   async run(maxSteps = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): Promise<number> {
     const before = this.steps;
     this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
+    if (!this.primed) {
+      // The first resets count in the observation statistics (as a vector NormalizeObservation's reset); a restored run's are already in them.
+      if (this.steps === 0) this.normalizer.observe(this.envs.observations, this.envs.numEnvs, this.actObs);
+      else this.normalizer.normalizeInto(this.envs.observations, this.envs.numEnvs, this.actObs);
+      this.primed = true;
+    }
     while (this.steps - before < maxSteps && !this.done && !shouldStop()) await this.iteration();
     return this.steps - before;
   }
@@ -265,17 +303,32 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     const { numEnvs: n, obsDim } = envs;
     const cols = this.actionCols;
     const sample = this.stepSample;
+    const box = this.box;
+    const norm = this.normalizer;
     for (let t = 0; t < this.config.numSteps; t++) {
-      // The vector step index: each (seed, env, step) draws once in the run.
-      await this.agent.sample(envs.observations, n, this.seed, this.steps / n, sample);
-      const finished = envs.step(sample.actions);
       const row = t * n;
-      this.obs.set(envs.states, row * obsDim);
-      this.nextObs.set(envs.nextObservations, row * obsDim);
+      // What the agent acts on: the normalised observations.
+      this.obs.set(this.actObs, row * obsDim);
+      // The vector step index: each (seed, env, step) draws once in the run.
+      await this.agent.sample(this.actObs, n, this.seed, this.steps / n, sample);
+      let envActions: Float32Array = sample.actions;
+      if (box !== null) {
+        // The env gets the action clipped to its bounds; the rollout keeps the sampled one (its log-probability's).
+        envActions = this.envActions;
+        for (let i = 0; i < envActions.length; i++) {
+          const k = i % cols;
+          envActions[i] = Math.min(Math.max(sample.actions[i], box.low[k]), box.high[k]);
+        }
+      }
+      const finished = envs.step(envActions);
+      norm.rewards(envs.rewards, envs.terminated, this.stepRewards);
+      norm.observe(envs.observations, n, this.actObs);
+      norm.normalizeInto(envs.nextObservations, n, this.stepNextObs);
+      this.nextObs.set(this.stepNextObs, row * obsDim);
       this.actions.set(sample.actions, row * cols);
       this.logProb.set(sample.logProb, row);
       for (let i = 0; i < n; i++) {
-        this.rewards[row + i] = envs.rewards[i];
+        this.rewards[row + i] = this.stepRewards[i];
         this.terminated[row + i] = envs.terminated[i];
         this.truncated[row + i] = envs.truncated[i];
       }
@@ -351,7 +404,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
   }
 
   async finalWeights(): Promise<FloatArray[]> {
-    return this.bestWeights ?? (await this.agent.getWeights());
+    return this.bestWeights ?? (await this.policy.getWeights());
   }
 
   /** A snapshot from which restore() continues exactly (the trainer is always between iterations outside run). */
@@ -370,6 +423,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
       rng: this.rng.getState(),
       envs: this.envs.getState(),
       agent: await this.agent.getState(),
+      normalizer: this.normalizer.getState(),
       ...this.evaluation.getState(),
     };
   }
@@ -391,6 +445,9 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     this.agent.setState(state.agent);
     this.evaluation.restore(state);
     this.envs.restore(state.envs);
+    this.normalizer.setState(state.normalizer);
+    // The envs' observations are normalised again, with the restored statistics, when run() starts.
+    this.primed = false;
   }
 
   dispose(): void {
@@ -402,23 +459,46 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
 }
 
 /**
- * The greedy policy of a categorical PPO agent as evaluation sees a Q-function: the actor's logits
- * in place of Q-values (their argmax is the most probable action). Its weights are the agent's:
- * actor, critic and log-std, as a checkpoint keeps the best ones.
+ * The greedy policy of a PPO agent as evaluation sees it: the actor's output for observations
+ * normalised with the training statistics (frozen: evaluation never updates them), played by its
+ * argmax (logits) or, with `box`, as the action clipped to the bounds (the Gaussian's mean). Its
+ * weights are the agent's: actor, critic and log-std, as a checkpoint keeps the best ones.
  */
-function greedyPolicyOf(agent: PpoAgent, nActions: number): TrainerPolicy {
-  // Per batch size, the logits read back (reused: evaluation steps allocate nothing).
-  const outputs = new Map<number, Float32Array>();
-  const output = (rows: number): Float32Array => {
-    let out = outputs.get(rows);
-    if (out === undefined) outputs.set(rows, (out = new Float32Array(rows * nActions)));
-    return out;
+function greedyPolicyOf(agent: PpoAgent, nActions: number, box: Box | null, normalizer: RolloutNormalizer): TrainerPolicy {
+  // Per batch size, the normalised observations and the outputs read back (reused: evaluation steps allocate nothing).
+  const buffers = new Map<number, { obs: Float32Array; out: Float32Array }>();
+  const buffer = (rows: number): { obs: Float32Array; out: Float32Array } => {
+    let b = buffers.get(rows);
+    if (b === undefined) buffers.set(rows, (b = { obs: new Float32Array(rows * agent.obsDim), out: new Float32Array(rows * nActions) }));
+    return b;
   };
+  const outputs = (observations: ArrayLike<number>, rows: number, dst?: Float32Array): Promise<Float32Array> => {
+    if (!Number.isInteger(rows) || rows < 1 || observations.length !== rows * agent.obsDim) {
+      throw new ShapeError(`PPO policy: ${rows} observations need ${rows * agent.obsDim} values, got ${observations.length}`);
+    }
+    const b = buffer(rows);
+    normalizer.normalizeInto(observations, rows, b.obs);
+    return agent.policyOutput(b.obs, rows, dst ?? b.out);
+  };
+  const rms = normalizer.obsRms;
+  const agentArrays = agent.weightShapes().length;
   return {
     nActions,
-    qValues: (observation) => agent.policyOutput(observation, 1, output(1)),
-    qValuesBatch: (observations, rows, dst) => agent.policyOutput(observations, rows, dst ?? output(rows)),
-    getWeights: () => agent.getWeights(),
-    setWeights: (arrays) => agent.setWeights(arrays),
+    actionBounds: box,
+    qValues: (observation) => outputs(observation, 1),
+    qValuesBatch: outputs,
+    // The statistics travel with the weights they were trained with (the best weights, the weights file).
+    getWeights: async () => [...(await agent.getWeights()), ...(rms === null ? [] : [Float64Array.from(rms.mean), Float64Array.from(rms.var)])],
+    setWeights: (arrays) => {
+      const expected = agentArrays + (rms === null ? 0 : 2);
+      if (arrays.length !== expected) throw new ShapeError(`PPO weights: expected ${expected} arrays (the actor's, the critic's${box !== null ? ', the log-std' : ''}${rms !== null ? ', obs_mean, obs_var' : ''}), got ${arrays.length}`);
+      agent.setWeights(arrays.slice(0, agentArrays));
+      if (rms !== null) rms.setState({ mean: Array.from(arrays[agentArrays]), var: Array.from(arrays[agentArrays + 1]), count: rms.count });
+    },
   };
+}
+
+/** A PPO policy's arrays: the agent's `shapes`, then the observation mean and variance (1, obsDim) each where observations are normalised. */
+export function ppoPolicyShapes(shapes: [number, number][], obsDim: number, normalizeObservation: boolean): [number, number][] {
+  return normalizeObservation ? [...shapes, [1, obsDim], [1, obsDim]] : shapes;
 }

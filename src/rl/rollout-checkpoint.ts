@@ -13,7 +13,7 @@
  */
 import type { FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError, formatShape } from '../errors.js';
-import { envDims, type EnvDims } from '../envs/registry.js';
+import { envDims, envSizes, type EnvSizes } from '../envs/registry.js';
 import { encodeCheckpoint, readCheckpointArrays, type JsonValue, type OpenedCheckpoint } from '../io/checkpoint.js';
 import type { NpyArrayHeader, NpyData } from '../io/npy.js';
 import { listNames } from '../io/zip-read.js';
@@ -79,12 +79,22 @@ export interface RolloutCheckpointSpec<C extends RolloutConfig, A extends string
   presetNames: readonly string[];
   optimizer: OptimizerState['kind'];
   /** The (rows, cols) of the weights of a config's network, in the weights' order. */
-  weightShapes(config: C, dims: EnvDims): [number, number][];
+  weightShapes(config: C, dims: EnvSizes): [number, number][];
+  /** The (rows, cols) of the best weights (the policy's arrays, PPO's with its observation statistics); default weightShapes. */
+  policyShapes?(config: C, dims: EnvSizes): [number, number][];
+  /** Whether the algorithm trains Box-action envs too (PPO): its env's sizes are then envSizes', not envDims' (which refuses them). */
+  anyActionSpace?: boolean;
   /** Checks of the config beyond its schema (fields.bad names the field). */
   checkConfig?(config: C, fields: CheckpointFields): void;
   /** The envs whose open episodes the snapshot holds (PQN's device envs: none). */
   hostEnvs(config: C): number;
   extraArrays?: ExtraArrays<C, S>;
+  /** An algorithm's JSON beyond the common fields (PPO's normalisation statistics), kept under the metadata's `extra`. */
+  extraMeta?: {
+    encode(state: S): Json;
+    /** The snapshot fields read back from `extra` (fields.bad names a bad one: 'extra.…'). */
+    decode(extra: Json, config: C, fields: CheckpointFields): Partial<S>;
+  };
 }
 
 /** The arrays' prefixes: the weights, the optimiser's two moments, the best evaluated weights. */
@@ -111,6 +121,8 @@ interface RolloutCheckpointMeta<C> {
   bestSteps: number;
   hasBest: boolean;
   run: RunInfo;
+  /** The algorithm's own fields (RolloutCheckpointSpec.extraMeta), absent when it has none. */
+  extra?: Json;
 }
 
 /** The checkpoint codec of a rollout trainer (AlgorithmEntry.checkpoint). */
@@ -122,6 +134,8 @@ export interface RolloutCheckpointCodec<S> {
 }
 
 export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string, S extends RolloutState<C, A>>(spec: RolloutCheckpointSpec<C, A, S>): RolloutCheckpointCodec<S> {
+  /** The sizes of the config's env: envDims (Discrete only) unless the algorithm takes Box actions. */
+  const sizesOf = (env: string): EnvSizes => (spec.anyActionSpace === true ? envSizes(env) : { ...envDims(env), box: null });
   const encode = (state: S, run: RunInfo): Uint8Array => {
     const arrays: Record<string, NpyData> = {};
     const addList = (prefix: string, list: readonly FloatArray[]) => list.forEach((a, i) => (arrays[`${prefix}/${i}`] = a));
@@ -150,6 +164,7 @@ export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string
       bestSteps: state.bestSteps,
       hasBest: state.bestWeights !== null,
       run: { preset: run.preset, ...(run.frontEnd !== undefined ? { frontEnd: run.frontEnd } : {}) },
+      ...(spec.extraMeta !== undefined ? { extra: spec.extraMeta.encode(state) } : {}),
     };
     return encodeCheckpoint({ arrays, meta: meta as unknown as JsonValue });
   };
@@ -169,7 +184,7 @@ export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string
     meta.config = config as unknown as Json[string];
     validateWithSchema(spec.config, config, (key) => `${fileName}: checkpoint field 'config.${String(key)}'`);
     spec.checkConfig?.(config, fields);
-    const dims = envDims(config.env);
+    const dims = sizesOf(config.env);
     fields.count('seed');
     const steps = fields.count('steps');
     const episodes = fields.count('episodes');
@@ -191,15 +206,19 @@ export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string
     const run = meta.run as Json | undefined;
     if (run === undefined) fields.bad('run.preset', 'is missing');
     fields.runPreset(spec.presetNames);
+    if (spec.extraMeta !== undefined) {
+      const extra = meta.extra;
+      if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) fields.bad('extra', `must be an object, got ${show(extra)}`);
+    }
     return meta as unknown as RolloutCheckpointMeta<C>;
   };
 
   /** Every array's expected length, by name, for this metadata. */
-  const arrayLengths = (meta: RolloutCheckpointMeta<C>, shapes: [number, number][]): Map<string, number> => {
+  const arrayLengths = (meta: RolloutCheckpointMeta<C>, shapes: [number, number][], best: [number, number][]): Map<string, number> => {
     const lengths = new Map<string, number>();
     for (const prefix of LISTS) {
       if (prefix === 'best' && !meta.hasBest) continue;
-      shapes.forEach(([rows, cols], i) => lengths.set(`${prefix}/${i}`, rows * cols));
+      (prefix === 'best' ? best : shapes).forEach(([rows, cols], i) => lengths.set(`${prefix}/${i}`, rows * cols));
     }
     if (spec.extraArrays !== undefined) for (const [name, length] of spec.extraArrays.lengths(meta.config)) lengths.set(name, length);
     return lengths;
@@ -212,8 +231,11 @@ export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string
   const decode = (opened: OpenedCheckpoint): TrainerCheckpoint<S> => {
     const fileName = opened.fileName;
     const meta = checkMeta(opened.meta, fileName);
-    const shapes = spec.weightShapes(meta.config, envDims(meta.config.env));
-    const lengths = arrayLengths(meta, shapes);
+    const extraMeta = spec.extraMeta === undefined ? {} : spec.extraMeta.decode(meta.extra as Json, meta.config, new CheckpointFields(opened.meta as Json, fileName));
+    const sizes = sizesOf(meta.config.env);
+    const shapes = spec.weightShapes(meta.config, sizes);
+    const bestShapes = spec.policyShapes?.(meta.config, sizes) ?? shapes;
+    const lengths = arrayLengths(meta, shapes, bestShapes);
     const unexpected = opened.names.filter((name) => !lengths.has(name));
     if (unexpected.length > 0) throw new InvalidArgumentError(`${fileName}: holds arrays a checkpoint of its config does not: ${listNames(unexpected)}`);
     for (const name of lengths.keys()) if (!opened.names.includes(name)) throw new InvalidArgumentError(`${fileName}: checkpoint is missing '${name}'`);
@@ -229,7 +251,7 @@ export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string
       if (j >= 0) throw new InvalidArgumentError(`${fileName}: checkpoint array '${name}' holds ${values[j]} at index ${j}: a checkpoint must hold finite numbers`);
       return values;
     };
-    const list = (prefix: string): FloatArray[] => shapes.map((_, i) => finite(`${prefix}/${i}`));
+    const list = (prefix: string): FloatArray[] => (prefix === 'best' ? bestShapes : shapes).map((_, i) => finite(`${prefix}/${i}`));
     const extra = spec.extraArrays;
     const extraFields = extra === undefined ? {} : extra.decode(new Map([...extra.lengths(meta.config).keys()].map((name) => [name, finite(name)])), meta.config);
     // The fields every rollout snapshot has, and the algorithm's own (extraFields): together an S.
@@ -247,6 +269,7 @@ export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string
       rng: meta.rng,
       envs: meta.envs,
       ...extraFields,
+      ...extraMeta,
       agent: { weights: list('weights'), optimizer: { kind: spec.optimizer, step: meta.optimizerStep, slots: { m: list('optimizer/m'), v: list('optimizer/v') } }, updates: meta.updates },
       evalEnvRng: meta.evalEnvRng,
       bestWeights: meta.hasBest ? list('best') : null,

@@ -12,6 +12,7 @@
  * run is exactly the single-env run; later resets continue each copy's own stream.
  */
 import type { Env } from '../envs/env.js';
+import { actionDim, isBox, type ActionSpace } from '../envs/spaces.js';
 import type { EpisodeStatistics } from '../envs/wrappers/record-episode-statistics.js';
 import { newStepRecord, type StepRecord } from '../envs/types.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -32,8 +33,13 @@ export interface FinishedEpisode {
 export class TrainingEnvs {
   readonly numEnvs: number;
   readonly obsDim: number;
+  /** Discrete actions: their number; Box actions: the action's length (actionDim). */
   readonly nActions: number;
-  readonly envs: readonly Env[];
+  /** The copies' action space. */
+  readonly actionSpace: ActionSpace;
+  /** Values per action in `step`'s array: 1 (Discrete) or the Box's length. */
+  readonly actionDim: number;
+  readonly envs: readonly Env<ActionSpace>[];
   /** numEnvs * obsDim: the observation each copy acts on next (a reset observation after an episode ends). */
   readonly observations: Float32Array;
   /** numEnvs * obsDim: the observation each copy acted on at its latest step: s of the transition. */
@@ -46,14 +52,24 @@ export class TrainingEnvs {
   private readonly episodes: OpenEpisode[];
   private readonly record: StepRecord = newStepRecord();
   private readonly finishedList: FinishedEpisode[] = [];
+  /** Box actions: each copy's action row, copied out of `step`'s array (no allocation per step). */
+  private readonly boxActions: Float32Array[];
 
-  constructor(config: Pick<DqnConfig, 'env' | 'rewardShaping' | 'numEnvs'>) {
+  /**
+   * N copies of the config's training env (makeTrainingEnv: Discrete actions), or of `makeEnv`'s
+   * (any action space: PPO's), which must record episode statistics.
+   */
+  constructor(config: Pick<DqnConfig, 'env' | 'rewardShaping' | 'numEnvs'>, makeEnv: () => Env<ActionSpace> = () => makeTrainingEnv(config)) {
     const n = config.numEnvs;
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`numEnvs must be a positive integer, got ${n}`);
     this.numEnvs = n;
-    this.envs = Array.from({ length: n }, () => makeTrainingEnv(config));
+    this.envs = Array.from({ length: n }, makeEnv);
     this.obsDim = this.envs[0].obsDim;
-    this.nActions = this.envs[0].actionSpace.n;
+    this.actionSpace = this.envs[0].actionSpace;
+    this.actionDim = actionDim(this.actionSpace);
+    const space = this.actionSpace;
+    this.nActions = isBox(space) ? this.actionDim : space.n;
+    this.boxActions = isBox(space) ? this.envs.map(() => new Float32Array(this.actionDim)) : [];
     this.episodes = this.envs.map((env) => new OpenEpisode(env));
     this.observations = new Float32Array(n * this.obsDim);
     this.states = new Float32Array(n * this.obsDim);
@@ -74,7 +90,8 @@ export class TrainingEnvs {
   }
 
   /**
-   * Steps copies [from, from + count) with `actions[i]` (indexed by copy). Fills `states` (what they
+   * Steps copies [from, from + count) with `actions[i]` (indexed by copy; Box actions: the row
+   * `actions[i * actionDim ..]`, as the env takes it). Fills `states` (what they
    * acted on), `nextObservations`, `rewards` and the flags of those copies, resets the copies whose
    * episode ended (same-step autoreset) into `observations`, and returns those episodes (the list
    * is reused by the next call).
@@ -85,8 +102,14 @@ export class TrainingEnvs {
     const rec = this.record;
     const obsDim = this.obsDim;
     const { observations, states, nextObservations } = this;
+    const box = this.boxActions.length > 0;
+    const d = this.actionDim;
     for (let i = from; i < from + count; i++) {
-      const action = actions[i];
+      let action: number | Float32Array = actions[i];
+      if (box) {
+        action = this.boxActions[i];
+        for (let k = 0; k < d; k++) action[k] = actions[i * d + k];
+      }
       const row = i * obsDim;
       for (let k = row; k < row + obsDim; k++) states[k] = observations[k];
       rec.info = undefined;

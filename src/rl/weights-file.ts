@@ -22,7 +22,8 @@ import type { NdArray, NpyArrayHeader } from '../io/npy.js';
 import { npyEntryHeader, openNpz, readNpyEntry, writeNpz } from '../io/npz.js';
 import { listNames, type ZipArchive } from '../io/zip-read.js';
 import { OP_DEFAULTS } from '../backend/op-defaults.js';
-import { envDims } from '../envs/registry.js';
+import { NORMALIZE_CLIP, NORMALIZE_EPSILON } from './rollout-normalizer.js';
+import { envDims, envSizes } from '../envs/registry.js';
 import { sameValue, showValue } from './config-values.js';
 import { MAX_HIDDEN_LAYERS, qNetworkWeightShapes } from './q-network.js';
 
@@ -44,6 +45,12 @@ export interface NetworkArchitecture {
    * arr_0.. the actor, critic_0.. the critic, log_std for a Gaussian policy); files that do not record it: 'q-network'.
    */
   policy: NetworkPolicy;
+  /**
+   * An actor-critic trained on normalised observations (PPO's normalizeObservation): the file then
+   * also holds `obs_mean` and `obs_var` (1, obsDim), and its record `"obsNorm": {"epsilon", "clip"}`;
+   * the actor reads clip((obs - obs_mean) / sqrt(obs_var + epsilon), -clip, clip). Absent: false.
+   */
+  normalizeObservation?: boolean;
 }
 
 export const NETWORK_POLICIES = ['q-network', 'actor-critic'] as const;
@@ -58,15 +65,15 @@ export interface NetworkRecord extends NetworkArchitecture {
 }
 
 /** The architecture's fields a weights file records, and so decides when it is loaded. */
-export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles', 'layerNorm', 'policy'] as const;
+export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quantiles', 'layerNorm', 'policy', 'normalizeObservation'] as const;
 
 /** A network trained on an env: its architecture and the env's id. */
 export type NetworkFields = NetworkArchitecture & { env: string };
 
 /** The network of `architecture` on `env` (with these dimensions), as its weights file records it. */
 export function networkRecord(network: NetworkFields, obsDim: number, nActions: number): NetworkRecord {
-  const { env, hidden, activation, dueling, quantiles, layerNorm, policy } = network;
-  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, env };
+  const { env, hidden, activation, dueling, quantiles, layerNorm, policy, normalizeObservation } = network;
+  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env };
 }
 
 /** The LayerNorm epsilon every LayerNorm of this engine uses, as a network record states it. */
@@ -77,7 +84,8 @@ const NETWORK_FORMAT = 'webgpu-rl-engine-q-network';
 
 /**
  * The (rows, cols) of a network's parameter arrays in the trainer's order (Trainer.weightShapes):
- * a Q-network's, or an actor-critic's actor, critic and (Gaussian policy, `continuous`) log-std.
+ * a Q-network's, or an actor-critic's actor, critic, (Gaussian policy, `continuous`) log-std and
+ * (normalizeObservation) the observation mean and variance.
  */
 export function networkWeightShapes(network: NetworkArchitecture, obsDim: number, nActions: number, continuous = false): [number, number][] {
   if (network.policy === 'q-network') return qNetworkWeightShapes({ ...network, obsDim, nActions });
@@ -85,18 +93,23 @@ export function networkWeightShapes(network: NetworkArchitecture, obsDim: number
     const sizes = [obsDim, ...network.hidden, out];
     return sizes.slice(1).flatMap((n, i): [number, number][] => [[sizes[i], n], [1, n]]);
   };
-  return [...mlp(nActions), ...mlp(1), ...(continuous ? [[1, nActions] as [number, number]] : [])];
+  const logStd: [number, number][] = continuous ? [[1, nActions]] : [];
+  const obsNorm: [number, number][] = network.normalizeObservation === true ? [[1, obsDim], [1, obsDim]] : [];
+  return [...mlp(nActions), ...mlp(1), ...logStd, ...obsNorm];
 }
 
 /**
- * The file's entry names of a network's arrays, in the trainer's order: arr_0, arr_1, ... for a
- * Q-network (numpy-rl-engine's layout); for an actor-critic the actor's arr_0.., the critic's
- * critic_0.. and `log_std`.
+ * The file's entry names of a network's `count` arrays, in the trainer's order: arr_0, arr_1, ...
+ * for a Q-network (numpy-rl-engine's layout); for an actor-critic the actor's arr_0.., the
+ * critic's critic_0.., then what follows them: `log_std` (one array), `obs_mean` and `obs_var`
+ * (two), or all three.
  */
 export function weightEntryNames(network: Pick<NetworkArchitecture, 'policy' | 'hidden'>, count: number): string[] {
   if (network.policy === 'q-network') return Array.from({ length: count }, (_, i) => `arr_${i}`);
   const perNetwork = 2 * (network.hidden.length + 1);
-  return Array.from({ length: count }, (_, i) => (i < perNetwork ? `arr_${i}` : i < 2 * perNetwork ? `critic_${i - perNetwork}` : 'log_std'));
+  const after = count - 2 * perNetwork;
+  const tail = after === 1 ? ['log_std'] : after === 2 ? ['obs_mean', 'obs_var'] : after === 3 ? ['log_std', 'obs_mean', 'obs_var'] : [];
+  return Array.from({ length: count }, (_, i) => (i < perNetwork ? `arr_${i}` : i < 2 * perNetwork ? `critic_${i - perNetwork}` : (tail[i - 2 * perNetwork] ?? `extra_${i}`)));
 }
 
 /** Encodes parameter arrays (flat, row-major) with their (rows, cols) shapes, and the network they belong to (which names the entries: weightEntryNames). */
@@ -112,7 +125,7 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
   });
   if (network !== undefined) {
     // quantiles 1, no norm and a Q-network are left out, as files from before QR-DQN, PQN and PPO have them (and read them so).
-    const { quantiles, layerNorm, policy, ...rest } = network;
+    const { quantiles, layerNorm, policy, normalizeObservation, ...rest } = network;
     const json = JSON.stringify({
       format: NETWORK_FORMAT,
       version: 1,
@@ -120,6 +133,7 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
       ...(quantiles > 1 ? { quantiles } : {}),
       ...(layerNorm ? { norm: 'layer', normEps: NORM_EPS } : {}),
       ...(policy !== 'q-network' ? { policy } : {}),
+      ...(normalizeObservation === true ? { obsNorm: { epsilon: NORMALIZE_EPSILON, clip: NORMALIZE_CLIP } } : {}),
     });
     const bytes = new TextEncoder().encode(json);
     entries[WEIGHTS_META_ENTRY] = { dtype: '|u1', shape: [bytes.length], data: bytes };
@@ -129,10 +143,10 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
 
 /**
  * The most entries a weights file may hold: two parameter arrays per layer of the deepest networks a
- * config allows (MAX_HIDDEN_LAYERS hidden layers and the head; an actor and a critic), a log-std,
- * four more for a dueling head, and the record.
+ * config allows (MAX_HIDDEN_LAYERS hidden layers and the head; an actor and a critic), a log-std
+ * and the observation statistics, four more for a dueling head, and the record.
  */
-const MAX_WEIGHTS_ENTRIES = 2 * 2 * (MAX_HIDDEN_LAYERS + 1) + 1 + 4 + 1;
+const MAX_WEIGHTS_ENTRIES = 2 * 2 * (MAX_HIDDEN_LAYERS + 1) + 3 + 4 + 1;
 /** The most bytes the network record may hold (it is some 200 bytes of JSON). */
 const MAX_NETWORK_RECORD_BYTES = 64 * 1024;
 const NETWORK_FILE = `${WEIGHTS_META_ENTRY}.npy`;
@@ -214,6 +228,10 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   if (v.policy !== undefined && !(NETWORK_POLICIES as readonly unknown[]).includes(v.policy)) {
     bad(`field 'policy' must be one of ${NETWORK_POLICIES.join(', ')} (or absent: a Q-network), got ${JSON.stringify(v.policy)}`);
   }
+  const obsNorm = v.obsNorm as Record<string, unknown> | undefined;
+  if (obsNorm !== undefined && (obsNorm === null || typeof obsNorm !== 'object' || obsNorm.epsilon !== NORMALIZE_EPSILON || obsNorm.clip !== NORMALIZE_CLIP)) {
+    bad(`field 'obsNorm' must be {"epsilon": ${NORMALIZE_EPSILON}, "clip": ${NORMALIZE_CLIP}}, this engine's observation normalisation, got ${JSON.stringify(obsNorm)}`);
+  }
   return {
     obsDim: positive('obsDim'),
     nActions: positive('nActions'),
@@ -223,6 +241,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     quantiles,
     layerNorm,
     policy: (v.policy as NetworkPolicy | undefined) ?? 'q-network',
+    ...(v.policy === 'actor-critic' ? { normalizeObservation: obsNorm !== undefined } : {}),
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
   };
 }
@@ -320,11 +339,13 @@ export function resolveWeightsNetwork(
       network.hidden = inferred;
     }
   }
-  const { obsDim, nActions } = envDims(network.env);
+  // A Q-network needs Discrete actions (envDims refuses a Box env); an actor-critic takes either.
+  const { obsDim, nActions } = network.policy === 'actor-critic' ? envSizes(network.env) : envDims(network.env);
   if (recorded !== null && (recorded.obsDim !== obsDim || recorded.nActions !== nActions)) {
     throw new ShapeError(`${source} holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${network.env} has ${obsDim} and ${nActions}`);
   }
-  return { arrays: weightsForShapes(file, networkWeightShapes(network, obsDim, nActions)), network };
+  const continuous = network.policy === 'actor-critic' && envSizes(network.env).box !== null;
+  return { arrays: weightsForShapes(file, networkWeightShapes(network, obsDim, nActions, continuous)), network };
 }
 
 /**
