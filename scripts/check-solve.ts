@@ -24,6 +24,9 @@ export const TARGETS: Record<string, { threshold: number; share: number }> = {
   'CartPolePoleDown-v1': { threshold: 475, share: 0.95 },
   'Acrobot-v1': { threshold: -80, share: 0.8 },
   'MountainCar-v0': { threshold: -105, share: 0.8 },
+  // Issue 23's PPO targets.
+  'Pendulum-v1': { threshold: -200, share: 0.8 },
+  'MountainCarContinuous-v0': { threshold: 90, share: 0.8 },
 };
 /** Seeds never used for tuning (the presets were tuned on 0-19, and CartPole candidates also tried on 1000-1019 and 3000-3019). */
 export const DEFAULT_SEEDS = '2000-2019';
@@ -101,11 +104,13 @@ async function main(): Promise<void> {
     const i = args.indexOf(flag);
     return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
   };
-  const env = value('--env', 'CartPole-v1');
   const backend = value('--backend', 'cpu');
-  // The algorithm registry (src/rl/algorithms.ts) names the algorithm and its preset for the env.
+  // The algorithm registry (src/rl/algorithms.ts) names the algorithm and its preset for the env;
+  // a preset named without --env trains its own env.
   const algo = algorithm(value('--algo', DEFAULT_ALGORITHM));
-  const presetName = value('--preset', algo.presetFor(env, backend));
+  const namedPreset = value('--preset', '');
+  const env = value('--env', namedPreset !== '' ? algo.preset(namedPreset).env : 'CartPole-v1');
+  const presetName = namedPreset !== '' ? namedPreset : algo.presetFor(env, backend);
   const seeds = parseSeeds(value('--seeds', DEFAULT_SEEDS));
   const jobs = Math.max(1, Number(value('--jobs', String(availableParallelism()))));
   const target = TARGETS[env] ?? { threshold: Number.NaN, share: 1 };
