@@ -27,16 +27,17 @@ import type { PpoLossStat } from '../backend/policy-ops.js';
 import { make } from '../envs/registry.js';
 import { isBox, type Box } from '../envs/spaces.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { Rng, type RngState } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
 import { validateWithSchema, type FieldNamer } from './config-schema.js';
 import type { TrainerCallbacks } from './dqn-trainer.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
-import type { OpenEpisodeState } from './open-episode.js';
-import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
+import { PeriodicEvaluation } from './periodic-evaluation.js';
 import { PpoAgent, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
 import { PPO_CONFIG, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
+import type { RolloutState } from './rollout-checkpoint.js';
 import { RolloutNormalizer, type RolloutNormalizerState } from './rollout-normalizer.js';
+import { annealedLearningRate } from './schedules.js';
 import { RecentReturns } from './statistics.js';
 import type { Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs } from './training-envs.js';
@@ -44,22 +45,9 @@ import { TrainingEnvs } from './training-envs.js';
 /** The snapshot format PpoTrainer writes. */
 export const PPO_STATE_VERSION = 1;
 
-/** A PpoTrainer snapshot, taken between iterations: everything `run` needs to continue exactly. */
-export interface PpoState extends PeriodicEvaluationState {
+/** A PpoTrainer snapshot, taken between iterations: everything `run` needs to continue exactly (the rollout trainers' fields, and PPO's). */
+export interface PpoState extends RolloutState<PpoConfig, 'ppo'> {
   version: typeof PPO_STATE_VERSION;
-  algorithm: 'ppo';
-  config: PpoConfig;
-  seed: number;
-  steps: number;
-  episodes: number;
-  iterations: number;
-  lastLoss: number;
-  /** Iterations whose updates were undone (onNonFinite 'skip'). */
-  skippedIterations: number;
-  recentReturns: number[];
-  rng: RngState;
-  /** The host envs' open episodes. */
-  envs: OpenEpisodeState[];
   agent: PpoAgentState;
   /** The observation and reward statistics (both null when the config normalises neither). */
   normalizer: RolloutNormalizerState;
@@ -246,7 +234,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
 
   /** The learning rate of the next iteration's updates. */
   get learningRate(): number {
-    return this.config.lrDecay ? this.config.lr * (1 - this.iterations / this.totalIterations) : this.config.lr;
+    return annealedLearningRate(this.config.lr, this.config.lrDecay, this.iterations, this.totalIterations);
   }
 
   /** Starts from a weights file's arrays (weightShapes' order: the agent's, then the observation statistics where they are normalised). */

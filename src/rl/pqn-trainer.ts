@@ -37,17 +37,17 @@ import { FirstEnvProbe } from './device-env-probe.js';
 import { DeviceRollout } from './device-rollout.js';
 import { paddedRows } from './device-rollout-layout.js';
 import { InvalidArgumentError } from '../errors.js';
-import { Rng, type RngState } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
 import { argmaxRow } from './dqn-agent.js';
 import type { TrainerCallbacks } from './dqn-trainer.js';
 import { validateWithSchema, type FieldNamer } from './config-schema.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
-import type { OpenEpisodeState } from './open-episode.js';
-import { PeriodicEvaluation, type PeriodicEvaluationState } from './periodic-evaluation.js';
+import { PeriodicEvaluation } from './periodic-evaluation.js';
 import { PqnAgent, type PqnAgentState } from './pqn-agent.js';
+import type { RolloutState } from './rollout-checkpoint.js';
 import { PQN_CONFIG, pqnConfigFor, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
-import { LinearStepDecay } from './schedules.js';
+import { LinearStepDecay, annealedLearningRate } from './schedules.js';
 import { RecentReturns } from './statistics.js';
 import type { EnvInProgress, Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs } from './training-envs.js';
@@ -55,23 +55,10 @@ import { TrainingEnvs } from './training-envs.js';
 /** The snapshot format PqnTrainer writes. */
 export const PQN_STATE_VERSION = 1;
 
-/** A PqnTrainer snapshot, taken between iterations: everything `run` needs to continue exactly. */
-export interface PqnState extends PeriodicEvaluationState {
+/** A PqnTrainer snapshot, taken between iterations: everything `run` needs to continue exactly (the rollout trainers' fields, and PQN's). */
+export interface PqnState extends RolloutState<PqnConfig, 'pqn'> {
   version: typeof PQN_STATE_VERSION;
-  algorithm: 'pqn';
-  config: PqnConfig;
-  seed: number;
-  steps: number;
-  episodes: number;
-  iterations: number;
-  lastLoss: number;
-  /** Iterations whose updates were undone (onNonFinite 'skip'). */
-  skippedIterations: number;
-  recentReturns: number[];
-  rng: RngState;
-  /** The host envs' open episodes (none with envOn 'device'). */
-  envs: OpenEpisodeState[];
-  /** With envOn 'device': the device envs' state (S, N) row-major, reset counters included; absent otherwise. */
+  /** With envOn 'device': the device envs' state (S, N) row-major, reset counters included; absent otherwise (the host envs' open episodes are `envs`, empty with device envs). */
   deviceEnv?: number[];
   agent: PqnAgentState;
 }
@@ -229,7 +216,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
 
   /** The learning rate of the next iteration's updates. */
   get learningRate(): number {
-    return this.config.lrDecay ? this.config.lr * (1 - this.iterations / this.totalIterations) : this.config.lr;
+    return annealedLearningRate(this.config.lr, this.config.lrDecay, this.iterations, this.totalIterations);
   }
 
   loadWeights(arrays: readonly ArrayLike<number>[]): void {

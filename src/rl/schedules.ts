@@ -96,3 +96,12 @@ function checkStepBudget(steps: number, field = 'steps'): void {
     throw new InvalidArgumentError(`${field} must be a positive integer with the 'linear-step' epsilon schedule (it decays over the step budget), got ${steps}`);
   }
 }
+
+/**
+ * The learning rate of iteration `iteration` (0-based) of `iterations`: `lr` annealed linearly
+ * towards 0 with `anneal` (CleanRL's anneal_lr: lr x (1 - iteration / iterations)), else `lr`.
+ * The rollout trainers' (PQN, PPO) one rule.
+ */
+export function annealedLearningRate(lr: number, anneal: boolean, iteration: number, iterations: number): number {
+  return anneal ? lr * (1 - iteration / iterations) : lr;
+}

@@ -9,12 +9,12 @@ import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend, type BackendKind } from '../backend/create-backend.js';
 import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.js';
 import { InvalidArgumentError, errorMessage } from '../errors.js';
+import { make } from '../envs/registry.js';
 import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
 import type { BaseConfig, BaseState, EnvInProgress, Trainer } from '../rl/trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
-import { makeDiscreteEnv } from '../rl/training-env.js';
 import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
 import { runConformanceCases } from './conformance-case.js';
@@ -342,7 +342,8 @@ export class TrainingSession {
     if (wasRunning) this.post({ type: 'notice', level: 'info', text: 'training paused to play a greedy episode' });
     return this.exclusive(async () => {
       const trainer = this.requireTrainer();
-      const env = makeDiscreteEnv(trainer.config.env);
+      // Discrete or Box: the trainer's policy plays its own kind of action (GreedyPolicy.actionBounds).
+      const env = make(trainer.config.env);
       const states: number[] = [];
       let stateSize = 0;
       const [ret] = await evaluateGreedy(trainer.policy, env, 1, seed, (e) => {
