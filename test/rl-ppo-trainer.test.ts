@@ -28,7 +28,8 @@ afterAll(() => {
 });
 
 /** A small run: 4 envs x 32 steps (128 transitions), 4 minibatches of 32, 2 epochs. */
-const SMALL: PpoConfig = { ...ppoPreset('ppo-cleanrl'), hidden: [16, 16], numSteps: 32, updateEpochs: 2, steps: 1280, evalFreq: 512, evalEpisodes: 2 };
+// Host envs (the presets' auto would put CartPole's on the device on WebGPU: test/rl-ppo-device.test.ts covers that).
+const SMALL: PpoConfig = { ...ppoPreset('ppo-cleanrl'), envOn: 'host', hidden: [16, 16], numSteps: 32, updateEpochs: 2, steps: 1280, evalFreq: 512, evalEpisodes: 2 };
 /** SMALL on Pendulum-v1 (Box actions: a Gaussian policy), with both normalisations. */
 const SMALL_BOX: PpoConfig = { ...SMALL, env: 'Pendulum-v1', normalizeObservation: true, normalizeReward: true, evalEpisodes: 1 };
 

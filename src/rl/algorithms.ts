@@ -19,7 +19,7 @@ import type { ConfigSpec, FieldNamer } from './config-schema.js';
 import { DqnTrainer, type TrainerCallbacks } from './dqn-trainer.js';
 import { estimatePpoMemory, estimatePqnMemory, estimateRunMemory, type MemoryItem } from './memory-budget.js';
 import { PPO_CHECKPOINT } from './ppo-checkpoint.js';
-import { PPO_CONFIG, PPO_PRESET_NAMES, ppoMinibatchSize, ppoPreset, ppoPresetFor, type PpoConfig } from './ppo-config.js';
+import { PPO_CONFIG, PPO_PRESET_NAMES, ppoConfigFor, ppoMinibatchSize, ppoPreset, ppoPresetFor, type PpoConfig } from './ppo-config.js';
 import { PpoTrainer, type PpoState } from './ppo-trainer.js';
 import { checkStateFinite } from './non-finite-guard.js';
 import { PQN_CHECKPOINT_KIND, checkPqnStateFinite, decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
@@ -170,11 +170,12 @@ export const PPO_ALGORITHM: AlgorithmEntry<PpoConfig, PpoState> = {
   presetNames: PPO_PRESET_NAMES,
   preset: ppoPreset,
   presetFor: (env) => ppoPresetFor(env),
-  forBackend: (config) => ({ ...config, hidden: [...config.hidden] }),
+  forBackend: ppoConfigFor,
+  agreesWithAnySaved: (key, value) => key === 'envOn' && value === 'auto',
   createTrainer: (backend, config, seed, callbacks) => new PpoTrainer(backend, config, seed, callbacks),
   describe: () => 'PPO',
   describeRun: (c) =>
-    `${c.numEnvs} envs x ${c.numSteps} steps a rollout, ${c.updateEpochs} epochs x ${c.numMinibatches} minibatches of ${ppoMinibatchSize(c)} | ` +
+    `${c.numEnvs} ${c.envOn === 'device' ? 'device envs' : 'envs'} x ${c.numSteps} steps a rollout, ${c.updateEpochs} epochs x ${c.numMinibatches} minibatches of ${ppoMinibatchSize(c)} | ` +
     `Adam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | GAE lambda ${c.gaeLambda} | clip ${c.clipCoef}`,
   budget: (c) => ({ steps: c.steps, episodes: 0 }),
   resumableFields: ['steps'],

@@ -39,6 +39,13 @@ export interface DeviceRolloutNetwork {
   forward(x: Tensor): Tensor;
 }
 
+/**
+ * How a rollout acts at vector step t: records on the backend the N actions (exact integers) for
+ * the observations `obs` (N, obsDim) into `actions` (N, 1), drawing with `counter` (PQN:
+ * epsilonGreedy on Q; PPO: policySample on the actor's logits, its log-probabilities stored too).
+ */
+export type DeviceActing = (obs: Tensor, actions: Tensor, counter: number, t: number) => void;
+
 export interface DeviceRolloutConfig {
   env: string;
   numEnvs: number;
@@ -55,6 +62,26 @@ export interface DeviceRolloutConfig {
 export function deviceRolloutProblem(env: string): string | null {
   if (!(DEVICE_ENVS as readonly string[]).includes(env)) return `envs on the device support ${DEVICE_ENVS.join(', ')} only, not ${env}: use host envs for it`;
   return null;
+}
+
+/**
+ * Where a run's training envs step: the host's Gymnasium-exact envs, batched float32 kernels on the
+ * backend (docs/device-envs.md), or 'auto': settled for the backend when the run starts
+ * (resolveEnvOn).
+ */
+export const ENV_ON = ['auto', 'host', 'device'] as const;
+export type EnvOn = (typeof ENV_ON)[number];
+/** Where a run's envs step once settled: what its checkpoints, config.json and banner record (never 'auto'). */
+export type SettledEnvOn = Exclude<EnvOn, 'auto'>;
+
+/**
+ * The one rule for `envOn: 'auto'`: 'device' on a WebGPU backend for an env with a device kernel
+ * (deviceRolloutProblem: DEVICE_ENVS), where the loop's read backs are what costs; else 'host' (on
+ * the CPU backend the host loop is as fast and Gymnasium-exact). 'host' and 'device' stay as given.
+ */
+export function resolveEnvOn(envOn: EnvOn, env: string, backend: string): SettledEnvOn {
+  if (envOn !== 'auto') return envOn;
+  return backend === 'webgpu' && deviceRolloutProblem(env) === null ? 'device' : 'host';
 }
 
 /** The host copy of one rollout without the padding, time-major: row t N + n is env n's step t. */
@@ -89,9 +116,9 @@ export class DeviceRollout {
   private readonly truncatedRows: Tensor[];
   private readonly observations: Tensor;
   private readonly returns: Tensor;
-  /** The tail's first value, where readEpisodes copies its scalar, and the statistics with it: one range, one read. */
-  private readonly tailScalar: Tensor;
   private readonly episodesAndTail: Tensor;
+  /** Views of the tail's first values, by size (readEpisodesWith). */
+  private readonly tailViews = new Map<number, Tensor>();
   /** The rollout's T Np rows on the device, time-major (env n's step t at row t Np + n: layout's paddedRow): what minibatches are gathered from. */
   readonly rows: { observations: Tensor; actions: Tensor; returns: Tensor };
   private readonly finalObs: Tensor;
@@ -135,8 +162,9 @@ export class DeviceRollout {
     this.observations = b.view(this.arena, obsBlocks.offset, [T * np, d], 'rollout.s');
     this.returns = b.view(this.arena, returnBlocks.offset, [T, np], 'rollout.G');
     const tail = layout.arena.tail;
-    this.tailScalar = b.view(this.arena, tail.offset, [1, 1], 'rollout.tail');
-    this.episodesAndTail = b.view(this.arena, episodeBlocks.offset, [tail.offset + 1 - episodeBlocks.offset], 'rollout.episodes_tail');
+    // The tail, where readEpisodesWith copies values so that they come back with the statistics: one range, one read.
+    this.tailViews.set(1, b.view(this.arena, tail.offset, [1, 1], 'rollout.tail'));
+    this.episodesAndTail = b.view(this.arena, episodeBlocks.offset, [tail.offset + tail.size - episodeBlocks.offset], 'rollout.episodes_tail');
     this.rows = {
       observations: this.observations,
       actions: b.view(this.arena, actionBlocks.offset, [T * np, 1], 'rollout.a'),
@@ -163,15 +191,28 @@ export class DeviceRollout {
    * firstCounter + t at step t, then the returns. Nothing is read back.
    */
   record(net: DeviceRolloutNetwork, epsilons: ArrayLike<number>, firstCounter: number): void {
-    const { backend: b, numSteps: T, env } = this;
+    const { backend: b, numSteps: T } = this;
     const seed = this.config.seed;
     if (epsilons.length !== T) throw new ShapeError(`device rollout: ${T} epsilons needed (one per vector step), got ${epsilons.length}`);
+    this.recordSteps((obs, actions, counter, t) => b.epsilonGreedy({ q: net.forward(obs), epsilon: epsilons[t], seed, counter, actions }), firstCounter);
+    if (this.config.rewardScale !== 1) b.scale(this.rewards, this.config.rewardScale, this.rewards);
+    const nextQ = net.forward(this.finalObs);
+    b.qLambdaReturns({ rewards: this.rewards, terminated: this.terminated, truncated: this.truncated, nextQ, gamma: this.config.gamma, lambda: this.config.qLambda, returns: this.returns });
+  }
+
+  /**
+   * Records the T vector steps of one rollout, acting by `act` with the draw counter
+   * firstCounter + t at step t, and nothing after them (what follows is the algorithm's: PQN's
+   * returns in `record`, PPO's values and GAE over `steps`). Nothing is read back.
+   */
+  recordSteps(act: DeviceActing, firstCounter: number): void {
+    const { backend: b, numSteps: T, env } = this;
+    const seed = this.config.seed;
     // The previous rollout's last observations start this one (copied only now: read() needed row 0).
     if (this.shiftPending) b.copy(this.obsRows[T], this.obsRows[0]);
     this.shiftPending = true;
     for (let t = 0; t < T; t++) {
-      const q = net.forward(this.obsRows[t]);
-      b.epsilonGreedy({ q, epsilon: epsilons[t], seed, counter: firstCounter + t, actions: this.actionRows[t] });
+      act(this.obsRows[t], this.actionRows[t], firstCounter + t, t);
       b.envStep({
         env,
         seed,
@@ -185,9 +226,17 @@ export class DeviceRollout {
         episodes: this.episodeRows[t],
       });
     }
-    if (this.config.rewardScale !== 1) b.scale(this.rewards, this.config.rewardScale, this.rewards);
-    const nextQ = net.forward(this.finalObs);
-    b.qLambdaReturns({ rewards: this.rewards, terminated: this.terminated, truncated: this.truncated, nextQ, gamma: this.config.gamma, lambda: this.config.qLambda, returns: this.returns });
+  }
+
+  /** A rollout's step data beyond the arena: T Np final observations and the (T, Np) rewards and flags (padded columns hold zeros). */
+  get steps(): { finalObservations: Tensor; rewards: Tensor; terminated: Tensor; truncated: Tensor } {
+    return { finalObservations: this.finalObs, rewards: this.rewards, terminated: this.terminated, truncated: this.truncated };
+  }
+
+  /** Step t's (N, 1) view of a (T, Np) tensor laid out as the rewards (a caller's per-step values: PPO's log-probabilities). */
+  stepColumns(base: Tensor): Tensor[] {
+    const scalars = this.layout.side.scalars;
+    return Array.from({ length: scalars.count }, (_, t) => this.backend.view(base, scalars.offset + t * scalars.stride, [this.numEnvs, 1]));
   }
 
   /** The one read back of a recorded rollout: `data`'s arrays are filled and returned. */
@@ -209,11 +258,24 @@ export class DeviceRollout {
    * come back in one range.
    */
   async readEpisodes(scalar: Tensor): Promise<{ episodes: FloatArray; scalar: number }> {
+    const { episodes, values } = await this.readEpisodesWith(scalar);
+    return { episodes, scalar: values[0] };
+  }
+
+  /**
+   * readEpisodes with up to the tail's size (64) values recorded after the rollout (PPO: its loss
+   * statistics), copied beside the episode statistics: one range, one read. The values are a view
+   * of the host copy, overwritten by the next read.
+   */
+  async readEpisodesWith(values: Tensor): Promise<{ episodes: FloatArray; values: FloatArray }> {
     const { episodes: blocks, tail } = this.layout.arena;
-    this.backend.copy(scalar, this.tailScalar);
-    await this.backend.read(this.episodesAndTail, this.host.subarray(blocks.offset, tail.offset + 1));
+    if (values.size > tail.size) throw new ShapeError(`device rollout: at most ${tail.size} values come back with the episode statistics, got ${values.size}`);
+    let target = this.tailViews.get(values.size);
+    if (target === undefined) this.tailViews.set(values.size, (target = this.backend.view(this.arena, tail.offset, [1, values.size], 'rollout.tail_values')));
+    this.backend.copy(values, target);
+    await this.backend.read(this.episodesAndTail, this.host.subarray(blocks.offset, tail.offset + tail.size));
     unpadBlocks(blocks, this.host, this.data.episodes);
-    return { episodes: this.data.episodes, scalar: this.host[tail.offset] };
+    return { episodes: this.data.episodes, values: this.host.subarray(tail.offset, tail.offset + values.size) };
   }
 
   /** The env state (S, N) as numbers: every env's physics, open episode and reset counter (one read back). */

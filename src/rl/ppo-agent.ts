@@ -18,7 +18,7 @@
  * or the mean.
  */
 import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
-import { PPO_LOSS_STATS, type PolicyHead, type PpoLossOf } from '../backend/policy-ops.js';
+import { PPO_LOSS_STATS, type PolicyHead, type PpoLossOf, type PpoLossStat } from '../backend/policy-ops.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { GradNormClipper } from '../nn/clip.js';
 import { Dense } from '../nn/dense.js';
@@ -56,6 +56,11 @@ export interface PpoAgentConfig {
   logStdInit: number;
   /** Minibatch tensors used in turn (default 1), so consecutive updates upload without waiting (as PqnAgentConfig.slots). */
   slots?: number;
+}
+
+/** The values of a (1, PPO_LOSS_STATS.length) statistics tensor read back, by name. */
+export function statsRecord(values: ArrayLike<number>): Record<PpoLossStat, number> {
+  return Object.fromEntries(PPO_LOSS_STATS.map((name, i) => [name, values[i]])) as Record<PpoLossStat, number>;
 }
 
 /** A rollout on the backend that minibatches are gathered from (updateGathered), R = T N rows each. */
@@ -262,9 +267,8 @@ export class PpoAgent {
   }
 
   /** The latest update's statistics, by PPO_LOSS_STATS' names (a read back). */
-  async readStats(): Promise<Record<(typeof PPO_LOSS_STATS)[number], number>> {
-    const values = await this.backend.read(this.stats);
-    return Object.fromEntries(PPO_LOSS_STATS.map((name, i) => [name, values[i]])) as Record<(typeof PPO_LOSS_STATS)[number], number>;
+  async readStats(): Promise<Record<PpoLossStat, number>> {
+    return statsRecord(await this.backend.read(this.stats));
   }
 
   /** The actor's W, b per layer, the critic's, then the log-std (gaussian): ppoWeightShapes' order. */

@@ -10,7 +10,7 @@ import type { Json } from './checkpoint-fields.js';
 import { ppoWeightShapes } from './ppo-agent.js';
 import { PPO_CONFIG, PPO_PRESET_NAMES, type PpoConfig } from './ppo-config.js';
 import { PPO_STATE_VERSION, ppoPolicyShapes, type PpoState } from './ppo-trainer.js';
-import { rolloutCheckpointCodec } from './rollout-checkpoint.js';
+import { deviceEnvCheckpointParts, rolloutCheckpointCodec } from './rollout-checkpoint.js';
 import type { RolloutNormalizerState } from './rollout-normalizer.js';
 
 /** The `kind` a PPO checkpoint's metadata carries. */
@@ -38,7 +38,7 @@ export const PPO_CHECKPOINT = rolloutCheckpointCodec<PpoConfig, 'ppo', PpoState>
   anyActionSpace: true,
   weightShapes: (config, dims) => ppoWeightShapes(dims.obsDim, dims.nActions, config.hidden, dims.box === null ? 'categorical' : 'gaussian'),
   policyShapes: (config, dims) => ppoPolicyShapes(ppoWeightShapes(dims.obsDim, dims.nActions, config.hidden, dims.box === null ? 'categorical' : 'gaussian'), dims.obsDim, config.normalizeObservation),
-  hostEnvs: (config) => config.numEnvs,
+  ...deviceEnvCheckpointParts<PpoConfig, 'ppo', PpoState>(),
   extraMeta: {
     encode: (state) => ({ normalizer: state.normalizer as unknown as Json[string] }),
     decode: (extra, config, fields) => {

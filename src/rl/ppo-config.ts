@@ -12,12 +12,21 @@ import { checkName } from '../errors.js';
 import type { Initializer } from '../nn/init.js';
 import { DQN_CONFIG, NON_FINITE_POLICIES, type NonFinitePolicy } from './config.js';
 import type { ConfigSpec } from './config-schema.js';
+import { deviceRolloutProblem, resolveEnvOn, type EnvOn } from './device-rollout.js';
+import { PQN_CONFIG } from './pqn-config.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
 
 /** Every hyper-parameter of a PPO run. */
 export interface PpoConfig {
   /** Environment id from the registry (Discrete actions: a categorical policy; Box: a diagonal Gaussian). */
   env: string;
+  /**
+   * Where the training envs step: 'host' (Gymnasium-exact), 'device' (the backend's envStep, actions
+   * drawn by policySample on the device, the rollout recorded with one read back; the envs with a
+   * device kernel, without normalisation), or 'auto' (device on WebGPU where that applies, else
+   * host; settled when the trainer is built: ppoConfigFor).
+   */
+  envOn: EnvOn;
   /** Hidden widths of the actor and of the critic (two separate MLPs, as CleanRL's and SB3's MlpPolicy). */
   hidden: number[];
   /** Their hidden activation (tanh in CleanRL and SB3). */
@@ -67,6 +76,15 @@ export interface PpoConfig {
   onNonFinite: NonFinitePolicy;
 }
 
+/**
+ * `config` as a run on `backend` trains it: envOn settled (resolveEnvOn; 'auto' stays on the host
+ * where observations or rewards are normalised, which the device rollout does not do). A copy.
+ */
+export function ppoConfigFor(config: PpoConfig, backend: string): PpoConfig {
+  const normalised = config.normalizeObservation || config.normalizeReward;
+  return { ...config, hidden: [...config.hidden], envOn: config.envOn === 'auto' && normalised ? 'host' : resolveEnvOn(config.envOn, config.env, backend) };
+}
+
 /** Transitions per minibatch: numEnvs x numSteps / numMinibatches. */
 export function ppoMinibatchSize(c: Pick<PpoConfig, 'numEnvs' | 'numSteps' | 'numMinibatches'>): number {
   return (c.numEnvs * c.numSteps) / c.numMinibatches;
@@ -76,6 +94,7 @@ export function ppoMinibatchSize(c: Pick<PpoConfig, 'numEnvs' | 'numSteps' | 'nu
 export const PPO_CONFIG: ConfigSpec<PpoConfig> = {
   fields: {
     env: DQN_CONFIG.fields.env,
+    envOn: PQN_CONFIG.fields.envOn,
     hidden: { kind: { type: 'widths', maxLayers: MAX_HIDDEN_LAYERS }, doc: 'hidden layer widths of the actor and of the critic, comma-separated', label: 'Hidden layers', main: true },
     activation: { kind: { type: 'choice', choices: () => ACTIVATIONS.filter((a) => a !== 'softmax') }, doc: 'hidden activation of both networks', label: 'Activation' },
     init: DQN_CONFIG.fields.init,
@@ -111,6 +130,13 @@ export const PPO_CONFIG: ConfigSpec<PpoConfig> = {
     },
   },
   rules: [
+    (c, name) => {
+      if (c.envOn !== 'device') return null;
+      const problem = deviceRolloutProblem(c.env);
+      if (problem !== null) return `${name('envOn')} device: ${problem} (${name('env')} ${c.env})`;
+      if (c.normalizeObservation || c.normalizeReward) return `${name('envOn')} device does not normalise observations or rewards: turn ${name(c.normalizeObservation ? 'normalizeObservation' : 'normalizeReward')} off, or use host envs`;
+      return null;
+    },
     (c, name) =>
       (c.numEnvs * c.numSteps) % c.numMinibatches !== 0
         ? `${name('numEnvs')} x ${name('numSteps')} (${c.numEnvs * c.numSteps}) must be a multiple of ${name('numMinibatches')} ${c.numMinibatches}`
@@ -136,6 +162,7 @@ export type PpoPresetName = (typeof PPO_PRESET_NAMES)[number];
  */
 const PPO_CLEANRL: PpoConfig = {
   env: 'CartPole-v1',
+  envOn: 'auto',
   hidden: [64, 64],
   activation: 'tanh',
   init: 'orthogonal',

@@ -33,13 +33,16 @@ import type { TrainerCallbacks } from './dqn-trainer.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
 import { PeriodicEvaluation } from './periodic-evaluation.js';
-import { PpoAgent, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
-import { PPO_CONFIG, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
+import { PpoAgent, statsRecord, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
+import { PPO_CONFIG, ppoConfigFor, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
+import { PpoDeviceRollout } from './ppo-device-rollout.js';
+import { FirstEnvProbe } from './device-env-probe.js';
+import { paddedRows } from './device-rollout-layout.js';
 import type { RolloutState } from './rollout-checkpoint.js';
 import { RolloutNormalizer, type RolloutNormalizerState } from './rollout-normalizer.js';
 import { annealedLearningRate } from './schedules.js';
 import { RecentReturns } from './statistics.js';
-import type { Trainer, TrainerPolicy } from './trainer.js';
+import type { EnvInProgress, Trainer, TrainerPolicy } from './trainer.js';
 import { TrainingEnvs } from './training-envs.js';
 
 /** The snapshot format PpoTrainer writes. */
@@ -48,6 +51,8 @@ export const PPO_STATE_VERSION = 1;
 /** A PpoTrainer snapshot, taken between iterations: everything `run` needs to continue exactly (the rollout trainers' fields, and PPO's). */
 export interface PpoState extends RolloutState<PpoConfig, 'ppo'> {
   version: typeof PPO_STATE_VERSION;
+  /** With envOn 'device': the device envs' state (S, N) row-major, reset counters included; absent otherwise (`envs` is then empty). */
+  deviceEnv?: number[];
   agent: PpoAgentState;
   /** The observation and reward statistics (both null when the config normalises neither). */
   normalizer: RolloutNormalizerState;
@@ -107,10 +112,16 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
   /** The vector step being taken: its sampled actions and their log-probabilities. */
   private readonly stepSample: { actions: Float32Array; logProb: Float32Array };
   private readonly order: Int32Array;
-  /** The rollout on the backend: what minibatches are gathered from, and GAE's inputs. */
-  private readonly rollout: PpoRolloutTensors & { nextObservations: Tensor; nextValues: Tensor; rewards: Tensor; terminated: Tensor; truncated: Tensor };
-  /** (T, N) views of the (T N, 1) rollout columns GAE reads and writes. */
-  private readonly grid: { values: Tensor; nextValues: Tensor; advantages: Tensor; returns: Tensor };
+  /** With host envs, the rollout uploaded to the backend: what minibatches are gathered from, and GAE's inputs; null with device envs. */
+  private readonly rollout: (PpoRolloutTensors & { nextObservations: Tensor; nextValues: Tensor; rewards: Tensor; terminated: Tensor; truncated: Tensor }) | null;
+  /** (T, N) views of the (T N, 1) rollout columns GAE reads and writes (host envs). */
+  private readonly grid: { values: Tensor; nextValues: Tensor; advantages: Tensor; returns: Tensor } | null;
+  /** With envOn 'device': the rollout on the backend (ppo-device-rollout.ts); else null. */
+  readonly device: PpoDeviceRollout | null;
+  /** With envOn 'device': env 0's episode in progress for the page's canvas; else null. */
+  private readonly firstEnvProbe: FirstEnvProbe | null;
+  /** With envOn 'device': `order` as the device rollout's padded rows. */
+  private readonly deviceOrder: Int32Array;
 
   constructor(
     readonly backend: Backend,
@@ -120,7 +131,8 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
   ) {
     validatePpoConfig(config);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError(`seed must be a non-negative integer, got ${seed}`);
-    this.config = { ...config, hidden: [...config.hidden] };
+    // envOn 'auto' settled for this backend: the config the run trains, snapshots and reports.
+    this.config = ppoConfigFor(config, backend.name);
     const c = this.config;
     // Any action space: Discrete (a categorical policy) or Box (a diagonal Gaussian).
     this.envs = new TrainingEnvs({ env: c.env, rewardShaping: 'none', numEnvs: c.numEnvs }, () => make(c.env, { recordEpisodeStatistics: true }));
@@ -156,13 +168,18 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     );
     const rows = this.batch;
     const cols = this.actionCols;
-    this.obs = new Float32Array(rows * obsDim);
-    this.nextObs = new Float32Array(rows * obsDim);
-    this.actions = new Float32Array(rows * cols);
-    this.logProb = new Float32Array(rows);
-    this.rewards = new Float32Array(rows);
-    this.terminated = new Float32Array(rows);
-    this.truncated = new Float32Array(rows);
+    const onDevice = c.envOn === 'device';
+    this.device = onDevice ? new PpoDeviceRollout(backend, { env: c.env, numEnvs: n, numSteps: c.numSteps, seed, gamma: c.gamma, gaeLambda: c.gaeLambda }) : null;
+    this.firstEnvProbe = this.device === null ? null : new FirstEnvProbe(backend, this.device.rollout.state, this.device.rollout.env);
+    // With device envs the rollout stays on the device: no host copy.
+    const hostRows = onDevice ? 0 : rows;
+    this.obs = new Float32Array(hostRows * obsDim);
+    this.nextObs = new Float32Array(hostRows * obsDim);
+    this.actions = new Float32Array(hostRows * cols);
+    this.logProb = new Float32Array(hostRows);
+    this.rewards = new Float32Array(hostRows);
+    this.terminated = new Float32Array(hostRows);
+    this.truncated = new Float32Array(hostRows);
     this.stepSample = { actions: new Float32Array(n * cols), logProb: new Float32Array(n) };
     this.normalizer = new RolloutNormalizer(obsDim, n, { observations: c.normalizeObservation, rewards: c.normalizeReward, gamma: c.gamma });
     this.actObs = new Float32Array(n * obsDim);
@@ -170,31 +187,35 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     this.stepRewards = new Float32Array(n);
     this.envActions = new Float32Array(this.box === null ? 0 : n * cols);
     this.order = new Int32Array(rows);
+    this.deviceOrder = new Int32Array(onDevice ? rows : 0);
     const T = c.numSteps;
     const t = (shape: [number, number], name: string): Tensor => backend.tensor(shape, undefined, `ppo.rollout.${name}`);
-    this.rollout = {
-      observations: t([rows, obsDim], 's'),
-      nextObservations: t([rows, obsDim], 'next_s'),
-      actions: t([rows, cols], 'a'),
-      logProb: t([rows, 1], 'logp'),
-      values: t([rows, 1], 'v'),
-      nextValues: t([rows, 1], 'next_v'),
-      advantages: t([rows, 1], 'adv'),
-      returns: t([rows, 1], 'ret'),
-      rewards: t([T, n], 'r'),
-      terminated: t([T, n], 'terminated'),
-      truncated: t([T, n], 'truncated'),
-    };
+    this.rollout = onDevice
+      ? null
+      : {
+          observations: t([rows, obsDim], 's'),
+          nextObservations: t([rows, obsDim], 'next_s'),
+          actions: t([rows, cols], 'a'),
+          logProb: t([rows, 1], 'logp'),
+          values: t([rows, 1], 'v'),
+          nextValues: t([rows, 1], 'next_v'),
+          advantages: t([rows, 1], 'adv'),
+          returns: t([rows, 1], 'ret'),
+          rewards: t([T, n], 'r'),
+          terminated: t([T, n], 'terminated'),
+          truncated: t([T, n], 'truncated'),
+        };
+    const r = this.rollout;
     const grid = (x: Tensor, name: string): Tensor => backend.view(x, 0, [T, n], `ppo.rollout.${name}[T,N]`);
-    this.grid = {
-      values: grid(this.rollout.values, 'v'),
-      nextValues: grid(this.rollout.nextValues, 'next_v'),
-      advantages: grid(this.rollout.advantages, 'adv'),
-      returns: grid(this.rollout.returns, 'ret'),
-    };
+    this.grid = r === null ? null : { values: grid(r.values, 'v'), nextValues: grid(r.nextValues, 'next_v'), advantages: grid(r.advantages, 'adv'), returns: grid(r.returns, 'ret') };
     this.policy = greedyPolicyOf(this.agent, nActions, this.box, this.normalizer);
     this.evaluation = new PeriodicEvaluation(c.env, c.evalEpisodes, seed);
     this.nonFiniteGuard = new NonFiniteGuard(c.onNonFinite, { weights: (agent) => agent.getWeights(), what: 'weights', rounds: 'iterations' });
+  }
+
+  /** With envOn 'device': env 0's episode in progress, one small read back recorded at once (device-env-probe.ts); else null (see Trainer). */
+  deviceEnvInProgress(): Promise<EnvInProgress | null> {
+    return this.firstEnvProbe === null ? Promise.resolve(null) : this.firstEnvProbe.read();
   }
 
   /** Iterations whose updates were undone (onNonFinite 'skip'). */
@@ -261,8 +282,8 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
    */
   async run(maxSteps = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): Promise<number> {
     const before = this.steps;
-    this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
-    if (!this.primed) {
+    if (this.device === null) this.envs.open(this.steps === 0 && this.episodes === 0 ? this.seed : null);
+    if (this.device === null && !this.primed) {
       // The first resets count in the observation statistics (as a vector NormalizeObservation's reset); a restored run's are already in them.
       if (this.steps === 0) this.normalizer.observe(this.envs.observations, this.envs.numEnvs, this.actObs);
       else this.normalizer.normalizeInto(this.envs.observations, this.envs.numEnvs, this.actObs);
@@ -274,8 +295,12 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
 
   private async iteration(): Promise<void> {
     const before = this.steps;
-    await this.collect();
-    this.computeAdvantages();
+    // The vector step index counts the acting draws: each (seed, env, step) draws once in the run.
+    if (this.device !== null) this.device.record(this.agent, this.steps / this.envs.numEnvs);
+    else {
+      await this.collect();
+      this.computeAdvantages();
+    }
     await this.train();
     this.iterations++;
     const every = this.config.evalFreq;
@@ -328,7 +353,9 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
 
   /** The rollout uploaded, V(s) and V(s') in two critic passes, and GAE, all recorded on the backend. */
   private computeAdvantages(): void {
-    const { backend, rollout, grid, config: c } = this;
+    const { backend, config: c } = this;
+    const rollout = this.rollout as NonNullable<typeof this.rollout>;
+    const grid = this.grid as NonNullable<typeof this.grid>;
     backend.write(rollout.observations, this.obs);
     backend.write(rollout.nextObservations, this.nextObs);
     backend.write(rollout.actions, this.actions);
@@ -367,12 +394,40 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
         order[i] = order[j];
         order[j] = swap;
       }
-      for (let m = 0; m < c.numMinibatches; m++) agent.updateGathered(this.rollout, order.subarray(m * b, (m + 1) * b), lr);
+      const device = this.device;
+      if (device !== null) {
+        paddedRows(device.rollout.layout, order, this.deviceOrder);
+        for (let m = 0; m < c.numMinibatches; m++) agent.updateGathered(device.tensors, this.deviceOrder.subarray(m * b, (m + 1) * b), lr);
+      } else {
+        const rollout = this.rollout as PpoRolloutTensors;
+        for (let m = 0; m < c.numMinibatches; m++) agent.updateGathered(rollout, order.subarray(m * b, (m + 1) * b), lr);
+      }
       this.backend.flush();
       await yieldIfDue();
     }
-    this.lastStats = await agent.readStats();
+    this.lastStats = this.device !== null ? await this.readDeviceRollout(this.device) : await agent.readStats();
     this.lastLoss = await this.nonFiniteGuard.afterRound(agent, this.lastStats.loss, this.steps);
+  }
+
+  /**
+   * The iteration's one read back on the device: the rollout's episode statistics and the loss
+   * statistics of the updates recorded after it, in one range. The episodes that ended are reported
+   * step by step, as the host rollout reports them; returns the statistics.
+   */
+  private async readDeviceRollout(device: PpoDeviceRollout): Promise<Record<PpoLossStat, number>> {
+    const n = this.envs.numEnvs;
+    const before = this.steps;
+    const { episodes, values } = await device.readEpisodes(this.agent.stats);
+    const stats = statsRecord(values);
+    for (let t = 0; t < this.config.numSteps; t++) {
+      this.steps = before + (t + 1) * n;
+      const row = 2 * n * t;
+      for (let i = 0; i < n; i++) {
+        const length = episodes[row + n + i];
+        if (length > 0) await this.endEpisode(episodes[row + i], length);
+      }
+    }
+    return stats;
   }
 
   private async endEpisode(episodeReturn: number, length: number): Promise<void> {
@@ -409,7 +464,8 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
       skippedIterations: this.skippedIterations,
       recentReturns: this.recentReturns.values(),
       rng: this.rng.getState(),
-      envs: this.envs.getState(),
+      envs: this.device === null ? this.envs.getState() : [],
+      ...(this.device === null ? {} : { deviceEnv: await this.device.rollout.getState() }),
       agent: await this.agent.getState(),
       normalizer: this.normalizer.getState(),
       ...this.evaluation.getState(),
@@ -422,7 +478,11 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
       throw new InvalidArgumentError(`checkpoint is not a PPO snapshot of format version ${PPO_STATE_VERSION}`);
     }
     if (state.seed !== this.seed) throw new InvalidArgumentError(`checkpoint was made with seed ${state.seed}, this run uses ${this.seed}`);
-    if (state.envs.length !== this.envs.numEnvs) throw new InvalidArgumentError(`checkpoint holds ${state.envs.length} env states, this run steps ${this.envs.numEnvs} envs`);
+    const device = this.device;
+    if (device === null && state.envs.length !== this.envs.numEnvs) throw new InvalidArgumentError(`checkpoint holds ${state.envs.length} env states, this run steps ${this.envs.numEnvs} envs`);
+    if (device !== null && state.deviceEnv?.length !== device.rollout.state.size) {
+      throw new InvalidArgumentError(`checkpoint holds ${state.deviceEnv?.length ?? 'no'} device env values, this run's device envs need ${device.rollout.state.size} (envOn 'device')`);
+    }
     this.steps = state.steps;
     this.episodes = state.episodes;
     this.iterations = state.iterations;
@@ -432,7 +492,8 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     this.rng.setState(state.rng);
     this.agent.setState(state.agent);
     this.evaluation.restore(state);
-    this.envs.restore(state.envs);
+    if (device !== null) device.rollout.setState(state.deviceEnv as number[]);
+    else this.envs.restore(state.envs);
     this.normalizer.setState(state.normalizer);
     // The envs' observations are normalised again, with the restored statistics, when run() starts.
     this.primed = false;
@@ -440,7 +501,9 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
 
   dispose(): void {
     this.agent.dispose();
-    for (const t of Object.values(this.rollout)) t.dispose();
+    if (this.rollout !== null) for (const t of Object.values(this.rollout)) t.dispose();
+    this.device?.dispose();
+    this.firstEnvProbe?.dispose();
     this.envs.close();
     this.evaluation.dispose();
   }

@@ -11,28 +11,10 @@ import { checkName } from '../errors.js';
 import type { Initializer } from '../nn/init.js';
 import { DQN_CONFIG, NON_FINITE_POLICIES, discreteEnvRule, type NonFinitePolicy } from './config.js';
 import type { ConfigSpec } from './config-schema.js';
-import { deviceRolloutProblem } from './device-rollout.js';
+import { ENV_ON, deviceRolloutProblem, resolveEnvOn, type EnvOn } from './device-rollout.js';
+
+export { ENV_ON, resolveEnvOn, type EnvOn, type SettledEnvOn } from './device-rollout.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
-
-/**
- * Where a run's training envs step: the host's Gymnasium-exact envs, batched float32 kernels on the
- * backend (docs/device-envs.md), or 'auto': settled for the backend when the run starts
- * (resolveEnvOn).
- */
-export const ENV_ON = ['auto', 'host', 'device'] as const;
-export type EnvOn = (typeof ENV_ON)[number];
-/** Where a run's envs step once settled: what its checkpoints, config.json and banner record (never 'auto'). */
-export type SettledEnvOn = Exclude<EnvOn, 'auto'>;
-
-/**
- * The one rule for `envOn: 'auto'`: 'device' on a WebGPU backend for an env with a device kernel
- * (deviceRolloutProblem: DEVICE_ENVS), where the loop's read backs are what costs; else 'host' (on
- * the CPU backend the host loop is as fast and Gymnasium-exact). 'host' and 'device' stay as given.
- */
-export function resolveEnvOn(envOn: EnvOn, env: string, backend: string): SettledEnvOn {
-  if (envOn !== 'auto') return envOn;
-  return backend === 'webgpu' && deviceRolloutProblem(env) === null ? 'device' : 'host';
-}
 
 /** `config` as a run on `backend` trains it: envOn settled (resolveEnvOn). A copy. */
 export function pqnConfigFor(config: PqnConfig, backend: string): PqnConfig {

@@ -11,7 +11,8 @@
  * config describes before any array is inflated, then every value finite. An algorithm gives a
  * RolloutCheckpointSpec; this module writes and reads the rest once for all of them.
  */
-import type { FloatArray } from '../backend/backend.js';
+import { DEVICE_ENV_SPECS, type DeviceEnvKind, type FloatArray } from '../backend/backend.js';
+import type { EnvOn } from './device-rollout.js';
 import { InvalidArgumentError, formatShape } from '../errors.js';
 import { envDims, envSizes, type EnvSizes } from '../envs/registry.js';
 import { encodeCheckpoint, readCheckpointArrays, type JsonValue, type OpenedCheckpoint } from '../io/checkpoint.js';
@@ -94,6 +95,33 @@ export interface RolloutCheckpointSpec<C extends RolloutConfig, A extends string
     encode(state: S): Json;
     /** The snapshot fields read back from `extra` (fields.bad names a bad one: 'extra.…'). */
     decode(extra: Json, config: C, fields: CheckpointFields): Partial<S>;
+  };
+}
+
+/** The array of the device envs' state (S, N) in a checkpoint of an envOn 'device' run (float64: the counters and returns exactly). */
+const DEVICE_ENV_ARRAY = 'deviceEnv';
+
+/**
+ * What a rollout trainer whose envs may step on the device (config.envOn: PQN, PPO) adds to its
+ * checkpoint spec: a run's envOn settled ('host' or 'device', never 'auto'), and with device envs
+ * their state (S, N) as the array `deviceEnv` (S['deviceEnv']) instead of host episodes.
+ */
+export function deviceEnvCheckpointParts<C extends RolloutConfig & { envOn: EnvOn }, A extends string, S extends RolloutState<C, A> & { deviceEnv?: number[] }>(): Pick<
+  RolloutCheckpointSpec<C, A, S>,
+  'checkConfig' | 'hostEnvs' | 'extraArrays'
+> {
+  return {
+    // A run records where its envs stepped (pqnConfigFor, ppoConfigFor), so that it resumes the same way on any backend.
+    checkConfig: (config, fields) => {
+      if (config.envOn === 'auto') fields.bad('config.envOn', "is 'auto'; a checkpoint records the run's own, 'host' or 'device'");
+    },
+    // Device envs keep no host episodes: their state is the deviceEnv array.
+    hostEnvs: (config) => (config.envOn === 'device' ? 0 : config.numEnvs),
+    extraArrays: {
+      lengths: (config) => new Map(config.envOn === 'device' ? [[DEVICE_ENV_ARRAY, DEVICE_ENV_SPECS[config.env as DeviceEnvKind].stateRows * config.numEnvs]] : []),
+      encode: (state): Record<string, Float64Array> => (state.deviceEnv !== undefined ? { [DEVICE_ENV_ARRAY]: Float64Array.from(state.deviceEnv) } : {}),
+      decode: (arrays, config) => (config.envOn === 'device' ? ({ deviceEnv: Array.from(arrays.get(DEVICE_ENV_ARRAY) ?? []) } as Partial<S>) : {}),
+    },
   };
 }
 
