@@ -2,14 +2,16 @@
  * What does not fit the chosen algorithm, refused by the real CLI (a child process per case)
  * before any work, with exit code 2, one line naming the flag, preset or file and why, and
  * nothing written: another algorithm's flag or preset, a checkpoint or weights file of the other
- * algorithm, a PQN rule broken, and a PQN checkpoint whose fields were edited. Case ids are rows of
+ * algorithm, a PQN or PPO rule broken, a PQN or PPO checkpoint whose fields were edited, and a PPO
+ * weights file whose network record or observation statistics were edited. Case ids are rows of
  * docs/reliability.md.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUICK, editCheckpoint, ensureBuilt, readBytes, runCli } from './support/cli-process.js';
+import { QUICK, editCheckpoint, editWeightsFile, ensureBuilt, readBytes, runCli } from './support/cli-process.js';
+import type { NdArray } from '../src/io/npy.js';
 
 let dir: string;
 const train = (args: string[]) => runCli(args, dir);
@@ -17,10 +19,15 @@ const train = (args: string[]) => runCli(args, dir);
 /** A small PQN run (4 envs x 32 steps, 16-16) whose weights and checkpoint the cases load. */
 const PQN_QUICK = ['--algo', 'pqn', '--backend', 'cpu', '--hidden', '16,16', '--num-envs', '4', '--num-steps', '32', '--num-minibatches', '2', '--update-epochs', '2', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video'];
 
+/** A small PPO on Pendulum-v1 (Box actions; 2 envs x 32 steps, 16 wide) whose weights and checkpoint the PPO cases load. */
+const PPO_QUICK = ['--algo', 'ppo', '--backend', 'cpu', '--env', 'Pendulum-v1', '--hidden', '16', '--num-envs', '2', '--num-steps', '32', '--num-minibatches', '2', '--update-epochs', '2', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video'];
+
 beforeAll(() => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'rel-algo-'));
   expect(train([...PQN_QUICK, '--steps', '1024', '--out', 'pqn', '--save', 'pqn.npz']).code).toBe(0);
+  // With both normalisations: its weights file holds obs_mean and obs_var, its checkpoint the statistics.
+  expect(train([...PPO_QUICK, '--normalize-observation', '--normalize-reward', '--steps', '1024', '--out', 'ppo', '--save', 'ppo.npz']).code).toBe(0);
   expect(train([...QUICK, '--steps', '200', '--out', 'dqn', '--save', 'dqn.npz']).code).toBe(0);
   // numpy-rl-engine's own file: no network record, so no LayerNorm.
   writeFileSync(join(dir, 'legacy.npz'), readFileSync(new URL('./fixtures/numpy-rl-engine-weights.npz', import.meta.url)));
@@ -91,6 +98,84 @@ const FLAG_CASES: { id: string; args: string[]; message: RegExp }[] = [
     args: ['--algo', 'pqn', '--backend', 'cpu', '--num-envs', '4096', '--num-steps', '2000000', '--num-minibatches', '1', '--steps', '8192000000'],
     message: /^error: --num-envs 4096 x --num-steps 2000000: the rollout would need an array of 32,768,000,000 values, more than the 4,294,967,295 a typed array can hold\n$/,
   },
+  // PPO: its flags' ranges and rules, its flags elsewhere, its files into the other algorithms and envs.
+  { id: 'ppo-flag-out-of-range', args: [...PPO_QUICK, '--clip-coef', '0'], message: /^error: --clip-coef must be positive, got 0\n$/ },
+  { id: 'ppo-value-clip-negative', args: [...PPO_QUICK, '--value-clip', '-1'], message: /^error: --value-clip must be >= 0 \(0 = off\), got -1\n$/ },
+  { id: 'ppo-minibatch-rule', args: [...PPO_QUICK, '--num-minibatches', '3'], message: /^error: --num-envs x --num-steps \(64\) must be a multiple of --num-minibatches 3\n$/ },
+  {
+    id: 'ppo-advantages-one-row',
+    args: [...PPO_QUICK, '--num-minibatches', '64'],
+    message: /^error: --normalize-advantages needs minibatches of at least 2 transitions \(--num-envs x --num-steps \/ --num-minibatches = 1\)\n$/,
+  },
+  { id: 'ppo-budget-below-rollout', args: [...PPO_QUICK, '--steps', '32'], message: /^error: --steps 32 is less than one rollout \(--num-envs x --num-steps = 64\)\n$/ },
+  {
+    id: 'ppo-rollout-too-large',
+    args: ['--algo', 'ppo', '--backend', 'cpu', '--num-envs', '4096', '--num-steps', '2000000', '--num-minibatches', '1', '--steps', '8192000000'],
+    message: /^error: --num-envs 4096 x --num-steps 2000000: the rollout would need an array of 32,768,000,000 values, more than the 4,294,967,295 a typed array can hold\n$/,
+  },
+  { id: 'ppo-flag-to-dqn', args: ['--algo', 'dqn', '--backend', 'cpu', '--clip-coef', '0.1'], message: /^error: --clip-coef \(ppo\) is not a setting of dqn \(--algo dqn\); leave it out\n$/ },
+  { id: 'ppo-flag-to-pqn', args: ['--algo', 'pqn', '--backend', 'cpu', '--normalize-observation'], message: /^error: --normalize-observation \(ppo\) is not a setting of pqn \(--algo pqn\); leave it out\n$/ },
+  { id: 'dqn-flag-to-ppo', args: [...PPO_QUICK, '--batch-size', '32'], message: /^error: --batch-size \(dqn\) is not a setting of ppo \(--algo ppo\); leave it out\n$/ },
+  {
+    id: 'algo-load-ppo-into-dqn',
+    args: ['--algo', 'dqn', '--backend', 'cpu', '--load', 'ppo.npz', '--steps', '100'],
+    message: /^error: --load 'ppo.npz': its network is an actor-critic \(a PPO network: train it with --algo ppo\)\n$/,
+  },
+  {
+    id: 'algo-load-ppo-into-pqn',
+    args: ['--algo', 'pqn', '--backend', 'cpu', '--load', 'ppo.npz'],
+    message: /^error: --load 'ppo.npz': its network is an actor-critic \(a PPO network: train it with --algo ppo\)\n$/,
+  },
+  {
+    id: 'algo-load-dqn-into-ppo',
+    args: ['--algo', 'ppo', '--backend', 'cpu', '--load', 'dqn.npz'],
+    message: /^error: --load 'dqn.npz': its network is a Q-network \(DQN's: train it with --algo dqn\); PPO's file holds an actor and a critic\n$/,
+  },
+  {
+    id: 'ppo-eval-other-env',
+    args: ['--mode', 'eval', '--backend', 'cpu', '--load', 'ppo.npz', '--env', 'CartPole-v1', '--no-video'],
+    message: /^error: --load 'ppo.npz' holds weights for 3 observations and 1 actions \(Pendulum-v1\); CartPole-v1 has 4 and 2\n$/,
+  },
+  {
+    id: 'ppo-load-normalization-mismatch',
+    args: ['--algo', 'ppo', '--backend', 'cpu', '--load', 'ppo.npz', '--no-normalize-observation'],
+    message: /^error: --load 'ppo.npz' does not fit --normalize-observation false \(the file's network has true\); leave the flag out to use the file's value\n$/,
+  },
+  {
+    id: 'algo-resume-ppo-as-dqn',
+    args: ['--resume', join('ppo', 'checkpoint.zip'), '--algo', 'dqn', '--backend', 'cpu'],
+    message: /^error: --algo dqn conflicts with --resume 'ppo\/checkpoint.zip', a ppo checkpoint; leave --algo out\n$/,
+  },
+  {
+    id: 'ppo-resume-conflict',
+    args: ['--resume', join('ppo', 'checkpoint.zip'), '--backend', 'cpu', '--clip-coef', '0.1', '--no-normalize-reward'],
+    message: /^error: --resume 'ppo\/checkpoint.zip' conflicts with .*--clip-coef 0.1 \(the checkpoint has 0.2\).*: a resumed run keeps its checkpoint's settings/,
+  },
+];
+
+/** Edits of a PPO weights file (its network record, its arrays), then --mode eval --load: the refusal names the file and the entry. */
+const WEIGHTS_CASES: { id: string; edit: (network: Record<string, unknown>, arrays: Map<string, NdArray>) => void; message: RegExp }[] = [
+  {
+    id: 'ppo-weights-obsnorm',
+    edit: (network) => (network.obsNorm = { epsilon: 1e-8, clip: 5 }),
+    message: /^error: edited.npz: its 'network' entry field 'obsNorm' must be \{"epsilon": 1e-8, "clip": 10\}, this engine's observation normalisation, got \{"epsilon":1e-8,"clip":5\}\n$/,
+  },
+  {
+    id: 'ppo-weights-obsnorm-missing',
+    edit: (network) => delete network.obsNorm,
+    message: /^error: edited.npz: holds 11 arrays \('arr_0', .*, 'log_std', 'obs_mean', 'obs_var'\), the network needs 9 \[/,
+  },
+  {
+    id: 'ppo-weights-obs-stats-missing',
+    edit: (_, arrays) => arrays.delete('obs_var'),
+    message: /^error: edited.npz: not a weights file: it holds .*'obs_mean.npy', 'network.npy'; a weights file holds .*log_std.npy \(Box actions\), obs_mean.npy, obs_var.npy \(its record has obsNorm\) and network.npy\n$/,
+  },
+  {
+    // Was: `error: RunningMeanStd.setState: the means must be finite, ...` with exit code 1, naming no file.
+    id: 'ppo-weights-negative-variance',
+    edit: (_, arrays) => ((arrays.get('obs_var') as NdArray<'<f8'>).data[1] = -0.5),
+    message: /^error: edited.npz: obs_var holds -0.5 at index 1: a variance must be >= 0\n$/,
+  },
 ];
 
 /** Edits of a PQN checkpoint's metadata, and the field each refusal names. */
@@ -107,6 +192,41 @@ const CHECKPOINT_CASES: { id: string; edit: (meta: Record<string, unknown>) => v
   },
 ];
 
+type Meta = Record<string, unknown>;
+const normalizer = (m: Meta) => (m.extra as { normalizer: { obs: { mean: number[]; var: number[] }; reward: { returns: number[] } } }).normalizer;
+
+/** Edits of a PPO checkpoint's metadata (Pendulum-v1, both normalisations), and the field each refusal names. */
+const PPO_CHECKPOINT_CASES: { id: string; edit: (meta: Meta) => void; message: RegExp }[] = [
+  {
+    id: 'ppo-checkpoint-obs-length',
+    edit: (m) => (normalizer(m).obs.mean.push(0), normalizer(m).obs.var.push(1)),
+    message: /^error: edited.zip: checkpoint field 'extra.normalizer.obs' must have 'mean': 3 finite numbers\n$/,
+  },
+  {
+    id: 'ppo-checkpoint-normalizer-off',
+    edit: (m) => ((m.config as Meta).normalizeObservation = false),
+    message: /^error: edited.zip: checkpoint field 'extra.normalizer.obs' must be null \(config.normalizeObservation false\)\n$/,
+  },
+  { id: 'ppo-checkpoint-variance', edit: (m) => (normalizer(m).obs.var[0] = -1), message: /^error: edited.zip: checkpoint field 'extra.normalizer.obs' must have 'var': 3 finite numbers >= 0\n$/ },
+  {
+    id: 'ppo-checkpoint-returns',
+    edit: (m) => normalizer(m).reward.returns.push(0),
+    message: /^error: edited.zip: checkpoint field 'extra.normalizer.reward.returns' must be 2 finite discounted returns \(one per env\)\n$/,
+  },
+  {
+    id: 'ppo-checkpoint-box-action',
+    edit: (m) => ((m.envs as { episodeActions: number[] }[])[0].episodeActions[0] = 2.5),
+    message: /^error: edited.zip: checkpoint field 'envs\[0\].episodeActions' must list the open episode's actions \(1 values each, within Box\(-2\.0, 2\.0, \(1,\), float32\), fewer than 200\), got \d+ values\n$/,
+  },
+  { id: 'ppo-checkpoint-config', edit: (m) => ((m.config as Meta).clipCoef = 0), message: /^error: edited.zip: checkpoint field 'config.clipCoef' must be positive, got 0\n$/ },
+  {
+    // Was: the file and "checkpoint field" said before each of the four fields the rule names.
+    id: 'ppo-checkpoint-minibatch-rule',
+    edit: (m) => ((m.config as Meta).numMinibatches = 64),
+    message: /^error: edited.zip: checkpoint config: 'config.normalizeAdvantages' needs minibatches of at least 2 transitions \('config.numEnvs' x 'config.numSteps' \/ 'config.numMinibatches' = 1\)\n$/,
+  },
+];
+
 describe('what does not fit the algorithm is refused before any work', () => {
   for (const { id, args, message } of FLAG_CASES) {
     it(`[${id}] ${args.join(' ')}`, () => expectRefused(id, args, message));
@@ -116,6 +236,21 @@ describe('what does not fit the algorithm is refused before any work', () => {
       writeFileSync(join(dir, 'edited.zip'), editCheckpoint(readBytes(join(dir, 'pqn', 'checkpoint.zip')), (header) => edit(header.meta)));
       expectRefused(id, ['--resume', 'edited.zip', '--backend', 'cpu'], message);
       rmSync(join(dir, 'edited.zip'));
+    });
+  }
+  for (const { id, edit, message } of PPO_CHECKPOINT_CASES) {
+    it(`[${id}] a PPO checkpoint edited, then --resume`, () => {
+      writeFileSync(join(dir, 'edited.zip'), editCheckpoint(readBytes(join(dir, 'ppo', 'checkpoint.zip')), (header) => edit(header.meta)));
+      expectRefused(id, ['--resume', 'edited.zip', '--backend', 'cpu'], message);
+      rmSync(join(dir, 'edited.zip'));
+    });
+  }
+  for (const { id, edit, message } of WEIGHTS_CASES) {
+    it(`[${id}] a PPO weights file edited, then --mode eval --load and --load`, () => {
+      writeFileSync(join(dir, 'edited.npz'), editWeightsFile(readBytes(join(dir, 'ppo.npz')), edit));
+      expectRefused(id, ['--mode', 'eval', '--backend', 'cpu', '--load', 'edited.npz', '--no-video'], message);
+      expectRefused(id, ['--algo', 'ppo', '--backend', 'cpu', '--load', 'edited.npz', '--no-video'], message);
+      rmSync(join(dir, 'edited.npz'));
     });
   }
 });

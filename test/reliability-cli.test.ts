@@ -61,7 +61,7 @@ const CASES: BadInput[] = [
   { id: 'munchausen-with-double', args: ['--munchausen', '0.9'], stderr: /--munchausen 0\.9 does not go with --double-dqn: its target bootstraps from the soft value of s', not a max to de-bias \(turn --double-dqn off\)/ },
   { id: 'shaping-wrong-env', args: ['--env', 'Acrobot-v1', '--reward-shaping', 'cartpole-position'], stderr: /--reward-shaping 'cartpole-position' is made for the CartPole envs .* not Acrobot-v1/ },
   // DQN and PQN act by the argmax of Q: an env with Box (continuous) actions is refused by name.
-  { id: 'continuous-env-dqn', args: ['--env', 'Pendulum-v1'], stderr: /--env Pendulum-v1 has continuous actions \(Box\(-2\.0, 2\.0, \(1,\), float32\)\), which DQN cannot take \(it needs Discrete actions\): train it with an algorithm for Box actions/ },
+  { id: 'continuous-env-dqn', args: ['--env', 'Pendulum-v1'], stderr: /--env Pendulum-v1 has continuous actions \(Box\(-2\.0, 2\.0, \(1,\), float32\)\), which DQN cannot take \(it needs Discrete actions\): train it with PPO \(--algo ppo\), which takes Box actions\n$/ },
   { id: 'continuous-env-pqn', args: ['--algo', 'pqn', '--env', 'MountainCarContinuous-v0'], stderr: /--env MountainCarContinuous-v0 has continuous actions \(Box\(-1\.0, 1\.0, \(1,\), float32\)\), which PQN cannot take/ },
   // Sizes that cannot fit, refused before anything is allocated.
   { id: 'size-array-limit', args: ['--hidden', '100000,100000'], stderr: /--hidden 100000,100000: the network would need an array of 10,000,800,002 values/ },

@@ -2,16 +2,19 @@
  * A training run stopped from outside, on real child processes: SIGINT (Ctrl-C), SIGTERM
  * (`timeout`, `docker stop`) and SIGHUP (a closed terminal or SSH session) each save a checkpoint
  * and the weights and print how to resume; the resumed run ends with exactly the weights of an
- * uninterrupted one. A second signal exits at once with the saved files intact. A closed stdout
- * (`| head`) does not end the run. Ctrl-C is heard within a step or two even when each step is a
- * large update. Test titles start with their id in docs/reliability.md.
+ * uninterrupted one (DQN, and PPO with its normalisation statistics). A second signal exits at
+ * once with the saved files intact. A closed stdout (`| head`) does not end the run. Ctrl-C is
+ * heard within a step or two even when each step is a large update. Test titles start with their
+ * id in docs/reliability.md.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCheckpoint } from '../src/io/checkpoint.js';
 import { readNpz } from '../src/io/npz.js';
+import { PPO_CHECKPOINT } from '../src/rl/ppo-checkpoint.js';
 import { decodeTrainerCheckpoint } from '../src/rl/trainer-checkpoint.js';
 import { QUICK, bin, childEnv, ensureBuilt, readBytes, runCli, startCli } from './support/cli-process.js';
 
@@ -65,6 +68,43 @@ describe('signals stop a run after saving, and --resume continues it exactly', (
       expect(tempFilesIn(join(dir, out))).toEqual([]);
     });
   }
+
+  it("[ppo-signal-resume] PPO (Pendulum-v1, Box actions, both normalisations): Ctrl-C saves its checkpoint; the resumed run's weights, state and metrics equal an uninterrupted run's", async () => {
+    // The checkpoint carries what PPO adds: the log-std, the observation and return statistics, open episodes of Box actions.
+    const ppo = ['--algo', 'ppo', '--backend', 'cpu', '--env', 'Pendulum-v1', '--hidden', '16,16', '--num-envs', '4', '--num-steps', '64', '--num-minibatches', '4', '--update-epochs', '2'];
+    const args = [...ppo, '--normalize-observation', '--normalize-reward', '--steps', '204800', '--seed', '5', '--eval-freq', '16384', '--eval-episodes', '2', '--final-eval-episodes', '0', '--no-video', '--checkpoint-every', '8192'];
+    const whole = runCli([...args, '--out', 'ppo-whole', '--save', 'ppo-whole.npz'], dir);
+    expect(whole.code, whole.stderr).toBe(0);
+    let sent = false;
+    const part = await startCli([...args, '--out', 'ppo-part', '--save', 'ppo-part.npz', '--log-every', '5'], dir, (text, child) => {
+      if (!sent && /^episode 100 /m.test(text)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(part.code, part.stderr).toBe(130);
+    expect(part.stderr).toBe('');
+    expect(part.stdout).toMatch(/Ctrl-C: stopping to save a checkpoint and the weights/);
+    expect(part.stdout).toContain('continue with --resume ppo-part/checkpoint.zip');
+    const stoppedAt = Number(/stopped: (\d+) steps/.exec(part.stdout)?.[1]);
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(204800);
+    expect(stoppedAt % 256).toBe(0);
+    const resumed = runCli(['--resume', join('ppo-part', 'checkpoint.zip'), '--backend', 'cpu', '--save', 'ppo-resumed.npz'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(new RegExp(`resumed from ppo-part/checkpoint.zip at step ${stoppedAt}`));
+    expect(resumed.stdout).toMatch(/finished: 204800 steps/);
+    expect(readFileSync(join(dir, 'ppo-resumed.npz'))).toEqual(readFileSync(join(dir, 'ppo-whole.npz')));
+    // The final checkpoints hold the same state: weights, Adam's moments, statistics, open episodes, generators, the best weights.
+    const state = (folder: string) => PPO_CHECKPOINT.decode(openCheckpoint(readBytes(join(dir, folder, 'checkpoint.zip')), 'c')).state;
+    expect(state('ppo-part')).toEqual(state('ppo-whole'));
+    const rows = (folder: string) => readFileSync(join(dir, folder, 'metrics.csv'), 'utf8').split('\n').map((line) => line.split(',').slice(0, 6).join(','));
+    expect(rows('ppo-part')).toEqual(rows('ppo-whole'));
+    expect(readFileSync(join(dir, 'ppo-part', 'evaluations.csv'), 'utf8')).toEqual(readFileSync(join(dir, 'ppo-whole', 'evaluations.csv'), 'utf8'));
+    expect(tempFilesIn(join(dir, 'ppo-part'))).toEqual([]);
+  });
 
   it('[signal-twice] a second signal exits at once; the files saved before stay intact and resumable', async () => {
     // A large replay buffer makes saving take a while, so the second SIGTERM lands during the save.

@@ -1,8 +1,8 @@
 /**
  * Training that blows up, on the real trainer (CPU backend) and the real CLI: a non-finite loss or
  * weight stops training naming the step and the last good checkpoint, and nothing non-finite is
- * ever saved (checkpoint, weights file, best evaluated weights); --on-non-finite skip undoes the
- * rounds that went wrong instead. Test titles start with their id in docs/reliability.md.
+ * ever saved (checkpoint, weights file, best evaluated weights), for DQN and for PPO; --on-non-finite
+ * skip undoes the rounds that went wrong instead. Test titles start with their id in docs/reliability.md.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { formatLoss } from '../src/cli/progress.js';
+import { openCheckpoint } from '../src/io/checkpoint.js';
 import { formatMetricsRow, parseMetricsCsv, formatMetricsHeader } from '../src/metrics/csv-log.js';
 import { preset, type DqnConfig } from '../src/rl/config.js';
 import { DqnTrainer } from '../src/rl/dqn-trainer.js';
 import { NonFiniteError, allFinite, checkStateFinite } from '../src/rl/non-finite-guard.js';
 import { PeriodicEvaluation } from '../src/rl/periodic-evaluation.js';
+import { PPO_CHECKPOINT } from '../src/rl/ppo-checkpoint.js';
 import { decodeTrainerCheckpoint } from '../src/rl/trainer-checkpoint.js';
 import { encodeWeightsNpz } from '../src/rl/weights-file.js';
 import { QUICK, ensureBuilt, readBytes, runCli } from './support/cli-process.js';
@@ -116,5 +118,48 @@ describe('non-finite losses and weights', () => {
     const lastGood = Number(/\(step (\d+)\)/.exec(r.stderr)?.[1]);
     expect(decodeTrainerCheckpoint(readBytes(join(dir, 'diverged', 'checkpoint.zip')), 'c').state.steps).toBe(lastGood);
     expect(runCli(['--resume', join('diverged', 'checkpoint.zip'), '--steps', String(lastGood + 1), '--save', 'resumed.npz'], dir).code).toBe(0);
+  });
+
+  /** A small PPO on Pendulum-v1 (Box actions): 2 envs x 32 steps a rollout, 16 wide. */
+  const PPO = ['--algo', 'ppo', '--backend', 'cpu', '--env', 'Pendulum-v1', '--hidden', '16', '--num-envs', '2', '--num-steps', '32', '--num-minibatches', '2', '--update-epochs', '2', '--eval-freq', '0', '--final-eval-episodes', '0', '--no-video'];
+
+  it('[ppo-lr-1e30] PPO with --lr 1e30 diverges in its first iteration: exit 1 naming the step, nothing saved, no weights file', () => {
+    const r = runCli([...PPO, '--steps', '4096', '--lr', '1e30', '--max-grad-norm', '0', '--no-lr-decay', '--checkpoint-every', '64', '--out', 'ppo-1e30', '--save', 'ppo-1e30.npz'], dir);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: training diverged at env step 64 \(update 4\): the loss is NaN; nothing was saved \(no checkpoint had been written yet\)\. Try a smaller --lr, or --on-non-finite skip to skip such updates\n$/,
+    );
+    expect(existsSync(join(dir, 'ppo-1e30.npz'))).toBe(false);
+    expect(readdirSync(join(dir, 'ppo-1e30')).filter((name) => name.endsWith('.npz') || name.endsWith('.zip'))).toEqual([]);
+  });
+
+  it('[ppo-non-finite-skip-limit] PPO with --lr 1e30 --on-non-finite skip: 100 undone iterations in a row, then exit 1 advising only a smaller --lr', () => {
+    const r = runCli([...PPO, '--steps', '20480', '--lr', '1e30', '--max-grad-norm', '0', '--no-lr-decay', '--on-non-finite', 'skip', '--out', 'ppo-skip', '--save', 'ppo-skip.npz'], dir);
+    expect(r.code, r.stderr).toBe(1);
+    // 100 iterations of 64 env steps were skipped before it: the step is the 100th iteration's end.
+    expect(r.stderr).toMatch(
+      /^error: training diverged at env step 6400 \(update \d+\): the loss is NaN; 100 iterations of updates in a row were non-finite \(all skipped\); nothing was saved \(no checkpoint had been written yet\)\. Try a smaller --lr\n$/,
+    );
+    expect(existsSync(join(dir, 'ppo-skip.npz'))).toBe(false);
+  });
+
+  it('[ppo-lr-diverges] PPO (Box actions) with --lr 100, no gradient clipping and no annealing stops with exit 1 naming the step and the last good checkpoint', () => {
+    const ppo = PPO;
+    const r = runCli([...ppo, '--normalize-observation', '--steps', '4096', '--lr', '100', '--max-grad-norm', '0', '--no-lr-decay', '--checkpoint-every', '64', '--out', 'ppo-diverged', '--save', 'ppo-diverged.npz'], dir);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: training diverged at env step \d+ \(update \d+\): the loss is NaN; nothing from this point was saved; the last good checkpoint is ppo-diverged\/checkpoint\.zip \(step (\d+)\)\. Try a smaller --lr, or --on-non-finite skip to skip such updates\n$/,
+    );
+    expect(existsSync(join(dir, 'ppo-diverged.npz'))).toBe(false);
+    expect(readdirSync(join(dir, 'ppo-diverged'))).not.toContain('ppo_weights.npz');
+    // The step named is an iteration's end (a whole number of rollouts) past the last good checkpoint, which decodes (finite) and resumes.
+    const step = Number(/env step (\d+)/.exec(r.stderr)?.[1]);
+    const lastGood = Number(/\(step (\d+)\)/.exec(r.stderr)?.[1]);
+    expect(step % 64).toBe(0);
+    expect(step).toBeGreaterThan(lastGood);
+    expect(PPO_CHECKPOINT.decode(openCheckpoint(readBytes(join(dir, 'ppo-diverged', 'checkpoint.zip')), 'c')).state.steps).toBe(lastGood);
+    const resumed = runCli(['--resume', join('ppo-diverged', 'checkpoint.zip'), '--steps', String(lastGood), '--save', 'ppo-resumed.npz'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(existsSync(join(dir, 'ppo-resumed.npz'))).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import { makeDiscreteEnv, makeTrainingEnv } from '../src/rl/training-env.js';
 import { TrainingEnvs } from '../src/rl/training-envs.js';
 
 const BOX_ENVS = ['Pendulum-v1', 'MountainCarContinuous-v0'] as const;
-const refusal = (id: string, algorithm: string) => new RegExp(`${id} has continuous actions \\(Box\\(.*\\)\\), which ${algorithm} cannot take \\(it needs Discrete actions\\): train it with an algorithm for Box actions \\(PPO, coming\\)`);
+const refusal = (id: string, algorithm: string) => new RegExp(`${id} has continuous actions \\(Box\\(.*\\)\\), which ${algorithm} cannot take \\(it needs Discrete actions\\): train it with PPO \\(--algo ppo\\), which takes Box actions`);
 
 describe('a Box-action env given to DQN or PQN is refused, naming it', () => {
   for (const id of BOX_ENVS) {

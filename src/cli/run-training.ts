@@ -458,7 +458,9 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
       const from = this.saved
         ? `nothing from this point was saved; the last good checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})`
         : 'nothing was saved (no checkpoint had been written yet)';
-      return new Error(`${error.message}; ${from}. Try a smaller --lr, or --on-non-finite skip to skip such updates`);
+      // Every algorithm has onNonFinite; with 'skip' already on, only a smaller --lr is left to try.
+      const skipping = (this.plan.config as { onNonFinite?: string }).onNonFinite === 'skip';
+      return new Error(`${error.message}; ${from}. Try a smaller --lr${skipping ? '' : ', or --on-non-finite skip to skip such updates'}`);
     }
     if (error instanceof GpuOutOfMemoryError) {
       return new Error(`${error.message}; a smaller --hidden or --batch-size needs less GPU memory${this.saved ? `; the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})` : ''}`);

@@ -17,7 +17,7 @@ export const DISCRETE_ONLY_ALGORITHMS = 'DQN and PQN';
  */
 export function continuousActionsProblem(envId: string, space: ActionSpace, algorithm: string): string | null {
   if (space instanceof Discrete) return null;
-  return `${envId} has continuous actions (${space.toString()}), which ${algorithm} cannot take (it needs Discrete actions): train it with an algorithm for Box actions (PPO, coming)`;
+  return `${envId} has continuous actions (${space.toString()}), which ${algorithm} cannot take (it needs Discrete actions): train it with PPO (--algo ppo), which takes Box actions`;
 }
 
 /** `env` typed as the Discrete-action env it is; throws InvalidArgumentError (continuousActionsProblem) for a Box env. */

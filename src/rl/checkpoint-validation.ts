@@ -21,7 +21,7 @@ import { listNames } from '../io/zip-read.js';
 import type { NpyArrayHeader, NpyDType } from '../io/npy.js';
 import { DQN_CONFIG, PRESET_NAMES, validateConfig, type DqnConfig } from './config.js';
 import { CheckpointFields, type Json } from './checkpoint-fields.js';
-import { olderCheckpointValues } from './config-schema.js';
+import { checkpointConfigNaming, olderCheckpointValues } from './config-schema.js';
 import { firstNonFinite } from './non-finite-guard.js';
 import { qNetworkWeightShapes } from './q-network.js';
 import { TRAINER_STATE_VERSION, upgradeTrainerState, type TrainerState } from './trainer-state.js';
@@ -51,7 +51,7 @@ export function checkCheckpointMeta(raw: unknown, fileName: string): Json {
 
   // The config first: everything else is checked against it.
   const config = { ...CONFIG_FIELDS_ADDED_LATER, ...(meta.config as Json) } as unknown as DqnConfig;
-  validateConfig(config, (key) => `${fileName}: checkpoint field 'config.${key}'`);
+  validateConfig(config, ...checkpointConfigNaming<DqnConfig>(fileName));
   const dims = envDims(config.env);
 
   fields.count('seed');

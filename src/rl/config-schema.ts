@@ -107,19 +107,36 @@ export function fieldProblem(kind: FieldKind, value: unknown, field: string): st
   }
 }
 
+/** What starts validateWithSchema's messages: `fields` one about a single field, `rules` one about several. */
+export interface MessagePrefix {
+  fields: string;
+  rules: string;
+}
+
 /**
  * Throws InvalidArgumentError naming the first field of the wrong kind or out of range (in schema
- * order), then the first cross-field rule `config` breaks. `name` spells fields in messages.
+ * order), then the first cross-field rule `config` breaks. `name` spells fields in messages, and
+ * `prefix` starts them, so that a rule naming several fields says the prefix once
+ * (checkpointConfigNaming).
  */
-export function validateWithSchema<C>(spec: ConfigSpec<C>, config: C, name: FieldNamer<C> = (key) => String(key)): void {
+export function validateWithSchema<C>(spec: ConfigSpec<C>, config: C, name: FieldNamer<C> = (key) => String(key), prefix: MessagePrefix = { fields: '', rules: '' }): void {
   for (const key of schemaKeys(spec.fields)) {
-    const problem = fieldProblem(spec.fields[key].kind, config[key], name(key));
+    const problem = fieldProblem(spec.fields[key].kind, config[key], `${prefix.fields}${name(key)}`);
     if (problem !== null) throw new InvalidArgumentError(problem);
   }
   for (const rule of spec.rules) {
     const problem = rule(config, name);
-    if (problem !== null) throw new InvalidArgumentError(problem);
+    if (problem !== null) throw new InvalidArgumentError(`${prefix.rules}${problem}`);
   }
+}
+
+/**
+ * validateWithSchema's `name` and `prefix` for the config of the checkpoint `fileName`: "c.zip:
+ * checkpoint field 'config.lr' must be ...", and for a rule "c.zip: checkpoint config:
+ * 'config.batchSize' 1000 is larger than 'config.bufferSize' 500 ..." (the file named once).
+ */
+export function checkpointConfigNaming<C>(fileName: string): [FieldNamer<C>, MessagePrefix] {
+  return [(key) => `'config.${String(key)}'`, { fields: `${fileName}: checkpoint field `, rules: `${fileName}: checkpoint config: ` }];
 }
 
 /** The values checkpoints written before a field existed imply, for every such field. */

@@ -3,7 +3,7 @@ import { discreteActionsProblem, registeredEnvIds } from '../envs/registry.js';
 import { REWARD_SHAPINGS, rewardShapingEnvs, rewardShapingFits } from '../envs/wrappers/reward-shaping.js';
 import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
-import { validateWithSchema, type ConfigSpec, type FieldNamer as SchemaFieldNamer } from './config-schema.js';
+import { validateWithSchema, type ConfigSpec, type FieldNamer as SchemaFieldNamer, type MessagePrefix } from './config-schema.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
 import { checkEpsilonScheduleConfig } from './schedules.js';
 
@@ -441,8 +441,14 @@ export const DQN_CONFIG: ConfigSpec<DqnConfig> = {
     (c, name) => (c.actingGroups === 2 && c.numEnvs % 2 !== 0 ? `${name('actingGroups')} 2 needs an even ${name('numEnvs')}, got ${c.numEnvs}` : null),
     (c, name) => (c.steps === 0 && c.episodes === 0 ? `set a budget: ${name('steps')} or ${name('episodes')} must be positive` : null),
     (c, name) => {
-      checkEpsilonScheduleConfig(c, name);
-      return null;
+      // It throws its message; a rule returns it, so validateWithSchema's prefix starts it too.
+      try {
+        checkEpsilonScheduleConfig(c, name);
+        return null;
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) return error.message;
+        throw error;
+      }
     },
   ],
 };
@@ -460,6 +466,6 @@ export function discreteEnvRule(env: string, algorithm: string, field: string): 
  * can be counted up to exactly. `name` spells fields in messages (the CLI passes its flag names; a
  * checkpoint reader, its fields; the page, its labels).
  */
-export function validateConfig(c: DqnConfig, name: FieldNamer = (key) => key): void {
-  validateWithSchema(DQN_CONFIG, c, name);
+export function validateConfig(c: DqnConfig, name: FieldNamer = (key) => key, prefix?: MessagePrefix): void {
+  validateWithSchema(DQN_CONFIG, c, name, prefix);
 }

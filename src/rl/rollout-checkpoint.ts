@@ -21,7 +21,7 @@ import { listNames } from '../io/zip-read.js';
 import type { OptimizerState } from '../nn/optim/optimizer.js';
 import type { RngState } from '../random/rng.js';
 import { CheckpointFields, type Json } from './checkpoint-fields.js';
-import { olderCheckpointValues, validateWithSchema, type ConfigSpec } from './config-schema.js';
+import { checkpointConfigNaming, olderCheckpointValues, validateWithSchema, type ConfigSpec } from './config-schema.js';
 import { NonFiniteError, describeNonFinite, firstNonFinite } from './non-finite-guard.js';
 import type { OpenEpisodeState } from './open-episode.js';
 import type { PeriodicEvaluationState } from './periodic-evaluation.js';
@@ -210,7 +210,7 @@ export function rolloutCheckpointCodec<C extends RolloutConfig, A extends string
     // Fields added since a checkpoint was written take the value older runs implied.
     const config = { ...olderCheckpointValues(spec.config.fields), ...(rawConfig as C) };
     meta.config = config as unknown as Json[string];
-    validateWithSchema(spec.config, config, (key) => `${fileName}: checkpoint field 'config.${String(key)}'`);
+    validateWithSchema(spec.config, config, ...checkpointConfigNaming<C>(fileName));
     spec.checkConfig?.(config, fields);
     const dims = sizesOf(config.env);
     fields.count('seed');

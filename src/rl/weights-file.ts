@@ -178,7 +178,10 @@ export function readWeightsFile(bytes: Uint8Array, fileName: string): WeightsFil
   const names = weightEntryNames({ policy, hidden }, parameters.length);
   // Names are unique: the k entries are the layout's first k names when each of those is there.
   if (names.some((name) => !archive.get(`${name}.npy`))) {
-    const layout = policy === 'q-network' ? "arr_0.npy, arr_1.npy, ... (each layer's W and b)" : "the actor's arr_0.npy, arr_1.npy, ..., the critic's critic_0.npy, ... (each layer's W and b) and log_std.npy";
+    const layout =
+      policy === 'q-network'
+        ? "arr_0.npy, arr_1.npy, ... (each layer's W and b)"
+        : `the actor's arr_0.npy, arr_1.npy, ..., the critic's critic_0.npy, ... (each layer's W and b), log_std.npy (Box actions)${network?.normalizeObservation === true ? ', obs_mean.npy, obs_var.npy (its record has obsNorm)' : ''}`;
     throw new InvalidArgumentError(`${fileName}: not a weights file: it holds ${listNames(files)}; a weights file holds ${layout} and ${NETWORK_FILE}`);
   }
   const entries = new Map(names.map((name) => [name, npyEntryHeader(archive, `${name}.npy`)]));
@@ -281,6 +284,9 @@ export function weightsForShapes(file: WeightsFile, shapes: readonly (readonly [
   return names.map((name) => {
     const values = Float64Array.from(readNpyEntry(archive, `${name}.npy`, entries.get(name)).data as Float32Array | Float64Array);
     checkFinite(values, `${fileName}: ${name}`);
+    // The observation variance an actor-critic's inputs are divided by the square root of.
+    const negative = name === 'obs_var' ? values.findIndex((v) => v < 0) : -1;
+    if (negative >= 0) throw new InvalidArgumentError(`${fileName}: obs_var holds ${values[negative]} at index ${negative}: a variance must be >= 0`);
     return values;
   });
 }

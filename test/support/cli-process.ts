@@ -7,6 +7,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
+import type { NdArray } from '../../src/io/npy.js';
+import { readNpz, writeNpz } from '../../src/io/npz.js';
 
 export const root = resolve(import.meta.dirname, '..', '..');
 export const bin = join(root, 'bin', 'train.js');
@@ -85,6 +87,19 @@ export function editCheckpoint(bytes: Uint8Array, edit: (header: { meta: Record<
   edit(header);
   files['checkpoint.json'] = new TextEncoder().encode(JSON.stringify(header));
   return zipSync(files, { level: 0 });
+}
+
+/**
+ * A weights file with its `network` record (the JSON) and its arrays (by entry name) edited, written
+ * again as a valid .npz (correct CRCs and headers), so only the edit is wrong.
+ */
+export function editWeightsFile(bytes: Uint8Array, edit: (network: Record<string, unknown>, arrays: Map<string, NdArray>) => void): Uint8Array {
+  const arrays = readNpz(bytes, 'weights');
+  const network = JSON.parse(new TextDecoder().decode(arrays.get('network')?.data as Uint8Array)) as Record<string, unknown>;
+  arrays.delete('network');
+  edit(network, arrays);
+  const data = new TextEncoder().encode(JSON.stringify(network));
+  return writeNpz({ ...Object.fromEntries(arrays), network: { dtype: '|u1', shape: [data.length], data } });
 }
 
 export function readBytes(path: string): Uint8Array {
