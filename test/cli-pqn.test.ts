@@ -56,7 +56,7 @@ describe('--algo pqn', () => {
     expect(checkpointAlgorithm(opened)).toBe('pqn');
     expect(decodePqnCheckpoint(opened).state).toMatchObject({ steps: 1024, iterations: 8, agent: { updates: 32 } });
     const weights = readWeightsFile(readBytes(join(dir, 'first.npz')), 'first.npz');
-    expect(weights.network).toEqual({ obsDim: 4, nActions: 2, hidden: [16, 16], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true, policy: 'q-network', env: 'CartPole-v1' });
+    expect(weights.network).toEqual({ obsDim: 4, nActions: 2, hidden: [16, 16], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true, policy: 'q-network', env: 'CartPole-v1', algorithm: 'pqn', actionSpace: 'discrete' });
     // Per hidden layer W, b, gamma, beta; then the head's W and b.
     expect([...weights.entries.values()].map((h) => h.shape)).toEqual([[4, 16], [1, 16], [1, 16], [1, 16], [16, 16], [1, 16], [1, 16], [1, 16], [16, 2], [1, 2]]);
     const json = new TextDecoder().decode(weights.archive.read('network.npy')).slice(-200);

@@ -23,6 +23,7 @@ import type { Backend, FloatArray } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
 import { envSizes, envSpec } from '../envs/registry.js';
+import { isBox } from '../envs/spaces.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { FileAccessError } from '../io/node/fs-errors.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
@@ -333,7 +334,10 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     if (trainer.bestWeights) {
       say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
     }
-    const network = networkRecord({ env: config.env, ...entry.architecture(config) }, trainer.envs.obsDim, trainer.envs.nActions);
+    const network = networkRecord({ env: config.env, ...entry.architecture(config) }, trainer.envs.obsDim, trainer.envs.nActions, {
+      algorithm: entry.name,
+      actionSpace: isBox(trainer.envs.actionSpace) ? 'box' : 'discrete',
+    });
     // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
     const npz = encodeWeightsNpz(weights, trainer.weightShapes(), network);
     const inFolder = this.files!.weights;

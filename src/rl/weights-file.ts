@@ -59,9 +59,14 @@ export type NetworkPolicy = (typeof NETWORK_POLICIES)[number];
 /** The network a weights file belongs to, as its `network` entry records it. */
 export interface NetworkRecord extends NetworkArchitecture {
   obsDim: number;
+  /** Discrete actions: their number; Box actions: the action's length. */
   nActions: number;
   /** The env the weights were trained on (informative). */
   env?: string;
+  /** The algorithm that trained them ('dqn', 'pqn', 'ppo'; informative, written by files since PPO). */
+  algorithm?: string;
+  /** The env's action space: an actor-critic's head is categorical over 'discrete', a Gaussian over 'box' (informative). */
+  actionSpace?: 'discrete' | 'box';
 }
 
 /** The architecture's fields a weights file records, and so decides when it is loaded. */
@@ -71,9 +76,9 @@ export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quan
 export type NetworkFields = NetworkArchitecture & { env: string };
 
 /** The network of `architecture` on `env` (with these dimensions), as its weights file records it. */
-export function networkRecord(network: NetworkFields, obsDim: number, nActions: number): NetworkRecord {
+export function networkRecord(network: NetworkFields, obsDim: number, nActions: number, trainedBy?: { algorithm: string; actionSpace: 'discrete' | 'box' }): NetworkRecord {
   const { env, hidden, activation, dueling, quantiles, layerNorm, policy, normalizeObservation } = network;
-  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env };
+  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env, ...(trainedBy ?? {}) };
 }
 
 /** The LayerNorm epsilon every LayerNorm of this engine uses, as a network record states it. */
@@ -228,6 +233,8 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   const layerNorm = v.norm === 'layer';
   if (layerNorm && v.normEps !== NORM_EPS) bad(`field 'normEps' must be ${NORM_EPS}, the LayerNorm epsilon of this engine, got ${JSON.stringify(v.normEps)}`);
   if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
+  if (v.algorithm !== undefined && typeof v.algorithm !== 'string') bad(`field 'algorithm' must be a string, got ${JSON.stringify(v.algorithm)}`);
+  if (v.actionSpace !== undefined && v.actionSpace !== 'discrete' && v.actionSpace !== 'box') bad(`field 'actionSpace' must be 'discrete' or 'box', got ${JSON.stringify(v.actionSpace)}`);
   if (v.policy !== undefined && !(NETWORK_POLICIES as readonly unknown[]).includes(v.policy)) {
     bad(`field 'policy' must be one of ${NETWORK_POLICIES.join(', ')} (or absent: a Q-network), got ${JSON.stringify(v.policy)}`);
   }
@@ -246,6 +253,8 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     policy: (v.policy as NetworkPolicy | undefined) ?? 'q-network',
     ...(v.policy === 'actor-critic' ? { normalizeObservation: obsNorm !== undefined } : {}),
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
+    ...(typeof v.algorithm === 'string' ? { algorithm: v.algorithm } : {}),
+    ...(v.actionSpace === 'discrete' || v.actionSpace === 'box' ? { actionSpace: v.actionSpace } : {}),
   };
 }
 

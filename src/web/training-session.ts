@@ -10,6 +10,7 @@ import { createBackend, type BackendKind } from '../backend/create-backend.js';
 import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.js';
 import { InvalidArgumentError, errorMessage } from '../errors.js';
 import { make } from '../envs/registry.js';
+import { isBox } from '../envs/spaces.js';
 import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
@@ -367,7 +368,10 @@ export class TrainingSession {
     return this.exclusive(async () =>
       this.requireRun().use(async (entry, trainer) => {
         const weights = await trainer.policy.getWeights();
-        const network = networkRecord(networkOf(entry, trainer.config), trainer.envs.obsDim, trainer.envs.nActions);
+        const network = networkRecord(networkOf(entry, trainer.config), trainer.envs.obsDim, trainer.envs.nActions, {
+      algorithm: entry.name,
+      actionSpace: isBox(trainer.envs.actionSpace) ? 'box' : 'discrete',
+    });
         return { bytes: encodeWeightsNpz(weights, trainer.weightShapes(), network), hidden: [...network.hidden], algo: checkAlgorithmName(entry.name) };
       }),
     );
