@@ -14,13 +14,15 @@
 import type { RgbFrame, ResetOptions, StepRecord, Info, RenderMode } from './types.js';
 import { ClassicControlEnv, resetBounds } from './env.js';
 import { Box } from './spaces.js';
+import { MOUNTAIN_CAR_MAX_POSITION, MOUNTAIN_CAR_MAX_SPEED, MOUNTAIN_CAR_MIN_POSITION } from './mountain-car.js';
 import { renderMountainCar } from './render/mountain-car-render.js';
 
 const MIN_ACTION = -1.0;
 const MAX_ACTION = 1.0;
-const MIN_POSITION = -1.2;
-const MAX_POSITION = 0.6;
-const MAX_SPEED = 0.07;
+// The same track and speed limit as MountainCar-v0's (Gymnasium writes them in each env).
+const MIN_POSITION = MOUNTAIN_CAR_MIN_POSITION;
+const MAX_POSITION = MOUNTAIN_CAR_MAX_POSITION;
+const MAX_SPEED = MOUNTAIN_CAR_MAX_SPEED;
 export const MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION = 0.45;
 const POWER = 0.0015;
 const GRAVITY = 0.0025;

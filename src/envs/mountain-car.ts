@@ -12,7 +12,8 @@ import { renderMountainCar } from './render/mountain-car-render.js';
 
 export const MOUNTAIN_CAR_MIN_POSITION = -1.2;
 export const MOUNTAIN_CAR_MAX_POSITION = 0.6;
-const MAX_SPEED = 0.07;
+export const MOUNTAIN_CAR_MAX_SPEED = 0.07;
+const MAX_SPEED = MOUNTAIN_CAR_MAX_SPEED;
 export const MOUNTAIN_CAR_GOAL_POSITION = 0.5;
 const GOAL_VELOCITY = 0;
 const FORCE = 0.001;

@@ -96,6 +96,23 @@ export interface DeviceRolloutData {
   episodes: FloatArray;
 }
 
+/**
+ * The episodes a rollout's statistics (T, 2, N: per step the return and length of each episode
+ * that ended there) say ended, in the order a host rollout reports them: step by step (`atStep(t)`
+ * first, where a trainer sets its step count), then env by env (`ended(return, length)`).
+ */
+export async function forEachEndedEpisode(episodes: ArrayLike<number>, numEnvs: number, numSteps: number, atStep: (t: number) => void, ended: (episodeReturn: number, length: number) => Promise<void>): Promise<void> {
+  const n = numEnvs;
+  for (let t = 0; t < numSteps; t++) {
+    atStep(t);
+    const row = 2 * n * t;
+    for (let i = 0; i < n; i++) {
+      const length = episodes[row + n + i];
+      if (length > 0) await ended(episodes[row + i], length);
+    }
+  }
+}
+
 export class DeviceRollout {
   readonly env: DeviceEnvKind;
   readonly numEnvs: number;

@@ -38,6 +38,7 @@ import { PPO_CONFIG, ppoConfigFor, ppoMinibatchSize, type PpoConfig } from './pp
 import { PpoDeviceRollout } from './ppo-device-rollout.js';
 import { FirstEnvProbe } from './device-env-probe.js';
 import { paddedRows } from './device-rollout-layout.js';
+import { forEachEndedEpisode } from './device-rollout.js';
 import type { RolloutState } from './rollout-checkpoint.js';
 import { RolloutNormalizer, type RolloutNormalizerState } from './rollout-normalizer.js';
 import { annealedLearningRate } from './schedules.js';
@@ -419,14 +420,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
     const before = this.steps;
     const { episodes, values } = await device.readEpisodes(this.agent.stats);
     const stats = statsRecord(values);
-    for (let t = 0; t < this.config.numSteps; t++) {
-      this.steps = before + (t + 1) * n;
-      const row = 2 * n * t;
-      for (let i = 0; i < n; i++) {
-        const length = episodes[row + n + i];
-        if (length > 0) await this.endEpisode(episodes[row + i], length);
-      }
-    }
+    await forEachEndedEpisode(episodes, n, this.config.numSteps, (t) => (this.steps = before + (t + 1) * n), (r, length) => this.endEpisode(r, length));
     return stats;
   }
 

@@ -34,7 +34,7 @@
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import { FirstEnvProbe } from './device-env-probe.js';
-import { DeviceRollout } from './device-rollout.js';
+import { DeviceRollout, forEachEndedEpisode } from './device-rollout.js';
 import { paddedRows } from './device-rollout-layout.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
@@ -318,15 +318,11 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
     const n = device.numEnvs;
     const before = this.steps;
     const { episodes, scalar: loss } = await device.readEpisodes(this.agent.lossTensor);
-    for (let t = 0; t < device.numSteps; t++) {
+    const atStep = (t: number): void => {
       this.steps = before + (t + 1) * n;
       this.stepEpsilon = this.stepEpsilons[t];
-      const row = 2 * n * t;
-      for (let i = 0; i < n; i++) {
-        const length = episodes[row + n + i];
-        if (length > 0) await this.endEpisode(episodes[row + i], length);
-      }
-    }
+    };
+    await forEachEndedEpisode(episodes, n, device.numSteps, atStep, (r, length) => this.endEpisode(r, length));
     return loss;
   }
 
