@@ -511,4 +511,31 @@ describe('the web page without WebGPU', needs('chromium', available), () => {
     await page.waitForFunction(() => window.webRl?.state().phase === 'ready');
     await trainPqn(page, 'cpu');
   });
+
+  it('trains PPO on Pendulum-v1 (Box actions) on it: the pendulum drawn, the counters numbers, no epsilon row', async () => {
+    await page.click('#reset');
+    await page.waitForFunction(() => window.webRl?.state().phase === 'ready');
+    await page.selectOption('#algo', 'ppo');
+    await page.selectOption('#preset', 'ppo-pendulum');
+    await fillConfig(page, { steps: '2048', numEnvs: '4', numSteps: '256', evalFreq: '0' });
+    await page.click('#start');
+    await page.waitForFunction(() => window.webRl?.state().phase === 'finished', undefined, { timeout: 120_000, polling: 100 });
+    const state = await page.evaluate(() => window.webRl?.state());
+    expect(state?.counters?.steps).toBe(2048);
+    expect(Number.isFinite(state?.counters?.loss)).toBe(true);
+    expect(state?.counters?.episodes).toBe(8);
+    expect(await page.isHidden('[data-counter="epsilon"]')).toBe(true);
+    const texts = await counterTexts(page);
+    for (const name of ['steps', 'episodes', 'updates', 'loss', 'meanReturn100'] as const) expect(texts[name], name).not.toMatch(/NaN|Infinity|^–$|^$/);
+    // The rod (Gymnasium's red) is drawn: many pixels redder than the white background.
+    const rodPixels = await page.evaluate(() => {
+      const canvas = document.getElementById('env-canvas') as HTMLCanvasElement;
+      const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] > 150 && data[i + 1] < 120 && data[i + 2] < 120) count++;
+      return count;
+    });
+    expect(rodPixels).toBeGreaterThan(1000);
+    expect(await page.textContent('#stage-caption')).toMatch(/^Pendulum-v1 · episode \d+ · step \d+$/);
+  });
 });

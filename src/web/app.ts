@@ -451,6 +451,9 @@ export class App {
     set('stepsPerSecond', formatNumber(c.stepsPerSecond));
     set('updatesPerSecond', formatNumber(c.updatesPerSecond));
     set('epsilon', formatNumber(c.epsilon, 3));
+    // An algorithm that does not explore by epsilon (PPO samples its policy) reports NaN: no row.
+    const epsilonRow = document.querySelector('[data-counter="epsilon"]')?.parentElement;
+    if (epsilonRow instanceof HTMLElement) epsilonRow.hidden = Number.isNaN(c.epsilon);
     set('loss', formatLoss(c.loss, c.updates));
     set('meanReturn100', formatNumber(c.meanReturn100, 1));
   }
