@@ -32,6 +32,25 @@ describe("import from 'webgpu-rl-engine'", () => {
     expect(out.q.every(Number.isFinite)).toBe(true);
   });
 
+  it('trains PPO on a Box env from code: PpoTrainer, ppoPreset, and the greedy policy clipping its mean to the bounds', () => {
+    const script = `
+      import { createBackend, PpoTrainer, ppoPreset, make } from 'webgpu-rl-engine';
+      const backend = await createBackend('cpu');
+      const trainer = new PpoTrainer(backend, { ...ppoPreset('ppo-pendulum'), steps: 4096, evalFreq: 0 }, 0);
+      await trainer.run();
+      const out = await trainer.policy.qValues(make('Pendulum-v1').reset({ seed: 1 })[0]);
+      console.log(JSON.stringify({ steps: trainer.steps, head: trainer.agent.head, bounds: Array.from(trainer.policy.actionBounds.high), out: Array.from(out) }));
+      trainer.dispose();
+      backend.destroy();
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { steps: number; head: string; bounds: number[]; out: number[] };
+    expect(out).toMatchObject({ steps: 4096, head: 'gaussian', bounds: [2] });
+    expect(out.out).toHaveLength(1);
+    expect(Number.isFinite(out.out[0])).toBe(true);
+  });
+
   it("exports the Node-only helpers from 'webgpu-rl-engine/node'", () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as n from 'webgpu-rl-engine/node'; console.log(Object.keys(n).sort().join(','))"], { cwd: root, encoding: 'utf8' });
     expect(r.stdout.trim()).toBe('MetricsCsvAppender,enableRelaxedSimdInNode,writeFileAtomic,writeFileAtomicSync');

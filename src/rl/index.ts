@@ -1,10 +1,11 @@
-/** The algorithm registry and hyper-parameter schemas; DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's agent, config and trainer. */
+/** The algorithm registry and hyper-parameter schemas; DQN: agent, trainer, replay buffer, schedules, presets, weight and checkpoint files; PQN's and PPO's agents, configs and trainers. */
 export {
   ALGORITHMS,
   ALGORITHM_NAMES,
   DEFAULT_ALGORITHM,
   DQN_ALGORITHM,
   PQN_ALGORITHM,
+  PPO_ALGORITHM,
   algorithm,
   checkpointAlgorithm,
   describeNetwork,
@@ -28,6 +29,12 @@ export { DeviceRollout, deviceRolloutProblem, type DeviceRolloutConfig, type Dev
 export { ENV_ON, PQN_CONFIG, PQN_PRESETS, PQN_PRESET_NAMES, pqnConfigFor, pqnPreset, resolveEnvOn, type EnvOn, type PqnConfig, type PqnPresetName, type SettledEnvOn } from './pqn-config.js';
 export { PqnTrainer, validatePqnConfig, type PqnState } from './pqn-trainer.js';
 export { decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
+export { PpoAgent, ppoWeightShapes, type PpoAgentConfig, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
+export { PPO_CONFIG, PPO_PRESETS, PPO_PRESET_NAMES, ppoConfigFor, ppoPreset, type PpoConfig, type PpoPresetName } from './ppo-config.js';
+export { PpoTrainer, validatePpoConfig, type PpoState } from './ppo-trainer.js';
+export { PPO_CHECKPOINT } from './ppo-checkpoint.js';
+export { RolloutNormalizer, NORMALIZE_CLIP, NORMALIZE_EPSILON, type RolloutNormalizerState } from './rollout-normalizer.js';
+export { playableNetwork, type PlayableNetwork } from './playable-network.js';
 export { QNetwork, qNetworkWeightShapes, type QNetworkSpec } from './q-network.js';
 export { ReplayBuffer, createMinibatch, type Minibatch, type ReplayBufferState } from './replay-buffer.js';
 export { ExponentialEpisodeDecay, LinearStepDecay, createEpsilonSchedule, type EpsilonSchedule, type EpsilonScheduleConfig } from './schedules.js';
