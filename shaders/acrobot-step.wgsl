@@ -49,6 +49,7 @@ struct Params {
 }
 
 //#include philox
+//#include sin-cos32
 //#include device-env
 // (device-env.wgsl declares p and envStep's bindings: here state is (7, N), obs and final_obs (N, 6))
 

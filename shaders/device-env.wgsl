@@ -1,18 +1,13 @@
-// What every device env kernel (shaders/<env>-step.wgsl) shares: the float32 barrier `fr`, Cephes'
-// float32 sin/cos, the reset draw and the bookkeeping of the three rows every state ends with (the
+// What every device env kernel (shaders/<env>-step.wgsl) shares beyond sin-cos32.wgsl (the float32
+// barrier `fr` and Cephes' float32 sin/cos, included before this file): the reset draw and the bookkeeping of the three rows every state ends with (the
 // episode's steps, its return, the env's RNG counter: rows `rows`, `rows` + 1, `rows` + 2 after the
 // env's `rows` physics rows). src/backend/cpu/env-step.ts and sin-cos32.ts are the same on the CPU.
 //
-// Included after philox.wgsl by a kernel whose `struct Params` has the fields envs, seed_lo,
+// Included after philox.wgsl and sin-cos32.wgsl by a kernel whose `struct Params` has the fields envs, seed_lo,
 // seed_hi, max_steps, half, one, fopi, dp1, dp2, dp3, sin0, sin1, sin2, cos0, cos1, cos2 and opaque
 // (kernels.ts's DEVICE_ENV_PARAMS). The uniform and envStep's bindings, the same for every env, are
 // declared here once.
 //
-// `fr(v)` is v rounded to f32 here: a select on p.opaque, a uniform flag that is always 0, which the
-// compiler cannot see through, so it neither reassociates around it nor fuses a product and a sum
-// into an FMA (lavapipe's compiler turned Cephes' `t - 0.5 z + 1` into `(t + 1) - 0.5 z` without it,
-// one ulp off on about half of all inputs; measured). The counterpart of Math.fround: with it each
-// WGSL +, -, * is one IEEE f32 rounding in the order written.
 
 @group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> state: array<f32>;      // (S, N)
@@ -23,33 +18,6 @@
 @group(0) @binding(6) var<storage, read_write> terminated: array<f32>; // N
 @group(0) @binding(7) var<storage, read_write> truncated: array<f32>;  // N
 @group(0) @binding(8) var<storage, read_write> episodes: array<f32>;   // (2, N): return, length
-
-fn fr(v: f32) -> f32 {
-  return select(v, 0.0, p.opaque != 0u);
-}
-
-fn fr4(v: vec4f) -> vec4f {
-  return select(v, vec4f(0.0), p.opaque != 0u);
-}
-
-// Cephes' sinf/cosf (src/backend/cpu/sin-cos32.ts): reduction by pi/2 in three parts, then
-// polynomials on [-pi/4, pi/4]. Returns (sin x, cos x).
-fn sin_cos32(x: f32) -> vec2f {
-  let ax = abs(x);
-  let j = (u32(fr(ax * p.fopi)) + 1u) & ~1u;
-  let y = f32(j);
-  let r = fr(fr(fr(ax - fr(y * p.dp1)) - fr(y * p.dp2)) - fr(y * p.dp3));
-  let z = fr(r * r);
-  let s = fr(fr(fr(fr(fr(fr(fr(p.sin0 * z) + p.sin1) * z) + p.sin2) * z) * r) + r);
-  let c = fr(fr(fr(fr(fr(fr(fr(fr(p.cos0 * z) + p.cos1) * z) + p.cos2) * z) * z) - fr(p.half * z)) + p.one);
-  let q = (j >> 1u) & 3u;
-  var sv = s;
-  var cv = c;
-  if (q == 1u) { sv = c; cv = -s; }
-  if (q == 2u) { sv = -s; cv = -c; }
-  if (q == 3u) { sv = -c; cv = s; }
-  return vec2f(select(sv, -sv, x < 0.0), cv);
-}
 
 const RESET_STREAM = 0u;
 

@@ -41,6 +41,7 @@ struct Params {
 }
 
 //#include philox
+//#include sin-cos32
 //#include device-env
 // (device-env.wgsl declares p and envStep's bindings: here state is (5, N), obs and final_obs (N, 2))
 

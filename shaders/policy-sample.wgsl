@@ -1,7 +1,8 @@
 // Sampling from a policy head (src/backend/policy-ops.ts, PolicySampleOf), one thread per row of
 // the network's output, from Philox4x32-10 blocks (counter, row, stream 1, j) of the run's seed.
 // src/backend/cpu/policy-sample.ts is the same computation in the same order on the host, which
-// says how close the two come (exp, log, sqrt, cos and sin are the device's here).
+// says how close the two come (exp, log and sqrt are the device's here; sin and cos are Cephes',
+// sin-cos32.wgsl, the same bits as the CPU's float32 kernel).
 //
 // policy_categorical: softmax of the row with its max subtracted; u = uniform(block 0 word 0); the
 // first action whose cumulative probability (index order) exceeds u, else the last with p > 0;
@@ -15,6 +16,20 @@ struct Params {
   seed_lo: u32,
   seed_hi: u32,
   counter: u32,
+  // sin-cos32.wgsl's (kernels.ts's SIN_COS_PARAMS).
+  half: f32,
+  one: f32,
+  fopi: f32,
+  dp1: f32,
+  dp2: f32,
+  dp3: f32,
+  sin0: f32,
+  sin1: f32,
+  sin2: f32,
+  cos0: f32,
+  cos1: f32,
+  cos2: f32,
+  opaque: u32,
 }
 
 @group(1) @binding(0) var<uniform> p: Params;
@@ -24,6 +39,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> log_prob: array<f32>;   // (N, 1)
 
 //#include philox
+//#include sin-cos32
 
 const ACT_STREAM = 1u;
 const TWO_PI = 6.283185307179586;
@@ -70,8 +86,9 @@ fn policy_gaussian(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
     let u2 = philox_uniform(bits.y);
     // max(., 0): the device's log of u1 just below 1 may come out a hair above 0.
     let radius = sqrt(max(-2.0 * log(u1), 0.0));
-    let theta = TWO_PI * u2;
-    let trig = vec2f(cos(theta), sin(theta));
+    let theta = fr(TWO_PI * u2);
+    let sc = sin_cos32(theta);
+    let trig = vec2f(sc.y, sc.x); // (cos, sin)
     for (var k = 2u * j; k < min(2u * j + 2u, p.cols); k++) {
       let z = radius * trig[k - 2u * j];
       let s = log_std[k];

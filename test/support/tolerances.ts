@@ -118,18 +118,16 @@ export const POLICY_CATEGORICAL: Tolerance = { abs: 4e-6, rel: 0 };
 
 /**
  * policySample's gaussian head, means in [-2, 2) and log-stds in [-1.5, 0.5): the action
- * mean + exp(logStd) z has |z| <= sqrt(-2 ln 2^-24) = 5.77, so |action| <= 11.5, and z passes through
- * log, sqrt, cos or sin and exp. Their float32 accuracy is the device's: WGSL bounds cos and sin
- * only absolutely (2^-11 on [-pi, pi]), far looser than the platforms we run. Measured: lavapipe at
- * most 1.4e-6 on actions and 1.8e-6 on log-probabilities; Chromium's SwiftShader 7.1e-5 on actions
- * (its cos and sin of 2 pi u). The log-probability is computed from the stored action (as ppoLoss
- * recomputes it), so an action off by e moves it by |z| e / sigma: up to 5.77 / 0.22 = 26 e at the
- * smallest sigma here; SwiftShader's worst measured was 6.4e-4. The bound, 2e-3 absolute, holds for
- * the adapters tested (about three times SwiftShader's worst), not for any conforming one: the
- * Cephes sin/cos the device envs use (shaders/device-env.wgsl) would make the two sides agree to the
- * bit, the follow-up that would bring this back to 1e-5.
+ * mean + exp(logStd) z has |z| <= sqrt(-2 ln 2^-24) = 5.77, so |action| <= 11.5. z passes through
+ * log and sqrt (the device's: a few ulps) and Cephes' float32 cos or sin (sin-cos32.ts and
+ * sin-cos32.wgsl, the same bits on every backend, within 2 ulps of the true value), then exp(logStd):
+ * a few ulps of 11.5, under 1e-5. The log-probability is computed from the stored action (as ppoLoss
+ * recomputes it), whose rounding moves each term (d / sigma)^2 / 2 by |z| / sigma ulps, and the
+ * relative part covers it where |z| is large. Measured: lavapipe at most 1.4e-6 on actions and
+ * 1.8e-6 on log-probabilities. (With the devices' own cos and sin, SwiftShader was 7.1e-5 and 6.4e-4
+ * off: WGSL bounds them only absolutely, 2^-11 on [-pi, pi]; hence Cephes'.)
  */
-export const POLICY_GAUSSIAN: Tolerance = { abs: 2e-3, rel: 1e-5 };
+export const POLICY_GAUSSIAN: Tolerance = { abs: 1e-5, rel: 1e-5 };
 
 /**
  * The PPO loss (ppoLoss) in float32 against float64, for the conformance minibatches (values of

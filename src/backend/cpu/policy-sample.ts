@@ -2,15 +2,17 @@
  * Sampling from a policy head on the CPU: policySample (see PolicySampleOf in policy-ops.ts), one
  * loop iteration per row, the same computation in the same order as shaders/policy-sample.wgsl,
  * from the same Philox blocks (stream DEVICE_RNG_STREAMS.act, block j in the counter's last word).
- * On float32 storage every operation is rounded to float32; exp, log, sqrt, cos and sin are the
- * platform's, rounded, where WGSL leaves their last bits to the device: a categorical choice is the
- * same wherever u is not within those bits of a cumulative probability, a Gaussian action and every
- * log-probability agree within a few float32 ulps (test/policy-sample.test.ts measures both). On
- * float64 storage nothing is rounded.
+ * On float32 storage every operation is rounded to float32; Box-Muller's sin and cos are Cephes'
+ * float32 ones (sin-cos32.ts: the shader's bits, where WGSL's own are bounded only absolutely), exp,
+ * log and sqrt the platform's, rounded, where WGSL leaves their last bits to the device: a
+ * categorical choice is the same wherever u is not within those bits of a cumulative probability, a
+ * Gaussian action and every log-probability agree within a few float32 ulps
+ * (test/policy-sample.test.ts measures both). On float64 storage nothing is rounded.
  */
 import type { FloatArray } from '../backend.js';
 import type { PolicySampleCall } from '../backend-base.js';
 import { DEVICE_RNG_STREAMS, philox4x32, uniformFromBits } from '../../random/philox.js';
+import { sinCos32 } from './sin-cos32.js';
 
 const same = (x: number): number => x;
 const TWO_PI = 2 * Math.PI;
@@ -70,6 +72,7 @@ function gaussian(a: PolicySampleCall<FloatArray>, r: (x: number) => number, key
   const { out, actions, logProb, rows, cols, counter } = a;
   const logStd = a.logStd as FloatArray; // validated: the gaussian head has one
   const twoPi = r(TWO_PI);
+  const float32 = r !== same;
   const halfLogTwoPi = r(HALF_LOG_TWO_PI);
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
@@ -82,7 +85,9 @@ function gaussian(a: PolicySampleCall<FloatArray>, r: (x: number) => number, key
       const radius = r(Math.sqrt(Math.max(r(-2 * r(Math.log(u1))), 0)));
       const theta = r(twoPi * u2);
       for (let k = 2 * j; k < 2 * j + 2 && k < cols; k++) {
-        const z = r(radius * r(k === 2 * j ? Math.cos(theta) : Math.sin(theta)));
+        // Float32: Cephes' sin and cos (sin-cos32.ts), the shader's bits; float64: Math's.
+        const trig = float32 ? sinCos32(theta, k === 2 * j) : k === 2 * j ? Math.cos(theta) : Math.sin(theta);
+        const z = r(radius * r(trig));
         const s = logStd[k];
         actions[base + k] = r(out[base + k] + r(r(Math.exp(s)) * z));
         const d = r(actions[base + k] - out[base + k]);

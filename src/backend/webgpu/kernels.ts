@@ -87,17 +87,11 @@ const PPO_LOSS = new ParamLayout({
 const GATHER_ROWS = new ParamLayout({ rows: 'u32', cols: 'u32', src_rows: 'u32' });
 const EPSILON_GREEDY = new ParamLayout({ envs: 'u32', actions: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32', epsilon: 'f32' });
 const GAE = new ParamLayout({ steps: 'u32', envs: 'u32', gamma: 'f32', lambda: 'f32' });
-const POLICY_SAMPLE = new ParamLayout({ rows: 'u32', cols: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32' });
 /**
- * The first fields of every device env kernel's parameters (shaders/<env>-step.wgsl), which
- * device-env.wgsl's functions read: the envs, the seed's key, the time limit, 1/2 and 1, Cephes'
- * sin/cos constants and `opaque`, the always-0 flag of its `fr` barrier. The env's own follow.
+ * The fields shaders/sin-cos32.wgsl reads from a kernel's parameters: 1/2 and 1, Cephes' sin/cos
+ * constants and `opaque`, the always-0 flag of its `fr` barrier (WebGpuOps.sinCosParams writes them).
  */
-const DEVICE_ENV_PARAMS = {
-  envs: 'u32',
-  seed_lo: 'u32',
-  seed_hi: 'u32',
-  max_steps: 'f32',
+const SIN_COS_PARAMS = {
   half: 'f32',
   one: 'f32',
   fopi: 'f32',
@@ -111,6 +105,21 @@ const DEVICE_ENV_PARAMS = {
   cos1: 'f32',
   cos2: 'f32',
   opaque: 'u32',
+} as const;
+export type SinCosParam = keyof typeof SIN_COS_PARAMS;
+/** policySample's parameters: the rows, the seed's key and the counter, then sin-cos32.wgsl's (Box-Muller's sin and cos). */
+const POLICY_SAMPLE = new ParamLayout({ rows: 'u32', cols: 'u32', seed_lo: 'u32', seed_hi: 'u32', counter: 'u32', ...SIN_COS_PARAMS });
+/**
+ * The first fields of every device env kernel's parameters (shaders/<env>-step.wgsl), which
+ * device-env.wgsl's functions read: the envs, the seed's key, the time limit, then sin-cos32.wgsl's.
+ * The env's own follow.
+ */
+const DEVICE_ENV_PARAMS = {
+  envs: 'u32',
+  seed_lo: 'u32',
+  seed_hi: 'u32',
+  max_steps: 'f32',
+  ...SIN_COS_PARAMS,
 } as const;
 export type DeviceEnvParam = keyof typeof DEVICE_ENV_PARAMS;
 const CARTPOLE_STEP = new ParamLayout({
@@ -277,7 +286,7 @@ export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
  * replaced by shaders/<name>.wgsl when the shaders are compiled, and `//#include subgroup-lanes` by
  * subgroup-lanes4.wgsl or subgroup-lanes8.wgsl, the device's (see pipelines.ts).
  */
-export const SHADER_SNIPPETS = ['activations', 'philox', 'device-env', 'subgroup-lanes4', 'subgroup-lanes8'] as const;
+export const SHADER_SNIPPETS = ['activations', 'philox', 'sin-cos32', 'device-env', 'subgroup-lanes4', 'subgroup-lanes8'] as const;
 
 /** The WGSL files of shaders/ (each `shaders/<file>.wgsl`): the kernel table's files and the snippets. */
 export type ShaderFile = (typeof KERNELS)[KernelName]['file'] | (typeof SHADER_SNIPPETS)[number];

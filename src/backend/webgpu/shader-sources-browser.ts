@@ -24,6 +24,7 @@ import acrobotStep from '../../../shaders/acrobot-step.wgsl';
 import mountainCarStep from '../../../shaders/mountain-car-step.wgsl';
 import deviceEnv from '../../../shaders/device-env.wgsl';
 import philox from '../../../shaders/philox.wgsl';
+import sinCos32 from '../../../shaders/sin-cos32.wgsl';
 import epsilonGreedy from '../../../shaders/epsilon-greedy.wgsl';
 import gae from '../../../shaders/gae.wgsl';
 import policySample from '../../../shaders/policy-sample.wgsl';
@@ -53,6 +54,7 @@ const SOURCES: Record<ShaderFile, string> = {
   'cartpole-step': cartpoleStep,
   'acrobot-step': acrobotStep,
   'mountain-car-step': mountainCarStep,
+  'sin-cos32': sinCos32,
   'device-env': deviceEnv,
   'epsilon-greedy': epsilonGreedy,
   gae,

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { HALF_LOG_TWO_PI, PPO_ADVANTAGE_EPS } from '../policy-ops.js';
 import { ACROBOT_F32, ACROBOT_WRAP_PASSES, CARTPOLE_F32, MOUNTAIN_CAR_F32, SIN_COS_F32 } from '../device-env-constants.js';
 import { ACTIVATION_CODES, LOSS_CODES } from '../kernel-codes.js';
-import { ADAM_FLAGS, DEVICE_ENV_KERNELS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, PPO_LOSS_COLUMNS, PPO_LOSS_FLAGS, TD_LOSS_FLAGS, type DeviceEnvParam, type KernelName, type SubgroupLanes } from './kernels.js';
+import { ADAM_FLAGS, DEVICE_ENV_KERNELS, KERNELS, LAYER_NORM_FLAGS, LINEAR_FLAGS, MATMUL_FLAGS, PPO_LOSS_COLUMNS, PPO_LOSS_FLAGS, TD_LOSS_FLAGS, type DeviceEnvParam, type KernelName, type SinCosParam, type SubgroupLanes } from './kernels.js';
 import type { ParamWriter } from './param-layout.js';
 import type { GpuStorage } from './storage-pool.js';
 
@@ -382,11 +382,16 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
 
   /** Writes the parameters every device env kernel has (kernels.ts's DEVICE_ENV_PARAMS) into a kernel's reserved slot `w`. */
   private envParams<F extends string>(w: ParamWriter<F | DeviceEnvParam>, call: EnvStepCall<WebGpuTensor>): ParamWriter<F | DeviceEnvParam> {
-    return w
-      .set('envs', call.envs)
+    w.set('envs', call.envs)
       .set('seed_lo', call.seed % 0x100000000)
       .set('seed_hi', Math.floor(call.seed / 0x100000000))
-      .set('max_steps', DEVICE_ENV_SPECS[call.env].maxSteps)
+      .set('max_steps', DEVICE_ENV_SPECS[call.env].maxSteps);
+    return this.sinCosParams(w);
+  }
+
+  /** Writes the parameters shaders/sin-cos32.wgsl reads (kernels.ts's SIN_COS_PARAMS) into a kernel's reserved slot `w`. */
+  private sinCosParams<F extends string>(w: ParamWriter<F | SinCosParam>): ParamWriter<F | SinCosParam> {
+    return w
       .set('half', 0.5)
       .set('one', 1)
       .set('fopi', SIN_COS_F32.fopi)
@@ -426,13 +431,15 @@ export class WebGpuOps implements RawOps<WebGpuTensor> {
   policySample(call: PolicySampleCall<WebGpuTensor>): void {
     // One thread per row: its Philox blocks, the draw and its log-probability; each head its own entry point.
     const kernel = call.head === 'categorical' ? 'policyCategorical' : 'policyGaussian';
-    this.d
+    const params = this.d
       .params(kernel)
       .set('rows', call.rows)
       .set('cols', call.cols)
       .set('seed_lo', call.seed % 0x100000000)
       .set('seed_hi', Math.floor(call.seed / 0x100000000))
       .set('counter', call.counter);
+    // Box-Muller's sin and cos are sin-cos32.wgsl's (Cephes'), as the CPU's: the same on every device.
+    this.sinCosParams(params);
     const logStd = call.logStd === null ? this.d.unused('r') : call.logStd.storage;
     this.d.bind(call.out.storage, logStd, call.actions.storage, call.logProb.storage).run(kernel, call.rows);
   }
