@@ -17,7 +17,7 @@
  * draw the same way. The greedy policy (evaluation, the weights file) is the argmax of the logits,
  * or the mean.
  */
-import type { Activation, Backend, FloatArray, Tensor } from '../backend/backend.js';
+import { VIEW_ALIGNMENT, type Activation, type Backend, type FloatArray, type Tensor } from '../backend/backend.js';
 import { PPO_LOSS_STATS, type PolicyHead, type PpoLossOf, type PpoLossStat } from '../backend/policy-ops.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { GradNormClipper } from '../nn/clip.js';
@@ -111,8 +111,8 @@ export class PpoAgent {
   readonly stats: Tensor;
   private readonly loss: PpoLossOf<Tensor>;
   private readonly fusion: { clip: { sumSquares: Tensor; maxNorm: number } | null } = { clip: null };
-  /** Per batch size: the observations, actions and log-probabilities of acting (sample). */
-  private readonly acting = new Map<number, { obs: Tensor; actions: Tensor; logProb: Tensor }>();
+  /** Per batch size: the observations of acting, and one tensor holding the sampled actions and their log-probabilities (views), read back as one. */
+  private readonly acting = new Map<number, ActingTensors>();
   private updates = 0;
 
   constructor(
@@ -190,16 +190,17 @@ export class PpoAgent {
 
   /**
    * Actions for `rows` observations drawn from the policy (policySample with the run's `seed` and
-   * the draw `counter`), and their log-probabilities: one forward pass and two read backs. The
-   * arrays are reused by the next call of the same batch size.
+   * the draw `counter`), and their log-probabilities, into `dst`: one forward pass and one read back
+   * (the actions and log-probabilities are views of one tensor).
    */
   async sample(observations: ArrayLike<number>, rows: number, seed: number, counter: number, dst: { actions: Float32Array; logProb: Float32Array }): Promise<void> {
     const t = this.actingTensors(rows, observations.length);
     this.backend.write(t.obs, observations);
     const out = this.actor.forward(t.obs);
     this.backend.policySample({ head: this.head, out, logStd: this.logStd?.value ?? null, seed, counter, actions: t.actions, logProb: t.logProb });
-    await this.backend.read(t.actions, dst.actions);
-    await this.backend.read(t.logProb, dst.logProb);
+    const both = await this.backend.read(t.sampled, t.host);
+    dst.actions.set(both.subarray(0, t.actions.size));
+    dst.logProb.set(both.subarray(t.logProbOffset, t.logProbOffset + rows));
   }
 
   /** The actor's output (logits or means) for `rows` observations: one forward pass and one read back, into `dst`. */
@@ -210,17 +211,24 @@ export class PpoAgent {
     return dst;
   }
 
-  private actingTensors(rows: number, values: number): { obs: Tensor; actions: Tensor; logProb: Tensor } {
+  private actingTensors(rows: number, values: number): ActingTensors {
     if (!Number.isInteger(rows) || rows < 1 || values !== rows * this.obsDim) {
       throw new ShapeError(`PPO: ${rows} observations need ${rows * this.obsDim} values, got ${values}`);
     }
     let t = this.acting.get(rows);
     if (t === undefined) {
+      const b = this.backend;
       const cols = this.head === 'gaussian' ? this.actionDim : 1;
+      // The log-probabilities start at the first aligned offset after the actions (a view's rule).
+      const logProbOffset = Math.ceil((rows * cols) / VIEW_ALIGNMENT) * VIEW_ALIGNMENT;
+      const sampled = b.tensor([logProbOffset + rows], undefined, `ppo.act.sampled[${rows}]`);
       t = {
-        obs: this.backend.tensor([rows, this.obsDim], undefined, `ppo.act.s[${rows}]`),
-        actions: this.backend.tensor([rows, cols], undefined, `ppo.act.a[${rows}]`),
-        logProb: this.backend.tensor([rows, 1], undefined, `ppo.act.logp[${rows}]`),
+        obs: b.tensor([rows, this.obsDim], undefined, `ppo.act.s[${rows}]`),
+        sampled,
+        actions: b.view(sampled, 0, [rows, cols], `ppo.act.a[${rows}]`),
+        logProb: b.view(sampled, logProbOffset, [rows, 1], `ppo.act.logp[${rows}]`),
+        logProbOffset,
+        host: b.dtype === 'float32' ? new Float32Array(sampled.size) : new Float64Array(sampled.size),
       };
       this.acting.set(rows, t);
     }
@@ -312,9 +320,21 @@ export class PpoAgent {
     this.optimizer.dispose();
     this.clipper?.dispose();
     for (const slot of this.slots) slot.dispose();
-    for (const t of this.acting.values()) for (const tensor of [t.obs, t.actions, t.logProb]) tensor.dispose();
+    for (const t of this.acting.values()) for (const tensor of [t.obs, t.sampled]) tensor.dispose();
     for (const t of [this.gradOut, this.gradValues, this.stats]) t.dispose();
   }
+}
+
+/** The tensors of acting on `rows` observations (PpoAgent.sample). */
+interface ActingTensors {
+  obs: Tensor;
+  /** The actions (from 0) and the log-probabilities (from logProbOffset), read back as one. */
+  sampled: Tensor;
+  actions: Tensor;
+  logProb: Tensor;
+  logProbOffset: number;
+  /** The host copy of `sampled`. */
+  host: FloatArray;
 }
 
 /** One minibatch on the backend, gathered from a rollout. */
