@@ -261,6 +261,19 @@ describe('checkEnv reports each class of defect', () => {
     expect(findings[0].message).toMatch(/^step\([01]\) after terminated = true \(step \d+\), without reset\(\), was accepted: its outputs are undefined/);
   });
 
+  it('stepInto writing outside its slot of a shared buffer (what the vector env passes)', () => {
+    class Spills extends Walk {
+      override stepInto(action: number, obs: Float32Array, offset: number, out: StepRecord): void {
+        super.stepInto(action, obs, offset, out);
+        obs[offset + 2] = 0;
+      }
+    }
+    const findings = checkEnv(new Spills(new Discrete(2)));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ level: 'error', method: 'stepInto()', field: 'observation' });
+    expect(findings[0].message).toMatch(/^stepInto\([01], obs, 1, out\) wrote obs\[3\], outside its slot obs\[1\.\.3\): a vector env's neighbouring observation would be overwritten$/);
+  });
+
   it('a bad render frame, and a render mode the engine does not have', () => {
     class BadFrame extends Walk {
       override render(): RgbFrame | null {

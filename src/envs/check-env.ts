@@ -2,13 +2,15 @@
  * `checkEnv(env)`: the counterpart of Gymnasium's env checker (`gymnasium.utils.env_checker`) and
  * SB3's `check_env`, for this engine's env API. It runs a custom env through `reset` and `step`
  * and lists what does not hold: spaces this engine supports, observations of the declared dtype,
- * shape and bounds, the 5-tuple of `step`, seeding determinism, refusal of invalid actions,
- * stepping past `terminated`, and render frames. Each finding names the method, the field and
+ * shape and bounds, the 5-tuple of `step`, `resetInto`/`stepInto` keeping to their slot of a
+ * shared buffer, seeding determinism, refusal of invalid actions, stepping past `terminated`, and
+ * render frames. Each finding names the method, the field and
  * what was expected against what came back.
  */
 import { InvalidArgumentError, errorMessage, formatShape } from '../errors.js';
 import type { Env } from './env.js';
 import { Box, Discrete, type ActionSpace } from './spaces.js';
+import { newStepRecord } from './types.js';
 
 /** How serious a finding is: an error breaks training; a warning is worth a look. */
 export type EnvFindingLevel = 'error' | 'warning';
@@ -78,6 +80,7 @@ export function checkEnv(env: AnyEnv, options: CheckEnvOptions = {}): EnvFinding
   if (!checkStepResult(step, obsSpace, add)) return sorted(findings);
 
   checkRender(env, add);
+  checkPrimitives(env, obsSpace.shape[0], seed, actionSampler(actSpace, seed), add);
   checkDeterminism(env, seed, actionSampler(actSpace, seed), determinismSteps, add);
   checkInvalidActions(env, actSpace, seed, add);
   checkStepAfterTerminated(env, seed, actionSampler(actSpace, seed + 1), maxSteps, add);
@@ -257,6 +260,40 @@ function checkRender(env: AnyEnv, add: Add): void {
   } else if (data.length !== width * height * 4) {
     add('error', 'render()', 'frame', `render(): frame data has ${data.length} bytes, a ${width}x${height} RGBA frame expects ${width * height * 4}`);
   }
+}
+
+/**
+ * `resetInto` / `stepInto` (what the vector env and the trainers call) write only their slot
+ * `obs[offset..offset+obsDim)` of a shared buffer: checked at offset 1 with a marker either side.
+ */
+function checkPrimitives(env: AnyEnv, dim: number, seed: number, sample: () => Action, add: Add): void {
+  const marker = Math.fround(-1234.5);
+  const buf = new Float32Array(dim + 2).fill(marker);
+  const slot = `its slot obs[1..${dim + 1})`;
+  const outside = (method: string, call: string): boolean => {
+    for (const i of [0, dim + 1]) {
+      if (!Object.is(buf[i], marker)) {
+        add('error', method, 'observation', `${call} wrote obs[${i}], outside ${slot}: a vector env's neighbouring observation would be overwritten`);
+        return true;
+      }
+    }
+    return false;
+  };
+  try {
+    env.resetInto(buf, 1, { seed });
+  } catch (e) {
+    add('error', 'resetInto()', 'call', `resetInto(obs, 1, { seed: ${seed} }) threw: ${errorMessage(e)}`);
+    return;
+  }
+  if (outside('resetInto()', `resetInto(obs, 1, { seed: ${seed} })`)) return;
+  const action = sample();
+  try {
+    env.stepInto(action, buf, 1, newStepRecord());
+  } catch (e) {
+    add('error', 'stepInto()', 'call', `stepInto(${describe(action)}, obs, 1, out) of a sampled valid action threw: ${errorMessage(e)}`);
+    return;
+  }
+  outside('stepInto()', `stepInto(${describe(action)}, obs, 1, out)`);
 }
 
 /** One run after a seeded reset: the first observation, then each step's outputs (or the error). */
