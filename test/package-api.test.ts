@@ -51,6 +51,17 @@ describe("import from 'webgpu-rl-engine'", () => {
     expect(Number.isFinite(out.out[0])).toBe(true);
   });
 
+  it('exports checkEnv and assertEnvValid: a built-in env has no errors', () => {
+    const script = `
+      import { assertEnvValid, checkEnv, make } from 'webgpu-rl-engine';
+      assertEnvValid(make('Pendulum-v1'));
+      console.log(JSON.stringify(checkEnv(make('CartPole-v1')).map((f) => [f.level, f.method, f.field])));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([['warning', 'step()', 'terminated']]);
+  });
+
   it("exports the Node-only helpers from 'webgpu-rl-engine/node'", () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as n from 'webgpu-rl-engine/node'; console.log(Object.keys(n).sort().join(','))"], { cwd: root, encoding: 'utf8' });
     expect(r.stdout.trim()).toBe('MetricsCsvAppender,enableRelaxedSimdInNode,writeFileAtomic,writeFileAtomicSync');

@@ -7,6 +7,7 @@ export type { Info, StepResult, ResetResult, ResetOptions, StepRecord, RenderMod
 export { newStepRecord } from './types.js';
 export { Box, Discrete, actionDim, isBox, type ActionSpace, type ActionOf } from './spaces.js';
 export { Env, ClassicControlEnv, ResetNeededError, actionProblem, type EnvSpec } from './env.js';
+export { checkEnv, assertEnvValid, type CheckEnvOptions, type EnvFinding, type EnvFindingLevel } from './check-env.js';
 export { DISCRETE_ONLY_ALGORITHMS, continuousActionsProblem, requireDiscreteEnv } from './discrete-only.js';
 export { FlatActions } from './flat-actions.js';
 export { CartPoleEnv, CARTPOLE_THETA_THRESHOLD, CARTPOLE_X_THRESHOLD, wrapAngle, type CartPoleOptions } from './cartpole.js';
