@@ -76,6 +76,20 @@ export class Box {
     this.shape = [this.low.length];
   }
 
+  /**
+   * `rows` actions of the box's length from `src` (row-major from `srcOffset`) clipped into
+   * `[low, high]`, `np.clip(action, low, high)`, into `dst` from `dstOffset`; NaN passes through.
+   * ClipAction's, PPO's acting and greedy play's one rule.
+   */
+  clipInto(src: ArrayLike<number>, srcOffset: number, dst: Float32Array, dstOffset: number, rows = 1): void {
+    const { low, high } = this;
+    const d = low.length;
+    for (let i = 0; i < rows * d; i++) {
+      const k = i % d;
+      dst[dstOffset + i] = Math.min(Math.max(src[srcOffset + i], low[k]), high[k]);
+    }
+  }
+
   /** True when `x` has the box's length and every element lies within `[low, high]` after float32 rounding. */
   contains(x: ArrayLike<number>): boolean {
     if (x.length !== this.low.length) return false;

@@ -32,7 +32,7 @@ function greedyAction(policy: GreedyPolicy, out: Float32Array, row: number, scra
   const n = policy.nActions;
   const bounds = policy.actionBounds;
   if (bounds === undefined || bounds === null) return argmaxRow(out, row * n, n);
-  for (let k = 0; k < n; k++) scratch[k] = Math.min(Math.max(out[row * n + k], bounds.low[k]), bounds.high[k]);
+  bounds.clipInto(out, row * n, scratch, 0);
   return scratch;
 }
 

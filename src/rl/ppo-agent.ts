@@ -95,6 +95,15 @@ export function ppoWeightShapes(obsDim: number, actionDim: number, hidden: reado
   return [...mlp(actionDim), ...mlp(1), ...(head === 'gaussian' ? [[1, actionDim] as [number, number]] : [])];
 }
 
+/**
+ * A PPO policy's arrays as weights files and the kept best weights hold them: ppoWeightShapes',
+ * then the observation mean and variance (1, obsDim) each where observations are normalised.
+ */
+export function ppoPolicyShapes(obsDim: number, actionDim: number, hidden: readonly number[], head: PolicyHead, normalizeObservation: boolean): [number, number][] {
+  const shapes = ppoWeightShapes(obsDim, actionDim, hidden, head);
+  return normalizeObservation ? [...shapes, [1, obsDim], [1, obsDim]] : shapes;
+}
+
 export class PpoAgent {
   readonly actor: Sequential;
   readonly critic: Sequential;

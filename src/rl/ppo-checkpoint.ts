@@ -5,16 +5,20 @@
  * and log-std shapes, and its normalisation statistics (under the metadata's `extra.normalizer`,
  * checked against the config and the env's sizes). Browser-safe.
  */
-import { envSizes } from '../envs/registry.js';
+import type { PolicyHead } from '../backend/policy-ops.js';
+import { envSizes, type EnvSizes } from '../envs/registry.js';
 import type { Json } from './checkpoint-fields.js';
-import { ppoWeightShapes } from './ppo-agent.js';
+import { ppoPolicyShapes, ppoWeightShapes } from './ppo-agent.js';
 import { PPO_CONFIG, PPO_PRESET_NAMES, type PpoConfig } from './ppo-config.js';
-import { PPO_STATE_VERSION, ppoPolicyShapes, type PpoState } from './ppo-trainer.js';
+import { PPO_STATE_VERSION, type PpoState } from './ppo-trainer.js';
 import { deviceEnvCheckpointParts, rolloutCheckpointCodec } from './rollout-checkpoint.js';
 import type { RolloutNormalizerState } from './rollout-normalizer.js';
 
 /** The `kind` a PPO checkpoint's metadata carries. */
 export const PPO_CHECKPOINT_KIND = 'ppo-trainer';
+
+/** The policy head of an env of these sizes: categorical over Discrete actions, Gaussian over a Box. */
+const headOf = (dims: EnvSizes): PolicyHead => (dims.box === null ? 'categorical' : 'gaussian');
 
 /** A running statistic of `size` elements as a checkpoint holds it, or why not. */
 function statisticsProblem(value: unknown, size: number): string | null {
@@ -36,8 +40,8 @@ export const PPO_CHECKPOINT = rolloutCheckpointCodec<PpoConfig, 'ppo', PpoState>
   presetNames: PPO_PRESET_NAMES,
   optimizer: 'adam',
   anyActionSpace: true,
-  weightShapes: (config, dims) => ppoWeightShapes(dims.obsDim, dims.nActions, config.hidden, dims.box === null ? 'categorical' : 'gaussian'),
-  policyShapes: (config, dims) => ppoPolicyShapes(ppoWeightShapes(dims.obsDim, dims.nActions, config.hidden, dims.box === null ? 'categorical' : 'gaussian'), dims.obsDim, config.normalizeObservation),
+  weightShapes: (config, dims) => ppoWeightShapes(dims.obsDim, dims.nActions, config.hidden, headOf(dims)),
+  policyShapes: (config, dims) => ppoPolicyShapes(dims.obsDim, dims.nActions, config.hidden, headOf(dims), config.normalizeObservation),
   ...deviceEnvCheckpointParts<PpoConfig, 'ppo', PpoState>(),
   extraMeta: {
     encode: (state) => ({ normalizer: state.normalizer as unknown as Json[string] }),

@@ -33,7 +33,7 @@ import type { TrainerCallbacks } from './dqn-trainer.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
 import { PeriodicEvaluation } from './periodic-evaluation.js';
-import { PpoAgent, statsRecord, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
+import { PpoAgent, ppoPolicyShapes, statsRecord, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
 import { PPO_CONFIG, ppoConfigFor, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
 import { PpoDeviceRollout } from './ppo-device-rollout.js';
 import { FirstEnvProbe } from './device-env-probe.js';
@@ -266,7 +266,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
 
   /** The policy's arrays, as weights files and the best weights hold them: the agent's, then obs_mean and obs_var (normalizeObservation). */
   weightShapes(): [number, number][] {
-    return ppoPolicyShapes(this.agent.weightShapes(), this.agent.obsDim, this.config.normalizeObservation);
+    return ppoPolicyShapes(this.agent.obsDim, this.agent.actionDim, this.config.hidden, this.agent.head, this.config.normalizeObservation);
   }
 
   describeExploration(): string {
@@ -329,10 +329,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
       if (box !== null) {
         // The env gets the action clipped to its bounds; the rollout keeps the sampled one (its log-probability's).
         envActions = this.envActions;
-        for (let i = 0; i < envActions.length; i++) {
-          const k = i % cols;
-          envActions[i] = Math.min(Math.max(sample.actions[i], box.low[k]), box.high[k]);
-        }
+        box.clipInto(sample.actions, 0, envActions, 0, n);
       }
       const finished = envs.step(envActions);
       norm.rewards(envs.rewards, envs.terminated, this.stepRewards);
@@ -541,9 +538,4 @@ function greedyPolicyOf(agent: PpoAgent, nActions: number, box: Box | null, norm
       if (rms !== null) rms.setState({ mean: Array.from(arrays[agentArrays]), var: Array.from(arrays[agentArrays + 1]), count: rms.count });
     },
   };
-}
-
-/** A PPO policy's arrays: the agent's `shapes`, then the observation mean and variance (1, obsDim) each where observations are normalised. */
-export function ppoPolicyShapes(shapes: [number, number][], obsDim: number, normalizeObservation: boolean): [number, number][] {
-  return normalizeObservation ? [...shapes, [1, obsDim], [1, obsDim]] : shapes;
 }

@@ -25,6 +25,7 @@ import { OP_DEFAULTS } from '../backend/op-defaults.js';
 import { NORMALIZE_CLIP, NORMALIZE_EPSILON } from './rollout-normalizer.js';
 import { envDims, envSizes } from '../envs/registry.js';
 import { sameValue, showValue } from './config-values.js';
+import { ppoPolicyShapes } from './ppo-agent.js';
 import { MAX_HIDDEN_LAYERS, qNetworkWeightShapes } from './q-network.js';
 
 /**
@@ -94,13 +95,7 @@ const NETWORK_FORMAT = 'webgpu-rl-engine-q-network';
  */
 export function networkWeightShapes(network: NetworkArchitecture, obsDim: number, nActions: number, continuous = false): [number, number][] {
   if (network.policy === 'q-network') return qNetworkWeightShapes({ ...network, obsDim, nActions });
-  const mlp = (out: number): [number, number][] => {
-    const sizes = [obsDim, ...network.hidden, out];
-    return sizes.slice(1).flatMap((n, i): [number, number][] => [[sizes[i], n], [1, n]]);
-  };
-  const logStd: [number, number][] = continuous ? [[1, nActions]] : [];
-  const obsNorm: [number, number][] = network.normalizeObservation === true ? [[1, obsDim], [1, obsDim]] : [];
-  return [...mlp(nActions), ...mlp(1), ...logStd, ...obsNorm];
+  return ppoPolicyShapes(obsDim, nActions, network.hidden, continuous ? 'gaussian' : 'categorical', network.normalizeObservation === true);
 }
 
 /**

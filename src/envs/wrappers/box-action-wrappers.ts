@@ -47,8 +47,7 @@ export class ClipAction extends BoxActionWrapper {
   }
 
   protected transform(action: ArrayLike<number>, out: Float32Array): void {
-    const { low, high } = this.env.actionSpace;
-    for (let i = 0; i < out.length; i++) out[i] = Math.min(Math.max(action[i], low[i]), high[i]);
+    this.env.actionSpace.clipInto(action, 0, out, 0);
   }
 }
 
