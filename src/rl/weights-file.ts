@@ -24,6 +24,7 @@ import { listNames, type ZipArchive } from '../io/zip-read.js';
 import { OP_DEFAULTS } from '../backend/op-defaults.js';
 import { NORMALIZE_CLIP, NORMALIZE_EPSILON } from './rollout-normalizer.js';
 import { envDims, envSizes } from '../envs/registry.js';
+import { isBox, type ActionSpace } from '../envs/spaces.js';
 import { sameValue, showValue } from './config-values.js';
 import { ppoPolicyShapes } from './ppo-agent.js';
 import { MAX_HIDDEN_LAYERS, qNetworkWeightShapes } from './q-network.js';
@@ -139,6 +140,24 @@ export function encodeWeightsNpz(arrays: readonly FloatArray[], shapes: readonly
     entries[WEIGHTS_META_ENTRY] = { dtype: '|u1', shape: [bytes.length], data: bytes };
   }
   return writeNpz(entries);
+}
+
+/** What trainedWeightsFile reads of a trainer: its env (id) and sizes, and its arrays' shapes. */
+export interface TrainedNetworkSource {
+  readonly config: { readonly env: string };
+  readonly envs: { readonly obsDim: number; readonly nActions: number; readonly actionSpace: ActionSpace };
+  weightShapes(): [number, number][];
+}
+
+/**
+ * The weights file (.npz) of a trainer's `weights` (in its weightShapes' order), as --save, the
+ * page and Trainer.weightsFile write it: the arrays, and the record of `architecture` on the
+ * trainer's env, trained by `algorithm`.
+ */
+export function trainedWeightsFile(trainer: TrainedNetworkSource, algorithm: string, architecture: NetworkArchitecture, weights: readonly FloatArray[]): Uint8Array {
+  const { obsDim, nActions, actionSpace } = trainer.envs;
+  const network = networkRecord({ env: trainer.config.env, ...architecture }, obsDim, nActions, { algorithm, actionSpace: isBox(actionSpace) ? 'box' : 'discrete' });
+  return encodeWeightsNpz(weights, trainer.weightShapes(), network);
 }
 
 /**
