@@ -70,7 +70,8 @@ export function buildOnnxExport(weights: Uint8Array, options: ExportOptions = {}
     algorithm: policy.algorithm,
     env: policy.env ?? 'unknown',
     policy: policy.kind,
-    source: policy.fileName,
+    // The file's name without its folders: a model shipped elsewhere does not carry local paths.
+    source: policy.fileName.split(/[\\/]/).pop() ?? policy.fileName,
     inputs: JSON.stringify(Object.fromEntries(inputs.map((v) => [v.name, v.doc]))),
     outputs: JSON.stringify(Object.fromEntries(outputs.map((v) => [v.name, v.doc]))),
     ...(policy.bounds !== null ? { action_bounds: JSON.stringify({ low: Array.from(policy.bounds.low), high: Array.from(policy.bounds.high), source: policy.bounds.source }) } : {}),

@@ -26,6 +26,8 @@ export interface ExportCase {
   box?: Box | null;
   /** Observation scale (std of the random observations). */
   obsScale: number;
+  /** Scale of the random W (default 1.5 / sqrt(fan_in)); larger drives a Gaussian mean past its bounds. */
+  weightScale?: number;
 }
 
 const discrete = (algorithm: string) => ({ algorithm, actionSpace: 'discrete' as const });
@@ -50,6 +52,7 @@ export const EXPORT_CASES: ExportCase[] = [
     record: { obsDim: 3, nActions: 1, hidden: [8, 8], activation: 'sigmoid', ...base, policy: 'actor-critic', env: 'Pendulum-v1', algorithm: 'ppo', actionSpace: 'box' },
     box: new Box([-2], [2]),
     obsScale: 2,
+    weightScale: 6,
   },
   { name: "numpy-rl-engine's file (no record)", bytes: new Uint8Array(readFileSync(join(root, 'test', 'fixtures', 'numpy-rl-engine-weights.npz'))), obsScale: 2 },
 ];
@@ -60,14 +63,20 @@ export function exportCaseFile(c: ExportCase, seed = 1): Uint8Array {
   const record = c.record as NetworkRecord;
   const shapes = networkWeightShapes(record, record.obsDim, record.nActions, record.actionSpace === 'box');
   const rng = new Rng(seed);
-  const names = shapes.map((_, i) => (i < shapes.length - 2 || !record.normalizeObservation ? '' : i === shapes.length - 2 ? 'mean' : 'var'));
+  const gamma = (i: number) => record.layerNorm && i < 4 * record.hidden.length && i % 4 === 2;
+  const names = shapes.map((_, i) => (gamma(i) ? 'gamma' : i < shapes.length - 2 || !record.normalizeObservation ? '' : i === shapes.length - 2 ? 'mean' : 'var'));
   const arrays = shapes.map(([rows, cols], i) => {
     const values = new Float64Array(rows * cols);
     if (names[i] === 'var') {
       rng.fillUniform(values, 0.05, 4);
       values[0] = 0; // a constant observation: its normalised value saturates at the clip
     } else if (names[i] === 'mean') rng.fillUniform(values, -1, 1);
-    else rng.fillUniform(values, -1.5 / Math.sqrt(rows), 1.5 / Math.sqrt(rows)); // W (in, out); biases, gammas, log-std (1, n) get +-1.5
+    else if (names[i] === 'gamma') rng.fillUniform(values, 0.5, 1.5);
+    else if (rows === 1) rng.fillUniform(values, -0.3, 0.3); // biases, LayerNorm gammas and betas, log-std
+    else {
+      const scale = (c.weightScale ?? 1.5) / Math.sqrt(rows);
+      rng.fillUniform(values, -scale, scale);
+    }
     return values;
   });
   return encodeWeightsNpz(arrays, shapes, record);
