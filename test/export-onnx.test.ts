@@ -5,7 +5,7 @@
  * actions. Also what the model declares (opset, IR version, names, shapes, metadata) and the files
  * that are not policies.
  */
-import onnxProto from 'onnx-proto';
+import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeCheckpoint } from '../src/io/checkpoint.js';
@@ -102,8 +102,8 @@ describe('what an exported model declares', () => {
     expect(Number(model.irVersion)).toBe(8);
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
     expect([model.producerName, model.producerVersion]).toEqual(['webgpu-rl-engine', '9.9.9']);
-    const graph = model.graph!;
-    const shapeOf = (v: (typeof graph.input)[number]) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    const graph = model.graph as InstanceType<typeof onnx.GraphProto>;
+    const shapeOf = (v: OnnxTypes.IValueInfoProto) => (v.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue));
     expect(graph.input.map((v) => [v.name, shapeOf(v)])).toEqual([['observation', ['batch', 5]]]);
     expect(graph.output.map((v) => [v.name, shapeOf(v)])).toEqual([
       ['mean', ['batch', 3]],
@@ -111,7 +111,7 @@ describe('what an exported model declares', () => {
       ['action', ['batch', 3]],
     ]);
     expect(graph.output.every((v) => (v.docString ?? '').length > 10)).toBe(true);
-    const initializers = graph.initializer.map((t) => t.name);
+    const initializers = graph.initializer.map((t) => t.name ?? '');
     // The actor's arrays and the statistics; not the critic's, nor obs_var (obs_std = sqrt(obs_var + eps) replaces it).
     expect(initializers).toEqual(expect.arrayContaining(['arr_0', 'arr_1', 'arr_2', 'arr_3', 'arr_4', 'arr_5', 'log_std', 'obs_mean', 'obs_std', 'action_low', 'action_high']));
     expect(initializers.some((name) => name.startsWith('critic_'))).toBe(false);
