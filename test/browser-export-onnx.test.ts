@@ -58,9 +58,11 @@ describe('exported ONNX models in onnxruntime-web (Chromium)', needs('chromium',
   beforeAll(async () => {
     server = createServer((req, res) => {
       const url = req.url ?? '';
-      const ort = url.startsWith('/ort/') ? url.slice('/ort/'.length) : null;
+      // onnxruntime-web's files at /ort/ (the test's page) and /example/ort/ (docs/examples/onnx-web.html's).
+      const ort = /^(\/example)?\/ort\//.test(url) ? url.slice(url.indexOf('/ort/') + '/ort/'.length) : null;
       const model = models.get(url);
       if (url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      else if (url === '/example/') res.writeHead(200, { 'content-type': 'text/html' }).end(readFileSync(join(root, 'docs', 'examples', 'onnx-web.html')));
       else if (model !== undefined) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(model);
       else if (ort !== null && ORT_FILES.includes(ort)) {
         res.writeHead(200, { 'content-type': ort.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' }).end(readFileSync(join(ORT_DIST, ort)));
@@ -82,6 +84,24 @@ describe('exported ONNX models in onnxruntime-web (Chromium)', needs('chromium',
     console.log(`ONNX export vs the engine (onnxruntime-web, wasm, Chromium), max relative error: ${Object.entries(errors).map(([name, e]) => `${name} ${e.toExponential(2)}`).join('; ')}`);
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("docs/examples/onnx-web.html, served as it is, runs an exported CartPole-v1 DQN: the engine's Q-values and action", async () => {
+    const c = EXPORT_CASES[0];
+    const bytes = exportCaseFile(c);
+    models.set('/example/policy.onnx', buildOnnxExport(bytes).model);
+    const example = await browser.newPage();
+    const exampleProblems = new PageProblems(example);
+    await example.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/example/`);
+    await example.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined);
+    const result = (await example.evaluate(() => (window as unknown as { result: unknown }).result)) as { observation: number[]; qValues: number[]; action: number };
+    const text = await example.textContent('#out');
+    await example.close();
+    expect(exampleProblems.messages).toEqual([]);
+    const ref = await engineOutputs(bytes, Float32Array.from(result.observation), 1, null);
+    expect(relativeError(result.qValues, ref.values)).toBeLessThanOrEqual(1e-5);
+    expect(result.action).toBe((ref.actions as number[])[0]);
+    expect(text).toBe(`Q-values ${result.qValues.map((q) => q.toFixed(3)).join(', ')}: action ${result.action}`);
   });
 
   EXPORT_CASES.forEach((c, index) => {
