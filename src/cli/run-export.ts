@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { errorMessage } from '../errors.js';
-import { buildOnnxExport } from '../export/onnx-export.js';
 import type { OnnxValue } from '../export/onnx-graph.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { UsageError } from './cli-errors.js';
@@ -53,6 +52,8 @@ export async function runExport(program: Command, options: CliOptions): Promise<
   const bytes = readInputFile(load, '--load');
   const target = checkOutputFile(options.export, '--export');
   checkDistinctPaths([{ flag: '--load', path: load }], [{ flag: '--export', path: options.export }]);
+  // Loaded here, not with the CLI: training and evaluation never load the ONNX schema (protobufjs).
+  const { buildOnnxExport } = await import('../export/onnx-export.js');
   let exported;
   try {
     exported = buildOnnxExport(bytes, { fileName: load, producerVersion: packageVersion() });
