@@ -7,7 +7,11 @@
  */
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backend/backend.js';
+import { createBackend } from '../src/backend/create-backend.js';
+import { envSizes } from '../src/envs/registry.js';
+import { withAlgorithm, type AlgorithmName } from '../src/rl/algorithms.js';
 import { encodeCheckpoint } from '../src/io/checkpoint.js';
 import { writeNpz } from '../src/io/npz.js';
 import { buildOnnxExport, exportOnnx } from '../src/export/onnx-export.js';
@@ -33,6 +37,9 @@ async function runModel(model: Uint8Array, observations: Float32Array, rows: num
 
 /** The largest relative error seen per case, for the report line at the end. */
 const errors: Record<string, number> = {};
+afterAll(() => {
+  console.log(`ONNX export vs the engine (onnxruntime-node), max relative error: ${Object.entries(errors).map(([name, e]) => `${name} ${e.toExponential(2)}`).join('; ')}`);
+});
 
 describe('ONNX export in onnxruntime-node matches the engine', () => {
   for (const c of EXPORT_CASES) {
@@ -88,10 +95,52 @@ describe('ONNX export in onnxruntime-node matches the engine', () => {
     });
   }
 
-  it('reports the largest relative error of each kind', () => {
-    console.log(`ONNX export vs the engine (onnxruntime-node), max relative error: ${Object.entries(errors).map(([name, e]) => `${name} ${e.toExponential(2)}`).join('; ')}`);
-    expect(Object.keys(errors)).toHaveLength(EXPORT_CASES.length);
+});
+
+/** Each algorithm's trainer at one of its presets, trained some 2000 env steps: the file --save writes (Trainer.weightsFile). */
+const TRAINED: [AlgorithmName, string][] = [
+  ['dqn', 'default'],
+  ['pqn', 'pqn-cartpole'],
+  ['ppo', 'ppo-cartpole'],
+  ['ppo', 'ppo-pendulum'],
+];
+
+describe('files written by the trainers, trained a little, match in onnxruntime-node', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await createBackend('cpu');
   });
+  afterAll(() => backend.destroy());
+
+  for (const [algo, preset] of TRAINED) {
+    it(`${algo} ${preset}`, async () => {
+      const bytes = await withAlgorithm(algo, async (entry) => {
+        const trainer = entry.createTrainer(backend, entry.preset(preset), 1);
+        await trainer.run(2000);
+        expect(trainer.updates).toBeGreaterThan(0);
+        const file = await trainer.weightsFile(await trainer.policy.getWeights());
+        trainer.dispose();
+        return file;
+      });
+      const exported = buildOnnxExport(bytes, { fileName: `${algo}.npz` });
+      const { obsDim, nActions, kind } = exported.policy;
+      const box = kind === 'gaussian' ? envSizes(exported.policy.env as string).box : null;
+      const observations = randomObservations(ROWS, obsDim, 1);
+      const out = await runModel(exported.model, observations, ROWS);
+      const ref = await engineOutputs(bytes, observations, ROWS, box);
+      const values = out[kind === 'q-network' ? 'q_values' : kind === 'categorical' ? 'logits' : 'mean'];
+      const error = relativeError(values.data as Float32Array, ref.values);
+      errors[`${algo} ${preset} (trained)`] = error;
+      expect(error).toBeLessThanOrEqual(TOLERANCE);
+      if (box !== null) expect(relativeError(out.action.data as Float32Array, ref.actions as Float32Array)).toBeLessThanOrEqual(TOLERANCE);
+      else {
+        const decided = decidedRows(ref.values, nActions);
+        expect(decided.length).toBeGreaterThanOrEqual(ROWS - 4);
+        const actions = Array.from(out.action.data as BigInt64Array, Number);
+        expect(decided.map((r) => actions[r])).toEqual(decided.map((r) => (ref.actions as number[])[r]));
+      }
+    }, 60_000);
+  }
 });
 
 describe('what an exported model declares', () => {
