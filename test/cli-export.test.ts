@@ -71,6 +71,17 @@ describe('--mode export', () => {
     expect(relativeError(out.action.data as Float32Array, ref.actions as Float32Array)).toBeLessThanOrEqual(1e-5);
   });
 
+  it("takes --activation for numpy-rl-engine's file (no record): the model says so, and uses it", async () => {
+    const fixture = join(root, 'test', 'fixtures', 'numpy-rl-engine-weights.npz');
+    const r = runCli(['--mode', 'export', '--load', fixture, '--activation', 'tanh', '--export', 'numpy.onnx'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^exported dqn q-network policy of .*numpy-rl-engine-weights\.npz to numpy\.onnx: \d+ bytes, .*\nnote: .*numpy-rl-engine-weights\.npz records no network \(numpy-rl-engine's layout\): a plain tanh Q-network is assumed, its widths read from the W shapes\n$/);
+    const model = onnx.ModelProto.decode(readFileSync(join(dir, 'numpy.onnx')));
+    expect(model.graph?.node?.filter((n) => n.opType === 'Tanh')).toHaveLength(2);
+    expect(model.graph?.node?.some((n) => n.opType === 'Relu')).toBe(false);
+  });
+
   // Files that are not policies (a text file, a checkpoint, ...): test/reliability-export.test.ts.
   it('refuses flags it cannot use: exit code 2 and one line naming the flag or the file', () => {
     const cases: [string[], RegExp][] = [
@@ -78,7 +89,8 @@ describe('--mode export', () => {
       [['--mode', 'export', '--load'], /^error: --mode export needs --load FILE/],
       [['--mode', 'export', '--load', 'missing.npz'], /^error: --load 'missing\.npz': no such file/],
       [['--mode', 'export', '--load', 'dqn.npz', '--export', 'dqn.npz'], /^error: --load 'dqn\.npz' and --export 'dqn\.npz' are the same file/],
-      [['--mode', 'export', '--load', 'dqn.npz', '--backend', 'cpu', '--hidden', '8'], /^error: --mode export reads only --load FILE and --export FILE; --backend, --hidden mean nothing to it/],
+      [['--mode', 'export', '--load', 'dqn.npz', '--backend', 'cpu', '--hidden', '8'], /^error: --mode export reads only --load FILE, --export FILE \(and --activation, for a file that records no network\); --backend, --hidden mean nothing to it/],
+      [['--mode', 'export', '--load', 'dqn.npz', '--activation', 'tanh'], /^error: --load 'dqn\.npz' does not fit --activation tanh \(the file's network has relu\); leave the flag out to use the file's value/],
       [['--mode', 'eval', '--load', 'dqn.npz', '--export', 'x.onnx'], /^error: --export writes an ONNX model in --mode export only; with --mode eval nothing is exported/],
     ];
     for (const [args, message] of cases) {

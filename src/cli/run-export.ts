@@ -1,13 +1,15 @@
 /**
  * `--mode export --load FILE --export policy.onnx`: the ONNX model of a weights file's policy
  * (src/export, docs/export.md), written atomically. No backend is opened: the export reads the
- * file and writes protobuf. Every flag but --mode, --load and --export is refused (they would mean
- * nothing here), as are a missing --load, a file that is not a policy and an --export that cannot be
+ * file and writes protobuf. Every flag but --mode, --load, --export and --activation (the hidden
+ * activation of a file that records no network, numpy-rl-engine's; default relu) is refused (they
+ * would mean nothing here), as are a missing --load, a file that is not a policy and an --export that cannot be
  * written: exit code 2, one line naming the flag and the file.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { errorMessage } from '../errors.js';
+import { checkActivation } from '../nn/activations.js';
 import type { OnnxValue } from '../export/onnx-graph.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { UsageError } from './cli-errors.js';
@@ -15,8 +17,8 @@ import { DEFAULT_EXPORT_FILE, type CliOptions } from './command.js';
 import { say, shown } from './console.js';
 import { checkDistinctPaths, checkOutputFile, readInputFile } from './output-paths.js';
 
-/** The flags --mode export reads (by commander's attribute names). */
-const EXPORT_FLAGS: readonly string[] = ['mode', 'load', 'export'];
+/** The flags --mode export reads (by commander's attribute names); --activation only for a file that records no network. */
+const EXPORT_FLAGS: readonly string[] = ['mode', 'load', 'export', 'activation'];
 
 /** Throws UsageError when --export is given outside --mode export (it would be silently ignored). */
 export function refuseExportFlag(program: Command, options: Pick<CliOptions, 'mode'>): void {
@@ -43,8 +45,9 @@ export async function runExport(program: Command, options: CliOptions): Promise<
     return program.getOptionValueSource(key) === 'cli' && !EXPORT_FLAGS.includes(key) && option.negate === (program.getOptionValue(key) === false);
   });
   if (given.length > 0) {
-    throw new UsageError(`--mode export reads only --load FILE and --export FILE; ${given.map((option) => option.long).join(', ')} ${given.length === 1 ? 'means' : 'mean'} nothing to it (the file's record decides the network)`);
+    throw new UsageError(`--mode export reads only --load FILE, --export FILE (and --activation, for a file that records no network); ${given.map((option) => option.long).join(', ')} ${given.length === 1 ? 'means' : 'mean'} nothing to it (the file's record decides the network)`);
   }
+  const activation = program.getOptionValueSource('activation') === 'cli' ? checkActivation(String(program.getOptionValue('activation'))) : undefined;
   if (typeof options.load !== 'string') {
     throw new UsageError(`--mode export needs --load FILE: the weights .npz whose policy is exported (to --export, default ${DEFAULT_EXPORT_FILE})`);
   }
@@ -56,9 +59,13 @@ export async function runExport(program: Command, options: CliOptions): Promise<
   const { buildOnnxExport } = await import('../export/onnx-export.js');
   let exported;
   try {
-    exported = buildOnnxExport(bytes, { fileName: load, producerVersion: packageVersion() });
+    exported = buildOnnxExport(bytes, { fileName: load, producerVersion: packageVersion(), activation });
   } catch (error) {
     throw new UsageError(`--load '${load}' is not a policy to export: ${errorMessage(error)}`);
+  }
+  const recorded = exported.policy.network.activation;
+  if (activation !== undefined && recorded !== activation) {
+    throw new UsageError(`--load '${load}' does not fit --activation ${activation} (the file's network has ${recorded}); leave the flag out to use the file's value`);
   }
   await writeFileAtomic(target, exported.model);
   const { policy, inputs, outputs } = exported;
