@@ -56,7 +56,7 @@ export async function runExport(program: Command, options: CliOptions): Promise<
   const target = checkOutputFile(options.export, '--export');
   checkDistinctPaths([{ flag: '--load', path: load }], [{ flag: '--export', path: options.export }]);
   // Loaded here, not with the CLI: training and evaluation never load the ONNX schema (protobufjs).
-  const { buildOnnxExport } = await import('../export/onnx-export.js');
+  const { buildOnnxExport, ONNX_OPSET } = await import('../export/onnx-export.js');
   let exported;
   try {
     exported = buildOnnxExport(bytes, { fileName: load, producerVersion: packageVersion(), activation });
@@ -70,7 +70,7 @@ export async function runExport(program: Command, options: CliOptions): Promise<
   await writeFileAtomic(target, exported.model);
   const { policy, inputs, outputs } = exported;
   say(
-    `exported ${policy.algorithm} ${policy.kind} policy of ${load}${policy.env !== null ? ` (${policy.env})` : ''} to ${shown(options.export)}: ${exported.model.length} bytes, ONNX opset 17; input ${inputs.map(describeValue).join(', ')}; outputs ${outputs.map(describeValue).join(', ')}`,
+    `exported ${policy.algorithm} ${policy.kind} policy of ${load}${policy.env !== null ? ` (${policy.env})` : ''} to ${shown(options.export)}: ${exported.model.length} bytes, ONNX opset ${ONNX_OPSET}; input ${inputs.map(describeValue).join(', ')}; outputs ${outputs.map(describeValue).join(', ')}`,
   );
   for (const note of policy.notes) say(`note: ${note}`);
   return 0;
