@@ -69,6 +69,27 @@ export interface NetworkRecord extends NetworkArchitecture {
   algorithm?: string;
   /** The env's action space: an actor-critic's head is categorical over 'discrete', a Gaussian over 'box' (informative). */
   actionSpace?: 'discrete' | 'box';
+  /**
+   * A Box action space's bounds (nActions values each, low <= high), which greedy play clips the
+   * actor's mean to; written by Box-action files since the policy runtime, absent in older files and
+   * in Discrete ones.
+   */
+  actionLow?: number[];
+  actionHigh?: number[];
+}
+
+/** What trained a network, as its record states it: the algorithm, and the env's action space (a Box's bounds included). */
+export interface TrainedBy {
+  algorithm: string;
+  actionSpace: 'discrete' | 'box';
+  actionLow?: number[];
+  actionHigh?: number[];
+}
+
+/** The record's words for `algorithm` training on an env with `actionSpace` (a Box's bounds as plain numbers). */
+export function trainedBy(algorithm: string, actionSpace: ActionSpace): TrainedBy {
+  if (!isBox(actionSpace)) return { algorithm, actionSpace: 'discrete' };
+  return { algorithm, actionSpace: 'box', actionLow: Array.from(actionSpace.low), actionHigh: Array.from(actionSpace.high) };
 }
 
 /** The architecture's fields a weights file records, and so decides when it is loaded. */
@@ -78,9 +99,9 @@ export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quan
 export type NetworkFields = NetworkArchitecture & { env: string };
 
 /** The network of `architecture` on `env` (with these dimensions), as its weights file records it. */
-export function networkRecord(network: NetworkFields, obsDim: number, nActions: number, trainedBy?: { algorithm: string; actionSpace: 'discrete' | 'box' }): NetworkRecord {
+export function networkRecord(network: NetworkFields, obsDim: number, nActions: number, trainer?: TrainedBy): NetworkRecord {
   const { env, hidden, activation, dueling, quantiles, layerNorm, policy, normalizeObservation } = network;
-  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env, ...(trainedBy ?? {}) };
+  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env, ...(trainer ?? {}) };
 }
 
 /** The LayerNorm epsilon every LayerNorm of this engine uses, as a network record states it. */
@@ -156,7 +177,7 @@ export interface TrainedNetworkSource {
  */
 export function trainedWeightsFile(trainer: TrainedNetworkSource, algorithm: string, architecture: NetworkArchitecture, weights: readonly FloatArray[]): Uint8Array {
   const { obsDim, nActions, actionSpace } = trainer.envs;
-  const network = networkRecord({ env: trainer.config.env, ...architecture }, obsDim, nActions, { algorithm, actionSpace: isBox(actionSpace) ? 'box' : 'discrete' });
+  const network = networkRecord({ env: trainer.config.env, ...architecture }, obsDim, nActions, trainedBy(algorithm, actionSpace));
   return encodeWeightsNpz(weights, trainer.weightShapes(), network);
 }
 
@@ -256,9 +277,12 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   if (obsNorm !== undefined && (obsNorm === null || typeof obsNorm !== 'object' || obsNorm.epsilon !== NORMALIZE_EPSILON || obsNorm.clip !== NORMALIZE_CLIP)) {
     bad(`field 'obsNorm' must be {"epsilon": ${NORMALIZE_EPSILON}, "clip": ${NORMALIZE_CLIP}}, this engine's observation normalisation, got ${JSON.stringify(obsNorm)}`);
   }
+  const obsDim = positive('obsDim');
+  const nActions = positive('nActions');
+  const bounds = parseActionBounds(v, nActions, bad);
   return {
-    obsDim: positive('obsDim'),
-    nActions: positive('nActions'),
+    obsDim,
+    nActions,
     hidden: [...(hidden as number[])],
     activation: v.activation as Activation,
     dueling: v.dueling as boolean,
@@ -269,7 +293,26 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
     ...(typeof v.algorithm === 'string' ? { algorithm: v.algorithm } : {}),
     ...(v.actionSpace === 'discrete' || v.actionSpace === 'box' ? { actionSpace: v.actionSpace } : {}),
+    ...bounds,
   };
+}
+
+/** A record's Box bounds: both or neither, nActions finite numbers each, low <= high, on a 'box' action space; {} when absent. */
+function parseActionBounds(v: Record<string, unknown>, nActions: number, bad: (why: string) => never): { actionLow?: number[]; actionHigh?: number[] } {
+  if (v.actionLow === undefined && v.actionHigh === undefined) return {};
+  if (v.actionSpace !== 'box') bad(`fields 'actionLow' and 'actionHigh' belong to a Box action space, but 'actionSpace' is ${JSON.stringify(v.actionSpace)}`);
+  const list = (key: string): number[] => {
+    const x = v[key];
+    if (!Array.isArray(x) || x.length !== nActions || x.some((e) => typeof e !== 'number' || !Number.isFinite(e))) {
+      bad(`field '${key}' must be a list of ${nActions} finite numbers (one per action dimension), got ${JSON.stringify(x)}`);
+    }
+    return [...(x as number[])];
+  };
+  const actionLow = list('actionLow');
+  const actionHigh = list('actionHigh');
+  const crossed = actionLow.findIndex((low, i) => !(low <= actionHigh[i]));
+  if (crossed >= 0) bad(`field 'actionLow' exceeds 'actionHigh' at index ${crossed} (${actionLow[crossed]} > ${actionHigh[crossed]})`);
+  return { actionLow, actionHigh };
 }
 
 /**
