@@ -15,17 +15,14 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activation } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { make } from '../src/envs/registry.js';
-import { isBox, type Box } from '../src/envs/spaces.js';
 import { encodeCheckpoint } from '../src/io/checkpoint.js';
 import { readNpz, writeNpz } from '../src/io/npz.js';
 import { loadPolicy, type Policy } from '../src/policy/index.js';
 import { argmaxRow } from '../src/rl/network-layout.js';
 import { playableNetwork } from '../src/rl/playable-network.js';
-import { encodeWeightsNpz, networkRecord, networkWeightShapes, trainedBy, type NetworkFields } from '../src/rl/weights-file.js';
-import { Rng } from '../src/random/rng.js';
+import { networkWeightShapes } from '../src/rl/weights-file.js';
 import { bundle, measurePolicySize, POLICY_ENTRY } from '../scripts/policy-size.js';
-import { ensureBuilt } from './support/cli-process.js';
+import { ensurePolicyBuilt, network, observations, writeWeights, type Written } from './support/policy-files.js';
 import { relativeError } from './support/relative-error.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -37,55 +34,6 @@ beforeAll(() => {
   backend = new CpuBackend();
 });
 afterAll(() => backend.destroy());
-
-/** A network on an env, written by the engine: random weights (and for an actor with statistics, a mean and a positive variance). */
-interface Written {
-  bytes: Uint8Array;
-  arrays: Float64Array[];
-  network: NetworkFields;
-  obsDim: number;
-  nActions: number;
-  box: Box | null;
-}
-
-function network(env: string, fields: Partial<NetworkFields>): NetworkFields {
-  return { env, hidden: [32, 24], activation: 'relu', dueling: false, quantiles: 1, layerNorm: false, policy: 'q-network', ...fields };
-}
-
-/** `headScale` scales an actor's head weights (larger means, to reach the bounds). */
-function writeWeights(fields: NetworkFields, algorithm: string, seed: number, headScale = 1): Written {
-  const env = make(fields.env);
-  const space = env.actionSpace;
-  const box = isBox(space) ? space : null;
-  const obsDim = env.obsDim;
-  const nActions = box !== null ? box.low.length : (space as { n: number }).n;
-  env.close();
-  const shapes = networkWeightShapes(fields, obsDim, nActions, box !== null);
-  const rng = new Rng(seed);
-  const arrays = shapes.map(([r, c]) => {
-    const values = new Float64Array(r * c);
-    // Weights of a trained network's scale (1 / sqrt(fan-in)), biases and LayerNorm's beta small, gamma near 1.
-    rng.fillNormal(values, 0, r > 1 ? 1 / Math.sqrt(r) : 0.3);
-    return values;
-  });
-  if (fields.layerNorm) {
-    // gamma (the third array of each hidden layer's four) near 1.
-    for (let i = 0; i < fields.hidden.length; i++) arrays[4 * i + 2] = arrays[4 * i + 2].map((v) => 1 + v);
-  }
-  if (fields.policy === 'actor-critic') arrays[2 * fields.hidden.length] = arrays[2 * fields.hidden.length].map((v) => v * headScale);
-  if (fields.normalizeObservation === true) {
-    arrays[arrays.length - 2] = Float64Array.from({ length: obsDim }, () => rng.normal(0, 2));
-    arrays[arrays.length - 1] = Float64Array.from({ length: obsDim }, () => rng.uniform(0.05, 9));
-  }
-  const record = networkRecord(fields, obsDim, nActions, trainedBy(algorithm, space));
-  return { bytes: encodeWeightsNpz(arrays, shapes, record), arrays, network: fields, obsDim, nActions, box };
-}
-
-function observations(obsDim: number, seed: number, scale = 2): Float32Array {
-  const obs = new Float32Array(ROWS * obsDim);
-  new Rng(seed).fillNormal(obs, 0, scale);
-  return obs;
-}
 
 /** The engine's greedy outputs and actions for `obs` (the CPU backend, as --mode eval plays the file). */
 async function engineOutputs(w: Written, obs: Float32Array): Promise<{ outputs: Float32Array; actions: number[] }> {
@@ -264,7 +212,7 @@ describe('acting reuses its buffers', () => {
 });
 
 describe("the bundle of 'webgpu-rl-engine/policy'", () => {
-  beforeAll(() => ensureBuilt());
+  beforeAll(() => ensurePolicyBuilt());
 
   it('holds none of the training code: no backend object, WASM, trainer, env or layer module, nothing of Node', async () => {
     const { text, inputs } = await bundle(POLICY_ENTRY);
@@ -288,7 +236,7 @@ describe("the bundle of 'webgpu-rl-engine/policy'", () => {
 describe("import from 'webgpu-rl-engine/policy' in Node (the built package)", () => {
   let dir: string;
   beforeAll(() => {
-    ensureBuilt();
+    ensurePolicyBuilt();
     dir = mkdtempSync(join(root, '.policy-example-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
