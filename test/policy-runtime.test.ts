@@ -20,7 +20,7 @@ import { readNpz, writeNpz } from '../src/io/npz.js';
 import { loadPolicy, type Policy } from '../src/policy/index.js';
 import { argmaxRow } from '../src/rl/network-layout.js';
 import { playableNetwork } from '../src/rl/playable-network.js';
-import { networkWeightShapes } from '../src/rl/weights-file.js';
+import { encodeWeightsNpz, networkRecord, networkWeightShapes } from '../src/rl/weights-file.js';
 import { bundle, measurePolicySize, POLICY_ENTRY } from '../scripts/policy-size.js';
 import { ensurePolicyBuilt, network, observations, writeWeights, type Written } from './support/policy-files.js';
 import { relativeError } from './support/relative-error.js';
@@ -145,6 +145,21 @@ describe('loadPolicy plays every network the engine writes as the engine does', 
     expect(policy).toMatchObject({ actionSpace: 'box', obsDim: 2, nActions: 1, network: { actionLow: [-1], actionHigh: [1] } });
   });
 
+  it('a Box-action file from before the bounds were recorded: loaded, its means played unclipped', async () => {
+    const w = writeWeights(network('Pendulum-v1', { policy: 'actor-critic', activation: 'tanh', hidden: [16] }), 'ppo', 26, 8);
+    const shapes = networkWeightShapes(w.network, 3, 1, true);
+    const old = encodeWeightsNpz(w.arrays, shapes, networkRecord(w.network, 3, 1, { algorithm: 'ppo', actionSpace: 'box' }));
+    const policy = loadPolicy(old, 'old.npz');
+    if (policy.actionSpace !== 'box') throw new Error('expected a Box policy');
+    expect([policy.actionLow, policy.actionHigh, policy.network.actionLow]).toEqual([null, null, undefined]);
+    const obs = observations(3, 207, 6);
+    const means = Float32Array.from(policy.outputsBatch(obs, ROWS));
+    expect(Math.max(...means.map(Math.abs))).toBeGreaterThan(2);
+    expect(Array.from(policy.actBatch(obs, ROWS))).toEqual(Array.from(means));
+    // The same weights with the bounds recorded: clipped.
+    expect(Math.max(...loadPolicy(w.bytes, 'new.npz').actBatch(obs, ROWS).map(Math.abs))).toBe(2);
+  });
+
   it("numpy-rl-engine's file (no record): a relu MLP with the widths of its W shapes", async () => {
     const bytes = new Uint8Array(readFileSync(join(root, 'test/fixtures/numpy-rl-engine-weights.npz')));
     const arrays = [...readNpz(bytes).values()].map((a) => a.data as Float64Array);
@@ -183,6 +198,8 @@ describe('loadPolicy refuses what is not a policy, naming the file and the reaso
     expect(() => loadPolicy(entries(nan, shapes), 'nan.npz')).toThrow(/^nan\.npz: arr_2 holds NaN at index 5: weights must be finite/);
     const badBounds = new TextEncoder().encode(JSON.stringify({ format: 'webgpu-rl-engine-q-network', version: 1, obsDim: 4, nActions: 2, hidden: [32, 24], activation: 'relu', dueling: false, actionSpace: 'box', actionLow: [-1], actionHigh: [1, 1] }));
     expect(() => loadPolicy(entries(arrays, shapes, badBounds), 'bounds.npz')).toThrow(/^bounds\.npz: its 'network' entry field 'actionLow' must be a list of 2 finite numbers/);
+    const crossed = new TextEncoder().encode(JSON.stringify({ format: 'webgpu-rl-engine-q-network', version: 1, obsDim: 4, nActions: 2, hidden: [32, 24], activation: 'relu', dueling: false, actionSpace: 'box', actionLow: [-1, 2], actionHigh: [1, 1] }));
+    expect(() => loadPolicy(entries(arrays, shapes, crossed), 'crossed.npz')).toThrow(/^crossed\.npz: its 'network' entry field 'actionLow' exceeds 'actionHigh' at index 1 \(2 > 1\)/);
     const linear = writeNpz([{ dtype: '<f8', shape: [4, 2], data: new Float64Array(8) }, { dtype: '<f8', shape: [1, 2], data: new Float64Array(2) }]);
     expect(() => loadPolicy(linear, 'linear.npz')).toThrow(/^linear\.npz: records no network and its arrays are not an MLP's/);
   });
