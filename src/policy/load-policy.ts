@@ -63,9 +63,10 @@ export function loadPolicy(bytes: Uint8Array, fileName = 'weights.npz'): Policy 
   const file = readWeightsFile(bytes, fileName);
   const network = file.network ?? inferredNetwork(file, fileName);
   const box = network.policy === 'actor-critic' && (network.actionSpace === 'box' || (network.actionSpace === undefined && file.entries.has('log_std')));
-  const arrays = weightsForShapes(file, networkWeightShapes(network, network.obsDim, network.nActions, box)).map((a) => Float32Array.from(a));
-  const forward = new MlpForward(forwardSteps(network, arrays), network.obsDim);
-  const statistics = network.policy === 'actor-critic' && network.normalizeObservation === true ? { mean: arrays[arrays.length - 2], variance: arrays[arrays.length - 1] } : null;
+  const values = weightsForShapes(file, networkWeightShapes(network, network.obsDim, network.nActions, box));
+  // Parameters as the engine's float32 tensors hold them; the observation statistics stay float64, as its normaliser keeps them.
+  const forward = new MlpForward(forwardSteps(network, values.map((a) => Float32Array.from(a))), network.obsDim);
+  const statistics = network.policy === 'actor-critic' && network.normalizeObservation === true ? { mean: values[values.length - 2], variance: values[values.length - 1] } : null;
   return box ? new BoxRuntime(network, forward, statistics) : new DiscreteRuntime(network, forward, statistics);
 }
 
@@ -103,7 +104,7 @@ function forwardSteps(network: NetworkRecord, arrays: Float32Array[]): ForwardSt
 }
 
 /** The observation statistics an actor normalises its inputs by, or null. */
-type Statistics = { mean: Float32Array; variance: Float32Array } | null;
+type Statistics = { mean: Float64Array; variance: Float64Array } | null;
 
 /** Per batch size: the outputs (with QR-DQN's quantile means) and the actions. */
 interface Batch<A> {

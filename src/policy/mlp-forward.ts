@@ -1,8 +1,9 @@
 /**
- * The forward pass of a weights file's network on the host, in float32 storage: each layer is the
- * CPU backend's TypeScript kernels (matmul, bias + activation, LayerNorm, the dueling combination),
- * called on plain typed arrays instead of tensors, so every value is rounded where the engine's
- * CPU forward stores one. Buffers are made once per batch size; a pass allocates nothing after that.
+ * The forward pass of a weights file's network on the host, in float32 storage: each layer is one
+ * of the CPU backend's TypeScript kernels (matmul, bias + activation, LayerNorm, the dueling
+ * combination: its float64 mode's, and the reference of its WASM kernels), called on plain typed
+ * arrays instead of tensors, so every value is rounded where the engine's CPU forward stores one.
+ * Buffers are made once per batch size; a pass allocates nothing after that.
  */
 import type { Activation } from '../backend/backend.js';
 import { biasActivation } from '../backend/cpu/activation.js';
