@@ -228,6 +228,18 @@ describe('acting reuses its buffers', () => {
   });
 });
 
+describe('acting allocates nothing once warm', () => {
+  // A child process with a tiny young generation (--max-semi-space-size=1): one boxed number per call would force scavenges.
+  const probe = join(root, 'test', 'support', 'policy-gc-probe.ts');
+  for (const kind of ['pqn', 'ppo'] as const) {
+    it(`${kind}: 50000 calls of act and actBatch cause no garbage collection`, () => {
+      const run = spawnSync(process.execPath, ['--max-semi-space-size=1', '--expose-gc', '--import', 'tsx', probe, kind], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ kind, collections: 0, calls: 50000, finite: true });
+    });
+  }
+});
+
 describe("the bundle of 'webgpu-rl-engine/policy'", () => {
   beforeAll(() => ensurePolicyBuilt());
 
