@@ -204,6 +204,14 @@ describe('loadPolicy refuses what is not a policy, naming the file and the reaso
     expect(() => loadPolicy(linear, 'linear.npz')).toThrow(/^linear\.npz: records no network and its arrays are not an MLP's/);
   });
 
+  it("takes an ArrayBuffer (fetch's) as well as a Uint8Array, and names what it got otherwise", () => {
+    const { bytes } = good();
+    const copy = bytes.slice().buffer;
+    expect(loadPolicy(copy, 'w.npz').act([0.1, 0.2, 0.3, 0.4])).toBe(loadPolicy(bytes, 'w.npz').act([0.1, 0.2, 0.3, 0.4]));
+    expect(() => loadPolicy([1, 2] as unknown as Uint8Array, 'w.npz')).toThrow("w.npz: loadPolicy takes the file's bytes (a Uint8Array or an ArrayBuffer), got Array");
+    expect(() => loadPolicy('w.npz' as unknown as Uint8Array)).toThrow("weights.npz: loadPolicy takes the file's bytes (a Uint8Array or an ArrayBuffer), got string");
+  });
+
   it('observations of the wrong length or batch size', () => {
     const policy = loadPolicy(good().bytes, 'w.npz');
     expect(() => policy.act([1, 2, 3])).toThrow(/^policy: 1 observation of 4 values need 4 values, got 3 values$/);

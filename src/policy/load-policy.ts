@@ -55,12 +55,16 @@ export interface BoxPolicy extends PolicyBase {
 export type Policy = DiscretePolicy | BoxPolicy;
 
 /**
- * Reads a weights .npz into the policy it holds. Throws an InvalidArgumentError or ShapeError that
- * starts with `fileName` and says why when the bytes are not a weights file (a checkpoint, another
- * archive, a damaged zip), its arrays do not fit its network, or a value is not finite.
+ * Reads a weights .npz (its bytes, or the ArrayBuffer `fetch` gives) into the policy it holds.
+ * Throws an InvalidArgumentError or ShapeError that starts with `fileName` and says why when the
+ * bytes are not a weights file (a checkpoint, another archive, a damaged zip), its arrays do not
+ * fit its network, or a value is not finite.
  */
-export function loadPolicy(bytes: Uint8Array, fileName = 'weights.npz'): Policy {
-  const file = readWeightsFile(bytes, fileName);
+export function loadPolicy(bytes: Uint8Array | ArrayBuffer, fileName = 'weights.npz'): Policy {
+  if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) {
+    throw new InvalidArgumentError(`${fileName}: loadPolicy takes the file's bytes (a Uint8Array or an ArrayBuffer), got ${bytes === null ? 'null' : typeof bytes === 'object' ? (bytes as object).constructor?.name ?? 'an object' : typeof bytes}`);
+  }
+  const file = readWeightsFile(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), fileName);
   const network = file.network ?? inferredNetwork(file, fileName);
   const box = network.policy === 'actor-critic' && (network.actionSpace === 'box' || (network.actionSpace === undefined && file.entries.has('log_std')));
   const values = weightsForShapes(file, networkWeightShapes(network, network.obsDim, network.nActions, box));
