@@ -5,8 +5,9 @@
  * against the network before anything is overwritten. Browser-safe (no Node APIs).
  *
  * Files written here also hold one more entry, `network` (WEIGHTS_META_ENTRY): the network they
- * belong to (layer widths, activation, dueling head, quantiles, LayerNorm, env) as UTF-8 JSON bytes, so
- * weights trained with one activation are never evaluated with another.
+ * belong to (layer widths, activation, dueling head, quantiles, LayerNorm, env, a Box env's action
+ * bounds) as UTF-8 JSON bytes, so weights trained with one activation are never evaluated with
+ * another, and a reader without the env (the policy runtime) knows how to play them.
  *
  * A network with LayerNorm (PQN's) holds, per hidden layer, W (in, out), b (1, out), the
  * LayerNorm's gamma (1, out) and beta (1, out), in that order (Dense -> LayerNorm -> activation),
