@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 
 beforeAll(() => {
-  if (!existsSync(resolve(root, 'dist', 'index.js')) || !existsSync(resolve(root, 'dist', 'policy', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
+  if (!existsSync(resolve(root, 'dist', 'index.js')) || !existsSync(resolve(root, 'dist', 'policy', 'index.js')) || !existsSync(resolve(root, 'dist', 'export', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
 });
 
 describe("import from 'webgpu-rl-engine'", () => {
@@ -80,6 +80,20 @@ describe("import from 'webgpu-rl-engine'", () => {
     expect(out).toMatchObject({ exports: ['loadPolicy'], actionSpace: 'discrete', hidden: [64, 64] });
     expect(out.q).toHaveLength(2);
     expect(out.action).toBe(out.q[1] > out.q[0] ? 1 : 0);
+  });
+
+  it("exports exportOnnx from 'webgpu-rl-engine/export': a weights file as an ONNX model", () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import * as exporter from 'webgpu-rl-engine/export';
+      const { model, inputs, outputs } = exporter.buildOnnxExport(new Uint8Array(readFileSync('test/fixtures/numpy-rl-engine-weights.npz')), { fileName: 'numpy-rl-engine-weights.npz' });
+      console.log(JSON.stringify({ exports: Object.keys(exporter).sort(), bytes: model.length, inputs: inputs.map((v) => v.name), outputs: outputs.map((v) => v.name) }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { exports: string[]; bytes: number; inputs: string[]; outputs: string[] };
+    expect(out).toMatchObject({ exports: ['OBSERVATION_INPUT', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'buildOnnxExport', 'exportOnnx'], inputs: ['observation'], outputs: ['q_values', 'action'] });
+    expect(out.bytes).toBeGreaterThan(1000);
   });
 
   it("runs the CPU backend on the WASM kernels, with FMA once a Node program calls enableRelaxedSimdInNode() from 'webgpu-rl-engine/node'", () => {
