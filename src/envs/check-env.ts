@@ -8,6 +8,7 @@
  * what was expected against what came back.
  */
 import { InvalidArgumentError, errorMessage, formatShape } from '../errors.js';
+import { describeValue } from './custom-env.js';
 import type { Env } from './env.js';
 import { Box, Discrete, type ActionSpace } from './spaces.js';
 import { newStepRecord } from './types.js';
@@ -202,6 +203,12 @@ function checkStepResult(result: unknown, space: Box, add: Add): boolean {
 /** A Float32Array of the space's length with every element inside the bounds. */
 function checkObservation(obs: unknown, space: Box, method: string, add: Add): boolean {
   if (!(obs instanceof Float32Array)) {
+    const items: unknown[] | null = Array.isArray(obs) ? (obs as unknown[]) : null;
+    const notNumber = items === null ? -1 : items.findIndex((v) => typeof v !== 'number');
+    if (items !== null && notNumber >= 0) {
+      add('error', method, 'observation', `${method}: observation[${notNumber}] is ${describeValue(items[notNumber])}, expected a number (observationSpace dtype float32)`);
+      return false;
+    }
     add('error', method, 'observation', `${method}: observation is ${describeValue(obs)}, expected a Float32Array (observationSpace dtype float32)`);
     return false;
   }
@@ -214,6 +221,10 @@ function checkObservation(obs: unknown, space: Box, method: string, add: Add): b
     const v = obs[i];
     if (Number.isNaN(v)) {
       add('error', method, 'observation', `${method}: observation[${i}] is NaN, expected a number in [${space.low[i]}, ${space.high[i]}]`);
+      return true;
+    }
+    if (!Number.isFinite(v)) {
+      add('error', method, 'observation', `${method}: observation[${i}] is ${v}, expected a finite number in [${space.low[i]}, ${space.high[i]}]`);
       return true;
     }
     if (v < space.low[i]) {
@@ -426,18 +437,4 @@ function actionSampler(space: ActionSpace, seed: number): () => Action {
 function describe(action: unknown): string {
   if (typeof action === 'object' && action !== null && 'length' in action) return `[${Array.from(action as ArrayLike<unknown>, String).join(', ')}]`;
   return String(action);
-}
-
-/** A value's kind for a message: `a Float64Array`, `an Array of length 3`, `'1'`, `null`. */
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `an Array of length ${v.length}`;
-  if (typeof v === 'object') {
-    const name = (v as object).constructor?.name ?? 'Object';
-    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
-  }
-  return `a ${typeof v}`;
 }
