@@ -12,6 +12,7 @@ import { actionDim, isBox, type ActionSpace, type Box, type Discrete } from './s
 import type { RenderMode } from './types.js';
 import { RecordEpisodeStatistics } from './wrappers/record-episode-statistics.js';
 import { RewardShaping, type RewardShapingFn, type RewardShapingName } from './wrappers/reward-shaping.js';
+import { SeededResets } from './wrappers/seeded-resets.js';
 import { TimeLimit } from './wrappers/time-limit.js';
 
 /** Options of `make`. Env-specific keys are passed to the env's constructor. */
@@ -81,8 +82,9 @@ const registry = new Map<string, EnvRegistration>();
 
 /**
  * Adds (or replaces) a registry entry, as Gymnasium's `register`. With `entryPoint`, `make(id)`
- * builds the env from the class or factory, adapts a plain object (adaptEnv), and guards it
- * against NaN and infinite outputs (EnvOutputGuard) under the TimeLimit of `maxEpisodeSteps`.
+ * builds the env from the class or factory, adapts a plain object (adaptEnv), seeds every reset
+ * from a generator the engine checkpoints (SeededResets: exact resume) and guards it against NaN
+ * and infinite outputs (EnvOutputGuard), under the TimeLimit of `maxEpisodeSteps`.
  */
 export function register(entry: EnvRegistrationInput): void {
   const { id, entryPoint } = entry;
@@ -90,7 +92,7 @@ export function register(entry: EnvRegistrationInput): void {
   let create: (options: MakeOptions) => Env<ActionSpace>;
   if (entryPoint !== undefined) {
     if (typeof entryPoint !== 'function') throw new InvalidArgumentError(`register '${id}': entryPoint must be a class or a factory function (options) => env, got ${typeof entryPoint}`);
-    create = (options) => new EnvOutputGuard(adaptEnv(buildFromEntryPoint(entryPoint, { ...options }, `the entryPoint of '${id}'`), { renderMode: options.renderMode }));
+    create = (options) => new EnvOutputGuard(new SeededResets(adaptEnv(buildFromEntryPoint(entryPoint, { ...options }, `the entryPoint of '${id}'`), { renderMode: options.renderMode })));
   } else if (typeof entry.create === 'function') {
     create = entry.create;
   } else {

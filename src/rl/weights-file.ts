@@ -68,6 +68,8 @@ export interface NetworkRecord extends NetworkArchitecture {
   algorithm?: string;
   /** The env's action space: an actor-critic's head is categorical over 'discrete', a Gaussian over 'box' (informative). */
   actionSpace?: 'discrete' | 'box';
+  /** A custom env's module (its absolute path, or a package specifier: loadEnvModule's source), so --mode eval finds the env again; absent for built-in envs. */
+  envSource?: string;
 }
 
 /** The architecture's fields a weights file records, and so decides when it is loaded. */
@@ -77,7 +79,7 @@ export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quan
 export type NetworkFields = NetworkArchitecture & { env: string };
 
 /** The network of `architecture` on `env` (with these dimensions), as its weights file records it. */
-export function networkRecord(network: NetworkFields, obsDim: number, nActions: number, trainedBy?: { algorithm: string; actionSpace: 'discrete' | 'box' }): NetworkRecord {
+export function networkRecord(network: NetworkFields, obsDim: number, nActions: number, trainedBy?: { algorithm: string; actionSpace: 'discrete' | 'box'; envSource?: string }): NetworkRecord {
   const { env, hidden, activation, dueling, quantiles, layerNorm, policy, normalizeObservation } = network;
   return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env, ...(trainedBy ?? {}) };
 }
@@ -228,6 +230,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   const layerNorm = v.norm === 'layer';
   if (layerNorm && v.normEps !== NORM_EPS) bad(`field 'normEps' must be ${NORM_EPS}, the LayerNorm epsilon of this engine, got ${JSON.stringify(v.normEps)}`);
   if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
+  if (v.envSource !== undefined && (typeof v.envSource !== 'string' || v.envSource === '')) bad(`field 'envSource' must be a non-empty string (the env's module), got ${JSON.stringify(v.envSource)}`);
   if (v.algorithm !== undefined && typeof v.algorithm !== 'string') bad(`field 'algorithm' must be a string, got ${JSON.stringify(v.algorithm)}`);
   if (v.actionSpace !== undefined && v.actionSpace !== 'discrete' && v.actionSpace !== 'box') bad(`field 'actionSpace' must be 'discrete' or 'box', got ${JSON.stringify(v.actionSpace)}`);
   if (v.policy !== undefined && !(NETWORK_POLICIES as readonly unknown[]).includes(v.policy)) {
@@ -248,6 +251,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     policy: (v.policy as NetworkPolicy | undefined) ?? 'q-network',
     ...(v.policy === 'actor-critic' ? { normalizeObservation: obsNorm !== undefined } : {}),
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
+    ...(typeof v.envSource === 'string' ? { envSource: v.envSource } : {}),
     ...(typeof v.algorithm === 'string' ? { algorithm: v.algorithm } : {}),
     ...(v.actionSpace === 'discrete' || v.actionSpace === 'box' ? { actionSpace: v.actionSpace } : {}),
   };
