@@ -84,7 +84,7 @@ export function checkEnv(env: AnyEnv, options: CheckEnvOptions = {}): EnvFinding
   checkPrimitives(env, obsSpace.shape[0], seed, actionSampler(actSpace, seed), add);
   checkDeterminism(env, seed, actionSampler(actSpace, seed), determinismSteps, add);
   checkInvalidActions(env, actSpace, seed, add);
-  checkStepAfterTerminated(env, seed, actionSampler(actSpace, seed + 1), maxSteps, add);
+  checkStepAfterTerminated(env, obsSpace, seed, actionSampler(actSpace, seed + 1), maxSteps, findings, add);
   return sorted(findings);
 }
 
@@ -398,11 +398,29 @@ function checkInvalidActions(env: AnyEnv, space: ActionSpace, seed: number, add:
   }
 }
 
-function checkStepAfterTerminated(env: AnyEnv, seed: number, sample: () => Action, maxSteps: number, add: Add): void {
+/**
+ * Runs episodes (after a seeded reset, up to `maxSteps` steps) to the first `terminated`, then
+ * steps once more. Every step's outputs are checked as the first step's were: the first defect
+ * that shows only later in an episode (a NaN at step 40) is reported with its step, unless the
+ * first step already showed that method's field wrong (`findings`).
+ */
+function checkStepAfterTerminated(env: AnyEnv, space: Box, seed: number, sample: () => Action, maxSteps: number, findings: readonly EnvFinding[], add: Add): void {
+  let laterDefectFound = false;
+  const checkLater = (result: unknown, t: number): void => {
+    if (laterDefectFound) return;
+    const later: EnvFinding[] = [];
+    checkStepResult(result, space, (level, method, field, message) => later.push({ level, method, field, message }));
+    const first = later.find((f) => f.level === 'error' && !findings.some((g) => g.method === f.method && g.field === f.field));
+    if (first === undefined) return;
+    laterDefectFound = true;
+    add(first.level, first.method, first.field, `${first.message} (at step ${t} of the episodes run after reset({ seed: ${seed} }))`);
+  };
   try {
     env.reset({ seed });
     for (let t = 1; t <= maxSteps; t++) {
-      const [, , terminated, truncated] = env.step(sample());
+      const result = env.step(sample());
+      checkLater(result, t);
+      const [, , terminated, truncated] = result;
       if (truncated && !terminated) {
         // A time limit ended the episode: look for a termination in a fresh one.
         env.reset();
