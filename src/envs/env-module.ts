@@ -41,7 +41,8 @@ export function isPathSpecifier(specifier: string): boolean {
  */
 export function resolveEnvModule(specifier: string, cwd: string = process.cwd()): ResolvedEnvModule {
   if (specifier.trim() === '') throw new InvalidArgumentError(`env module: the specifier is empty`);
-  if (isPathSpecifier(specifier)) {
+  // A bare 'envs/grid.js' that is a file here is a path (as a user types it); else a package.
+  if (isPathSpecifier(specifier) || (/\.(m|c)?js$/.test(specifier) && existsSync(resolve(cwd, specifier)))) {
     const path = specifier.startsWith('file:') ? fileURLToPath(specifier) : resolve(cwd, specifier);
     if (!existsSync(path)) throw new InvalidArgumentError(`env module '${specifier}': no such file '${path}'`);
     if (statSync(path).isDirectory()) throw new InvalidArgumentError(`env module '${specifier}': '${path}' is a folder, expected a JavaScript module file`);
