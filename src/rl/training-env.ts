@@ -30,12 +30,13 @@ export function makeTrainingEnv(config: Pick<DqnConfig, 'env' | 'rewardShaping'>
 /** What holds an env's generator: a classic-control env, or a custom env's SeededResets wrapper. */
 type GeneratorHolder = Pick<ClassicControlEnv<ActionSpace>, 'npRandom'>;
 
-/** The env or wrapper in `env`'s chain that holds its generator (the first from the outside), or null. */
+/** The env or wrapper in `env`'s chain that holds its generator (the first from the outside: a custom env's SeededResets, else the unwrapped env), or null. */
 export function generatorHolder(env: Env<ActionSpace>): GeneratorHolder | null {
-  for (let e: Env<ActionSpace> = env; ; e = (e as Wrapper<ActionSpace>).env) {
+  for (let e: Env<ActionSpace> = env; e instanceof Wrapper; e = e.env) {
     if ('npRandom' in e) return e as GeneratorHolder;
-    if (!(e instanceof Wrapper)) return null;
   }
+  const inner = env.unwrapped;
+  return 'npRandom' in inner ? (inner as GeneratorHolder) : null;
 }
 
 function classicControl(env: Env<ActionSpace>): GeneratorHolder {
