@@ -274,6 +274,21 @@ describe('register({ entryPoint }) and make', () => {
     expect(checkEnv(make('PlainWalk-class')).filter((f) => f.level === 'error')).toEqual([]);
   });
 
+  it("the entry point gets make's options over the kwargs, without the wrapper options make applies itself", () => {
+    const seen: object[] = [];
+    register({
+      id: 'Options-v0',
+      entryPoint: (options: object) => {
+        seen.push(options);
+        return new PlainWalk();
+      },
+      kwargs: { level: 3, size: 5 },
+      maxEpisodeSteps: 10,
+    });
+    make('Options-v0', { renderMode: 'rgb_array', recordEpisodeStatistics: true, maxEpisodeSteps: 4, size: 7 } as object);
+    expect(seen).toEqual([{ level: 3, size: 7, renderMode: 'rgb_array' }]);
+  });
+
   it('an unknown id lists the registered ids; one that looks like a module says where to pass it', () => {
     expect(() => make('NoSuchEnv-v0')).toThrow(UnknownNameError);
     expect(() => make('NoSuchEnv-v0')).toThrow(/^unknown env id 'NoSuchEnv-v0'; valid: CartPole-v1, .*PlainWalk-class/);

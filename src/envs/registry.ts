@@ -62,7 +62,8 @@ export interface EnvRegistration extends EnvSpec {
 /**
  * What builds a custom env (Gymnasium's `entry_point`): a class, built with `new EntryPoint(options)`,
  * or a factory `(options) => env`; the env an engine `Env` or a plain object (adaptEnv). `options`
- * are `make`'s (with `renderMode`), over the registration's `kwargs`.
+ * are `make`'s (with `renderMode`) over the registration's `kwargs`, without those make applies as
+ * wrappers (maxEpisodeSteps, recordEpisodeStatistics, rewardShaping).
  */
 export type EnvEntryPoint = (new (options: MakeOptions & Record<string, unknown>) => object) | ((options: MakeOptions & Record<string, unknown>) => object);
 
@@ -92,7 +93,7 @@ export function register(entry: EnvRegistrationInput): void {
   let create: (options: MakeOptions) => Env<ActionSpace>;
   if (entryPoint !== undefined) {
     if (typeof entryPoint !== 'function') throw new InvalidArgumentError(`register '${id}': entryPoint must be a class or a factory function (options) => env, got ${typeof entryPoint}`);
-    create = (options) => new EnvOutputGuard(new SeededResets(adaptEnv(buildFromEntryPoint(entryPoint, { ...options }, `the entryPoint of '${id}'`), { renderMode: options.renderMode })));
+    create = (options) => new EnvOutputGuard(new SeededResets(adaptEnv(buildFromEntryPoint(entryPoint, entryPointOptions(options), `the entryPoint of '${id}'`), { renderMode: options.renderMode })));
   } else if (typeof entry.create === 'function') {
     create = entry.create;
   } else {
@@ -106,6 +107,13 @@ export function register(entry: EnvRegistrationInput): void {
     defaults: { ...(entry.kwargs ?? {}), ...(entry.defaults ?? {}) },
     source: entry.source ?? null,
   });
+}
+
+/** `make`'s options without those `make` applies itself as wrappers (time limit, statistics, shaping): what an entry point is built with. */
+function entryPointOptions(options: MakeOptions): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...options };
+  for (const key of ['maxEpisodeSteps', 'recordEpisodeStatistics', 'rewardShaping']) delete rest[key];
+  return rest;
 }
 
 /** Where the registered env `id` came from (its module: an absolute path or a package specifier), or null (built in, or registered from code); an unknown id throws as `make` does. */
