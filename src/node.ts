@@ -7,4 +7,4 @@
 export * from './io/node/index.js';
 export * from './metrics/node/index.js';
 export { enableRelaxedSimdInNode } from './backend/wasm/node-relaxed-simd.js';
-export { loadEnvModule, resolveEnvModule, type ResolvedEnvModule } from './envs/env-module.js';
+export { loadEnvModule, resolveEnvModule, type ResolvedEnvModule } from './envs/node/env-module.js';

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { checkEnv, type EnvFinding } from '../envs/check-env.js';
 import { adaptEnv, buildFromEntryPoint } from '../envs/custom-env.js';
 import { Env } from '../envs/env.js';
-import { importEnvModule } from '../envs/env-module.js';
+import { importEnvModule } from '../envs/node/env-module.js';
 import type { ActionOf, ActionSpace, Box } from '../envs/spaces.js';
 import type { Info, RenderMode, ResetOptions, ResetResult, RgbFrame, StepRecord, StepResult } from '../envs/types.js';
 import { errorMessage } from '../errors.js';

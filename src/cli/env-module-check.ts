@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { EnvFinding } from '../envs/check-env.js';
-import { isPathSpecifier, loadEnvModule, resolveEnvModule } from '../envs/env-module.js';
+import { isPathSpecifier, loadEnvModule, resolveEnvModule } from '../envs/node/env-module.js';
 import { isRegisteredEnv, looksLikeEnvModule } from '../envs/registry.js';
 import { errorMessage } from '../errors.js';
 import { UsageError } from './cli-errors.js';

@@ -9,9 +9,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { InvalidArgumentError, errorMessage } from '../errors.js';
-import { describeValue } from './custom-env.js';
-import { envSource, isRegisteredEnv, register, type EnvEntryPoint } from './registry.js';
+import { InvalidArgumentError, errorMessage } from '../../errors.js';
+import { describeValue } from '../custom-env.js';
+import { envSource, isRegisteredEnv, register, type EnvEntryPoint } from '../registry.js';
 
 /** Where a module is and what a run records of it. */
 export interface ResolvedEnvModule {
