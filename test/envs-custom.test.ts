@@ -331,6 +331,8 @@ describe('register({ entryPoint }) and make', () => {
       error = e;
     }
     expect(steps).toBe(249);
+    // What the env throws is named with the env and the step.
+    expect(() => env.step(5)).toThrow(/^env 'LateNan-v0' step\(\) \(step 251 of the env, 51 of its episode 3\) threw: action 5 is not 0 or 1$/);
     expect(error).toBeInstanceOf(EnvOutputError);
     expect((error as Error).message).toBe(
       "env 'LateNan-v0' step() (step 250 of the env, 50 of its episode 3): observation[1] is NaN, expected a finite number (a NaN or infinite value would poison the network, so training stops here)",

@@ -139,6 +139,16 @@ describe('custom env modules from the CLI', () => {
     expect((checkpoint.meta as { steps: number }).steps).toBe(1000);
   });
 
+  it('[env-throws-mid-training] an env that throws at its 1200th step: the run stops naming the env, the step and the message', () => {
+    const dir = folder('late-throw', { 'late.js': lineEnv({ beforeStep: "if (this.steps === 1199) throw new Error('lost the level file');" }) });
+    const r = runCli(['--env', './late.js', ...DQN, '--steps', '3000', '--checkpoint-every', '1000', '--out', 'run', '--save', 'w.npz'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: env 'Line-v0' step\(\) \(step 1200 of the env, \d+ of its episode \d+\) threw: lost the level file; the run stopped at training step 1199 with no update made from it; the last checkpoint is run\/checkpoint\.zip \(step 1000\), written before it\. Fix the env \(checkEnv passed before training: this showed up only later\)\n$/,
+    );
+    expect(existsSync(join(dir, 'w.npz'))).toBe(false);
+  });
+
   it('[env-module-trains-and-resumes] a custom env module trains from the CLI, resumes from its checkpoint without --env exactly, and evaluates without --env', async () => {
     const dir = folder('trains', { 'line.js': lineEnv() });
     const full = runCli(['--env', './line.js', ...DQN, '--steps', '3000', '--checkpoint-every', '1500', '--out', 'full', '--save', 'full.npz', '--no-video'], dir);

@@ -42,7 +42,7 @@ export interface PlainEnv {
 /** An env `adaptEnv` takes: an engine Env, or a plain one. */
 export type CustomEnv = Env<ActionSpace> | PlainEnv;
 
-/** A custom env returned something training cannot use (a NaN, a wrong length); the message names the env, the method, the field and the step. */
+/** A custom env returned something training cannot use (a NaN, a wrong length) or threw; the message names the env, the method, the field and (EnvOutputGuard) the step. */
 export class EnvOutputError extends InvalidArgumentError {
   override name = 'EnvOutputError';
 }
@@ -219,10 +219,10 @@ function withFloat32Observation(result: unknown, length: number): unknown {
 
 /**
  * Stops training at the first observation or reward that is NaN or infinite (which would poison
- * the network, and which `checkEnv` cannot see when it first shows after thousands of steps):
- * throws EnvOutputError naming the env, the method, the field, and the env's step (counted over
- * its life, and within the episode). `make` puts it around every env registered with an
- * `entryPoint` (loaded modules included).
+ * the network, and which `checkEnv` cannot see when it first shows after thousands of steps), and
+ * names the env and the step in what the env throws: throws EnvOutputError naming the env, the
+ * method, the field, and the env's step (counted over its life, and within the episode). `make`
+ * puts it around every env registered with an `entryPoint` (loaded modules included).
  */
 export class EnvOutputGuard<S extends ActionSpace = ActionSpace> extends Wrapper<S> {
   /** Steps since the env was built. */
@@ -233,18 +233,28 @@ export class EnvOutputGuard<S extends ActionSpace = ActionSpace> extends Wrapper
   resets = 0;
 
   override resetInto(obs: Float32Array, offset: number, options?: ResetOptions): Info | undefined {
-    const info = this.env.resetInto(obs, offset, options);
+    const where = `reset() (reset ${this.resets + 1}, after ${this.steps} steps)`;
+    let info: Info | undefined;
+    try {
+      info = this.env.resetInto(obs, offset, options);
+    } catch (error) {
+      throw this.threw(where, error);
+    }
     this.resets++;
     this.episodeSteps = 0;
-    this.checkSlot(obs, offset, `reset() (reset ${this.resets}, after ${this.steps} steps)`);
+    this.checkSlot(obs, offset, where);
     return info;
   }
 
   override stepInto(action: ActionOf<S>, obs: Float32Array, offset: number, out: StepRecord): void {
-    this.env.stepInto(action, obs, offset, out);
+    const where = `step() (step ${this.steps + 1} of the env, ${this.episodeSteps + 1} of its episode ${this.resets})`;
+    try {
+      this.env.stepInto(action, obs, offset, out);
+    } catch (error) {
+      throw this.threw(where, error);
+    }
     this.steps++;
     this.episodeSteps++;
-    const where = `step() (step ${this.steps} of the env, ${this.episodeSteps} of its episode ${this.resets})`;
     this.checkSlot(obs, offset, where);
     if (!Number.isFinite(out.reward)) throw this.nonFinite(where, `reward is ${out.reward}`);
   }
@@ -257,9 +267,16 @@ export class EnvOutputGuard<S extends ActionSpace = ActionSpace> extends Wrapper
     }
   }
 
+  private get id(): string {
+    return this.spec?.id ?? this.env.toString();
+  }
+
   private nonFinite(where: string, what: string): EnvOutputError {
-    const id = this.spec?.id ?? this.env.toString();
-    return new EnvOutputError(`env '${id}' ${where}: ${what}, expected a finite number (a NaN or infinite value would poison the network, so training stops here)`);
+    return new EnvOutputError(`env '${this.id}' ${where}: ${what}, expected a finite number (a NaN or infinite value would poison the network, so training stops here)`);
+  }
+
+  private threw(where: string, error: unknown): EnvOutputError {
+    return new EnvOutputError(`env '${this.id}' ${where} threw: ${errorMessage(error)}`);
   }
 }
 
