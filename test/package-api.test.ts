@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 
 beforeAll(() => {
-  if (!existsSync(resolve(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
+  if (!existsSync(resolve(root, 'dist', 'index.js')) || !existsSync(resolve(root, 'dist', 'policy', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
 });
 
 describe("import from 'webgpu-rl-engine'", () => {
@@ -91,6 +91,21 @@ describe("import from 'webgpu-rl-engine'", () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ step: [1, true, false], adapted: 'Box(0.0, 1.0, (1,), float32)', checked: true, loaded: 'coin', source: true });
+  });
+
+  it("exports loadPolicy from 'webgpu-rl-engine/policy': a weights file played without the engine", () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import * as runtime from 'webgpu-rl-engine/policy';
+      const policy = runtime.loadPolicy(new Uint8Array(readFileSync('test/fixtures/numpy-rl-engine-weights.npz')), 'numpy-rl-engine-weights.npz');
+      console.log(JSON.stringify({ exports: Object.keys(runtime), actionSpace: policy.actionSpace, hidden: policy.network.hidden, action: policy.act([0.1, 0, -0.1, 0]), q: Array.from(policy.outputs([0.1, 0, -0.1, 0])) }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { exports: string[]; actionSpace: string; hidden: number[]; action: number; q: number[] };
+    expect(out).toMatchObject({ exports: ['loadPolicy'], actionSpace: 'discrete', hidden: [64, 64] });
+    expect(out.q).toHaveLength(2);
+    expect(out.action).toBe(out.q[1] > out.q[0] ? 1 : 0);
   });
 
   it("runs the CPU backend on the WASM kernels, with FMA once a Node program calls enableRelaxedSimdInNode() from 'webgpu-rl-engine/node'", () => {

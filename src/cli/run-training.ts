@@ -24,7 +24,6 @@ import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
 import { EnvOutputError } from '../envs/custom-env.js';
 import { envSizes, envSource, envSpec } from '../envs/registry.js';
-import { isBox } from '../envs/spaces.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { FileAccessError } from '../io/node/fs-errors.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
@@ -33,7 +32,6 @@ import type { BaseConfig, BaseState, Trainer } from '../rl/trainer.js';
 import type { GreedyPolicy } from '../rl/greedy-evaluation.js';
 import { checkMemoryFits, type MemoryLimits } from '../rl/memory-budget.js';
 import { NonFiniteError } from '../rl/non-finite-guard.js';
-import { networkRecord, encodeWeightsNpz } from '../rl/weights-file.js';
 import { describeBackend, gpuLimits, openBackend, wasmMemoryLimit } from './backend.js';
 import { asUsage } from './cli-errors.js';
 import type { CliOptions } from './command.js';
@@ -345,14 +343,8 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     if (trainer.bestWeights) {
       say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
     }
-    const source = envSource(config.env);
-    const network = networkRecord({ env: config.env, ...entry.architecture(config) }, trainer.envs.obsDim, trainer.envs.nActions, {
-      algorithm: entry.name,
-      actionSpace: isBox(trainer.envs.actionSpace) ? 'box' : 'discrete',
-      ...(source !== null ? { envSource: source } : {}),
-    });
-    // encodeWeightsNpz refuses non-finite weights: a diverged run never leaves NaN weights behind.
-    const npz = encodeWeightsNpz(weights, trainer.weightShapes(), network);
+    // The encoder refuses non-finite weights: a diverged run never leaves NaN weights behind (a custom env's file records its module).
+    const npz = await trainer.weightsFile(weights);
     const inFolder = this.files!.weights;
     // --save may be the run folder's own weights file: one file, written once.
     const targets = save === null || sameWrittenFile(save, inFolder) ? [inFolder] : [save, inFolder];

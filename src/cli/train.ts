@@ -5,7 +5,7 @@
  *
  * Where things are: the flags in command.ts (run flags) and config-flags.ts (one per config
  * field of any algorithm); a training run in run-training.ts (its plan and every up-front check in
- * run-plan.ts); --mode eval in run-evaluation.ts; exit codes and error lines in cli-errors.ts;
+ * run-plan.ts); --mode eval in run-evaluation.ts; --mode export in run-export.ts; exit codes and error lines in cli-errors.ts;
  * signals in stop-signal.ts.
  */
 import type { Command } from 'commander';
@@ -20,6 +20,7 @@ import { checkpointEnvRecord, envCheckTimeout, loadEnvFlagModule, loadRecordedEn
 import { readWeightsFile } from '../rl/weights-file.js';
 import { guardStandardStreams, warn } from './console.js';
 import { runEvaluation } from './run-evaluation.js';
+import { refuseExportFlag, runExport } from './run-export.js';
 import { runTraining } from './run-training.js';
 
 /** Runs the CLI; sets process.exitCode (0, 1, 2, or 128 + a signal's number: see cli-errors.ts). */
@@ -33,6 +34,11 @@ export async function main(argv: string[]): Promise<void> {
     const program = buildCommand();
     program.parse(args);
     const options = program.opts<CliOptions>();
+    if (options.mode === 'export') {
+      process.exitCode = await runExport(program, options);
+      return;
+    }
+    refuseExportFlag(program, options);
     const resume = options.resume !== undefined && options.mode === 'train' ? await asUsage(() => openCheckpoint(readInputFile(options.resume as string, '--resume'), options.resume)) : null;
     // A checkpoint of a custom env finds it again where its run recorded it (unless --env loaded it).
     if (resume !== null) {

@@ -14,16 +14,16 @@
 import type { Backend } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { OpenedCheckpoint } from '../io/checkpoint.js';
-import { DQN_CONFIG, PRESET_NAMES, algorithmName, preset, presetFor, type DqnConfig } from './config.js';
+import { DQN_CONFIG, PRESET_NAMES, algorithmName, dqnArchitecture, preset, presetFor, type DqnConfig } from './config.js';
 import type { ConfigSpec, FieldNamer } from './config-schema.js';
 import { DqnTrainer, type TrainerCallbacks } from './dqn-trainer.js';
 import { estimatePpoMemory, estimatePqnMemory, estimateRunMemory, type MemoryItem } from './memory-budget.js';
 import { PPO_CHECKPOINT } from './ppo-checkpoint.js';
-import { PPO_CONFIG, PPO_PRESET_NAMES, ppoConfigFor, ppoMinibatchSize, ppoPreset, ppoPresetFor, type PpoConfig } from './ppo-config.js';
+import { PPO_CONFIG, PPO_PRESET_NAMES, ppoArchitecture, ppoConfigFor, ppoMinibatchSize, ppoPreset, ppoPresetFor, type PpoConfig } from './ppo-config.js';
 import { PpoTrainer, type PpoState } from './ppo-trainer.js';
 import { checkStateFinite } from './non-finite-guard.js';
 import { PQN_CHECKPOINT_KIND, checkPqnStateFinite, decodePqnCheckpoint, encodePqnCheckpoint } from './pqn-checkpoint.js';
-import { PQN_CONFIG, PQN_PRESET_NAMES, pqnConfigFor, pqnMinibatchSize, pqnPreset, pqnPresetFor, type PqnConfig } from './pqn-config.js';
+import { PQN_CONFIG, PQN_PRESET_NAMES, pqnArchitecture, pqnConfigFor, pqnMinibatchSize, pqnPreset, pqnPresetFor, type PqnConfig } from './pqn-config.js';
 import { PqnTrainer, type PqnState } from './pqn-trainer.js';
 import { describeQNetwork } from './q-network.js';
 import type { BaseConfig, BaseState, Trainer } from './trainer.js';
@@ -117,7 +117,7 @@ export const DQN_ALGORITHM: AlgorithmEntry<DqnConfig, TrainerState> = {
     ].join(' | '),
   budget: (c) => ({ steps: c.steps, episodes: c.episodes }),
   resumableFields: ['steps', 'episodes'],
-  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: c.dueling, quantiles: c.quantiles, layerNorm: false, policy: 'q-network' }),
+  architecture: dqnArchitecture,
   architectureProblem: (a) => {
     if (a.policy === 'actor-critic') return 'is an actor-critic (a PPO network: train it with --algo ppo)';
     return a.layerNorm ? 'has LayerNorm layers (a PQN network: train it with --algo pqn)' : null;
@@ -148,7 +148,7 @@ export const PQN_ALGORITHM: AlgorithmEntry<PqnConfig, PqnState> = {
     `RAdam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | lambda ${c.qLambda}`,
   budget: (c) => ({ steps: c.steps, episodes: 0 }),
   resumableFields: ['steps'],
-  architecture: (c) => ({ hidden: [...c.hidden], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true, policy: 'q-network' }),
+  architecture: pqnArchitecture,
   architectureProblem: (a) => {
     if (a.policy === 'actor-critic') return 'is an actor-critic (a PPO network: train it with --algo ppo)';
     if (!a.layerNorm) return 'has no LayerNorm layers (a DQN network: train it with --algo dqn)';
@@ -179,7 +179,7 @@ export const PPO_ALGORITHM: AlgorithmEntry<PpoConfig, PpoState> = {
     `Adam lr ${c.lr}${c.lrDecay ? ' annealed' : ''} | GAE lambda ${c.gaeLambda} | clip ${c.clipCoef}`,
   budget: (c) => ({ steps: c.steps, episodes: 0 }),
   resumableFields: ['steps'],
-  architecture: (c) => ({ hidden: [...c.hidden], activation: c.activation, dueling: false, quantiles: 1, layerNorm: false, policy: 'actor-critic', normalizeObservation: c.normalizeObservation }),
+  architecture: ppoArchitecture,
   architectureProblem: (a) => {
     if (a.policy !== 'actor-critic') return `is a Q-network (${a.layerNorm ? 'PQN' : 'DQN'}'s: train it with --algo ${a.layerNorm ? 'pqn' : 'dqn'}); PPO's file holds an actor and a critic`;
     if (a.layerNorm) return 'has LayerNorm layers (a PQN network: train it with --algo pqn)';

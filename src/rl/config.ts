@@ -5,6 +5,7 @@ import { InvalidArgumentError, checkName } from '../errors.js';
 import { INITIALIZERS, type Initializer } from '../nn/init.js';
 import { validateWithSchema, type ConfigSpec, type FieldNamer as SchemaFieldNamer, type MessagePrefix } from './config-schema.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
+import type { NetworkArchitecture } from './weights-file.js';
 import { checkEpsilonScheduleConfig } from './schedules.js';
 
 /** The TD losses a DQN config names: the backend's tdLoss kinds. */
@@ -308,6 +309,11 @@ export const PRESETS: Record<PresetName, DqnConfig> = {
     onNonFinite: 'stop',
   },
 };
+
+/** The network a DQN config trains (what its weights file records). */
+export function dqnArchitecture(c: Pick<DqnConfig, 'hidden' | 'activation' | 'dueling' | 'quantiles'>): NetworkArchitecture {
+  return { hidden: [...c.hidden], activation: c.activation, dueling: c.dueling, quantiles: c.quantiles, layerNorm: false, policy: 'q-network' };
+}
 
 /** The algorithm a config trains, by its usual name: 'QR-DQN', 'Munchausen DQN' or 'DQN'. */
 export function algorithmName(config: Pick<DqnConfig, 'quantiles' | 'munchausen'>): string {

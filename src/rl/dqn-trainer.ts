@@ -23,7 +23,9 @@
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
-import { validateConfig, type DqnConfig } from './config.js';
+import { dqnArchitecture, validateConfig, type DqnConfig } from './config.js';
+import { trainedWeightsFile } from './weights-file.js';
+import { envSource } from '../envs/registry.js';
 import { DqnAgent, type DqnAgentState } from './dqn-agent.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
@@ -332,6 +334,10 @@ export class DqnTrainer implements Trainer<DqnConfig, TrainerState> {
    */
   async finalWeights(): Promise<FloatArray[]> {
     return this.bestWeights ?? (await this.agent.policy.getWeights());
+  }
+
+  async weightsFile(weights?: readonly FloatArray[]): Promise<Uint8Array> {
+    return trainedWeightsFile(this, 'dqn', dqnArchitecture(this.config), weights ?? (await this.finalWeights()), envSource(this.config.env));
   }
 
   /** A snapshot from which `restore` continues exactly, taken between any two (half-)steps. */

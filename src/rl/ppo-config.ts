@@ -15,6 +15,7 @@ import type { ConfigSpec } from './config-schema.js';
 import { deviceRolloutProblem, resolveEnvOn, type EnvOn } from './device-rollout.js';
 import { PQN_CONFIG } from './pqn-config.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
+import type { NetworkArchitecture } from './weights-file.js';
 
 /** Every hyper-parameter of a PPO run. */
 export interface PpoConfig {
@@ -83,6 +84,11 @@ export interface PpoConfig {
 export function ppoConfigFor(config: PpoConfig, backend: string): PpoConfig {
   const normalised = config.normalizeObservation || config.normalizeReward;
   return { ...config, hidden: [...config.hidden], envOn: config.envOn === 'auto' && normalised ? 'host' : resolveEnvOn(config.envOn, config.env, backend) };
+}
+
+/** The network a PPO config trains (what its weights file records): an actor and a critic, and the observation statistics where it normalises them. */
+export function ppoArchitecture(c: Pick<PpoConfig, 'hidden' | 'activation' | 'normalizeObservation'>): NetworkArchitecture {
+  return { hidden: [...c.hidden], activation: c.activation, dueling: false, quantiles: 1, layerNorm: false, policy: 'actor-critic', normalizeObservation: c.normalizeObservation };
 }
 
 /** Transitions per minibatch: numEnvs x numSteps / numMinibatches. */

@@ -24,7 +24,7 @@
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import type { PpoLossStat } from '../backend/policy-ops.js';
-import { make } from '../envs/registry.js';
+import { envSource, make } from '../envs/registry.js';
 import { isBox, type Box } from '../envs/spaces.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { Rng } from '../random/rng.js';
@@ -34,7 +34,8 @@ import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
 import { PeriodicEvaluation } from './periodic-evaluation.js';
 import { PpoAgent, ppoPolicyShapes, statsRecord, type PpoAgentState, type PpoRolloutTensors } from './ppo-agent.js';
-import { PPO_CONFIG, ppoConfigFor, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
+import { PPO_CONFIG, ppoArchitecture, ppoConfigFor, ppoMinibatchSize, type PpoConfig } from './ppo-config.js';
+import { trainedWeightsFile } from './weights-file.js';
 import { PpoDeviceRollout } from './ppo-device-rollout.js';
 import { FirstEnvProbe } from './device-env-probe.js';
 import { paddedRows } from './device-rollout-layout.js';
@@ -439,6 +440,10 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
 
   async finalWeights(): Promise<FloatArray[]> {
     return this.bestWeights ?? (await this.policy.getWeights());
+  }
+
+  async weightsFile(weights?: readonly FloatArray[]): Promise<Uint8Array> {
+    return trainedWeightsFile(this, 'ppo', ppoArchitecture(this.config), weights ?? (await this.finalWeights()), envSource(this.config.env));
   }
 
   /** A snapshot from which restore() continues exactly (the trainer is always between iterations outside run). */

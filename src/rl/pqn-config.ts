@@ -15,6 +15,7 @@ import { ENV_ON, deviceRolloutProblem, resolveEnvOn, type EnvOn } from './device
 
 export { ENV_ON, resolveEnvOn, type EnvOn, type SettledEnvOn } from './device-rollout.js';
 import { MAX_HIDDEN_LAYERS } from './q-network.js';
+import type { NetworkArchitecture } from './weights-file.js';
 
 /** `config` as a run on `backend` trains it: envOn settled (resolveEnvOn). A copy. */
 export function pqnConfigFor(config: PqnConfig, backend: string): PqnConfig {
@@ -68,6 +69,11 @@ export interface PqnConfig {
   evalEpisodes: number;
   /** A non-finite loss: 'stop' (throw, naming the step) or 'skip' the iteration's updates (restoring the weights from before them). */
   onNonFinite: NonFinitePolicy;
+}
+
+/** The network a PQN config trains (what its weights file records): ReLU layers with LayerNorm, one output per action. */
+export function pqnArchitecture(c: Pick<PqnConfig, 'hidden'>): NetworkArchitecture {
+  return { hidden: [...c.hidden], activation: 'relu', dueling: false, quantiles: 1, layerNorm: true, policy: 'q-network' };
 }
 
 /** Transitions per minibatch: numEnvs x numSteps / numMinibatches. */

@@ -83,6 +83,8 @@ export interface Trainer<C, S> {
   run(maxSteps?: number, shouldStop?: () => boolean): Promise<number>;
   /** The weights to keep: the best evaluated ones, else the current ones. */
   finalWeights(): Promise<FloatArray[]>;
+  /** The weights file (.npz, the layout --save writes and --load, the page and the policy runtime read) of `weights`, by default finalWeights(). */
+  weightsFile(weights?: readonly FloatArray[]): Promise<Uint8Array>;
   /** Starts from given weights (a weights file's), in the order of weightShapes(). */
   loadWeights(arrays: readonly ArrayLike<number>[]): void;
   /** The (rows, cols) of every parameter array, in the weights file's order. */

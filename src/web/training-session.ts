@@ -10,14 +10,14 @@ import { createBackend, type BackendKind } from '../backend/create-backend.js';
 import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.js';
 import { InvalidArgumentError, errorMessage } from '../errors.js';
 import { make } from '../envs/registry.js';
-import { isBox } from '../envs/spaces.js';
 import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
 import type { BaseConfig, BaseState, EnvInProgress, Trainer } from '../rl/trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
 import { sameValue } from '../rl/config-values.js';
-import { RECORDED_NETWORK_FIELDS, encodeWeightsNpz, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkFields } from '../rl/weights-file.js';
+import { RECORDED_NETWORK_FIELDS, readWeightsFile, type NetworkFields } from '../rl/weights-file.js';
+import { resolveWeightsNetwork } from '../rl/weights-network.js';
 import { runConformanceCases } from './conformance-case.js';
 import { captureEnvState } from './env-view.js';
 import type { BackendInfo, EnvSnapshot, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, StartReport, TrainingCounters, WorkerMessage } from './protocol.js';
@@ -367,12 +367,8 @@ export class TrainingSession {
   getWeights(): Promise<ReplyValues['get-weights']> {
     return this.exclusive(async () =>
       this.requireRun().use(async (entry, trainer) => {
-        const weights = await trainer.policy.getWeights();
-        const network = networkRecord(networkOf(entry, trainer.config), trainer.envs.obsDim, trainer.envs.nActions, {
-      algorithm: entry.name,
-      actionSpace: isBox(trainer.envs.actionSpace) ? 'box' : 'discrete',
-    });
-        return { bytes: encodeWeightsNpz(weights, trainer.weightShapes(), network), hidden: [...network.hidden], algo: checkAlgorithmName(entry.name) };
+        const bytes = await trainer.weightsFile(await trainer.policy.getWeights());
+        return { bytes, hidden: entry.architecture(trainer.config).hidden, algo: checkAlgorithmName(entry.name) };
       }),
     );
   }
