@@ -64,7 +64,33 @@ describe("import from 'webgpu-rl-engine'", () => {
 
   it("exports the Node-only helpers from 'webgpu-rl-engine/node'", () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as n from 'webgpu-rl-engine/node'; console.log(Object.keys(n).sort().join(','))"], { cwd: root, encoding: 'utf8' });
-    expect(r.stdout.trim()).toBe('MetricsCsvAppender,enableRelaxedSimdInNode,writeFileAtomic,writeFileAtomicSync');
+    expect(r.stdout.trim()).toBe('MetricsCsvAppender,enableRelaxedSimdInNode,loadEnvModule,resolveEnvModule,writeFileAtomic,writeFileAtomicSync');
+  });
+
+  it("registers custom envs through the package: register({ entryPoint }), make, adaptEnv, and loadEnvModule from 'webgpu-rl-engine/node'", () => {
+    const script = `
+      import { adaptEnv, checkEnv, make, register } from 'webgpu-rl-engine';
+      import { loadEnvModule } from 'webgpu-rl-engine/node';
+      import { writeFileSync, mkdtempSync } from 'node:fs';
+      import { join } from 'node:path';
+      import { tmpdir } from 'node:os';
+      class Coin {
+        observationSpace = { shape: [1], low: 0, high: 1 };
+        actionSpace = { n: 2 };
+        reset() { return [[0], {}]; }
+        step(action) { return [[1], action, true, false, {}]; }
+      }
+      register({ id: 'Coin-v0', entryPoint: Coin, maxEpisodeSteps: 5 });
+      const env = make('Coin-v0');
+      env.reset({ seed: 0 });
+      const dir = mkdtempSync(join(tmpdir(), 'pkg-env-'));
+      writeFileSync(join(dir, 'coin.js'), 'export default class { observationSpace = { shape: [1], low: 0, high: 1 }; actionSpace = { n: 2 }; reset() { return [[0], {}]; } step(a) { return [[1], a, true, false, {}]; } }');
+      const loaded = await loadEnvModule('./coin.js', { cwd: dir });
+      console.log(JSON.stringify({ step: env.step(1).slice(1, 4), adapted: adaptEnv(new Coin()).observationSpace.toString(), checked: checkEnv(make('Coin-v0')).length > 0, loaded: loaded.id, source: loaded.source === join(dir, 'coin.js') }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ step: [1, true, false], adapted: 'Box(0.0, 1.0, (1,), float32)', checked: true, loaded: 'coin', source: true });
   });
 
   it("exports loadPolicy from 'webgpu-rl-engine/policy': a weights file played without the engine", () => {

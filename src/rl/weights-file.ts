@@ -67,6 +67,8 @@ export interface NetworkRecord extends NetworkArchitecture {
   algorithm?: string;
   /** The env's action space: an actor-critic's head is categorical over 'discrete', a Gaussian over 'box' (informative). */
   actionSpace?: 'discrete' | 'box';
+  /** A custom env's module (its absolute path, or a package specifier: loadEnvModule's source), so --mode eval finds the env again; absent for built-in envs. */
+  envSource?: string;
   /**
    * A Box action space's bounds (nActions values each, low <= high), which greedy play clips the
    * actor's mean to; written by Box-action files since the policy runtime, absent in older files and
@@ -76,18 +78,20 @@ export interface NetworkRecord extends NetworkArchitecture {
   actionHigh?: number[];
 }
 
-/** What trained a network, as its record states it: the algorithm, and the env's action space (a Box's bounds included). */
+/** What trained a network, as its record states it: the algorithm, the env's action space (a Box's bounds included) and, for a custom env, its module. */
 export interface TrainedBy {
   algorithm: string;
   actionSpace: 'discrete' | 'box';
   actionLow?: number[];
   actionHigh?: number[];
+  envSource?: string;
 }
 
-/** The record's words for `algorithm` training on an env with `actionSpace` (a Box's bounds as plain numbers). */
-export function trainedBy(algorithm: string, actionSpace: ActionSpace): TrainedBy {
-  if (!isBox(actionSpace)) return { algorithm, actionSpace: 'discrete' };
-  return { algorithm, actionSpace: 'box', actionLow: Array.from(actionSpace.low), actionHigh: Array.from(actionSpace.high) };
+/** The record's words for `algorithm` training on an env with `actionSpace` (a Box's bounds as plain numbers), from the module `envSource` (a custom env's; null for a built-in one). */
+export function trainedBy(algorithm: string, actionSpace: ActionSpace, envSource: string | null = null): TrainedBy {
+  const source = envSource !== null ? { envSource } : {};
+  if (!isBox(actionSpace)) return { algorithm, actionSpace: 'discrete', ...source };
+  return { algorithm, actionSpace: 'box', actionLow: Array.from(actionSpace.low), actionHigh: Array.from(actionSpace.high), ...source };
 }
 
 /** The architecture's fields a weights file records, and so decides when it is loaded. */
@@ -171,11 +175,11 @@ export interface TrainedNetworkSource {
 /**
  * The weights file (.npz) of a trainer's `weights` (in its weightShapes' order), as --save, the
  * page and Trainer.weightsFile write it: the arrays, and the record of `architecture` on the
- * trainer's env, trained by `algorithm`.
+ * trainer's env, trained by `algorithm`; `envSource` the custom env's module (registry's envSource), or null.
  */
-export function trainedWeightsFile(trainer: TrainedNetworkSource, algorithm: string, architecture: NetworkArchitecture, weights: readonly FloatArray[]): Uint8Array {
+export function trainedWeightsFile(trainer: TrainedNetworkSource, algorithm: string, architecture: NetworkArchitecture, weights: readonly FloatArray[], envSource: string | null = null): Uint8Array {
   const { obsDim, nActions, actionSpace } = trainer.envs;
-  const network = networkRecord({ env: trainer.config.env, ...architecture }, obsDim, nActions, trainedBy(algorithm, actionSpace));
+  const network = networkRecord({ env: trainer.config.env, ...architecture }, obsDim, nActions, trainedBy(algorithm, actionSpace, envSource));
   return encodeWeightsNpz(weights, trainer.weightShapes(), network);
 }
 
@@ -266,6 +270,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   const layerNorm = v.norm === 'layer';
   if (layerNorm && v.normEps !== NORM_EPS) bad(`field 'normEps' must be ${NORM_EPS}, the LayerNorm epsilon of this engine, got ${JSON.stringify(v.normEps)}`);
   if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
+  if (v.envSource !== undefined && (typeof v.envSource !== 'string' || v.envSource === '')) bad(`field 'envSource' must be a non-empty string (the env's module), got ${JSON.stringify(v.envSource)}`);
   if (v.algorithm !== undefined && typeof v.algorithm !== 'string') bad(`field 'algorithm' must be a string, got ${JSON.stringify(v.algorithm)}`);
   if (v.actionSpace !== undefined && v.actionSpace !== 'discrete' && v.actionSpace !== 'box') bad(`field 'actionSpace' must be 'discrete' or 'box', got ${JSON.stringify(v.actionSpace)}`);
   if (v.policy !== undefined && !(NETWORK_POLICIES as readonly unknown[]).includes(v.policy)) {
@@ -289,6 +294,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     policy: (v.policy as NetworkPolicy | undefined) ?? 'q-network',
     ...(v.policy === 'actor-critic' ? { normalizeObservation: obsNorm !== undefined } : {}),
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
+    ...(typeof v.envSource === 'string' ? { envSource: v.envSource } : {}),
     ...(typeof v.algorithm === 'string' ? { algorithm: v.algorithm } : {}),
     ...(v.actionSpace === 'discrete' || v.actionSpace === 'box' ? { actionSpace: v.actionSpace } : {}),
     ...bounds,
