@@ -8,8 +8,8 @@ export class ShapeError extends Error {
 /** An unknown name (activation, loss, env id, preset...); the message lists the valid ones. */
 export class UnknownNameError extends Error {
   override name = 'UnknownNameError';
-  constructor(kind: string, given: string, valid: readonly string[]) {
-    super(`unknown ${kind} '${given}'; valid: ${valid.join(', ')}`);
+  constructor(kind: string, given: string, valid: readonly string[], hint?: string) {
+    super(`unknown ${kind} '${given}'; valid: ${valid.join(', ')}${hint !== undefined ? `; ${hint}` : ''}`);
   }
 }
 

@@ -2,7 +2,7 @@
  * PPO through the real CLI (a child process per run, CPU backend): `--algo ppo` on a Box env
  * (Pendulum-v1) with both normalisations trains with its banner, writes a weights file in PPO's
  * layout (arr_i the actor, critic_i, log_std, obs_mean and obs_var, a record naming the algorithm,
- * the action space and the normalisation) and a checkpoint of its own kind; --mode eval plays the
+ * the action space with its bounds and the normalisation) and a checkpoint of its own kind; --mode eval plays the
  * file (its mean clipped to the bounds, observations normalised by the file's statistics) into a
  * GIF, whatever --algo says. Refusals and signals: test/reliability-algorithms.test.ts and
  * test/reliability-signals.test.ts.
@@ -46,7 +46,7 @@ describe('--algo ppo on a Box env', () => {
     const file = readWeightsFile(bytes, 'ppo.npz');
     expect(file.network).toEqual({
       obsDim: 3, nActions: 1, hidden: [16, 16], activation: 'tanh', dueling: false, quantiles: 1, layerNorm: false,
-      policy: 'actor-critic', normalizeObservation: true, env: 'Pendulum-v1', algorithm: 'ppo', actionSpace: 'box',
+      policy: 'actor-critic', normalizeObservation: true, env: 'Pendulum-v1', algorithm: 'ppo', actionSpace: 'box', actionLow: [-2], actionHigh: [2],
     });
     const arrays = readNpz(bytes);
     const names = [...arrays.keys()].sort();

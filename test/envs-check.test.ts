@@ -141,6 +141,18 @@ describe('checkEnv reports each class of defect', () => {
     expect(findings[0]).toMatchObject({ method: 'step()', field: 'observation' });
   });
 
+  it('a NaN that shows only later in an episode: the step it showed at', () => {
+    class LateNan extends Walk {
+      override stepInto(action: number, obs: Float32Array, offset: number, out: StepRecord): void {
+        super.stepInto(action, obs, offset, out);
+        if (this.steps === 4) obs[offset + 1] = NaN;
+      }
+    }
+    const findings = checkEnv(new LateNan(new Discrete(2)));
+    expect(messages(findings)).toEqual(['error: step(): observation[1] is NaN, expected a number in [-1, 1] (at step 4 of the episodes run after reset({ seed: 0 }))']);
+    expect(findings[0]).toMatchObject({ method: 'step()', field: 'observation' });
+  });
+
   it('a float64 observation', () => {
     class Doubles extends Walk {
       override reset(options?: ResetOptions): ResetResult {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 
 beforeAll(() => {
-  if (!existsSync(resolve(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
+  if (!existsSync(resolve(root, 'dist', 'index.js')) || !existsSync(resolve(root, 'dist', 'policy', 'index.js')) || !existsSync(resolve(root, 'dist', 'export', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root });
 });
 
 describe("import from 'webgpu-rl-engine'", () => {
@@ -64,7 +64,62 @@ describe("import from 'webgpu-rl-engine'", () => {
 
   it("exports the Node-only helpers from 'webgpu-rl-engine/node'", () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as n from 'webgpu-rl-engine/node'; console.log(Object.keys(n).sort().join(','))"], { cwd: root, encoding: 'utf8' });
-    expect(r.stdout.trim()).toBe('MetricsCsvAppender,enableRelaxedSimdInNode,writeFileAtomic,writeFileAtomicSync');
+    expect(r.stdout.trim()).toBe('MetricsCsvAppender,enableRelaxedSimdInNode,loadEnvModule,resolveEnvModule,writeFileAtomic,writeFileAtomicSync');
+  });
+
+  it("registers custom envs through the package: register({ entryPoint }), make, adaptEnv, and loadEnvModule from 'webgpu-rl-engine/node'", () => {
+    const script = `
+      import { adaptEnv, checkEnv, make, register } from 'webgpu-rl-engine';
+      import { loadEnvModule } from 'webgpu-rl-engine/node';
+      import { writeFileSync, mkdtempSync } from 'node:fs';
+      import { join } from 'node:path';
+      import { tmpdir } from 'node:os';
+      class Coin {
+        observationSpace = { shape: [1], low: 0, high: 1 };
+        actionSpace = { n: 2 };
+        reset() { return [[0], {}]; }
+        step(action) { return [[1], action, true, false, {}]; }
+      }
+      register({ id: 'Coin-v0', entryPoint: Coin, maxEpisodeSteps: 5 });
+      const env = make('Coin-v0');
+      env.reset({ seed: 0 });
+      const dir = mkdtempSync(join(tmpdir(), 'pkg-env-'));
+      writeFileSync(join(dir, 'coin.js'), 'export default class { observationSpace = { shape: [1], low: 0, high: 1 }; actionSpace = { n: 2 }; reset() { return [[0], {}]; } step(a) { return [[1], a, true, false, {}]; } }');
+      const loaded = await loadEnvModule('./coin.js', { cwd: dir });
+      console.log(JSON.stringify({ step: env.step(1).slice(1, 4), adapted: adaptEnv(new Coin()).observationSpace.toString(), checked: checkEnv(make('Coin-v0')).length > 0, loaded: loaded.id, source: loaded.source === join(dir, 'coin.js') }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ step: [1, true, false], adapted: 'Box(0.0, 1.0, (1,), float32)', checked: true, loaded: 'coin', source: true });
+  });
+
+  it("exports loadPolicy from 'webgpu-rl-engine/policy': a weights file played without the engine", () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import * as runtime from 'webgpu-rl-engine/policy';
+      const policy = runtime.loadPolicy(new Uint8Array(readFileSync('test/fixtures/numpy-rl-engine-weights.npz')), 'numpy-rl-engine-weights.npz');
+      console.log(JSON.stringify({ exports: Object.keys(runtime), actionSpace: policy.actionSpace, hidden: policy.network.hidden, action: policy.act([0.1, 0, -0.1, 0]), q: Array.from(policy.outputs([0.1, 0, -0.1, 0])) }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { exports: string[]; actionSpace: string; hidden: number[]; action: number; q: number[] };
+    expect(out).toMatchObject({ exports: ['loadPolicy'], actionSpace: 'discrete', hidden: [64, 64] });
+    expect(out.q).toHaveLength(2);
+    expect(out.action).toBe(out.q[1] > out.q[0] ? 1 : 0);
+  });
+
+  it("exports exportOnnx from 'webgpu-rl-engine/export': a weights file as an ONNX model", () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import * as exporter from 'webgpu-rl-engine/export';
+      const { model, inputs, outputs } = exporter.buildOnnxExport(new Uint8Array(readFileSync('test/fixtures/numpy-rl-engine-weights.npz')), { fileName: 'numpy-rl-engine-weights.npz' });
+      console.log(JSON.stringify({ exports: Object.keys(exporter).sort(), bytes: model.length, inputs: inputs.map((v) => v.name), outputs: outputs.map((v) => v.name) }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { exports: string[]; bytes: number; inputs: string[]; outputs: string[] };
+    expect(out).toMatchObject({ exports: ['OBSERVATION_INPUT', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'buildOnnxExport', 'exportOnnx'], inputs: ['observation'], outputs: ['q_values', 'action'] });
+    expect(out.bytes).toBeGreaterThan(1000);
   });
 
   it("runs the CPU backend on the WASM kernels, with FMA once a Node program calls enableRelaxedSimdInNode() from 'webgpu-rl-engine/node'", () => {

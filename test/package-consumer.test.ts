@@ -2,7 +2,8 @@
  * The package as npm ships it, in a fresh TypeScript project: `npm pack`, `npm install` of the
  * tarball into a scratch folder (dependencies from npm's cache, --prefer-offline), a `tsc --init`
  * tsconfig with `skipLibCheck: false`, then the README's "From code" example type-checked verbatim
- * and run (with fewer steps), and the packaged CLI's first run on a machine without Vulkan.
+ * and run (with fewer steps), a program that only plays a weights file with
+ * 'webgpu-rl-engine/policy', and the packaged CLI's first run on a machine without Vulkan.
  *
  * The package is built into the scratch folder, never into dist/, which other test files use.
  * About 15 s alone here (2 shared cores; 30 s within the full suite): the build and the type check
@@ -54,6 +55,16 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A program that only plays a policy: 'webgpu-rl-engine/policy' type-checked strictly (its Policy narrowed by actionSpace) and run. */
+const POLICY_EXAMPLE = `import { readFileSync } from 'node:fs';
+import { loadPolicy, type Policy } from 'webgpu-rl-engine/policy';
+
+const policy: Policy = loadPolicy(new Uint8Array(readFileSync('weights.npz')), 'weights.npz');
+const observation = [0.02, -0.01, 0.03, 0.01];
+const action: number | number[] = policy.actionSpace === 'discrete' ? policy.act(observation) : Array.from(policy.act(observation));
+console.log(JSON.stringify({ action, obsDim: policy.obsDim, nActions: policy.nActions, q: Array.from(policy.outputs(observation)) }));
+`;
+
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'rl-consumer-'));
   const tarball = packPackage();
@@ -71,6 +82,10 @@ beforeAll(() => {
   const shortExample = example.replace('steps: 20_000', 'steps: 1_500');
   if (shortExample === example) throw new Error("the README example no longer says 'steps: 20_000'; update this test");
   writeFileSync(join(consumer, 'example.ts'), example);
+  writeFileSync(join(consumer, 'policy.ts'), POLICY_EXAMPLE);
+  // The project has no @types/node: the one Node function the program reads its file with.
+  writeFileSync(join(consumer, 'node-fs.d.ts'), "declare module 'node:fs' { export function readFileSync(path: string): Uint8Array; }\n");
+  cpSync(join(root, 'test', 'fixtures', 'numpy-rl-engine-weights.npz'), join(consumer, 'weights.npz'));
   writeFileSync(join(consumer, 'short-example.ts'), shortExample);
   const tsc = spawnSync(bin('tsc'), ['-p', '.'], { cwd: consumer, encoding: 'utf8' });
   typeErrors = tsc.stdout + tsc.stderr;
@@ -99,6 +114,15 @@ describe('the packed package in a fresh TypeScript project', () => {
     const r = run(['short-example.js'], noVulkan());
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^backend auto: using the CPU backend because WebGPU is unavailable: no WebGPU adapter[^\n]*\n$/);
+  });
+
+  it("plays a weights file with 'webgpu-rl-engine/policy' alone (type-checked above)", () => {
+    const r = run(['policy.js']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { action: number; obsDim: number; nActions: number; q: number[] };
+    expect(out).toMatchObject({ obsDim: 4, nActions: 2 });
+    expect(out.action).toBe(out.q[1] > out.q[0] ? 1 : 0);
   });
 
   it('the packaged CLI: a first run without Vulkan prints its own words only', () => {

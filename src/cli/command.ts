@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BACKEND_KINDS } from '../backend/create-backend.js';
 import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, type AlgorithmName } from '../rl/algorithms.js';
 import { addConfigFlags } from './config-flags.js';
+import { ENV_CHECK_TIMEOUT_S, parseEnvCheckTimeout } from './env-module-check.js';
 import { nonNegativeIntegerFlag } from './flag-parsers.js';
 
 /** Where --save writes by default, what a bare --load reads, and the run folder's copy: `<algo>_weights.npz` (dqn_weights.npz as numpy-rl-engine named it). */
@@ -11,9 +12,12 @@ export function weightsFileName(algo: string): string {
   return `${algo}_weights.npz`;
 }
 
+/** Where --mode export writes the ONNX model when no --export names a file. */
+export const DEFAULT_EXPORT_FILE = 'policy.onnx';
+
 /** The run flags, as commander parses them. */
 export interface CliOptions {
-  mode: 'train' | 'eval';
+  mode: 'train' | 'eval' | 'export';
   algo: AlgorithmName;
   backend: string;
   seed: number;
@@ -26,12 +30,15 @@ export interface CliOptions {
   finalEvalEpisodes: number;
   video: string | false;
   logEvery: number;
+  /** Seconds checkEnv may take on a custom env module (env-module-check.ts). */
+  envCheckTimeout: number;
+  export: string;
 }
 
 export function buildCommand(): Command {
   const program = new Command('train')
     .description('Train an agent (DQN, PQN or PPO) or evaluate saved weights with webgpu-rl-engine.')
-    .addOption(new Option('--mode <mode>', 'train, or eval saved weights').choices(['train', 'eval']).default('train'))
+    .addOption(new Option('--mode <mode>', 'train, eval saved weights, or export them as an ONNX model (--load FILE --export FILE)').choices(['train', 'eval', 'export']).default('train'))
     .addOption(
       new Option('--algo <name>', `algorithm (default: the one --preset or --resume names, else ${DEFAULT_ALGORITHM}): ${ALGORITHM_NAMES.map((name) => `${name} (${ALGORITHMS[name].summary})`).join('; ')}`).choices(ALGORITHM_NAMES).default(DEFAULT_ALGORITHM),
     )
@@ -50,6 +57,13 @@ export function buildCommand(): Command {
     .option('--final-eval-episodes <n>', 'greedy episodes evaluated after training, or in --mode eval', nonNegativeIntegerFlag('--final-eval-episodes'), 100)
     .option('--video <file>', 'GIF of one greedy episode (default videos/<env>-seed<seed>.gif)')
     .option('--no-video', 'do not write the GIF')
+    .option(
+      '--env-check-timeout <seconds>',
+      'with --env naming a module: seconds checkEnv may take on it (in a worker) before the run stops naming the method that did not return',
+      parseEnvCheckTimeout,
+      ENV_CHECK_TIMEOUT_S,
+    )
+    .option('--export <file>', `--mode export: where the ONNX model of --load's policy is written (default ${DEFAULT_EXPORT_FILE}; docs/export.md)`, DEFAULT_EXPORT_FILE)
     .option('--log-every <episodes>', 'episodes between log lines when stdout is not a terminal', nonNegativeIntegerFlag('--log-every'), 10)
     // Commander's errors on one line, and thrown (exit code 2, cli-errors.ts) rather than exiting.
     .exitOverride()

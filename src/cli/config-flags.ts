@@ -56,6 +56,10 @@ function configFlags(): ConfigFlag[] {
 
 const CONFIG_FLAGS = configFlags();
 
+/** What --env's help adds to the field's doc: it also takes a module (env-module-check.ts). */
+const ENV_MODULE_HELP =
+  ", or a custom env module: a path (./my-env.js), a file: URL or a package specifier, whose default export is the env class or factory (docs/custom-envs.md); it is checked by checkEnv before training, and runs record where it came from";
+
 /** How the CLI spells a config field: its flag. */
 export function flagName(key: string | number | symbol): string {
   return `--${kebab(String(key))}`;
@@ -81,7 +85,7 @@ export function addConfigFlags(command: Command): void {
   for (const { key, spec, algorithms, value, notes } of CONFIG_FLAGS) {
     const flag = flagName(key);
     const only = algorithms.length < ALGORITHM_NAMES.length ? ` (${algorithms.join(', ')})` : '';
-    const help = `${spec.doc}${only}${notes.map((note) => ` ${note}`).join('')}`;
+    const help = `${spec.doc}${key === 'env' ? ENV_MODULE_HELP : ''}${only}${notes.map((note) => ` ${note}`).join('')}`;
     if (spec.kind.type === 'boolean') {
       command.addOption(new Option(flag, help).default(value));
       command.addOption(new Option(`--no-${kebab(key)}`, `turn ${flag} off`));

@@ -59,8 +59,21 @@ export function showReturn(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
-/** Records one greedy episode (reset with `seed`) as a GIF at `path` and says so. */
+/** Why the env `envId` cannot make a GIF (it renders no frames: a custom env without renderMode 'rgb_array'), or null. */
+export function framesProblem(envId: string): string | null {
+  const env = make(envId, { renderMode: 'rgb_array' });
+  const mode = env.renderMode;
+  env.close();
+  return mode === 'rgb_array' ? null : `${envId} renders no frames (built with renderMode 'rgb_array', its renderMode is ${String(mode)}; a render() returning RGBA frames makes one: docs/custom-envs.md)`;
+}
+
+/** Records one greedy episode (reset with `seed`) as a GIF at `path` and says so; an env that renders no frames gets a line saying why instead. */
 export async function writeEpisodeGif(policy: GreedyPolicy, path: string, envId: string, seed: number): Promise<void> {
+  const problem = framesProblem(envId);
+  if (problem !== null) {
+    say(`video: skipped, ${problem}`);
+    return;
+  }
   const started = performance.now();
   const { gif, return: ret, frames } = await recordEpisodeGif(policy, envId, seed);
   mkdirSync(dirname(resolve(path)), { recursive: true });

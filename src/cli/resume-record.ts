@@ -22,6 +22,8 @@ export interface CliRunRecord {
   episodes: EpisodeMetrics[];
   /** evaluations.csv rows up to the checkpoint. */
   evaluations: EvaluationRow[];
+  /** Where a custom env's module came from (loadEnvModule's source: an absolute path or a package specifier), so --resume loads it again; null for a built-in env (and in checkpoints from before custom envs). */
+  envSource: string | null;
 }
 
 const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
@@ -33,6 +35,7 @@ export function encodeRunRecord(record: CliRunRecord): JsonValue {
     checkpointEvery: record.checkpointEvery,
     finalEvalEpisodes: record.finalEvalEpisodes,
     logEvery: record.logEvery,
+    envSource: record.envSource,
     // Compact rows; JSON has no NaN, so a missing or non-finite value is null.
     episodes: record.episodes.map((r) => [r.episode, r.steps, r.return, r.length, r.epsilon, finiteOrNull(r.loss), r.wallTimeS].map(finiteOrNull)),
     evaluations: record.evaluations.map((e) => [e.steps, e.meanReturn, e.stdReturn].map(finiteOrNull)),
@@ -64,6 +67,7 @@ export function decodeRunRecord(value: JsonValue | undefined, fileName: string):
     checkpointEvery: count('checkpointEvery'),
     finalEvalEpisodes: count('finalEvalEpisodes'),
     logEvery: count('logEvery'),
+    envSource: v.envSource === undefined || v.envSource === null ? null : text('envSource'),
     episodes: rows('episodes', 7).map(([episode, steps, ret, length, epsilon, loss, wall]) => ({
       episode: num(episode),
       steps: num(steps),

@@ -22,7 +22,8 @@ import { dirname, resolve } from 'node:path';
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { DeviceLostError, GpuOutOfMemoryError } from '../backend/webgpu/gpu-errors.js';
-import { envSizes, envSpec } from '../envs/registry.js';
+import { EnvOutputError } from '../envs/custom-env.js';
+import { envSizes, envSource, envSpec } from '../envs/registry.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../io/node/atomic-write.js';
 import { FileAccessError } from '../io/node/fs-errors.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../io/checkpoint.js';
@@ -206,7 +207,8 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
         `${budget.steps > 0 ? `${budget.steps} steps` : `${budget.episodes} episodes`} | ${trainer.describeExploration()}`,
     );
     say(`run folder: ${shown(this.folder!.path)}`);
-    await writeFileAtomic(this.files!.config, JSON.stringify({ algo: entry.name, seed, preset, backend: backend.name, ...config }, null, 2) + '\n');
+    const source = envSource(config.env);
+    await writeFileAtomic(this.files!.config, JSON.stringify({ algo: entry.name, seed, preset, backend: backend.name, ...config, ...(source !== null ? { envSource: source } : {}) }, null, 2) + '\n');
   }
 
   /**
@@ -316,7 +318,16 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     const state = await trainer.getState();
     this.plan.entry.checkpoint.checkFinite(state);
     const { save, video, checkpointEvery, finalEvalEpisodes, logEvery, preset } = this.plan;
-    const frontEnd = encodeRunRecord({ save: save ?? this.files!.weights, video, checkpointEvery, finalEvalEpisodes, logEvery, episodes: this.records!.episodes, evaluations: this.records!.evaluations });
+    const frontEnd = encodeRunRecord({
+      save: save ?? this.files!.weights,
+      video,
+      checkpointEvery,
+      finalEvalEpisodes,
+      logEvery,
+      episodes: this.records!.episodes,
+      evaluations: this.records!.evaluations,
+      envSource: envSource(this.plan.config.env),
+    });
     await writeFileAtomic(this.files!.checkpoint, this.plan.entry.checkpoint.encode(state, { preset, frontEnd }));
     this.saved = { path: this.files!.checkpoint, steps: state.steps };
   }
@@ -332,7 +343,7 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
     if (trainer.bestWeights) {
       say(`keeping the best evaluated weights: those of step ${trainer.bestSteps} (mean return ${trainer.bestMeanReturn.toFixed(1)} over ${config.evalEpisodes} episodes)`);
     }
-    // The encoder refuses non-finite weights: a diverged run never leaves NaN weights behind.
+    // The encoder refuses non-finite weights: a diverged run never leaves NaN weights behind (a custom env's file records its module).
     const npz = await trainer.weightsFile(weights);
     const inFolder = this.files!.weights;
     // --save may be the run folder's own weights file: one file, written once.
@@ -459,6 +470,11 @@ class TrainingRun<C extends BaseConfig, S extends BaseState<C>> {
       // Every algorithm has onNonFinite; with 'skip' already on, only a smaller --lr is left to try.
       const skipping = (this.plan.config as { onNonFinite?: string }).onNonFinite === 'skip';
       return new Error(`${error.message}; ${from}. Try a smaller --lr${skipping ? '' : ', or --on-non-finite skip to skip such updates'}`);
+    }
+    if (error instanceof EnvOutputError) {
+      // A custom env returned NaN or an infinity (EnvOutputGuard) or something it cannot copy: nothing of it reached the network.
+      const from = this.saved ? `the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps}), written before it` : 'nothing was saved (no checkpoint had been written yet)';
+      return new Error(`${error.message}; the run stopped at training step ${this.trainer?.steps ?? 0} with no update made from it; ${from}. Fix the env (checkEnv passed before training: this showed up only later)`);
     }
     if (error instanceof GpuOutOfMemoryError) {
       return new Error(`${error.message}; a smaller --hidden or --batch-size needs less GPU memory${this.saved ? `; the last checkpoint is ${shown(this.saved.path)} (step ${this.saved.steps})` : ''}`);

@@ -1,13 +1,14 @@
 /**
  * Reading a weights file (.npz) for the network the flags describe: the file's network decides
  * every field the user gave no flag for, and a flag given with another value is refused, naming
- * both (resolveWeightsNetwork in rl/weights-file.ts, the rule the page's upload shares); a network
+ * both (resolveWeightsNetwork in rl/weights-network.ts, the rule the page's upload shares); a network
  * the algorithm cannot train (a PQN file for DQN, say) is refused with the reason.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { AlgorithmEntry } from '../rl/algorithms.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
-import { readWeightsFile, resolveWeightsNetwork, type ResolvedWeights } from '../rl/weights-file.js';
+import { readWeightsFile } from '../rl/weights-file.js';
+import { resolveWeightsNetwork, type ResolvedWeights } from '../rl/weights-network.js';
 import { flagName } from './config-flags.js';
 
 /**

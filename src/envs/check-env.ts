@@ -8,6 +8,7 @@
  * what was expected against what came back.
  */
 import { InvalidArgumentError, errorMessage, formatShape } from '../errors.js';
+import { describeValue } from './custom-env.js';
 import type { Env } from './env.js';
 import { Box, Discrete, type ActionSpace } from './spaces.js';
 import { newStepRecord } from './types.js';
@@ -83,7 +84,7 @@ export function checkEnv(env: AnyEnv, options: CheckEnvOptions = {}): EnvFinding
   checkPrimitives(env, obsSpace.shape[0], seed, actionSampler(actSpace, seed), add);
   checkDeterminism(env, seed, actionSampler(actSpace, seed), determinismSteps, add);
   checkInvalidActions(env, actSpace, seed, add);
-  checkStepAfterTerminated(env, seed, actionSampler(actSpace, seed + 1), maxSteps, add);
+  checkStepAfterTerminated(env, obsSpace, seed, actionSampler(actSpace, seed + 1), maxSteps, findings, add);
   return sorted(findings);
 }
 
@@ -202,6 +203,12 @@ function checkStepResult(result: unknown, space: Box, add: Add): boolean {
 /** A Float32Array of the space's length with every element inside the bounds. */
 function checkObservation(obs: unknown, space: Box, method: string, add: Add): boolean {
   if (!(obs instanceof Float32Array)) {
+    const items: unknown[] | null = Array.isArray(obs) ? (obs as unknown[]) : null;
+    const notNumber = items === null ? -1 : items.findIndex((v) => typeof v !== 'number');
+    if (items !== null && notNumber >= 0) {
+      add('error', method, 'observation', `${method}: observation[${notNumber}] is ${describeValue(items[notNumber])}, expected a number (observationSpace dtype float32)`);
+      return false;
+    }
     add('error', method, 'observation', `${method}: observation is ${describeValue(obs)}, expected a Float32Array (observationSpace dtype float32)`);
     return false;
   }
@@ -214,6 +221,10 @@ function checkObservation(obs: unknown, space: Box, method: string, add: Add): b
     const v = obs[i];
     if (Number.isNaN(v)) {
       add('error', method, 'observation', `${method}: observation[${i}] is NaN, expected a number in [${space.low[i]}, ${space.high[i]}]`);
+      return true;
+    }
+    if (!Number.isFinite(v)) {
+      add('error', method, 'observation', `${method}: observation[${i}] is ${v}, expected a finite number in [${space.low[i]}, ${space.high[i]}]`);
       return true;
     }
     if (v < space.low[i]) {
@@ -387,11 +398,29 @@ function checkInvalidActions(env: AnyEnv, space: ActionSpace, seed: number, add:
   }
 }
 
-function checkStepAfterTerminated(env: AnyEnv, seed: number, sample: () => Action, maxSteps: number, add: Add): void {
+/**
+ * Runs episodes (after a seeded reset, up to `maxSteps` steps) to the first `terminated`, then
+ * steps once more. Every step's outputs are checked as the first step's were: the first defect
+ * that shows only later in an episode (a NaN at step 40) is reported with its step, unless the
+ * first step already showed that method's field wrong (`findings`).
+ */
+function checkStepAfterTerminated(env: AnyEnv, space: Box, seed: number, sample: () => Action, maxSteps: number, findings: readonly EnvFinding[], add: Add): void {
+  let laterDefectFound = false;
+  const checkLater = (result: unknown, t: number): void => {
+    if (laterDefectFound) return;
+    const later: EnvFinding[] = [];
+    checkStepResult(result, space, (level, method, field, message) => later.push({ level, method, field, message }));
+    const first = later.find((f) => f.level === 'error' && !findings.some((g) => g.method === f.method && g.field === f.field));
+    if (first === undefined) return;
+    laterDefectFound = true;
+    add(first.level, first.method, first.field, `${first.message} (at step ${t} of the episodes run after reset({ seed: ${seed} }))`);
+  };
   try {
     env.reset({ seed });
     for (let t = 1; t <= maxSteps; t++) {
-      const [, , terminated, truncated] = env.step(sample());
+      const result = env.step(sample());
+      checkLater(result, t);
+      const [, , terminated, truncated] = result;
       if (truncated && !terminated) {
         // A time limit ended the episode: look for a termination in a fresh one.
         env.reset();
@@ -426,18 +455,4 @@ function actionSampler(space: ActionSpace, seed: number): () => Action {
 function describe(action: unknown): string {
   if (typeof action === 'object' && action !== null && 'length' in action) return `[${Array.from(action as ArrayLike<unknown>, String).join(', ')}]`;
   return String(action);
-}
-
-/** A value's kind for a message: `a Float64Array`, `an Array of length 3`, `'1'`, `null`. */
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `an Array of length ${v.length}`;
-  if (typeof v === 'object') {
-    const name = (v as object).constructor?.name ?? 'Object';
-    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
-  }
-  return `a ${typeof v}`;
 }

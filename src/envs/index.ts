@@ -7,6 +7,7 @@ export type { Info, StepResult, ResetResult, ResetOptions, StepRecord, RenderMod
 export { newStepRecord } from './types.js';
 export { Box, Discrete, actionDim, isBox, type ActionSpace, type ActionOf } from './spaces.js';
 export { Env, ClassicControlEnv, ResetNeededError, actionProblem, type EnvSpec } from './env.js';
+export { adaptEnv, toActionSpace, toObservationSpace, EnvOutputError, EnvOutputGuard, type CustomEnv, type PlainEnv, type PlainBox, type PlainDiscrete, type PlainObservation } from './custom-env.js';
 export { checkEnv, assertEnvValid, type CheckEnvOptions, type EnvFinding, type EnvFindingLevel } from './check-env.js';
 export { DISCRETE_ONLY_ALGORITHMS, continuousActionsProblem, requireDiscreteEnv } from './discrete-only.js';
 export { FlatActions } from './flat-actions.js';
@@ -20,6 +21,8 @@ export {
   make,
   register,
   registeredEnvIds,
+  envSource,
+  isRegisteredEnv,
   envSpec,
   envDims,
   envActionSpace,
@@ -29,6 +32,8 @@ export {
   type EnvDims,
   type MakeOptions,
   type EnvRegistration,
+  type EnvRegistrationInput,
+  type EnvEntryPoint,
 } from './registry.js';
 export { VectorEnv, makeVec, type AutoresetMode, type VectorEnvLike, type VectorEnvOptions, type VectorStepInfo, type VectorStepResult } from './vector-env.js';
 export * from './wrappers/index.js';

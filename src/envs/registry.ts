@@ -7,10 +7,12 @@ import type { Env, EnvSpec } from './env.js';
 import { MountainCarEnv } from './mountain-car.js';
 import { MountainCarContinuousEnv } from './mountain-car-continuous.js';
 import { PendulumEnv } from './pendulum.js';
+import { EnvOutputGuard, adaptEnv, buildFromEntryPoint } from './custom-env.js';
 import { actionDim, isBox, type ActionSpace, type Box, type Discrete } from './spaces.js';
 import type { RenderMode } from './types.js';
 import { RecordEpisodeStatistics } from './wrappers/record-episode-statistics.js';
 import { RewardShaping, type RewardShapingFn, type RewardShapingName } from './wrappers/reward-shaping.js';
+import { SeededResets } from './wrappers/seeded-resets.js';
 import { TimeLimit } from './wrappers/time-limit.js';
 
 /** Options of `make`. Env-specific keys are passed to the env's constructor. */
@@ -53,25 +55,80 @@ export interface EnvRegistration extends EnvSpec {
   create: (options: MakeOptions) => Env<ActionSpace>;
   /** Defaults merged under the caller's options (e.g. `{ poleDown: true }`). */
   defaults: MakeOptions;
+  /** Where a custom env's module came from (loadEnvModule: an absolute path or a package specifier); null for an env registered from code. */
+  source: string | null;
 }
+
+/**
+ * What builds a custom env (Gymnasium's `entry_point`): a class, built with `new EntryPoint(options)`,
+ * or a factory `(options) => env`; the env an engine `Env` or a plain object (adaptEnv). `options`
+ * are `make`'s (with `renderMode`) over the registration's `kwargs`, without those make applies as
+ * wrappers (maxEpisodeSteps, recordEpisodeStatistics, rewardShaping).
+ */
+export type EnvEntryPoint = (new (options: MakeOptions & Record<string, unknown>) => object) | ((options: MakeOptions & Record<string, unknown>) => object);
+
+/** `register`'s argument: `create` (an engine Env from the options) or Gymnasium's `entryPoint` (a class or factory of any custom env). */
+export type EnvRegistrationInput = {
+  id: string;
+  maxEpisodeSteps?: number | null;
+  rewardThreshold?: number | null;
+  /** Defaults merged under the caller's options (Gymnasium's `kwargs`; `kwargs` is the same). */
+  defaults?: MakeOptions & Record<string, unknown>;
+  kwargs?: Record<string, unknown>;
+  /** Where the env's module came from, for the run records (loadEnvModule sets it). */
+  source?: string | null;
+} & ({ create: (options: MakeOptions) => Env<ActionSpace>; entryPoint?: undefined } | { entryPoint: EnvEntryPoint; create?: undefined });
 
 const registry = new Map<string, EnvRegistration>();
 
-/** Adds (or replaces) a registry entry. */
-export function register(entry: {
-  id: string;
-  create: (options: MakeOptions) => Env<ActionSpace>;
-  maxEpisodeSteps?: number | null;
-  rewardThreshold?: number | null;
-  defaults?: MakeOptions;
-}): void {
-  registry.set(entry.id, {
-    id: entry.id,
-    create: entry.create,
+/**
+ * Adds (or replaces) a registry entry, as Gymnasium's `register`. With `entryPoint`, `make(id)`
+ * builds the env from the class or factory, adapts a plain object (adaptEnv), seeds every reset
+ * from a generator the engine checkpoints (SeededResets: exact resume) and guards it against NaN
+ * and infinite outputs (EnvOutputGuard), under the TimeLimit of `maxEpisodeSteps`.
+ */
+export function register(entry: EnvRegistrationInput): void {
+  const { id, entryPoint } = entry;
+  if (typeof id !== 'string' || id.trim() === '') throw new InvalidArgumentError(`register: id must be a non-empty string, got ${JSON.stringify(id)}`);
+  let create: (options: MakeOptions) => Env<ActionSpace>;
+  if (entryPoint !== undefined) {
+    if (typeof entryPoint !== 'function') throw new InvalidArgumentError(`register '${id}': entryPoint must be a class or a factory function (options) => env, got ${typeof entryPoint}`);
+    create = (options) => new EnvOutputGuard(new SeededResets(adaptEnv(buildFromEntryPoint(entryPoint, entryPointOptions(options), `the entryPoint of '${id}'`), { renderMode: options.renderMode })));
+  } else if (typeof entry.create === 'function') {
+    create = entry.create;
+  } else {
+    throw new InvalidArgumentError(`register '${id}': give entryPoint (a class or factory of the env) or create`);
+  }
+  registry.set(id, {
+    id,
+    create,
     maxEpisodeSteps: entry.maxEpisodeSteps ?? null,
     rewardThreshold: entry.rewardThreshold ?? null,
-    defaults: entry.defaults ?? {},
+    defaults: { ...(entry.kwargs ?? {}), ...(entry.defaults ?? {}) },
+    source: entry.source ?? null,
   });
+}
+
+/** `make`'s options without those `make` applies itself as wrappers (time limit, statistics, shaping): what an entry point is built with. */
+function entryPointOptions(options: MakeOptions): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...options };
+  for (const key of ['maxEpisodeSteps', 'recordEpisodeStatistics', 'rewardShaping']) delete rest[key];
+  return rest;
+}
+
+/** Where the registered env `id` came from (its module: an absolute path or a package specifier), or null (built in, or registered from code); an unknown id throws as `make` does. */
+export function envSource(id: string): string | null {
+  return lookup(id).source;
+}
+
+/** Whether `id` is registered. */
+export function isRegisteredEnv(id: string): boolean {
+  return registry.has(id);
+}
+
+/** Whether an env name looks like a module (a path, a file: URL, a .js file) rather than a registered id. */
+export function looksLikeEnvModule(name: string): boolean {
+  return /^(\.{1,2}[\\/]|[\\/]|file:|[A-Za-z]:[\\/])/.test(name) || /\.(m|c)?[jt]s$/.test(name);
 }
 
 /** The registered ids, in registration order. */
@@ -136,7 +193,10 @@ export function envActionSpace(id: string): ActionSpace {
 
 function lookup(id: string): EnvRegistration {
   const entry = registry.get(id);
-  if (!entry) throw new UnknownNameError('env id', id, registeredEnvIds());
+  if (!entry) {
+    const hint = looksLikeEnvModule(id) ? `'${id}' looks like a module: pass it to --env (the CLI) or to loadEnvModule('${id}') (webgpu-rl-engine/node), which load and register it` : undefined;
+    throw new UnknownNameError('env id', id, registeredEnvIds(), hint);
+  }
   return entry;
 }
 

@@ -54,6 +54,19 @@ export class Discrete {
 }
 
 /**
+ * `rows` vectors of `low`'s length from `src` (row-major from `srcOffset`) clipped into
+ * `[low, high]`, `np.clip(action, low, high)`, into `dst` from `dstOffset`; NaN passes through.
+ * Box.clipInto's rule, for readers that have the bounds without a Box (the policy runtime).
+ */
+export function clipIntoBounds(low: ArrayLike<number>, high: ArrayLike<number>, src: ArrayLike<number>, srcOffset: number, dst: Float32Array, dstOffset: number, rows = 1): void {
+  const d = low.length;
+  for (let i = 0; i < rows * d; i++) {
+    const k = i % d;
+    dst[dstOffset + i] = Math.min(Math.max(src[srcOffset + i], low[k]), high[k]);
+  }
+}
+
+/**
  * A box in R^n with float32 bounds (Gymnasium `Box(low, high, dtype=float32)`); bounds may be infinite.
  * Only 1-D shapes are needed by the classic-control envs.
  */
@@ -82,12 +95,7 @@ export class Box {
    * ClipAction's, PPO's acting and greedy play's one rule.
    */
   clipInto(src: ArrayLike<number>, srcOffset: number, dst: Float32Array, dstOffset: number, rows = 1): void {
-    const { low, high } = this;
-    const d = low.length;
-    for (let i = 0; i < rows * d; i++) {
-      const k = i % d;
-      dst[dstOffset + i] = Math.min(Math.max(src[srcOffset + i], low[k]), high[k]);
-    }
+    clipIntoBounds(this.low, this.high, src, srcOffset, dst, dstOffset, rows);
   }
 
   /** True when `x` has the box's length and every element lies within `[low, high]` after float32 rounding. */

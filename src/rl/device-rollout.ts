@@ -33,6 +33,7 @@ import { DEVICE_ENVS, DEVICE_ENV_SPECS, type Backend, type DeviceEnvKind, type F
 import { initialEnvState, observationsOf } from '../backend/cpu/env-step.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { deviceRolloutLayout, unpadBlocks, type DeviceRolloutLayout, type RolloutBlocks } from './device-rollout-layout.js';
+import { envSource, isRegisteredEnv } from '../envs/registry.js';
 
 /** The network the rollout acts with: anything whose forward maps (B, obsDim) to (B, nActions) on the backend. */
 export interface DeviceRolloutNetwork {
@@ -60,6 +61,8 @@ export interface DeviceRolloutConfig {
 
 /** Why `env` cannot run on the device (it has no envStep kernel), or null when it can. */
 export function deviceRolloutProblem(env: string): string | null {
+  const source = isRegisteredEnv(env) ? envSource(env) : null;
+  if (source !== null) return `${env} is a custom env (from '${source}'): custom envs step on the host only (the device envs are WGSL kernels of the built-in ${DEVICE_ENVS.join(', ')}); use --env-on host, or auto, which picks host for it`;
   if (!(DEVICE_ENVS as readonly string[]).includes(env)) return `envs on the device support ${DEVICE_ENVS.join(', ')} only, not ${env}: use host envs for it`;
   return null;
 }

@@ -29,8 +29,11 @@ import { Adam } from '../nn/optim/adam.js';
 import type { OptimizerState } from '../nn/optim/optimizer.js';
 import { Rng } from '../random/rng.js';
 import type { DqnConfig } from './config.js';
+import { argmax, argmaxRow } from './network-layout.js';
 import { QNetwork } from './q-network.js';
 import type { Minibatch } from './replay-buffer.js';
+
+export { argmax, argmaxRow } from './network-layout.js';
 
 /** The hyper-parameters the agent itself uses (the rest belong to the training loop). */
 export const AGENT_FIELDS = [
@@ -74,17 +77,6 @@ export interface DqnAgentState {
   averaged: FloatArray[] | null;
 }
 
-/** Index of the first maximum (NumPy's argmax). */
-export function argmax(values: ArrayLike<number>, length = values.length): number {
-  return argmaxRow(values, 0, length);
-}
-
-/** Index (from `offset`) of the first maximum of values[offset .. offset + length). */
-export function argmaxRow(values: ArrayLike<number>, offset: number, length: number): number {
-  let best = 0;
-  for (let i = 1; i < length; i++) if (values[offset + i] > values[offset + best]) best = i;
-  return best;
-}
 
 export class DqnAgent {
   readonly online: QNetwork;

@@ -25,6 +25,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { dqnArchitecture, validateConfig, type DqnConfig } from './config.js';
 import { trainedWeightsFile } from './weights-file.js';
+import { envSource } from '../envs/registry.js';
 import { DqnAgent, type DqnAgentState } from './dqn-agent.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import { NonFiniteGuard } from './non-finite-guard.js';
@@ -336,7 +337,7 @@ export class DqnTrainer implements Trainer<DqnConfig, TrainerState> {
   }
 
   async weightsFile(weights?: readonly FloatArray[]): Promise<Uint8Array> {
-    return trainedWeightsFile(this, 'dqn', dqnArchitecture(this.config), weights ?? (await this.finalWeights()));
+    return trainedWeightsFile(this, 'dqn', dqnArchitecture(this.config), weights ?? (await this.finalWeights()), envSource(this.config.env));
   }
 
   /** A snapshot from which `restore` continues exactly, taken between any two (half-)steps. */

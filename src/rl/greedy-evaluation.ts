@@ -16,7 +16,7 @@ import { newStepRecord } from '../envs/types.js';
 import { argmaxRow } from './dqn-agent.js';
 import { yieldIfDue } from './event-loop-yield.js';
 import type { QNetwork } from './q-network.js';
-import { envRngState, setEnvRngState } from './training-env.js';
+import { envRngState, generatorHolder, setEnvRngState } from './training-env.js';
 
 /**
  * What greedy play needs: the output rows (`nActions` values each) for one observation or a batch
@@ -131,5 +131,5 @@ export class GreedyEvaluator {
 
 /** Whether the env's resets draw from a generator whose state can be copied (the classic-control envs). */
 function hasGenerator(env: Env<ActionSpace>): boolean {
-  return 'npRandom' in env.unwrapped;
+  return generatorHolder(env) !== null;
 }

@@ -42,4 +42,5 @@ export { meanAndStd } from './statistics.js';
 export type { TrainerState } from './trainer-state.js';
 export { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from './trainer-checkpoint.js';
 export { makeTrainingEnv } from './training-env.js';
-export { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths, networkRecord, readWeightsFile, resolveWeightsNetwork, type NetworkArchitecture, type NetworkRecord } from './weights-file.js';
+export { decodeWeightsNpz, encodeWeightsNpz, inferMlpHiddenWidths, networkRecord, readWeightsFile, type NetworkArchitecture, type NetworkRecord } from './weights-file.js';
+export { resolveWeightsNetwork } from './weights-network.js';

@@ -29,6 +29,9 @@ import type { Parameter } from '../nn/parameter.js';
 import { ParameterArena } from '../nn/parameter-arena.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Rng } from '../random/rng.js';
+import { ppoWeightShapes } from './network-layout.js';
+
+export { ppoPolicyShapes, ppoWeightShapes } from './network-layout.js';
 
 /** Hoisted backward options: the hot path allocates nothing. */
 const OVERWRITE = { accumulate: false } as const;
@@ -84,24 +87,6 @@ export interface PpoAgentState {
   weights: FloatArray[];
   optimizer: OptimizerState;
   updates: number;
-}
-
-/** The (rows, cols) of a PPO agent's parameters in getWeights() order: the actor's W, b per layer, the critic's, then the log-std (gaussian). */
-export function ppoWeightShapes(obsDim: number, actionDim: number, hidden: readonly number[], head: PolicyHead): [number, number][] {
-  const mlp = (out: number): [number, number][] => {
-    const sizes = [obsDim, ...hidden, out];
-    return sizes.slice(1).flatMap((n, i): [number, number][] => [[sizes[i], n], [1, n]]);
-  };
-  return [...mlp(actionDim), ...mlp(1), ...(head === 'gaussian' ? [[1, actionDim] as [number, number]] : [])];
-}
-
-/**
- * A PPO policy's arrays as weights files and the kept best weights hold them: ppoWeightShapes',
- * then the observation mean and variance (1, obsDim) each where observations are normalised.
- */
-export function ppoPolicyShapes(obsDim: number, actionDim: number, hidden: readonly number[], head: PolicyHead, normalizeObservation: boolean): [number, number][] {
-  const shapes = ppoWeightShapes(obsDim, actionDim, hidden, head);
-  return normalizeObservation ? [...shapes, [1, obsDim], [1, obsDim]] : shapes;
 }
 
 export class PpoAgent {

@@ -24,7 +24,7 @@
  */
 import type { Backend, FloatArray, Tensor } from '../backend/backend.js';
 import type { PpoLossStat } from '../backend/policy-ops.js';
-import { make } from '../envs/registry.js';
+import { envSource, make } from '../envs/registry.js';
 import { isBox, type Box } from '../envs/spaces.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { Rng } from '../random/rng.js';
@@ -443,7 +443,7 @@ export class PpoTrainer implements Trainer<PpoConfig, PpoState> {
   }
 
   async weightsFile(weights?: readonly FloatArray[]): Promise<Uint8Array> {
-    return trainedWeightsFile(this, 'ppo', ppoArchitecture(this.config), weights ?? (await this.finalWeights()));
+    return trainedWeightsFile(this, 'ppo', ppoArchitecture(this.config), weights ?? (await this.finalWeights()), envSource(this.config.env));
   }
 
   /** A snapshot from which restore() continues exactly (the trainer is always between iterations outside run). */

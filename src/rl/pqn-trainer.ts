@@ -48,6 +48,7 @@ import { PqnAgent, type PqnAgentState } from './pqn-agent.js';
 import type { RolloutState } from './rollout-checkpoint.js';
 import { PQN_CONFIG, pqnArchitecture, pqnConfigFor, pqnMinibatchSize, type PqnConfig } from './pqn-config.js';
 import { trainedWeightsFile } from './weights-file.js';
+import { envSource } from '../envs/registry.js';
 import { LinearStepDecay, annealedLearningRate } from './schedules.js';
 import { RecentReturns } from './statistics.js';
 import type { EnvInProgress, Trainer, TrainerPolicy } from './trainer.js';
@@ -403,7 +404,7 @@ export class PqnTrainer implements Trainer<PqnConfig, PqnState> {
   }
 
   async weightsFile(weights?: readonly FloatArray[]): Promise<Uint8Array> {
-    return trainedWeightsFile(this, 'pqn', pqnArchitecture(this.config), weights ?? (await this.finalWeights()));
+    return trainedWeightsFile(this, 'pqn', pqnArchitecture(this.config), weights ?? (await this.finalWeights()), envSource(this.config.env));
   }
 
   /** A snapshot from which restore() continues exactly (the trainer is always between iterations outside run). */

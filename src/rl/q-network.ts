@@ -17,6 +17,9 @@ import { ParameterArena } from '../nn/parameter-arena.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Rng } from '../random/rng.js';
 import { DuelingHead } from './dueling-head.js';
+import { qNetworkWeightShapes, quantileMeans } from './network-layout.js';
+
+export { MAX_HIDDEN_LAYERS, qNetworkWeightShapes, quantileMeans } from './network-layout.js';
 
 /** Hoisted backward options: the hot path allocates nothing. */
 const ACCUMULATE = { accumulate: true } as const;
@@ -197,39 +200,7 @@ export class QNetwork {
   }
 }
 
-/**
- * The most hidden layers a Q-network may have (a config refuses more, up front): its weights file
- * then stays far inside what a reader accepts (weights-file.ts), and 256 is beyond any useful MLP.
- */
-export const MAX_HIDDEN_LAYERS = 256;
-
-/** The (rows, cols) of every parameter of a Q-network, in getWeights() order, without building one. */
-export function qNetworkWeightShapes(spec: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles' | 'layerNorm'>): [number, number][] {
-  const { obsDim, nActions, hidden, dueling, quantiles } = spec;
-  const sizes = dueling ? [obsDim, ...hidden] : [obsDim, ...hidden, nActions * quantiles];
-  const shapes: [number, number][] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    shapes.push([sizes[i], sizes[i + 1]], [1, sizes[i + 1]]);
-    // A hidden layer's LayerNorm: gamma, then beta.
-    if (spec.layerNorm === true && i < hidden.length) shapes.push([1, sizes[i + 1]], [1, sizes[i + 1]]);
-  }
-  if (dueling) {
-    const h = hidden[hidden.length - 1];
-    shapes.push([h, 1], [1, 1], [h, nActions], [1, nActions]);
-  }
-  return shapes;
-}
-
 /** A network's shape as the CLI and errors show it: '6-256-256-3', with ' layernorm', ' dueling' or ' x 25 quantiles'. */
 export function describeQNetwork(s: Pick<QNetworkSpec, 'obsDim' | 'nActions' | 'hidden' | 'dueling' | 'quantiles' | 'layerNorm'>): string {
   return `${s.obsDim}-${s.hidden.join('-')}-${s.nActions}${s.layerNorm === true ? ' layernorm' : ''}${s.dueling ? ' dueling' : ''}${s.quantiles > 1 ? ` x ${s.quantiles} quantiles` : ''}`;
-}
-
-/** out[g] <- the mean of quantiles[g n .. g n + n - 1] for each of `groups` groups (summed in float64, in order). */
-export function quantileMeans(quantiles: ArrayLike<number>, out: Float32Array, groups: number, n: number): void {
-  for (let g = 0; g < groups; g++) {
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += quantiles[g * n + j];
-    out[g] = sum / n;
-  }
 }

@@ -33,6 +33,20 @@ export interface RolloutNormalizerState {
 
 const clip = (x: number): number => Math.min(Math.max(x, -NORMALIZE_CLIP), NORMALIZE_CLIP);
 
+/**
+ * The first `n` values of `src` (whole observations, row-major) normalised by frozen statistics
+ * (`mean` and `variance` per observation dimension) into `dst`: clip((x - mean) / sqrt(var +
+ * NORMALIZE_EPSILON), -NORMALIZE_CLIP, NORMALIZE_CLIP), in float64, rounded when stored. The one
+ * rule of training, greedy play and the policy runtime.
+ */
+export function normalizeObservationsInto(src: ArrayLike<number>, n: number, mean: ArrayLike<number>, variance: ArrayLike<number>, dst: Float32Array): void {
+  const d = mean.length;
+  for (let i = 0; i < n; i++) {
+    const j = i % d;
+    dst[i] = clip((src[i] - mean[j]) / Math.sqrt(variance[j] + NORMALIZE_EPSILON));
+  }
+}
+
 export class RolloutNormalizer {
   readonly obsRms: RunningMeanStd | null;
   readonly returnRms: RunningMeanStd | null;
@@ -67,11 +81,7 @@ export class RolloutNormalizer {
       for (let i = 0; i < n; i++) dst[i] = src[i];
       return;
     }
-    const d = this.obsDim;
-    for (let i = 0; i < n; i++) {
-      const j = i % d;
-      dst[i] = clip((src[i] - rms.mean[j]) / Math.sqrt(rms.var[j] + NORMALIZE_EPSILON));
-    }
+    normalizeObservationsInto(src, n, rms.mean, rms.var, dst);
   }
 
   /** The step's rewards of the N envs normalised into `dst` (the return statistics updated first); a copy when rewards are not normalised. */

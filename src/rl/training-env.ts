@@ -6,6 +6,7 @@ import { DISCRETE_ONLY_ALGORITHMS, requireDiscreteEnv } from '../envs/discrete-o
 import type { ClassicControlEnv, Env } from '../envs/env.js';
 import { make, type MakeOptions } from '../envs/registry.js';
 import type { ActionSpace } from '../envs/spaces.js';
+import { Wrapper } from '../envs/wrappers/wrapper.js';
 import { Rng, type RngState } from '../random/rng.js';
 import type { DqnConfig } from './config.js';
 
@@ -26,10 +27,22 @@ export function makeTrainingEnv(config: Pick<DqnConfig, 'env' | 'rewardShaping'>
   });
 }
 
-function classicControl(env: Env<ActionSpace>): ClassicControlEnv<ActionSpace> {
-  const inner = env.unwrapped as ClassicControlEnv<ActionSpace>;
-  if (!('npRandom' in inner)) throw new Error(`${env.toString()} does not expose its generator; exact resume is not possible`);
-  return inner;
+/** What holds an env's generator: a classic-control env, or a custom env's SeededResets wrapper. */
+type GeneratorHolder = Pick<ClassicControlEnv<ActionSpace>, 'npRandom'>;
+
+/** The env or wrapper in `env`'s chain that holds its generator (the first from the outside: a custom env's SeededResets, else the unwrapped env), or null. */
+export function generatorHolder(env: Env<ActionSpace>): GeneratorHolder | null {
+  for (let e: Env<ActionSpace> = env; e instanceof Wrapper; e = e.env) {
+    if ('npRandom' in e) return e as GeneratorHolder;
+  }
+  const inner = env.unwrapped;
+  return 'npRandom' in inner ? (inner as GeneratorHolder) : null;
+}
+
+function classicControl(env: Env<ActionSpace>): GeneratorHolder {
+  const holder = generatorHolder(env);
+  if (holder === null) throw new Error(`${env.toString()} does not expose its generator; exact resume is not possible`);
+  return holder;
 }
 
 /** The env generator's state, or null before the env's first (seeding) reset. */

@@ -5,8 +5,9 @@
  * against the network before anything is overwritten. Browser-safe (no Node APIs).
  *
  * Files written here also hold one more entry, `network` (WEIGHTS_META_ENTRY): the network they
- * belong to (layer widths, activation, dueling head, quantiles, LayerNorm, env) as UTF-8 JSON bytes, so
- * weights trained with one activation are never evaluated with another.
+ * belong to (layer widths, activation, dueling head, quantiles, LayerNorm, env, a Box env's action
+ * bounds) as UTF-8 JSON bytes, so weights trained with one activation are never evaluated with
+ * another, and a reader without the env (the policy runtime) knows how to play them.
  *
  * A network with LayerNorm (PQN's) holds, per hidden layer, W (in, out), b (1, out), the
  * LayerNorm's gamma (1, out) and beta (1, out), in that order (Dense -> LayerNorm -> activation),
@@ -23,11 +24,8 @@ import { npyEntryHeader, openNpz, readNpyEntry, writeNpz } from '../io/npz.js';
 import { listNames, type ZipArchive } from '../io/zip-read.js';
 import { OP_DEFAULTS } from '../backend/op-defaults.js';
 import { NORMALIZE_CLIP, NORMALIZE_EPSILON } from './rollout-normalizer.js';
-import { envDims, envSizes } from '../envs/registry.js';
 import { isBox, type ActionSpace } from '../envs/spaces.js';
-import { sameValue, showValue } from './config-values.js';
-import { ppoPolicyShapes } from './ppo-agent.js';
-import { MAX_HIDDEN_LAYERS, qNetworkWeightShapes } from './q-network.js';
+import { MAX_HIDDEN_LAYERS, ppoPolicyShapes, qNetworkWeightShapes } from './network-layout.js';
 
 /**
  * A Q-network's architecture: what its weights file records and what decides the shapes of its
@@ -69,6 +67,31 @@ export interface NetworkRecord extends NetworkArchitecture {
   algorithm?: string;
   /** The env's action space: an actor-critic's head is categorical over 'discrete', a Gaussian over 'box' (informative). */
   actionSpace?: 'discrete' | 'box';
+  /** A custom env's module (its absolute path, or a package specifier: loadEnvModule's source), so --mode eval finds the env again; absent for built-in envs. */
+  envSource?: string;
+  /**
+   * A Box action space's bounds (nActions values each, low <= high), which greedy play clips the
+   * actor's mean to; written by Box-action files since the policy runtime, absent in older files and
+   * in Discrete ones.
+   */
+  actionLow?: number[];
+  actionHigh?: number[];
+}
+
+/** What trained a network, as its record states it: the algorithm, the env's action space (a Box's bounds included) and, for a custom env, its module. */
+export interface TrainedBy {
+  algorithm: string;
+  actionSpace: 'discrete' | 'box';
+  actionLow?: number[];
+  actionHigh?: number[];
+  envSource?: string;
+}
+
+/** The record's words for `algorithm` training on an env with `actionSpace` (a Box's bounds as plain numbers), from the module `envSource` (a custom env's; null for a built-in one). */
+export function trainedBy(algorithm: string, actionSpace: ActionSpace, envSource: string | null = null): TrainedBy {
+  const source = envSource !== null ? { envSource } : {};
+  if (!isBox(actionSpace)) return { algorithm, actionSpace: 'discrete', ...source };
+  return { algorithm, actionSpace: 'box', actionLow: Array.from(actionSpace.low), actionHigh: Array.from(actionSpace.high), ...source };
 }
 
 /** The architecture's fields a weights file records, and so decides when it is loaded. */
@@ -78,9 +101,9 @@ export const RECORDED_NETWORK_FIELDS = ['hidden', 'activation', 'dueling', 'quan
 export type NetworkFields = NetworkArchitecture & { env: string };
 
 /** The network of `architecture` on `env` (with these dimensions), as its weights file records it. */
-export function networkRecord(network: NetworkFields, obsDim: number, nActions: number, trainedBy?: { algorithm: string; actionSpace: 'discrete' | 'box' }): NetworkRecord {
+export function networkRecord(network: NetworkFields, obsDim: number, nActions: number, trainer?: TrainedBy): NetworkRecord {
   const { env, hidden, activation, dueling, quantiles, layerNorm, policy, normalizeObservation } = network;
-  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env, ...(trainedBy ?? {}) };
+  return { obsDim, nActions, hidden: [...hidden], activation, dueling, quantiles, layerNorm, policy, ...(normalizeObservation === true ? { normalizeObservation } : {}), env, ...(trainer ?? {}) };
 }
 
 /** The LayerNorm epsilon every LayerNorm of this engine uses, as a network record states it. */
@@ -152,11 +175,11 @@ export interface TrainedNetworkSource {
 /**
  * The weights file (.npz) of a trainer's `weights` (in its weightShapes' order), as --save, the
  * page and Trainer.weightsFile write it: the arrays, and the record of `architecture` on the
- * trainer's env, trained by `algorithm`.
+ * trainer's env, trained by `algorithm`; `envSource` the custom env's module (registry's envSource), or null.
  */
-export function trainedWeightsFile(trainer: TrainedNetworkSource, algorithm: string, architecture: NetworkArchitecture, weights: readonly FloatArray[]): Uint8Array {
+export function trainedWeightsFile(trainer: TrainedNetworkSource, algorithm: string, architecture: NetworkArchitecture, weights: readonly FloatArray[], envSource: string | null = null): Uint8Array {
   const { obsDim, nActions, actionSpace } = trainer.envs;
-  const network = networkRecord({ env: trainer.config.env, ...architecture }, obsDim, nActions, { algorithm, actionSpace: isBox(actionSpace) ? 'box' : 'discrete' });
+  const network = networkRecord({ env: trainer.config.env, ...architecture }, obsDim, nActions, trainedBy(algorithm, actionSpace, envSource));
   return encodeWeightsNpz(weights, trainer.weightShapes(), network);
 }
 
@@ -247,6 +270,7 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   const layerNorm = v.norm === 'layer';
   if (layerNorm && v.normEps !== NORM_EPS) bad(`field 'normEps' must be ${NORM_EPS}, the LayerNorm epsilon of this engine, got ${JSON.stringify(v.normEps)}`);
   if (v.env !== undefined && typeof v.env !== 'string') bad(`field 'env' must be a string, got ${JSON.stringify(v.env)}`);
+  if (v.envSource !== undefined && (typeof v.envSource !== 'string' || v.envSource === '')) bad(`field 'envSource' must be a non-empty string (the env's module), got ${JSON.stringify(v.envSource)}`);
   if (v.algorithm !== undefined && typeof v.algorithm !== 'string') bad(`field 'algorithm' must be a string, got ${JSON.stringify(v.algorithm)}`);
   if (v.actionSpace !== undefined && v.actionSpace !== 'discrete' && v.actionSpace !== 'box') bad(`field 'actionSpace' must be 'discrete' or 'box', got ${JSON.stringify(v.actionSpace)}`);
   if (v.policy !== undefined && !(NETWORK_POLICIES as readonly unknown[]).includes(v.policy)) {
@@ -256,9 +280,12 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   if (obsNorm !== undefined && (obsNorm === null || typeof obsNorm !== 'object' || obsNorm.epsilon !== NORMALIZE_EPSILON || obsNorm.clip !== NORMALIZE_CLIP)) {
     bad(`field 'obsNorm' must be {"epsilon": ${NORMALIZE_EPSILON}, "clip": ${NORMALIZE_CLIP}}, this engine's observation normalisation, got ${JSON.stringify(obsNorm)}`);
   }
+  const obsDim = positive('obsDim');
+  const nActions = positive('nActions');
+  const bounds = parseActionBounds(v, nActions, bad);
   return {
-    obsDim: positive('obsDim'),
-    nActions: positive('nActions'),
+    obsDim,
+    nActions,
     hidden: [...(hidden as number[])],
     activation: v.activation as Activation,
     dueling: v.dueling as boolean,
@@ -267,9 +294,29 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
     policy: (v.policy as NetworkPolicy | undefined) ?? 'q-network',
     ...(v.policy === 'actor-critic' ? { normalizeObservation: obsNorm !== undefined } : {}),
     ...(typeof v.env === 'string' ? { env: v.env } : {}),
+    ...(typeof v.envSource === 'string' ? { envSource: v.envSource } : {}),
     ...(typeof v.algorithm === 'string' ? { algorithm: v.algorithm } : {}),
     ...(v.actionSpace === 'discrete' || v.actionSpace === 'box' ? { actionSpace: v.actionSpace } : {}),
+    ...bounds,
   };
+}
+
+/** A record's Box bounds: both or neither, nActions finite numbers each, low <= high, on a 'box' action space; {} when absent. */
+function parseActionBounds(v: Record<string, unknown>, nActions: number, bad: (why: string) => never): { actionLow?: number[]; actionHigh?: number[] } {
+  if (v.actionLow === undefined && v.actionHigh === undefined) return {};
+  if (v.actionSpace !== 'box') bad(`fields 'actionLow' and 'actionHigh' belong to a Box action space, but 'actionSpace' is ${JSON.stringify(v.actionSpace)}`);
+  const list = (key: string): number[] => {
+    const x = v[key];
+    if (!Array.isArray(x) || x.length !== nActions || x.some((e) => typeof e !== 'number' || !Number.isFinite(e))) {
+      bad(`field '${key}' must be a list of ${nActions} finite numbers (one per action dimension), got ${JSON.stringify(x)}`);
+    }
+    return [...(x as number[])];
+  };
+  const actionLow = list('actionLow');
+  const actionHigh = list('actionHigh');
+  const crossed = actionLow.findIndex((low, i) => !(low <= actionHigh[i]));
+  if (crossed >= 0) bad(`field 'actionLow' exceeds 'actionHigh' at index ${crossed} (${actionLow[crossed]} > ${actionHigh[crossed]})`);
+  return { actionLow, actionHigh };
 }
 
 /**
@@ -321,60 +368,6 @@ export function checkFinite(values: ArrayLike<number>, what: string): void {
       throw new InvalidArgumentError(`${what} holds ${values[i]} at index ${i}: weights must be finite (a diverged run's?)`);
     }
   }
-}
-
-/** A weights file's arrays, decoded for the network settled against the run's. */
-export interface ResolvedWeights {
-  arrays: Float64Array[];
-  /** The run's network, with the file's fields where the caller did not fix them. */
-  network: NetworkFields;
-}
-
-/**
- * Settles which network a weights file is loaded into, and decodes its arrays for it: the one rule
- * the CLI's --load and --mode eval and the page's upload share. A field the file records takes the
- * file's value unless the caller fixed it (`fixed(key)`: a flag the user gave); a fixed field with
- * another value is refused, naming both (`name` spells fields: the CLI's flags). A file that
- * records no network (numpy-rl-engine's) has no LayerNorm and gets its widths from its W shapes,
- * the rest from `current`. The env is the file's unless fixed; its observation and action counts must be the
- * file's. Whether the algorithm can train the network is its own question
- * (AlgorithmEntry.architectureProblem). Errors start with `source` ("--load 'w.npz'", or the
- * file's name) and say what to do.
- */
-export function resolveWeightsNetwork(
-  file: WeightsFile,
-  source: string,
-  current: NetworkFields,
-  fixed: (key: keyof NetworkFields) => boolean,
-  name: (key: keyof NetworkFields) => string = (key) => key,
-): ResolvedWeights {
-  const network: NetworkFields = { ...current, hidden: [...current.hidden] };
-  const recorded = file.network;
-  if (recorded !== null) {
-    const conflicts: string[] = [];
-    for (const key of RECORDED_NETWORK_FIELDS) {
-      if (!fixed(key)) (network as unknown as Record<string, unknown>)[key] = Array.isArray(recorded[key]) ? [...(recorded[key] as number[])] : recorded[key];
-      else if (!sameValue(current[key], recorded[key])) conflicts.push(`${name(key)} ${showValue(current[key])} (the file's network has ${showValue(recorded[key])})`);
-    }
-    if (conflicts.length > 0) throw new InvalidArgumentError(`${source} does not fit ${conflicts.join(', ')}; leave the flag out to use the file's value`);
-    if (recorded.env !== undefined && !fixed('env')) network.env = recorded.env;
-  } else if (!current.dueling) {
-    // Only this engine writes LayerNorm networks and actor-critics, and it always records them: a file without a record is a plain Q-network.
-    network.layerNorm = false;
-    network.policy = 'q-network';
-    const inferred = hiddenWidthsOf(file.entries);
-    if (inferred !== null) {
-      if (fixed('hidden') && !sameValue(inferred, current.hidden)) throw new InvalidArgumentError(`${source} holds a ${inferred.join(',')} network; it does not fit ${name('hidden')} ${current.hidden.join(',')}`);
-      network.hidden = inferred;
-    }
-  }
-  // A Q-network needs Discrete actions (envDims refuses a Box env); an actor-critic takes either.
-  const { obsDim, nActions } = network.policy === 'actor-critic' ? envSizes(network.env) : envDims(network.env);
-  if (recorded !== null && (recorded.obsDim !== obsDim || recorded.nActions !== nActions)) {
-    throw new ShapeError(`${source} holds weights for ${recorded.obsDim} observations and ${recorded.nActions} actions${recorded.env ? ` (${recorded.env})` : ''}; ${network.env} has ${obsDim} and ${nActions}`);
-  }
-  const continuous = network.policy === 'actor-critic' && envSizes(network.env).box !== null;
-  return { arrays: weightsForShapes(file, networkWeightShapes(network, obsDim, nActions, continuous)), network };
 }
 
 /**

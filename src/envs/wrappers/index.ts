@@ -5,6 +5,7 @@
  */
 export { Wrapper } from './wrapper.js';
 export { TimeLimit } from './time-limit.js';
+export { SeededResets } from './seeded-resets.js';
 export { RecordEpisodeStatistics, type EpisodeStatistics } from './record-episode-statistics.js';
 export { RewardShaping, REWARD_SHAPINGS, rewardShapingByName, type RewardShapingFn, type RewardShapingName } from './reward-shaping.js';
 export { ClipAction, RescaleAction, BoxActionWrapper } from './box-action-wrappers.js';
