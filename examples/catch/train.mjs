@@ -6,6 +6,7 @@
  * The CLI does the same with `node bin/train.js --env ./examples/catch/catch-env.js --steps 20000`.
  */
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DqnTrainer, createBackend, preset, register } from 'webgpu-rl-engine';
 import CatchEnv, { BALLS, id, maxEpisodeSteps, rewardThreshold } from './catch-env.js';
@@ -14,7 +15,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { steps: { type: 'string', default: '20000' }, seed: { type: 'string', default: '0' } },
 });
-const out = positionals[0] ?? new URL('catch_weights.npz', import.meta.url);
+const out = positionals[0] ?? fileURLToPath(new URL('catch_weights.npz', import.meta.url));
 
 // The env joins the registry as Gymnasium's register(): make('Catch-v0') builds it from now on.
 register({ id, entryPoint: CatchEnv, maxEpisodeSteps, rewardThreshold });
