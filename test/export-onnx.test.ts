@@ -186,6 +186,16 @@ describe('what an exported model declares', () => {
     expect(Array.from(out.action.data as Float32Array)).toEqual(Array.from(out.mean.data as Float32Array));
   });
 
+  it('a Box with an unbounded side: the record says null there, the model clips the other side only', async () => {
+    const record = { obsDim: 2, nActions: 1, hidden: [8], activation: 'relu', dueling: false, quantiles: 1, layerNorm: false, policy: 'actor-critic', env: 'my-half-box', algorithm: 'ppo', actionSpace: 'box', actionLow: [-Infinity], actionHigh: [0.25] } as NetworkRecord;
+    const exported = buildOnnxExport(exportCaseFile({ name: 'half-box', record, obsScale: 3 }), { fileName: 'half.npz' });
+    const out = await runModel(exported.model, randomObservations(ROWS, 2, 3), ROWS);
+    const means = Array.from(out.mean.data as Float32Array);
+    expect(Math.min(...means)).toBeLessThan(-0.25);
+    expect(Math.max(...means)).toBeGreaterThan(0.25);
+    expect(Array.from(out.action.data as Float32Array)).toEqual(means.map((m) => Math.min(m, 0.25)));
+  });
+
   it('ties pick the first index, as the engine', async () => {
     // A zero head with biases (0.1, 0.7, 0.7): every row's Q-values are tied between actions 1 and 2.
     const record = { obsDim: 3, nActions: 3, hidden: [4], activation: 'relu', dueling: false, quantiles: 1, layerNorm: false, policy: 'q-network', env: 'x', algorithm: 'dqn', actionSpace: 'discrete' } as NetworkRecord;

@@ -20,7 +20,8 @@ import { readNpz, writeNpz } from '../src/io/npz.js';
 import { loadPolicy, type Policy } from '../src/policy/index.js';
 import { argmaxRow } from '../src/rl/network-layout.js';
 import { playableNetwork } from '../src/rl/playable-network.js';
-import { encodeWeightsNpz, networkRecord, networkWeightShapes } from '../src/rl/weights-file.js';
+import { Box } from '../src/envs/spaces.js';
+import { encodeWeightsNpz, networkRecord, networkWeightShapes, trainedBy } from '../src/rl/weights-file.js';
 import { bundle, measurePolicySize, POLICY_ENTRY } from '../scripts/policy-size.js';
 import { ensurePolicyBuilt, network, observations, writeWeights, type Written } from './support/policy-files.js';
 import { relativeError } from './support/relative-error.js';
@@ -145,6 +146,20 @@ describe('loadPolicy plays every network the engine writes as the engine does', 
     expect(policy).toMatchObject({ actionSpace: 'box', obsDim: 2, nActions: 1, network: { actionLow: [-1], actionHigh: [1] } });
   });
 
+  it('a Box with an unbounded side: the record holds null there (JSON has no infinity) and reads back as an infinity; only the bounded side clips', () => {
+    const w = writeWeights(network('Pendulum-v1', { policy: 'actor-critic', activation: 'tanh', hidden: [16] }), 'ppo', 27, 8);
+    const shapes = networkWeightShapes(w.network, 3, 1, true);
+    const bytes = encodeWeightsNpz(w.arrays, shapes, networkRecord(w.network, 3, 1, trainedBy('ppo', new Box([-Infinity], [0.5]))));
+    expect(JSON.parse(new TextDecoder().decode(readNpz(bytes, 'half.npz').get('network')?.data as Uint8Array))).toMatchObject({ actionLow: [null], actionHigh: [0.5] });
+    const policy = loadPolicy(bytes, 'half.npz');
+    if (policy.actionSpace !== 'box') throw new Error('expected a Box policy');
+    expect([Array.from(policy.actionLow ?? []), Array.from(policy.actionHigh ?? [])]).toEqual([[-Infinity], [0.5]]);
+    const obs = observations(3, 208, 6);
+    const means = Float32Array.from(policy.outputsBatch(obs, ROWS));
+    expect(Math.min(...means)).toBeLessThan(-2);
+    expect(Array.from(policy.actBatch(obs, ROWS))).toEqual(Array.from(means, (m) => Math.min(m, 0.5)));
+  });
+
   it('a Box-action file from before the bounds were recorded: loaded, its means played unclipped', async () => {
     const w = writeWeights(network('Pendulum-v1', { policy: 'actor-critic', activation: 'tanh', hidden: [16] }), 'ppo', 26, 8);
     const shapes = networkWeightShapes(w.network, 3, 1, true);
@@ -197,7 +212,7 @@ describe('loadPolicy refuses what is not a policy, naming the file and the reaso
     nan[2][5] = Number.NaN;
     expect(() => loadPolicy(entries(nan, shapes), 'nan.npz')).toThrow(/^nan\.npz: arr_2 holds NaN at index 5: weights must be finite/);
     const badBounds = new TextEncoder().encode(JSON.stringify({ format: 'webgpu-rl-engine-q-network', version: 1, obsDim: 4, nActions: 2, hidden: [32, 24], activation: 'relu', dueling: false, actionSpace: 'box', actionLow: [-1], actionHigh: [1, 1] }));
-    expect(() => loadPolicy(entries(arrays, shapes, badBounds), 'bounds.npz')).toThrow(/^bounds\.npz: its 'network' entry field 'actionLow' must be a list of 2 finite numbers/);
+    expect(() => loadPolicy(entries(arrays, shapes, badBounds), 'bounds.npz')).toThrow(/^bounds\.npz: its 'network' entry field 'actionLow' must be a list of 2 numbers, or null for an unbounded side/);
     const crossed = new TextEncoder().encode(JSON.stringify({ format: 'webgpu-rl-engine-q-network', version: 1, obsDim: 4, nActions: 2, hidden: [32, 24], activation: 'relu', dueling: false, actionSpace: 'box', actionLow: [-1, 2], actionHigh: [1, 1] }));
     expect(() => loadPolicy(entries(arrays, shapes, crossed), 'crossed.npz')).toThrow(/^crossed\.npz: its 'network' entry field 'actionLow' exceeds 'actionHigh' at index 1 \(2 > 1\)/);
     const linear = writeNpz([{ dtype: '<f8', shape: [4, 2], data: new Float64Array(8) }, { dtype: '<f8', shape: [1, 2], data: new Float64Array(2) }]);

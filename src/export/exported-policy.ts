@@ -10,7 +10,6 @@ import { InvalidArgumentError, checkName } from '../errors.js';
 import { WEIGHTS_META_ENTRY } from '../io/mlp-weights.js';
 import { CHECKPOINT_META_ENTRY } from '../io/checkpoint.js';
 import { openNpz, readNpyEntry } from '../io/npz.js';
-import { Box } from '../envs/spaces.js';
 import { envSizes, registeredEnvIds } from '../envs/registry.js';
 import { hiddenWidthsOf, networkWeightShapes, readWeightsFile, weightsForShapes, type NetworkArchitecture, type NetworkRecord } from '../rl/weights-file.js';
 
@@ -93,7 +92,7 @@ export function readPolicy(bytes: Uint8Array, fileName: string, options: { activ
   const values = weightsForShapes(file, shapes);
   const arrays = new Map([...file.entries.keys()].map((name, i) => [name, values[i]]));
   const env = record?.env ?? null;
-  const bounds = kind === 'gaussian' ? actionBounds(raw, env, nActions, fileName, notes) : null;
+  const bounds = kind === 'gaussian' ? actionBounds(record, nActions, fileName, notes) : null;
   return { fileName, kind, network, obsDim, nActions, recordJson: JSON.stringify(raw), algorithm: record?.algorithm ?? impliedAlgorithm(network), env, arrays, bounds, notes };
 }
 
@@ -111,34 +110,18 @@ function rawRecord(archive: ReturnType<typeof readWeightsFile>['archive'], fileN
 }
 
 /**
- * A Gaussian policy's bounds: the record's actionLow / actionHigh when it has them (a null stands
- * for an unbounded side, as JSON writes an infinity), else the registered env's Box, else null
- * with a note.
+ * A Gaussian policy's bounds: the record's actionLow / actionHigh when it has them (readWeightsFile
+ * has checked them), else the registered env's Box, else null with a note.
  */
-function actionBounds(raw: Record<string, unknown>, env: string | null, k: number, fileName: string, notes: string[]): ActionBounds | null {
-  const { actionLow, actionHigh } = raw;
-  if (actionLow !== undefined || actionHigh !== undefined) {
-    const side = (values: unknown, key: string, unbounded: number): number[] => {
-      if (!Array.isArray(values) || values.length !== k || values.some((v) => v !== null && (typeof v !== 'number' || Number.isNaN(v)))) {
-        throw new InvalidArgumentError(`${fileName}: its record's '${key}' must be a list of ${k} numbers (the action's bounds), got ${JSON.stringify(values)}`);
-      }
-      return values.map((v) => (v === null ? unbounded : (v as number)));
-    };
-    const box = boxOf(side(actionLow, 'actionLow', -Infinity), side(actionHigh, 'actionHigh', Infinity), fileName);
-    return { low: box.low, high: box.high, source: `the file's record (actionLow, actionHigh)` };
+function actionBounds(record: NetworkRecord | null, k: number, fileName: string, notes: string[]): ActionBounds | null {
+  if (record?.actionLow !== undefined && record.actionHigh !== undefined) {
+    return { low: Float32Array.from(record.actionLow), high: Float32Array.from(record.actionHigh), source: `the file's record (actionLow, actionHigh)` };
   }
+  const env = record?.env ?? null;
   if (env !== null && registeredEnvIds().includes(env)) {
     const box = envSizes(env).box;
     if (box !== null && box.low.length === k) return { low: box.low, high: box.high, source: `the registered env ${env}'s action space` };
   }
   notes.push(`the action is the Gaussian mean unclipped: ${fileName} records no action bounds (actionLow, actionHigh) and ${env === null ? 'no env' : `its env '${env}' is not a registered Box env of length ${k}`}; clip it to your env's bounds`);
   return null;
-}
-
-function boxOf(low: number[], high: number[], fileName: string): Box {
-  try {
-    return new Box(low, high);
-  } catch (error) {
-    throw new InvalidArgumentError(`${fileName}: its record's action bounds are not a box: ${(error as Error).message}`);
-  }
 }

@@ -301,19 +301,23 @@ function parseNetwork(bytes: Uint8Array, bad: (why: string) => never): NetworkRe
   };
 }
 
-/** A record's Box bounds: both or neither, nActions finite numbers each, low <= high, on a 'box' action space; {} when absent. */
+/**
+ * A record's Box bounds: both or neither, nActions numbers each, low <= high, on a 'box' action
+ * space; {} when absent. An unbounded side is written as JSON writes an infinity, null, and read
+ * back as -Infinity (actionLow) or Infinity (actionHigh).
+ */
 function parseActionBounds(v: Record<string, unknown>, nActions: number, bad: (why: string) => never): { actionLow?: number[]; actionHigh?: number[] } {
   if (v.actionLow === undefined && v.actionHigh === undefined) return {};
   if (v.actionSpace !== 'box') bad(`fields 'actionLow' and 'actionHigh' belong to a Box action space, but 'actionSpace' is ${JSON.stringify(v.actionSpace)}`);
-  const list = (key: string): number[] => {
+  const list = (key: string, unbounded: number): number[] => {
     const x = v[key];
-    if (!Array.isArray(x) || x.length !== nActions || x.some((e) => typeof e !== 'number' || !Number.isFinite(e))) {
-      bad(`field '${key}' must be a list of ${nActions} finite numbers (one per action dimension), got ${JSON.stringify(x)}`);
+    if (!Array.isArray(x) || x.length !== nActions || x.some((e) => e !== null && (typeof e !== 'number' || !Number.isFinite(e)))) {
+      bad(`field '${key}' must be a list of ${nActions} numbers, or null for an unbounded side (one per action dimension), got ${JSON.stringify(x)}`);
     }
-    return [...(x as number[])];
+    return (x as (number | null)[]).map((e) => e ?? unbounded);
   };
-  const actionLow = list('actionLow');
-  const actionHigh = list('actionHigh');
+  const actionLow = list('actionLow', -Infinity);
+  const actionHigh = list('actionHigh', Infinity);
   const crossed = actionLow.findIndex((low, i) => !(low <= actionHigh[i]));
   if (crossed >= 0) bad(`field 'actionLow' exceeds 'actionHigh' at index ${crossed} (${actionLow[crossed]} > ${actionHigh[crossed]})`);
   return { actionLow, actionHigh };
