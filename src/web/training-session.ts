@@ -9,9 +9,10 @@ import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend, type BackendKind } from '../backend/create-backend.js';
 import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.js';
 import { InvalidArgumentError, errorMessage } from '../errors.js';
-import type { Env } from '../envs/env.js';
+import { buildFromEntryPoint } from '../envs/custom-env.js';
+import { Env } from '../envs/env.js';
 import { importEnvModuleAt } from '../envs/env-module-exports.js';
-import { isRegisteredEnv, make, register } from '../envs/registry.js';
+import { isRegisteredEnv, make, register, type EnvEntryPoint } from '../envs/registry.js';
 import { isBox, type ActionSpace, type Box } from '../envs/spaces.js';
 import { checkEnvModuleTraced, type EnvCheckPhase } from '../envs/traced-env-check.js';
 import type { RgbFrame } from '../envs/types.js';
@@ -483,11 +484,9 @@ export class TrainingSession {
       if (registered) {
         register({
           id: module.id,
-          entryPoint: module.entryPoint,
+          entryPoint: check.rendersFrames ? renderingEntryPoint(module.entryPoint, shown) : module.entryPoint,
           maxEpisodeSteps: module.maxEpisodeSteps,
           rewardThreshold: module.rewardThreshold,
-          // Every instance renders (the canvas draws env 0's frames, greedy episodes record theirs); a frame is made only when asked for.
-          defaults: check.rendersFrames ? { renderMode: 'rgb_array' } : {},
         });
         this.moduleIds.add(module.id);
       }
@@ -560,6 +559,20 @@ function concatenatedFrames(frames: RgbFrame[]): GreedyEpisode['frames'] {
     data.set(frame.data, i * size);
   });
   return { width, height, count: frames.length, data };
+}
+
+/**
+ * An entry point that builds every instance for frames (`renderMode: 'rgb_array'`, whatever make
+ * asks: the trainers make their envs without frames), so the canvas can draw env 0's frames and a
+ * greedy episode record its own; a frame is made only when asked for. A plain object that keeps no
+ * `renderMode` of its own is given one, so adaptEnv knows it was built for frames.
+ */
+function renderingEntryPoint(entryPoint: EnvEntryPoint, shown: string): EnvEntryPoint {
+  return (options) => {
+    const built = buildFromEntryPoint(entryPoint, { ...options, renderMode: 'rgb_array' }, `the default export of '${shown}'`) as { renderMode?: unknown };
+    if (!(built instanceof Env) && built.renderMode === undefined) built.renderMode = 'rgb_array';
+    return built;
+  };
 }
 
 /** A Box as plain data (postMessage keeps no class). */
