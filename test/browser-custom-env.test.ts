@@ -43,6 +43,20 @@ export default class HangEnv {
   step() { for (;;) {} }
 }`;
 
+/** A Box-action env without frames: move x toward 0.5; it ignores the seed (checkEnv's warning). */
+const REACH_ENV = `export const id = 'Reach-v0';
+export const maxEpisodeSteps = 50;
+export default class Reach {
+  observationSpace = { shape: [2], low: -1, high: 1 };
+  actionSpace = { shape: [1], low: -0.25, high: 0.25 };
+  reset() { this.x = 0; return [[this.x, 0.5], {}]; }
+  step(action) {
+    if (action.length !== 1) throw new RangeError('Reach: one number per action');
+    this.x = Math.max(-1, Math.min(1, this.x + Math.max(-0.25, Math.min(0.25, action[0]))));
+    return [[this.x, 0.5], -Math.abs(this.x - 0.5), false, false, {}];
+  }
+}`;
+
 /** A short DQN run of Catch (90 steps an episode). */
 const SHORT_DQN = { steps: '3000', learningStarts: '300', evalFreq: '1500', evalEpisodes: '2', hidden: '32,32' };
 
@@ -201,6 +215,48 @@ describe('a custom env module in the page (Chromium, CPU backend)', needs('chrom
     expect(state?.counters?.steps).toBe(400);
     expect(state?.canvasFrames).toBeGreaterThan(0);
     expect(state?.lastFrameSize).toEqual({ width: 600, height: 400 });
+    expect(problems.messages).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('refuses DQN on a Box custom env with the menus\' message, trains it with PPO (a note instead of frames), then PQN on Catch', async () => {
+    const { page, problems } = await openPage();
+    await page.fill('#custom-env-source', REACH_ENV);
+    await page.click('#start');
+    await page.waitForSelector('#form-error:not([hidden])');
+    expect(await page.textContent('#form-error')).toContain('Environment Reach-v0 has continuous actions (Box(-0.25, 0.25, (1,), float32)), which DQN cannot take (it needs Discrete actions)');
+    // The seed warning is listed, and did not stop the module from loading.
+    expect(await page.$$eval('#custom-env-findings li', (items) => items.map((li) => `${(li as HTMLElement).dataset.level} ${li.textContent}`))).toEqual([
+      expect.stringMatching(/^warning warning: reset\(\{ seed: 1 \}\) gave the same first observation as reset\(\{ seed: 0 \}\): the seed may be ignored/),
+    ]);
+    expect(problems.messages).toEqual([expect.stringMatching(/^console\.error: .*Reach-v0 has continuous actions/)]);
+    problems.messages.length = 0;
+
+    await page.selectOption('#algo', 'ppo');
+    expect(await page.inputValue('#cfg-env')).toBe('Reach-v0');
+    await fillConfig(page, { steps: '1024', numEnvs: '2', numSteps: '128', evalFreq: '0' });
+    await startAndFinish(page);
+    let state = await page.evaluate(() => window.webRl?.state());
+    expect(state?.counters?.steps).toBe(1024);
+    expect(state?.counters?.episodes).toBe(20);
+    expect(Number.isFinite(state?.counters?.loss)).toBe(true);
+    expect(state?.canvasFrames).toBe(0);
+    expect(await page.isHidden('#env-canvas')).toBe(true);
+    expect(await page.textContent('#env-note')).toBe("Reach-v0 renders no frames (no render() giving RGBA frames when built with renderMode 'rgb_array'): nothing to draw.");
+
+    await page.click('#reset');
+    await page.waitForFunction(() => window.webRl?.state().phase === 'ready');
+    await page.selectOption('#algo', 'pqn');
+    await page.fill('#custom-env-source', CATCH_SOURCE);
+    await fillConfig(page, { steps: '2048', numEnvs: '8', numSteps: '32', numMinibatches: '4', updateEpochs: '2', hidden: '32,32', evalFreq: '1024', evalEpisodes: '1' });
+    await startAndFinish(page);
+    state = await page.evaluate(() => window.webRl?.state());
+    expect(state?.customEnv?.id).toBe('Catch-v0');
+    expect(state?.counters?.steps).toBe(2048);
+    expect(state?.counters?.updates).toBe((2048 / (8 * 32)) * 2 * 4);
+    expect(state?.canvasFrames).toBeGreaterThan(0);
+    expect(state?.lastFrameSize).toEqual(CATCH_FRAME);
+    expect(await page.isVisible('#env-canvas')).toBe(true);
     expect(problems.messages).toEqual([]);
     await page.close();
   }, 60_000);
