@@ -12,7 +12,7 @@ import { schemaKeys } from '../rl/config-schema.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
 import { ConfigForm, fieldId } from './config-form.js';
 import { registerDescribedEnv } from './described-env.js';
-import { sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
+import { PASTED_MODULE_NAME, sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
 import { GREEDY_FRAME_CAP, type BackendInfo, type EnvSnapshot, type GreedyEpisode, type LoadedEnvModule, type RunConfig, type StartReport, type TrainingCounters, type WorkerMessage } from './protocol.js';
@@ -302,7 +302,7 @@ export class App {
       select.value = this.loadedModule.loaded.id;
       return;
     }
-    const shown = source.kind === 'url' ? source.url : 'pasted module';
+    const shown = source.kind === 'url' ? source.url : PASTED_MODULE_NAME;
     this.setPhase('busy');
     this.showStatus(`checking env module '${shown}' (checkEnv, in the training worker)…`);
     this.showFindings(null);
