@@ -12,7 +12,7 @@ import { defaultIdOfUrl, sameOriginModuleUrl } from '../src/web/env-module-sourc
 const CATCH = fileURLToPath(new URL('../examples/catch/catch-env.js', import.meta.url));
 class SomeEnv {}
 
-describe('checkEnvModuleExports (C2, one rule for the CLI and the page)', () => {
+describe('checkEnvModuleExports (one rule for the CLI and the page)', () => {
   it('takes a class or factory default with optional id, maxEpisodeSteps and rewardThreshold', () => {
     expect(checkEnvModuleExports({ default: SomeEnv }, 'm.js', 'm')).toEqual({ entryPoint: SomeEnv, id: 'm', maxEpisodeSteps: null, rewardThreshold: null });
     const factory = () => ({});

@@ -36,6 +36,7 @@ describe('examples/catch', () => {
     const r = runCli(['--env', './examples/catch/catch-env.js', '--backend', 'cpu', '--steps', '20000', '--out', join(work, 'run'), '--save', cliWeights, '--no-video', '--final-eval-episodes', '20'], root);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`env Catch-v0 from ${join(root, 'examples', 'catch', 'catch-env.js')}: checkEnv passed, no findings\n`);
     const final = /mean return (-?[\d.]+)/.exec(r.stdout.split('\n').filter((line) => line.includes('greedy')).at(-1) ?? '');
     expect(Number(final?.[1])).toBeGreaterThanOrEqual(0.9 * BALLS);
   }, 180_000);

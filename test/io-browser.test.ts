@@ -3,13 +3,11 @@
  * in a real Chromium page: strict-mode ES modules, no Node built-ins. (gif-encoder-2's LZW
  * encoder failed exactly here, so this is not a formality.)
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, chromiumAvailable } from './support/browser-page.js';
+import { CHROMIUM_PATH, chromiumAvailable, serveFiles, type ServedFiles } from './support/browser-page.js';
 import { needs } from './support/requirements.js';
 
 const CHROMIUM = CHROMIUM_PATH;
@@ -45,7 +43,7 @@ window.result = {
 `;
 
 describe('io and metrics in Chromium', needs('chromium', available), () => {
-  let server: Server | undefined;
+  let server: Awaited<ReturnType<typeof serveFiles>> | undefined;
   afterAll(() => server?.close());
 
   it('encode and decode every format in a page with no errors', async () => {
@@ -54,20 +52,14 @@ describe('io and metrics in Chromium', needs('chromium', available), () => {
       const result = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', write: false, absWorkingDir: root });
       return result.outputFiles[0].text;
     };
-    const files: Record<string, [string, string]> = {
+    const files: ServedFiles = {
       '/io.js': ['text/javascript', await bundle('src/io/index.ts')],
       '/metrics.js': ['text/javascript', await bundle('src/metrics/index.ts')],
       '/main.js': ['text/javascript', PAGE_SCRIPT],
       '/': ['text/html', '<!doctype html><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>'],
     };
     expect(files['/io.js'][1]).not.toMatch(/require\("(fs|zlib|stream|events|buffer)"\)/);
-    server = createServer((req, res) => {
-      const file = files[req.url ?? ''];
-      res.writeHead(file ? 200 : 404, { 'content-type': file?.[0] ?? 'text/plain' });
-      res.end(file?.[1] ?? '');
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
+    server = await serveFiles(files);
     const browser = await chromium.launch({ executablePath: CHROMIUM });
     try {
       const page = await browser.newPage();
@@ -76,7 +68,7 @@ describe('io and metrics in Chromium', needs('chromium', available), () => {
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(m.text());
       });
-      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.goto(server.url);
       // On a page error the result never comes: stop waiting and report the errors instead.
       await page.waitForFunction(() => 'result' in window, null, { timeout: 20_000 }).catch(() => undefined);
       expect(errors).toEqual([]);

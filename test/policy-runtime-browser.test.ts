@@ -3,12 +3,10 @@
  * page would (minified, ESM, browser; scripts/policy-size.ts's bundle), fetching weights files the
  * engine wrote and playing 64 observations: the same actions, bit for bit, as loadPolicy in Node.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy } from '../src/policy/index.js';
 import { bundle, POLICY_ENTRY } from '../scripts/policy-size.js';
-import { chromiumAvailable, launchChromium, PageProblems } from './support/browser-page.js';
+import { chromiumAvailable, launchChromium, PageProblems, serveFiles, type ServedFiles } from './support/browser-page.js';
 import { ensurePolicyBuilt, network, observations, writeWeights } from './support/policy-files.js';
 import { needs } from './support/requirements.js';
 
@@ -40,7 +38,7 @@ window.result = result;
 `;
 
 describe('the policy runtime in Chromium', needs('chromium', available), () => {
-  let server: Server | undefined;
+  let server: Awaited<ReturnType<typeof serveFiles>> | undefined;
   beforeAll(() => ensurePolicyBuilt());
   afterAll(() => server?.close());
 
@@ -50,7 +48,7 @@ describe('the policy runtime in Chromium', needs('chromium', available), () => {
       'acrobot-qr.npz': writeWeights(network('Acrobot-v1', { quantiles: 8, activation: 'tanh' }), 'dqn', 2),
       'pendulum-ppo.npz': writeWeights(network('Pendulum-v1', { policy: 'actor-critic', activation: 'tanh', hidden: [16, 16], normalizeObservation: true }), 'ppo', 3, 8),
     };
-    const files: Record<string, [string, Uint8Array | string]> = {
+    const files: ServedFiles = {
       '/': ['text/html', '<!doctype html><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>'],
       '/main.js': ['text/javascript', PAGE_SCRIPT],
       '/policy.js': ['text/javascript', (await bundle(POLICY_ENTRY)).text],
@@ -70,18 +68,12 @@ describe('the policy runtime in Chromium', needs('chromium', available), () => {
       expected[name] = { actionSpace: policy.actionSpace, single, batch: Array.from(policy.actBatch(obs, obs.length / w.obsDim)) };
     }
     expected.refusal = 'bad.npz: not a zip archive (.npz files are zips of .npy files)';
-    server = createServer((req, res) => {
-      const file = files[req.url ?? ''];
-      res.writeHead(file ? 200 : 404, { 'content-type': file?.[0] ?? 'text/plain' });
-      res.end(file?.[1] ?? '');
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
+    server = await serveFiles(files);
     const browser = await launchChromium({ webgpu: false });
     try {
       const page = await browser.newPage();
       const problems = new PageProblems(page);
-      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.goto(server.url);
       // On a page error the result never comes: stop waiting and report the problems instead.
       await page.waitForFunction(() => 'result' in window, null, { timeout: 30_000 }).catch(() => undefined);
       expect(problems.messages).toEqual([]);

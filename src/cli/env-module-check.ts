@@ -15,7 +15,7 @@ import { isRegisteredEnv, looksLikeEnvModule } from '../envs/registry.js';
 import { ENV_CHECK_PHASES, ENV_CHECK_TIMEOUT_S, describeEnvCheckPhase } from '../envs/traced-env-check.js';
 import { errorMessage } from '../errors.js';
 import { UsageError } from './cli-errors.js';
-import { warn } from './console.js';
+import { say, warn } from './console.js';
 
 export { ENV_CHECK_PHASES, ENV_CHECK_TIMEOUT_S, type EnvCheckPhase } from '../envs/traced-env-check.js';
 
@@ -86,11 +86,15 @@ export async function prepareEnvModule(specifier: string, options: { cwd?: strin
     throw new UsageError(`env module '${specifier}' (env '${reply.id}') fails checkEnv with ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was trained (docs/custom-envs.md says what each check expects):\n${lines}`);
   }
   for (const f of reply.findings) warn(`warning: env '${reply.id}' (${specifier}): ${f.message}\n`);
+  let loaded: { id: string; source: string };
   try {
-    return await loadEnvModule(specifier, { cwd });
+    loaded = await loadEnvModule(specifier, { cwd });
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
+  const warnings = reply.findings.length;
+  say(`env ${loaded.id} from ${loaded.source}: checkEnv passed${warnings > 0 ? ` with ${warnings} warning${warnings === 1 ? '' : 's'}` : ', no findings'}\n`);
+  return loaded;
 }
 
 /** Whether an --env value names a module to load (a path, a .js file, or an installed package) rather than a registered id. */

@@ -1,5 +1,5 @@
 /**
- * Custom environments (docs/custom-envs.md, contract C1): `adaptEnv(object)` turns a plain
+ * Custom environments (docs/custom-envs.md, "The env"): `adaptEnv(object)` turns a plain
  * Gymnasium-style object (its spaces plain or the engine's, observations number[] or typed
  * arrays) into an engine `Env`; an engine `Env` passes through unchanged. `EnvOutputGuard` stops
  * training at the first NaN or infinite observation or reward a custom env returns, naming the env
@@ -27,7 +27,7 @@ export interface PlainDiscrete {
 /** An observation a plain env returns: float32 values, as a number array or any typed array. */
 export type PlainObservation = ArrayLike<number>;
 
-/** A plain Gymnasium-style env (contract C1): nothing in it comes from the engine. */
+/** A plain Gymnasium-style env (docs/custom-envs.md, "The env"): nothing in it comes from the engine. */
 export interface PlainEnv {
   observationSpace: Box | PlainBox;
   actionSpace: ActionSpace | PlainDiscrete | PlainBox;

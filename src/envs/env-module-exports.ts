@@ -1,5 +1,5 @@
 /**
- * The rules of a custom env module's exports (contract C2, docs/custom-envs.md), with no Node
+ * The rules of a custom env module's exports (docs/custom-envs.md, "The module"), with no Node
  * import: the CLI's loader (node/env-module.ts) and the page's training worker both import a
  * module with `importEnvModuleAt` and so check it by the same rule. The default export is the env:
  * a class (`new Default(options)`) or a factory `(options) => env`; optional named exports `id`
@@ -10,7 +10,7 @@ import { InvalidArgumentError, errorMessage } from '../errors.js';
 import { describeValue } from './custom-env.js';
 import type { EnvEntryPoint } from './registry.js';
 
-/** What a custom env module exports (C2), checked. */
+/** What a custom env module exports (docs/custom-envs.md, "The module"), checked. */
 export interface EnvModuleExports {
   entryPoint: EnvEntryPoint;
   id: string;
@@ -19,7 +19,7 @@ export interface EnvModuleExports {
 }
 
 /**
- * Checks a module namespace's exports (C2); `shown` names the module in errors, `defaultId` is the
+ * Checks a module namespace's exports (docs/custom-envs.md, "The module"); `shown` names the module in errors, `defaultId` is the
  * id when it exports none. Throws InvalidArgumentError: no default export, a default that is
  * neither class nor function, an `id`, `maxEpisodeSteps` or `rewardThreshold` of the wrong kind.
  */

@@ -5,6 +5,8 @@
  * tests are skipped and counted in the run's last line (see requirements.ts).
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { failOnCi } from './requirements.js';
 
@@ -41,4 +43,21 @@ export class PageProblems {
       if (response.status() >= 400) this.messages.push(`HTTP ${response.status()}: ${response.url()}`);
     });
   }
+}
+
+/** Files a test page needs, by URL path: their content type and body. */
+export type ServedFiles = Record<string, [contentType: string, body: string | Uint8Array]>;
+
+/** Serves `files` from memory on 127.0.0.1 (404 for any other path); `url` ends with '/'. */
+export async function serveFiles(files: ServedFiles): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const file = files[req.url ?? ''];
+    res.writeHead(file ? 200 : 404, { 'content-type': file?.[0] ?? 'text/plain' });
+    res.end(file?.[1] ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
 }

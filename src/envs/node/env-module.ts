@@ -1,5 +1,5 @@
 /**
- * `loadEnvModule(specifier)`: imports a custom env module (contract C2, docs/custom-envs.md) and
+ * `loadEnvModule(specifier)`: imports a custom env module (docs/custom-envs.md, "The module") and
  * registers it. Node only (it resolves paths and packages from a folder). The module's default
  * export is the env: a class (`new Default(options)`) or a factory `(options) => env`, building an
  * engine Env or a plain Gymnasium-style object (adaptEnv); optional named exports `id` (default:
@@ -94,7 +94,7 @@ function pickExport(target: unknown): string | null {
 }
 
 /**
- * Imports the module at `url` and checks its exports (C2: env-module-exports.ts, the rule the page's
+ * Imports the module at `url` and checks its exports (docs/custom-envs.md, "The module": env-module-exports.ts, the rule the page's
  * worker applies too); `shown` names it in errors: one that throws on import (its message), no
  * default export, a default that is neither class nor function, an `id`, `maxEpisodeSteps` or
  * `rewardThreshold` of the wrong kind. Its id defaults to the file's name (defaultEnvId).
