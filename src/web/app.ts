@@ -12,7 +12,7 @@ import { schemaKeys } from '../rl/config-schema.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
 import { ConfigForm, fieldId } from './config-form.js';
 import { registerDescribedEnv } from './described-env.js';
-import { PASTED_MODULE_NAME, sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
+import { CUSTOM_ENV_CHOICE, PASTED_MODULE_NAME, sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
 import { GREEDY_FRAME_CAP, type BackendInfo, type EnvSnapshot, type GreedyEpisode, type LoadedEnvModule, type RunConfig, type StartReport, type TrainingCounters, type WorkerMessage } from './protocol.js';
@@ -51,8 +51,6 @@ export interface PageTestHooks {
   };
 }
 
-/** The env menu's value for "Custom module…" (the custom env panel). */
-export const CUSTOM_ENV_CHOICE = 'custom-module';
 
 declare global {
   interface Window {

@@ -10,6 +10,9 @@ import { InvalidArgumentError } from '../errors.js';
 /** A module as the page sends it to the worker. */
 export type EnvModuleSource = { kind: 'url'; url: string } | { kind: 'text'; text: string };
 
+/** The env menu's value for "Custom module…" (the page's custom env panel). */
+export const CUSTOM_ENV_CHOICE = 'custom-module';
+
 /** How a pasted module is named in messages. */
 export const PASTED_MODULE_NAME = 'pasted module';
 
