@@ -64,9 +64,13 @@ describe('bad custom env modules in the page (Chromium, CPU backend)', needs('ch
     await page.fill('#custom-env-source', NAN_ENV);
     await page.click('#start');
     await page.waitForSelector('#custom-env-findings li[data-level="error"]');
-    const findings = await page.$$eval('#custom-env-findings li', (items) => items.map((li) => li.textContent));
-    expect(findings).toContain('error: reset(): observation[0] is NaN, expected a number in [-1, 1]');
-    expect(await page.textContent('#notice')).toMatch(/^env module 'pasted module' \(env 'NanEnv-v0'\) fails checkEnv with \d+ errors? \(listed under the module\); nothing was trained$/);
+    // Every finding by its message, errors first: the NaN, then the warning that the seed changes nothing.
+    const findings = await page.$$eval('#custom-env-findings li', (items) => items.map((li) => `${(li as HTMLElement).dataset.level} ${li.textContent}`));
+    expect(findings).toEqual([
+      'error error: reset(): observation[0] is NaN, expected a number in [-1, 1]',
+      'warning warning: reset({ seed: 1 }) gave the same first observation as reset({ seed: 0 }): the seed may be ignored',
+    ]);
+    expect(await page.textContent('#notice')).toBe("env module 'pasted module' (env 'NanEnv-v0') fails checkEnv with 1 error (listed under the module); nothing was trained");
     const state = await page.evaluate(() => window.webRl?.state());
     expect(state?.phase).toBe('ready');
     expect(state?.counters?.steps ?? 0).toBe(0);

@@ -15,7 +15,7 @@ import { registerDescribedEnv } from './described-env.js';
 import { CUSTOM_ENV_CHOICE, PASTED_MODULE_NAME, sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
-import { GREEDY_FRAME_CAP, type BackendInfo, type EnvSnapshot, type GreedyEpisode, type LoadedEnvModule, type RunConfig, type StartReport, type TrainingCounters, type WorkerMessage } from './protocol.js';
+import { GREEDY_FRAME_BYTES_CAP, GREEDY_FRAME_CAP, type BackendInfo, type EnvSnapshot, type GreedyEpisode, type LoadedEnvModule, type RunConfig, type StartReport, type TrainingCounters, type WorkerMessage } from './protocol.js';
 import { RequestTimeoutError, WorkerClient } from './worker-client.js';
 import type { ConformanceResult } from './conformance-case.js';
 
@@ -554,7 +554,7 @@ export class App {
     const episode = await this.client.request({ type: 'greedy-episode', seed });
     const { states: _states, frames, ...summary } = episode;
     this.lastGreedy = summary;
-    const capped = frames !== null && frames.count < episode.length + 1 ? ` (the first ${frames.count} frames are shown: a greedy episode records at most ${GREEDY_FRAME_CAP})` : '';
+    const capped = frames !== null && frames.count < episode.length + 1 ? ` (the first ${frames.count} frames are shown: a greedy episode records at most ${GREEDY_FRAME_CAP} frames or ${GREEDY_FRAME_BYTES_CAP / 2 ** 20} MiB of them)` : '';
     byId('greedy-result').textContent = `Greedy return ${formatNumber(episode.return, 0)} in ${episode.length} steps (seed ${seed})${capped}`;
     const drawable = frames !== null || (episode.stateSize > 0 && this.renderer !== null);
     this.playback = drawable ? { episode, startedAt: performance.now(), fps: frames !== null ? CUSTOM_ENV_FPS : renderFps(episode.envId), lastFrame: -1 } : null;

@@ -130,8 +130,10 @@ export interface ReplyValues {
   'load-env-module': LoadedEnvModule;
 }
 
-/** Frames a greedy episode of a custom env records at most (the first ones; the rest are played without frames). */
+/** Frames a greedy episode of a custom env records at most (the first ones; the episode still plays to its end). */
 export const GREEDY_FRAME_CAP = 1000;
+/** Bytes of RGBA a greedy episode of a custom env records at most (1,000 frames of 600 x 400 would be 960 MB). */
+export const GREEDY_FRAME_BYTES_CAP = 256 * 1024 * 1024;
 
 /** One greedy episode played with the current weights, every state recorded for playback. */
 export interface GreedyEpisode {
@@ -144,7 +146,7 @@ export interface GreedyEpisode {
   stateSize: number;
   /**
    * A custom env that renders: its frames after reset and after every step (the first
-   * GREEDY_FRAME_CAP), concatenated RGBA of `width` x `height` each; null otherwise.
+   * GREEDY_FRAME_CAP, and no more than GREEDY_FRAME_BYTES_CAP bytes), concatenated RGBA of `width` x `height` each; null otherwise.
    */
   frames: { width: number; height: number; count: number; data: Uint8ClampedArray } | null;
 }

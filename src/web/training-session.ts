@@ -28,6 +28,7 @@ import { runConformanceCases } from './conformance-case.js';
 import { PASTED_MODULE_DEFAULT_ID, PASTED_MODULE_NAME, defaultIdOfUrl, sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
 import { captureEnvState } from './env-view.js';
 import {
+  GREEDY_FRAME_BYTES_CAP,
   GREEDY_FRAME_CAP,
   type BackendInfo,
   type EnvSnapshot,
@@ -381,16 +382,19 @@ export class TrainingSession {
       const states: number[] = [];
       let stateSize = 0;
       let calls = 0;
-      // A custom env that renders: its frames (up to GREEDY_FRAME_CAP), as it has no state for a twin.
+      // A custom env that renders: its frames (up to GREEDY_FRAME_CAP and GREEDY_FRAME_BYTES_CAP), as it has no state for a twin.
       const frames: RgbFrame[] = [];
+      let frameBytes = 0;
       const [ret] = await evaluateGreedy(trainer.policy, env, 1, seed, (e) => {
         calls++;
         const s = captureEnvState(e);
         if (s) {
           stateSize = s.length;
           states.push(...s);
-        } else if (e.renderMode === 'rgb_array' && frames.length < GREEDY_FRAME_CAP) {
-          frames.push(copiedFrame(e, 'render() in the greedy episode'));
+        } else if (e.renderMode === 'rgb_array' && frames.length < GREEDY_FRAME_CAP && frameBytes < GREEDY_FRAME_BYTES_CAP) {
+          const frame = copiedFrame(e, 'render() in the greedy episode');
+          frameBytes += frame.data.length;
+          if (frameBytes <= GREEDY_FRAME_BYTES_CAP) frames.push(frame);
         }
       });
       env.close();

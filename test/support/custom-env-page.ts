@@ -21,13 +21,16 @@ export const CATCH_SOURCE = readFileSync(join(ROOT, 'examples/catch/catch-env.js
 /** Catch's frames: 5 columns x 10 rows of 32-pixel cells. */
 export const CATCH_FRAME = { width: 160, height: 320 };
 
-/** A small env whose first observation is NaN: checkEnv's error, before any training. */
+/** A small env whose first observation is NaN (its only error: it refuses invalid actions); it ignores the seed (a warning). */
 export const NAN_ENV = `export const id = 'NanEnv-v0';
 export default class NanEnv {
   observationSpace = { shape: [2], low: -1, high: 1 };
   actionSpace = { n: 2 };
   reset() { return [[Number.NaN, 0], {}]; }
-  step() { return [[0, 0], 0, false, false, {}]; }
+  step(action) {
+    if (action !== 0 && action !== 1) throw new RangeError('NanEnv: action 0 or 1');
+    return [[0, 0], 0, false, false, {}];
+  }
 }`;
 
 /** An env whose step() never returns. */
