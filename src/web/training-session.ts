@@ -453,8 +453,9 @@ export class TrainingSession {
    * Imports a custom env module (a URL on the page's origin, or pasted source imported from a blob:
    * URL), checks its exports (env-module-exports.ts, the CLI's rule) and runs checkEnv on a fresh
    * instance, posting `env-check-phase` as the call into the env changes (the page names the one
-   * that never returns). Without error findings the env is registered here (rendering frames by
-   * default when it can, for the canvas); with them, nothing is. Training is paused first.
+   * that never returns). Without error findings the env is registered here (every instance built
+   * for frames when it renders them: renderingEntryPoint); with them, nothing is. Training is
+   * paused first.
    */
   async loadEnvModule(source: EnvModuleSource): Promise<LoadedEnvModule> {
     await this.pause();
