@@ -21,6 +21,7 @@ import { ALGORITHMS, ALGORITHM_NAMES, withAlgorithm } from '../src/rl/algorithms
 import { schemaKeys, valueOutOfRange, type FieldSpec } from '../src/rl/config-schema.js';
 import { runConformanceCases, type ConformanceResult } from '../src/web/conformance-case.js';
 import type { PageTestHooks } from '../src/web/app.js';
+import { CUSTOM_ENV_CHOICE } from '../src/web/env-module-source.js';
 import { PageProblems, chromiumAvailable, launchChromium } from './support/browser-page.js';
 import { needs } from './support/requirements.js';
 import { relativeError } from './support/relative-error.js';
@@ -313,7 +314,9 @@ describe('the web page in Chromium', needs('chromium', available), () => {
         const id = `#cfg-${key}`;
         expect(await page.locator(id).count(), id).toBe(1);
         if (field.kind.type === 'choice') {
-          expect(await page.$$eval(`${id} option`, (options) => options.map((o) => (o as HTMLOptionElement).value)), id).toEqual([...field.kind.choices()]);
+          // The env menu ends with "Custom module…" (docs/web.md, "A custom env").
+          const extra = key === 'env' ? [CUSTOM_ENV_CHOICE] : [];
+          expect(await page.$$eval(`${id} option`, (options) => options.map((o) => (o as HTMLOptionElement).value)), id).toEqual([...field.kind.choices(), ...extra]);
           continue;
         }
         const bad = valueOutOfRange(field.kind);

@@ -12,16 +12,12 @@ import { Worker } from 'node:worker_threads';
 import type { EnvFinding } from '../envs/check-env.js';
 import { isPathSpecifier, loadEnvModule, resolveEnvModule } from '../envs/node/env-module.js';
 import { isRegisteredEnv, looksLikeEnvModule } from '../envs/registry.js';
+import { ENV_CHECK_PHASES, ENV_CHECK_TIMEOUT_S, describeEnvCheckPhase } from '../envs/traced-env-check.js';
 import { errorMessage } from '../errors.js';
 import { UsageError } from './cli-errors.js';
 import { say, warn } from './console.js';
 
-/** How long checkEnv may take on a custom env by default (seconds); --env-check-timeout changes it. */
-export const ENV_CHECK_TIMEOUT_S = 10;
-
-/** What the worker can be doing, in order of the shared phase word's values. */
-export const ENV_CHECK_PHASES = ['import', 'constructor', 'observationSpace', 'actionSpace', 'renderMode', 'reset()', 'step()', 'render()', 'close()'] as const;
-export type EnvCheckPhase = (typeof ENV_CHECK_PHASES)[number];
+export { ENV_CHECK_PHASES, ENV_CHECK_TIMEOUT_S, type EnvCheckPhase } from '../envs/traced-env-check.js';
 
 /** The worker's input. */
 export interface EnvCheckRequest {
@@ -35,14 +31,6 @@ export interface EnvCheckRequest {
 
 /** The worker's answer. */
 export type EnvCheckReply = { ok: true; id: string; findings: EnvFinding[]; rendersFrames: boolean } | { ok: false; message: string };
-
-/** What a phase is, in a sentence: "the env's step()", "importing the module". */
-function describePhase(phase: EnvCheckPhase): string {
-  if (phase === 'import') return 'importing the module';
-  if (phase === 'constructor') return "building the env (its constructor or factory)";
-  if (phase.endsWith('()')) return `the env's ${phase}`;
-  return `reading the env's ${phase}`;
-}
 
 /**
  * Runs checkEnv on the module's env in a worker; resolves with the findings, or rejects with a
@@ -67,7 +55,7 @@ export function checkEnvModuleInWorker(url: string, shown: string, timeoutS: num
       settle(() =>
         reject(
           new UsageError(
-            `env module '${shown}': ${describePhase(stuck)} did not return within ${timeoutS} s while checkEnv ran it in a worker (an endless loop?); nothing was trained. Fix the env, or give --env-check-timeout <seconds> for a slow one`,
+            `env module '${shown}': ${describeEnvCheckPhase(stuck)} did not return within ${timeoutS} s while checkEnv ran it in a worker (an endless loop?); nothing was trained. Fix the env, or give --env-check-timeout <seconds> for a slow one`,
           ),
         ),
       );

@@ -5,15 +5,18 @@
  */
 import type { BackendKind } from '../backend/create-backend.js';
 import { envSpec } from '../envs/registry.js';
+import { ENV_CHECK_TIMEOUT_S, describeEnvCheckPhase, type EnvCheckPhase } from '../envs/traced-env-check.js';
 import { errorMessage } from '../errors.js';
 import { ALGORITHMS, ALGORITHM_NAMES, DEFAULT_ALGORITHM, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
 import { schemaKeys } from '../rl/config-schema.js';
 import type { BaseConfig, BaseState } from '../rl/trainer.js';
-import { ConfigForm } from './config-form.js';
+import { ConfigForm, fieldId } from './config-form.js';
+import { registerDescribedEnv } from './described-env.js';
+import { CUSTOM_ENV_CHOICE, PASTED_MODULE_NAME, sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
 import { EnvStateRenderer, renderFps } from './env-view.js';
 import { LearningChart } from './learning-chart.js';
-import type { BackendInfo, EnvSnapshot, GreedyEpisode, RunConfig, StartReport, TrainingCounters, WorkerMessage } from './protocol.js';
-import { WorkerClient } from './worker-client.js';
+import { GREEDY_FRAME_BYTES_CAP, GREEDY_FRAME_CAP, type BackendInfo, type EnvSnapshot, type GreedyEpisode, type LoadedEnvModule, type RunConfig, type StartReport, type TrainingCounters, type WorkerMessage } from './protocol.js';
+import { RequestTimeoutError, WorkerClient } from './worker-client.js';
 import type { ConformanceResult } from './conformance-case.js';
 
 /** What the run is doing, as the status pill shows it. */
@@ -36,11 +39,18 @@ export interface PageTestHooks {
     counters: TrainingCounters | null;
     chartPoints: number;
     backend: BackendInfo | null;
-    greedy: Omit<GreedyEpisode, 'states'> | null;
+    greedy: Omit<GreedyEpisode, 'states' | 'frames'> | null;
     canvasFrames: number;
     start: PageStart | null;
+    /** The size of the last frame drawn on the canvas (a custom env's own size), or null before any. */
+    lastFrameSize: { width: number; height: number } | null;
+    /** The custom env module the current worker has loaded (its id and checkEnv's findings), or null. */
+    customEnv: Pick<LoadedEnvModule, 'id' | 'shown' | 'findings' | 'rendersFrames' | 'registered'> | null;
+    /** Training workers started so far (1, plus one for every worker replaced after a custom env did not return). */
+    workersStarted: number;
   };
 }
+
 
 declare global {
   interface Window {
@@ -53,6 +63,9 @@ function byId<T extends HTMLElement>(id: string): T {
   if (!element) throw new Error(`page: no #${id}`);
   return element as T;
 }
+
+/** Playback speed of a custom env's greedy episode, in frames per second (the contract has no render_fps). */
+const CUSTOM_ENV_FPS = 20;
 
 function formatNumber(value: number, digits = 0): string {
   if (!Number.isFinite(value)) return '–';
@@ -118,7 +131,17 @@ function algorithmView(name: AlgorithmName, main: HTMLElement, more: HTMLElement
 }
 
 export class App {
-  private readonly client: WorkerClient;
+  private client: WorkerClient;
+  private workersStarted = 0;
+  /** Custom envs loaded by this page (in some worker), by id: what the worker reported of each. */
+  private readonly customEnvs = new Map<string, LoadedEnvModule>();
+  /** The module the current worker has registered: its source (as sent) and what came back. */
+  private loadedModule: { key: string; loaded: LoadedEnvModule } | null = null;
+  /** What the worker said loading a custom env module was calling last. */
+  private checkPhase: EnvCheckPhase = 'import';
+  private lastFrameSize: { width: number; height: number } | null = null;
+  /** A canvas holding a frame of another size than the stage's, drawn scaled onto it. */
+  private frameCanvas: HTMLCanvasElement | null = null;
   private view: AlgorithmView;
   private readonly chart: LearningChart;
   private readonly canvas: HTMLCanvasElement;
@@ -139,7 +162,7 @@ export class App {
   private viewGeneration = 0;
   private canvasFrames = 0;
   private playback: { episode: GreedyEpisode; startedAt: number; fps: number; lastFrame: number } | null = null;
-  private lastGreedy: Omit<GreedyEpisode, 'states'> | null = null;
+  private lastGreedy: Omit<GreedyEpisode, 'states' | 'frames'> | null = null;
   /** What the worker says it is doing (the status line shows it until the phase settles), or null. */
   private statusText: string | null = null;
   /** When Start was pressed on a run without steps yet (cleared at its first step). */
@@ -165,13 +188,7 @@ export class App {
     this.view = this.showAlgorithm(DEFAULT_ALGORITHM, null);
     this.run = this.view.read();
 
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    this.client = new WorkerClient(worker, {
-      onProgress: (message) => this.onProgress(message),
-      onNotice: (message) => this.showNotice(message.text, message.level),
-      onStatus: (message) => this.showStatus(message.text),
-      onStarted: (message) => this.onStarted(message.report),
-    });
+    this.client = this.startWorker();
     this.bindControls();
     const ready = this.configure();
     ready.catch((error: unknown) => this.showNotice(`could not start: ${errorMessage(error)}`, 'error'));
@@ -186,9 +203,153 @@ export class App {
         greedy: this.lastGreedy,
         canvasFrames: this.canvasFrames,
         start: this.lastStart,
+        lastFrameSize: this.lastFrameSize,
+        customEnv: this.loadedModule && {
+          id: this.loadedModule.loaded.id,
+          shown: this.loadedModule.loaded.shown,
+          findings: this.loadedModule.loaded.findings,
+          rendersFrames: this.loadedModule.loaded.rendersFrames,
+          registered: this.loadedModule.loaded.registered,
+        },
+        workersStarted: this.workersStarted,
       }),
     };
     requestAnimationFrame((t) => this.animate(t));
+  }
+
+  /** Starts a training worker and the client that talks to it. */
+  private startWorker(): WorkerClient {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.workersStarted++;
+    return new WorkerClient(worker, {
+      onProgress: (message) => this.onProgress(message),
+      onNotice: (message) => this.showNotice(message.text, message.level),
+      onStatus: (message) => this.showStatus(message.text),
+      onStarted: (message) => this.onStarted(message.report),
+      onEnvCheckPhase: (message) => {
+        this.checkPhase = message.phase;
+      },
+    });
+  }
+
+  /**
+   * Stops a worker stuck in a custom env's code and starts a fresh one: its run, backend and
+   * loaded module are gone, so the next Start sets everything up again.
+   */
+  private replaceWorker(reason: string): void {
+    // Requests still out on the old worker reject now: the generation bump keeps their errors off the page.
+    this.viewGeneration++;
+    this.client.dispose(reason);
+    this.client = this.startWorker();
+    this.loadedModule = null;
+    this.counters = null;
+    this.formDirty = true;
+    this.playback = null;
+  }
+
+  /** Whether `env` (the env menu's value) is "Custom module…" or an env a custom module registered. */
+  private isCustomChoice(env: string): boolean {
+    return env === CUSTOM_ENV_CHOICE || this.customEnvs.has(env);
+  }
+
+  /** The env menu of the form shown. */
+  private envSelect(): HTMLSelectElement {
+    return byId<HTMLSelectElement>(fieldId('env'));
+  }
+
+  /** Adds "Custom module…" to the env menu (the custom envs loaded so far are registered ids: the form lists them). */
+  private addCustomEnvChoice(): void {
+    const select = this.envSelect();
+    if (![...select.options].some((o) => o.value === CUSTOM_ENV_CHOICE)) select.append(new Option('Custom module…', CUSTOM_ENV_CHOICE));
+  }
+
+  /** Shows the custom env panel while the env menu shows a custom choice. */
+  private showCustomPanel(): void {
+    byId('custom-env').hidden = !this.isCustomChoice(this.view.env());
+  }
+
+  /** Fills the form from preset `name`, keeping a custom env the menu shows (presets name built-in envs). */
+  private fillPreset(name: string): void {
+    const env = this.view.env();
+    this.view.fillPreset(name, this.isCustomChoice(env) ? env : undefined);
+    this.showCustomPanel();
+  }
+
+  /** The module the custom env panel names: the URL (same origin only: refused here, saying why) or the pasted source. */
+  private customSource(): EnvModuleSource {
+    if (byId<HTMLInputElement>('custom-env-from-text').checked) {
+      const text = byId<HTMLTextAreaElement>('custom-env-source').value;
+      if (text.trim() === '') throw new Error('custom env: the module source is empty; paste an ES module whose default export is the env class or factory');
+      return { kind: 'text', text };
+    }
+    return { kind: 'url', url: sameOriginModuleUrl(byId<HTMLInputElement>('custom-env-url').value, location.href) };
+  }
+
+  /**
+   * When the env menu shows a custom choice: has the worker import the panel's module, check it
+   * (checkEnv) and register it, unless it already has this very module; lists the findings; sets
+   * the env menu to its id. Error findings stop here (nothing trains). A worker that does not
+   * answer within ENV_CHECK_TIMEOUT_S is replaced, naming the call that did not return.
+   */
+  private async prepareCustomEnv(): Promise<void> {
+    const select = this.envSelect();
+    if (!this.isCustomChoice(select.value)) return;
+    const source = this.customSource();
+    const key = JSON.stringify(source);
+    if (this.loadedModule?.key === key && this.loadedModule.loaded.registered) {
+      select.value = this.loadedModule.loaded.id;
+      return;
+    }
+    const shown = source.kind === 'url' ? source.url : PASTED_MODULE_NAME;
+    this.setPhase('busy');
+    this.showStatus(`checking env module '${shown}' (checkEnv, in the training worker)…`);
+    this.showFindings(null);
+    this.checkPhase = 'import';
+    let loaded: LoadedEnvModule;
+    try {
+      loaded = await this.client.request({ type: 'load-env-module', source }, [], { timeoutS: ENV_CHECK_TIMEOUT_S });
+    } catch (error) {
+      if (!(error instanceof RequestTimeoutError)) throw error;
+      const stuck = describeEnvCheckPhase(this.checkPhase);
+      this.replaceWorker(`${stuck} did not return`);
+      throw new Error(
+        `env module '${shown}': ${stuck} did not return within ${ENV_CHECK_TIMEOUT_S} s while checkEnv ran it (an endless loop?); the training worker was stopped and a new one started, and nothing was trained. Fix the env, or choose another env`,
+      );
+    }
+    this.loadedModule = { key, loaded };
+    this.showFindings(loaded);
+    const errors = loaded.findings.filter((f) => f.level === 'error');
+    if (!loaded.registered) {
+      throw new Error(`env module '${shown}' (env '${loaded.id}') fails checkEnv with ${errors.length} error${errors.length === 1 ? '' : 's'} (listed under the module); nothing was trained`);
+    }
+    registerDescribedEnv(loaded);
+    this.customEnvs.set(loaded.id, loaded);
+    if (![...select.options].some((o) => o.value === loaded.id)) select.insertBefore(new Option(loaded.id, loaded.id), select.querySelector(`option[value="${CUSTOM_ENV_CHOICE}"]`));
+    select.value = loaded.id;
+  }
+
+  /** Lists checkEnv's findings under the custom env panel (each finding's message), or clears them. */
+  private showFindings(loaded: LoadedEnvModule | null): void {
+    const list = byId('custom-env-findings');
+    list.replaceChildren();
+    if (loaded === null) {
+      list.hidden = true;
+      return;
+    }
+    const items = loaded.findings.map((f) => {
+      const item = document.createElement('li');
+      item.dataset.level = f.level;
+      item.textContent = `${f.level}: ${f.message}`;
+      return item;
+    });
+    if (items.length === 0) {
+      const item = document.createElement('li');
+      item.dataset.level = 'ok';
+      item.textContent = `checkEnv found nothing wrong with '${loaded.id}'`;
+      items.push(item);
+    }
+    list.append(...items);
+    list.hidden = false;
   }
 
   /**
@@ -198,6 +359,8 @@ export class App {
    */
   private showAlgorithm(name: AlgorithmName, env: string | null): AlgorithmView {
     const view = algorithmView(name, byId('main-fields'), byId('more-fields'));
+    this.view = view;
+    this.addCustomEnvChoice();
     const presetSelect = byId<HTMLSelectElement>('preset');
     presetSelect.replaceChildren(...view.presetNames.map((presetName) => new Option(presetName, presetName)));
     const forEnv = env ?? ALGORITHMS[name].preset(view.presetNames[0]).env;
@@ -205,7 +368,7 @@ export class App {
     presetSelect.value = presetName;
     view.fillPreset(presetName, forEnv);
     byId('algo-title').textContent = name.toUpperCase();
-    this.view = view;
+    this.showCustomPanel();
     return view;
   }
 
@@ -223,9 +386,21 @@ export class App {
       this.formDirty = true;
     });
     byId<HTMLSelectElement>('preset').addEventListener('change', (event) => {
-      this.view.fillPreset((event.target as HTMLSelectElement).value);
+      this.fillPreset((event.target as HTMLSelectElement).value);
       this.formDirty = true;
     });
+    byId('main-fields').addEventListener('change', () => this.showCustomPanel());
+    // Typing in one of the custom env fields chooses it; any edit sets the run up again at Start.
+    for (const [field, radio] of [
+      ['custom-env-url', 'custom-env-from-url'],
+      ['custom-env-source', 'custom-env-from-text'],
+    ]) {
+      byId(field).addEventListener('input', () => {
+        byId<HTMLInputElement>(radio).checked = true;
+        this.formDirty = true;
+      });
+    }
+    for (const radio of ['custom-env-from-url', 'custom-env-from-text']) byId(radio).addEventListener('change', () => (this.formDirty = true));
     // A GPU acts on many envs at once: choosing WebGPU switches to the algorithm's preset for it
     // (as the CLI's --backend webgpu does), and back for the CPU, unless another preset was chosen.
     byId<HTMLSelectElement>('backend').addEventListener('change', (event) => {
@@ -275,7 +450,7 @@ export class App {
     const other = this.view.presetFor(env, backend === 'webgpu' ? 'cpu' : 'webgpu');
     if (name === other || select.value !== other || this.view.differsFrom(other)) return false;
     select.value = name;
-    this.view.fillPreset(name);
+    this.fillPreset(name);
     this.formDirty = true;
     return true;
   }
@@ -284,6 +459,7 @@ export class App {
   private async configure(): Promise<BackendInfo> {
     const formError = byId('form-error');
     let run: RunConfig;
+    await this.prepareCustomEnv();
     try {
       run = this.view.read();
       formError.hidden = true;
@@ -316,7 +492,14 @@ export class App {
     this.chart.reset(envSpec(this.run.config.env).rewardThreshold);
     this.setCounterText('lastReturn', '–');
     this.setCounterText('bestEvaluation', '–');
-    this.renderer = new EnvStateRenderer(this.run.config.env);
+    // A built-in env is drawn from its state by a twin here; a custom env draws its own frames in the worker, or nothing.
+    const custom = this.customEnvs.get(this.run.config.env);
+    this.renderer = custom ? null : new EnvStateRenderer(this.run.config.env);
+    const note = byId('env-note');
+    note.hidden = !custom || custom.rendersFrames;
+    note.textContent = custom && !custom.rendersFrames ? `${custom.id} renders no frames (no render() giving RGBA frames when built with renderMode 'rgb_array'): nothing to draw.` : '';
+    this.canvas.hidden = !note.hidden;
+    this.lastFrameSize = null;
     this.playback = null;
     this.pendingSnapshot = null;
     this.snapshotSteps = 0;
@@ -369,10 +552,12 @@ export class App {
     const before = this.phase;
     this.setPhase('busy');
     const episode = await this.client.request({ type: 'greedy-episode', seed });
-    const { states: _states, ...summary } = episode;
+    const { states: _states, frames, ...summary } = episode;
     this.lastGreedy = summary;
-    byId('greedy-result').textContent = `Greedy return ${formatNumber(episode.return, 0)} in ${episode.length} steps (seed ${seed})`;
-    this.playback = { episode, startedAt: performance.now(), fps: renderFps(episode.envId), lastFrame: -1 };
+    const capped = frames !== null && frames.count < episode.length + 1 ? ` (the first ${frames.count} frames are shown: a greedy episode records at most ${GREEDY_FRAME_CAP} frames or ${GREEDY_FRAME_BYTES_CAP / 2 ** 20} MiB of them)` : '';
+    byId('greedy-result').textContent = `Greedy return ${formatNumber(episode.return, 0)} in ${episode.length} steps (seed ${seed})${capped}`;
+    const drawable = frames !== null || (episode.stateSize > 0 && this.renderer !== null);
+    this.playback = drawable ? { episode, startedAt: performance.now(), fps: frames !== null ? CUSTOM_ENV_FPS : renderFps(episode.envId), lastFrame: -1 } : null;
     this.setPhase(before === 'training' || before === 'paused' ? 'paused' : before === 'busy' ? 'ready' : before);
   }
 
@@ -484,7 +669,7 @@ export class App {
     (byId('upload-button') as HTMLButtonElement).disabled = busy;
     const locked = runExists || busy;
     this.view.setDisabled(locked);
-    for (const id of ['algo', 'preset', 'seed', 'backend']) byId<HTMLInputElement>(id).disabled = locked;
+    for (const id of ['algo', 'preset', 'seed', 'backend', 'custom-env-url', 'custom-env-source', 'custom-env-from-url', 'custom-env-from-text']) byId<HTMLInputElement>(id).disabled = locked;
     document.body.dataset.phase = phase;
   }
 
@@ -518,7 +703,7 @@ export class App {
       },
       (error: unknown) => {
         this.snapshotInFlight = false;
-        this.showNotice(`canvas: ${errorMessage(error)}`, 'error');
+        if (generation === this.viewGeneration) this.showNotice(`canvas: ${errorMessage(error)}`, 'error');
       },
     );
   }
@@ -527,14 +712,17 @@ export class App {
   private animate(time: number): void {
     this.chart.flush();
     const renderer = this.renderer;
-    if (renderer) {
-      if (this.playback) this.drawPlayback(renderer, time);
+    const custom = this.customEnvs.get(this.run.config.env);
+    if (renderer || custom?.rendersFrames) {
+      if (this.playback) this.drawPlayback(time);
       else this.requestSnapshot();
       if (!this.playback && this.pendingSnapshot) {
         const snap = this.pendingSnapshot;
         this.pendingSnapshot = null;
-        if (snap.envId === renderer.envId) {
-          this.draw(renderer.render(snap.state));
+        // A custom env's frame as it came, a built-in env's state through its render twin.
+        const frame = snap.envId !== this.run.config.env ? null : snap.frame ?? (renderer && snap.envId === renderer.envId ? renderer.render(snap.state) : null);
+        if (frame) {
+          this.draw(frame);
           this.canvasFrames++;
           byId('stage-title').textContent = 'Training episode';
           byId('stage-caption').textContent = `${snap.envId} · episode ${snap.episode} · step ${snap.episodeStep}`;
@@ -544,20 +732,42 @@ export class App {
     requestAnimationFrame((t) => this.animate(t));
   }
 
-  private drawPlayback(renderer: EnvStateRenderer, time: number): void {
+  private drawPlayback(time: number): void {
     const p = this.playback as NonNullable<App['playback']>;
-    const frames = p.episode.states.length / p.episode.stateSize;
+    const recorded = p.episode.frames;
+    const frames = recorded ? recorded.count : p.episode.states.length / p.episode.stateSize;
     const index = Math.min(frames - 1, Math.floor(((time - p.startedAt) / 1000) * p.fps));
-    if (index === p.lastFrame || renderer.envId !== p.episode.envId) return;
+    if (index === p.lastFrame || p.episode.envId !== this.run.config.env) return;
     p.lastFrame = index;
-    this.draw(renderer.render(p.episode.states, index * p.episode.stateSize));
+    if (recorded) {
+      const size = recorded.width * recorded.height * 4;
+      this.draw({ width: recorded.width, height: recorded.height, data: recorded.data.subarray(index * size, (index + 1) * size) });
+    } else if (this.renderer) {
+      this.draw(this.renderer.render(p.episode.states, index * p.episode.stateSize));
+    }
     byId('stage-title').textContent = 'Greedy episode';
     byId('stage-caption').textContent = `seed ${p.episode.seed} · step ${index} / ${p.episode.length} · return ${formatNumber(p.episode.return)}`;
     if (index === frames - 1) this.playback = null;
   }
 
+  /** Draws a frame: as it is when it has the canvas's size (the built-in envs'), else scaled to fit, centred, pixels kept sharp. */
   private draw(frame: { width: number; height: number; data: Uint8ClampedArray }): void {
     const image = new ImageData(frame.data as Uint8ClampedArray<ArrayBuffer>, frame.width, frame.height);
-    this.context.putImageData(image, 0, 0);
+    this.lastFrameSize = { width: frame.width, height: frame.height };
+    const { width, height } = this.canvas;
+    if (frame.width === width && frame.height === height) {
+      this.context.putImageData(image, 0, 0);
+      return;
+    }
+    const source = (this.frameCanvas ??= document.createElement('canvas'));
+    source.width = frame.width;
+    source.height = frame.height;
+    (source.getContext('2d') as CanvasRenderingContext2D).putImageData(image, 0, 0);
+    const scale = Math.min(width / frame.width, height / frame.height);
+    const w = frame.width * scale;
+    const h = frame.height * scale;
+    this.context.clearRect(0, 0, width, height);
+    this.context.imageSmoothingEnabled = false;
+    this.context.drawImage(source, (width - w) / 2, (height - h) / 2, w, h);
   }
 }

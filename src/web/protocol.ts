@@ -6,7 +6,11 @@
 import type { BackendKind } from '../backend/create-backend.js';
 import type { ALGORITHMS, AlgorithmName } from '../rl/algorithms.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
+import type { EnvFinding } from '../envs/check-env.js';
+import type { EnvCheckPhase } from '../envs/traced-env-check.js';
+import type { RgbFrame } from '../envs/types.js';
 import type { ConformanceResult } from './conformance-case.js';
+import type { EnvModuleSource } from './env-module-source.js';
 
 /** What a `configure` reply says about the backend that was opened. */
 export interface BackendInfo {
@@ -57,7 +61,10 @@ export interface StartReport {
  */
 export interface EnvSnapshot {
   envId: string;
+  /** The unwrapped env's internal state (built-in envs; empty for a custom env). */
   state: number[];
+  /** A custom env that renders: its current RGBA frame (a copy, transferred), drawn as it is. */
+  frame?: RgbFrame;
   /** Step within the current episode. */
   episodeStep: number;
   episode: number;
@@ -83,7 +90,29 @@ export type WorkerRequest =
   | { type: 'env-snapshot' }
   | { type: 'get-weights' }
   | { type: 'load-weights'; bytes: Uint8Array; fileName: string }
-  | { type: 'conformance' };
+  | { type: 'conformance' }
+  /** Imports a custom env module in the worker, checks a fresh instance (checkEnv) and, without error findings, registers it. */
+  | { type: 'load-env-module'; source: EnvModuleSource };
+
+/** A Box or Discrete space as plain data (what crosses postMessage; adaptEnv's plain spaces). */
+export type PlainSpace = { n: number; start: number } | { shape: number[]; low: number[]; high: number[] };
+
+/** What the worker found loading a custom env module. */
+export interface LoadedEnvModule {
+  id: string;
+  /** The module as the page names it (its URL, or 'pasted module'). */
+  shown: string;
+  maxEpisodeSteps: number | null;
+  rewardThreshold: number | null;
+  /** checkEnv's findings on a fresh instance, errors first. */
+  findings: EnvFinding[];
+  /** Whether the env was registered in the worker (no error finding). */
+  registered: boolean;
+  /** Whether it renders RGBA frames (`renderMode: 'rgb_array'`): the canvas draws them. */
+  rendersFrames: boolean;
+  observationSpace: PlainSpace & { shape: number[] };
+  actionSpace: PlainSpace;
+}
 
 /** A reply's value, by request type. */
 export interface ReplyValues {
@@ -98,7 +127,13 @@ export interface ReplyValues {
   /** The run the weights were loaded into (its algorithm and config: a fresh one when `restarted`). */
   'load-weights': { hidden: number[]; restarted: boolean; run: RunConfig };
   conformance: ConformanceResult;
+  'load-env-module': LoadedEnvModule;
 }
+
+/** Frames a greedy episode of a custom env records at most (the first ones; the episode still plays to its end). */
+export const GREEDY_FRAME_CAP = 1000;
+/** Bytes of RGBA a greedy episode of a custom env records at most (1,000 frames of 600 x 400 would be 960 MB). */
+export const GREEDY_FRAME_BYTES_CAP = 256 * 1024 * 1024;
 
 /** One greedy episode played with the current weights, every state recorded for playback. */
 export interface GreedyEpisode {
@@ -109,6 +144,11 @@ export interface GreedyEpisode {
   /** The unwrapped env state after reset and after every step, flattened (`stateSize` numbers each). */
   states: Float64Array;
   stateSize: number;
+  /**
+   * A custom env that renders: its frames after reset and after every step (the first
+   * GREEDY_FRAME_CAP, and no more than GREEDY_FRAME_BYTES_CAP bytes), concatenated RGBA of `width` x `height` each; null otherwise.
+   */
+  frames: { width: number; height: number; count: number; data: Uint8ClampedArray } | null;
 }
 
 export type RequestMessage = WorkerRequest & { id: number };
@@ -128,4 +168,6 @@ export type WorkerMessage =
   /** What the worker is doing while the page waits (opening the backend, compiling shaders, the first step). */
   | { type: 'status'; text: string }
   /** The run's first env step happened (the page times Start to here). */
-  | { type: 'started'; report: StartReport };
+  | { type: 'started'; report: StartReport }
+  /** What loading a custom env module is calling now (sent when it changes): the page names it if the call never returns. */
+  | { type: 'env-check-phase'; phase: EnvCheckPhase };

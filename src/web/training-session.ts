@@ -9,18 +9,39 @@ import { CpuBackend } from '../backend/cpu/cpu-backend.js';
 import { createBackend, type BackendKind } from '../backend/create-backend.js';
 import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.js';
 import { InvalidArgumentError, errorMessage } from '../errors.js';
-import { make } from '../envs/registry.js';
+import { buildFromEntryPoint } from '../envs/custom-env.js';
+import { Env } from '../envs/env.js';
+import { importEnvModuleAt } from '../envs/env-module-exports.js';
+import { isRegisteredEnv, make, register, type EnvEntryPoint } from '../envs/registry.js';
+import { isBox, type ActionSpace, type Box } from '../envs/spaces.js';
+import { checkEnvModuleTraced, type EnvCheckPhase } from '../envs/traced-env-check.js';
+import type { RgbFrame } from '../envs/types.js';
 import { ALGORITHM_NAMES, ALGORITHMS, checkAlgorithmName, withAlgorithm, type AlgorithmEntry, type AlgorithmName } from '../rl/algorithms.js';
 import { validateWithSchema } from '../rl/config-schema.js';
 import type { EpisodeLog, EvaluationLog } from '../rl/dqn-trainer.js';
-import type { BaseConfig, BaseState, EnvInProgress, Trainer } from '../rl/trainer.js';
+import type { BaseConfig, BaseState, Trainer } from '../rl/trainer.js';
 import { evaluateGreedy } from '../rl/greedy-evaluation.js';
 import { sameValue } from '../rl/config-values.js';
 import { RECORDED_NETWORK_FIELDS, readWeightsFile, type NetworkFields } from '../rl/weights-file.js';
 import { resolveWeightsNetwork } from '../rl/weights-network.js';
 import { runConformanceCases } from './conformance-case.js';
+import { PASTED_MODULE_DEFAULT_ID, PASTED_MODULE_NAME, defaultIdOfUrl, sameOriginModuleUrl, type EnvModuleSource } from './env-module-source.js';
 import { captureEnvState } from './env-view.js';
-import type { BackendInfo, EnvSnapshot, GreedyEpisode, ReplyValues, RequestMessage, RunConfig, StartReport, TrainingCounters, WorkerMessage } from './protocol.js';
+import {
+  GREEDY_FRAME_BYTES_CAP,
+  GREEDY_FRAME_CAP,
+  type BackendInfo,
+  type EnvSnapshot,
+  type GreedyEpisode,
+  type LoadedEnvModule,
+  type PlainSpace,
+  type ReplyValues,
+  type RequestMessage,
+  type RunConfig,
+  type StartReport,
+  type TrainingCounters,
+  type WorkerMessage,
+} from './protocol.js';
 
 /** Sends a message to the page (postMessage in the worker), with buffers to transfer. */
 export type PostMessage = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void;
@@ -28,6 +49,8 @@ export type PostMessage = (message: WorkerMessage, transfer?: ArrayBuffer[]) => 
 export interface TrainingSessionOptions {
   /** Milliseconds of training between progress events (default 40: about 25 canvas updates a second). */
   sliceMs?: number;
+  /** The page's URL, whose origin a custom env module's URL must have (default: the worker's location). */
+  pageUrl?: string;
   /** Window of the steps/s and updates/s counters in milliseconds (default 1000). */
   rateWindowMs?: number;
 }
@@ -84,6 +107,9 @@ export class TrainingSession {
   private snapshotWaiters: { resolve: (snapshot: EnvSnapshot | null) => void; reject: (error: unknown) => void }[] = [];
   private readonly sliceMs: number;
   private readonly rateWindowMs: number;
+  private readonly pageUrl: string | null;
+  /** Ids registered from custom env modules by this session (a module loaded again may replace its own id, never a built-in env's). */
+  private readonly moduleIds = new Set<string>();
 
   constructor(
     private readonly post: PostMessage,
@@ -91,13 +117,14 @@ export class TrainingSession {
   ) {
     this.sliceMs = options.sliceMs ?? 40;
     this.rateWindowMs = options.rateWindowMs ?? 1000;
+    this.pageUrl = options.pageUrl ?? (globalThis as { location?: { href: string } }).location?.href ?? null;
   }
 
   /** Answers one request with one reply (errors become `ok: false` replies, never throws). */
   async handle(request: RequestMessage): Promise<void> {
     try {
       const value = await this.dispatch(request);
-      const transfer = request.type === 'get-weights' ? [(value as ReplyValues['get-weights']).bytes.buffer as ArrayBuffer] : [];
+      const transfer = transferOf(request.type, value);
       this.post({ type: 'reply', id: request.id, ok: true, value }, transfer);
     } catch (error) {
       this.post({ type: 'reply', id: request.id, ok: false, error: errorMessage(error) });
@@ -122,6 +149,8 @@ export class TrainingSession {
         return this.loadWeights(request.bytes, request.fileName);
       case 'conformance':
         return this.conformance();
+      case 'load-env-module':
+        return this.loadEnvModule(request.source);
     }
   }
 
@@ -282,8 +311,13 @@ export class TrainingSession {
     const episode = t.episodes + 1;
     const onDevice = t.deviceEnvInProgress?.() ?? Promise.resolve(null);
     return onDevice.then((live) => {
-      const env = live ?? hostEnvInProgress(t);
-      return env && { envId, state: env.state, episodeStep: env.episodeStep, episode };
+      if (live) return { envId, state: live.state, episodeStep: live.episodeStep, episode };
+      const env0 = t.envs.envs[0];
+      const state = captureEnvState(env0);
+      if (state) return { envId, state, episodeStep: t.envs.episodeStep(0), episode };
+      // A custom env has no internal state to load into a twin: its own frame, when it renders.
+      const frame = env0.renderMode === 'rgb_array' ? copiedFrame(env0, 'render()') : null;
+      return frame && { envId, state: [], frame, episodeStep: t.envs.episodeStep(0), episode };
     });
   }
 
@@ -347,16 +381,24 @@ export class TrainingSession {
       const env = make(trainer.config.env);
       const states: number[] = [];
       let stateSize = 0;
+      let calls = 0;
+      // A custom env that renders: its frames (up to GREEDY_FRAME_CAP and GREEDY_FRAME_BYTES_CAP), as it has no state for a twin.
+      const frames: RgbFrame[] = [];
+      let frameBytes = 0;
       const [ret] = await evaluateGreedy(trainer.policy, env, 1, seed, (e) => {
+        calls++;
         const s = captureEnvState(e);
         if (s) {
           stateSize = s.length;
           states.push(...s);
+        } else if (e.renderMode === 'rgb_array' && frames.length < GREEDY_FRAME_CAP && frameBytes < GREEDY_FRAME_BYTES_CAP) {
+          const frame = copiedFrame(e, 'render() in the greedy episode');
+          frameBytes += frame.data.length;
+          if (frameBytes <= GREEDY_FRAME_BYTES_CAP) frames.push(frame);
         }
       });
       env.close();
-      const length = stateSize > 0 ? states.length / stateSize - 1 : 0;
-      return { envId: trainer.config.env, seed, return: ret, length, states: Float64Array.from(states), stateSize };
+      return { envId: trainer.config.env, seed, return: ret, length: calls - 1, states: Float64Array.from(states), stateSize, frames: concatenatedFrames(frames) };
     });
   }
 
@@ -407,6 +449,66 @@ export class TrainingSession {
     });
   }
 
+  /**
+   * Imports a custom env module (a URL on the page's origin, or pasted source imported from a blob:
+   * URL), checks its exports (env-module-exports.ts, the CLI's rule) and runs checkEnv on a fresh
+   * instance, posting `env-check-phase` as the call into the env changes (the page names the one
+   * that never returns). Without error findings the env is registered here (every instance built
+   * for frames when it renders them: renderingEntryPoint); with them, nothing is. Training is
+   * paused first.
+   */
+  async loadEnvModule(source: EnvModuleSource): Promise<LoadedEnvModule> {
+    await this.pause();
+    return this.exclusive(async () => {
+      let current: EnvCheckPhase | null = null;
+      const enter = (phase: EnvCheckPhase): void => {
+        if (phase === current) return;
+        current = phase;
+        this.post({ type: 'env-check-phase', phase });
+      };
+      enter('import');
+      const shown = source.kind === 'url' ? source.url : PASTED_MODULE_NAME;
+      let module;
+      if (source.kind === 'url') {
+        if (this.pageUrl === null) throw new InvalidArgumentError(`env module '${shown}': this session has no page URL to compare origins with`);
+        const url = sameOriginModuleUrl(source.url, this.pageUrl);
+        module = await importEnvModuleAt(url, shown, defaultIdOfUrl(url));
+      } else {
+        const url = URL.createObjectURL(new Blob([source.text], { type: 'text/javascript' }));
+        try {
+          module = await importEnvModuleAt(url, shown, PASTED_MODULE_DEFAULT_ID);
+        } finally {
+          URL.revokeObjectURL(url);
+        }
+      }
+      if (isRegisteredEnv(module.id) && !this.moduleIds.has(module.id)) {
+        throw new InvalidArgumentError(`env module '${shown}': its id '${module.id}' is a built-in env's; export another id`);
+      }
+      const check = checkEnvModuleTraced(module, shown, 0, enter);
+      const registered = !check.findings.some((f) => f.level === 'error');
+      if (registered) {
+        register({
+          id: module.id,
+          entryPoint: check.rendersFrames ? renderingEntryPoint(module.entryPoint, shown) : module.entryPoint,
+          maxEpisodeSteps: module.maxEpisodeSteps,
+          rewardThreshold: module.rewardThreshold,
+        });
+        this.moduleIds.add(module.id);
+      }
+      return {
+        id: module.id,
+        shown,
+        maxEpisodeSteps: module.maxEpisodeSteps,
+        rewardThreshold: module.rewardThreshold,
+        findings: check.findings,
+        registered,
+        rendersFrames: check.rendersFrames,
+        observationSpace: plainBox(check.observationSpace),
+        actionSpace: plainSpace(check.actionSpace),
+      };
+    });
+  }
+
   /** The fixed conformance cases on this session's backend (training is paused first). */
   async conformance(): Promise<ReplyValues['conformance']> {
     await this.pause();
@@ -428,10 +530,63 @@ export class TrainingSession {
   }
 }
 
-/** The first host env's episode in progress (its internal state), or null for an env without one. */
-function hostEnvInProgress(t: Trainer<BaseConfig, unknown>): EnvInProgress | null {
-  const state = captureEnvState(t.envs.envs[0]);
-  return state && { state, episodeStep: t.envs.episodeStep(0) };
+/** The buffers a reply hands over instead of copying: a weights file, a custom env's frame or frames. */
+function transferOf(type: RequestMessage['type'], value: unknown): ArrayBuffer[] {
+  if (type === 'get-weights') return [(value as ReplyValues['get-weights']).bytes.buffer as ArrayBuffer];
+  if (type === 'env-snapshot') {
+    const frame = (value as ReplyValues['env-snapshot'])?.frame;
+    return frame ? [frame.data.buffer as ArrayBuffer] : [];
+  }
+  if (type === 'greedy-episode') {
+    const frames = (value as ReplyValues['greedy-episode']).frames;
+    return frames ? [frames.data.buffer as ArrayBuffer] : [];
+  }
+  return [];
+}
+
+/** A copy of the env's current frame (the env may reuse its buffer; the copy is transferred); `what` names the call in errors. */
+function copiedFrame(env: Env<ActionSpace>, what: string): RgbFrame {
+  const frame = env.render();
+  if (!frame || !Number.isInteger(frame.width) || !Number.isInteger(frame.height) || frame.width < 1 || frame.height < 1 || frame.data?.length !== frame.width * frame.height * 4) {
+    throw new InvalidArgumentError(`env '${env.spec?.id ?? env.toString()}': ${what} gave no RGBA frame (expected { width, height, data } with width * height * 4 bytes)`);
+  }
+  return { width: frame.width, height: frame.height, data: new Uint8ClampedArray(frame.data) };
+}
+
+/** Frames of one size concatenated (a greedy episode's), or null when there are none. */
+function concatenatedFrames(frames: RgbFrame[]): GreedyEpisode['frames'] {
+  if (frames.length === 0) return null;
+  const { width, height } = frames[0];
+  const size = width * height * 4;
+  const data = new Uint8ClampedArray(size * frames.length);
+  frames.forEach((frame, i) => {
+    if (frame.width !== width || frame.height !== height) throw new InvalidArgumentError(`greedy episode: frame ${i} is ${frame.width} x ${frame.height}, the first was ${width} x ${height}`);
+    data.set(frame.data, i * size);
+  });
+  return { width, height, count: frames.length, data };
+}
+
+/**
+ * An entry point that builds every instance for frames (`renderMode: 'rgb_array'`, whatever make
+ * asks: the trainers make their envs without frames), so the canvas can draw env 0's frames and a
+ * greedy episode record its own; a frame is made only when asked for. A plain object that keeps no
+ * `renderMode` of its own is given one, so adaptEnv knows it was built for frames.
+ */
+function renderingEntryPoint(entryPoint: EnvEntryPoint, shown: string): EnvEntryPoint {
+  return (options) => {
+    const built = buildFromEntryPoint(entryPoint, { ...options, renderMode: 'rgb_array' }, `the default export of '${shown}'`) as { renderMode?: unknown };
+    if (!(built instanceof Env) && built.renderMode === undefined) built.renderMode = 'rgb_array';
+    return built;
+  };
+}
+
+/** A Box as plain data (postMessage keeps no class). */
+function plainBox(box: Box): PlainSpace & { shape: number[] } {
+  return { shape: [...box.shape], low: Array.from(box.low), high: Array.from(box.high) };
+}
+
+function plainSpace(space: ActionSpace): PlainSpace {
+  return isBox(space) ? plainBox(space) : { n: space.n, start: space.start };
 }
 
 /** The GPU pipelines built so far and the kernels dispatched (each built once), or nulls on the CPU backend. */

@@ -1,7 +1,8 @@
 /**
  * The training worker: owns the compute backend (and with it the GPU device, which
  * `navigator.gpu` provides in dedicated workers) and the trainer (any algorithm of the registry), so training never blocks
- * the page's drawing. Bundled as worker.js beside main.js.
+ * the page's drawing. A custom env module the page loads (a same-origin URL or pasted source) runs
+ * here only, never in the page (docs/web.md, "A custom env"). Bundled as worker.js beside main.js.
  */
 import type { RequestMessage, WorkerMessage } from './protocol.js';
 import { errorMessage } from '../errors.js';

@@ -10,8 +10,10 @@ import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidArgumentError, errorMessage } from '../../errors.js';
-import { describeValue } from '../custom-env.js';
-import { envSource, isRegisteredEnv, register, type EnvEntryPoint } from '../registry.js';
+import { importEnvModuleAt, type EnvModuleExports } from '../env-module-exports.js';
+import { envSource, isRegisteredEnv, register } from '../registry.js';
+
+export type { EnvModuleExports } from '../env-module-exports.js';
 
 /** Where a module is and what a run records of it. */
 export interface ResolvedEnvModule {
@@ -19,14 +21,6 @@ export interface ResolvedEnvModule {
   url: string;
   /** What a run records: the module's absolute path for a path or file: URL, else the package specifier as given. */
   source: string;
-}
-
-/** What a custom env module exports (docs/custom-envs.md, "The module"), checked. */
-export interface EnvModuleExports {
-  entryPoint: EnvEntryPoint;
-  id: string;
-  maxEpisodeSteps: number | null;
-  rewardThreshold: number | null;
 }
 
 /** Whether `specifier` names a file (./, ../, an absolute path, a file: URL) rather than a package. */
@@ -100,37 +94,13 @@ function pickExport(target: unknown): string | null {
 }
 
 /**
- * Imports the module at `url` and checks its exports (docs/custom-envs.md, "The module"); `shown` names it in errors: one that
- * throws on import (its message), no default export, a default that is neither class nor
- * function, an `id`, `maxEpisodeSteps` or `rewardThreshold` of the wrong kind.
+ * Imports the module at `url` and checks its exports (docs/custom-envs.md, "The module": env-module-exports.ts, the rule the page's
+ * worker applies too); `shown` names it in errors: one that throws on import (its message), no
+ * default export, a default that is neither class nor function, an `id`, `maxEpisodeSteps` or
+ * `rewardThreshold` of the wrong kind. Its id defaults to the file's name (defaultEnvId).
  */
-export async function importEnvModule(url: string, shown: string): Promise<EnvModuleExports> {
-  let exports: Record<string, unknown>;
-  try {
-    exports = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    throw new InvalidArgumentError(`env module '${shown}' threw on import: ${errorMessage(error)}`);
-  }
-  const bad = (what: string): never => {
-    throw new InvalidArgumentError(`env module '${shown}': ${what}`);
-  };
-  const entryPoint = exports.default;
-  if (!('default' in exports) || entryPoint === undefined) bad('has no default export; export default the env class, or a factory function (options) => env');
-  if (typeof entryPoint !== 'function') bad(`its default export is ${describeValue(entryPoint)}, expected the env class or a factory function (options) => env`);
-  const { id, maxEpisodeSteps, rewardThreshold } = exports;
-  if (id !== undefined && (typeof id !== 'string' || id.trim() === '')) bad(`its export 'id' is ${describeValue(id)}, expected a non-empty string (the registered id)`);
-  if (maxEpisodeSteps !== undefined && maxEpisodeSteps !== null && (typeof maxEpisodeSteps !== 'number' || !Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1)) {
-    bad(`its export 'maxEpisodeSteps' is ${describeValue(maxEpisodeSteps)}, expected a positive integer (or null for no time limit)`);
-  }
-  if (rewardThreshold !== undefined && rewardThreshold !== null && (typeof rewardThreshold !== 'number' || !Number.isFinite(rewardThreshold))) {
-    bad(`its export 'rewardThreshold' is ${describeValue(rewardThreshold)}, expected a finite number`);
-  }
-  return {
-    entryPoint: entryPoint as EnvEntryPoint,
-    id: (id as string | undefined) ?? defaultEnvId(url),
-    maxEpisodeSteps: (maxEpisodeSteps as number | null | undefined) ?? null,
-    rewardThreshold: (rewardThreshold as number | null | undefined) ?? null,
-  };
+export function importEnvModule(url: string, shown: string): Promise<EnvModuleExports> {
+  return importEnvModuleAt(url, shown, defaultEnvId(url));
 }
 
 /** A module's id when it exports none: its file's name without the extension. */
